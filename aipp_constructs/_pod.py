@@ -1,0 +1,229 @@
+"""Hardened pod and container building blocks shared by every workload construct.
+
+cdk8s-plus-27 leaves out seccomp, ``capabilities.drop`` and ``runAsUser``, and adds defaults
+we do not want (1 CPU requests, ``imagePullPolicy: Always``, a 30 s TCP startup probe,
+path-hashed selector labels). The constructs therefore build pod templates from the L1
+``k8s`` structs with these helpers, so that every field of the Pod Security "restricted"
+profile is set on purpose, in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from cdk8s import ApiObject, JsonPatch
+from cdk8s_plus_27 import k8s
+
+from .references import Resources, SecretKeyRef
+
+__all__ = [
+    "RUNTIME_DEFAULT_SECCOMP",
+    "add_claim_template_type_meta",
+    "claim_spec",
+    "config_checksum",
+    "container",
+    "empty_dir",
+    "env_from_field",
+    "env_from_secret",
+    "env_value",
+    "exec_probe",
+    "pod_spec",
+    "resources",
+    "service_port",
+    "tcp_probe",
+]
+
+RUNTIME_DEFAULT_SECCOMP = k8s.SeccompProfile(type="RuntimeDefault")
+
+
+def resources(res: Resources) -> k8s.ResourceRequirements:
+    """Requests and limits exactly as configured."""
+    return k8s.ResourceRequirements(
+        requests={
+            "cpu": k8s.Quantity.from_string(res.cpu_request),
+            "memory": k8s.Quantity.from_string(res.memory_request),
+        },
+        limits={
+            "cpu": k8s.Quantity.from_string(res.cpu_limit),
+            "memory": k8s.Quantity.from_string(res.memory_limit),
+        },
+    )
+
+
+def container(
+    *,
+    name: str,
+    image: str,
+    uid: int,
+    resources_: Resources,
+    command: Sequence[str] | None = None,
+    args: Sequence[str] | None = None,
+    env: Sequence[k8s.EnvVar] = (),
+    ports: Mapping[str, int] | None = None,
+    volume_mounts: Sequence[k8s.VolumeMount] = (),
+    startup_probe: k8s.Probe | None = None,
+    readiness_probe: k8s.Probe | None = None,
+    liveness_probe: k8s.Probe | None = None,
+    lifecycle: k8s.Lifecycle | None = None,
+) -> k8s.Container:
+    """A container with the restricted security context, pinned pull policy and explicit resources."""
+    return k8s.Container(
+        name=name,
+        image=image,
+        # Tags are pinned (validated), so the node cache is as good as the registry.
+        image_pull_policy="IfNotPresent",
+        command=list(command) if command is not None else None,
+        args=list(args) if args is not None else None,
+        env=list(env) or None,
+        ports=[
+            k8s.ContainerPort(name=port_name, container_port=number, protocol="TCP")
+            for port_name, number in (ports or {}).items()
+        ]
+        or None,
+        resources=resources(resources_),
+        security_context=k8s.SecurityContext(
+            allow_privilege_escalation=False,
+            privileged=False,
+            read_only_root_filesystem=True,
+            run_as_non_root=True,
+            run_as_user=uid,
+            run_as_group=uid,
+            capabilities=k8s.Capabilities(drop=["ALL"]),
+            seccomp_profile=RUNTIME_DEFAULT_SECCOMP,
+        ),
+        volume_mounts=list(volume_mounts) or None,
+        startup_probe=startup_probe,
+        readiness_probe=readiness_probe,
+        liveness_probe=liveness_probe,
+        lifecycle=lifecycle,
+        termination_message_policy="FallbackToLogsOnError",
+    )
+
+
+def pod_spec(
+    *,
+    containers: Sequence[k8s.Container],
+    uid: int,
+    init_containers: Sequence[k8s.Container] = (),
+    volumes: Sequence[k8s.Volume] = (),
+    termination_grace_period_seconds: int = 30,
+) -> k8s.PodSpec:
+    """A pod spec with no service-account token, no service links and a restricted pod context."""
+    return k8s.PodSpec(
+        containers=list(containers),
+        init_containers=list(init_containers) or None,
+        volumes=list(volumes) or None,
+        # No workload here talks to the Kubernetes API.
+        automount_service_account_token=False,
+        # Service links would inject REDIS_PORT=tcp://..., RABBITMQ_PORT=... into every pod,
+        # which collides with variables that images and Spring read.
+        enable_service_links=False,
+        termination_grace_period_seconds=termination_grace_period_seconds,
+        security_context=k8s.PodSecurityContext(
+            run_as_non_root=True,
+            run_as_user=uid,
+            run_as_group=uid,
+            # fsGroup makes a fresh volume writable: the official images skip their chown
+            # when they do not start as root.
+            fs_group=uid,
+            fs_group_change_policy="OnRootMismatch",
+            seccomp_profile=RUNTIME_DEFAULT_SECCOMP,
+        ),
+    )
+
+
+def empty_dir(name: str, *, size_limit: str, memory: bool = False) -> k8s.Volume:
+    """A writable scratch volume with a size limit (memory-backed when ``memory``)."""
+    return k8s.Volume(
+        name=name,
+        empty_dir=k8s.EmptyDirVolumeSource(
+            medium="Memory" if memory else None,
+            size_limit=k8s.Quantity.from_string(size_limit),
+        ),
+    )
+
+
+def env_value(name: str, value: str) -> k8s.EnvVar:
+    """A literal (non-secret) environment variable."""
+    return k8s.EnvVar(name=name, value=value)
+
+
+def env_from_secret(name: str, ref: SecretKeyRef) -> k8s.EnvVar:
+    """An environment variable read from a Secret key; the value never appears in the YAML."""
+    return k8s.EnvVar(
+        name=name,
+        value_from=k8s.EnvVarSource(secret_key_ref=k8s.SecretKeySelector(name=ref.name, key=ref.key)),
+    )
+
+
+def env_from_field(name: str, field_path: str) -> k8s.EnvVar:
+    """An environment variable from the downward API (``metadata.name``, ``metadata.namespace``)."""
+    return k8s.EnvVar(
+        name=name,
+        value_from=k8s.EnvVarSource(field_ref=k8s.ObjectFieldSelector(field_path=field_path)),
+    )
+
+
+def exec_probe(
+    command: Sequence[str], *, period: int, timeout: int, failures: int, initial_delay: int = 0
+) -> k8s.Probe:
+    """An exec probe with every timing field explicit."""
+    return k8s.Probe(
+        exec=k8s.ExecAction(command=list(command)),
+        initial_delay_seconds=initial_delay,
+        period_seconds=period,
+        timeout_seconds=timeout,
+        failure_threshold=failures,
+        success_threshold=1,
+    )
+
+
+def tcp_probe(port: str, *, period: int, timeout: int, failures: int, initial_delay: int = 0) -> k8s.Probe:
+    """A TCP probe on a named container port, every timing field explicit."""
+    return k8s.Probe(
+        tcp_socket=k8s.TcpSocketAction(port=k8s.IntOrString.from_string(port)),
+        initial_delay_seconds=initial_delay,
+        period_seconds=period,
+        timeout_seconds=timeout,
+        failure_threshold=failures,
+        success_threshold=1,
+    )
+
+
+def config_checksum(*documents: Mapping[str, str]) -> str:
+    """A stable digest of configuration data, for a pod-template annotation.
+
+    A change of a mounted ConfigMap then rolls the pods, as Helm charts do with
+    ``checksum/config``. Keys are sorted so the digest does not depend on dict order.
+    """
+    import hashlib
+    import json
+
+    payload = json.dumps(list(documents), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def add_claim_template_type_meta(statefulset: k8s.KubeStatefulSet, *, count: int) -> None:
+    """Write ``apiVersion: v1`` and ``kind: PersistentVolumeClaim`` into each volumeClaimTemplate.
+
+    The L1 ``KubePersistentVolumeClaimProps`` has no such fields, and without them ArgoCD
+    (server-side apply) shows the StatefulSet as out of sync forever (argo-cd#11143).
+    """
+    obj = ApiObject.of(statefulset)
+    for index in range(count):
+        obj.add_json_patch(JsonPatch.add(f"/spec/volumeClaimTemplates/{index}/apiVersion", "v1"))
+        obj.add_json_patch(JsonPatch.add(f"/spec/volumeClaimTemplates/{index}/kind", "PersistentVolumeClaim"))
+
+
+def service_port(name: str, port: int) -> k8s.ServicePort:
+    """A TCP Service port that targets the container port of the same name."""
+    return k8s.ServicePort(name=name, port=port, target_port=k8s.IntOrString.from_string(name), protocol="TCP")
+
+
+def claim_spec(storage_class_name: str | None, size: str) -> k8s.PersistentVolumeClaimSpec:
+    """A ReadWriteOnce claim of ``size`` on ``storage_class_name`` (the default class when None)."""
+    return k8s.PersistentVolumeClaimSpec(
+        access_modes=["ReadWriteOnce"],
+        storage_class_name=storage_class_name,
+        resources=k8s.ResourceRequirements(requests={"storage": k8s.Quantity.from_string(size)}),
+    )

@@ -1,0 +1,80 @@
+"""Command line: ``python -m aipp_constructs.checks DIR [DIR...]``.
+
+Runs the Pod Security Standards ``restricted`` check once per object and the schema validation
+once per object and Kubernetes version in ``KUBERNETES_VERSIONS``, prints one finding per line
+and a closing ``N objects checked, M findings`` line.
+
+Exit codes: 0 no findings, 1 findings, 2 usage error (bad arguments, a path that is not a
+directory, or a directory without manifests, which usually means synth did not run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import yaml
+
+from aipp_constructs.checks.pod_security import check_pod_security
+from aipp_constructs.checks.schemas import (
+    KUBERNETES_VERSIONS,
+    load_crd_schemas,
+    load_manifests,
+    validate_manifest,
+)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs both checks over the manifests under the given directories.
+
+    Args:
+        argv: Arguments without the program name; ``sys.argv[1:]`` when None.
+
+    Returns:
+        The process exit code (0, 1 or 2).
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m aipp_constructs.checks",
+        description="offline pod security (restricted) and schema checks over manifest folders",
+    )
+    parser.add_argument("dirs", nargs="+", type=Path, metavar="DIR", help="folder of *.yaml files")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        # argparse exits 2 on bad usage and 0 on --help; keep its code but return it.
+        return int(exit_.code or 0)
+
+    findings: list[str] = []
+    objects = 0
+    crd_schemas = load_crd_schemas()
+    for directory in args.dirs:
+        if not directory.is_dir():
+            print(f"error: {directory} is not a directory", file=sys.stderr)
+            return 2
+        try:
+            manifests = load_manifests(directory)
+        except (yaml.YAMLError, ValueError) as error:
+            # A broken file is a finding about the manifests, not a usage error.
+            findings.append(f"{directory}: cannot load manifests: {error}")
+            continue
+        if not manifests:
+            print(f"error: no *.yaml manifests under {directory}", file=sys.stderr)
+            return 2
+        objects += len(manifests)
+        for doc in manifests:
+            findings.extend(check_pod_security(doc))
+            for version in KUBERNETES_VERSIONS:
+                findings.extend(validate_manifest(doc, version, crd_schemas))
+
+    # CRD errors do not depend on the Kubernetes version: report each distinct line once.
+    unique = list(dict.fromkeys(findings))
+    for finding in unique:
+        print(finding)
+    print(f"{objects} objects checked, {len(unique)} findings")
+    return 1 if unique else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

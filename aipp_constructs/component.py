@@ -1,0 +1,145 @@
+"""The base of every deployable component: stable names and labels, and its place in the graph.
+
+A component declares the components it depends on when it is created. Its ArgoCD sync wave
+follows from that one declaration: ``1 + the deepest wave among its dependencies`` (1 when
+it has none); wave-0 objects (namespace, config maps, external secrets) are applied before
+any component. Nothing else in the library types a wave number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from cdk8s_plus_27 import k8s
+from constructs import Construct
+
+from ._pod import service_port
+from ._validation import check_dns_label
+from .references import Endpoint
+
+__all__ = ["CONFIG_WAVE", "SYNC_WAVE_ANNOTATION", "Component", "sync_wave_of"]
+
+SYNC_WAVE_ANNOTATION = "argocd.argoproj.io/sync-wave"
+#: Wave of the objects every component needs before it starts: namespace, config maps, secrets.
+CONFIG_WAVE = 0
+
+
+def sync_wave_of(depends_on: Sequence[Component]) -> int:
+    """The wave of a component with these dependencies: one after the deepest of them."""
+    return 1 + max((dep.wave for dep in depends_on), default=CONFIG_WAVE)
+
+
+class Component(Construct):
+    """A named, labelled unit of deployment (a database, a cache, a service).
+
+    Attributes:
+        name: Object name of the component's workload and client Service; also the
+            ``app.kubernetes.io/name`` label. Never derived from a construct path.
+        depends_on: The components this one needs, as declared.
+        wave: The ArgoCD sync wave of the component's objects (derived, see module doc).
+        selector_labels: The labels that select the component's pods. They depend only on
+            ``name`` and ``part_of``, so renaming a Python variable or a construct id never
+            changes an (immutable) selector.
+        labels: ``selector_labels`` plus component, version and managed-by labels.
+        endpoint: How dependents reach the component; set by subclasses that serve.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        name: str,
+        component: str,
+        version: str,
+        part_of: str | None = None,
+        depends_on: Sequence[Component] = (),
+    ) -> None:
+        super().__init__(scope, id)
+        check_dns_label(f"{self.node.path}: name", name)
+        self.name = name
+        self.depends_on: tuple[Component, ...] = tuple(depends_on)
+        self.wave = sync_wave_of(self.depends_on)
+        for dep in self.depends_on:
+            # Manifest order follows the graph too (ArgoCD orders by wave; humans read files).
+            self.node.add_dependency(dep)
+        self.selector_labels: Mapping[str, str] = {
+            "app.kubernetes.io/name": name,
+            **({"app.kubernetes.io/part-of": part_of} if part_of else {}),
+        }
+        self.labels: Mapping[str, str] = {
+            **self.selector_labels,
+            "app.kubernetes.io/component": component,
+            "app.kubernetes.io/version": _label_value(version),
+            "app.kubernetes.io/managed-by": "cdk8s",
+        }
+        self.endpoint: Endpoint | None = None
+
+    def object_meta(
+        self,
+        name: str | None = None,
+        *,
+        wave: int | None = None,
+        annotations: Mapping[str, str] | None = None,
+    ) -> k8s.ObjectMeta:
+        """Metadata for one of this component's objects, stamped with its sync wave.
+
+        Args:
+            name: Object name. Defaults to the component name.
+            wave: Sync wave. Defaults to the component's wave; pass ``CONFIG_WAVE`` for
+                config maps and secrets the workload reads at start.
+            annotations: Extra annotations.
+        """
+        return k8s.ObjectMeta(
+            name=name or self.name,
+            labels=dict(self.labels),
+            annotations={
+                SYNC_WAVE_ANNOTATION: str(self.wave if wave is None else wave),
+                **(annotations or {}),
+            },
+        )
+
+    def pod_meta(self, annotations: Mapping[str, str] | None = None) -> k8s.ObjectMeta:
+        """Metadata of the pod template: the component labels, no sync wave."""
+        return k8s.ObjectMeta(labels=dict(self.labels), annotations=dict(annotations) if annotations else None)
+
+    def add_client_service(self, ports: Mapping[str, int], *, id: str = "Service") -> k8s.KubeService:
+        """The ClusterIP Service dependents connect to, named after the component."""
+        return k8s.KubeService(
+            self,
+            id,
+            metadata=self.object_meta(self.name),
+            spec=k8s.ServiceSpec(
+                type="ClusterIP",
+                selector=dict(self.selector_labels),
+                ports=[service_port(port_name, number) for port_name, number in ports.items()],
+            ),
+        )
+
+    def add_headless_service(self, ports: Mapping[str, int], *, id: str = "HeadlessService") -> k8s.KubeService:
+        """The governing Service of a StatefulSet, ``<name>-headless``.
+
+        Not-ready pods are published so that a pod can resolve its own stable DNS name
+        while it starts (RabbitMQ needs that for its node name).
+        """
+        return k8s.KubeService(
+            self,
+            id,
+            metadata=self.object_meta(f"{self.name}-headless"),
+            spec=k8s.ServiceSpec(
+                cluster_ip="None",
+                publish_not_ready_addresses=True,
+                selector=dict(self.selector_labels),
+                ports=[service_port(port_name, number) for port_name, number in ports.items()],
+            ),
+        )
+
+    def label_selector(self) -> k8s.LabelSelector:
+        """The selector of the component's pods."""
+        return k8s.LabelSelector(match_labels=dict(self.selector_labels))
+
+
+def _label_value(value: str) -> str:
+    """A label value: at most 63 characters of ``[A-Za-z0-9_.-]``, alphanumeric at both ends."""
+    cleaned = "".join(ch if ch.isalnum() or ch in "_.-" else "_" for ch in value)[:63]
+    return cleaned.strip("_.-") or "unknown"

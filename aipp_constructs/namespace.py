@@ -1,0 +1,77 @@
+"""``RestrictedNamespace``: a Namespace that enforces the Pod Security "restricted" profile.
+
+Creates one ``Namespace`` (wave 0) labelled ``pod-security.kubernetes.io/{enforce,audit,warn}:
+restricted``, with the policy version pinned so that the cluster judges pods by the same list
+of controls as CI.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from collections.abc import Mapping
+
+from cdk8s import ApiObject, JsonPatch
+from cdk8s_plus_27 import k8s
+from constructs import Construct
+
+from ._validation import check_dns_label
+from .component import CONFIG_WAVE, SYNC_WAVE_ANNOTATION
+
+__all__ = ["RestrictedNamespace", "RestrictedNamespaceProps"]
+
+_PSA_VERSION = re.compile(r"^(latest|v1\.[0-9]+)$")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RestrictedNamespaceProps:
+    """Props of :class:`RestrictedNamespace`.
+
+    Attributes:
+        name: Namespace name (DNS-1123 label). Required.
+        pod_security_version: Version of the Pod Security policy to apply (``v1.27``) or
+            ``latest``. Defaults to ``"v1.27"``, the API version this library targets.
+            See: https://kubernetes.io/docs/concepts/security/pod-security-admission/
+        labels: Extra labels. Defaults to none.
+    """
+
+    name: str
+    pod_security_version: str = "v1.27"
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_dns_label("name", self.name)
+        if not _PSA_VERSION.match(self.pod_security_version):
+            raise ValueError(
+                f"pod_security_version must be 'latest' or a version like 'v1.27', "
+                f"got {self.pod_security_version!r}"
+            )
+
+
+class RestrictedNamespace(Construct):
+    """A Namespace whose pods must meet the Pod Security "restricted" profile.
+
+    Attributes:
+        name: The namespace name.
+        resource: The ``KubeNamespace`` object.
+    """
+
+    def __init__(self, scope: Construct, id: str, props: RestrictedNamespaceProps) -> None:
+        super().__init__(scope, id)
+        self.name = props.name
+        psa: dict[str, str] = {}
+        for mode in ("enforce", "audit", "warn"):
+            psa[f"pod-security.kubernetes.io/{mode}"] = "restricted"
+            psa[f"pod-security.kubernetes.io/{mode}-version"] = props.pod_security_version
+        self.resource = k8s.KubeNamespace(
+            self,
+            "Resource",
+            metadata=k8s.ObjectMeta(
+                name=props.name,
+                labels={**props.labels, **psa},
+                annotations={SYNC_WAVE_ANNOTATION: str(CONFIG_WAVE)},
+            ),
+        )
+        # A Namespace is cluster-scoped, but a Chart(namespace=...) stamps metadata.namespace
+        # on every object it holds; drop it here so the chart can keep its namespace.
+        ApiObject.of(self.resource).add_json_patch(JsonPatch.remove("/metadata/namespace"))

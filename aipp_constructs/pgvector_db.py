@@ -1,0 +1,265 @@
+"""``PgvectorDb``: PostgreSQL with the pgvector extension, as a single-primary StatefulSet.
+
+Creates:
+
+* a ``ConfigMap`` ``<name>-init`` (wave 0) with an idempotent SQL script, mounted at
+  ``/docker-entrypoint-initdb.d``, that creates the configured extensions (``vector``) in
+  the application database on first start;
+* a ``StatefulSet`` ``<name>`` with a ``volumeClaimTemplate`` (``apiVersion``/``kind`` set,
+  storage class and size from props) retained on scale-down and deletion;
+* a headless ``Service`` ``<name>-headless`` (the StatefulSet's governing service) and a
+  client ``Service`` ``<name>`` on the PostgreSQL port.
+
+Facts of the official image it relies on (docker-library/postgres, pgvector/pgvector):
+uid/gid 999; ``PGDATA`` must be a subdirectory of an ext4 mount (``lost+found``);
+``/var/run/postgresql`` and ``/tmp`` must be writable; ``/docker-entrypoint-initdb.d`` runs
+only on an empty data directory, as ``POSTGRES_USER`` (a superuser) against ``POSTGRES_DB``;
+``POSTGRES_PASSWORD_FILE`` is read instead of a password in the environment.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from cdk8s_plus_27 import k8s
+from constructs import Construct
+
+from . import _pod
+from ._validation import (
+    check_dns_label,
+    check_image,
+    check_port,
+    check_quantity_binary,
+    quantity_to_bytes,
+)
+from .component import CONFIG_WAVE, Component
+from .references import Endpoint, Resources, SecretKeyRef
+
+__all__ = ["PgvectorDb", "PgvectorDbProps"]
+
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_UID = 999  # user "postgres" in the official image
+_DATA_MOUNT = "/var/lib/postgresql/data"
+_PASSWORD_DIR = "/run/secrets/postgres"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PgvectorDbProps:
+    """Props of :class:`PgvectorDb`.
+
+    Attributes:
+        image: Pinned image reference, e.g. ``registry/pgvector/pgvector:0.8.1-pg17-bookworm``.
+            Required; moving tags are refused.
+        username: Secret key holding the superuser name (``POSTGRES_USER``). Required.
+        password: Secret key holding the superuser password (mounted as a file and read
+            through ``POSTGRES_PASSWORD_FILE``, never put in the environment). Required.
+        database: Application database created at first start (``POSTGRES_DB``); the
+            extensions are created in it. Defaults to ``"app"``.
+        name: Name of the StatefulSet and the client Service. Defaults to ``"pgvector"``.
+        part_of: ``app.kubernetes.io/part-of`` label. Defaults to no label.
+        port: PostgreSQL port. Defaults to ``5432``.
+        storage_size: Size of the data volume. Defaults to ``"10Gi"``.
+        storage_class_name: Storage class of the data volume. Defaults to the cluster's
+            default class.
+        shm_size: Size limit of the memory-backed ``/dev/shm`` (parallel HNSW index builds
+            need at least ``maintenance_work_mem``). It counts against ``memory_limit``.
+            Defaults to ``"256Mi"``.
+        resources: Requests and limits. Defaults to 250m/1Gi requested, 2 CPU/1Gi limit.
+        extensions: Extensions created in ``database`` at first start. Defaults to ``("vector",)``.
+        depends_on: Components that must be up first. Defaults to none.
+
+    See: https://github.com/pgvector/pgvector, https://hub.docker.com/_/postgres
+    """
+
+    image: str
+    username: SecretKeyRef
+    password: SecretKeyRef
+    database: str = "app"
+    name: str = "pgvector"
+    part_of: str | None = None
+    port: int = 5432
+    storage_size: str = "10Gi"
+    storage_class_name: str | None = None
+    shm_size: str = "256Mi"
+    resources: Resources = field(
+        default_factory=lambda: Resources(
+            cpu_request="250m", memory_request="1Gi", cpu_limit="2", memory_limit="1Gi"
+        )
+    )
+    extensions: tuple[str, ...] = ("vector",)
+    depends_on: tuple[Component, ...] = ()
+
+    def __post_init__(self) -> None:
+        check_image("image", self.image)
+        check_dns_label("name", self.name)
+        check_port("port", self.port)
+        check_quantity_binary("storage_size", self.storage_size)
+        check_quantity_binary("shm_size", self.shm_size)
+        if self.storage_class_name is not None:
+            check_dns_label("storage_class_name", self.storage_class_name)
+        if not _IDENTIFIER.match(self.database):
+            raise ValueError(
+                f"database must be a lowercase SQL identifier ([a-z_][a-z0-9_]*), got {self.database!r}"
+            )
+        for ext in self.extensions:
+            if not _IDENTIFIER.match(ext):
+                raise ValueError(f"extensions must be lowercase SQL identifiers, got {ext!r}")
+        if quantity_to_bytes(self.shm_size) >= quantity_to_bytes(self.resources.memory_limit):
+            raise ValueError(
+                f"shm_size must be below resources.memory_limit because /dev/shm pages count "
+                f"against the container's memory, got shm_size {self.shm_size!r} and memory_limit "
+                f"{self.resources.memory_limit!r}; raise the limit or shrink shm_size"
+            )
+
+
+class PgvectorDb(Component):
+    """PostgreSQL + pgvector as a StatefulSet with a retained volume.
+
+    Attributes:
+        endpoint: Host ``<name>``, port ``postgresql``, credentials ``username``/``password``,
+            property ``database``.
+        service: The client ``Service``.
+        headless_service: The governing headless ``Service``.
+        workload: The ``StatefulSet``.
+        init_config: The ``ConfigMap`` with the init script.
+
+    Example::
+
+        db = PgvectorDb(chart, "Pgvector", PgvectorDbProps(
+            image="harbor.example/dockerhub-proxy/pgvector/pgvector:0.8.1-pg17-bookworm",
+            username=secret.key("username"), password=secret.key("password"),
+            database="aipp", storage_class_name="longhorn", storage_size="20Gi"))
+    """
+
+    def __init__(self, scope: Construct, id: str, props: PgvectorDbProps) -> None:
+        super().__init__(
+            scope,
+            id,
+            name=props.name,
+            component="database",
+            version=props.image.rsplit(":", 1)[-1].split("@")[0],
+            part_of=props.part_of,
+            depends_on=props.depends_on,
+        )
+        self.props = props
+        name = props.name
+
+        init_data = {"01-extensions.sql": _extensions_sql(props.extensions)}
+        self.init_config = k8s.KubeConfigMap(
+            self,
+            "InitScripts",
+            metadata=self.object_meta(f"{name}-init", wave=CONFIG_WAVE),
+            data=init_data,
+        )
+
+        ports = {"postgresql": props.port}
+        probe_cmd = [
+            "sh",
+            "-c",
+            f'exec pg_isready -U "$POSTGRES_USER" -d "$POSTGRES_DB" -h 127.0.0.1 -p {props.port}',
+        ]
+        postgres = _pod.container(
+            name="postgres",
+            image=props.image,
+            uid=_UID,
+            resources_=props.resources,
+            env=[
+                _pod.env_from_secret("POSTGRES_USER", props.username),
+                _pod.env_value("POSTGRES_PASSWORD_FILE", f"{_PASSWORD_DIR}/password"),
+                _pod.env_value("POSTGRES_DB", props.database),
+                # A subdirectory: the ext4 root of a fresh volume holds lost+found, and
+                # initdb refuses a non-empty directory.
+                _pod.env_value("PGDATA", f"{_DATA_MOUNT}/pgdata"),
+                _pod.env_value("PGPORT", str(props.port)),
+            ],
+            ports=ports,
+            volume_mounts=[
+                k8s.VolumeMount(name="data", mount_path=_DATA_MOUNT),
+                k8s.VolumeMount(name="init-scripts", mount_path="/docker-entrypoint-initdb.d", read_only=True),
+                k8s.VolumeMount(name="password", mount_path=_PASSWORD_DIR, read_only=True),
+                k8s.VolumeMount(name="run", mount_path="/var/run/postgresql"),
+                k8s.VolumeMount(name="tmp", mount_path="/tmp"),
+                k8s.VolumeMount(name="shm", mount_path="/dev/shm"),
+            ],
+            # initdb plus the init scripts on a fresh volume, or crash recovery after an
+            # unclean stop, can take minutes: up to 5 minutes before liveness applies.
+            startup_probe=_pod.exec_probe(probe_cmd, period=10, timeout=5, failures=30),
+            readiness_probe=_pod.exec_probe(probe_cmd, period=10, timeout=5, failures=3),
+            liveness_probe=_pod.exec_probe(probe_cmd, period=10, timeout=5, failures=6),
+            # Kubernetes sends SIGTERM, which is PostgreSQL's "smart" shutdown: it waits for
+            # every client to disconnect. A fast shutdown ends sessions and checkpoints.
+            lifecycle=k8s.Lifecycle(
+                pre_stop=k8s.LifecycleHandler(
+                    exec=k8s.ExecAction(command=["sh", "-c", 'exec pg_ctl stop -D "$PGDATA" -m fast -w -t 50'])
+                )
+            ),
+        )
+        volumes = [
+            k8s.Volume(
+                name="init-scripts",
+                config_map=k8s.ConfigMapVolumeSource(name=f"{name}-init", default_mode=0o444),
+            ),
+            k8s.Volume(
+                name="password",
+                secret=k8s.SecretVolumeSource(
+                    secret_name=props.password.name,
+                    items=[k8s.KeyToPath(key=props.password.key, path="password")],
+                    # Readable by the postgres group only (fsGroup 999).
+                    default_mode=0o440,
+                ),
+            ),
+            _pod.empty_dir("run", size_limit="16Mi"),
+            _pod.empty_dir("tmp", size_limit="1Gi"),
+            _pod.empty_dir("shm", size_limit=props.shm_size, memory=True),
+        ]
+
+        self.headless_service = self.add_headless_service(ports)
+        self.service = self.add_client_service(ports)
+        self.workload = k8s.KubeStatefulSet(
+            self,
+            "Resource",
+            metadata=self.object_meta(name),
+            spec=k8s.StatefulSetSpec(
+                replicas=1,
+                service_name=f"{name}-headless",
+                pod_management_policy="OrderedReady",
+                update_strategy=k8s.StatefulSetUpdateStrategy(type="RollingUpdate"),
+                # The data outlives the StatefulSet: deleting or scaling it never deletes a volume.
+                persistent_volume_claim_retention_policy=k8s.StatefulSetPersistentVolumeClaimRetentionPolicy(
+                    when_deleted="Retain", when_scaled="Retain"
+                ),
+                selector=self.label_selector(),
+                template=k8s.PodTemplateSpec(
+                    metadata=self.pod_meta({"checksum/config": _pod.config_checksum(init_data)}),
+                    spec=_pod.pod_spec(
+                        containers=[postgres],
+                        uid=_UID,
+                        volumes=volumes,
+                        termination_grace_period_seconds=60,
+                    ),
+                ),
+                volume_claim_templates=[
+                    k8s.KubePersistentVolumeClaimProps(
+                        metadata=k8s.ObjectMeta(name="data", labels=dict(self.selector_labels)),
+                        spec=_pod.claim_spec(props.storage_class_name, props.storage_size),
+                    )
+                ],
+            ),
+        )
+        _pod.add_claim_template_type_meta(self.workload, count=1)
+        self.endpoint = Endpoint(
+            host=name,
+            ports=ports,
+            credentials={"username": props.username, "password": props.password},
+            properties={"database": props.database},
+        )
+
+
+def _extensions_sql(extensions: tuple[str, ...]) -> str:
+    lines = [
+        "-- Runs once, on an empty data directory, as POSTGRES_USER against POSTGRES_DB.",
+        "-- Idempotent, so a re-run after a failed first start is harmless.",
+    ]
+    lines += [f"CREATE EXTENSION IF NOT EXISTS {ext};" for ext in extensions]
+    return "\n".join(lines) + "\n"

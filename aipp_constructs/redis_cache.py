@@ -1,0 +1,167 @@
+"""``RedisCache``: a password-protected, persistent single Redis as a Deployment.
+
+Creates:
+
+* a ``PersistentVolumeClaim`` ``<name>-data`` (same wave as the Deployment, so a
+  WaitForFirstConsumer class cannot deadlock the sync), protected from ArgoCD prune and
+  delete (``argocd.argoproj.io/sync-options: Prune=false,Delete=false``);
+* a ``Deployment`` ``<name>`` with one replica and strategy ``Recreate`` (the volume is
+  ReadWriteOnce: a surge pod could not mount it);
+* a client ``Service`` ``<name>``.
+
+Facts of the official image it relies on (docker-library/redis): uid/gid 999, data in
+``/data``; no password variable, so the password is passed as
+``--requirepass $(REDIS_PASSWORD)`` (Kubernetes expands ``$(VAR)`` from the container env);
+``redis-cli`` reads the password from ``REDISCLI_AUTH``, keeping it off probe command lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cdk8s_plus_27 import k8s
+from constructs import Construct
+
+from . import _pod
+from ._validation import check_dns_label, check_image, check_port, check_quantity_binary
+from .component import Component
+from .references import Endpoint, Resources, SecretKeyRef
+
+__all__ = ["RedisCache", "RedisCacheProps"]
+
+_UID = 999  # user "redis" in the official image
+#: ArgoCD never prunes or deletes the data volume, even when the Application goes away.
+KEEP_ON_PRUNE_AND_DELETE = {"argocd.argoproj.io/sync-options": "Prune=false,Delete=false"}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RedisCacheProps:
+    """Props of :class:`RedisCache`.
+
+    Attributes:
+        image: Pinned image reference, e.g. ``registry/library/redis:7.2.7``. Required.
+        password: Secret key holding the password (``requirepass``). Required.
+        name: Name of the Deployment, the Service and the ``<name>-data`` claim.
+            Defaults to ``"redis"``.
+        part_of: ``app.kubernetes.io/part-of`` label. Defaults to no label.
+        port: Redis port. Defaults to ``6379``.
+        storage_size: Size of the append-only-file volume. Defaults to ``"5Gi"``.
+        storage_class_name: Storage class of the volume. Defaults to the cluster's default class.
+        resources: Requests and limits. Defaults to 100m/256Mi requested, 1 CPU/512Mi limit.
+        depends_on: Components that must be up first. Defaults to none.
+
+    See: https://hub.docker.com/_/redis, https://redis.io/docs/latest/operate/oss_and_stack/management/persistence/
+    """
+
+    image: str
+    password: SecretKeyRef
+    name: str = "redis"
+    part_of: str | None = None
+    port: int = 6379
+    storage_size: str = "5Gi"
+    storage_class_name: str | None = None
+    resources: Resources = field(
+        default_factory=lambda: Resources(
+            cpu_request="100m", memory_request="256Mi", cpu_limit="1", memory_limit="512Mi"
+        )
+    )
+    depends_on: tuple[Component, ...] = ()
+
+    def __post_init__(self) -> None:
+        check_image("image", self.image)
+        check_dns_label("name", self.name)
+        check_port("port", self.port)
+        check_quantity_binary("storage_size", self.storage_size)
+        if self.storage_class_name is not None:
+            check_dns_label("storage_class_name", self.storage_class_name)
+
+
+class RedisCache(Component):
+    """Redis with a password and append-only persistence.
+
+    Attributes:
+        endpoint: Host ``<name>``, port ``redis``, credential ``password``.
+        service: The client ``Service``.
+        workload: The ``Deployment``.
+        claim: The ``PersistentVolumeClaim``.
+    """
+
+    def __init__(self, scope: Construct, id: str, props: RedisCacheProps) -> None:
+        super().__init__(
+            scope,
+            id,
+            name=props.name,
+            component="cache",
+            version=props.image.rsplit(":", 1)[-1].split("@")[0],
+            part_of=props.part_of,
+            depends_on=props.depends_on,
+        )
+        self.props = props
+        ports = {"redis": props.port}
+        claim_name = f"{props.name}-data"
+        self.claim = k8s.KubePersistentVolumeClaim(
+            self,
+            "Data",
+            metadata=self.object_meta(claim_name, annotations=KEEP_ON_PRUNE_AND_DELETE),
+            spec=_pod.claim_spec(props.storage_class_name, props.storage_size),
+        )
+        probe_cmd = ["sh", "-c", f'redis-cli -h 127.0.0.1 -p {props.port} ping | grep -qx PONG']
+        redis = _pod.container(
+            name="redis",
+            image=props.image,
+            uid=_UID,
+            resources_=props.resources,
+            args=[
+                "redis-server",
+                "--port",
+                str(props.port),
+                "--dir",
+                "/data",
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "everysec",
+                "--requirepass",
+                "$(REDIS_PASSWORD)",
+            ],
+            env=[
+                _pod.env_from_secret("REDIS_PASSWORD", props.password),
+                _pod.env_from_secret("REDISCLI_AUTH", props.password),
+            ],
+            ports=ports,
+            volume_mounts=[
+                k8s.VolumeMount(name="data", mount_path="/data"),
+                k8s.VolumeMount(name="tmp", mount_path="/tmp"),
+            ],
+            # Loading a large append-only file after a restart can take a while.
+            startup_probe=_pod.exec_probe(probe_cmd, period=5, timeout=3, failures=60),
+            readiness_probe=_pod.exec_probe(probe_cmd, period=10, timeout=3, failures=3),
+            liveness_probe=_pod.exec_probe(probe_cmd, period=10, timeout=5, failures=6),
+        )
+        self.service = self.add_client_service(ports)
+        self.workload = k8s.KubeDeployment(
+            self,
+            "Resource",
+            metadata=self.object_meta(),
+            spec=k8s.DeploymentSpec(
+                replicas=1,
+                # ReadWriteOnce volume: the old pod must be gone before the new one mounts it.
+                strategy=k8s.DeploymentStrategy(type="Recreate"),
+                selector=self.label_selector(),
+                template=k8s.PodTemplateSpec(
+                    metadata=self.pod_meta(),
+                    spec=_pod.pod_spec(
+                        containers=[redis],
+                        uid=_UID,
+                        volumes=[
+                            k8s.Volume(
+                                name="data",
+                                persistent_volume_claim=k8s.PersistentVolumeClaimVolumeSource(claim_name=claim_name),
+                            ),
+                            _pod.empty_dir("tmp", size_limit="64Mi"),
+                        ],
+                    ),
+                ),
+            ),
+        )
+        self.endpoint = Endpoint(host=props.name, ports=ports, credentials={"password": props.password})
