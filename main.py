@@ -35,27 +35,28 @@ from aipp_constructs import ConfigError  # noqa: E402
 from aipp_constructs.aipp import AippChart, EnvironmentConfig, load_environment  # noqa: E402
 
 
-def environment_files(directory: Path = ENVIRONMENTS_DIR) -> list[Path]:
-    """Every environment file, sorted by name."""
-    return sorted(directory.glob("*.yaml"))
+def environment_files(directory: Path | None = None) -> list[Path]:
+    """Every environment file (default folder: ``environments/``), sorted by name."""
+    return sorted((directory or ENVIRONMENTS_DIR).glob("*.yaml"))
 
 
-def load_environments(directory: Path = ENVIRONMENTS_DIR) -> list[EnvironmentConfig]:
+def load_environments(directory: Path | None = None) -> list[EnvironmentConfig]:
     """Parse every environment file; the first bad one raises :class:`ConfigError`."""
+    directory = directory or ENVIRONMENTS_DIR
     files = environment_files(directory)
     if not files:
         raise ConfigError(_display(directory), "", "holds no environment file (*.yaml)")
     return [load_environment(path, display=_display(path)) for path in files]
 
 
-def build_app(env: EnvironmentConfig, outdir: str) -> App:
+def build_app(env: EnvironmentConfig, outdir: str, directory: Path | None = None) -> App:
     """The cdk8s App of one environment: one chart, ``<outdir>/aipp.k8s.yaml``."""
     app = App(outdir=outdir)
-    AippChart(app, CHART_ID, env, source=_display(ENVIRONMENTS_DIR / f"{env.name}.yaml"))
+    AippChart(app, CHART_ID, env, source=_display((directory or ENVIRONMENTS_DIR) / f"{env.name}.yaml"))
     return app
 
 
-def synth_all(outdir: Path, directory: Path = ENVIRONMENTS_DIR) -> list[str]:
+def synth_all(outdir: Path, directory: Path | None = None) -> list[str]:
     """Synthesize every environment into ``outdir/<env>/`` and replace ``outdir`` atomically."""
     envs = load_environments(directory)
     outdir = outdir.resolve()
@@ -63,7 +64,7 @@ def synth_all(outdir: Path, directory: Path = ENVIRONMENTS_DIR) -> list[str]:
     staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}-staging-", dir=outdir.parent))
     try:
         for env in envs:
-            build_app(env, str(staging / env.name)).synth()
+            build_app(env, str(staging / env.name), directory).synth()
         _replace_dir(staging, outdir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

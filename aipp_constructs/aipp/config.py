@@ -205,10 +205,10 @@ def load_environment(path: Path, *, display: str | None = None) -> EnvironmentCo
         raise ConfigError(shown, "name", "is not a known key; the environment is named after its file")
     env = load_dataclass(EnvironmentConfig, {"name": path.stem, **data}, file=shown)
     expected = {f for f in ComponentsConfig.__dataclass_fields__}
-    missing = sorted(expected - set(env.images))
-    if missing:
-        raise ConfigError(shown, f"images.{missing[0]}", "is required: every component needs a pinned image")
     extra = sorted(set(env.images) - expected)
     if extra:
         raise ConfigError(shown, f"images.{extra[0]}", f"is not a component; known: {', '.join(sorted(expected))}")
+    missing = sorted(expected - set(env.images))
+    if missing:
+        raise ConfigError(shown, f"images.{missing[0]}", "is required: every component needs a pinned image")
     return env
