@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from ._pod import service_port
+from ._pod import add_claim_template_type_meta, claim_spec, service_port
 from ._validation import check_dns_label
 from .references import Endpoint
 
@@ -133,6 +133,46 @@ class Component(Construct):
                 ports=[service_port(port_name, number) for port_name, number in ports.items()],
             ),
         )
+
+    def add_single_node_statefulset(
+        self,
+        *,
+        pod_spec: k8s.PodSpec,
+        pod_annotations: Mapping[str, str],
+        storage_class_name: str | None,
+        storage_size: str,
+    ) -> k8s.KubeStatefulSet:
+        """A one-replica StatefulSet ``<name>`` governed by ``<name>-headless``, with one retained
+        volumeClaimTemplate ``data``.
+
+        The claim template carries only the selector labels: a StatefulSet's claim templates
+        can never change, so no version label may be part of them.
+        """
+        statefulset = k8s.KubeStatefulSet(
+            self,
+            "Resource",
+            metadata=self.object_meta(),
+            spec=k8s.StatefulSetSpec(
+                replicas=1,
+                service_name=f"{self.name}-headless",
+                pod_management_policy="OrderedReady",
+                update_strategy=k8s.StatefulSetUpdateStrategy(type="RollingUpdate"),
+                # The data outlives the StatefulSet: deleting or scaling it never deletes a volume.
+                persistent_volume_claim_retention_policy=k8s.StatefulSetPersistentVolumeClaimRetentionPolicy(
+                    when_deleted="Retain", when_scaled="Retain"
+                ),
+                selector=self.label_selector(),
+                template=k8s.PodTemplateSpec(metadata=self.pod_meta(pod_annotations), spec=pod_spec),
+                volume_claim_templates=[
+                    k8s.KubePersistentVolumeClaimProps(
+                        metadata=k8s.ObjectMeta(name="data", labels=dict(self.selector_labels)),
+                        spec=claim_spec(storage_class_name, storage_size),
+                    )
+                ],
+            ),
+        )
+        add_claim_template_type_meta(statefulset, count=1)
+        return statefulset
 
     def label_selector(self) -> k8s.LabelSelector:
         """The selector of the component's pods."""

@@ -216,38 +216,17 @@ class PgvectorDb(Component):
 
         self.headless_service = self.add_headless_service(ports)
         self.service = self.add_client_service(ports)
-        self.workload = k8s.KubeStatefulSet(
-            self,
-            "Resource",
-            metadata=self.object_meta(name),
-            spec=k8s.StatefulSetSpec(
-                replicas=1,
-                service_name=f"{name}-headless",
-                pod_management_policy="OrderedReady",
-                update_strategy=k8s.StatefulSetUpdateStrategy(type="RollingUpdate"),
-                # The data outlives the StatefulSet: deleting or scaling it never deletes a volume.
-                persistent_volume_claim_retention_policy=k8s.StatefulSetPersistentVolumeClaimRetentionPolicy(
-                    when_deleted="Retain", when_scaled="Retain"
-                ),
-                selector=self.label_selector(),
-                template=k8s.PodTemplateSpec(
-                    metadata=self.pod_meta({"checksum/config": _pod.config_checksum(init_data)}),
-                    spec=_pod.pod_spec(
-                        containers=[postgres],
-                        uid=_UID,
-                        volumes=volumes,
-                        termination_grace_period_seconds=60,
-                    ),
-                ),
-                volume_claim_templates=[
-                    k8s.KubePersistentVolumeClaimProps(
-                        metadata=k8s.ObjectMeta(name="data", labels=dict(self.selector_labels)),
-                        spec=_pod.claim_spec(props.storage_class_name, props.storage_size),
-                    )
-                ],
+        self.workload = self.add_single_node_statefulset(
+            pod_spec=_pod.pod_spec(
+                containers=[postgres],
+                uid=_UID,
+                volumes=volumes,
+                termination_grace_period_seconds=60,
             ),
+            pod_annotations={"checksum/config": _pod.config_checksum(init_data)},
+            storage_class_name=props.storage_class_name,
+            storage_size=props.storage_size,
         )
-        _pod.add_claim_template_type_meta(self.workload, count=1)
         self.endpoint = Endpoint(
             host=name,
             ports=ports,

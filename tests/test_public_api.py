@@ -1,0 +1,73 @@
+"""The public surface is deliberate: every change to it shows up in this file's diff."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import re
+
+import pytest
+
+import aipp_constructs
+from aipp_constructs.aipp import config as aipp_config
+
+PUBLIC = [
+    "CONFIG_WAVE",
+    "Component",
+    "ConfigError",
+    "Endpoint",
+    "PgvectorDb",
+    "PgvectorDbProps",
+    "RabbitMq",
+    "RabbitMqProps",
+    "RedisCache",
+    "RedisCacheProps",
+    "Resources",
+    "RestrictedNamespace",
+    "RestrictedNamespaceProps",
+    "SYNC_WAVE_ANNOTATION",
+    "SecretKeyRef",
+    "VaultSecret",
+    "VaultSecretProps",
+    "sync_wave_of",
+]
+
+
+def test_all_lists_exactly_the_public_names_sorted() -> None:
+    assert aipp_constructs.__all__ == sorted(PUBLIC)
+
+
+@pytest.mark.parametrize("name", PUBLIC)
+def test_every_public_name_resolves(name: str) -> None:
+    assert getattr(aipp_constructs, name) is not None
+
+
+def test_unknown_attribute_raises_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="has no attribute 'Nope'"):
+        aipp_constructs.Nope  # noqa: B018
+
+
+def _dataclasses() -> list[type]:
+    classes = [getattr(aipp_constructs, n) for n in PUBLIC]
+    classes += [getattr(aipp_config, n) for n in aipp_config.__all__]
+    return [c for c in classes if inspect.isclass(c) and dataclasses.is_dataclass(c)]
+
+
+@pytest.mark.parametrize("cls", _dataclasses(), ids=lambda c: c.__name__)
+def test_every_props_field_is_documented_with_its_default(cls: type) -> None:
+    doc = inspect.getdoc(cls) or ""
+    assert "Attributes:" in doc, f"{cls.__name__} has no Attributes: section"
+    attributes = doc.split("Attributes:", 1)[1]
+    for f in dataclasses.fields(cls):
+        entry = re.search(rf"^\s+{f.name}:(.*?)(?=^\s+\w+:|\Z)", attributes, re.M | re.S)
+        assert entry, f"{cls.__name__}.{f.name} is not documented"
+        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        if not required:
+            assert "Defaults to" in entry.group(1), f"{cls.__name__}.{f.name} does not document its default"
+
+
+@pytest.mark.parametrize("cls", _dataclasses(), ids=lambda c: c.__name__)
+def test_props_are_frozen_and_keyword_only(cls: type) -> None:
+    params = cls.__dataclass_params__  # type: ignore[attr-defined]
+    assert params.frozen
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in inspect.signature(cls).parameters.values())
