@@ -7,6 +7,9 @@ typed here: each component derives its own from what it depends on.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from cdk8s import Chart
 from constructs import Construct
 
@@ -126,21 +129,12 @@ class AippChart(Chart):
         ref = f"{registry.host}/{registry.dockerhub_proxy_project}/{row.repository}:{row.tag}"
         return f"{ref}@{row.digest}" if row.digest else ref
 
-    def _config_path(self, path: str) -> _ConfigPath:
-        return _ConfigPath(self._source, path)
-
-
-class _ConfigPath:
-    """Turns a props validation error into a ConfigError that names the environment field."""
-
-    def __init__(self, source: str, path: str) -> None:
-        self._source = source
-        self._path = path
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> bool:
-        if isinstance(exc, ValueError) and not isinstance(exc, ConfigError):
-            raise ConfigError(self._source, self._path, str(exc)) from exc
-        return False
+    @contextmanager
+    def _config_path(self, path: str) -> Iterator[None]:
+        """Report a props validation error against the environment field it came from."""
+        try:
+            yield
+        except ConfigError:
+            raise
+        except ValueError as err:
+            raise ConfigError(self._source, path, str(err)) from err
