@@ -10,15 +10,15 @@ profile is set on purpose, in one place.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
-from cdk8s import ApiObject, JsonPatch
 from cdk8s_plus_27 import k8s
 
 from .references import Resources, SecretKeyRef
 
 __all__ = [
     "RUNTIME_DEFAULT_SECCOMP",
-    "add_claim_template_type_meta",
+    "StatefulSetWithTypedClaims",
     "claim_spec",
     "config_checksum",
     "container",
@@ -203,16 +203,23 @@ def config_checksum(*documents: Mapping[str, str]) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def add_claim_template_type_meta(statefulset: k8s.KubeStatefulSet, *, count: int) -> None:
-    """Write ``apiVersion: v1`` and ``kind: PersistentVolumeClaim`` into each volumeClaimTemplate.
+class StatefulSetWithTypedClaims(k8s.KubeStatefulSet):
+    """A ``KubeStatefulSet`` whose volumeClaimTemplates carry ``apiVersion: v1`` and
+    ``kind: PersistentVolumeClaim``.
 
-    The L1 ``KubePersistentVolumeClaimProps`` has no such fields, and without them ArgoCD
-    (server-side apply) shows the StatefulSet as out of sync forever (argo-cd#11143).
+    The L1 claim-template type has neither field, and its serializer drops them even when a
+    JSON patch adds them; without them ArgoCD (server-side apply) shows the StatefulSet out
+    of sync forever (argo-cd#11143). So they are added to the synthesized object here.
     """
-    obj = ApiObject.of(statefulset)
-    for index in range(count):
-        obj.add_json_patch(JsonPatch.add(f"/spec/volumeClaimTemplates/{index}/apiVersion", "v1"))
-        obj.add_json_patch(JsonPatch.add(f"/spec/volumeClaimTemplates/{index}/kind", "PersistentVolumeClaim"))
+
+    def to_json(self) -> Any:
+        manifest = super().to_json()
+        templates = manifest.get("spec", {}).get("volumeClaimTemplates", [])
+        # Keys in cdk8s's sorted order: apiVersion, kind, metadata, spec.
+        manifest["spec"]["volumeClaimTemplates"] = [
+            {"apiVersion": "v1", "kind": "PersistentVolumeClaim", **template} for template in templates
+        ]
+        return manifest
 
 
 def service_port(name: str, port: int) -> k8s.ServicePort:

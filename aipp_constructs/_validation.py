@@ -13,11 +13,13 @@ from decimal import Decimal
 __all__ = [
     "check_cpu",
     "check_dns_label",
+    "check_dns_subdomain",
     "check_digest",
     "check_image",
     "check_image_tag",
     "check_port",
     "check_quantity_binary",
+    "image_tag",
     "quantity_cpu_millis",
     "quantity_to_bytes",
 ]
@@ -30,7 +32,7 @@ _CPU = re.compile(r"^(?:[0-9]+m|[0-9]+(?:\.[0-9]{1,3})?)$")
 _BINARY_QUANTITY = re.compile(r"^([0-9]+)(Ki|Mi|Gi|Ti|Pi)$")
 _BINARY_FACTOR = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50}
 # A tag that names a moving target rather than a build: "latest", "main-latest", "dev_latest".
-_MOVING_TAG = re.compile(r"(^|[-_.])latest$")
+_MOVING_TAG = re.compile(r"(^|[-_.])latest\Z")
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 _REPOSITORY_COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
@@ -43,12 +45,28 @@ _PIN_ADVICE = (
 
 def check_dns_label(field: str, value: str) -> str:
     """A Kubernetes object name usable as a DNS label (RFC 1123), at most 63 characters."""
-    if not isinstance(value, str) or len(value) > 63 or not _DNS_LABEL.match(value):
+    if not isinstance(value, str) or len(value) > 63 or not _DNS_LABEL.fullmatch(value):
         raise ValueError(
             f"{field} must be a DNS-1123 label (lowercase letters, digits and '-', starting and "
             f"ending with a letter or digit, at most 63 characters), got {value!r}"
         )
     return value
+
+
+def check_dns_subdomain(field: str, value: str) -> str:
+    """A Kubernetes object name that may contain dots (RFC 1123 subdomain), at most 253 characters."""
+    if not isinstance(value, str) or len(value) > 253 or not all(
+        _DNS_LABEL.fullmatch(part) for part in value.split(".")
+    ):
+        raise ValueError(
+            f"{field} must be a DNS-1123 subdomain (lowercase letters, digits, '-' and '.'), got {value!r}"
+        )
+    return value
+
+
+def image_tag(image: str) -> str:
+    """The tag of an image reference accepted by :func:`check_image` (digest ignored)."""
+    return image.split("@", 1)[0].rsplit(":", 1)[-1]
 
 
 def check_port(field: str, value: int) -> int:
@@ -60,7 +78,7 @@ def check_port(field: str, value: int) -> int:
 
 def check_cpu(field: str, value: str) -> str:
     """A CPU quantity: millicores ('250m') or cores ('1', '0.5')."""
-    if not isinstance(value, str) or not _CPU.match(value) or quantity_cpu_millis(value) == 0:
+    if not isinstance(value, str) or not _CPU.fullmatch(value) or quantity_cpu_millis(value) == 0:
         raise ValueError(
             f"{field} must be a CPU quantity such as '250m' or '2' (a quoted string), got {value!r}"
         )
@@ -69,7 +87,7 @@ def check_cpu(field: str, value: str) -> str:
 
 def check_quantity_binary(field: str, value: str) -> str:
     """A memory or storage quantity in binary units ('512Mi', '10Gi')."""
-    if not isinstance(value, str) or not _BINARY_QUANTITY.match(value) or value.startswith("0"):
+    if not isinstance(value, str) or not _BINARY_QUANTITY.fullmatch(value) or value.startswith("0"):
         raise ValueError(
             f"{field} must be a quantity in binary units (Ki, Mi, Gi, Ti), got {value!r}; "
             f"write e.g. '10Gi' (not '10GB' or '10G')"
@@ -79,7 +97,7 @@ def check_quantity_binary(field: str, value: str) -> str:
 
 def quantity_to_bytes(value: str) -> int:
     """Bytes in a quantity accepted by :func:`check_quantity_binary`."""
-    match = _BINARY_QUANTITY.match(value)
+    match = _BINARY_QUANTITY.fullmatch(value)
     if not match:
         raise ValueError(f"not a binary quantity: {value!r}")
     return int(match.group(1)) * _BINARY_FACTOR[match.group(2)]
@@ -108,7 +126,7 @@ def check_image(field: str, value: str) -> str:
 
 def check_image_tag(field: str, value: str) -> str:
     """An image tag that names one build: not empty, not ``latest`` or ``main-latest``."""
-    if not isinstance(value, str) or not _TAG.match(value):
+    if not isinstance(value, str) or not _TAG.fullmatch(value):
         raise ValueError(f"{field} must be an image tag ([A-Za-z0-9_.-], at most 128), got {value!r}")
     if _MOVING_TAG.search(value):
         raise ValueError(f"{field} is the moving tag {value!r}, which is refused; {_PIN_ADVICE}")
@@ -117,29 +135,29 @@ def check_image_tag(field: str, value: str) -> str:
 
 def check_digest(field: str, value: str) -> str:
     """An image digest ``sha256:<64 hex digits>``."""
-    if not isinstance(value, str) or not _DIGEST.match(value):
+    if not isinstance(value, str) or not _DIGEST.fullmatch(value):
         raise ValueError(f"{field} must be 'sha256:' followed by 64 lowercase hex digits, got {value!r}")
     return value
 
 
 def _image_problem(value: str) -> str | None:
-    name, _, digest = value.partition("@")
-    if digest and not _DIGEST.match(digest):
+    name, at, digest = value.partition("@")
+    if at and not _DIGEST.fullmatch(digest):
         return "has a malformed digest (expected sha256: and 64 hex digits)"
     last_slash = name.rfind("/")
     repository, colon, tag = name.rpartition(":") if name.rfind(":") > last_slash else (name, "", "")
     if not colon:
         return "has no tag"
-    if not _TAG.match(tag):
+    if not _TAG.fullmatch(tag):
         return f"has an invalid tag {tag!r}"
     if _MOVING_TAG.search(tag):
         return f"uses the moving tag {tag!r}"
     parts = repository.split("/")
     if len(parts) < 2 or "." not in parts[0] and ":" not in parts[0] and parts[0] != "localhost":
         return "does not name its registry host (write the full registry/repository path)"
-    if not _REGISTRY_HOST.match(parts[0]):
+    if not _REGISTRY_HOST.fullmatch(parts[0]):
         return f"has an invalid registry host {parts[0]!r}"
-    bad = [p for p in parts[1:] if not _REPOSITORY_COMPONENT.match(p)]
+    bad = [p for p in parts[1:] if not _REPOSITORY_COMPONENT.fullmatch(p)]
     if bad:
         return f"has an invalid repository path component {bad[0]!r}"
     return None

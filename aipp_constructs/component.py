@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from ._pod import add_claim_template_type_meta, claim_spec, service_port
+from ._pod import StatefulSetWithTypedClaims, claim_spec, service_port
 from ._validation import check_dns_label
 from .references import Endpoint
 
@@ -55,8 +55,9 @@ class Component(Construct):
         part_of: str | None = None,
         depends_on: Sequence[Component] = (),
     ) -> None:
+        # Checked before the node joins the tree, so a refused name leaves nothing behind.
+        check_dns_label(f"{scope.node.path}/{id}: name", name)
         super().__init__(scope, id)
-        check_dns_label(f"{self.node.path}: name", name)
         self.name = name
         self.depends_on: tuple[Component, ...] = tuple(depends_on)
         self.wave = sync_wave_of(self.depends_on)
@@ -148,7 +149,7 @@ class Component(Construct):
         The claim template carries only the selector labels: a StatefulSet's claim templates
         can never change, so no version label may be part of them.
         """
-        statefulset = k8s.KubeStatefulSet(
+        return StatefulSetWithTypedClaims(
             self,
             "Resource",
             metadata=self.object_meta(),
@@ -171,8 +172,6 @@ class Component(Construct):
                 ],
             ),
         )
-        add_claim_template_type_meta(statefulset, count=1)
-        return statefulset
 
     def label_selector(self) -> k8s.LabelSelector:
         """The selector of the component's pods."""

@@ -64,13 +64,13 @@ class VaultSecretProps:
         if not self.keys:
             raise ValueError("keys must map at least one Secret key to a Vault property, got {}")
         for key, prop in self.keys.items():
-            if not _SECRET_KEY.match(key) or not prop:
+            if not _SECRET_KEY.fullmatch(key) or key.startswith("..") or key == "." or len(key) > 253 or not prop:
                 raise ValueError(
                     f"keys must map Secret keys ([-._a-zA-Z0-9]+) to Vault property names, got {key!r}: {prop!r}"
                 )
         if self.store_kind not in _STORE_KINDS:
             raise ValueError(f"store_kind must be one of {sorted(_STORE_KINDS)}, got {self.store_kind!r}")
-        if not self.refresh_interval or not _DURATION.match(self.refresh_interval):
+        if not self.refresh_interval or not _DURATION.fullmatch(self.refresh_interval):
             raise ValueError(f"refresh_interval must be a duration like '1h' or '30m', got {self.refresh_interval!r}")
 
 

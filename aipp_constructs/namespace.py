@@ -41,7 +41,7 @@ class RestrictedNamespaceProps:
 
     def __post_init__(self) -> None:
         check_dns_label("name", self.name)
-        if not _PSA_VERSION.match(self.pod_security_version):
+        if not _PSA_VERSION.fullmatch(self.pod_security_version):
             raise ValueError(
                 f"pod_security_version must be 'latest' or a version like 'v1.27', "
                 f"got {self.pod_security_version!r}"

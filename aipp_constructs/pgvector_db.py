@@ -27,6 +27,8 @@ from constructs import Construct
 
 from . import _pod
 from ._validation import (
+    check_dns_subdomain,
+    image_tag,
     check_dns_label,
     check_image,
     check_port,
@@ -97,13 +99,13 @@ class PgvectorDbProps:
         check_quantity_binary("storage_size", self.storage_size)
         check_quantity_binary("shm_size", self.shm_size)
         if self.storage_class_name is not None:
-            check_dns_label("storage_class_name", self.storage_class_name)
-        if not _IDENTIFIER.match(self.database):
+            check_dns_subdomain("storage_class_name", self.storage_class_name)
+        if not _IDENTIFIER.fullmatch(self.database):
             raise ValueError(
                 f"database must be a lowercase SQL identifier ([a-z_][a-z0-9_]*), got {self.database!r}"
             )
         for ext in self.extensions:
-            if not _IDENTIFIER.match(ext):
+            if not _IDENTIFIER.fullmatch(ext):
                 raise ValueError(f"extensions must be lowercase SQL identifiers, got {ext!r}")
         if quantity_to_bytes(self.shm_size) >= quantity_to_bytes(self.resources.memory_limit):
             raise ValueError(
@@ -138,7 +140,7 @@ class PgvectorDb(Component):
             id,
             name=props.name,
             component="database",
-            version=props.image.rsplit(":", 1)[-1].split("@")[0],
+            version=image_tag(props.image),
             part_of=props.part_of,
             depends_on=props.depends_on,
         )

@@ -25,7 +25,14 @@ from cdk8s_plus_27 import k8s
 from constructs import Construct
 
 from . import _pod
-from ._validation import check_dns_label, check_image, check_quantity_binary, quantity_to_bytes
+from ._validation import (
+    check_dns_label,
+    check_dns_subdomain,
+    check_image,
+    check_quantity_binary,
+    image_tag,
+    quantity_to_bytes,
+)
 from .component import CONFIG_WAVE, Component
 from .references import Endpoint, Resources, SecretKeyRef
 
@@ -82,7 +89,7 @@ class RabbitMqProps:
         check_dns_label("name", self.name)
         check_quantity_binary("storage_size", self.storage_size)
         if self.storage_class_name is not None:
-            check_dns_label("storage_class_name", self.storage_class_name)
+            check_dns_subdomain("storage_class_name", self.storage_class_name)
         if not 0.1 <= self.memory_high_watermark <= 0.9:
             raise ValueError(
                 f"memory_high_watermark must be between 0.1 and 0.9 of the memory limit, "
@@ -108,7 +115,7 @@ class RabbitMq(Component):
             id,
             name=props.name,
             component="message-broker",
-            version=props.image.rsplit(":", 1)[-1].split("@")[0],
+            version=image_tag(props.image),
             part_of=props.part_of,
             depends_on=props.depends_on,
         )
@@ -184,7 +191,9 @@ class RabbitMq(Component):
                 secret=k8s.SecretVolumeSource(
                     secret_name=props.erlang_cookie.name,
                     items=[k8s.KeyToPath(key=props.erlang_cookie.key, path=".erlang.cookie")],
-                    default_mode=0o400,
+                    # Readable by the rabbitmq group (fsGroup 999) only; the init container
+                    # copies it to a 0600 file owned by the rabbitmq user.
+                    default_mode=0o440,
                 ),
             ),
             k8s.Volume(

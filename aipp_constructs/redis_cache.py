@@ -23,7 +23,14 @@ from cdk8s_plus_27 import k8s
 from constructs import Construct
 
 from . import _pod
-from ._validation import check_dns_label, check_image, check_port, check_quantity_binary
+from ._validation import (
+    check_dns_label,
+    check_dns_subdomain,
+    check_image,
+    check_port,
+    check_quantity_binary,
+    image_tag,
+)
 from .component import Component
 from .references import Endpoint, Resources, SecretKeyRef
 
@@ -73,7 +80,7 @@ class RedisCacheProps:
         check_port("port", self.port)
         check_quantity_binary("storage_size", self.storage_size)
         if self.storage_class_name is not None:
-            check_dns_label("storage_class_name", self.storage_class_name)
+            check_dns_subdomain("storage_class_name", self.storage_class_name)
 
 
 class RedisCache(Component):
@@ -92,7 +99,7 @@ class RedisCache(Component):
             id,
             name=props.name,
             component="cache",
-            version=props.image.rsplit(":", 1)[-1].split("@")[0],
+            version=image_tag(props.image),
             part_of=props.part_of,
             depends_on=props.depends_on,
         )

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 from .._config_loader import ConfigError, load_dataclass, load_yaml_file
-from .._validation import check_digest, check_dns_label, check_image_tag, check_quantity_binary
+from .._validation import check_digest, check_dns_label, check_dns_subdomain, check_image_tag, check_quantity_binary
 from ..references import Resources
 
 __all__ = [
@@ -182,7 +182,7 @@ class EnvironmentConfig:
 
     name: str = field(metadata=_DNS)
     namespace: str = field(metadata=_DNS)
-    storage_class: str = field(metadata=_DNS)
+    storage_class: str = field(metadata={"check": check_dns_subdomain})
     registry: RegistryConfig
     secrets: SecretsConfig
     images: Mapping[str, ImageConfig]

@@ -1,0 +1,507 @@
+"""Tests of ``PgvectorDb``: effective defaults, every prop reaching the YAML, validation, wiring."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import PurePosixPath
+from typing import Any
+
+import cdk8s
+import pytest
+from cdk8s import Chart
+from conftest import container, env_of, one, pod_spec, synth
+
+from aipp_constructs import Component, PgvectorDb, PgvectorDbProps, Resources, SecretKeyRef
+
+IMAGE = "harbor.example/dockerhub-proxy/pgvector/pgvector:0.8.1-pg17-bookworm"
+USERNAME = SecretKeyRef(name="pgvector-credentials", key="username")
+PASSWORD = SecretKeyRef(name="pgvector-credentials", key="password")
+
+RESTRICTED_CONTAINER_CONTEXT = {
+    "allowPrivilegeEscalation": False,
+    "capabilities": {"drop": ["ALL"]},
+    "privileged": False,
+    "readOnlyRootFilesystem": True,
+    "runAsGroup": 999,
+    "runAsNonRoot": True,
+    "runAsUser": 999,
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+
+
+def props(**overrides: Any) -> PgvectorDbProps:
+    return PgvectorDbProps(**{"image": IMAGE, "username": USERNAME, "password": PASSWORD, **overrides})
+
+
+def new_chart(chart_id: str = "test") -> Chart:
+    return Chart(cdk8s.Testing.app(), chart_id, namespace="test", disable_resource_name_hashes=True)
+
+
+def keys_anywhere(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from keys_anywhere(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from keys_anywhere(item)
+
+
+@pytest.fixture(scope="module")
+def manifests() -> list[dict[str, Any]]:
+    """The minimal-props synth, shared read-only by the defaults tests."""
+    chart = new_chart()
+    PgvectorDb(chart, "Pgvector", props())
+    return synth(chart)
+
+
+@pytest.fixture(scope="module")
+def sts(manifests: list[dict[str, Any]]) -> dict[str, Any]:
+    return one(manifests, "StatefulSet", "pgvector")
+
+
+@pytest.fixture(scope="module")
+def postgres(sts: dict[str, Any]) -> dict[str, Any]:
+    return container(sts, "postgres")
+
+
+# --- defaults, field by field -------------------------------------------------------------
+
+
+def test_pgvector_creates_init_configmap_two_services_and_a_statefulset(manifests: list[dict[str, Any]]) -> None:
+    assert sorted((m["kind"], m["metadata"]["name"]) for m in manifests) == [
+        ("ConfigMap", "pgvector-init"),
+        ("Service", "pgvector"),
+        ("Service", "pgvector-headless"),
+        ("StatefulSet", "pgvector"),
+    ]
+    assert {m["metadata"]["namespace"] for m in manifests} == {"test"}
+
+
+def test_pgvector_headless_service_governs_the_statefulset(manifests: list[dict[str, Any]]) -> None:
+    headless = one(manifests, "Service", "pgvector-headless")["spec"]
+    assert headless["clusterIP"] == "None"
+    assert headless["publishNotReadyAddresses"] is True
+    assert headless["selector"] == {"app.kubernetes.io/name": "pgvector"}
+    assert headless["ports"] == [{"name": "postgresql", "port": 5432, "protocol": "TCP", "targetPort": "postgresql"}]
+    assert one(manifests, "StatefulSet")["spec"]["serviceName"] == "pgvector-headless"
+
+
+def test_pgvector_client_service_is_cluster_ip_on_named_port(manifests: list[dict[str, Any]]) -> None:
+    spec = one(manifests, "Service", "pgvector")["spec"]
+    assert spec["type"] == "ClusterIP"
+    assert "clusterIP" not in spec
+    assert spec["selector"] == {"app.kubernetes.io/name": "pgvector"}
+    assert spec["ports"] == [{"name": "postgresql", "port": 5432, "protocol": "TCP", "targetPort": "postgresql"}]
+
+
+def test_pgvector_defaults_to_single_ordered_replica_with_retained_claims(sts: dict[str, Any]) -> None:
+    spec = sts["spec"]
+    assert spec["replicas"] == 1
+    assert spec["podManagementPolicy"] == "OrderedReady"
+    assert spec["updateStrategy"] == {"type": "RollingUpdate"}
+    assert spec["persistentVolumeClaimRetentionPolicy"] == {"whenDeleted": "Retain", "whenScaled": "Retain"}
+    assert spec["selector"] == {"matchLabels": {"app.kubernetes.io/name": "pgvector"}}
+
+
+def test_pgvector_claim_template_defaults_to_10gi_on_default_storage_class(sts: dict[str, Any]) -> None:
+    [vct] = sts["spec"]["volumeClaimTemplates"]
+    assert vct["metadata"] == {"name": "data", "labels": {"app.kubernetes.io/name": "pgvector"}}
+    assert vct["spec"] == {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "10Gi"}}}
+    assert "storageClassName" not in vct["spec"]
+
+
+def test_pgvector_claim_template_labels_never_carry_the_version(sts: dict[str, Any]) -> None:
+    [vct] = sts["spec"]["volumeClaimTemplates"]
+    assert "app.kubernetes.io/version" not in vct["metadata"]["labels"]
+
+
+def test_pgvector_claim_template_carries_api_version_and_kind(sts: dict[str, Any]) -> None:
+    [vct] = sts["spec"]["volumeClaimTemplates"]
+    assert vct["apiVersion"] == "v1"
+    assert vct["kind"] == "PersistentVolumeClaim"
+
+
+def test_pgvector_container_exposes_postgresql_port(postgres: dict[str, Any]) -> None:
+    assert postgres["ports"] == [{"containerPort": 5432, "name": "postgresql", "protocol": "TCP"}]
+    assert postgres["image"] == IMAGE
+    assert postgres["imagePullPolicy"] == "IfNotPresent"
+    assert postgres["terminationMessagePolicy"] == "FallbackToLogsOnError"
+
+
+def test_pgvector_probes_run_pg_isready_with_every_timing_field(postgres: dict[str, Any]) -> None:
+    command = ["sh", "-c", 'exec pg_isready -U "$POSTGRES_USER" -d "$POSTGRES_DB" -h 127.0.0.1 -p 5432']
+
+    def probe(failures: int) -> dict[str, Any]:
+        return {
+            "exec": {"command": command},
+            "initialDelaySeconds": 0,
+            "periodSeconds": 10,
+            "timeoutSeconds": 5,
+            "failureThreshold": failures,
+            "successThreshold": 1,
+        }
+
+    assert postgres["startupProbe"] == probe(30)
+    assert postgres["readinessProbe"] == probe(3)
+    assert postgres["livenessProbe"] == probe(6)
+
+
+def test_pgvector_stops_with_a_fast_shutdown(sts: dict[str, Any], postgres: dict[str, Any]) -> None:
+    assert postgres["lifecycle"] == {
+        "preStop": {"exec": {"command": ["sh", "-c", 'exec pg_ctl stop -D "$PGDATA" -m fast -w -t 50']}}
+    }
+    assert pod_spec(sts)["terminationGracePeriodSeconds"] == 60
+
+
+def test_pgvector_env_reads_credentials_from_the_secret_not_literals(postgres: dict[str, Any]) -> None:
+    assert env_of(postgres) == {
+        "POSTGRES_USER": {"secretKeyRef": {"name": "pgvector-credentials", "key": "username"}},
+        "POSTGRES_PASSWORD_FILE": "/run/secrets/postgres/password",
+        "POSTGRES_DB": "app",
+        "PGDATA": "/var/lib/postgresql/data/pgdata",
+        "PGPORT": "5432",
+    }
+    assert "POSTGRES_PASSWORD" not in env_of(postgres)
+
+
+def test_pgvector_pgdata_is_a_subdirectory_of_the_data_mount(postgres: dict[str, Any]) -> None:
+    pgdata = PurePosixPath(env_of(postgres)["PGDATA"])
+    [data_mount] = [m for m in postgres["volumeMounts"] if m["name"] == "data"]
+    mount = PurePosixPath(data_mount["mountPath"])
+    assert pgdata != mount
+    assert pgdata.is_relative_to(mount)
+
+
+def test_pgvector_password_file_points_into_the_mounted_secret_volume(
+    sts: dict[str, Any], postgres: dict[str, Any]
+) -> None:
+    password_file = PurePosixPath(env_of(postgres)["POSTGRES_PASSWORD_FILE"])
+    [mount] = [m for m in postgres["volumeMounts"] if PurePosixPath(m["mountPath"]) == password_file.parent]
+    assert mount["readOnly"] is True
+    [volume] = [v for v in pod_spec(sts)["volumes"] if v["name"] == mount["name"]]
+    assert volume["secret"] == {
+        "secretName": "pgvector-credentials",
+        "items": [{"key": "password", "path": password_file.name}],
+        "defaultMode": 0o440,
+    }
+
+
+def test_pgvector_mounts_data_init_password_and_writable_scratch(postgres: dict[str, Any]) -> None:
+    assert postgres["volumeMounts"] == [
+        {"name": "data", "mountPath": "/var/lib/postgresql/data"},
+        {"name": "init-scripts", "mountPath": "/docker-entrypoint-initdb.d", "readOnly": True},
+        {"name": "password", "mountPath": "/run/secrets/postgres", "readOnly": True},
+        {"name": "run", "mountPath": "/var/run/postgresql"},
+        {"name": "tmp", "mountPath": "/tmp"},
+        {"name": "shm", "mountPath": "/dev/shm"},
+    ]
+
+
+def test_pgvector_volumes_are_size_limited_with_memory_backed_shm(sts: dict[str, Any]) -> None:
+    volumes = {v["name"]: v for v in pod_spec(sts)["volumes"]}
+    assert set(volumes) == {"init-scripts", "password", "run", "tmp", "shm"}
+    assert volumes["run"]["emptyDir"] == {"sizeLimit": "16Mi"}
+    assert volumes["tmp"]["emptyDir"] == {"sizeLimit": "1Gi"}
+    assert volumes["shm"]["emptyDir"] == {"medium": "Memory", "sizeLimit": "256Mi"}
+    assert volumes["init-scripts"]["configMap"] == {"name": "pgvector-init", "defaultMode": 0o444}
+
+
+def test_pgvector_init_configmap_creates_the_vector_extension(
+    manifests: list[dict[str, Any]], sts: dict[str, Any], postgres: dict[str, Any]
+) -> None:
+    config = one(manifests, "ConfigMap", "pgvector-init")
+    assert list(config["data"]) == ["01-extensions.sql"]
+    sql = config["data"]["01-extensions.sql"]
+    assert "CREATE EXTENSION IF NOT EXISTS vector;" in sql.splitlines()
+    assert sql.endswith("\n")
+    [mount] = [m for m in postgres["volumeMounts"] if m["mountPath"] == "/docker-entrypoint-initdb.d"]
+    [volume] = [v for v in pod_spec(sts)["volumes"] if v["name"] == mount["name"]]
+    assert volume["configMap"]["name"] == config["metadata"]["name"]
+    assert len(sts["spec"]["template"]["metadata"]["annotations"]["checksum/config"]) == 64
+
+
+def test_pgvector_resources_default_to_250m_1gi_requests_and_2_cpu_1gi_limits(postgres: dict[str, Any]) -> None:
+    assert postgres["resources"] == {
+        "requests": {"cpu": "250m", "memory": "1Gi"},
+        "limits": {"cpu": "2", "memory": "1Gi"},
+    }
+
+
+def test_pgvector_pod_runs_restricted_as_uid_999(sts: dict[str, Any]) -> None:
+    spec = pod_spec(sts)
+    assert spec["securityContext"] == {
+        "fsGroup": 999,
+        "fsGroupChangePolicy": "OnRootMismatch",
+        "runAsGroup": 999,
+        "runAsNonRoot": True,
+        "runAsUser": 999,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+    assert spec["automountServiceAccountToken"] is False
+    assert spec["enableServiceLinks"] is False
+    for c in spec["containers"] + spec.get("initContainers", []):
+        assert c["securityContext"] == RESTRICTED_CONTAINER_CONTEXT, c["name"]
+
+
+def test_pgvector_labels_every_object_and_selects_by_name_only(manifests: list[dict[str, Any]]) -> None:
+    labels = {
+        "app.kubernetes.io/name": "pgvector",
+        "app.kubernetes.io/component": "database",
+        "app.kubernetes.io/version": "0.8.1-pg17-bookworm",
+        "app.kubernetes.io/managed-by": "cdk8s",
+    }
+    for m in manifests:
+        assert m["metadata"]["labels"] == labels, m["metadata"]["name"]
+    sts = one(manifests, "StatefulSet")
+    assert sts["spec"]["template"]["metadata"]["labels"] == labels
+    assert sts["spec"]["selector"]["matchLabels"] == {"app.kubernetes.io/name": "pgvector"}
+
+
+def test_pgvector_has_no_cdk8s_address_label_anywhere(manifests: list[dict[str, Any]]) -> None:
+    assert not [k for k in keys_anywhere(manifests) if k.startswith("cdk8s.io/")]
+
+
+def test_pgvector_configmap_is_wave_0_and_everything_else_wave_1(manifests: list[dict[str, Any]]) -> None:
+    waves = {(m["kind"], m["metadata"]["name"]): m["metadata"]["annotations"] for m in manifests}
+    assert waves == {
+        ("ConfigMap", "pgvector-init"): {"argocd.argoproj.io/sync-wave": "0"},
+        ("Service", "pgvector-headless"): {"argocd.argoproj.io/sync-wave": "1"},
+        ("Service", "pgvector"): {"argocd.argoproj.io/sync-wave": "1"},
+        ("StatefulSet", "pgvector"): {"argocd.argoproj.io/sync-wave": "1"},
+    }
+    template_annotations = one(manifests, "StatefulSet")["spec"]["template"]["metadata"]["annotations"]
+    assert "argocd.argoproj.io/sync-wave" not in template_annotations
+
+
+# --- every prop reaches the YAML ----------------------------------------------------------
+
+
+def test_pgvector_every_prop_reaches_the_yaml(chart: Chart) -> None:
+    upstream = Component(chart, "Upstream", name="upstream", component="test", version="1")
+    username = SecretKeyRef(name="db-user", key="user")
+    password = SecretKeyRef(name="db-pass", key="secret")
+    values: dict[str, Any] = {
+        "image": "registry.example:5000/mirror/pgvector:0.8.0-pg16",
+        "username": username,
+        "password": password,
+        "database": "aipp",
+        "name": "vectors",
+        "part_of": "aipp",
+        "port": 6543,
+        "storage_size": "20Gi",
+        "storage_class_name": "longhorn",
+        "shm_size": "512Mi",
+        "resources": Resources(cpu_request="500m", memory_request="2Gi", cpu_limit="4", memory_limit="3Gi"),
+        "extensions": ("vector", "pg_trgm"),
+        "depends_on": (upstream,),
+    }
+    fields = {f.name: f for f in dataclasses.fields(PgvectorDbProps)}
+    assert set(values) == set(fields), "a PgvectorDbProps field is not covered by this test"
+    for name, f in fields.items():
+        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        assert values[name] != default, f"{name} is set to its default"
+
+    db = PgvectorDb(chart, "Pgvector", PgvectorDbProps(**values))
+    manifests = synth(chart)
+    sts = one(manifests, "StatefulSet", "vectors")
+    postgres = container(sts, "postgres")
+    env = env_of(postgres)
+    volumes = {v["name"]: v for v in pod_spec(sts)["volumes"]}
+    [vct] = sts["spec"]["volumeClaimTemplates"]
+    selector = {"app.kubernetes.io/name": "vectors", "app.kubernetes.io/part-of": "aipp"}
+
+    # image
+    assert postgres["image"] == "registry.example:5000/mirror/pgvector:0.8.0-pg16"
+    assert sts["metadata"]["labels"]["app.kubernetes.io/version"] == "0.8.0-pg16"
+    # username, password
+    assert env["POSTGRES_USER"] == {"secretKeyRef": {"name": "db-user", "key": "user"}}
+    assert volumes["password"]["secret"]["secretName"] == "db-pass"
+    assert volumes["password"]["secret"]["items"] == [{"key": "secret", "path": "password"}]
+    # database
+    assert env["POSTGRES_DB"] == "aipp"
+    # name
+    assert sorted((m["kind"], m["metadata"]["name"]) for m in manifests) == [
+        ("ConfigMap", "vectors-init"),
+        ("Service", "vectors"),
+        ("Service", "vectors-headless"),
+        ("StatefulSet", "vectors"),
+    ]
+    assert sts["spec"]["serviceName"] == "vectors-headless"
+    assert volumes["init-scripts"]["configMap"]["name"] == "vectors-init"
+    # part_of
+    assert sts["spec"]["selector"]["matchLabels"] == selector
+    assert vct["metadata"]["labels"] == selector
+    for m in manifests:
+        assert m["metadata"]["labels"]["app.kubernetes.io/part-of"] == "aipp"
+    for service in (one(manifests, "Service", "vectors"), one(manifests, "Service", "vectors-headless")):
+        assert service["spec"]["selector"] == selector
+        # port
+        assert service["spec"]["ports"] == [
+            {"name": "postgresql", "port": 6543, "protocol": "TCP", "targetPort": "postgresql"}
+        ]
+    assert postgres["ports"] == [{"containerPort": 6543, "name": "postgresql", "protocol": "TCP"}]
+    assert env["PGPORT"] == "6543"
+    assert postgres["readinessProbe"]["exec"]["command"][-1].endswith("-p 6543")
+    # storage_size, storage_class_name
+    assert vct["spec"]["resources"] == {"requests": {"storage": "20Gi"}}
+    assert vct["spec"]["storageClassName"] == "longhorn"
+    # shm_size
+    assert volumes["shm"]["emptyDir"] == {"medium": "Memory", "sizeLimit": "512Mi"}
+    # resources
+    assert postgres["resources"] == {
+        "requests": {"cpu": "500m", "memory": "2Gi"},
+        "limits": {"cpu": "4", "memory": "3Gi"},
+    }
+    # extensions
+    sql = one(manifests, "ConfigMap", "vectors-init")["data"]["01-extensions.sql"].splitlines()
+    assert "CREATE EXTENSION IF NOT EXISTS vector;" in sql
+    assert "CREATE EXTENSION IF NOT EXISTS pg_trgm;" in sql
+    # depends_on
+    assert db.depends_on == (upstream,)
+    assert sts["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] == "2"
+
+
+def test_pgvector_pod_template_checksum_follows_the_init_script() -> None:
+    def checksum(**overrides: Any) -> str:
+        chart = new_chart()
+        PgvectorDb(chart, "Pgvector", props(**overrides))
+        return one(synth(chart), "StatefulSet")["spec"]["template"]["metadata"]["annotations"]["checksum/config"]
+
+    assert checksum() == checksum()
+    assert checksum() != checksum(extensions=("vector", "pg_trgm"))
+
+
+# --- validation ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        pytest.param(
+            {"image": "harbor.example/dockerhub-proxy/pgvector/pgvector:latest"},
+            "image uses the moving tag 'latest', got 'harbor.example/dockerhub-proxy/pgvector/pgvector:latest'",
+            id="image-latest",
+        ),
+        pytest.param(
+            {"image": "harbor.example/aipp/pgvector:main-latest"},
+            "image uses the moving tag 'main-latest', got 'harbor.example/aipp/pgvector:main-latest'",
+            id="image-main-latest",
+        ),
+        pytest.param(
+            {"image": "harbor.example/dockerhub-proxy/pgvector/pgvector"},
+            "image has no tag, got 'harbor.example/dockerhub-proxy/pgvector/pgvector'",
+            id="image-no-tag",
+        ),
+        pytest.param(
+            {"image": "pgvector/pgvector:0.8.1-pg17-bookworm"},
+            "image does not name its registry host .*, got 'pgvector/pgvector:0.8.1-pg17-bookworm'",
+            id="image-no-registry",
+        ),
+        pytest.param({"name": "PgVector"}, "name must be a DNS-1123 label .*, got 'PgVector'", id="name-upper"),
+        pytest.param({"name": "pg_vector"}, "name must be a DNS-1123 label .*, got 'pg_vector'", id="name-underscore"),
+        pytest.param({"port": 0}, "port must be a port number between 1 and 65535, got 0", id="port-zero"),
+        pytest.param({"port": 65536}, "port must be a port number between 1 and 65535, got 65536", id="port-high"),
+        pytest.param(
+            {"storage_size": "10GB"}, "storage_size must be a quantity in binary units .*, got '10GB'", id="storage-GB"
+        ),
+        pytest.param(
+            {"storage_size": "10G"}, "storage_size must be a quantity in binary units .*, got '10G'", id="storage-G"
+        ),
+        pytest.param({"shm_size": "256MB"}, "shm_size must be a quantity in binary units .*, got '256MB'", id="shm-MB"),
+        pytest.param(
+            {"shm_size": "1Gi"},
+            "shm_size must be below resources.memory_limit .*, got shm_size '1Gi' and memory_limit '1Gi'",
+            id="shm-equals-limit",
+        ),
+        pytest.param(
+            {"shm_size": "2Gi"},
+            "shm_size must be below resources.memory_limit .*, got shm_size '2Gi' and memory_limit '1Gi'",
+            id="shm-above-limit",
+        ),
+        pytest.param(
+            {"storage_class_name": "Longhorn_SSD"},
+            "storage_class_name must be a DNS-1123 subdomain .*, got 'Longhorn_SSD'",
+            id="storage-class",
+        ),
+        pytest.param(
+            {"database": "my-db"}, "database must be a lowercase SQL identifier .*, got 'my-db'", id="database-dash"
+        ),
+        pytest.param(
+            {"database": "AIPP"}, "database must be a lowercase SQL identifier .*, got 'AIPP'", id="database-upper"
+        ),
+        pytest.param(
+            {"extensions": ("vector", "pg-trgm")},
+            "extensions must be lowercase SQL identifiers, got 'pg-trgm'",
+            id="extension-dash",
+        ),
+        pytest.param(
+            {"extensions": ("vector; DROP TABLE x",)},
+            "extensions must be lowercase SQL identifiers, got 'vector; DROP TABLE x'",
+            id="extension-injection",
+        ),
+    ],
+)
+def test_fails_when_a_prop_is_invalid(overrides: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=f"^{message}"):
+        props(**overrides)
+
+
+# --- stable names, endpoint, dependencies -------------------------------------------------
+
+
+def test_pgvector_names_and_selectors_survive_construct_id_changes() -> None:
+    def shape(chart_id: str, construct_id: str) -> list[tuple[str, str, Any]]:
+        chart = new_chart(chart_id)
+        PgvectorDb(chart, construct_id, props(part_of="aipp"))
+        return [
+            (m["kind"], m["metadata"]["name"], m["spec"].get("selector") if "spec" in m else None) for m in synth(chart)
+        ]
+
+    assert shape("test", "Pgvector") == shape("other-chart", "SomethingElse")
+
+
+def test_pgvector_endpoint_names_host_port_credentials_and_database(chart: Chart) -> None:
+    endpoint = PgvectorDb(chart, "Pgvector", props()).endpoint
+    assert endpoint is not None
+    assert endpoint.host == "pgvector"
+    assert dict(endpoint.ports) == {"postgresql": 5432}
+    assert endpoint.port("postgresql") == 5432
+    assert dict(endpoint.credentials) == {
+        "username": SecretKeyRef(name="pgvector-credentials", key="username"),
+        "password": SecretKeyRef(name="pgvector-credentials", key="password"),
+    }
+    assert dict(endpoint.properties) == {"database": "app"}
+
+
+def test_pgvector_endpoint_follows_name_port_and_database(chart: Chart) -> None:
+    endpoint = PgvectorDb(chart, "Pgvector", props(name="vectors", port=6543, database="aipp")).endpoint
+    assert endpoint is not None
+    assert (endpoint.host, dict(endpoint.ports), dict(endpoint.properties)) == (
+        "vectors",
+        {"postgresql": 6543},
+        {"database": "aipp"},
+    )
+
+
+def test_pgvector_with_a_dependency_is_wave_2_but_configmap_stays_wave_0(chart: Chart) -> None:
+    first = PgvectorDb(chart, "First", props(name="first"))
+    second = PgvectorDb(chart, "Second", props(name="second", depends_on=(first,)))
+    assert (first.wave, second.wave) == (1, 2)
+    waves = {
+        (m["kind"], m["metadata"]["name"]): m["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]
+        for m in synth(chart)
+        if m["metadata"]["name"].startswith("second")
+    }
+    assert waves == {
+        ("ConfigMap", "second-init"): "0",
+        ("Service", "second-headless"): "2",
+        ("Service", "second"): "2",
+        ("StatefulSet", "second"): "2",
+    }
+
+
+def test_pgvector_version_label_is_the_tag_when_the_image_has_a_digest(chart: Chart) -> None:
+    db = PgvectorDb(chart, "Pgvector", props(image=f"{IMAGE}@sha256:{'a' * 64}"))
+    assert db.labels["app.kubernetes.io/version"] == "0.8.1-pg17-bookworm"

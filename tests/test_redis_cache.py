@@ -1,0 +1,385 @@
+"""Tests of ``RedisCache``: effective defaults, every prop reaching the YAML, validation, wiring."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from typing import Any
+
+import cdk8s
+import pytest
+from cdk8s import Chart
+from conftest import container, env_of, one, pod_spec, synth
+
+from aipp_constructs import Component, RedisCache, RedisCacheProps, Resources, SecretKeyRef
+
+IMAGE = "harbor.example/dockerhub-proxy/library/redis:7.2.7"
+PASSWORD = SecretKeyRef(name="redis-credentials", key="password")
+
+RESTRICTED_CONTAINER_CONTEXT = {
+    "allowPrivilegeEscalation": False,
+    "capabilities": {"drop": ["ALL"]},
+    "privileged": False,
+    "readOnlyRootFilesystem": True,
+    "runAsGroup": 999,
+    "runAsNonRoot": True,
+    "runAsUser": 999,
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+
+
+def props(**overrides: Any) -> RedisCacheProps:
+    return RedisCacheProps(**{"image": IMAGE, "password": PASSWORD, **overrides})
+
+
+def new_chart(chart_id: str = "test") -> Chart:
+    return Chart(cdk8s.Testing.app(), chart_id, namespace="test", disable_resource_name_hashes=True)
+
+
+def keys_anywhere(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from keys_anywhere(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from keys_anywhere(item)
+
+
+@pytest.fixture(scope="module")
+def manifests() -> list[dict[str, Any]]:
+    """The minimal-props synth, shared read-only by the defaults tests."""
+    chart = new_chart()
+    RedisCache(chart, "Redis", props())
+    return synth(chart)
+
+
+@pytest.fixture(scope="module")
+def deployment(manifests: list[dict[str, Any]]) -> dict[str, Any]:
+    return one(manifests, "Deployment", "redis")
+
+
+@pytest.fixture(scope="module")
+def redis(deployment: dict[str, Any]) -> dict[str, Any]:
+    return container(deployment, "redis")
+
+
+# --- defaults, field by field -------------------------------------------------------------
+
+
+def test_redis_creates_claim_service_and_deployment(manifests: list[dict[str, Any]]) -> None:
+    assert sorted((m["kind"], m["metadata"]["name"]) for m in manifests) == [
+        ("Deployment", "redis"),
+        ("PersistentVolumeClaim", "redis-data"),
+        ("Service", "redis"),
+    ]
+    assert {m["metadata"]["namespace"] for m in manifests} == {"test"}
+
+
+def test_redis_client_service_is_cluster_ip_on_named_port(manifests: list[dict[str, Any]]) -> None:
+    spec = one(manifests, "Service", "redis")["spec"]
+    assert spec["type"] == "ClusterIP"
+    assert spec["selector"] == {"app.kubernetes.io/name": "redis"}
+    assert spec["ports"] == [{"name": "redis", "port": 6379, "protocol": "TCP", "targetPort": "redis"}]
+
+
+def test_redis_defaults_to_one_replica_recreated_not_rolled(deployment: dict[str, Any]) -> None:
+    spec = deployment["spec"]
+    assert spec["replicas"] == 1
+    assert spec["strategy"] == {"type": "Recreate"}
+    assert spec["selector"] == {"matchLabels": {"app.kubernetes.io/name": "redis"}}
+
+
+def test_redis_claim_defaults_to_5gi_rwo_on_default_storage_class(manifests: list[dict[str, Any]]) -> None:
+    claim = one(manifests, "PersistentVolumeClaim", "redis-data")
+    assert claim["spec"] == {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "5Gi"}}}
+    assert "storageClassName" not in claim["spec"]
+
+
+def test_redis_claim_is_protected_from_argocd_prune_and_delete(manifests: list[dict[str, Any]]) -> None:
+    annotations = one(manifests, "PersistentVolumeClaim")["metadata"]["annotations"]
+    assert annotations == {
+        "argocd.argoproj.io/sync-options": "Prune=false,Delete=false",
+        "argocd.argoproj.io/sync-wave": "1",
+    }
+
+
+def test_redis_container_exposes_redis_port(redis: dict[str, Any]) -> None:
+    assert redis["ports"] == [{"containerPort": 6379, "name": "redis", "protocol": "TCP"}]
+    assert redis["image"] == IMAGE
+    assert redis["imagePullPolicy"] == "IfNotPresent"
+    assert redis["terminationMessagePolicy"] == "FallbackToLogsOnError"
+    assert "command" not in redis
+
+
+def test_redis_args_enable_append_only_and_require_the_password_from_env(redis: dict[str, Any]) -> None:
+    args = redis["args"]
+    assert args == [
+        "redis-server",
+        "--port",
+        "6379",
+        "--dir",
+        "/data",
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "everysec",
+        "--requirepass",
+        "$(REDIS_PASSWORD)",
+    ]
+    # $(VAR) expansion needs the variable in the container env.
+    assert "REDIS_PASSWORD" in env_of(redis)
+
+
+def test_redis_env_reads_password_and_cli_auth_from_the_secret(redis: dict[str, Any]) -> None:
+    ref = {"secretKeyRef": {"name": "redis-credentials", "key": "password"}}
+    assert env_of(redis) == {"REDIS_PASSWORD": ref, "REDISCLI_AUTH": ref}
+    assert all("value" not in e for e in redis["env"])
+
+
+def test_redis_probes_ping_with_every_timing_field(redis: dict[str, Any]) -> None:
+    command = ["sh", "-c", "redis-cli -h 127.0.0.1 -p 6379 ping | grep -qx PONG"]
+
+    def probe(period: int, timeout: int, failures: int) -> dict[str, Any]:
+        return {
+            "exec": {"command": command},
+            "initialDelaySeconds": 0,
+            "periodSeconds": period,
+            "timeoutSeconds": timeout,
+            "failureThreshold": failures,
+            "successThreshold": 1,
+        }
+
+    assert redis["startupProbe"] == probe(5, 3, 60)
+    assert redis["readinessProbe"] == probe(10, 3, 3)
+    assert redis["livenessProbe"] == probe(10, 5, 6)
+    # The password stays in REDISCLI_AUTH, off the probe command line.
+    for probe_name in ("startupProbe", "readinessProbe", "livenessProbe"):
+        assert " -a " not in redis[probe_name]["exec"]["command"][-1]
+        assert "PASSWORD" not in redis[probe_name]["exec"]["command"][-1]
+
+
+def test_redis_mounts_the_claim_at_data_and_a_limited_tmp(deployment: dict[str, Any], redis: dict[str, Any]) -> None:
+    assert redis["volumeMounts"] == [{"name": "data", "mountPath": "/data"}, {"name": "tmp", "mountPath": "/tmp"}]
+    assert pod_spec(deployment)["volumes"] == [
+        {"name": "data", "persistentVolumeClaim": {"claimName": "redis-data"}},
+        {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
+    ]
+
+
+def test_redis_resources_default_to_100m_256mi_requests_and_1_cpu_512mi_limits(redis: dict[str, Any]) -> None:
+    assert redis["resources"] == {
+        "requests": {"cpu": "100m", "memory": "256Mi"},
+        "limits": {"cpu": "1", "memory": "512Mi"},
+    }
+
+
+def test_redis_pod_runs_restricted_as_uid_999(deployment: dict[str, Any]) -> None:
+    spec = pod_spec(deployment)
+    assert spec["securityContext"] == {
+        "fsGroup": 999,
+        "fsGroupChangePolicy": "OnRootMismatch",
+        "runAsGroup": 999,
+        "runAsNonRoot": True,
+        "runAsUser": 999,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+    assert spec["automountServiceAccountToken"] is False
+    assert spec["enableServiceLinks"] is False
+    assert spec["terminationGracePeriodSeconds"] == 30
+    for c in spec["containers"] + spec.get("initContainers", []):
+        assert c["securityContext"] == RESTRICTED_CONTAINER_CONTEXT, c["name"]
+
+
+def test_redis_labels_every_object_and_selects_by_name_only(manifests: list[dict[str, Any]]) -> None:
+    labels = {
+        "app.kubernetes.io/name": "redis",
+        "app.kubernetes.io/component": "cache",
+        "app.kubernetes.io/version": "7.2.7",
+        "app.kubernetes.io/managed-by": "cdk8s",
+    }
+    for m in manifests:
+        assert m["metadata"]["labels"] == labels, m["metadata"]["name"]
+    deployment = one(manifests, "Deployment")
+    assert deployment["spec"]["template"]["metadata"]["labels"] == labels
+    assert "annotations" not in deployment["spec"]["template"]["metadata"]
+
+
+def test_redis_has_no_cdk8s_address_label_anywhere(manifests: list[dict[str, Any]]) -> None:
+    assert not [k for k in keys_anywhere(manifests) if k.startswith("cdk8s.io/")]
+
+
+def test_redis_objects_are_all_wave_1(manifests: list[dict[str, Any]]) -> None:
+    waves = {
+        (m["kind"], m["metadata"]["name"]): m["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]
+        for m in manifests
+    }
+    # The claim shares the Deployment's wave so a WaitForFirstConsumer class cannot deadlock.
+    assert waves == {
+        ("PersistentVolumeClaim", "redis-data"): "1",
+        ("Service", "redis"): "1",
+        ("Deployment", "redis"): "1",
+    }
+
+
+# --- every prop reaches the YAML ----------------------------------------------------------
+
+
+def test_redis_every_prop_reaches_the_yaml(chart: Chart) -> None:
+    upstream = Component(chart, "Upstream", name="upstream", component="test", version="1")
+    values: dict[str, Any] = {
+        "image": "registry.example:5000/mirror/redis:7.4.1-alpine",
+        "password": SecretKeyRef(name="cache-auth", key="requirepass"),
+        "name": "cache",
+        "part_of": "aipp",
+        "port": 6380,
+        "storage_size": "1Gi",
+        "storage_class_name": "longhorn",
+        "resources": Resources(cpu_request="200m", memory_request="512Mi", cpu_limit="2", memory_limit="1Gi"),
+        "depends_on": (upstream,),
+    }
+    fields = {f.name: f for f in dataclasses.fields(RedisCacheProps)}
+    assert set(values) == set(fields), "a RedisCacheProps field is not covered by this test"
+    for name, f in fields.items():
+        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        assert values[name] != default, f"{name} is set to its default"
+
+    cache = RedisCache(chart, "Redis", RedisCacheProps(**values))
+    manifests = synth(chart)
+    deployment = one(manifests, "Deployment", "cache")
+    redis = container(deployment, "redis")
+    claim = one(manifests, "PersistentVolumeClaim", "cache-data")
+    service = one(manifests, "Service", "cache")
+    selector = {"app.kubernetes.io/name": "cache", "app.kubernetes.io/part-of": "aipp"}
+
+    # image
+    assert redis["image"] == "registry.example:5000/mirror/redis:7.4.1-alpine"
+    assert deployment["metadata"]["labels"]["app.kubernetes.io/version"] == "7.4.1-alpine"
+    # password
+    ref = {"secretKeyRef": {"name": "cache-auth", "key": "requirepass"}}
+    assert env_of(redis) == {"REDIS_PASSWORD": ref, "REDISCLI_AUTH": ref}
+    # name
+    assert sorted((m["kind"], m["metadata"]["name"]) for m in manifests) == [
+        ("Deployment", "cache"),
+        ("PersistentVolumeClaim", "cache-data"),
+        ("Service", "cache"),
+    ]
+    assert pod_spec(deployment)["volumes"][0] == {"name": "data", "persistentVolumeClaim": {"claimName": "cache-data"}}
+    # part_of
+    assert deployment["spec"]["selector"]["matchLabels"] == selector
+    assert service["spec"]["selector"] == selector
+    for m in manifests:
+        assert m["metadata"]["labels"]["app.kubernetes.io/part-of"] == "aipp"
+    # port
+    assert service["spec"]["ports"] == [{"name": "redis", "port": 6380, "protocol": "TCP", "targetPort": "redis"}]
+    assert redis["ports"] == [{"containerPort": 6380, "name": "redis", "protocol": "TCP"}]
+    assert redis["args"][1:3] == ["--port", "6380"]
+    assert "-p 6380 " in redis["livenessProbe"]["exec"]["command"][-1]
+    # storage_size, storage_class_name
+    assert claim["spec"]["resources"] == {"requests": {"storage": "1Gi"}}
+    assert claim["spec"]["storageClassName"] == "longhorn"
+    # resources
+    assert redis["resources"] == {
+        "requests": {"cpu": "200m", "memory": "512Mi"},
+        "limits": {"cpu": "2", "memory": "1Gi"},
+    }
+    # depends_on
+    assert cache.depends_on == (upstream,)
+    assert {m["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] for m in manifests} == {"2"}
+
+
+# --- validation ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        pytest.param(
+            {"image": "harbor.example/library/redis:latest"},
+            "image uses the moving tag 'latest', got 'harbor.example/library/redis:latest'",
+            id="image-latest",
+        ),
+        pytest.param(
+            {"image": "harbor.example/library/redis:main-latest"},
+            "image uses the moving tag 'main-latest', got 'harbor.example/library/redis:main-latest'",
+            id="image-main-latest",
+        ),
+        pytest.param(
+            {"image": "harbor.example/library/redis"},
+            "image has no tag, got 'harbor.example/library/redis'",
+            id="image-no-tag",
+        ),
+        pytest.param(
+            {"image": "redis:7.2.7"},
+            "image does not name its registry host .*, got 'redis:7.2.7'",
+            id="image-no-registry",
+        ),
+        pytest.param({"name": "Redis"}, "name must be a DNS-1123 label .*, got 'Redis'", id="name-upper"),
+        pytest.param({"name": "redis."}, r"name must be a DNS-1123 label .*, got 'redis\.'", id="name-dot"),
+        pytest.param({"port": 0}, "port must be a port number between 1 and 65535, got 0", id="port-zero"),
+        pytest.param({"port": 70000}, "port must be a port number between 1 and 65535, got 70000", id="port-high"),
+        pytest.param(
+            {"storage_size": "10GB"}, "storage_size must be a quantity in binary units .*, got '10GB'", id="storage-GB"
+        ),
+        pytest.param(
+            {"storage_size": "0Gi"}, "storage_size must be a quantity in binary units .*, got '0Gi'", id="storage-zero"
+        ),
+        pytest.param(
+            {"storage_class_name": "Fast SSD"},
+            "storage_class_name must be a DNS-1123 subdomain .*, got 'Fast SSD'",
+            id="storage-class",
+        ),
+    ],
+)
+def test_fails_when_a_prop_is_invalid(overrides: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=f"^{message}"):
+        props(**overrides)
+
+
+# --- stable names, endpoint, dependencies -------------------------------------------------
+
+
+def test_redis_names_and_selectors_survive_construct_id_changes() -> None:
+    def shape(chart_id: str, construct_id: str) -> list[tuple[str, str, Any]]:
+        chart = new_chart(chart_id)
+        RedisCache(chart, construct_id, props(part_of="aipp"))
+        return [(m["kind"], m["metadata"]["name"], m["spec"].get("selector")) for m in synth(chart)]
+
+    assert shape("test", "Redis") == shape("other-chart", "Cache")
+
+
+def test_redis_endpoint_names_host_port_and_password(chart: Chart) -> None:
+    endpoint = RedisCache(chart, "Redis", props()).endpoint
+    assert endpoint is not None
+    assert endpoint.host == "redis"
+    assert dict(endpoint.ports) == {"redis": 6379}
+    assert endpoint.port("redis") == 6379
+    assert dict(endpoint.credentials) == {"password": SecretKeyRef(name="redis-credentials", key="password")}
+    assert dict(endpoint.properties) == {}
+
+
+def test_redis_endpoint_follows_name_and_port(chart: Chart) -> None:
+    endpoint = RedisCache(chart, "Redis", props(name="cache", port=6380)).endpoint
+    assert endpoint is not None
+    assert (endpoint.host, dict(endpoint.ports)) == ("cache", {"redis": 6380})
+
+
+def test_redis_with_a_dependency_is_wave_2_on_every_object(chart: Chart) -> None:
+    first = RedisCache(chart, "First", props(name="first"))
+    second = RedisCache(chart, "Second", props(name="second", depends_on=(first,)))
+    assert (first.wave, second.wave) == (1, 2)
+    waves = {
+        (m["kind"], m["metadata"]["name"]): m["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]
+        for m in synth(chart)
+        if m["metadata"]["name"].startswith("second")
+    }
+    assert waves == {
+        ("PersistentVolumeClaim", "second-data"): "2",
+        ("Service", "second"): "2",
+        ("Deployment", "second"): "2",
+    }
+
+
+def test_redis_version_label_is_the_tag_when_the_image_has_a_digest(chart: Chart) -> None:
+    cache = RedisCache(chart, "Redis", props(image=f"{IMAGE}@sha256:{'a' * 64}"))
+    assert cache.labels["app.kubernetes.io/version"] == "7.2.7"
