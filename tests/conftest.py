@@ -27,10 +27,38 @@ def snapshot_yaml(snapshot: Any) -> Any:
     return snapshot.with_defaults(extension_class=YamlSnapshotExtension)
 
 
+#: The security context every container of the official data images (uid 999) must have.
+RESTRICTED_CONTAINER_CONTEXT = {
+    "allowPrivilegeEscalation": False,
+    "capabilities": {"drop": ["ALL"]},
+    "privileged": False,
+    "readOnlyRootFilesystem": True,
+    "runAsGroup": 999,
+    "runAsNonRoot": True,
+    "runAsUser": 999,
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+
+
+def new_chart(chart_id: str = "test") -> Chart:
+    """An empty chart in namespace ``test`` with hash-free names, as AippChart uses."""
+    return Chart(Testing.app(), chart_id, namespace="test", disable_resource_name_hashes=True)
+
+
 @pytest.fixture
 def chart() -> Chart:
-    """An empty chart in namespace ``test`` with hash-free names, as AippChart uses."""
-    return Chart(Testing.app(), "test", namespace="test", disable_resource_name_hashes=True)
+    return new_chart()
+
+
+def keys_anywhere(value: Any) -> Iterator[str]:
+    """Every mapping key at any depth of a manifest."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from keys_anywhere(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from keys_anywhere(item)
 
 
 def synth(chart: Chart) -> list[dict[str, Any]]:

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from typing import Any
 
-import cdk8s
 import pytest
 from cdk8s import Chart
-from conftest import container, env_of, one, pod_spec, synth
+from conftest import (
+    RESTRICTED_CONTAINER_CONTEXT,
+    container,
+    env_of,
+    keys_anywhere,
+    new_chart,
+    one,
+    pod_spec,
+    synth,
+)
 
 from aipp_constructs import Component, RabbitMq, RabbitMqProps, Resources, SecretKeyRef
 
@@ -18,36 +25,12 @@ USERNAME = SecretKeyRef(name="rabbitmq-credentials", key="username")
 PASSWORD = SecretKeyRef(name="rabbitmq-credentials", key="password")
 COOKIE = SecretKeyRef(name="rabbitmq-credentials", key="erlang-cookie")
 
-RESTRICTED_CONTAINER_CONTEXT = {
-    "allowPrivilegeEscalation": False,
-    "capabilities": {"drop": ["ALL"]},
-    "privileged": False,
-    "readOnlyRootFilesystem": True,
-    "runAsGroup": 999,
-    "runAsNonRoot": True,
-    "runAsUser": 999,
-    "seccompProfile": {"type": "RuntimeDefault"},
-}
-
-
 def props(**overrides: Any) -> RabbitMqProps:
     return RabbitMqProps(
         **{"image": IMAGE, "username": USERNAME, "password": PASSWORD, "erlang_cookie": COOKIE, **overrides}
     )
 
 
-def new_chart(chart_id: str = "test") -> Chart:
-    return Chart(cdk8s.Testing.app(), chart_id, namespace="test", disable_resource_name_hashes=True)
-
-
-def keys_anywhere(value: Any) -> Iterator[str]:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield key
-            yield from keys_anywhere(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from keys_anywhere(item)
 
 
 def service_ports(**ports: int) -> list[dict[str, Any]]:

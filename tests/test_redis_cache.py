@@ -3,47 +3,30 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from typing import Any
 
-import cdk8s
 import pytest
 from cdk8s import Chart
-from conftest import container, env_of, one, pod_spec, synth
+from conftest import (
+    RESTRICTED_CONTAINER_CONTEXT,
+    container,
+    env_of,
+    keys_anywhere,
+    new_chart,
+    one,
+    pod_spec,
+    synth,
+)
 
 from aipp_constructs import Component, RedisCache, RedisCacheProps, Resources, SecretKeyRef
 
 IMAGE = "harbor.example/dockerhub-proxy/library/redis:7.2.7"
 PASSWORD = SecretKeyRef(name="redis-credentials", key="password")
 
-RESTRICTED_CONTAINER_CONTEXT = {
-    "allowPrivilegeEscalation": False,
-    "capabilities": {"drop": ["ALL"]},
-    "privileged": False,
-    "readOnlyRootFilesystem": True,
-    "runAsGroup": 999,
-    "runAsNonRoot": True,
-    "runAsUser": 999,
-    "seccompProfile": {"type": "RuntimeDefault"},
-}
-
-
 def props(**overrides: Any) -> RedisCacheProps:
     return RedisCacheProps(**{"image": IMAGE, "password": PASSWORD, **overrides})
 
 
-def new_chart(chart_id: str = "test") -> Chart:
-    return Chart(cdk8s.Testing.app(), chart_id, namespace="test", disable_resource_name_hashes=True)
-
-
-def keys_anywhere(value: Any) -> Iterator[str]:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield key
-            yield from keys_anywhere(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from keys_anywhere(item)
 
 
 @pytest.fixture(scope="module")
