@@ -3,7 +3,8 @@
 Creates:
 
 * a ``ConfigMap`` ``<name>-config`` (wave 0) with a ``conf.d`` drop-in that tells RabbitMQ
-  its memory limit (it reads host memory otherwise and sets its watermark too high);
+  its memory limit (it reads host memory otherwise and sets its watermark too high) and
+  turns off the log file (the root filesystem is read-only; logs go to the console);
 * a ``StatefulSet`` ``<name>`` with a ``volumeClaimTemplate`` for the message store,
   retained on scale-down and deletion;
 * a headless ``Service`` ``<name>-headless`` (stable node DNS name) and a client ``Service``
@@ -128,6 +129,8 @@ class RabbitMq(Component):
                 "# Generated: RabbitMQ reads host memory, not the container limit.\n"
                 f"total_memory_available_override_value = {limit_bytes}\n"
                 f"vm_memory_high_watermark.relative = {props.memory_high_watermark}\n"
+                "# Logs go to the console only: the root filesystem is read-only.\n"
+                "log.file = false\n"
             )
         }
         self.config = k8s.KubeConfigMap(

@@ -218,12 +218,16 @@ def test_rabbitmq_init_container_installs_the_cookie_with_mode_600(
     assert "env" not in cookie_init
 
 
-def test_rabbitmq_config_tells_rabbitmq_its_memory_limit(manifests: list[dict[str, Any]], sts: dict[str, Any]) -> None:
+def test_rabbitmq_config_tells_rabbitmq_its_memory_limit_and_logs_to_console_only(
+    manifests: list[dict[str, Any]], sts: dict[str, Any]
+) -> None:
     config = one(manifests, "ConfigMap", "rabbitmq-config")
     assert config["data"] == {
         "20-kubernetes.conf": "# Generated: RabbitMQ reads host memory, not the container limit.\n"
         "total_memory_available_override_value = 1073741824\n"
         "vm_memory_high_watermark.relative = 0.6\n"
+        "# Logs go to the console only: the root filesystem is read-only.\n"
+        "log.file = false\n"
     }
     assert len(sts["spec"]["template"]["metadata"]["annotations"]["checksum/config"]) == 64
 
