@@ -75,6 +75,11 @@ def one(manifests: list[dict[str, Any]], kind: str, name: str | None = None) -> 
     return found[0]
 
 
+def names_and_selectors(manifests: list[dict[str, Any]]) -> list[tuple[str, str, Any]]:
+    """(kind, name, spec.selector) of every object: what must not change when ids change."""
+    return [(m["kind"], m["metadata"]["name"], m.get("spec", {}).get("selector")) for m in manifests]
+
+
 def pod_spec(workload: Mapping[str, Any]) -> dict[str, Any]:
     return workload["spec"]["template"]["spec"]
 

@@ -12,6 +12,7 @@ from conftest import (
     container,
     env_of,
     keys_anywhere,
+    names_and_selectors,
     new_chart,
     one,
     pod_spec,
@@ -326,7 +327,7 @@ def test_redis_names_and_selectors_survive_construct_id_changes() -> None:
     def shape(chart_id: str, construct_id: str) -> list[tuple[str, str, Any]]:
         chart = new_chart(chart_id)
         RedisCache(chart, construct_id, props(part_of="aipp"))
-        return [(m["kind"], m["metadata"]["name"], m["spec"].get("selector")) for m in synth(chart)]
+        return names_and_selectors(synth(chart))
 
     assert shape("test", "Redis") == shape("other-chart", "Cache")
 
