@@ -4,9 +4,12 @@ Generic, hardened building blocks (each knows nothing of any vendor):
 
 * :class:`PgvectorDb`, :class:`RedisCache`, :class:`RabbitMq`: the data tier;
 * :class:`VaultSecret`: a Secret synchronised from Vault by External Secrets Operator;
+* :class:`SpringService`, :class:`WebFrontend`, :class:`GpuWorker`: the application tier,
+  waiting for and wired to their dependencies (:class:`WaitPolicy`, :mod:`.wiring`,
+  :class:`Telemetry`);
 * :class:`RestrictedNamespace`: a namespace enforcing Pod Security "restricted";
-* :class:`Component`, :class:`Endpoint`, :class:`SecretKeyRef`, :class:`Resources`: the
-  dependency graph and what components exchange.
+* :class:`Component`, :class:`Endpoint`, :class:`SecretKeyRef`, :class:`Resources`,
+  :func:`resolve_order`: the dependency graph and what components exchange.
 
 The AIPP composition lives in :mod:`aipp_constructs.aipp`; offline manifest checks in
 :mod:`aipp_constructs.checks`.
@@ -20,11 +23,17 @@ from typing import TYPE_CHECKING, Any
 # Public name -> defining module. Imported on first use, so that ``aipp_constructs.checks``
 # (pure Python) does not start jsii and Node.
 _EXPORTS = {
+    "AppProps": "_app",
     "CONFIG_WAVE": "component",
     "SYNC_WAVE_ANNOTATION": "component",
     "Component": "component",
     "ConfigError": "_config_loader",
     "Endpoint": "references",
+    "GpuWorker": "gpu_worker",
+    "GpuWorkerProps": "gpu_worker",
+    "GraphError": "graph",
+    "GraphNode": "graph",
+    "NAMED_WIRING": "wiring",
     "PgvectorDb": "pgvector_db",
     "PgvectorDbProps": "pgvector_db",
     "RabbitMq": "rabbit_mq",
@@ -34,9 +43,19 @@ _EXPORTS = {
     "Resources": "references",
     "RestrictedNamespace": "namespace",
     "RestrictedNamespaceProps": "namespace",
+    "SPRING_BOOT_WIRING": "wiring",
     "SecretKeyRef": "references",
+    "SpringService": "spring_service",
+    "SpringServiceProps": "spring_service",
+    "Telemetry": "telemetry",
+    "Toleration": "references",
     "VaultSecret": "external_secret",
     "VaultSecretProps": "external_secret",
+    "WaitPolicy": "startup_wait",
+    "WebFrontend": "web_frontend",
+    "WebFrontendProps": "web_frontend",
+    "connection_env": "wiring",
+    "resolve_order": "graph",
     "sync_wave_of": "component",
 }
 
@@ -51,11 +70,19 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
+    from ._app import AppProps
     from ._config_loader import ConfigError
     from .component import CONFIG_WAVE, SYNC_WAVE_ANNOTATION, Component, sync_wave_of
     from .external_secret import VaultSecret, VaultSecretProps
+    from .gpu_worker import GpuWorker, GpuWorkerProps
+    from .graph import GraphError, GraphNode, resolve_order
     from .namespace import RestrictedNamespace, RestrictedNamespaceProps
     from .pgvector_db import PgvectorDb, PgvectorDbProps
     from .rabbit_mq import RabbitMq, RabbitMqProps
     from .redis_cache import RedisCache, RedisCacheProps
-    from .references import Endpoint, Resources, SecretKeyRef
+    from .references import Endpoint, Resources, SecretKeyRef, Toleration
+    from .spring_service import SpringService, SpringServiceProps
+    from .startup_wait import WaitPolicy
+    from .telemetry import Telemetry
+    from .web_frontend import WebFrontend, WebFrontendProps
+    from .wiring import NAMED_WIRING, SPRING_BOOT_WIRING, connection_env

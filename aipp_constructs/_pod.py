@@ -27,6 +27,7 @@ __all__ = [
     "env_from_secret",
     "env_value",
     "exec_probe",
+    "http_probe",
     "pod_spec",
     "resources",
     "service_port",
@@ -36,16 +37,23 @@ __all__ = [
 RUNTIME_DEFAULT_SECCOMP = k8s.SeccompProfile(type="RuntimeDefault")
 
 
-def resources(res: Resources) -> k8s.ResourceRequirements:
-    """Requests and limits exactly as configured."""
+def resources(res: Resources, extended: Mapping[str, int] | None = None) -> k8s.ResourceRequirements:
+    """Requests and limits exactly as configured.
+
+    ``extended`` resources (``nvidia.com/gpu``) go into limits and, with the same count, into
+    requests: the scheduler requires them equal.
+    """
+    extra = {name: k8s.Quantity.from_number(count) for name, count in (extended or {}).items()}
     return k8s.ResourceRequirements(
         requests={
             "cpu": k8s.Quantity.from_string(res.cpu_request),
             "memory": k8s.Quantity.from_string(res.memory_request),
+            **extra,
         },
         limits={
             "cpu": k8s.Quantity.from_string(res.cpu_limit),
             "memory": k8s.Quantity.from_string(res.memory_limit),
+            **extra,
         },
     )
 
@@ -59,7 +67,9 @@ def container(
     command: Sequence[str] | None = None,
     args: Sequence[str] | None = None,
     env: Sequence[k8s.EnvVar] = (),
+    env_from: Sequence[k8s.EnvFromSource] = (),
     ports: Mapping[str, int] | None = None,
+    extended_resources: Mapping[str, int] | None = None,
     volume_mounts: Sequence[k8s.VolumeMount] = (),
     startup_probe: k8s.Probe | None = None,
     readiness_probe: k8s.Probe | None = None,
@@ -75,12 +85,13 @@ def container(
         command=list(command) if command is not None else None,
         args=list(args) if args is not None else None,
         env=list(env) or None,
+        env_from=list(env_from) or None,
         ports=[
             k8s.ContainerPort(name=port_name, container_port=number, protocol="TCP")
             for port_name, number in (ports or {}).items()
         ]
         or None,
-        resources=resources(resources_),
+        resources=resources(resources_, extended_resources),
         security_context=k8s.SecurityContext(
             allow_privilege_escalation=False,
             privileged=False,
@@ -107,12 +118,22 @@ def pod_spec(
     init_containers: Sequence[k8s.Container] = (),
     volumes: Sequence[k8s.Volume] = (),
     termination_grace_period_seconds: int = 30,
+    image_pull_secrets: Sequence[str] = (),
+    node_selector: Mapping[str, str] | None = None,
+    tolerations: Sequence[k8s.Toleration] = (),
+    runtime_class_name: str | None = None,
+    topology_spread_constraints: Sequence[k8s.TopologySpreadConstraint] = (),
 ) -> k8s.PodSpec:
     """A pod spec with no service-account token, no service links and a restricted pod context."""
     return k8s.PodSpec(
         containers=list(containers),
         init_containers=list(init_containers) or None,
         volumes=list(volumes) or None,
+        image_pull_secrets=[k8s.LocalObjectReference(name=name) for name in image_pull_secrets] or None,
+        node_selector=dict(node_selector) if node_selector else None,
+        tolerations=list(tolerations) or None,
+        runtime_class_name=runtime_class_name,
+        topology_spread_constraints=list(topology_spread_constraints) or None,
         # No workload here talks to the Kubernetes API.
         automount_service_account_token=False,
         # Service links would inject REDIS_PORT=tcp://..., RABBITMQ_PORT=... into every pod,
@@ -170,6 +191,20 @@ def exec_probe(
     """An exec probe with every timing field explicit."""
     return k8s.Probe(
         exec=k8s.ExecAction(command=list(command)),
+        initial_delay_seconds=initial_delay,
+        period_seconds=period,
+        timeout_seconds=timeout,
+        failure_threshold=failures,
+        success_threshold=1,
+    )
+
+
+def http_probe(
+    path: str, port: str, *, period: int, timeout: int, failures: int, initial_delay: int = 0
+) -> k8s.Probe:
+    """An HTTP GET probe on a named container port, every timing field explicit."""
+    return k8s.Probe(
+        http_get=k8s.HttpGetAction(path=path, port=k8s.IntOrString.from_string(port), scheme="HTTP"),
         initial_delay_seconds=initial_delay,
         period_seconds=period,
         timeout_seconds=timeout,

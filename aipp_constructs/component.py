@@ -24,9 +24,9 @@ SYNC_WAVE_ANNOTATION = "argocd.argoproj.io/sync-wave"
 CONFIG_WAVE = 0
 
 
-def sync_wave_of(depends_on: Sequence[Component]) -> int:
+def sync_wave_of(depends_on: Sequence[Component], after: Sequence[Component] = ()) -> int:
     """The wave of a component with these dependencies: one after the deepest of them."""
-    return 1 + max((dep.wave for dep in depends_on), default=CONFIG_WAVE)
+    return 1 + max((dep.wave for dep in [*depends_on, *after]), default=CONFIG_WAVE)
 
 
 class Component(Construct):
@@ -35,7 +35,9 @@ class Component(Construct):
     Attributes:
         name: Object name of the component's workload and client Service; also the
             ``app.kubernetes.io/name`` label. Never derived from a construct path.
-        depends_on: The components this one needs, as declared.
+        depends_on: The components this one connects to, as declared.
+        after: The components this one is applied after without connecting to them
+            (ordering only; see :mod:`aipp_constructs.graph`).
         wave: The ArgoCD sync wave of the component's objects (derived, see module doc).
         selector_labels: The labels that select the component's pods. They depend only on
             ``name`` and ``part_of``, so renaming a Python variable or a construct id never
@@ -54,14 +56,16 @@ class Component(Construct):
         version: str,
         part_of: str | None = None,
         depends_on: Sequence[Component] = (),
+        after: Sequence[Component] = (),
     ) -> None:
         # Checked before the node joins the tree, so a refused name leaves nothing behind.
         check_dns_label(f"{scope.node.path}/{id}: name", name)
         super().__init__(scope, id)
         self.name = name
         self.depends_on: tuple[Component, ...] = tuple(depends_on)
-        self.wave = sync_wave_of(self.depends_on)
-        for dep in self.depends_on:
+        self.after: tuple[Component, ...] = tuple(after)
+        self.wave = sync_wave_of(self.depends_on, self.after)
+        for dep in (*self.depends_on, *self.after):
             # Manifest order follows the graph too (ArgoCD orders by wave; humans read files).
             self.node.add_dependency(dep)
         self.selector_labels: Mapping[str, str] = {

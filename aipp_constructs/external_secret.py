@@ -42,6 +42,9 @@ class VaultSecretProps:
         store_kind: ``ClusterSecretStore`` or ``SecretStore``. Defaults to ``"ClusterSecretStore"``.
         refresh_interval: How often ESO re-reads Vault (Go duration). Defaults to ``"1h"``.
         secret_type: Type of the written Secret. Defaults to ``"Opaque"``.
+        template_data: Secret key -> Go template over the fetched ``keys`` (ESO template
+            engine v2, e.g. a ``.dockerconfigjson`` built from ``username`` and ``password``).
+            With templates the Secret holds only the templated keys. Defaults to none.
         labels: Labels of the ExternalSecret. Defaults to none.
 
     See: https://external-secrets.io/latest/api/externalsecret/
@@ -54,6 +57,7 @@ class VaultSecretProps:
     store_kind: str = "ClusterSecretStore"
     refresh_interval: str = "1h"
     secret_type: str = "Opaque"
+    template_data: Mapping[str, str] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -70,6 +74,9 @@ class VaultSecretProps:
                 )
         if self.store_kind not in _STORE_KINDS:
             raise ValueError(f"store_kind must be one of {sorted(_STORE_KINDS)}, got {self.store_kind!r}")
+        for key in self.template_data:
+            if not _SECRET_KEY.fullmatch(key):
+                raise ValueError(f"template_data keys must be Secret keys ([-._a-zA-Z0-9]+), got {key!r}")
         if not self.refresh_interval or not _DURATION.fullmatch(self.refresh_interval):
             raise ValueError(f"refresh_interval must be a duration like '1h' or '30m', got {self.refresh_interval!r}")
 
@@ -106,10 +113,14 @@ class VaultSecret(Construct):
                     creation_policy=eso.ExternalSecretSpecTargetCreationPolicy.OWNER,
                     deletion_policy=eso.ExternalSecretSpecTargetDeletionPolicy.RETAIN,
                     # Without a template ESO writes the fetched keys as they are, as an
-                    # Opaque Secret; a template is only needed to change the type.
+                    # Opaque Secret; a template is only needed to change the type or shape.
                     template=None
-                    if props.secret_type == "Opaque"
-                    else eso.ExternalSecretSpecTargetTemplate(type=props.secret_type),
+                    if props.secret_type == "Opaque" and not props.template_data
+                    else eso.ExternalSecretSpecTargetTemplate(
+                        type=props.secret_type,
+                        engine_version=eso.ExternalSecretSpecTargetTemplateEngineVersion.V2,
+                        data=dict(props.template_data) or None,
+                    ),
                 ),
                 data=[
                     eso.ExternalSecretSpecData(

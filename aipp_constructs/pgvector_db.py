@@ -233,7 +233,12 @@ class PgvectorDb(Component):
             host=name,
             ports=ports,
             credentials={"username": props.username, "password": props.password},
-            properties={"database": props.database},
+            properties={
+                "database": props.database,
+                "url": f"postgresql://{name}:{props.port}/{props.database}",
+                "jdbc_url": f"jdbc:postgresql://{name}:{props.port}/{props.database}",
+            },
+            protocol="postgresql",
         )
 
 

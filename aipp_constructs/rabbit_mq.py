@@ -222,4 +222,6 @@ class RabbitMq(Component):
             host=name,
             ports=_PORTS,
             credentials={"username": props.username, "password": props.password},
+            properties={"url": f"amqp://{name}:{_PORTS['amqp']}"},
+            protocol="amqp",
         )

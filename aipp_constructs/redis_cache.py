@@ -171,4 +171,10 @@ class RedisCache(Component):
                 ),
             ),
         )
-        self.endpoint = Endpoint(host=props.name, ports=ports, credentials={"password": props.password})
+        self.endpoint = Endpoint(
+            host=props.name,
+            ports=ports,
+            credentials={"password": props.password},
+            properties={"url": f"redis://{props.name}:{props.port}"},
+            protocol="redis",
+        )

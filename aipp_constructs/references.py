@@ -7,9 +7,11 @@ value, only the name of the Secret and the key that holds it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Literal
 
 from ._validation import (
     check_cpu,
@@ -20,7 +22,9 @@ from ._validation import (
     quantity_to_bytes,
 )
 
-__all__ = ["Endpoint", "Resources", "SecretKeyRef"]
+_LABEL_KEY = re.compile(r"([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
+
+__all__ = ["Endpoint", "Resources", "SecretKeyRef", "Toleration"]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -51,22 +55,49 @@ class Endpoint:
         ports: Named ports of the client Service, e.g. ``{"postgresql": 5432}``.
         credentials: Named credential references, e.g. ``{"username": SecretKeyRef(...),
             "password": SecretKeyRef(...)}``. Defaults to none.
-        properties: Non-secret connection facts, e.g. ``{"database": "aipp"}``. Defaults to none.
+        properties: Non-secret connection facts, e.g. ``{"database": "aipp", "url": ...}``.
+            Defaults to none.
+        protocol: What speaks on the first port (``postgresql``, ``redis``, ``amqp``,
+            ``http``...); selects the default variable names a dependent is wired with
+            (see :mod:`aipp_constructs.wiring`). Defaults to ``"tcp"``.
+
+    The first entry of ``ports`` is the port dependents connect to and wait for.
     """
 
     host: str
     ports: Mapping[str, int]
     credentials: Mapping[str, SecretKeyRef] = field(default_factory=dict)
     properties: Mapping[str, str] = field(default_factory=dict)
+    protocol: str = "tcp"
 
     def __post_init__(self) -> None:
         check_dns_label("Endpoint.host", self.host)
+        if not self.ports:
+            raise ValueError(f"Endpoint.ports must name at least one port, got {dict(self.ports)!r}")
         for name, port in self.ports.items():
             check_port(f"Endpoint.ports[{name!r}]", port)
         # Frozen all the way down: a dependent must not be able to change a provider's facts.
         object.__setattr__(self, "ports", MappingProxyType(dict(self.ports)))
         object.__setattr__(self, "credentials", MappingProxyType(dict(self.credentials)))
         object.__setattr__(self, "properties", MappingProxyType(dict(self.properties)))
+
+    @property
+    def main_port(self) -> int:
+        """The port dependents connect to: the first of ``ports``."""
+        return next(iter(self.ports.values()))
+
+    def facts(self) -> dict[str, str | SecretKeyRef]:
+        """Everything a dependent can be wired with, by fact name.
+
+        ``host`` and ``port`` (the main port), every property, every credential (as a
+        reference, never a value). Properties and credentials may not reuse these names.
+        """
+        facts: dict[str, str | SecretKeyRef] = {"host": self.host, "port": str(self.main_port)}
+        for name, value in [*self.properties.items(), *self.credentials.items()]:
+            if name in facts:
+                raise ValueError(f"Endpoint {self.host} defines the fact {name!r} twice; rename one")
+            facts[name] = value
+        return facts
 
     def port(self, name: str) -> int:
         """The port called ``name``; raises ``KeyError`` naming the known ports."""
@@ -108,4 +139,36 @@ class Resources:
             raise ValueError(
                 f"memory_limit must be at least memory_request, got limit {self.memory_limit!r} "
                 f"< request {self.memory_request!r}; raise the limit or lower the request"
+            )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Toleration:
+    """A pod toleration.
+
+    Attributes:
+        key: Taint key, e.g. ``nvidia.com/gpu``. Required.
+        operator: ``Exists`` or ``Equal``. Defaults to ``"Exists"``.
+        value: Taint value (only with ``Equal``). Defaults to none.
+        effect: ``NoSchedule``, ``PreferNoSchedule`` or ``NoExecute``. Defaults to ``"NoSchedule"``.
+    """
+
+    key: str
+    operator: Literal["Exists", "Equal"] = "Exists"
+    value: str | None = None
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] = "NoSchedule"
+
+    def __post_init__(self) -> None:
+        if not _LABEL_KEY.fullmatch(self.key):
+            raise ValueError(f"toleration key must be a label key like 'nvidia.com/gpu', got {self.key!r}")
+        if self.operator not in ("Exists", "Equal"):
+            raise ValueError(f"toleration operator must be 'Exists' or 'Equal', got {self.operator!r}")
+        if self.effect not in ("NoSchedule", "PreferNoSchedule", "NoExecute"):
+            raise ValueError(
+                f"toleration effect must be NoSchedule, PreferNoSchedule or NoExecute, got {self.effect!r}"
+            )
+        if (self.operator == "Exists") != (self.value is None):
+            raise ValueError(
+                f"toleration {self.key}: operator Exists takes no value and Equal needs one, "
+                f"got operator {self.operator!r} with value {self.value!r}"
             )

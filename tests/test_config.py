@@ -99,7 +99,7 @@ def test_props_rule_is_reported_against_the_environment_field(tmp_path: Path) ->
     with pytest.raises(ConfigError) as info:
         main.build_app(env, str(tmp_path / "out"), tmp_path)
     message = str(info.value)
-    assert message.startswith(f"{tmp_path / 'dev-meta.yaml'}: components.pgvector: shm_size must be below resources.memory_limit")
+    assert message.startswith(f"{tmp_path / 'dev-meta.yaml'}: components.pgvector.shm_size: must be below resources.memory_limit")
     assert "'2Gi'" in message and "\n" not in message
 
 

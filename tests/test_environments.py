@@ -41,7 +41,8 @@ def test_dev_meta_waves_follow_the_plan(tmp_path: Path) -> None:
         component = doc["metadata"].get("labels", {}).get("app.kubernetes.io/name", "-")
         key = doc["kind"] if doc["kind"] in {"Namespace", "ExternalSecret", "ConfigMap"} else component
         waves.setdefault(key, set()).add(doc["metadata"]["annotations"][SYNC_WAVE_ANNOTATION])
-    # The plan's table (SEED.md): wave 0 namespace + secrets + config maps; wave 1 data tier.
+    # The plan's table (SEED.md), derived from the graph in environments/dev-meta.yaml:
+    # wave 0 namespace + secrets + config maps; 1 data tier; 2 backend; 3 workers; 4 front.
     assert waves == {
         "Namespace": {"0"},
         "ExternalSecret": {"0"},
@@ -49,4 +50,9 @@ def test_dev_meta_waves_follow_the_plan(tmp_path: Path) -> None:
         "pgvector": {"1"},
         "redis": {"1"},
         "rabbitmq": {"1"},
+        "enai-backend": {"2"},
+        "enai-data-processor": {"3"},
+        "enai-linker": {"3"},
+        "enai-scheduler": {"3"},
+        "enai-front": {"4"},
     }

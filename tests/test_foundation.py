@@ -503,6 +503,7 @@ def test_vault_secret_every_prop_reaches_the_yaml(chart: Chart) -> None:
         "store_kind": "SecretStore",
         "refresh_interval": "1h30m",
         "secret_type": "kubernetes.io/tls",
+        "template_data": {"tls.crt": "{{ .certificate }}", "tls.key": "{{ .private_key }}"},
         "labels": {"app.kubernetes.io/part-of": "aipp"},
     }
     fields = {f.name: f for f in dataclasses.fields(VaultSecretProps)}
@@ -521,7 +522,11 @@ def test_vault_secret_every_prop_reaches_the_yaml(chart: Chart) -> None:
             "name": "tls",
             "creationPolicy": "Owner",
             "deletionPolicy": "Retain",
-            "template": {"type": "kubernetes.io/tls"},
+            "template": {
+                "type": "kubernetes.io/tls",
+                "engineVersion": "v2",
+                "data": {"tls.crt": "{{ .certificate }}", "tls.key": "{{ .private_key }}"},
+            },
         },
         "data": [
             {"secretKey": "tls.crt", "remoteRef": {"key": "kv/aipp/tls", "property": "certificate"}},

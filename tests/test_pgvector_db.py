@@ -454,7 +454,12 @@ def test_pgvector_endpoint_names_host_port_credentials_and_database(chart: Chart
         "username": SecretKeyRef(name="pgvector-credentials", key="username"),
         "password": SecretKeyRef(name="pgvector-credentials", key="password"),
     }
-    assert dict(endpoint.properties) == {"database": "app"}
+    assert dict(endpoint.properties) == {
+        "database": "app",
+        "url": "postgresql://pgvector:5432/app",
+        "jdbc_url": "jdbc:postgresql://pgvector:5432/app",
+    }
+    assert endpoint.protocol == "postgresql"
 
 
 def test_pgvector_endpoint_follows_name_port_and_database(chart: Chart) -> None:
@@ -463,7 +468,11 @@ def test_pgvector_endpoint_follows_name_port_and_database(chart: Chart) -> None:
     assert (endpoint.host, dict(endpoint.ports), dict(endpoint.properties)) == (
         "vectors",
         {"postgresql": 6543},
-        {"database": "aipp"},
+        {
+            "database": "aipp",
+            "url": "postgresql://vectors:6543/aipp",
+            "jdbc_url": "jdbc:postgresql://vectors:6543/aipp",
+        },
     )
 
 

@@ -447,7 +447,8 @@ def test_rabbitmq_endpoint_names_host_ports_and_credentials(chart: Chart) -> Non
     }
     # The Erlang cookie is for cluster members, not for clients.
     assert COOKIE not in endpoint.credentials.values()
-    assert dict(endpoint.properties) == {}
+    assert dict(endpoint.properties) == {"url": "amqp://rabbitmq:5672"}
+    assert endpoint.protocol == "amqp"
 
 
 def test_rabbitmq_with_a_dependency_is_wave_2_but_configmap_stays_wave_0(chart: Chart) -> None:

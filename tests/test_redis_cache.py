@@ -339,13 +339,15 @@ def test_redis_endpoint_names_host_port_and_password(chart: Chart) -> None:
     assert dict(endpoint.ports) == {"redis": 6379}
     assert endpoint.port("redis") == 6379
     assert dict(endpoint.credentials) == {"password": SecretKeyRef(name="redis-credentials", key="password")}
-    assert dict(endpoint.properties) == {}
+    assert dict(endpoint.properties) == {"url": "redis://redis:6379"}
+    assert endpoint.protocol == "redis"
 
 
 def test_redis_endpoint_follows_name_and_port(chart: Chart) -> None:
     endpoint = RedisCache(chart, "Redis", props(name="cache", port=6380)).endpoint
     assert endpoint is not None
     assert (endpoint.host, dict(endpoint.ports)) == ("cache", {"redis": 6380})
+    assert endpoint.properties["url"] == "redis://cache:6380"
 
 
 def test_redis_with_a_dependency_is_wave_2_on_every_object(chart: Chart) -> None:

@@ -1,27 +1,41 @@
 """``AippChart``: the AIPP deployment for one environment, composed from the library.
 
-Composition order is fixed and is the order of objects in ``dist/<env>/aipp.k8s.yaml``:
-namespace, credential ExternalSecrets, then components in dependency order. Waves are not
-typed here: each component derives its own from what it depends on.
+Composition order is the order of objects in ``dist/<env>/aipp.k8s.yaml``: namespace,
+ExternalSecrets, then the components in dependency order (from the graph declared in the
+environment file). Waves are not typed here: each component derives its own from what it
+depends on and what it comes after.
+
+What is AIPP-specific and therefore lives here rather than in the environment file: which
+construct runs each Compose service, which credential set each data service owns, and that
+``enai-scheduler`` runs scheduled jobs (so it is a singleton).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from cdk8s import Chart
 from constructs import Construct
 
 from .._config_loader import ConfigError
+from ..component import Component
 from ..external_secret import VaultSecret, VaultSecretProps
+from ..gpu_worker import GpuWorker, GpuWorkerProps
+from ..graph import GraphError, GraphNode, resolve_order
 from ..namespace import RestrictedNamespace, RestrictedNamespaceProps
 from ..pgvector_db import PgvectorDb, PgvectorDbProps
 from ..rabbit_mq import RabbitMq, RabbitMqProps
 from ..redis_cache import RedisCache, RedisCacheProps
-from .config import EnvironmentConfig
+from ..spring_service import SpringService, SpringServiceProps
+from ..startup_wait import WaitPolicy
+from ..telemetry import Telemetry
+from ..web_frontend import WebFrontend, WebFrontendProps
+from .config import WAIT_IMAGE, AppConfig, EnvironmentConfig, FrontendConfig, GpuWorkerConfig, SpringConfig
+from .images import image_ref
 
-__all__ = ["PART_OF", "AippChart", "CREDENTIAL_SETS"]
+__all__ = ["PART_OF", "SINGLETONS", "AippChart", "CREDENTIAL_SETS"]
 
 PART_OF = "aipp"
 
@@ -35,6 +49,14 @@ CREDENTIAL_SETS: dict[str, tuple[str, dict[str, str]]] = {
     ),
 }
 
+#: Services that run scheduled jobs: one replica, unless declared leader-elected.
+SINGLETONS = frozenset({"enai-scheduler"})
+
+#: Option B: a docker config built from the Vault properties ``username`` and ``password``.
+#: Only ``auth`` is written (base64 of ``user:password``), so no character of the password
+#: can break the JSON.
+_DOCKERCONFIG_TEMPLATE = '{"auths":{"%s":{"auth":"{{ printf "%%s:%%s" .username .password | b64enc }}"}}}'
+
 
 class AippChart(Chart):
     """Every object of the AIPP port for one environment.
@@ -42,7 +64,9 @@ class AippChart(Chart):
     Attributes:
         env: The environment this chart was built from.
         namespace_: The ``RestrictedNamespace``.
-        secrets: The ``VaultSecret`` of each credential set, by Secret name.
+        secrets: The ``VaultSecret`` of each credential set (and, in ``vendor`` image mode,
+            of the pull secret), by Secret name.
+        components: Every enabled component, by Compose service name, in dependency order.
         pgvector, redis, rabbitmq: The data tier.
     """
 
@@ -50,11 +74,21 @@ class AippChart(Chart):
         super().__init__(scope, id, namespace=env.namespace, disable_resource_name_hashes=True)
         self.env = env
         self._source = source or f"environments/{env.name}.yaml"
+        settings = env.components.by_name()
+        order = self._resolve(settings)
         self.namespace_ = RestrictedNamespace(
             self,
             "Namespace",
             RestrictedNamespaceProps(name=env.namespace, pod_security_version=env.pod_security_version),
         )
+        credential_sets = dict(CREDENTIAL_SETS)
+        self._pull_secrets: tuple[str, ...] = ()
+        if env.registry.vendor_images == "vendor":
+            self._pull_secrets = (env.registry.vendor_pull_secret,)
+            credential_sets[env.registry.vendor_pull_secret] = (
+                env.registry.vendor_pull_secret,
+                {"username": "username", "password": "password"},
+            )
         self.secrets = {
             secret_name: VaultSecret(
                 self,
@@ -67,74 +101,174 @@ class AippChart(Chart):
                     keys=keys,
                     refresh_interval=env.secrets.refresh_interval,
                     labels={"app.kubernetes.io/part-of": PART_OF},
+                    **(self._pull_secret_format() if secret_name in self._pull_secrets else {}),
                 ),
             )
-            for secret_name, (vault_key, keys) in CREDENTIAL_SETS.items()
+            for secret_name, (vault_key, keys) in credential_sets.items()
         }
-        components = env.components
-        pg_secret = self.secrets["pgvector-credentials"]
-        with self._config_path("components.pgvector"):
-            self.pgvector = PgvectorDb(
-                self,
-                "Pgvector",
-                PgvectorDbProps(
-                    image=self.image("pgvector"),
-                    username=pg_secret.key("username"),
-                    password=pg_secret.key("password"),
-                    database=components.pgvector.database,
-                    part_of=PART_OF,
-                    storage_size=components.pgvector.storage_size,
-                    storage_class_name=env.storage_class,
-                    shm_size=components.pgvector.shm_size,
-                    resources=components.pgvector.resources,
-                ),
-            )
-        with self._config_path("components.redis"):
-            self.redis = RedisCache(
-                self,
-                "Redis",
-                RedisCacheProps(
-                    image=self.image("redis"),
-                    password=self.secrets["redis-credentials"].key("password"),
-                    part_of=PART_OF,
-                    storage_size=components.redis.storage_size,
-                    storage_class_name=env.storage_class,
-                    resources=components.redis.resources,
-                ),
-            )
-        mq_secret = self.secrets["rabbitmq-credentials"]
-        with self._config_path("components.rabbitmq"):
-            self.rabbitmq = RabbitMq(
-                self,
-                "RabbitMq",
-                RabbitMqProps(
-                    image=self.image("rabbitmq"),
-                    username=mq_secret.key("username"),
-                    password=mq_secret.key("password"),
-                    erlang_cookie=mq_secret.key("erlang-cookie"),
-                    part_of=PART_OF,
-                    storage_size=components.rabbitmq.storage_size,
-                    storage_class_name=env.storage_class,
-                    resources=components.rabbitmq.resources,
-                ),
-            )
+        self._wait = WaitPolicy(
+            image=image_ref(env, WAIT_IMAGE), attempts=env.wait.attempts, interval_seconds=env.wait.interval_seconds
+        )
+        self._telemetry = Telemetry(
+            mode=env.telemetry.mode,
+            endpoint=env.telemetry.endpoint,
+            protocol=env.telemetry.protocol,
+            instrumentation=env.telemetry.instrumentation,
+            resource_attributes={"deployment.environment.name": env.name},
+        )
+        builders: dict[str, Callable[[str, Any], Component]] = {
+            "pgvector": self._pgvector,
+            "redis": self._redis,
+            "rabbitmq": self._rabbitmq,
+        }
+        self.components: dict[str, Component] = {}
+        for name in order:
+            config = settings[name]
+            build = builders.get(name) or self._app
+            with self._config_path(f"components.{name}", config):
+                self.components[name] = build(name, config)
+        self.pgvector = self.components["pgvector"]
+        self.redis = self.components["redis"]
+        self.rabbitmq = self.components["rabbitmq"]
 
     def image(self, component: str) -> str:
-        """The full image reference of ``component`` from the image table.
+        """The full image reference of ``component`` from the image table."""
+        return image_ref(self.env, component)
 
-        Docker Hub images are pulled through the Harbor proxy-cache project.
-        """
-        row = self.env.images[component]
-        registry = self.env.registry
-        ref = f"{registry.host}/{registry.dockerhub_proxy_project}/{row.repository}:{row.tag}"
-        return f"{ref}@{row.digest}" if row.digest else ref
+    # -- the graph -------------------------------------------------------------------------
+
+    def _resolve(self, settings: dict[str, Any]) -> tuple[str, ...]:
+        nodes = {
+            name: GraphNode(depends_on=c.depends_on, after=c.after, enabled=c.enabled)
+            if isinstance(c, AppConfig)
+            else GraphNode()
+            for name, c in settings.items()
+        }
+        try:
+            return resolve_order(nodes)
+        except GraphError as err:
+            raise ConfigError(self._source, f"components.{err.node}.{err.field}", str(err)) from None
+
+    # -- the data tier ---------------------------------------------------------------------
+
+    def _pgvector(self, name: str, config: Any) -> Component:
+        secret = self.secrets["pgvector-credentials"]
+        return PgvectorDb(
+            self,
+            "Pgvector",
+            PgvectorDbProps(
+                name=name,
+                image=self.image(name),
+                username=secret.key("username"),
+                password=secret.key("password"),
+                database=config.database,
+                part_of=PART_OF,
+                storage_size=config.storage_size,
+                storage_class_name=self.env.storage_class,
+                shm_size=config.shm_size,
+                resources=config.resources,
+            ),
+        )
+
+    def _redis(self, name: str, config: Any) -> Component:
+        return RedisCache(
+            self,
+            "Redis",
+            RedisCacheProps(
+                name=name,
+                image=self.image(name),
+                password=self.secrets["redis-credentials"].key("password"),
+                part_of=PART_OF,
+                storage_size=config.storage_size,
+                storage_class_name=self.env.storage_class,
+                resources=config.resources,
+            ),
+        )
+
+    def _rabbitmq(self, name: str, config: Any) -> Component:
+        secret = self.secrets["rabbitmq-credentials"]
+        return RabbitMq(
+            self,
+            "RabbitMq",
+            RabbitMqProps(
+                name=name,
+                image=self.image(name),
+                username=secret.key("username"),
+                password=secret.key("password"),
+                erlang_cookie=secret.key("erlang-cookie"),
+                part_of=PART_OF,
+                storage_size=config.storage_size,
+                storage_class_name=self.env.storage_class,
+                resources=config.resources,
+            ),
+        )
+
+    # -- the application tier --------------------------------------------------------------
+
+    def _app(self, name: str, config: AppConfig) -> Component:
+        """The construct of an application service, chosen by the type of its settings."""
+        props: dict[str, Any] = {
+            "name": name,
+            "image": self.image(name),
+            "part_of": PART_OF,
+            "depends_on": tuple(self.components[dep] for dep in config.depends_on),
+            "after": tuple(self.components[dep] for dep in config.after if dep in self.components),
+            "wait": self._wait,
+            "wiring_overrides": config.wiring,
+            "env": config.env,
+            "config_files": config.config_files,
+            "telemetry": self._telemetry,
+            "image_pull_secrets": self._pull_secrets,
+        }
+        shared = ("replicas", "port", "run_as_user", "resources", "startup_timeout_seconds")
+        construct_id = "".join(part.title() for part in name.split("-"))
+        if isinstance(config, SpringConfig):
+            _given(props, config, shared + ("management_port", "max_ram_percentage", "java_options"))
+            props["singleton"] = name in SINGLETONS
+            props["leader_elected"] = config.leader_elected
+            return SpringService(self, construct_id, SpringServiceProps(**props))
+        if isinstance(config, FrontendConfig):
+            _given(props, config, shared + ("health_path", "cache_dirs"))
+            return WebFrontend(self, construct_id, WebFrontendProps(**props))
+        if isinstance(config, GpuWorkerConfig):
+            _given(
+                props,
+                config,
+                shared + ("health_path", "gpu_count", "shm_size", "node_selector", "tolerations", "runtime_class_name"),
+            )
+            return GpuWorker(self, construct_id, GpuWorkerProps(**props))
+        raise TypeError(f"no construct for {name}: {type(config).__name__}")  # a schema bug
+
+    def _pull_secret_format(self) -> dict[str, Any]:
+        host = self.env.registry.vendor_host
+        return {
+            "secret_type": "kubernetes.io/dockerconfigjson",
+            "template_data": {".dockerconfigjson": _DOCKERCONFIG_TEMPLATE % host},
+        }
 
     @contextmanager
-    def _config_path(self, path: str) -> Iterator[None]:
-        """Report a props validation error against the environment field it came from."""
+    def _config_path(self, path: str, config: Any) -> Iterator[None]:
+        """Report a props validation error against the environment field it came from.
+
+        A message that starts with a key of the component's settings (``replicas must be
+        1 ...``) is reported at that key.
+        """
         try:
             yield
         except ConfigError:
             raise
         except ValueError as err:
-            raise ConfigError(self._source, path, str(err)) from err
+            message = str(err)
+            first = message.split(" ", 1)[0].split(".", 1)[0]
+            if first.rstrip(":") in getattr(config, "__dataclass_fields__", {}) and " " in message:
+                path = f"{path}.{message.split(' ', 1)[0].rstrip(':')}"
+                message = message.split(" ", 1)[1]
+            raise ConfigError(self._source, path, message) from err
+
+
+def _given(props: dict[str, Any], config: Any, keys: tuple[str, ...]) -> None:
+    """Copy the settings the environment file sets; unset ones keep the construct default."""
+    for key in keys:
+        value = getattr(config, key)
+        if value is not None:
+            props[key] = value

@@ -7,23 +7,38 @@ refuses anything it does not know. README.md ("Environment files") documents eve
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Literal
 
 from .._config_loader import ConfigError, load_dataclass, load_yaml_file
-from .._validation import check_digest, check_dns_label, check_dns_subdomain, check_image_tag, check_quantity_binary
-from ..references import Resources
+from .._validation import (
+    check_digest,
+    check_dns_label,
+    check_dns_subdomain,
+    check_image_tag,
+    check_port,
+    check_quantity_binary,
+)
+from ..references import Resources, Toleration
 
 __all__ = [
+    "APP_COMPONENTS",
+    "AppConfig",
     "ComponentsConfig",
     "EnvironmentConfig",
+    "FrontendConfig",
+    "GpuWorkerConfig",
     "ImageConfig",
     "PgvectorConfig",
     "RabbitMqConfig",
     "RedisConfig",
     "RegistryConfig",
     "SecretsConfig",
+    "SpringConfig",
+    "TelemetryConfig",
+    "WAIT_IMAGE",
+    "WaitConfig",
     "load_environment",
 ]
 
@@ -32,8 +47,16 @@ _SIZE = {"check": check_quantity_binary}
 
 
 def _check_registry_host(field_path: str, value: str) -> None:
-    if "/" in value or ":" in value.split(".")[0] or "." not in value:
-        raise ValueError(f"{field_path} must be a registry host name like 'harbor.example.com', got {value!r}")
+    host, _, port = value.partition(":")
+    if "/" in value or "." not in host or (port and not port.isdigit()):
+        raise ValueError(
+            f"{field_path} must be a registry host name like 'harbor.example.com' "
+            f"(with an optional ':port'), got {value!r}"
+        )
+
+
+def _check_port(field_path: str, value: int) -> None:
+    check_port(field_path, value)
 
 
 def _check_vault_path(field_path: str, value: str) -> None:
@@ -54,16 +77,29 @@ def _check_repository(field_path: str, value: str) -> None:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class RegistryConfig:
-    """Where images are pulled from (the plan's section 3, option A).
+    """Where images are pulled from (the plan's section 3).
 
     Attributes:
         host: The Harbor registry. Required.
         dockerhub_proxy_project: Harbor proxy-cache project for Docker Hub images.
             Defaults to ``"dockerhub-proxy"``.
+        vendor_images: ``mirror`` (option A: vendor images from the Harbor project
+            ``mirror_project``) or ``vendor`` (option B: straight from ``vendor_host`` with
+            the pull secret ``vendor_pull_secret``). Defaults to ``"mirror"``.
+        mirror_project: Harbor project holding the mirrored vendor images. Defaults to ``"aipp"``.
+        vendor_host: The vendor's registry (``host:port``): the mirror source, and the pull
+            source in ``vendor`` mode. Required.
+        vendor_pull_secret: Name of the ``kubernetes.io/dockerconfigjson`` Secret (and of its
+            Vault key under ``secrets.vault_path``, properties ``username`` and ``password``)
+            used in ``vendor`` mode. Defaults to ``"gitlab-registry"``.
     """
 
     host: str = field(metadata={"check": _check_registry_host})
+    vendor_host: str = field(metadata={"check": _check_registry_host})
     dockerhub_proxy_project: str = field(default="dockerhub-proxy", metadata=_DNS)
+    vendor_images: Literal["mirror", "vendor"] = "mirror"
+    mirror_project: str = field(default="aipp", metadata=_DNS)
+    vendor_pull_secret: str = field(default="gitlab-registry", metadata=_DNS)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -84,20 +120,169 @@ class SecretsConfig:
     refresh_interval: str = "1h"
 
 
+def _check_source_tag(field_path: str, value: str) -> None:
+    if not value or len(value) > 128 or not all(c.isalnum() or c in "_.-" for c in value):
+        raise ValueError(f"{field_path} must be an image tag ([A-Za-z0-9_.-], at most 128), got {value!r}")
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ImageConfig:
     """One row of the image table.
 
     Attributes:
-        repository: Docker Hub repository (``library/redis`` for official images), pulled
-            through the Harbor proxy project. Required.
-        tag: A released tag; ``latest``, ``main-latest`` and other moving tags are refused. Required.
+        repository: For ``source: dockerhub``, the Docker Hub repository (``library/redis``
+            for official images), pulled through the Harbor proxy project. For
+            ``source: vendor``, the path in the vendor registry (``enai/prod/backend``); the
+            Harbor mirror keeps its last segment (``aipp/backend``). Required.
+        tag: The tag the cluster pulls: a released one; ``latest``, ``main-latest`` and other
+            moving tags are refused. Required.
         digest: Optional ``sha256:...`` digest pinned beside the tag. Defaults to none.
+        source: ``dockerhub`` or ``vendor``. Defaults to ``"dockerhub"``.
+        vendor_tag: ``source: vendor`` only: the tag the vendor publishes, copied to ``tag``
+            by the mirror step (may be a moving tag: it is read once, at mirroring).
+            Defaults to ``tag``.
     """
 
     repository: str = field(metadata={"check": _check_repository})
     tag: str = field(metadata={"check": check_image_tag})
     digest: str | None = field(default=None, metadata={"check": check_digest})
+    source: Literal["dockerhub", "vendor"] = "dockerhub"
+    vendor_tag: str | None = field(default=None, metadata={"check": _check_source_tag})
+
+    def __post_init__(self) -> None:
+        if self.vendor_tag is not None and self.source != "vendor":
+            raise ValueError(f"vendor_tag is only for 'source: vendor' images, got source {self.source!r}")
+
+    @property
+    def mirror_name(self) -> str:
+        """The repository name in the Harbor mirror project."""
+        return self.repository.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TelemetryConfig:
+    """``telemetry``: how the application services reach the cluster's OpenTelemetry collector.
+
+    Attributes:
+        mode: ``env`` (``OTEL_*`` variables), ``operator`` (OpenTelemetry Operator injection
+            annotation) or ``off``. Defaults to ``"env"``.
+        endpoint: OTLP endpoint. Defaults to
+            ``"http://opentelemetry-collector.observability.svc:4318"``.
+        protocol: ``http/protobuf`` or ``grpc``. Defaults to ``"http/protobuf"``.
+        instrumentation: ``operator`` mode: the annotation value (``"true"`` or
+            ``"<namespace>/<Instrumentation name>"``). Defaults to ``"true"``.
+    """
+
+    mode: Literal["env", "operator", "off"] = "env"
+    endpoint: str = "http://opentelemetry-collector.observability.svc:4318"
+    protocol: Literal["http/protobuf", "grpc"] = "http/protobuf"
+    instrumentation: str = "true"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class WaitConfig:
+    """``wait``: how each service waits for its dependencies at start (image: ``images.wait-for``).
+
+    Attributes:
+        attempts: Connection attempts before the pod fails. Defaults to ``60``.
+        interval_seconds: Pause between attempts. Defaults to ``5``.
+    """
+
+    attempts: int = 60
+    interval_seconds: int = 5
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AppConfig:
+    """Settings every application service shares (``components.enai-*``).
+
+    Unset keys keep the construct's default, documented on its props.
+
+    Attributes:
+        enabled: Deploy the service. ``false`` removes it and everything derived from its
+            edges. Defaults to ``true``.
+        depends_on: Components it connects to (waited for, wired). Defaults to none.
+        after: Components it is applied after, without connecting (ordering only; a
+            disabled one is skipped). Defaults to none.
+        replicas: Pod count. Defaults to the construct's default.
+        port: HTTP port of the process. Defaults to the construct's default.
+        run_as_user: uid the image runs as. Defaults to the construct's default (1000).
+        resources: Requests and limits. Defaults to the construct's default.
+        startup_timeout_seconds: Startup budget before the kubelet restarts the process.
+            Defaults to the construct's default.
+        env: Extra literal variables. Defaults to none.
+        config_files: File name -> content, mounted read-only in ``/config``. Defaults to none.
+        wiring: Dependency -> fact -> variable name, replacing the default variable names
+            for that dependency (facts: host, port, url, and per provider jdbc_url,
+            database, username, password). Defaults to none.
+    """
+
+    enabled: bool = True
+    depends_on: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
+    replicas: int | None = None
+    port: int | None = field(default=None, metadata={"check": _check_port})
+    run_as_user: int | None = None
+    resources: Resources | None = None
+    startup_timeout_seconds: int | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+    config_files: Mapping[str, str] = field(default_factory=dict)
+    wiring: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SpringConfig(AppConfig):
+    """A Spring Boot service (``enai-backend``, ``enai-data-processor``, ``enai-scheduler``).
+
+    Attributes:
+        management_port: Actuator port when separate from ``port``. Defaults to none.
+        max_ram_percentage: Heap share of the memory limit. Defaults to the construct's (75).
+        java_options: Further JVM options. Defaults to none.
+        leader_elected: The service takes a leader lock; only then may a singleton
+            (``enai-scheduler``) have more than one replica. Defaults to ``false``.
+    """
+
+    management_port: int | None = field(default=None, metadata={"check": _check_port})
+    max_ram_percentage: int | None = None
+    java_options: str | None = None
+    leader_elected: bool = False
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FrontendConfig(AppConfig):
+    """The web front end (``enai-front``).
+
+    Attributes:
+        health_path: HTTP path of the probes. Defaults to the construct's (``/``).
+        cache_dirs: Further writable folders under the read-only root filesystem.
+            Defaults to none.
+    """
+
+    health_path: str | None = None
+    cache_dirs: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class GpuWorkerConfig(AppConfig):
+    """The GPU worker (``enai-linker``).
+
+    Attributes:
+        health_path: HTTP path of the probes. Defaults to none: TCP probes.
+        gpu_count: GPUs per pod. Defaults to the construct's (1).
+        shm_size: Size limit of ``/dev/shm`` (inside the memory limit). Defaults to the
+            construct's (1Gi).
+        node_selector: Labels of GPU nodes. Defaults to the construct's
+            (``nvidia.com/gpu.present: "true"``).
+        tolerations: Taints of GPU nodes. Defaults to the construct's (``nvidia.com/gpu``, Exists).
+        runtime_class_name: e.g. ``nvidia`` (GPU Operator before CDI). Defaults to none.
+    """
+
+    health_path: str | None = None
+    gpu_count: int | None = None
+    shm_size: str | None = field(default=None, metadata=_SIZE)
+    node_selector: Mapping[str, str] | None = None
+    tolerations: tuple[Toleration, ...] | None = None
+    runtime_class_name: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -157,11 +342,31 @@ class ComponentsConfig:
         pgvector: See :class:`PgvectorConfig`. Defaults to its defaults.
         redis: See :class:`RedisConfig`. Defaults to its defaults.
         rabbitmq: See :class:`RabbitMqConfig`. Defaults to its defaults.
+        enai_backend: ``enai-backend``. See :class:`SpringConfig`. Defaults to its defaults.
+        enai_data_processor: ``enai-data-processor``. See :class:`SpringConfig`. Defaults to its defaults.
+        enai_linker: ``enai-linker``. See :class:`GpuWorkerConfig`. Defaults to its defaults.
+        enai_scheduler: ``enai-scheduler``. See :class:`SpringConfig`. Defaults to its defaults.
+        enai_front: ``enai-front``. See :class:`FrontendConfig`. Defaults to its defaults.
     """
 
     pgvector: PgvectorConfig = field(default_factory=PgvectorConfig)
     redis: RedisConfig = field(default_factory=RedisConfig)
     rabbitmq: RabbitMqConfig = field(default_factory=RabbitMqConfig)
+    enai_backend: SpringConfig = field(default_factory=SpringConfig, metadata={"key": "enai-backend"})
+    enai_data_processor: SpringConfig = field(default_factory=SpringConfig, metadata={"key": "enai-data-processor"})
+    enai_linker: GpuWorkerConfig = field(default_factory=GpuWorkerConfig, metadata={"key": "enai-linker"})
+    enai_scheduler: SpringConfig = field(default_factory=SpringConfig, metadata={"key": "enai-scheduler"})
+    enai_front: FrontendConfig = field(default_factory=FrontendConfig, metadata={"key": "enai-front"})
+
+    def by_name(self) -> dict[str, object]:
+        """Every component's settings under its Compose service name, in declaration order."""
+        return {f.metadata.get("key", f.name): getattr(self, f.name) for f in fields(self)}
+
+
+#: The application services (those with ``enabled``, ``depends_on``...), by Compose name.
+APP_COMPONENTS = ("enai-backend", "enai-data-processor", "enai-linker", "enai-scheduler", "enai-front")
+#: The image-table row of the start-up wait containers.
+WAIT_IMAGE = "wait-for"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -176,7 +381,10 @@ class EnvironmentConfig:
         storage_class: Storage class of every data volume. Required.
         registry: See :class:`RegistryConfig`. Required.
         secrets: See :class:`SecretsConfig`. Required.
-        images: The image table, keyed by component. Required: one row per component.
+        images: The image table, keyed by component, plus ``wait-for`` (the start-up wait
+            image). Required: one row per enabled component.
+        telemetry: See :class:`TelemetryConfig`. Defaults to its defaults.
+        wait: See :class:`WaitConfig`. Defaults to its defaults.
         components: See :class:`ComponentsConfig`. Defaults to every component's defaults.
     """
 
@@ -187,7 +395,14 @@ class EnvironmentConfig:
     secrets: SecretsConfig
     images: Mapping[str, ImageConfig]
     pod_security_version: str = "v1.27"
+    telemetry: TelemetryConfig = field(default_factory=TelemetryConfig)
+    wait: WaitConfig = field(default_factory=WaitConfig)
     components: ComponentsConfig = field(default_factory=ComponentsConfig)
+
+    def enabled(self, component: str) -> bool:
+        """Whether ``component`` is deployed (the data tier always is)."""
+        settings = self.components.by_name()[component]
+        return not isinstance(settings, AppConfig) or settings.enabled
 
 
 def load_environment(path: Path, *, display: str | None = None) -> EnvironmentConfig:
@@ -204,11 +419,23 @@ def load_environment(path: Path, *, display: str | None = None) -> EnvironmentCo
     if "name" in data:
         raise ConfigError(shown, "name", "is not a known key; the environment is named after its file")
     env = load_dataclass(EnvironmentConfig, {"name": path.stem, **data}, file=shown)
-    expected = {f for f in ComponentsConfig.__dataclass_fields__}
-    extra = sorted(set(env.images) - expected)
+    components = env.components.by_name()
+    known = {*components, WAIT_IMAGE}
+    extra = sorted(set(env.images) - known)
     if extra:
-        raise ConfigError(shown, f"images.{extra[0]}", f"is not a component; known: {', '.join(sorted(expected))}")
-    missing = sorted(expected - set(env.images))
+        raise ConfigError(shown, f"images.{extra[0]}", f"is not a component; known: {', '.join(sorted(known))}")
+    # A disabled component may keep its row (it is simply not used).
+    required = {name for name in components if env.enabled(name)} | {WAIT_IMAGE}
+    missing = sorted(required - set(env.images))
     if missing:
-        raise ConfigError(shown, f"images.{missing[0]}", "is required: every component needs a pinned image")
+        raise ConfigError(shown, f"images.{missing[0]}", "is required: every enabled component needs a pinned image")
+    for name in (*components, WAIT_IMAGE):
+        row = env.images.get(name)
+        expected_source = "vendor" if name in APP_COMPONENTS else "dockerhub"
+        if row is not None and row.source != expected_source:
+            raise ConfigError(
+                shown,
+                f"images.{name}.source",
+                f"must be {expected_source!r} for {name}, got {row.source!r}",
+            )
     return env

@@ -1,0 +1,165 @@
+"""``GpuWorker``: a service that needs NVIDIA GPUs (model inference, embeddings).
+
+Creates a ``ConfigMap`` ``<name>-config`` (wave 0: the worker's non-secret settings, read
+with ``envFrom``), a ``Deployment`` and a client ``Service`` ``<name>``, and
+``<name>-files`` when config files are given; see :mod:`aipp_constructs._app` for what
+every application workload shares.
+
+GPU choices:
+
+* ``nvidia.com/gpu`` (or another extended resource) in limits and, equal, in requests;
+* placement by the node label ``nvidia.com/gpu.present: "true"`` (set by the GPU Operator's
+  feature discovery) and a toleration of the ``nvidia.com/gpu`` taint; both overridable;
+* ``runtimeClassName`` only when asked (GPU Operator 25.3 needs ``nvidia``; 25.10 with CDI
+  does not);
+* ``/dev/shm`` as a memory ``emptyDir`` with a size limit (PyTorch data loaders and NCCL
+  use it). Its pages count against the memory limit, so the limit must leave room for it;
+* strategy ``Recreate``: with one GPU, a surge pod of a rolling update would stay Pending
+  until the rollout times out;
+* a long startup budget for model loading (default 15 minutes).
+
+The settings ConfigMap (the plan's "linker config") holds the wired hosts, ports and URLs
+and the extra ``env``; a change rolls the pod. Credentials stay ``secretKeyRef`` variables.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from cdk8s_plus_27 import k8s
+from constructs import Construct
+
+from . import _pod
+from ._app import AppProps, AppWorkload
+from ._validation import check_dns_label, check_quantity_binary, quantity_to_bytes
+from .component import CONFIG_WAVE
+from .references import Resources, Toleration
+
+__all__ = ["GpuWorker", "GpuWorkerProps"]
+
+_PATH = re.compile(r"/[-._a-zA-Z0-9/]*")
+_QUALIFIED = re.compile(r"([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class GpuWorkerProps(AppProps):
+    """Props of :class:`GpuWorker`; the shared ones are documented on :class:`AppProps`.
+
+    Attributes:
+        port: Defaults to ``8000``.
+        resources: Defaults to 1 CPU/8Gi requested, 4 CPU/8Gi limit.
+        health_path: HTTP path for the probes; ``None`` probes the port with TCP.
+            Defaults to ``None``.
+        startup_timeout_seconds: Budget for loading models. Defaults to ``900``.
+        gpu_count: GPUs per pod. Defaults to ``1``.
+        gpu_resource: Extended resource name. Defaults to ``"nvidia.com/gpu"``.
+        node_selector: Labels of the nodes it may run on. Defaults to
+            ``{"nvidia.com/gpu.present": "true"}``.
+        tolerations: Taints it tolerates. Defaults to ``nvidia.com/gpu`` (Exists, NoSchedule).
+        runtime_class_name: ``runtimeClassName``, e.g. ``nvidia``. Defaults to none.
+        shm_size: Size limit of the memory-backed ``/dev/shm``; must be below the memory
+            limit. Defaults to ``"1Gi"``.
+
+    See: https://docs.nvidia.com/datacenter/cloud-native/gpu-operator/latest/getting-started.html
+    """
+
+    port: int = 8000
+    resources: Resources = field(
+        default_factory=lambda: Resources(cpu_request="1", memory_request="8Gi", cpu_limit="4", memory_limit="8Gi")
+    )
+    health_path: str | None = None
+    startup_timeout_seconds: int = 900
+    gpu_count: int = 1
+    gpu_resource: str = "nvidia.com/gpu"
+    node_selector: Mapping[str, str] = field(default_factory=lambda: {"nvidia.com/gpu.present": "true"})
+    tolerations: tuple[Toleration, ...] = (Toleration(key="nvidia.com/gpu"),)
+    runtime_class_name: str | None = None
+    shm_size: str = "1Gi"
+
+    def __post_init__(self) -> None:
+        AppProps.__post_init__(self)
+        if self.health_path is not None and not _PATH.fullmatch(self.health_path):
+            raise ValueError(f"health_path must be an absolute URL path like '/health', got {self.health_path!r}")
+        if isinstance(self.gpu_count, bool) or not isinstance(self.gpu_count, int) or not 1 <= self.gpu_count <= 16:
+            raise ValueError(
+                f"gpu_count must be an integer from 1 to 16, got {self.gpu_count!r}; "
+                "a worker without GPUs is not a GpuWorker"
+            )
+        if not _QUALIFIED.fullmatch(self.gpu_resource) or "/" not in self.gpu_resource:
+            raise ValueError(f"gpu_resource must be an extended resource like 'nvidia.com/gpu', got {self.gpu_resource!r}")
+        for key in self.node_selector:
+            if not _QUALIFIED.fullmatch(key):
+                raise ValueError(f"node_selector keys must be label keys like 'nvidia.com/gpu.present', got {key!r}")
+        if self.runtime_class_name is not None:
+            check_dns_label("runtime_class_name", self.runtime_class_name)
+        check_quantity_binary("shm_size", self.shm_size)
+        if quantity_to_bytes(self.shm_size) >= quantity_to_bytes(self.resources.memory_limit):
+            raise ValueError(
+                f"shm_size must be below resources.memory_limit because /dev/shm pages count against "
+                f"the container's memory, got shm_size {self.shm_size!r} and memory_limit "
+                f"{self.resources.memory_limit!r}; raise the limit or shrink shm_size"
+            )
+
+
+class GpuWorker(AppWorkload):
+    """A GPU service; see the module documentation.
+
+    Attributes:
+        config: The ``<name>-config`` ConfigMap of non-secret settings.
+    """
+
+    component_label = "gpu-worker"
+    telemetry_language = "python"
+
+    def __init__(self, scope: Construct, id: str, props: GpuWorkerProps) -> None:
+        super().__init__(scope, id, props)
+        # Built first: it refuses a user env entry that repeats a construct-set variable.
+        env = self.environment(literals_in_config_map=True)
+        settings = self.literal_settings()
+        self.config = k8s.KubeConfigMap(
+            self,
+            "Config",
+            metadata=self.object_meta(f"{props.name}-config", wave=CONFIG_WAVE),
+            data=settings,
+        )
+        volumes, mounts = self.base_volumes()
+        volumes.append(_pod.empty_dir("shm", size_limit=props.shm_size, memory=True))
+        mounts.append(k8s.VolumeMount(name="shm", mount_path="/dev/shm"))
+        if props.health_path is None:
+            probe = lambda failures, period, timeout: _pod.tcp_probe(  # noqa: E731
+                "http", period=period, timeout=timeout, failures=failures
+            )
+        else:
+            path = props.health_path
+            probe = lambda failures, period, timeout: _pod.http_probe(  # noqa: E731
+                path, "http", period=period, timeout=timeout, failures=failures
+            )
+        container = _pod.container(
+            name=props.name,
+            image=props.image,
+            uid=props.run_as_user,
+            resources_=props.resources,
+            env=env,
+            env_from=[k8s.EnvFromSource(config_map_ref=k8s.ConfigMapEnvSource(name=f"{props.name}-config"))],
+            ports={"http": props.port},
+            volume_mounts=mounts,
+            extended_resources={props.gpu_resource: props.gpu_count},
+            startup_probe=probe(self.startup_failures(10), 10, 5),
+            readiness_probe=probe(3, 10, 5),
+            liveness_probe=probe(6, 20, 10),
+        )
+        self._deploy(
+            container=container,
+            volumes=volumes,
+            pod_annotations=self.pod_annotations(settings),
+            # One GPU, one pod: the old pod must release it before the new one can start.
+            strategy=k8s.DeploymentStrategy(type="Recreate"),
+            node_selector=props.node_selector,
+            tolerations=[
+                k8s.Toleration(key=t.key, operator=t.operator, value=t.value, effect=t.effect)
+                for t in props.tolerations
+            ],
+            runtime_class_name=props.runtime_class_name,
+        )

@@ -1,0 +1,172 @@
+"""``SpringService``: a Spring Boot application as a Deployment and a Service.
+
+Creates a ``Deployment`` and a client ``Service`` ``<name>`` (plus ``<name>-files`` when
+config files are given); see :mod:`aipp_constructs._app` for what every application
+workload shares (start-up waits, wiring, telemetry, hardening).
+
+Spring-specific choices:
+
+* probes on the actuator health groups ``/actuator/health/liveness`` and
+  ``/actuator/health/readiness`` (enabled with ``MANAGEMENT_ENDPOINT_HEALTH_PROBES_ENABLED``),
+  on the management port when it is separate;
+* a startup probe with a long budget (default 10 minutes): Liquibase holds
+  ``DATABASECHANGELOGLOCK`` while it migrates, and a pod killed mid-migration leaves the
+  lock behind, so every later pod waits forever. The startup probe, not liveness, carries
+  that budget;
+* the JVM sized to the container: ``JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=<n>``;
+* graceful shutdown: a ``preStop`` pause (endpoints are removed before the JVM stops
+  accepting requests), ``SERVER_SHUTDOWN=graceful`` and a grace period that covers both;
+* a singleton (a service that runs scheduled jobs) is refused more than one replica unless
+  it is declared leader-elected.
+
+Image facts it relies on: a JVM honouring ``JAVA_TOOL_OPTIONS``, Spring Boot 2.3+ actuator,
+``sleep`` on the ``PATH`` (for ``preStop``), and nothing written outside ``/tmp``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cdk8s_plus_27 import k8s
+from constructs import Construct
+
+from . import _pod
+from ._app import AppProps, AppWorkload, rolling_update
+from ._validation import check_port
+from .wiring import SPRING_BOOT_WIRING, Wiring
+
+__all__ = ["SpringService", "SpringServiceProps"]
+
+_LIVENESS = "/actuator/health/liveness"
+_READINESS = "/actuator/health/readiness"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SpringServiceProps(AppProps):
+    """Props of :class:`SpringService`; the shared ones are documented on :class:`AppProps`.
+
+    Attributes:
+        wiring: Defaults to :data:`~aipp_constructs.wiring.SPRING_BOOT_WIRING`
+            (``SPRING_DATASOURCE_URL``, ``SPRING_DATA_REDIS_HOST``, ``SPRING_RABBITMQ_HOST``...).
+        management_port: Actuator port when it differs from ``port``
+            (``MANAGEMENT_SERVER_PORT``). Defaults to ``None``: the actuator is on ``port``.
+        startup_timeout_seconds: Startup budget, long enough for database migrations.
+            Defaults to ``600``.
+        max_ram_percentage: Heap share of the memory limit (``-XX:MaxRAMPercentage``).
+            Defaults to ``75``.
+        java_options: Further JVM options appended to ``JAVA_TOOL_OPTIONS``. Defaults to none.
+        pre_stop_seconds: Pause before the JVM gets SIGTERM, while endpoints drain; 0 disables
+            the ``preStop`` hook. Defaults to ``10``.
+        shutdown_timeout_seconds: Time Spring may take to finish in-flight requests
+            (``SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE``). Defaults to ``30``.
+        singleton: The service must not run twice (it runs scheduled jobs). Defaults to ``False``.
+        leader_elected: The service takes a leader lock, so a singleton may have more than
+            one replica. Defaults to ``False``.
+
+    See: https://docs.spring.io/spring-boot/reference/actuator/endpoints.html#actuator.endpoints.kubernetes-probes
+    """
+
+    wiring: Wiring = field(default_factory=lambda: SPRING_BOOT_WIRING)
+    management_port: int | None = None
+    startup_timeout_seconds: int = 600
+    max_ram_percentage: int = 75
+    java_options: str = ""
+    pre_stop_seconds: int = 10
+    shutdown_timeout_seconds: int = 30
+    singleton: bool = False
+    leader_elected: bool = False
+
+    def __post_init__(self) -> None:
+        AppProps.__post_init__(self)
+        if self.management_port is not None:
+            check_port("management_port", self.management_port)
+            if self.management_port == self.port:
+                raise ValueError(
+                    f"management_port must differ from port, got {self.management_port!r} for both; "
+                    "leave management_port unset to serve the actuator on port"
+                )
+        if isinstance(self.max_ram_percentage, bool) or not isinstance(self.max_ram_percentage, int) or not (
+            10 <= self.max_ram_percentage <= 90
+        ):
+            raise ValueError(
+                f"max_ram_percentage must be an integer from 10 to 90, got {self.max_ram_percentage!r}; "
+                "the rest of the limit is for metaspace, threads and buffers"
+            )
+        if "MaxRAMPercentage" in self.java_options or "-Xmx" in self.java_options:
+            raise ValueError(
+                f"java_options must not size the heap, got {self.java_options!r}; set max_ram_percentage instead"
+            )
+        for name in ("pre_stop_seconds", "shutdown_timeout_seconds"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 300:
+                raise ValueError(f"{name} must be an integer from 0 to 300, got {value!r}")
+        if self.singleton and self.replicas > 1 and not self.leader_elected:
+            raise ValueError(
+                f"replicas must be 1 for {self.name}, which runs scheduled jobs that must not run twice, "
+                f"got {self.replicas}; set leader_elected only if the service takes a leader lock"
+            )
+
+
+class SpringService(AppWorkload):
+    """A Spring Boot service; see the module documentation.
+
+    Attributes:
+        endpoint: Host ``<name>``, port ``http``, protocol ``http``, fact ``url``.
+    """
+
+    component_label = "backend"
+    telemetry_language = "java"
+
+    def __init__(self, scope: Construct, id: str, props: SpringServiceProps) -> None:
+        super().__init__(scope, id, props)
+        ports = {"http": props.port}
+        probe_port = "http"
+        own = [
+            ("SERVER_PORT", str(props.port)),
+            ("MANAGEMENT_ENDPOINT_HEALTH_PROBES_ENABLED", "true"),
+        ]
+        if props.management_port is not None:
+            ports["management"] = props.management_port
+            probe_port = "management"
+            own.append(("MANAGEMENT_SERVER_PORT", str(props.management_port)))
+        java_options = f"-XX:MaxRAMPercentage={props.max_ram_percentage} {props.java_options}".strip()
+        own += [
+            ("JAVA_TOOL_OPTIONS", java_options),
+            ("SERVER_SHUTDOWN", "graceful"),
+            ("SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE", f"{props.shutdown_timeout_seconds}s"),
+        ]
+        if props.config_files:
+            own.append(("SPRING_CONFIG_ADDITIONAL_LOCATION", f"optional:file:{props.config_dir}/"))
+        volumes, mounts = self.base_volumes()
+        container = _pod.container(
+            name=props.name,
+            image=props.image,
+            uid=props.run_as_user,
+            resources_=props.resources,
+            env=self.environment(own),
+            ports=ports,
+            volume_mounts=mounts,
+            startup_probe=_pod.http_probe(
+                _LIVENESS, probe_port, period=10, timeout=3, failures=self.startup_failures(10)
+            ),
+            readiness_probe=_pod.http_probe(_READINESS, probe_port, period=10, timeout=3, failures=3),
+            # Liveness must not include database or broker checks (Spring keeps them out of
+            # the liveness group): a database outage would restart every pod.
+            liveness_probe=_pod.http_probe(_LIVENESS, probe_port, period=10, timeout=3, failures=6),
+            lifecycle=k8s.Lifecycle(
+                pre_stop=k8s.LifecycleHandler(exec=k8s.ExecAction(command=["sleep", str(props.pre_stop_seconds)]))
+            )
+            if props.pre_stop_seconds
+            else None,
+        )
+        self._deploy(
+            container=container,
+            volumes=volumes,
+            pod_annotations=self.pod_annotations(),
+            # A singleton must never run twice, not even for the length of a rollout.
+            strategy=k8s.DeploymentStrategy(type="Recreate")
+            if props.singleton and not props.leader_elected
+            else rolling_update(1, 0),
+            termination_grace_period_seconds=props.pre_stop_seconds + props.shutdown_timeout_seconds + 5,
+            service_ports=ports,
+        )
