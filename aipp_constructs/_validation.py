@@ -38,8 +38,9 @@ _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 _REPOSITORY_COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
 _REGISTRY_HOST = re.compile(r"^[A-Za-z0-9.-]+(?::[0-9]+)?$")
 _PIN_ADVICE = (
-    "pin a released tag (mirror the image first, e.g. harbor.example/project/name:v1.0.0), "
-    "optionally with @sha256:<digest>"
+    "pin a released tag: mirror the image under a version tag first "
+    "(`python -m aipp_constructs images <environment>` prints the mirror commands) "
+    "and use that tag, optionally with @sha256:<digest>"
 )
 
 

@@ -35,7 +35,7 @@ from . import _pod
 from ._app import AppProps, AppWorkload
 from ._validation import check_dns_label, check_quantity_binary, quantity_to_bytes
 from .component import CONFIG_WAVE
-from .references import Resources, Toleration
+from .references import Resources, Toleration, check_label_value
 
 __all__ = ["GpuWorker", "GpuWorkerProps"]
 
@@ -89,9 +89,10 @@ class GpuWorkerProps(AppProps):
             )
         if not _QUALIFIED.fullmatch(self.gpu_resource) or "/" not in self.gpu_resource:
             raise ValueError(f"gpu_resource must be an extended resource like 'nvidia.com/gpu', got {self.gpu_resource!r}")
-        for key in self.node_selector:
+        for key, value in self.node_selector.items():
             if not _QUALIFIED.fullmatch(key):
                 raise ValueError(f"node_selector keys must be label keys like 'nvidia.com/gpu.present', got {key!r}")
+            check_label_value(f"node_selector[{key!r}]", value)
         if self.runtime_class_name is not None:
             check_dns_label("runtime_class_name", self.runtime_class_name)
         check_quantity_binary("shm_size", self.shm_size)

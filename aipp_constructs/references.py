@@ -22,9 +22,17 @@ from ._validation import (
     quantity_to_bytes,
 )
 
+_LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?")
 _LABEL_KEY = re.compile(r"([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
 
-__all__ = ["Endpoint", "Resources", "SecretKeyRef", "Toleration"]
+__all__ = ["Endpoint", "Resources", "SecretKeyRef", "Toleration", "check_label_value"]
+
+
+def check_label_value(field: str, value: str) -> str:
+    """A Kubernetes label value: at most 63 of ``[-A-Za-z0-9_.]``, alphanumeric at both ends."""
+    if not isinstance(value, str) or not _LABEL_VALUE.fullmatch(value):
+        raise ValueError(f"{field} must be a label value ([-A-Za-z0-9_.], at most 63, alphanumeric ends), got {value!r}")
+    return value
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -166,6 +174,10 @@ class Toleration:
         if self.effect not in ("NoSchedule", "PreferNoSchedule", "NoExecute"):
             raise ValueError(
                 f"toleration effect must be NoSchedule, PreferNoSchedule or NoExecute, got {self.effect!r}"
+            )
+        if self.value is not None and not _LABEL_VALUE.fullmatch(self.value):
+            raise ValueError(
+                f"toleration {self.key}: value must be a label value ([-A-Za-z0-9_.], at most 63), got {self.value!r}"
             )
         if (self.operator == "Exists") != (self.value is None):
             raise ValueError(

@@ -363,8 +363,9 @@ class ComponentsConfig:
         return {f.metadata.get("key", f.name): getattr(self, f.name) for f in fields(self)}
 
 
-#: The application services (those with ``enabled``, ``depends_on``...), by Compose name.
-APP_COMPONENTS = ("enai-backend", "enai-data-processor", "enai-linker", "enai-scheduler", "enai-front")
+#: The application services (those with ``enabled``, ``depends_on``...), by Compose name, in
+#: the order of the plan's tables.
+APP_COMPONENTS = ("enai-front", "enai-backend", "enai-data-processor", "enai-linker", "enai-scheduler")
 #: The image-table row of the start-up wait containers.
 WAIT_IMAGE = "wait-for"
 

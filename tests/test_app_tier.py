@@ -1,0 +1,325 @@
+"""The AIPP application tier as composed from environment files: graph, images, linker switch."""
+
+from __future__ import annotations
+
+import io
+import re
+from contextlib import redirect_stdout
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+import main
+from aipp_constructs import ConfigError
+from aipp_constructs.__main__ import main as cli
+from aipp_constructs.aipp import load_environment
+from tests.conftest import container, env_of, one, pod_spec
+
+DEV_META = main.ENVIRONMENTS_DIR / "dev-meta.yaml"
+VENDOR = "registry.gitlab.enai-rnd-2.en-core.info:10003"
+HARBOR = "harbor.dev.unifiedmeta.net"
+APPS = ["enai-backend", "enai-data-processor", "enai-linker", "enai-scheduler", "enai-front"]
+
+
+def _env_file(tmp_path: Path, name: str = "dev-meta", **changes: Any) -> Path:
+    """dev-meta with ``changes`` applied: ``{"components.enai-linker": {...}}`` style keys."""
+    data = yaml.safe_load(DEV_META.read_text())
+    for dotted, value in changes.items():
+        *parents, last = dotted.replace("__", ".").split(".")
+        node = data
+        for key in parents:
+            node = node[key]
+        node[last] = value
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def _synth_text(path: Path, tmp_path: Path) -> str:
+    return main.build_app(load_environment(path), str(tmp_path / "out")).synth_yaml()
+
+
+def _docs(text: str) -> list[dict[str, Any]]:
+    return [d for d in yaml.safe_load_all(text) if d]
+
+
+def _by_name(docs: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+    return [d for d in docs if d["metadata"]["name"].startswith(name)]
+
+
+@pytest.fixture(scope="module")
+def dev_meta_docs(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    return _docs(_synth_text(DEV_META, tmp_path_factory.mktemp("dev")))
+
+
+def test_all_eight_services_are_deployed_with_a_service_each(dev_meta_docs: list[dict[str, Any]]) -> None:
+    workloads = {(d["kind"], d["metadata"]["name"]) for d in dev_meta_docs if d["kind"] in {"Deployment", "StatefulSet"}}
+    assert workloads == {
+        ("StatefulSet", "pgvector"),
+        ("Deployment", "redis"),
+        ("StatefulSet", "rabbitmq"),
+        *(("Deployment", app) for app in APPS),
+    }
+    services = {d["metadata"]["name"] for d in dev_meta_docs if d["kind"] == "Service"}
+    assert {"pgvector", "redis", "rabbitmq", *APPS} <= services
+
+
+def test_each_dependency_edge_gives_a_wait_container_and_its_wiring(dev_meta_docs: list[dict[str, Any]]) -> None:
+    backend = one(dev_meta_docs, "Deployment", "enai-backend")
+    assert [c["name"] for c in pod_spec(backend)["initContainers"]] == [
+        "wait-for-pgvector",
+        "wait-for-redis",
+        "wait-for-rabbitmq",
+    ]
+    env = env_of(container(backend, "enai-backend"))
+    assert env["SPRING_DATASOURCE_URL"] == "jdbc:postgresql://pgvector:5432/aipp"
+    assert env["SPRING_DATASOURCE_PASSWORD"] == {"secretKeyRef": {"key": "password", "name": "pgvector-credentials"}}
+    assert env["SPRING_DATA_REDIS_HOST"] == "redis"
+    assert env["SPRING_RABBITMQ_USERNAME"] == {"secretKeyRef": {"key": "username", "name": "rabbitmq-credentials"}}
+    front = one(dev_meta_docs, "Deployment", "enai-front")
+    # `after` orders the waves only: the front end waits for and knows only the backend.
+    assert [c["name"] for c in pod_spec(front)["initContainers"]] == ["wait-for-enai-backend"]
+    assert env_of(container(front, "enai-front"))["ENAI_BACKEND_URL"] == "http://enai-backend:8080"
+    linker = one(dev_meta_docs, "ConfigMap", "enai-linker-config")
+    assert linker["data"]["PGVECTOR_HOST"] == "pgvector" and "PGVECTOR_PASSWORD" not in linker["data"]
+
+
+def test_images_come_from_the_harbor_mirror_and_the_dockerhub_proxy(dev_meta_docs: list[dict[str, Any]]) -> None:
+    images = {
+        c["name"]: c["image"]
+        for d in dev_meta_docs
+        if d["kind"] in {"Deployment", "StatefulSet"}
+        for c in pod_spec(d)["containers"] + pod_spec(d).get("initContainers", [])
+    }
+    assert images["enai-front"] == f"{HARBOR}/aipp/front-next:v1.0.0"
+    assert images["enai-data-processor"] == f"{HARBOR}/aipp/catalog-collector:v1.0.0"
+    assert images["enai-linker"] == f"{HARBOR}/aipp/linker:v1.0.0"
+    assert images["wait-for-pgvector"] == f"{HARBOR}/dockerhub-proxy/library/busybox:1.37.0"
+    assert not any("imagePullSecrets" in pod_spec(d) for d in dev_meta_docs if d["kind"] == "Deployment")
+
+
+def test_disabling_the_linker_removes_it_and_changes_nothing_else(tmp_path: Path) -> None:
+    """Acceptance: only the linker's objects go; every other object is byte-identical."""
+    no_gpu = _env_file(tmp_path, "no-gpu", **{"components.enai-linker": {"enabled": False}})
+    text = _synth_text(no_gpu, tmp_path)
+    assert "linker" not in text
+    reference = _synth_text(DEV_META, tmp_path).replace("deployment.environment.name=dev-meta", "deployment.environment.name=no-gpu")
+    kept = [doc for doc in reference.split("\n---\n") if "linker" not in doc]
+    assert text.split("\n---\n") == kept
+    removed = [yaml.safe_load(doc) for doc in reference.split("\n---\n") if "linker" in doc]
+    assert {(d["kind"], d["metadata"]["name"]) for d in removed} == {
+        ("ConfigMap", "enai-linker-config"),
+        ("Service", "enai-linker"),
+        ("Deployment", "enai-linker"),
+    }
+    # The front end still comes last: its other `after` edges keep it in wave 4.
+    front = one(_docs(text), "Deployment", "enai-front")
+    assert front["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] == "4"
+
+
+def test_a_disabled_linker_may_keep_or_drop_its_image_row(tmp_path: Path) -> None:
+    data = yaml.safe_load(DEV_META.read_text())
+    data["components"]["enai-linker"] = {"enabled": False}
+    del data["images"]["enai-linker"]
+    path = tmp_path / "x.yaml"
+    path.write_text(yaml.safe_dump(data))
+    assert not load_environment(path).enabled("enai-linker")
+
+
+@pytest.mark.parametrize(
+    ("changes", "path", "fragment"),
+    [
+        (
+            {"components.enai-scheduler.replicas": 2},
+            "components.enai-scheduler.replicas",
+            "must be 1 for enai-scheduler, which runs scheduled jobs that must not run twice, got 2",
+        ),
+        ({"images.enai-backend.tag": "latest"}, "images.enai-backend.tag", "is the moving tag 'latest', which is refused"),
+        ({"images.enai-backend.tag": "main-latest"}, "images.enai-backend.tag", "python -m aipp_constructs images"),
+        (
+            {"components.enai-backend.depends_on": ["pgvector", "redis", "rabbitmq", "enai-linker"]},
+            "components.enai-backend.depends_on",
+            "dependency cycle enai-backend -> enai-linker -> enai-backend",
+        ),
+        (
+            {"components.enai-front.depends_on": ["enai-backnd"]},
+            "components.enai-front.depends_on",
+            "enai-front names 'enai-backnd' in depends_on, which is not a component",
+        ),
+        (
+            {"components.enai-linker": {"enabled": False}, "components.enai-front.depends_on": ["enai-linker"]},
+            "components.enai-front.depends_on",
+            "enai-front depends on enai-linker, which is disabled; enable enai-linker or remove it",
+        ),
+        (
+            {"components.enai-backend.wiring": {"pgvector": {"jdbc": "DB_URL"}}},
+            "components.enai-backend.wiring",
+            "pgvector offers no fact 'jdbc'",
+        ),
+        (
+            {"components.enai-backend.env": {"SPRING_DATASOURCE_URL": "jdbc:postgresql://other/db"}},
+            "components.enai-backend.env.SPRING_DATASOURCE_URL",
+            "is already set by the construct (wiring, telemetry or its own settings)",
+        ),
+        (
+            {"images.enai-backend": {"repository": "enai/prod/backend", "tag": "v1.0.0"}},
+            "images.enai-backend.source",
+            "must be 'vendor' for enai-backend, got 'dockerhub'",
+        ),
+        ({"images.redis.vendor_tag": "7"}, "images.redis", "vendor_tag is only for 'source: vendor' images"),
+        ({"components.enai-linker.shm_size": "8Gi"}, "components.enai-linker.shm_size", "must be below resources.memory_limit"),
+    ],
+    ids=[
+        "scheduler-replicas",
+        "latest",
+        "main-latest",
+        "cycle",
+        "unknown-dependency",
+        "disabled-dependency",
+        "unknown-fact",
+        "env-repeats-wiring",
+        "vendor-image-source",
+        "vendor-tag-on-dockerhub",
+        "shm-over-limit",
+    ],
+)
+def test_bad_application_settings_fail_with_one_line_and_dist_untouched(
+    tmp_path: Path, changes: dict[str, Any], path: str, fragment: str
+) -> None:
+    envs = tmp_path / "environments"
+    envs.mkdir()
+    _env_file(envs, **changes)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.yaml").write_text("kept: true\n")
+    with pytest.raises(ConfigError) as info:
+        main.synth_all(out, envs)
+    message = str(info.value)
+    assert "\n" not in message
+    assert re.search(rf"dev-meta\.yaml: {re.escape(path)}\b", message), message
+    assert fragment in message, message
+    assert [p.name for p in out.iterdir()] == ["keep.yaml"]
+
+
+def test_a_leader_elected_scheduler_may_run_two_replicas(tmp_path: Path) -> None:
+    path = _env_file(
+        tmp_path, **{"components.enai-scheduler.replicas": 2, "components.enai-scheduler.leader_elected": True}
+    )
+    scheduler = one(_docs(_synth_text(path, tmp_path)), "Deployment", "enai-scheduler")
+    assert scheduler["spec"]["replicas"] == 2
+    assert scheduler["spec"]["strategy"]["type"] == "RollingUpdate"
+
+
+def test_the_scheduler_is_never_rolled_with_a_second_pod(dev_meta_docs: list[dict[str, Any]]) -> None:
+    scheduler = one(dev_meta_docs, "Deployment", "enai-scheduler")
+    assert (scheduler["spec"]["replicas"], scheduler["spec"]["strategy"]) == (1, {"type": "Recreate"})
+
+
+def test_environment_settings_reach_the_services(tmp_path: Path) -> None:
+    path = _env_file(
+        tmp_path,
+        **{
+            "components.enai-backend.wiring": {"pgvector": {"url": "DB_URL", "password": "DB_PASSWORD"}},
+            "components.enai-backend.env": {"SPRING_PROFILES_ACTIVE": "k8s"},
+            "components.enai-backend.management_port": 8081,
+            "components.enai-linker.runtime_class_name": "nvidia",
+            "components.enai-linker.tolerations": [{"key": "gpu", "operator": "Equal", "value": "t4", "effect": "NoSchedule"}],
+            "telemetry": {"mode": "operator", "instrumentation": "observability/aipp"},
+            "wait": {"attempts": 5, "interval_seconds": 2},
+        },
+    )
+    docs = _docs(_synth_text(path, tmp_path))
+    backend = one(docs, "Deployment", "enai-backend")
+    env = env_of(container(backend, "enai-backend"))
+    assert env["DB_URL"] == "postgresql://pgvector:5432/aipp"
+    assert "SPRING_DATASOURCE_URL" not in env
+    assert env["SPRING_PROFILES_ACTIVE"] == "k8s" and env["MANAGEMENT_SERVER_PORT"] == "8081"
+    assert not any(name.startswith("OTEL_") for name in env)
+    assert backend["spec"]["template"]["metadata"]["annotations"] == {
+        "instrumentation.opentelemetry.io/inject-java": "observability/aipp"
+    }
+    assert 'if [ "$n" -ge 5 ]; then' in container(backend, "wait-for-pgvector")["command"][2]
+    linker = pod_spec(one(docs, "Deployment", "enai-linker"))
+    assert linker["runtimeClassName"] == "nvidia"
+    assert linker["tolerations"] == [{"effect": "NoSchedule", "key": "gpu", "operator": "Equal", "value": "t4"}]
+
+
+def test_option_b_pulls_from_the_vendor_with_a_pull_secret_from_vault(tmp_path: Path) -> None:
+    path = _env_file(tmp_path, **{"registry.vendor_images": "vendor"})
+    docs = _docs(_synth_text(path, tmp_path))
+    secret = one(docs, "ExternalSecret", "gitlab-registry")
+    assert secret["spec"]["target"]["template"] == {
+        "type": "kubernetes.io/dockerconfigjson",
+        "engineVersion": "v2",
+        "data": {
+            ".dockerconfigjson": '{"auths":{"%s":{"auth":"{{ printf "%%s:%%s" .username .password | b64enc }}"}}}'
+            % VENDOR
+        },
+    }
+    assert [d["remoteRef"] for d in secret["spec"]["data"]] == [
+        {"key": "secret/aipp/gitlab-registry", "property": "password"},
+        {"key": "secret/aipp/gitlab-registry", "property": "username"},
+    ]
+    assert not any(d["kind"] == "Secret" for d in docs)
+    for app in APPS:
+        spec = pod_spec(one(docs, "Deployment", app))
+        assert spec["imagePullSecrets"] == [{"name": "gitlab-registry"}]
+        assert spec["containers"][0]["image"].startswith(f"{VENDOR}/enai/prod/")
+    # Official images still come through the Harbor proxy, without the vendor secret.
+    redis = pod_spec(one(docs, "Deployment", "redis"))
+    assert "imagePullSecrets" not in redis and redis["containers"][0]["image"].startswith(f"{HARBOR}/dockerhub-proxy/")
+
+
+def test_a_digest_is_pinned_beside_the_tag(tmp_path: Path) -> None:
+    digest = "sha256:" + "a" * 64
+    path = _env_file(tmp_path, **{"images.enai-backend.digest": digest})
+    backend = one(_docs(_synth_text(path, tmp_path)), "Deployment", "enai-backend")
+    assert container(backend, "enai-backend")["image"] == f"{HARBOR}/aipp/backend:v1.0.0@{digest}"
+
+
+def _cli(*args: str) -> tuple[int, str]:
+    out = io.StringIO()
+    with redirect_stdout(out):
+        code = cli(list(args))
+    return code, out.getvalue()
+
+
+def test_the_image_command_prints_the_plans_mirror_map() -> None:
+    """Acceptance: five commands, one per row of SEED.md's mirror map, in its order."""
+    code, out = _cli("images", str(DEV_META))
+    plan = [
+        ("enai/prod/front-next:latest", "front-next:v1.0.0"),
+        ("enai/prod/backend:latest", "backend:v1.0.0"),
+        ("enai/prod/catalog-collector:latest", "catalog-collector:v1.0.0"),
+        ("enai/prod/linker:main-latest", "linker:v1.0.0"),
+        ("enai/prod/scheduler:latest", "scheduler:v1.0.0"),
+    ]
+    assert code == 0
+    assert out.splitlines() == [
+        f"skopeo copy --all docker://{VENDOR}/{source} docker://{HARBOR}/aipp/{target}" for source, target in plan
+    ]
+
+
+def test_the_image_command_targets_are_exactly_what_the_manifests_pull(dev_meta_docs: list[dict[str, Any]]) -> None:
+    _, out = _cli("images", str(DEV_META))
+    targets = {line.rsplit("docker://", 1)[1] for line in out.splitlines()}
+    pulled = {container(one(dev_meta_docs, "Deployment", app), app)["image"] for app in APPS}
+    assert targets == pulled
+
+
+def test_the_image_command_docker_form_and_disabled_linker(tmp_path: Path) -> None:
+    no_gpu = _env_file(tmp_path, "no-gpu", **{"components.enai-linker": {"enabled": False}})
+    code, out = _cli("images", str(no_gpu), "--tool", "docker")
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 4 and not any("linker" in line for line in lines)
+    source, target = f"{VENDOR}/enai/prod/backend:latest", f"{HARBOR}/aipp/backend:v1.0.0"
+    assert lines[1] == f"docker pull {source} && docker tag {source} {target} && docker push {target}"
+
+
+def test_the_image_command_refuses_a_bad_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _cli("images", str(tmp_path / "missing.yaml"))[0] == 1
+    bad = _env_file(tmp_path, **{"images.enai-backend.tag": "latest"})
+    assert _cli("images", str(bad))[0] == 1
+    assert "images.enai-backend.tag: is the moving tag 'latest'" in capsys.readouterr().err
