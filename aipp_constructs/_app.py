@@ -24,7 +24,7 @@ from cdk8s_plus_27 import k8s
 from constructs import Construct
 
 from . import _pod
-from ._validation import check_dns_label, check_image, check_port, check_quantity_binary, image_tag
+from ._validation import check_directory, check_dns_label, check_image, check_port, check_quantity_binary, image_tag
 from .component import CONFIG_WAVE, Component
 from .references import Endpoint, Resources, SecretKeyRef
 from .startup_wait import WaitPolicy, wait_container
@@ -34,7 +34,6 @@ from .wiring import NAMED_WIRING, Wiring, check_env_name, check_wiring, connecti
 __all__ = ["AppProps", "AppWorkload", "rolling_update"]
 
 _FILE_NAME = re.compile(r"[-._a-zA-Z0-9]+")
-_ABSOLUTE_PATH = re.compile(r"/[-._a-zA-Z0-9/]*")
 #: Written by the construct; a user ``env`` entry with one of these names is refused.
 _DOWNWARD_ENV = {"K8S_POD_NAME": "metadata.name", "K8S_NAMESPACE_NAME": "metadata.namespace"}
 
@@ -119,8 +118,7 @@ class AppProps:
                     f"config_files keys must be file names ([-._a-zA-Z0-9]+), got {file_name!r}; "
                     "every file lands in config_dir"
                 )
-        if not _ABSOLUTE_PATH.fullmatch(self.config_dir) or self.config_dir in ("/", "/tmp"):
-            raise ValueError(f"config_dir must be an absolute directory other than / and /tmp, got {self.config_dir!r}")
+        check_directory("config_dir", self.config_dir, reserved=("/tmp",))
         check_quantity_binary("tmp_size", self.tmp_size)
         for secret in self.image_pull_secrets:
             check_dns_label("image_pull_secrets[]", secret)
@@ -148,6 +146,15 @@ class AppWorkload(Component):
     telemetry_language = "java"
 
     def __init__(self, scope: Construct, id: str, props: AppProps) -> None:
+        # Checked before the node joins the tree, so a refused edge leaves nothing behind.
+        for dep in props.depends_on:
+            if dep.endpoint is None:
+                raise ValueError(f"depends_on: {props.name} depends on {dep.name}, which serves no endpoint")
+        self.wired = connection_env(
+            [(dep.name, dep.endpoint) for dep in props.depends_on if dep.endpoint is not None],
+            props.wiring,
+            props.wiring_overrides,
+        )
         super().__init__(
             scope,
             id,
@@ -159,14 +166,6 @@ class AppWorkload(Component):
             after=props.after,
         )
         self.props = props
-        for dep in props.depends_on:
-            if dep.endpoint is None:
-                raise ValueError(f"depends_on: {props.name} depends on {dep.name}, which serves no endpoint")
-        self.wired = connection_env(
-            [(dep.name, dep.endpoint) for dep in props.depends_on if dep.endpoint is not None],
-            props.wiring,
-            props.wiring_overrides,
-        )
         self.files = (
             k8s.KubeConfigMap(
                 self,

@@ -162,3 +162,29 @@ def _image_problem(value: str) -> str | None:
     if bad:
         return f"has an invalid repository path component {bad[0]!r}"
     return None
+
+
+def check_directory(field: str, value: str, *, reserved: tuple[str, ...] = ()) -> str:
+    """An absolute, normalised directory other than ``/`` and ``reserved`` (nor inside them).
+
+    Mount paths are compared as strings by the API server, so ``/tmp/`` or ``/a/../tmp``
+    would slip past a duplicate check and hide another mount.
+    """
+    import posixpath
+
+    if (
+        not isinstance(value, str)
+        or not value.startswith("/")
+        or posixpath.normpath(value) != value
+        or "//" in value
+        or value == "/"
+        or not all(ch.isalnum() or ch in "-._/" for ch in value)
+    ):
+        raise ValueError(
+            f"{field} must be a normalised absolute directory like '/config' (no trailing '/', '.' or '..'), "
+            f"got {value!r}"
+        )
+    for taken in reserved:
+        if value == taken or value.startswith(taken + "/"):
+            raise ValueError(f"{field} must not be or be inside {taken}, which the construct mounts, got {value!r}")
+    return value

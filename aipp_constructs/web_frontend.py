@@ -27,7 +27,7 @@ from constructs import Construct
 
 from . import _pod
 from ._app import AppProps, AppWorkload, rolling_update
-from ._validation import check_quantity_binary
+from ._validation import check_directory, check_quantity_binary
 
 __all__ = ["WebFrontend", "WebFrontendProps"]
 
@@ -63,14 +63,11 @@ class WebFrontendProps(AppProps):
         if not isinstance(self.health_path, str) or not _PATH.fullmatch(self.health_path):
             raise ValueError(f"health_path must be an absolute URL path like '/' or '/health', got {self.health_path!r}")
         check_quantity_binary("cache_size", self.cache_size)
-        taken = {"/tmp", _PM2_HOME, self.config_dir}
+        check_directory("config_dir", self.config_dir, reserved=("/tmp", _PM2_HOME))
+        taken: tuple[str, ...] = ("/tmp", _PM2_HOME, self.config_dir)
         for path in self.cache_dirs:
-            if not isinstance(path, str) or not _PATH.fullmatch(path) or path == "/" or path in taken:
-                raise ValueError(
-                    f"cache_dirs entries must be distinct absolute folders other than /, /tmp, {_PM2_HOME} "
-                    f"and config_dir, got {path!r}"
-                )
-            taken.add(path)
+            check_directory("cache_dirs", path, reserved=taken)
+            taken += (path,)
 
 
 class WebFrontend(AppWorkload):

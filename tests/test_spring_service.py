@@ -55,7 +55,9 @@ def pgvector(chart: Chart) -> PgvectorDb:
 
 def redis(chart: Chart) -> RedisCache:
     return RedisCache(
-        chart, "Redis", RedisCacheProps(image="harbor.example/dockerhub-proxy/library/redis:7.2.7", password=REDIS_PASSWORD)
+        chart,
+        "Redis",
+        RedisCacheProps(image="harbor.example/dockerhub-proxy/library/redis:7.2.7", password=REDIS_PASSWORD),
     )
 
 
@@ -525,7 +527,9 @@ def test_spring_wiring_override_replaces_the_dependency_wiring_entirely(chart: C
 @pytest.mark.parametrize(
     ("overrides", "named"),
     [
-        pytest.param({"rabbitmq": {"host": "MQ_HOST"}}, ("'rabbitmq'", "not a dependency", "pgvector"), id="not-a-dependency"),
+        pytest.param(
+            {"rabbitmq": {"host": "MQ_HOST"}}, ("'rabbitmq'", "not a dependency", "pgvector"), id="not-a-dependency"
+        ),
         pytest.param({"pgvector": {"schema": "DB_SCHEMA"}}, ("pgvector", "no fact 'schema'"), id="unknown-fact"),
     ],
 )
@@ -606,21 +610,35 @@ def test_spring_singleton_with_one_replica_is_recreated_never_doubled(chart: Cha
     [
         pytest.param({"name": "Backend"}, "name", "Backend", id="name-upper"),
         pytest.param({"name": "back_end"}, "name", "back_end", id="name-underscore"),
-        pytest.param({"image": "harbor.example/aipp/backend:latest"}, "image", "harbor.example/aipp/backend:latest", id="image-latest"),
-        pytest.param({"image": "harbor.example/aipp/backend"}, "image", "harbor.example/aipp/backend", id="image-no-tag"),
+        pytest.param(
+            {"image": "harbor.example/aipp/backend:latest"},
+            "image",
+            "harbor.example/aipp/backend:latest",
+            id="image-latest",
+        ),
+        pytest.param(
+            {"image": "harbor.example/aipp/backend"}, "image", "harbor.example/aipp/backend", id="image-no-tag"
+        ),
         pytest.param({"replicas": -1}, "replicas", -1, id="replicas-negative"),
         pytest.param({"replicas": True}, "replicas", True, id="replicas-bool"),
         pytest.param({"port": 0}, "port", 0, id="port-zero"),
         pytest.param({"run_as_user": 0}, "run_as_user", 0, id="run-as-root"),
         pytest.param({"wiring": {"http": {"url": "{NAME}-URL"}}}, "wiring.http.url", "X-URL", id="wiring-var"),
         pytest.param(
-            {"wiring_overrides": {"pgvector": {"url": "DB-URL"}}}, "wiring_overrides.pgvector.url", "DB-URL", id="override-var"
+            {"wiring_overrides": {"pgvector": {"url": "DB-URL"}}},
+            "wiring_overrides.pgvector.url",
+            "DB-URL",
+            id="override-var",
         ),
         pytest.param({"env": {"1BAD": "x"}}, "env.1BAD", "1BAD", id="env-name"),
         pytest.param({"config_files": {"a/b": "x"}}, "config_files", "a/b", id="config-file-path"),
         pytest.param({"config_files": {"..": "x"}}, "config_files", "..", id="config-file-dotdot"),
         pytest.param({"config_dir": "/tmp"}, "config_dir", "/tmp", id="config-dir-tmp"),
         pytest.param({"config_dir": "config"}, "config_dir", "config", id="config-dir-relative"),
+        pytest.param({"config_dir": "/tmp/"}, "config_dir", "/tmp/", id="config-dir-tmp-trailing-slash"),
+        pytest.param({"config_dir": "/tmp/conf"}, "config_dir", "/tmp/conf", id="config-dir-inside-tmp"),
+        pytest.param({"config_dir": "/config/.."}, "config_dir", "/config/..", id="config-dir-dot-dot"),
+        pytest.param({"config_dir": "//"}, "config_dir", "//", id="config-dir-double-slash"),
         pytest.param({"tmp_size": "1GB"}, "tmp_size", "1GB", id="tmp-size"),
         pytest.param({"image_pull_secrets": ("Harbor",)}, "image_pull_secrets[]", "Harbor", id="pull-secret"),
         pytest.param({"startup_timeout_seconds": 5}, "startup_timeout_seconds", 5, id="startup-short"),

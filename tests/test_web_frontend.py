@@ -489,6 +489,10 @@ def test_web_every_prop_reaches_the_yaml(chart: Chart) -> None:
         pytest.param({"cache_dirs": ("/config",)}, "cache_dirs", "/config", id="cache-config-dir"),
         pytest.param({"cache_dirs": ("app/cache",)}, "cache_dirs", "app/cache", id="cache-relative"),
         pytest.param({"cache_dirs": ("/app/cache", "/app/cache")}, "cache_dirs", "/app/cache", id="cache-duplicate"),
+        pytest.param({"cache_dirs": ("/tmp/",)}, "cache_dirs", "/tmp/", id="cache-tmp-trailing-slash"),
+        pytest.param({"cache_dirs": ("/pm2/x",)}, "cache_dirs", "/pm2/x", id="cache-inside-pm2"),
+        pytest.param({"cache_dirs": ("/app/../tmp",)}, "cache_dirs", "/app/../tmp", id="cache-dot-dot"),
+        pytest.param({"config_dir": "/pm2"}, "config_dir", "/pm2", id="config-dir-pm2"),
         pytest.param({"cache_size": "1GB"}, "cache_size", "1GB", id="cache-size-GB"),
         pytest.param({"cache_size": "0Mi"}, "cache_size", "0Mi", id="cache-size-zero"),
         pytest.param(
