@@ -323,3 +323,18 @@ def test_the_image_command_refuses_a_bad_file(tmp_path: Path, capsys: pytest.Cap
     bad = _env_file(tmp_path, **{"images.enai-backend.tag": "latest"})
     assert _cli("images", str(bad))[0] == 1
     assert "images.enai-backend.tag: is the moving tag 'latest'" in capsys.readouterr().err
+
+
+def test_the_readme_graph_is_the_graph_of_dev_meta() -> None:
+    """The Mermaid picture in README.md is checked against environments/dev-meta.yaml."""
+    readme = (main.PROJECT / "README.md").read_text()
+    block = readme.split("### The dependency graph of dev-meta", 1)[1].split("```mermaid\n", 1)[1].split("```", 1)[0]
+    drawn = {tuple(re.split(r" --> | -\.after\.-> ", line.strip())) + ("after" in line,) for line in block.splitlines()[1:]}
+    env = load_environment(DEV_META)
+    declared = {
+        (name, target, kind == "after")
+        for name, settings in env.components.by_name().items()
+        for kind in ("depends_on", "after")
+        for target in getattr(settings, kind, ())
+    }
+    assert drawn == declared
