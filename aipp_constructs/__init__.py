@@ -29,9 +29,12 @@ _EXPORTS = {
     "Component": "component",
     "ConfigError": "_config_loader",
     "Endpoint": "references",
+    "ExternalPeer": "network_policies",
     "GpuWorker": "gpu_worker",
     "GpuWorkerProps": "gpu_worker",
     "GraphError": "graph",
+    "GraphNetworkPolicies": "network_policies",
+    "GraphNetworkPoliciesProps": "network_policies",
     "GraphNode": "graph",
     "NAMED_WIRING": "wiring",
     "PgvectorDb": "pgvector_db",
@@ -77,6 +80,7 @@ if TYPE_CHECKING:
     from .gpu_worker import GpuWorker, GpuWorkerProps
     from .graph import GraphError, GraphNode, resolve_order
     from .namespace import RestrictedNamespace, RestrictedNamespaceProps
+    from .network_policies import ExternalPeer, GraphNetworkPolicies, GraphNetworkPoliciesProps
     from .pgvector_db import PgvectorDb, PgvectorDbProps
     from .rabbit_mq import RabbitMq, RabbitMqProps
     from .redis_cache import RedisCache, RedisCacheProps

@@ -101,19 +101,33 @@ def test_images_come_from_the_harbor_mirror_and_the_dockerhub_proxy(dev_meta_doc
 
 
 def test_disabling_the_linker_removes_it_and_changes_nothing_else(tmp_path: Path) -> None:
-    """Acceptance: only the linker's objects go; every other object is byte-identical."""
+    """Acceptance: only the linker's objects and the policy rules of its edges go; every other
+    object is byte-identical (apart from the environment name)."""
     no_gpu = _env_file(tmp_path, "no-gpu", **{"components.enai-linker": {"enabled": False}})
     text = _synth_text(no_gpu, tmp_path)
     assert "linker" not in text
     reference = _synth_text(DEV_META, tmp_path).replace("deployment.environment.name=dev-meta", "deployment.environment.name=no-gpu")
     kept = [doc for doc in reference.split("\n---\n") if "linker" not in doc]
-    assert text.split("\n---\n") == kept
-    removed = [yaml.safe_load(doc) for doc in reference.split("\n---\n") if "linker" in doc]
-    assert {(d["kind"], d["metadata"]["name"]) for d in removed} == {
+    assert [doc for doc in text.split("\n---\n") if doc in kept] == kept
+    mentioning = [yaml.safe_load(doc) for doc in reference.split("\n---\n") if "linker" in doc]
+    removed = {(d["kind"], d["metadata"]["name"]) for d in mentioning if "linker" in d["metadata"]["name"]}
+    assert removed == {
         ("ConfigMap", "enai-linker-config"),
         ("Service", "enai-linker"),
         ("Deployment", "enai-linker"),
+        ("NetworkPolicy", "enai-linker"),
     }
+    # The linker's peers keep their policies, minus exactly the rules of the linker's edges.
+    remaining = {(d["kind"], d["metadata"]["name"]): d for d in _docs(text)}
+    for doc in mentioning:
+        if "linker" in doc["metadata"]["name"]:
+            continue
+        assert doc["kind"] == "NetworkPolicy", doc["metadata"]["name"]
+        for key in ("ingress", "egress"):
+            if key in doc["spec"]:
+                doc["spec"][key] = [rule for rule in doc["spec"][key] if "linker" not in str(rule)]
+        assert remaining[("NetworkPolicy", doc["metadata"]["name"])] == doc
+    assert len(_docs(text)) == len(_docs(reference)) - len(removed)
     # The front end still comes last: its other `after` edges keep it in wave 4.
     front = one(_docs(text), "Deployment", "enai-front")
     assert front["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] == "4"

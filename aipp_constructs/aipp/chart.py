@@ -15,16 +15,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 from cdk8s import Chart
 from constructs import Construct
 
+from .._app import AppWorkload
 from .._config_loader import ConfigError
 from ..component import Component
 from ..external_secret import VaultSecret, VaultSecretProps
 from ..gpu_worker import GpuWorker, GpuWorkerProps
 from ..graph import GraphError, GraphNode, resolve_order
 from ..namespace import RestrictedNamespace, RestrictedNamespaceProps
+from ..network_policies import ExternalPeer, GraphNetworkPolicies, GraphNetworkPoliciesProps
 from ..pgvector_db import PgvectorDb, PgvectorDbProps
 from ..rabbit_mq import RabbitMq, RabbitMqProps
 from ..redis_cache import RedisCache, RedisCacheProps
@@ -127,6 +130,7 @@ class AippChart(Chart):
             build = builders.get(name) or self._app
             with self._config_path(f"components.{name}", config):
                 self.components[name] = build(name, config)
+        self.network_policies = self._network_policies()
         self.pgvector = self.components["pgvector"]
         self.redis = self.components["redis"]
         self.rabbitmq = self.components["rabbitmq"]
@@ -238,6 +242,33 @@ class AippChart(Chart):
             )
             return GpuWorker(self, construct_id, GpuWorkerProps(**props))
         raise TypeError(f"no construct for {name}: {type(config).__name__}")  # a schema bug
+
+    def _network_policies(self) -> GraphNetworkPolicies:
+        """Default deny, DNS, the graph's edges and each service's egress to the collector."""
+        network, telemetry = self.env.network, self.env.telemetry
+        egress: dict[str, tuple[ExternalPeer, ...]] = {}
+        if telemetry.mode != "off":
+            port = urlsplit(telemetry.endpoint).port or (4317 if telemetry.protocol == "grpc" else 4318)
+            collector = ExternalPeer(
+                namespace=network.collector_namespace, pod_labels=network.collector_pod_labels, ports=(port,)
+            )
+            egress = {name: (collector,) for name, c in self.components.items() if isinstance(c, AppWorkload)}
+        with self._config_path("network", network):
+            return GraphNetworkPolicies(
+                self,
+                "NetworkPolicies",
+                GraphNetworkPoliciesProps(
+                    components=tuple(self.components.values()),
+                    dns=ExternalPeer(
+                        namespace=network.dns_namespace,
+                        pod_labels=network.dns_pod_labels,
+                        ports=(53,),
+                        protocols=("UDP", "TCP"),
+                    ),
+                    egress=egress,
+                    labels={"app.kubernetes.io/part-of": PART_OF},
+                ),
+            )
 
     def _pull_secret_format(self) -> dict[str, Any]:
         host = self.env.registry.vendor_host

@@ -30,6 +30,7 @@ __all__ = [
     "FrontendConfig",
     "GpuWorkerConfig",
     "ImageConfig",
+    "NetworkConfig",
     "PgvectorConfig",
     "RabbitMqConfig",
     "RedisConfig",
@@ -177,6 +178,26 @@ class TelemetryConfig:
     endpoint: str = "http://opentelemetry-collector.observability.svc:4318"
     protocol: Literal["http/protobuf", "grpc"] = "http/protobuf"
     instrumentation: str = "true"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NetworkConfig:
+    """``network``: cluster facts the NetworkPolicies select peers by.
+
+    Attributes:
+        dns_namespace: Namespace of the cluster DNS pods. Defaults to ``"kube-system"``.
+        dns_pod_labels: Labels of the cluster DNS pods. Defaults to ``{"k8s-app": "kube-dns"}``
+            (RKE2's CoreDNS).
+        collector_namespace: Namespace of the OpenTelemetry collector the services export to
+            (port from ``telemetry.endpoint``). Defaults to ``"observability"``.
+        collector_pod_labels: Labels of the collector pods; empty means any pod of that
+            namespace. Defaults to none.
+    """
+
+    dns_namespace: str = field(default="kube-system", metadata=_DNS)
+    dns_pod_labels: Mapping[str, str] = field(default_factory=lambda: {"k8s-app": "kube-dns"})
+    collector_namespace: str = field(default="observability", metadata=_DNS)
+    collector_pod_labels: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -386,6 +407,7 @@ class EnvironmentConfig:
             image). Required: one row per enabled component.
         telemetry: See :class:`TelemetryConfig`. Defaults to its defaults.
         wait: See :class:`WaitConfig`. Defaults to its defaults.
+        network: See :class:`NetworkConfig`. Defaults to its defaults.
         components: See :class:`ComponentsConfig`. Defaults to every component's defaults.
     """
 
@@ -398,6 +420,7 @@ class EnvironmentConfig:
     pod_security_version: str = "v1.27"
     telemetry: TelemetryConfig = field(default_factory=TelemetryConfig)
     wait: WaitConfig = field(default_factory=WaitConfig)
+    network: NetworkConfig = field(default_factory=NetworkConfig)
     components: ComponentsConfig = field(default_factory=ComponentsConfig)
 
     def enabled(self, component: str) -> bool:

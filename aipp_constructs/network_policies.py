@@ -1,0 +1,173 @@
+"""``GraphNetworkPolicies``: the namespace's NetworkPolicies, derived from the dependency graph.
+
+Creates (all in wave 0, before any pod starts):
+
+* ``default-deny``: every pod of the namespace is isolated for ingress and egress;
+* ``allow-dns``: every pod may send DNS queries (UDP and TCP 53) to the cluster DNS pods;
+* one policy ``<component>`` per component, opening exactly what the graph declares:
+  ingress from each dependent on the component's main port, egress to each dependency on
+  that dependency's main port, plus the extra egress peers given (e.g. the OpenTelemetry
+  collector).
+
+Peers are selected by the stable ``app.kubernetes.io/*`` selector labels and, outside the
+namespace, by ``kubernetes.io/metadata.name``. A component that is not passed (disabled)
+leaves no rule behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from cdk8s_plus_27 import k8s
+from constructs import Construct
+
+from ._validation import check_dns_label, check_port
+from .component import CONFIG_WAVE, SYNC_WAVE_ANNOTATION, Component
+
+__all__ = ["ExternalPeer", "GraphNetworkPolicies", "GraphNetworkPoliciesProps"]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ExternalPeer:
+    """Pods in another namespace that some components may reach.
+
+    Attributes:
+        namespace: Their namespace (matched by ``kubernetes.io/metadata.name``). Required.
+        pod_labels: Labels of the pods; empty means every pod of the namespace. Defaults to none.
+        ports: Destination ports. Required, at least one.
+        protocols: Protocols of every port. Defaults to ``("TCP",)``.
+    """
+
+    namespace: str
+    ports: tuple[int, ...]
+    pod_labels: Mapping[str, str] = field(default_factory=dict)
+    protocols: tuple[Literal["TCP", "UDP"], ...] = ("TCP",)
+
+    def __post_init__(self) -> None:
+        check_dns_label("namespace", self.namespace)
+        if not self.ports:
+            raise ValueError(f"ports must list at least one port, got {self.ports!r}")
+        for port in self.ports:
+            check_port("ports[]", port)
+        if not self.protocols or any(p not in ("TCP", "UDP") for p in self.protocols):
+            raise ValueError(f"protocols must be TCP and/or UDP, got {self.protocols!r}")
+
+    def peer(self) -> k8s.NetworkPolicyPeer:
+        return k8s.NetworkPolicyPeer(
+            namespace_selector=k8s.LabelSelector(match_labels={"kubernetes.io/metadata.name": self.namespace}),
+            pod_selector=k8s.LabelSelector(match_labels=dict(self.pod_labels)) if self.pod_labels else None,
+        )
+
+    def policy_ports(self) -> list[k8s.NetworkPolicyPort]:
+        return [
+            k8s.NetworkPolicyPort(port=k8s.IntOrString.from_number(port), protocol=protocol)
+            for port in self.ports
+            for protocol in self.protocols
+        ]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class GraphNetworkPoliciesProps:
+    """Props of :class:`GraphNetworkPolicies`.
+
+    Attributes:
+        components: Every deployed component; edges to components not listed are ignored.
+            Required.
+        dns: The cluster DNS. Defaults to pods ``k8s-app: kube-dns`` in ``kube-system`` on 53
+            (UDP and TCP), as on RKE2's CoreDNS.
+        egress: Component name -> further peers it may reach (e.g. the OpenTelemetry
+            collector). Defaults to none.
+        labels: Labels of every policy. Defaults to none.
+    """
+
+    components: tuple[Component, ...]
+    dns: ExternalPeer = field(
+        default_factory=lambda: ExternalPeer(
+            namespace="kube-system", pod_labels={"k8s-app": "kube-dns"}, ports=(53,), protocols=("UDP", "TCP")
+        )
+    )
+    egress: Mapping[str, tuple[ExternalPeer, ...]] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        names = [c.name for c in self.components]
+        for name in self.egress:
+            if name not in names:
+                raise ValueError(f"egress names {name!r}, which is not a component; known: {', '.join(names)}")
+
+
+class GraphNetworkPolicies(Construct):
+    """Default deny plus exactly the graph's edges; see the module documentation.
+
+    Attributes:
+        policies: Every ``NetworkPolicy`` by name.
+    """
+
+    def __init__(self, scope: Construct, id: str, props: GraphNetworkPoliciesProps) -> None:
+        super().__init__(scope, id)
+        self.policies: dict[str, k8s.KubeNetworkPolicy] = {}
+        everyone = k8s.LabelSelector()
+        self._add(props, "default-deny", everyone, ingress=[], egress=[])
+        self._add(
+            props,
+            "allow-dns",
+            everyone,
+            ingress=None,
+            egress=[k8s.NetworkPolicyEgressRule(to=[props.dns.peer()], ports=props.dns.policy_ports())],
+        )
+        deployed = {c.name for c in props.components}
+        for component in props.components:
+            dependents = [c for c in props.components if any(d is component for d in c.depends_on)]
+            dependencies = [d for d in component.depends_on if d.name in deployed and d.endpoint is not None]
+            ingress = []
+            if component.endpoint is not None:
+                ingress = [
+                    k8s.NetworkPolicyIngressRule(
+                        from_=[k8s.NetworkPolicyPeer(pod_selector=dependent.label_selector())],
+                        ports=[_tcp(component.endpoint.main_port)],
+                    )
+                    for dependent in dependents
+                ]
+            egress = [
+                k8s.NetworkPolicyEgressRule(
+                    to=[k8s.NetworkPolicyPeer(pod_selector=dep.label_selector())],
+                    ports=[_tcp(dep.endpoint.main_port)],  # type: ignore[union-attr]
+                )
+                for dep in dependencies
+            ] + [
+                k8s.NetworkPolicyEgressRule(to=[peer.peer()], ports=peer.policy_ports())
+                for peer in props.egress.get(component.name, ())
+            ]
+            self._add(props, component.name, component.label_selector(), ingress=ingress, egress=egress)
+
+    def _add(
+        self,
+        props: GraphNetworkPoliciesProps,
+        name: str,
+        selector: k8s.LabelSelector,
+        *,
+        ingress: Sequence[k8s.NetworkPolicyIngressRule] | None,
+        egress: Sequence[k8s.NetworkPolicyEgressRule] | None,
+    ) -> None:
+        types = [t for t, rules in (("Ingress", ingress), ("Egress", egress)) if rules is not None]
+        self.policies[name] = k8s.KubeNetworkPolicy(
+            self,
+            name,
+            metadata=k8s.ObjectMeta(
+                name=name,
+                labels=dict(props.labels) or None,
+                annotations={SYNC_WAVE_ANNOTATION: str(CONFIG_WAVE)},
+            ),
+            spec=k8s.NetworkPolicySpec(
+                pod_selector=selector,
+                policy_types=types,
+                ingress=list(ingress) if ingress else None,
+                egress=list(egress) if egress else None,
+            ),
+        )
+
+
+def _tcp(port: int) -> k8s.NetworkPolicyPort:
+    return k8s.NetworkPolicyPort(port=k8s.IntOrString.from_number(port), protocol="TCP")

@@ -1,0 +1,214 @@
+"""NetworkPolicies derived from the graph: the reachability matrix of dist/, and the construct."""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+import pytest
+import yaml
+
+import main
+from aipp_constructs.checks.reachability import Pod, allowed, reachability, workload_pods
+
+DIST = main.PROJECT / "dist" / "dev-meta" / f"{main.CHART_ID}.k8s.yaml"
+DATA = {"pgvector": 5432, "redis": 6379, "rabbitmq": 5672}
+WORKERS = ["enai-data-processor", "enai-linker", "enai-scheduler"]
+#: Pods of other namespaces, to prove that nothing outside reaches in.
+OUTSIDERS = [
+    Pod("ingress-controller", "kube-system", {"app.kubernetes.io/name": "rke2-ingress-nginx"}),
+    Pod("prometheus", "monitoring", {"app.kubernetes.io/name": "prometheus"}),
+    Pod("stranger", "default", {"app.kubernetes.io/name": "enai-backend", "app.kubernetes.io/part-of": "aipp"}),
+]
+
+#: The expected matrix for dev-meta: exactly the graph's edges, on the provider's main port.
+EXPECTED = {
+    *(("enai-backend", data, port) for data, port in DATA.items()),
+    *((worker, data, port) for worker in WORKERS for data, port in DATA.items()),
+    *((worker, "enai-backend", 8080) for worker in WORKERS),
+    ("enai-front", "enai-backend", 8080),
+}
+
+
+def _manifests() -> list[dict[str, Any]]:
+    return [d for d in yaml.safe_load_all(DIST.read_text()) if d]
+
+
+def test_dev_meta_reachability_is_exactly_the_graph() -> None:
+    matrix = reachability(_manifests(), OUTSIDERS)
+    assert matrix == EXPECTED
+    # Spelled out, the examples of the issue:
+    assert ("enai-front", "pgvector", 5432) not in matrix
+    assert not any(source in {"ingress-controller", "prometheus", "stranger"} for source, _, _ in matrix)
+
+
+def _rules(manifests: list[dict[str, Any]]) -> list[tuple[int, str, int]]:
+    """(document index, "ingress"/"egress", rule index) of every rule of every policy."""
+    return [
+        (i, key, j)
+        for i, m in enumerate(manifests)
+        if m["kind"] == "NetworkPolicy"
+        for key in ("ingress", "egress")
+        for j, _ in enumerate(m["spec"].get(key) or [])
+    ]
+
+
+def test_every_policy_rule_matters() -> None:
+    """Removing any single rule changes what may talk to what (or breaks DNS or telemetry)."""
+    manifests = _manifests()
+    baseline = reachability(manifests, OUTSIDERS)
+    dns = Pod("coredns", "kube-system", {"k8s-app": "kube-dns"}, ((53, "UDP"), (53, "TCP")))
+    collector = Pod("collector", "observability", {"app": "otel"}, ((4318, "TCP"),))
+    pods = workload_pods(manifests)
+
+    def outward(ms: list[dict[str, Any]]) -> set[tuple[str, str]]:
+        policies = [m for m in ms if m["kind"] == "NetworkPolicy"]
+        return {
+            (pod.name, target.name)
+            for pod in pods
+            for target, port, protocol in ((dns, 53, "UDP"), (dns, 53, "TCP"), (collector, 4318, "TCP"))
+            if allowed(policies, pod, target, port, protocol)
+        }
+
+    baseline_out = outward(manifests)
+    rules = _rules(manifests)
+    assert len(rules) > 20
+    for i, key, j in rules:
+        mutated = copy.deepcopy(manifests)
+        del mutated[i]["spec"][key][j]
+        changed = reachability(mutated, OUTSIDERS) != baseline or outward(mutated) != baseline_out
+        assert changed, f"rule {key}[{j}] of NetworkPolicy {manifests[i]['metadata']['name']} is redundant"
+
+
+def test_the_reachability_test_notices_a_removed_rule() -> None:
+    """The mutated copy the acceptance asks for: drop backend's egress to pgvector."""
+    manifests = _manifests()
+    backend = next(m for m in manifests if m["kind"] == "NetworkPolicy" and m["metadata"]["name"] == "enai-backend")
+    backend["spec"]["egress"] = [
+        rule for rule in backend["spec"]["egress"] if rule["ports"][0]["port"] != 5432
+    ]
+    assert reachability(manifests, OUTSIDERS) == EXPECTED - {("enai-backend", "pgvector", 5432)}
+
+
+def test_dns_and_collector_egress_for_every_pod_and_collector_only_for_services() -> None:
+    manifests = _manifests()
+    policies = [m for m in manifests if m["kind"] == "NetworkPolicy"]
+    dns = Pod("coredns", "kube-system", {"k8s-app": "kube-dns"})
+    collector = Pod("collector", "observability", {})
+    for pod in workload_pods(manifests):
+        assert allowed(policies, pod, dns, 53, "UDP") and allowed(policies, pod, dns, 53, "TCP"), pod.name
+        assert allowed(policies, pod, collector, 4318) == pod.name.startswith("enai-"), pod.name
+        assert not allowed(policies, pod, Pod("internet", "default", {}), 443), pod.name
+
+
+def test_a_disabled_linker_leaves_no_rule_behind(tmp_path: Any) -> None:
+    data = yaml.safe_load((main.ENVIRONMENTS_DIR / "dev-meta.yaml").read_text())
+    data["components"]["enai-linker"] = {"enabled": False}
+    path = tmp_path / "no-gpu.yaml"
+    path.write_text(yaml.safe_dump(data))
+    from aipp_constructs.aipp import load_environment
+
+    text = main.build_app(load_environment(path), str(tmp_path / "out")).synth_yaml()
+    manifests = [d for d in yaml.safe_load_all(text) if d]
+    assert "linker" not in text
+    assert reachability(manifests, OUTSIDERS) == {e for e in EXPECTED if "enai-linker" not in e}
+
+
+def test_match_expressions_are_refused_rather_than_guessed() -> None:
+    policy = {
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "x", "namespace": "a"},
+        "spec": {"podSelector": {"matchExpressions": [{"key": "k", "operator": "Exists"}]}, "policyTypes": ["Ingress"]},
+    }
+    with pytest.raises(ValueError, match="matchExpressions"):
+        allowed([policy], Pod("s", "a", {}), Pod("t", "a", {}), 80)
+
+
+# -- the construct ------------------------------------------------------------------------------
+
+
+def _chain() -> tuple[Any, Any, Any]:
+    from conftest import new_chart
+
+    from aipp_constructs import RedisCache, RedisCacheProps, SecretKeyRef, WaitPolicy, WebFrontend, WebFrontendProps
+
+    chart = new_chart()
+    redis = RedisCache(
+        chart, "Redis", RedisCacheProps(image="registry.example.com/library/redis:7.2.7", password=SecretKeyRef(name="r", key="p"))
+    )
+    web = WebFrontend(
+        chart,
+        "Web",
+        WebFrontendProps(
+            name="web",
+            image="registry.example.com/app/web:v1",
+            depends_on=(redis,),
+            wait=WaitPolicy(image="registry.example.com/library/busybox:1.37.0"),
+        ),
+    )
+    return chart, redis, web
+
+
+def test_construct_opens_the_edge_both_ways_and_only_the_main_port() -> None:
+    from conftest import synth
+
+    from aipp_constructs import ExternalPeer, GraphNetworkPolicies, GraphNetworkPoliciesProps
+
+    chart, redis, web = _chain()
+    peer = ExternalPeer(namespace="observability", ports=(4318,))
+    GraphNetworkPolicies(
+        chart, "Policies", GraphNetworkPoliciesProps(components=(redis, web), egress={"web": (peer,)}, labels={"team": "a"})
+    )
+    manifests = synth(chart)
+    policies = {m["metadata"]["name"]: m for m in manifests if m["kind"] == "NetworkPolicy"}
+    assert sorted(policies) == ["allow-dns", "default-deny", "redis", "web"]
+    assert all(p["metadata"]["annotations"] == {"argocd.argoproj.io/sync-wave": "0"} for p in policies.values())
+    assert all(p["metadata"]["labels"] == {"team": "a"} for p in policies.values())
+    assert policies["redis"]["spec"]["ingress"] == [
+        {"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "web"}}}], "ports": [{"port": 6379, "protocol": "TCP"}]}
+    ]
+    assert "egress" not in policies["redis"]["spec"]
+    assert policies["web"]["spec"]["egress"] == [
+        {"ports": [{"port": 6379, "protocol": "TCP"}], "to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "redis"}}}]},
+        {
+            "ports": [{"port": 4318, "protocol": "TCP"}],
+            "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "observability"}}}],
+        },
+    ]
+    assert reachability(manifests) == {("web", "redis", 6379)}
+
+
+def test_an_edge_to_a_component_not_passed_opens_nothing() -> None:
+    from conftest import synth
+
+    from aipp_constructs import GraphNetworkPolicies, GraphNetworkPoliciesProps
+
+    chart, _redis, web = _chain()
+    GraphNetworkPolicies(chart, "Policies", GraphNetworkPoliciesProps(components=(web,)))
+    manifests = synth(chart)
+    assert "egress" not in next(m for m in manifests if m["metadata"]["name"] == "web" and m["kind"] == "NetworkPolicy")["spec"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"namespace": "Bad_NS", "ports": (1,)}, "namespace must be a DNS-1123 label"),
+        ({"namespace": "a", "ports": ()}, "ports must list at least one port, got ()"),
+        ({"namespace": "a", "ports": (70000,)}, "ports[] must be"),
+        ({"namespace": "a", "ports": (53,), "protocols": ("SCTP",)}, "protocols must be TCP and/or UDP, got ('SCTP',)"),
+    ],
+)
+def test_external_peer_validation(kwargs: dict[str, Any], message: str) -> None:
+    from aipp_constructs import ExternalPeer
+
+    with pytest.raises(ValueError, match=re.escape(message)):
+        ExternalPeer(**kwargs)
+
+
+def test_egress_for_an_unknown_component_is_refused() -> None:
+    from aipp_constructs import ExternalPeer, GraphNetworkPoliciesProps
+
+    _chart, redis, _web = _chain()
+    with pytest.raises(ValueError, match="egress names 'wbe', which is not a component; known: redis"):
+        GraphNetworkPoliciesProps(components=(redis,), egress={"wbe": (ExternalPeer(namespace="a", ports=(1,)),)})
