@@ -6,6 +6,9 @@ use behind this module makes a later rename or vendoring a one-file change.
 
 from __future__ import annotations
 
+from imports.argocd.io import argoproj as argocd
 from imports.eso_es.io import external_secrets as eso
+from imports.longhorn.io import longhorn
+from imports.prometheus.com.coreos import monitoring
 
-__all__ = ["eso"]
+__all__ = ["argocd", "eso", "longhorn", "monitoring"]

@@ -17,9 +17,22 @@ from ._pod import StatefulSetWithTypedClaims, claim_spec, service_port
 from ._validation import check_dns_label
 from .references import Endpoint
 
-__all__ = ["CONFIG_WAVE", "SYNC_WAVE_ANNOTATION", "Component", "sync_wave_of"]
+__all__ = [
+    "CONFIG_WAVE",
+    "KEEP_ON_PRUNE_AND_DELETE",
+    "SKIP_DRY_RUN_ON_MISSING_RESOURCE",
+    "SYNC_OPTIONS_ANNOTATION",
+    "SYNC_WAVE_ANNOTATION",
+    "Component",
+    "sync_wave_of",
+]
 
 SYNC_WAVE_ANNOTATION = "argocd.argoproj.io/sync-wave"
+SYNC_OPTIONS_ANNOTATION = "argocd.argoproj.io/sync-options"
+#: On custom resources: ArgoCD's dry run must not fail while the CRD is still being installed.
+SKIP_DRY_RUN_ON_MISSING_RESOURCE = {SYNC_OPTIONS_ANNOTATION: "SkipDryRunOnMissingResource=true"}
+#: On data volumes: ArgoCD never prunes or deletes them, even when the Application goes away.
+KEEP_ON_PRUNE_AND_DELETE = {SYNC_OPTIONS_ANNOTATION: "Prune=false,Delete=false"}
 #: Wave of the objects every component needs before it starts: namespace, config maps, secrets.
 CONFIG_WAVE = 0
 

@@ -31,14 +31,12 @@ from ._validation import (
     check_quantity_binary,
     image_tag,
 )
-from .component import Component
+from .component import KEEP_ON_PRUNE_AND_DELETE, Component
 from .references import Endpoint, Resources, SecretKeyRef
 
 __all__ = ["RedisCache", "RedisCacheProps"]
 
 _UID = 999  # user "redis" in the official image
-#: ArgoCD never prunes or deletes the data volume, even when the Application goes away.
-KEEP_ON_PRUNE_AND_DELETE = {"argocd.argoproj.io/sync-options": "Prune=false,Delete=false"}
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

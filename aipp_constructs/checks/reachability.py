@@ -39,12 +39,13 @@ class Pod:
 
 
 def workload_pods(manifests: Iterable[Mapping[str, Any]]) -> list[Pod]:
-    """One pod per workload (Deployment, StatefulSet, DaemonSet) of ``manifests``."""
+    """One pod per workload (Deployment, StatefulSet, DaemonSet, Job, CronJob) of ``manifests``."""
     pods = []
     for m in manifests:
-        if m.get("kind") not in {"Deployment", "StatefulSet", "DaemonSet"}:
+        if m.get("kind") not in {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"}:
             continue
-        template = m["spec"]["template"]
+        spec = m["spec"]["jobTemplate"]["spec"] if m["kind"] == "CronJob" else m["spec"]
+        template = spec["template"]
         ports = tuple(
             (p["containerPort"], p.get("protocol", "TCP"))
             for c in template["spec"]["containers"]
