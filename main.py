@@ -1,4 +1,5 @@
-"""The cdk8s app: one chart per environment file, written to ``dist/<environment>/``.
+"""The cdk8s app: one chart per environment file, written to ``dist/<environment>/``, with a
+``kustomization.yaml`` beside it, and its ArgoCD Application in ``dist/bootstrap/<environment>/``.
 
 Run by ``cdk8s synth`` (``make synth``) or directly: ``.venv/bin/python main.py``.
 Output goes to ``$AIPP_OUTDIR`` when set, else to cdk8s's ``$CDK8S_OUTDIR``, else ``dist``.
@@ -33,6 +34,8 @@ from cdk8s import App  # noqa: E402  (jsii starts Node on import: JSII_NODE must
 
 from aipp_constructs import ConfigError  # noqa: E402
 from aipp_constructs.aipp import AippChart, EnvironmentConfig, load_environment  # noqa: E402
+from aipp_constructs.aipp.bootstrap import BootstrapChart  # noqa: E402
+from aipp_constructs.aipp.config import BOOTSTRAP_DIR  # noqa: E402
 
 
 def environment_files(directory: Path | None = None) -> list[Path]:
@@ -52,8 +55,32 @@ def load_environments(directory: Path | None = None) -> list[EnvironmentConfig]:
 def build_app(env: EnvironmentConfig, outdir: str, directory: Path | None = None) -> App:
     """The cdk8s App of one environment: one chart, ``<outdir>/aipp.k8s.yaml``."""
     app = App(outdir=outdir)
-    AippChart(app, CHART_ID, env, source=_display((directory or ENVIRONMENTS_DIR) / f"{env.name}.yaml"))
+    source = _display((directory or ENVIRONMENTS_DIR) / f"{env.name}.yaml")
+    try:
+        AippChart(app, CHART_ID, env, source=source)
+    except ValueError as err:
+        if isinstance(err, ConfigError):
+            raise
+        raise ConfigError(source, "(chart)", str(err)) from err
     return app
+
+
+def build_bootstrap(env: EnvironmentConfig, outdir: str, directory: Path | None = None) -> App:
+    """The ArgoCD Application of one environment, ``<outdir>/aipp.k8s.yaml``."""
+    app = App(outdir=outdir)
+    source = _display((directory or ENVIRONMENTS_DIR) / f"{env.name}.yaml")
+    try:
+        BootstrapChart(app, CHART_ID, env)
+    except ValueError as err:
+        raise ConfigError(source, "gitops", str(err)) from err
+    return app
+
+
+def write_kustomization(folder: Path) -> None:
+    """``kustomization.yaml`` listing the folder's manifests, for ``kubectl apply -k`` and overlays."""
+    files = sorted(p.name for p in folder.glob("*.k8s.yaml"))
+    lines = ["apiVersion: kustomize.config.k8s.io/v1beta1", "kind: Kustomization", "resources:"]
+    (folder / "kustomization.yaml").write_text("\n".join([*lines, *(f"  - {name}" for name in files)]) + "\n")
 
 
 def synth_all(outdir: Path, directory: Path | None = None) -> list[str]:
@@ -65,6 +92,8 @@ def synth_all(outdir: Path, directory: Path | None = None) -> list[str]:
     try:
         for env in envs:
             build_app(env, str(staging / env.name), directory).synth()
+            write_kustomization(staging / env.name)
+            build_bootstrap(env, str(staging / BOOTSTRAP_DIR / env.name), directory).synth()
         _replace_dir(staging, outdir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

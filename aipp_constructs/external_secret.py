@@ -16,7 +16,7 @@ from constructs import Construct
 
 from ._bindings import eso
 from ._validation import check_dns_label
-from .component import CONFIG_WAVE, SYNC_WAVE_ANNOTATION
+from .component import CONFIG_WAVE, SKIP_DRY_RUN_ON_MISSING_RESOURCE, SYNC_WAVE_ANNOTATION
 from .references import SecretKeyRef
 
 __all__ = ["VaultSecret", "VaultSecretProps"]
@@ -99,7 +99,7 @@ class VaultSecret(Construct):
             metadata=ApiObjectMetadata(
                 name=props.name,
                 labels=dict(props.labels) or None,
-                annotations={SYNC_WAVE_ANNOTATION: str(CONFIG_WAVE)},
+                annotations={SYNC_WAVE_ANNOTATION: str(CONFIG_WAVE), **SKIP_DRY_RUN_ON_MISSING_RESOURCE},
             ),
             spec=eso.ExternalSecretSpec(
                 refresh_interval=props.refresh_interval,

@@ -16,7 +16,7 @@ from cdk8s_plus_27 import k8s
 from constructs import Construct
 
 from ._validation import check_dns_label
-from .component import CONFIG_WAVE, SYNC_WAVE_ANNOTATION
+from .component import CONFIG_WAVE, KEEP_ON_PRUNE_AND_DELETE, SYNC_WAVE_ANNOTATION
 
 __all__ = ["RestrictedNamespace", "RestrictedNamespaceProps"]
 
@@ -69,7 +69,9 @@ class RestrictedNamespace(Construct):
             metadata=k8s.ObjectMeta(
                 name=props.name,
                 labels={**props.labels, **psa},
-                annotations={SYNC_WAVE_ANNOTATION: str(CONFIG_WAVE)},
+                # Deleting the namespace would delete every volume in it, whatever the volumes'
+                # own sync options say: ArgoCD must never prune or delete it.
+                annotations={SYNC_WAVE_ANNOTATION: str(CONFIG_WAVE), **KEEP_ON_PRUNE_AND_DELETE},
             ),
         )
         # A Namespace is cluster-scoped, but a Chart(namespace=...) stamps metadata.namespace

@@ -6,8 +6,8 @@ Creates (all in wave 0, before any pod starts):
 * ``allow-dns``: every pod may send DNS queries (UDP and TCP 53) to the cluster DNS pods;
 * one policy ``<component>`` per component, opening exactly what the graph declares:
   ingress from each dependent on the component's main port, egress to each dependency on
-  that dependency's main port, plus the extra egress peers given (e.g. the OpenTelemetry
-  collector).
+  that dependency's main port, plus the extra peers given: egress (e.g. the OpenTelemetry
+  collector) and ingress from outside the namespace (the ingress controller, Prometheus).
 
 Peers are selected by the stable ``app.kubernetes.io/*`` selector labels and, outside the
 namespace, by ``kubernetes.io/metadata.name``. A component that is not passed (disabled)
@@ -79,6 +79,9 @@ class GraphNetworkPoliciesProps:
             (UDP and TCP), as on RKE2's CoreDNS.
         egress: Component name -> further peers it may reach (e.g. the OpenTelemetry
             collector). Defaults to none.
+        ingress: Component name -> peers outside the graph that may reach it, with the
+            component's ports they may open (e.g. the ingress controller on ``http``,
+            Prometheus on the metrics port). Defaults to none.
         labels: Labels of every policy. Defaults to none.
     """
 
@@ -89,13 +92,15 @@ class GraphNetworkPoliciesProps:
         )
     )
     egress: Mapping[str, tuple[ExternalPeer, ...]] = field(default_factory=dict)
+    ingress: Mapping[str, tuple[ExternalPeer, ...]] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.components]
-        for name in self.egress:
-            if name not in names:
-                raise ValueError(f"egress names {name!r}, which is not a component; known: {', '.join(names)}")
+        for key, peers in (("egress", self.egress), ("ingress", self.ingress)):
+            for name in peers:
+                if name not in names:
+                    raise ValueError(f"{key} names {name!r}, which is not a component; known: {', '.join(names)}")
 
 
 class GraphNetworkPolicies(Construct):
@@ -130,6 +135,10 @@ class GraphNetworkPolicies(Construct):
                     )
                     for dependent in dependents
                 ]
+            ingress += [
+                k8s.NetworkPolicyIngressRule(from_=[peer.peer()], ports=peer.policy_ports())
+                for peer in props.ingress.get(component.name, ())
+            ]
             egress = [
                 k8s.NetworkPolicyEgressRule(
                     to=[k8s.NetworkPolicyPeer(pod_selector=dep.label_selector())],

@@ -65,7 +65,7 @@ BAD_FILES = [
         "components.redis",
         "must be a mapping, got 'small'",
     ),
-    ("10GB", "storage_size: 20Gi", "storage_size: 10GB", "components.pgvector.storage_size", "'10GB'"),
+    ("10GB", "    storage_size: 20Gi", "    storage_size: 10GB", "components.pgvector.storage_size", "'10GB'"),
     ("moving-tag", "tag: 7.2.7", "tag: latest", "images.redis.tag", "moving tag 'latest'"),
     ("main-latest", "tag: 7.2.7", "tag: main-latest", "images.redis.tag", "moving tag 'main-latest'"),
     ("tag-in-repository", "repository: library/redis", "repository: library/redis:7", "images.redis.repository", "without tag"),
@@ -142,7 +142,7 @@ def test_failed_synth_leaves_previous_output_byte_identical(tmp_path: Path) -> N
     main.synth_all(out, envs)
     before = _tree(out)
     assert before
-    _mutated(envs, "storage_size: 20Gi", "storage_size: 10GB")
+    _mutated(envs, "    storage_size: 20Gi", "    storage_size: 10GB")
     # A second, valid environment must not be written either: nothing is, unless all are good.
     (envs / "another.yaml").write_text(DEV_META.read_text())
     with pytest.raises(ConfigError):
@@ -154,7 +154,7 @@ def test_failed_synth_leaves_previous_output_byte_identical(tmp_path: Path) -> N
 def test_main_prints_one_line_error_and_exits_1(tmp_path: Path) -> None:
     envs = tmp_path / "environments"
     envs.mkdir()
-    _mutated(envs, "storage_size: 20Gi", "storage_size: 10GB")
+    _mutated(envs, "    storage_size: 20Gi", "    storage_size: 10GB")
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep.yaml").write_text("kept: true\n")

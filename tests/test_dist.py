@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 import main
 from aipp_constructs.checks import (
@@ -36,8 +37,48 @@ def test_dist_equals_a_fresh_synth(tmp_path: Path) -> None:
     assert _tree(fresh) == _tree(DIST), "dist/ is stale: run `make synth` and commit it"
 
 
-def test_dist_has_one_folder_per_environment() -> None:
-    assert sorted(p.name for p in DIST.iterdir()) == sorted(p.stem for p in main.environment_files())
+def test_dist_has_one_folder_per_environment_and_their_applications() -> None:
+    environments = sorted(p.stem for p in main.environment_files())
+    assert sorted(p.name for p in DIST.iterdir()) == sorted([*environments, "bootstrap"])
+    assert sorted(p.name for p in (DIST / "bootstrap").iterdir()) == environments
+    for name in environments:
+        assert sorted(p.name for p in (DIST / name).iterdir()) == ["aipp.k8s.yaml", "kustomization.yaml"]
+        assert sorted(p.name for p in (DIST / "bootstrap" / name).iterdir()) == ["aipp.k8s.yaml"]
+
+
+def test_each_kustomization_lists_the_files_of_its_folder() -> None:
+    for path in DIST.glob("*/kustomization.yaml"):
+        kustomization = yaml.safe_load(path.read_text())
+        assert kustomization == {
+            "apiVersion": "kustomize.config.k8s.io/v1beta1",
+            "kind": "Kustomization",
+            "resources": sorted(p.name for p in path.parent.glob("*.k8s.yaml")),
+        }
+
+
+def test_the_application_syncs_its_environment_folder_and_lives_outside_it() -> None:
+    for env in main.load_environments():
+        (app,) = [d for d in yaml.safe_load_all((DIST / "bootstrap" / env.name / "aipp.k8s.yaml").read_text()) if d]
+        assert app["kind"] == "Application"
+        assert app["spec"]["source"]["path"] == f"dist/{env.name}"
+        assert app["spec"]["destination"]["namespace"] == env.namespace
+        assert app["spec"]["syncPolicy"]["automated"] == {"prune": True, "selfHeal": True}
+        assert "ServerSideApply=true" in app["spec"]["syncPolicy"]["syncOptions"]
+        # The synced folder creates its own Namespace (with the Pod Security labels).
+        assert not any(o.startswith("CreateNamespace") for o in app["spec"]["syncPolicy"]["syncOptions"])
+        synced = (DIST / env.name / "aipp.k8s.yaml").read_text()
+        assert "kind: Application\n" not in synced and "kind: Namespace\n" in synced
+
+
+def test_custom_resources_skip_the_dry_run_and_data_volumes_survive_prune() -> None:
+    for m in MANIFESTS:
+        options = m["metadata"].get("annotations", {}).get("argocd.argoproj.io/sync-options", "")
+        if m["kind"] in {"ExternalSecret", "ServiceMonitor", "RecurringJob"}:
+            assert "SkipDryRunOnMissingResource=true" in options, m["metadata"]["name"]
+        if m["kind"] in {"PersistentVolumeClaim", "Namespace"}:
+            assert options == "Prune=false,Delete=false", m["metadata"]["name"]
+        if m["kind"] == "StatefulSet":
+            assert m["spec"]["persistentVolumeClaimRetentionPolicy"] == {"whenDeleted": "Retain", "whenScaled": "Retain"}
 
 
 def test_dist_is_not_empty() -> None:

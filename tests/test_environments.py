@@ -39,10 +39,10 @@ def test_dev_meta_waves_follow_the_plan(tmp_path: Path) -> None:
     waves: dict[str, set[str]] = {}
     for doc in docs:
         component = doc["metadata"].get("labels", {}).get("app.kubernetes.io/name", "-")
-        key = doc["kind"] if doc["kind"] in {"Namespace", "ExternalSecret", "ConfigMap", "NetworkPolicy"} else component
+        key = doc["kind"] if doc["kind"] in {"Namespace", "ExternalSecret", "ConfigMap", "NetworkPolicy", "Ingress"} else component
         waves.setdefault(key, set()).add(doc["metadata"]["annotations"][SYNC_WAVE_ANNOTATION])
     # The plan's table (SEED.md), derived from the graph in environments/dev-meta.yaml:
-    # wave 0 namespace + secrets + config maps; 1 data tier; 2 backend; 3 workers; 4 front.
+    # wave 0 namespace + secrets + config maps; 1 data tier; 2 backend; 3 workers; 4 front + Ingress.
     assert waves == {
         "Namespace": {"0"},
         "ExternalSecret": {"0"},
@@ -56,4 +56,5 @@ def test_dev_meta_waves_follow_the_plan(tmp_path: Path) -> None:
         "enai-linker": {"3"},
         "enai-scheduler": {"3"},
         "enai-front": {"4"},
+        "Ingress": {"4"},
     }

@@ -413,7 +413,11 @@ def test_restricted_namespace_works_in_a_chart_without_namespace() -> None:
 
 def test_restricted_namespace_is_wave_0(chart: Chart) -> None:
     RestrictedNamespace(chart, "Namespace", RestrictedNamespaceProps(name="aipp"))
-    assert one(synth(chart), "Namespace")["metadata"]["annotations"] == {"argocd.argoproj.io/sync-wave": "0"}
+    assert one(synth(chart), "Namespace")["metadata"]["annotations"] == {
+        "argocd.argoproj.io/sync-wave": "0",
+        # Deleting the namespace would delete its volumes: ArgoCD must never prune or delete it.
+        "argocd.argoproj.io/sync-options": "Prune=false,Delete=false",
+    }
 
 
 def test_restricted_namespace_pins_the_given_version_and_keeps_extra_labels_below_pss(chart: Chart) -> None:
@@ -475,7 +479,10 @@ def test_vault_secret_defaults_field_by_field(chart: Chart) -> None:
     assert es["metadata"] == {
         "name": "pgvector-credentials",
         "namespace": "test",
-        "annotations": {"argocd.argoproj.io/sync-wave": "0"},
+        "annotations": {
+            "argocd.argoproj.io/sync-wave": "0",
+            "argocd.argoproj.io/sync-options": "SkipDryRunOnMissingResource=true",
+        },
     }
     assert es["spec"] == {
         "refreshInterval": "1h",

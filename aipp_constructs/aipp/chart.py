@@ -34,6 +34,7 @@ from ..redis_cache import RedisCache, RedisCacheProps
 from ..spring_service import SpringService, SpringServiceProps
 from ..startup_wait import WaitPolicy
 from ..telemetry import Telemetry
+from ..tls_ingress import IngressRoute, TlsIngress, TlsIngressProps
 from ..web_frontend import WebFrontend, WebFrontendProps
 from .config import WAIT_IMAGE, AppConfig, EnvironmentConfig, FrontendConfig, GpuWorkerConfig, SpringConfig
 from .images import image_ref
@@ -130,6 +131,7 @@ class AippChart(Chart):
             build = builders.get(name) or self._app
             with self._config_path(f"components.{name}", config):
                 self.components[name] = build(name, config)
+        self.ingress = self._ingress()
         self.network_policies = self._network_policies()
         self.pgvector = self.components["pgvector"]
         self.redis = self.components["redis"]
@@ -243,9 +245,65 @@ class AippChart(Chart):
             return GpuWorker(self, construct_id, GpuWorkerProps(**props))
         raise TypeError(f"no construct for {name}: {type(config).__name__}")  # a schema bug
 
+    # -- edge, monitoring, network ----------------------------------------------------------
+
+    def _ingress(self) -> TlsIngress:
+        """The TLS Ingress of the environment file (and the RabbitMQ management UI if asked)."""
+        config = self.env.ingress
+        with self._config_path("ingress", config):
+            routes = [
+                IngressRoute(host=config.host, path=r.path, target=self.components[r.service], port=r.port)
+                for r in config.routes
+            ]
+            if config.rabbitmq_management_host:
+                routes.append(
+                    IngressRoute(host=config.rabbitmq_management_host, target=self.components["rabbitmq"], port="management")
+                )
+            return TlsIngress(
+                self,
+                "Ingress",
+                TlsIngressProps(
+                    name=PART_OF,
+                    routes=tuple(routes),
+                    ingress_class_name=config.class_name,
+                    cluster_issuer=config.cluster_issuer,
+                    external_dns_prefix=config.external_dns_prefix,
+                    annotations=config.annotations,
+                    labels={"app.kubernetes.io/name": PART_OF, "app.kubernetes.io/part-of": PART_OF},
+                ),
+            )
+
+    def metrics_targets(self) -> dict[str, tuple[str, int, str]]:
+        """Component -> (Service port name, port number, path) Prometheus scrapes."""
+        targets: dict[str, tuple[str, int, str]] = {}
+        for name, component in self.components.items():
+            if isinstance(component, SpringService):
+                props = component.props
+                port = ("management", props.management_port) if props.management_port else ("http", props.port)
+                targets[name] = (port[0], port[1], "/actuator/prometheus")
+            elif isinstance(component, RabbitMq):
+                targets[name] = ("prometheus", component.endpoint.port("prometheus"), "/metrics")  # type: ignore[union-attr]
+        return targets
+
     def _network_policies(self) -> GraphNetworkPolicies:
-        """Default deny, DNS, the graph's edges and each service's egress to the collector."""
+        """Default deny, DNS, the graph's edges, the ingress controller to what the Ingress
+        routes to, Prometheus to metrics ports, and each service's egress to the collector."""
         network, telemetry = self.env.network, self.env.telemetry
+        inbound: dict[str, list[ExternalPeer]] = {}
+        controller = self.env.ingress
+        for route in self.ingress.props.routes:
+            inbound.setdefault(route.target.name, []).append(
+                ExternalPeer(
+                    namespace=controller.controller_namespace,
+                    pod_labels=controller.controller_pod_labels,
+                    ports=(route.port_number,),
+                )
+            )
+        monitoring = self.env.monitoring
+        for name, (_port, number, _path) in self.metrics_targets().items():
+            inbound.setdefault(name, []).append(
+                ExternalPeer(namespace=monitoring.namespace, pod_labels=monitoring.prometheus_pod_labels, ports=(number,))
+            )
         egress: dict[str, tuple[ExternalPeer, ...]] = {}
         if telemetry.mode != "off":
             port = urlsplit(telemetry.endpoint).port or (4317 if telemetry.protocol == "grpc" else 4318)
@@ -266,6 +324,7 @@ class AippChart(Chart):
                         protocols=("UDP", "TCP"),
                     ),
                     egress=egress,
+                    ingress={name: _distinct(peers) for name, peers in inbound.items()},
                     labels={"app.kubernetes.io/part-of": PART_OF},
                 ),
             )
@@ -295,6 +354,14 @@ class AippChart(Chart):
                 path = f"{path}.{message.split(' ', 1)[0].rstrip(':')}"
                 message = message.split(" ", 1)[1]
             raise ConfigError(self._source, path, message) from err
+
+
+def _distinct(peers: list[ExternalPeer]) -> tuple[ExternalPeer, ...]:
+    """The peers without repeats (two routes to the same port open it once)."""
+    seen: dict[tuple[object, ...], ExternalPeer] = {}
+    for peer in peers:
+        seen.setdefault((peer.namespace, tuple(sorted(peer.pod_labels.items())), peer.ports, peer.protocols), peer)
+    return tuple(seen.values())
 
 
 def _given(props: dict[str, Any], config: Any, keys: tuple[str, ...]) -> None:

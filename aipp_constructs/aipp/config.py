@@ -23,7 +23,15 @@ from .._validation import (
 from ..references import Resources, Toleration
 
 __all__ = [
+    "ScheduleConfig",
+    "RouteConfig",
+    "PgDumpConfig",
+    "MonitoringConfig",
+    "IngressConfig",
+    "GitOpsConfig",
+    "BackupsConfig",
     "APP_COMPONENTS",
+    "BOOTSTRAP_DIR",
     "AppConfig",
     "ComponentsConfig",
     "EnvironmentConfig",
@@ -178,6 +186,154 @@ class TelemetryConfig:
     endpoint: str = "http://opentelemetry-collector.observability.svc:4318"
     protocol: Literal["http/protobuf", "grpc"] = "http/protobuf"
     instrumentation: str = "true"
+
+
+def _check_host(field_path: str, value: str) -> None:
+    check_dns_subdomain(field_path, value)
+    if "." not in value:
+        raise ValueError(f"{field_path} must be a fully qualified host name like 'aipp.example.com', got {value!r}")
+
+
+def _check_url_path(field_path: str, value: str) -> None:
+    if not value.startswith("/") or " " in value:
+        raise ValueError(f"{field_path} must be an absolute URL path like '/' or '/api', got {value!r}")
+
+
+def _check_cron(field_path: str, value: str) -> None:
+    if len(value.split()) != 5:
+        raise ValueError(f"{field_path} must be a cron schedule of 5 fields like '0 3 * * *', got {value!r}")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RouteConfig:
+    """One route of ``ingress.routes``.
+
+    Attributes:
+        path: URL path prefix. Defaults to ``"/"``.
+        service: Component that receives it (``enai-front``, ``enai-backend``...). Required.
+        port: Named port of that component. Defaults to ``"http"``.
+    """
+
+    service: str
+    path: str = field(default="/", metadata={"check": _check_url_path})
+    port: str = "http"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class IngressConfig:
+    """``ingress``: the public entry (the plan's TLS Ingress, wave 4).
+
+    Attributes:
+        host: Public host name of the web UI. Required.
+        routes: Routes on ``host``. Defaults to ``/`` to ``enai-front``.
+        class_name: ``ingressClassName``. Defaults to none (the cluster default class).
+        cluster_issuer: cert-manager ``ClusterIssuer`` (DNS-01) for the certificate. Required.
+        external_dns_prefix: Annotation prefix of the cluster's external-dns. Defaults to
+            ``"external-dns.kubernetes.io/"`` (v0.22+; older: ``external-dns.alpha.kubernetes.io/``).
+        annotations: Controller-specific annotations, only if wanted. Defaults to none.
+        rabbitmq_management_host: A host for the RabbitMQ management UI. Defaults to none (not exposed).
+        controller_namespace: Namespace of the ingress controller pods (NetworkPolicy peer).
+            Defaults to ``"kube-system"`` (RKE2's bundled controller).
+        controller_pod_labels: Labels of the ingress controller pods; empty means any pod of
+            that namespace. Defaults to none.
+    """
+
+    host: str = field(metadata={"check": _check_host})
+    cluster_issuer: str = field(metadata={"check": check_dns_subdomain})
+    routes: tuple[RouteConfig, ...] = (RouteConfig(service="enai-front"),)
+    class_name: str | None = field(default=None, metadata={"check": check_dns_subdomain})
+    external_dns_prefix: str = "external-dns.kubernetes.io/"
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    rabbitmq_management_host: str | None = field(default=None, metadata={"check": _check_host})
+    controller_namespace: str = field(default="kube-system", metadata=_DNS)
+    controller_pod_labels: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class MonitoringConfig:
+    """``monitoring``: scraping by the cluster's existing Prometheus.
+
+    Attributes:
+        namespace: Namespace of the Prometheus pods (NetworkPolicy peer). Defaults to ``"monitoring"``.
+        prometheus_pod_labels: Labels of the Prometheus pods; empty means any pod of that
+            namespace. Defaults to none.
+        service_monitor_labels: Labels the cluster's Prometheus selects ServiceMonitors by
+            (kube-prometheus-stack: ``release: <helm release>``). Defaults to none.
+        interval: Scrape interval. Defaults to ``"30s"``.
+    """
+
+    namespace: str = field(default="monitoring", metadata=_DNS)
+    prometheus_pod_labels: Mapping[str, str] = field(default_factory=dict)
+    service_monitor_labels: Mapping[str, str] = field(default_factory=dict)
+    interval: str = "30s"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ScheduleConfig:
+    """A Longhorn recurring job.
+
+    Attributes:
+        cron: Schedule. Required.
+        retain: How many snapshots or backups to keep. Required.
+    """
+
+    cron: str = field(metadata={"check": _check_cron})
+    retain: int
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PgDumpConfig:
+    """The logical ``pg_dump`` of pgvector.
+
+    Attributes:
+        schedule: Cron schedule. Defaults to ``"30 2 * * *"``.
+        retention_days: Days of dumps kept on the volume. Defaults to ``7``.
+        storage_size: Size of the dump volume. Defaults to ``"20Gi"``.
+    """
+
+    schedule: str = field(default="30 2 * * *", metadata={"check": _check_cron})
+    retention_days: int = 7
+    storage_size: str = field(default="20Gi", metadata=_SIZE)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class BackupsConfig:
+    """``backups``: data protection of the data volumes.
+
+    Attributes:
+        longhorn_namespace: Namespace of Longhorn (its RecurringJobs live there). Defaults to
+            ``"longhorn-system"``.
+        snapshot: Longhorn snapshot schedule. Defaults to hourly, 24 kept.
+        backup: Longhorn backup schedule (to the backup target configured in Longhorn).
+            Defaults to daily at 03:00, 14 kept.
+        pg_dump: See :class:`PgDumpConfig`. Defaults to its defaults.
+    """
+
+    longhorn_namespace: str = field(default="longhorn-system", metadata=_DNS)
+    snapshot: ScheduleConfig = field(default_factory=lambda: ScheduleConfig(cron="0 * * * *", retain=24))
+    backup: ScheduleConfig = field(default_factory=lambda: ScheduleConfig(cron="0 3 * * *", retain=14))
+    pg_dump: PgDumpConfig = field(default_factory=PgDumpConfig)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class GitOpsConfig:
+    """``gitops``: the ArgoCD Application that syncs ``dist/<environment>/``.
+
+    Attributes:
+        repo_url: Git repository ArgoCD reads. Required.
+        revision: Branch, tag or commit. Defaults to ``"main"``.
+        path: Folder of the manifests in the repository. Defaults to ``"dist/<environment>"``.
+        application_name: Name of the Application. Defaults to ``"aipp"``.
+        argocd_namespace: Namespace of ArgoCD. Defaults to ``"argocd"``.
+        project: ArgoCD project. Defaults to ``"default"``.
+    """
+
+    repo_url: str
+    revision: str = "main"
+    path: str | None = None
+    application_name: str = field(default="aipp", metadata=_DNS)
+    argocd_namespace: str = field(default="argocd", metadata=_DNS)
+    project: str = field(default="default", metadata=_DNS)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -387,6 +543,8 @@ class ComponentsConfig:
 #: The application services (those with ``enabled``, ``depends_on``...), by Compose name, in
 #: the order of the plan's tables.
 APP_COMPONENTS = ("enai-front", "enai-backend", "enai-data-processor", "enai-linker", "enai-scheduler")
+#: ``dist/<BOOTSTRAP_DIR>/<environment>/`` holds the ArgoCD Application, outside every synced path.
+BOOTSTRAP_DIR = "bootstrap"
 #: The image-table row of the start-up wait containers.
 WAIT_IMAGE = "wait-for"
 
@@ -408,6 +566,10 @@ class EnvironmentConfig:
         telemetry: See :class:`TelemetryConfig`. Defaults to its defaults.
         wait: See :class:`WaitConfig`. Defaults to its defaults.
         network: See :class:`NetworkConfig`. Defaults to its defaults.
+        ingress: See :class:`IngressConfig`. Required.
+        monitoring: See :class:`MonitoringConfig`. Defaults to its defaults.
+        backups: See :class:`BackupsConfig`. Defaults to its defaults.
+        gitops: See :class:`GitOpsConfig`. Required.
         components: See :class:`ComponentsConfig`. Defaults to every component's defaults.
     """
 
@@ -421,6 +583,10 @@ class EnvironmentConfig:
     telemetry: TelemetryConfig = field(default_factory=TelemetryConfig)
     wait: WaitConfig = field(default_factory=WaitConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
+    ingress: IngressConfig
+    monitoring: MonitoringConfig = field(default_factory=MonitoringConfig)
+    backups: BackupsConfig = field(default_factory=BackupsConfig)
+    gitops: GitOpsConfig
     components: ComponentsConfig = field(default_factory=ComponentsConfig)
 
     def enabled(self, component: str) -> bool:
@@ -442,6 +608,8 @@ def load_environment(path: Path, *, display: str | None = None) -> EnvironmentCo
         raise ConfigError(shown, "(top level)", f"must be a mapping of settings, got {data!r}")
     if "name" in data:
         raise ConfigError(shown, "name", "is not a known key; the environment is named after its file")
+    if path.stem == BOOTSTRAP_DIR:
+        raise ConfigError(shown, "name", f"{path.stem!r} is reserved for dist/{BOOTSTRAP_DIR}/ (the ArgoCD Applications); rename the file")
     env = load_dataclass(EnvironmentConfig, {"name": path.stem, **data}, file=shown)
     components = env.components.by_name()
     known = {*components, WAIT_IMAGE}
@@ -453,6 +621,13 @@ def load_environment(path: Path, *, display: str | None = None) -> EnvironmentCo
     missing = sorted(required - set(env.images))
     if missing:
         raise ConfigError(shown, f"images.{missing[0]}", "is required: every enabled component needs a pinned image")
+    for index, route in enumerate(env.ingress.routes):
+        if route.service not in components:
+            raise ConfigError(
+                shown, f"ingress.routes[{index}].service", f"is not a component, got {route.service!r}; known: {', '.join(components)}"
+            )
+        if not env.enabled(route.service):
+            raise ConfigError(shown, f"ingress.routes[{index}].service", f"{route.service} is disabled; remove the route")
     for name in (*components, WAIT_IMAGE):
         row = env.images.get(name)
         expected_source = "vendor" if name in APP_COMPONENTS else "dockerhub"
