@@ -30,12 +30,15 @@ _EXPORTS = {
     "ConfigError": "_config_loader",
     "Endpoint": "references",
     "ExternalPeer": "network_policies",
+    "GitOpsApplication": "gitops_application",
+    "GitOpsApplicationProps": "gitops_application",
     "GpuWorker": "gpu_worker",
     "GpuWorkerProps": "gpu_worker",
     "GraphError": "graph",
     "GraphNetworkPolicies": "network_policies",
     "GraphNetworkPoliciesProps": "network_policies",
     "GraphNode": "graph",
+    "IngressRoute": "tls_ingress",
     "NAMED_WIRING": "wiring",
     "PgvectorDb": "pgvector_db",
     "PgvectorDbProps": "pgvector_db",
@@ -51,6 +54,8 @@ _EXPORTS = {
     "SpringService": "spring_service",
     "SpringServiceProps": "spring_service",
     "Telemetry": "telemetry",
+    "TlsIngress": "tls_ingress",
+    "TlsIngressProps": "tls_ingress",
     "Toleration": "references",
     "VaultSecret": "external_secret",
     "VaultSecretProps": "external_secret",
@@ -77,6 +82,7 @@ if TYPE_CHECKING:
     from ._config_loader import ConfigError
     from .component import CONFIG_WAVE, SYNC_WAVE_ANNOTATION, Component, sync_wave_of
     from .external_secret import VaultSecret, VaultSecretProps
+    from .gitops_application import GitOpsApplication, GitOpsApplicationProps
     from .gpu_worker import GpuWorker, GpuWorkerProps
     from .graph import GraphError, GraphNode, resolve_order
     from .namespace import RestrictedNamespace, RestrictedNamespaceProps
@@ -88,5 +94,6 @@ if TYPE_CHECKING:
     from .spring_service import SpringService, SpringServiceProps
     from .startup_wait import WaitPolicy
     from .telemetry import Telemetry
+    from .tls_ingress import IngressRoute, TlsIngress, TlsIngressProps
     from .web_frontend import WebFrontend, WebFrontendProps
     from .wiring import NAMED_WIRING, SPRING_BOOT_WIRING, connection_env

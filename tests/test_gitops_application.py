@@ -1,0 +1,72 @@
+"""GitOpsApplication: the ArgoCD Application of a rendered folder."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from cdk8s import Chart
+from conftest import one, synth
+
+from aipp_constructs import GitOpsApplication, GitOpsApplicationProps
+
+REQUIRED = {"name": "app", "repo_url": "https://git.example.com/platform/app.git", "path": "dist/dev", "destination_namespace": "app"}
+
+
+def _application(chart: Chart, **overrides: Any) -> dict[str, Any]:
+    GitOpsApplication(chart, "Application", GitOpsApplicationProps(**{**REQUIRED, **overrides}))
+    return one(synth(chart), "Application")
+
+
+def test_defaults(chart: Chart) -> None:
+    app = _application(chart)
+    assert app["apiVersion"] == "argoproj.io/v1alpha1"
+    assert app["metadata"] == {"name": "app", "namespace": "argocd"}
+    assert app["spec"] == {
+        "destination": {"namespace": "app", "server": "https://kubernetes.default.svc"},
+        "project": "default",
+        "source": {"path": "dist/dev", "repoURL": "https://git.example.com/platform/app.git", "targetRevision": "main"},
+        "syncPolicy": {
+            "automated": {"prune": True, "selfHeal": True},
+            "retry": {"backoff": {"duration": "10s", "factor": 2, "maxDuration": "5m"}, "limit": 5},
+            # The folder brings its own Namespace: no CreateNamespace; it is pruned last.
+            "syncOptions": ["ServerSideApply=true", "PruneLast=true"],
+        },
+    }
+
+
+def test_every_prop_reaches_the_yaml(chart: Chart) -> None:
+    app = _application(
+        chart,
+        revision="v1.2.0",
+        project="platform",
+        argocd_namespace="gitops",
+        destination_server="https://10.0.0.1:6443",
+        retry_limit=9,
+        retry_backoff="30s",
+        retry_max_backoff="1h",
+    )
+    assert app["metadata"]["namespace"] == "gitops"
+    assert app["spec"]["project"] == "platform"
+    assert app["spec"]["source"]["targetRevision"] == "v1.2.0"
+    assert app["spec"]["destination"]["server"] == "https://10.0.0.1:6443"
+    assert app["spec"]["syncPolicy"]["retry"] == {"backoff": {"duration": "30s", "factor": 2, "maxDuration": "1h"}, "limit": 9}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"name": "App"}, "name must be a DNS-1123 label"),
+        ({"repo_url": "gitlab.example.com/app"}, "repo_url must be a git URL (https://, ssh:// or git@), got 'gitlab.example.com/app'"),
+        ({"path": "/dist/dev"}, "path must be a relative folder in the repository like 'dist/dev-meta', got '/dist/dev'"),
+        ({"path": "dist/../secrets"}, "path must be a relative folder"),
+        ({"revision": "main branch"}, "revision must be a branch, tag or commit, got 'main branch'"),
+        ({"retry_limit": -1}, "retry_limit must be an integer from 0 to 100, got -1"),
+        ({"retry_backoff": "10"}, "retry_backoff must be a duration like '10s' or '5m', got '10'"),
+        ({"destination_namespace": "App"}, "destination_namespace must be a DNS-1123 label"),
+    ],
+)
+def test_validation(overrides: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        GitOpsApplicationProps(**{**REQUIRED, **overrides})
