@@ -123,6 +123,7 @@ def pod_spec(
     tolerations: Sequence[k8s.Toleration] = (),
     runtime_class_name: str | None = None,
     topology_spread_constraints: Sequence[k8s.TopologySpreadConstraint] = (),
+    restart_policy: str | None = None,
 ) -> k8s.PodSpec:
     """A pod spec with no service-account token, no service links and a restricted pod context."""
     return k8s.PodSpec(
@@ -134,6 +135,7 @@ def pod_spec(
         tolerations=list(tolerations) or None,
         runtime_class_name=runtime_class_name,
         topology_spread_constraints=list(topology_spread_constraints) or None,
+        restart_policy=restart_policy,
         # No workload here talks to the Kubernetes API.
         automount_service_account_token=False,
         # Service links would inject REDIS_PORT=tcp://..., RABBITMQ_PORT=... into every pod,

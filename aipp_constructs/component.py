@@ -99,6 +99,7 @@ class Component(Construct):
         *,
         wave: int | None = None,
         annotations: Mapping[str, str] | None = None,
+        labels: Mapping[str, str] | None = None,
     ) -> k8s.ObjectMeta:
         """Metadata for one of this component's objects, stamped with its sync wave.
 
@@ -107,10 +108,11 @@ class Component(Construct):
             wave: Sync wave. Defaults to the component's wave; pass ``CONFIG_WAVE`` for
                 config maps and secrets the workload reads at start.
             annotations: Extra annotations.
+            labels: Extra labels (e.g. Longhorn recurring-job labels on a claim).
         """
         return k8s.ObjectMeta(
             name=name or self.name,
-            labels=dict(self.labels),
+            labels={**self.labels, **(labels or {})},
             annotations={
                 SYNC_WAVE_ANNOTATION: str(self.wave if wave is None else wave),
                 **(annotations or {}),
@@ -159,12 +161,13 @@ class Component(Construct):
         pod_annotations: Mapping[str, str],
         storage_class_name: str | None,
         storage_size: str,
+        claim_labels: Mapping[str, str] | None = None,
     ) -> k8s.KubeStatefulSet:
         """A one-replica StatefulSet ``<name>`` governed by ``<name>-headless``, with one retained
         volumeClaimTemplate ``data``.
 
-        The claim template carries only the selector labels: a StatefulSet's claim templates
-        can never change, so no version label may be part of them.
+        The claim template carries only the selector labels and ``claim_labels``: a
+        StatefulSet's claim templates can never change, so no version label may be part of them.
         """
         return StatefulSetWithTypedClaims(
             self,
@@ -183,7 +186,7 @@ class Component(Construct):
                 template=k8s.PodTemplateSpec(metadata=self.pod_meta(pod_annotations), spec=pod_spec),
                 volume_claim_templates=[
                     k8s.KubePersistentVolumeClaimProps(
-                        metadata=k8s.ObjectMeta(name="data", labels=dict(self.selector_labels)),
+                        metadata=k8s.ObjectMeta(name="data", labels={**self.selector_labels, **(claim_labels or {})}),
                         spec=claim_spec(storage_class_name, storage_size),
                     )
                 ],

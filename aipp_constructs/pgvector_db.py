@@ -20,6 +20,7 @@ only on an empty data directory, as ``POSTGRES_USER`` (a superuser) against ``PO
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from cdk8s_plus_27 import k8s
@@ -36,7 +37,7 @@ from ._validation import (
     quantity_to_bytes,
 )
 from .component import CONFIG_WAVE, Component
-from .references import Endpoint, Resources, SecretKeyRef
+from .references import Endpoint, Resources, SecretKeyRef, check_labels
 
 __all__ = ["PgvectorDb", "PgvectorDbProps"]
 
@@ -64,6 +65,9 @@ class PgvectorDbProps:
         storage_size: Size of the data volume. Defaults to ``"10Gi"``.
         storage_class_name: Storage class of the data volume. Defaults to the cluster's
             default class.
+        volume_labels: Extra labels on the data volume's claim, e.g. Longhorn's
+            ``recurring-job.longhorn.io/*`` labels that attach snapshot and backup jobs.
+            Defaults to none.
         shm_size: Size limit of the memory-backed ``/dev/shm`` (parallel HNSW index builds
             need at least ``maintenance_work_mem``). It counts against ``memory_limit``.
             Defaults to ``"256Mi"``.
@@ -83,6 +87,7 @@ class PgvectorDbProps:
     port: int = 5432
     storage_size: str = "10Gi"
     storage_class_name: str | None = None
+    volume_labels: Mapping[str, str] = field(default_factory=dict)
     shm_size: str = "256Mi"
     resources: Resources = field(
         default_factory=lambda: Resources(
@@ -100,6 +105,7 @@ class PgvectorDbProps:
         check_quantity_binary("shm_size", self.shm_size)
         if self.storage_class_name is not None:
             check_dns_subdomain("storage_class_name", self.storage_class_name)
+        check_labels("volume_labels", self.volume_labels)
         if not _IDENTIFIER.fullmatch(self.database):
             raise ValueError(
                 f"database must be a lowercase SQL identifier ([a-z_][a-z0-9_]*), got {self.database!r}"
@@ -228,6 +234,7 @@ class PgvectorDb(Component):
             pod_annotations={"checksum/config": _pod.config_checksum(init_data)},
             storage_class_name=props.storage_class_name,
             storage_size=props.storage_size,
+            claim_labels=props.volume_labels,
         )
         self.endpoint = Endpoint(
             host=name,

@@ -20,6 +20,7 @@ container copies it into the writable home directory. Probes are TCP checks, not
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from cdk8s_plus_27 import k8s
@@ -35,7 +36,7 @@ from ._validation import (
     quantity_to_bytes,
 )
 from .component import CONFIG_WAVE, Component
-from .references import Endpoint, Resources, SecretKeyRef
+from .references import Endpoint, Resources, SecretKeyRef, check_labels
 
 __all__ = ["RabbitMq", "RabbitMqProps"]
 
@@ -61,6 +62,9 @@ class RabbitMqProps:
         part_of: ``app.kubernetes.io/part-of`` label. Defaults to no label.
         storage_size: Size of the message-store volume. Defaults to ``"8Gi"``.
         storage_class_name: Storage class of the volume. Defaults to the cluster's default class.
+        volume_labels: Extra labels on the data volume's claim, e.g. Longhorn's
+            ``recurring-job.longhorn.io/*`` labels that attach snapshot and backup jobs.
+            Defaults to none.
         resources: Requests and limits. Defaults to 250m/1Gi requested, 1 CPU/1Gi limit.
         memory_high_watermark: Fraction of the memory limit at which RabbitMQ blocks
             publishers. Defaults to ``0.6``.
@@ -77,6 +81,7 @@ class RabbitMqProps:
     part_of: str | None = None
     storage_size: str = "8Gi"
     storage_class_name: str | None = None
+    volume_labels: Mapping[str, str] = field(default_factory=dict)
     resources: Resources = field(
         default_factory=lambda: Resources(
             cpu_request="250m", memory_request="1Gi", cpu_limit="1", memory_limit="1Gi"
@@ -91,6 +96,7 @@ class RabbitMqProps:
         check_quantity_binary("storage_size", self.storage_size)
         if self.storage_class_name is not None:
             check_dns_subdomain("storage_class_name", self.storage_class_name)
+        check_labels("volume_labels", self.volume_labels)
         if not 0.1 <= self.memory_high_watermark <= 0.9:
             raise ValueError(
                 f"memory_high_watermark must be between 0.1 and 0.9 of the memory limit, "
@@ -217,6 +223,7 @@ class RabbitMq(Component):
             pod_annotations={"checksum/config": _pod.config_checksum(config_data)},
             storage_class_name=props.storage_class_name,
             storage_size=props.storage_size,
+            claim_labels=props.volume_labels,
         )
         self.endpoint = Endpoint(
             host=name,

@@ -17,6 +17,7 @@ Facts of the official image it relies on (docker-library/redis): uid/gid 999, da
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from cdk8s_plus_27 import k8s
@@ -32,7 +33,7 @@ from ._validation import (
     image_tag,
 )
 from .component import KEEP_ON_PRUNE_AND_DELETE, Component
-from .references import Endpoint, Resources, SecretKeyRef
+from .references import Endpoint, Resources, SecretKeyRef, check_labels
 
 __all__ = ["RedisCache", "RedisCacheProps"]
 
@@ -52,6 +53,9 @@ class RedisCacheProps:
         port: Redis port. Defaults to ``6379``.
         storage_size: Size of the append-only-file volume. Defaults to ``"5Gi"``.
         storage_class_name: Storage class of the volume. Defaults to the cluster's default class.
+        volume_labels: Extra labels on the data volume's claim, e.g. Longhorn's
+            ``recurring-job.longhorn.io/*`` labels that attach snapshot and backup jobs.
+            Defaults to none.
         resources: Requests and limits. Defaults to 100m/256Mi requested, 1 CPU/512Mi limit.
         depends_on: Components that must be up first. Defaults to none.
 
@@ -65,6 +69,7 @@ class RedisCacheProps:
     port: int = 6379
     storage_size: str = "5Gi"
     storage_class_name: str | None = None
+    volume_labels: Mapping[str, str] = field(default_factory=dict)
     resources: Resources = field(
         default_factory=lambda: Resources(
             cpu_request="100m", memory_request="256Mi", cpu_limit="1", memory_limit="512Mi"
@@ -79,6 +84,7 @@ class RedisCacheProps:
         check_quantity_binary("storage_size", self.storage_size)
         if self.storage_class_name is not None:
             check_dns_subdomain("storage_class_name", self.storage_class_name)
+        check_labels("volume_labels", self.volume_labels)
 
 
 class RedisCache(Component):
@@ -107,7 +113,7 @@ class RedisCache(Component):
         self.claim = k8s.KubePersistentVolumeClaim(
             self,
             "Data",
-            metadata=self.object_meta(claim_name, annotations=KEEP_ON_PRUNE_AND_DELETE),
+            metadata=self.object_meta(claim_name, annotations=KEEP_ON_PRUNE_AND_DELETE, labels=props.volume_labels),
             spec=_pod.claim_spec(props.storage_class_name, props.storage_size),
         )
         probe_cmd = ["sh", "-c", f'redis-cli -h 127.0.0.1 -p {props.port} ping | grep -qx PONG']

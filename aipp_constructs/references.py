@@ -25,7 +25,19 @@ from ._validation import (
 _LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?")
 _LABEL_KEY = re.compile(r"([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
 
-__all__ = ["Endpoint", "Resources", "SecretKeyRef", "Toleration", "check_label_value"]
+__all__ = ["Endpoint", "Resources", "SecretKeyRef", "Toleration", "check_label_value", "check_labels"]
+
+
+def check_labels(field: str, labels: Mapping[str, str]) -> Mapping[str, str]:
+    """Label keys and values Kubernetes accepts; ``app.kubernetes.io/*`` keys are the
+    construct's own and refused."""
+    for key, value in labels.items():
+        if not isinstance(key, str) or not _LABEL_KEY.fullmatch(key) or key.startswith("app.kubernetes.io/"):
+            raise ValueError(
+                f"{field} keys must be label keys like 'example.com/team' (not app.kubernetes.io/*), got {key!r}"
+            )
+        check_label_value(f"{field}[{key!r}]", value)
+    return labels
 
 
 def check_label_value(field: str, value: str) -> str:

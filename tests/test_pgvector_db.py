@@ -280,6 +280,7 @@ def test_pgvector_every_prop_reaches_the_yaml(chart: Chart) -> None:
         "resources": Resources(cpu_request="500m", memory_request="2Gi", cpu_limit="4", memory_limit="3Gi"),
         "extensions": ("vector", "pg_trgm"),
         "depends_on": (upstream,),
+        "volume_labels": {"recurring-job.longhorn.io/source": "enable", "recurring-job.longhorn.io/backup": "enabled"},
     }
     fields = {f.name: f for f in dataclasses.fields(PgvectorDbProps)}
     assert set(values) == set(fields), "a PgvectorDbProps field is not covered by this test"
@@ -294,6 +295,7 @@ def test_pgvector_every_prop_reaches_the_yaml(chart: Chart) -> None:
     env = env_of(postgres)
     volumes = {v["name"]: v for v in pod_spec(sts)["volumes"]}
     [vct] = sts["spec"]["volumeClaimTemplates"]
+    assert {k: vct["metadata"]["labels"][k] for k in {"recurring-job.longhorn.io/source": "enable", "recurring-job.longhorn.io/backup": "enabled"}} == {"recurring-job.longhorn.io/source": "enable", "recurring-job.longhorn.io/backup": "enabled"}
     selector = {"app.kubernetes.io/name": "vectors", "app.kubernetes.io/part-of": "aipp"}
 
     # image
@@ -316,7 +318,7 @@ def test_pgvector_every_prop_reaches_the_yaml(chart: Chart) -> None:
     assert volumes["init-scripts"]["configMap"]["name"] == "vectors-init"
     # part_of
     assert sts["spec"]["selector"]["matchLabels"] == selector
-    assert vct["metadata"]["labels"] == selector
+    assert vct["metadata"]["labels"] == {**selector, "recurring-job.longhorn.io/source": "enable", "recurring-job.longhorn.io/backup": "enabled"}
     for m in manifests:
         assert m["metadata"]["labels"]["app.kubernetes.io/part-of"] == "aipp"
     for service in (one(manifests, "Service", "vectors"), one(manifests, "Service", "vectors-headless")):

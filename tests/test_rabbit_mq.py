@@ -301,6 +301,7 @@ def test_rabbitmq_every_prop_reaches_the_yaml(chart: Chart) -> None:
         "resources": Resources(cpu_request="500m", memory_request="2Gi", cpu_limit="2", memory_limit="2Gi"),
         "memory_high_watermark": 0.4,
         "depends_on": (upstream,),
+        "volume_labels": {"recurring-job.longhorn.io/source": "enable", "recurring-job.longhorn.io/backup": "enabled"},
     }
     fields = {f.name: f for f in dataclasses.fields(RabbitMqProps)}
     assert set(values) == set(fields), "a RabbitMqProps field is not covered by this test"
@@ -316,6 +317,7 @@ def test_rabbitmq_every_prop_reaches_the_yaml(chart: Chart) -> None:
     env = env_of(rabbitmq)
     volumes = {v["name"]: v for v in pod_spec(sts)["volumes"]}
     [vct] = sts["spec"]["volumeClaimTemplates"]
+    assert {k: vct["metadata"]["labels"][k] for k in {"recurring-job.longhorn.io/source": "enable", "recurring-job.longhorn.io/backup": "enabled"}} == {"recurring-job.longhorn.io/source": "enable", "recurring-job.longhorn.io/backup": "enabled"}
     selector = {"app.kubernetes.io/name": "broker", "app.kubernetes.io/part-of": "aipp"}
 
     # image
@@ -338,7 +340,7 @@ def test_rabbitmq_every_prop_reaches_the_yaml(chart: Chart) -> None:
     assert volumes["config"]["configMap"]["name"] == "broker-config"
     # part_of
     assert sts["spec"]["selector"]["matchLabels"] == selector
-    assert vct["metadata"]["labels"] == selector
+    assert vct["metadata"]["labels"] == {**selector, "recurring-job.longhorn.io/source": "enable", "recurring-job.longhorn.io/backup": "enabled"}
     assert one(manifests, "Service", "broker")["spec"]["selector"] == selector
     assert one(manifests, "Service", "broker-headless")["spec"]["selector"] == selector
     for m in manifests:

@@ -221,6 +221,7 @@ def test_redis_every_prop_reaches_the_yaml(chart: Chart) -> None:
         "storage_class_name": "longhorn",
         "resources": Resources(cpu_request="200m", memory_request="512Mi", cpu_limit="2", memory_limit="1Gi"),
         "depends_on": (upstream,),
+        "volume_labels": {"recurring-job.longhorn.io/source": "enable", "recurring-job.longhorn.io/backup": "enabled"},
     }
     fields = {f.name: f for f in dataclasses.fields(RedisCacheProps)}
     assert set(values) == set(fields), "a RedisCacheProps field is not covered by this test"
@@ -233,6 +234,7 @@ def test_redis_every_prop_reaches_the_yaml(chart: Chart) -> None:
     deployment = one(manifests, "Deployment", "cache")
     redis = container(deployment, "redis")
     claim = one(manifests, "PersistentVolumeClaim", "cache-data")
+    assert {k: claim["metadata"]["labels"][k] for k in {"recurring-job.longhorn.io/source": "enable", "recurring-job.longhorn.io/backup": "enabled"}} == {"recurring-job.longhorn.io/source": "enable", "recurring-job.longhorn.io/backup": "enabled"}
     service = one(manifests, "Service", "cache")
     selector = {"app.kubernetes.io/name": "cache", "app.kubernetes.io/part-of": "aipp"}
 
