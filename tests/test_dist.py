@@ -130,10 +130,21 @@ def test_every_container_is_hardened_beyond_pss() -> None:
                     problems.append(f"{ref}/{c['name']}: resources.{part}")
             if re.search(r"(:|[-_.])latest(@|$)", c["image"]) or ":" not in c["image"].rsplit("/", 1)[-1]:
                 problems.append(f"{ref}/{c['name']}: image {c['image']} is not pinned")
-        for c in spec["containers"]:
+        # Long-running containers are probed; a Job's container runs to completion instead,
+        # bounded by activeDeadlineSeconds.
+        for c in spec["containers"] if not ref.startswith(("Job/", "CronJob/")) else []:
             if "readinessProbe" not in c or "livenessProbe" not in c:
                 problems.append(f"{ref}/{c['name']}: probes")
     assert problems == []
+
+
+def test_every_job_is_bounded() -> None:
+    jobs = [m for m in MANIFESTS if m["kind"] in {"Job", "CronJob"}]
+    assert jobs
+    for m in jobs:
+        spec = m["spec"]["jobTemplate"]["spec"] if m["kind"] == "CronJob" else m["spec"]
+        assert spec["activeDeadlineSeconds"] > 0 and spec["backoffLimit"] <= 5, object_ref(m)
+        assert spec["template"]["spec"]["restartPolicy"] == "Never", object_ref(m)
 
 
 def test_no_secret_object_and_no_credential_value() -> None:

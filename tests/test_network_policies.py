@@ -32,6 +32,11 @@ EXPECTED = {
     ("ingress-controller", "enai-front", 3000),
     *(("prometheus", spring, 8080) for spring in ["enai-backend", "enai-data-processor", "enai-scheduler"]),
     ("prometheus", "rabbitmq", 15692),
+    # The nightly dump and the PostSync checks are graph nodes too: each reaches what it reads.
+    ("pgvector-backup", "pgvector", 5432),
+    ("verify-pgvector", "pgvector", 5432),
+    *((f"verify-{spring}", spring, 8080) for spring in ["enai-backend", "enai-data-processor", "enai-scheduler"]),
+    ("verify-enai-front", "enai-front", 3000),
 }
 
 

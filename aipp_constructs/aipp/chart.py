@@ -25,12 +25,16 @@ from .._config_loader import ConfigError
 from ..component import Component
 from ..external_secret import VaultSecret, VaultSecretProps
 from ..gpu_worker import GpuWorker, GpuWorkerProps
+from ..longhorn_recurring_jobs import LonghornRecurringJobs, LonghornRecurringJobsProps, RecurringJobSpec
 from ..graph import GraphError, GraphNode, resolve_order
 from ..namespace import RestrictedNamespace, RestrictedNamespaceProps
 from ..network_policies import ExternalPeer, GraphNetworkPolicies, GraphNetworkPoliciesProps
+from ..pg_dump_backup import PgDumpBackup, PgDumpBackupProps
 from ..pgvector_db import PgvectorDb, PgvectorDbProps
+from ..post_sync_check import PostSyncCheck, PostSyncCheckProps, http_check_script, sql_check_script
 from ..rabbit_mq import RabbitMq, RabbitMqProps
 from ..redis_cache import RedisCache, RedisCacheProps
+from ..service_monitor import ComponentServiceMonitor, ComponentServiceMonitorProps
 from ..spring_service import SpringService, SpringServiceProps
 from ..startup_wait import WaitPolicy
 from ..telemetry import Telemetry
@@ -120,6 +124,9 @@ class AippChart(Chart):
             instrumentation=env.telemetry.instrumentation,
             resource_attributes={"deployment.environment.name": env.name},
         )
+        self.recurring_jobs = self._recurring_jobs()
+        # Longhorn attaches the snapshot and backup jobs to every data volume by these labels.
+        self.volume_labels = self.recurring_jobs.volume_labels()
         builders: dict[str, Callable[[str, Any], Component]] = {
             "pgvector": self._pgvector,
             "redis": self._redis,
@@ -131,11 +138,14 @@ class AippChart(Chart):
             build = builders.get(name) or self._app
             with self._config_path(f"components.{name}", config):
                 self.components[name] = build(name, config)
-        self.ingress = self._ingress()
-        self.network_policies = self._network_policies()
         self.pgvector = self.components["pgvector"]
         self.redis = self.components["redis"]
         self.rabbitmq = self.components["rabbitmq"]
+        self.ingress = self._ingress()
+        self.service_monitors = self._service_monitors()
+        self.pg_dump = self._pg_dump()
+        self.checks = self._post_sync_checks()
+        self.network_policies = self._network_policies()
 
     def image(self, component: str) -> str:
         """The full image reference of ``component`` from the image table."""
@@ -171,6 +181,7 @@ class AippChart(Chart):
                 part_of=PART_OF,
                 storage_size=config.storage_size,
                 storage_class_name=self.env.storage_class,
+                volume_labels=self.volume_labels,
                 shm_size=config.shm_size,
                 resources=config.resources,
             ),
@@ -187,6 +198,7 @@ class AippChart(Chart):
                 part_of=PART_OF,
                 storage_size=config.storage_size,
                 storage_class_name=self.env.storage_class,
+                volume_labels=self.volume_labels,
                 resources=config.resources,
             ),
         )
@@ -205,6 +217,7 @@ class AippChart(Chart):
                 part_of=PART_OF,
                 storage_size=config.storage_size,
                 storage_class_name=self.env.storage_class,
+                volume_labels=self.volume_labels,
                 resources=config.resources,
             ),
         )
@@ -273,6 +286,127 @@ class AippChart(Chart):
                 ),
             )
 
+    # -- data protection, monitoring, verification ------------------------------------------
+
+    def _recurring_jobs(self) -> LonghornRecurringJobs:
+        """Longhorn snapshot and backup schedules for the data volumes (in Longhorn's namespace)."""
+        backups = self.env.backups
+        with self._config_path("backups", backups):
+            return LonghornRecurringJobs(
+                self,
+                "RecurringJobs",
+                LonghornRecurringJobsProps(
+                    namespace=backups.longhorn_namespace,
+                    jobs=(
+                        RecurringJobSpec(
+                            name=_job_name(self.env, "snapshot"),
+                            task="snapshot",
+                            cron=backups.snapshot.cron,
+                            retain=backups.snapshot.retain,
+                        ),
+                        RecurringJobSpec(
+                            name=_job_name(self.env, "backup"),
+                            task="backup",
+                            cron=backups.backup.cron,
+                            retain=backups.backup.retain,
+                        ),
+                    ),
+                    labels={"app.kubernetes.io/part-of": PART_OF},
+                ),
+            )
+
+    def _pg_dump(self) -> PgDumpBackup:
+        """The nightly logical dump of the application database onto its own volume."""
+        config = self.env.backups.pg_dump
+        with self._config_path("backups.pg_dump", config):
+            return PgDumpBackup(
+                self,
+                "PgDump",
+                PgDumpBackupProps(
+                    database=self.pgvector,
+                    image=self.image("pgvector"),
+                    name="pgvector-backup",
+                    part_of=PART_OF,
+                    schedule=config.schedule,
+                    retention_days=config.retention_days,
+                    storage_size=config.storage_size,
+                    storage_class_name=self.env.storage_class,
+                    claim_labels=self.volume_labels,
+                ),
+            )
+
+    def _service_monitors(self) -> list[ComponentServiceMonitor]:
+        """A ServiceMonitor per metrics endpoint, labelled for the cluster's Prometheus."""
+        monitoring = self.env.monitoring
+        with self._config_path("monitoring", monitoring):
+            return [
+                ComponentServiceMonitor(
+                    self,
+                    f"Monitor-{name}",
+                    ComponentServiceMonitorProps(
+                        component=self.components[name],
+                        port=port,
+                        path=path,
+                        interval=monitoring.interval,
+                        labels=monitoring.service_monitor_labels,
+                    ),
+                )
+                for name, (port, _number, path) in self.metrics_targets().items()
+            ]
+
+    def _post_sync_checks(self) -> list[PostSyncCheck]:
+        """The plan's phase-4 verification as PostSync hooks: the vector extension exists,
+        each Spring service reports UP, the front end answers through its Service."""
+        checks = []
+        pg_secret = self.secrets["pgvector-credentials"]
+        database = self.pgvector.endpoint.properties["database"]  # type: ignore[union-attr]
+        checks.append(
+            PostSyncCheckProps(
+                name="verify-pgvector",
+                image=self.image("pgvector"),
+                description=f"the vector extension exists in database {database} on pgvector",
+                script=sql_check_script(
+                    "SELECT 'vector ' || extversion FROM pg_extension WHERE extname = 'vector'",
+                    expect_nonempty_message=f"the vector extension is missing in database {database}",
+                ),
+                target=self.pgvector,
+                env={
+                    "PGHOST": self.pgvector.endpoint.host,  # type: ignore[union-attr]
+                    "PGPORT": str(self.pgvector.endpoint.main_port),  # type: ignore[union-attr]
+                    "PGDATABASE": database,
+                },
+                secret_env={"PGUSER": pg_secret.key("username"), "PGPASSWORD": pg_secret.key("password")},
+                part_of=PART_OF,
+            )
+        )
+        for name, component in self.components.items():
+            if isinstance(component, SpringService):
+                port = component.props.management_port or component.props.port
+                url = f"http://{name}:{port}/actuator/health"
+                checks.append(
+                    PostSyncCheckProps(
+                        name=f"verify-{name}",
+                        image=self.image(WAIT_IMAGE),
+                        description=f"{name} reports UP at {url}",
+                        script=http_check_script(url, expect='"status":"UP"'),
+                        target=component,
+                        part_of=PART_OF,
+                    )
+                )
+            elif isinstance(component, WebFrontend):
+                url = f"http://{name}:{component.props.port}{component.props.health_path}"
+                checks.append(
+                    PostSyncCheckProps(
+                        name=f"verify-{name}",
+                        image=self.image(WAIT_IMAGE),
+                        description=f"{name} answers through its Service at {url}",
+                        script=http_check_script(url),
+                        target=component,
+                        part_of=PART_OF,
+                    )
+                )
+        return [PostSyncCheck(self, f"Check-{props.name}", props) for props in checks]
+
     def metrics_targets(self) -> dict[str, tuple[str, int, str]]:
         """Component -> (Service port name, port number, path) Prometheus scrapes."""
         targets: dict[str, tuple[str, int, str]] = {}
@@ -316,7 +450,7 @@ class AippChart(Chart):
                 self,
                 "NetworkPolicies",
                 GraphNetworkPoliciesProps(
-                    components=tuple(self.components.values()),
+                    components=(*self.components.values(), self.pg_dump, *self.checks),
                     dns=ExternalPeer(
                         namespace=network.dns_namespace,
                         pod_labels=network.dns_pod_labels,
@@ -354,6 +488,11 @@ class AippChart(Chart):
                 path = f"{path}.{message.split(' ', 1)[0].rstrip(':')}"
                 message = message.split(" ", 1)[1]
             raise ConfigError(self._source, path, message) from err
+
+
+def _job_name(env: EnvironmentConfig, task: str) -> str:
+    """A cluster-wide unique Longhorn job name: every RecurringJob lives in Longhorn's namespace."""
+    return f"{env.namespace}-{task}"
 
 
 def _distinct(peers: list[ExternalPeer]) -> tuple[ExternalPeer, ...]:
