@@ -7,6 +7,10 @@ Generic, hardened building blocks (each knows nothing of any vendor):
 * :class:`SpringService`, :class:`WebFrontend`, :class:`GpuWorker`: the application tier,
   waiting for and wired to their dependencies (:class:`WaitPolicy`, :mod:`.wiring`,
   :class:`Telemetry`);
+* :class:`TlsIngress`, :class:`GraphNetworkPolicies`, :class:`GitOpsApplication`: the edge,
+  network isolation from the graph, and ArgoCD delivery;
+* :class:`PgDumpBackup`, :class:`LonghornRecurringJobs`, :class:`ComponentServiceMonitor`,
+  :class:`PostSyncCheck`: data protection, monitoring and post-deploy verification;
 * :class:`RestrictedNamespace`: a namespace enforcing Pod Security "restricted";
 * :class:`Component`, :class:`Endpoint`, :class:`SecretKeyRef`, :class:`Resources`,
   :func:`resolve_order`: the dependency graph and what components exchange.
@@ -23,6 +27,17 @@ from typing import TYPE_CHECKING, Any
 # Public name -> defining module. Imported on first use, so that ``aipp_constructs.checks``
 # (pure Python) does not start jsii and Node.
 _EXPORTS = {
+    "ComponentServiceMonitor": "service_monitor",
+    "ComponentServiceMonitorProps": "service_monitor",
+    "LonghornRecurringJobs": "longhorn_recurring_jobs",
+    "LonghornRecurringJobsProps": "longhorn_recurring_jobs",
+    "RecurringJobSpec": "longhorn_recurring_jobs",
+    "PgDumpBackup": "pg_dump_backup",
+    "PgDumpBackupProps": "pg_dump_backup",
+    "PostSyncCheck": "post_sync_check",
+    "PostSyncCheckProps": "post_sync_check",
+    "http_check_script": "post_sync_check",
+    "sql_check_script": "post_sync_check",
     "AppProps": "_app",
     "CONFIG_WAVE": "component",
     "SYNC_WAVE_ANNOTATION": "component",
@@ -78,6 +93,10 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
+    from .longhorn_recurring_jobs import LonghornRecurringJobs, LonghornRecurringJobsProps, RecurringJobSpec
+    from .pg_dump_backup import PgDumpBackup, PgDumpBackupProps
+    from .post_sync_check import PostSyncCheck, PostSyncCheckProps, http_check_script, sql_check_script
+    from .service_monitor import ComponentServiceMonitor, ComponentServiceMonitorProps
     from ._app import AppProps
     from ._config_loader import ConfigError
     from .component import CONFIG_WAVE, SYNC_WAVE_ANNOTATION, Component, sync_wave_of

@@ -12,6 +12,17 @@ import aipp_constructs
 from aipp_constructs.aipp import config as aipp_config
 
 PUBLIC = [
+    "ComponentServiceMonitor",
+    "ComponentServiceMonitorProps",
+    "LonghornRecurringJobs",
+    "LonghornRecurringJobsProps",
+    "RecurringJobSpec",
+    "PgDumpBackup",
+    "PgDumpBackupProps",
+    "PostSyncCheck",
+    "PostSyncCheckProps",
+    "http_check_script",
+    "sql_check_script",
     "AppProps",
     "CONFIG_WAVE",
     "Component",
