@@ -16,6 +16,7 @@ leaves no rule behind.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -31,22 +32,39 @@ __all__ = ["ExternalPeer", "GraphNetworkPolicies", "GraphNetworkPoliciesProps"]
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ExternalPeer:
-    """Pods in another namespace that some components may reach.
+    """Pods in another namespace, or an address range outside the cluster.
 
     Attributes:
-        namespace: Their namespace (matched by ``kubernetes.io/metadata.name``). Required.
-        pod_labels: Labels of the pods; empty means every pod of the namespace. Defaults to none.
-        ports: Destination ports. Required, at least one.
+        ports: Ports on the destination side (theirs for egress, ours for ingress). Required,
+            at least one.
+        namespace: Their namespace (matched by ``kubernetes.io/metadata.name``). Defaults to
+            none; exactly one of ``namespace`` and ``cidr`` is required.
+        pod_labels: Labels of the pods (with ``namespace``); empty means every pod of the
+            namespace. Defaults to none.
+        cidr: An address range (``ipBlock``), e.g. ``10.20.0.0/16``. Defaults to none.
         protocols: Protocols of every port. Defaults to ``("TCP",)``.
     """
 
-    namespace: str
     ports: tuple[int, ...]
+    namespace: str | None = None
     pod_labels: Mapping[str, str] = field(default_factory=dict)
+    cidr: str | None = None
     protocols: tuple[Literal["TCP", "UDP"], ...] = ("TCP",)
 
     def __post_init__(self) -> None:
-        check_dns_label("namespace", self.namespace)
+        if (self.namespace is None) == (self.cidr is None):
+            raise ValueError(
+                f"exactly one of namespace and cidr must be set, got namespace {self.namespace!r} and cidr {self.cidr!r}"
+            )
+        if self.namespace is not None:
+            check_dns_label("namespace", self.namespace)
+        if self.cidr is not None:
+            try:
+                ipaddress.ip_network(self.cidr)
+            except ValueError:
+                raise ValueError(f"cidr must be an address range like '10.20.0.0/16', got {self.cidr!r}") from None
+            if self.pod_labels:
+                raise ValueError(f"pod_labels only apply with namespace, got {dict(self.pod_labels)!r} with a cidr")
         if not self.ports:
             raise ValueError(f"ports must list at least one port, got {self.ports!r}")
         for port in self.ports:
@@ -55,6 +73,8 @@ class ExternalPeer:
             raise ValueError(f"protocols must be TCP and/or UDP, got {self.protocols!r}")
 
     def peer(self) -> k8s.NetworkPolicyPeer:
+        if self.cidr is not None:
+            return k8s.NetworkPolicyPeer(ip_block=k8s.IpBlock(cidr=self.cidr))
         return k8s.NetworkPolicyPeer(
             namespace_selector=k8s.LabelSelector(match_labels={"kubernetes.io/metadata.name": self.namespace}),
             pod_selector=k8s.LabelSelector(match_labels=dict(self.pod_labels)) if self.pod_labels else None,

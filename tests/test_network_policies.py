@@ -206,6 +206,10 @@ def test_an_edge_to_a_component_not_passed_opens_nothing() -> None:
     ("kwargs", "message"),
     [
         ({"namespace": "Bad_NS", "ports": (1,)}, "namespace must be a DNS-1123 label"),
+        ({"ports": (1,)}, "exactly one of namespace and cidr must be set, got namespace None and cidr None"),
+        ({"namespace": "a", "cidr": "10.0.0.0/8", "ports": (1,)}, "exactly one of namespace and cidr must be set"),
+        ({"cidr": "10.0.0.0/33", "ports": (1,)}, "cidr must be an address range like '10.20.0.0/16', got '10.0.0.0/33'"),
+        ({"cidr": "10.0.0.0/8", "pod_labels": {"a": "b"}, "ports": (1,)}, "pod_labels only apply with namespace"),
         ({"namespace": "a", "ports": ()}, "ports must list at least one port, got ()"),
         ({"namespace": "a", "ports": (70000,)}, "ports[] must be"),
         ({"namespace": "a", "ports": (53,), "protocols": ("SCTP",)}, "protocols must be TCP and/or UDP, got ('SCTP',)"),
@@ -224,3 +228,47 @@ def test_egress_for_an_unknown_component_is_refused() -> None:
     _chart, redis, _web = _chain()
     with pytest.raises(ValueError, match="egress names 'wbe', which is not a component; known: redis"):
         GraphNetworkPoliciesProps(components=(redis,), egress={"wbe": (ExternalPeer(namespace="a", ports=(1,)),)})
+
+
+def _env_with(tmp_path: Any, name: str, **sections: Any) -> Any:
+    data = yaml.safe_load((main.ENVIRONMENTS_DIR / "dev-meta.yaml").read_text())
+    for key, value in sections.items():
+        parent, _, child = key.partition(".")
+        if child:
+            data[parent][child] = value
+        else:
+            data[parent] = value
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(data))
+    from aipp_constructs.aipp import load_environment
+
+    return load_environment(path)
+
+
+def test_declared_egress_is_the_only_further_way_out(tmp_path: Any) -> None:
+    egress = {"enai-linker": [{"cidr": "203.0.113.0/24", "ports": [443]}, {"namespace": "models", "ports": [9000]}]}
+    env = _env_with(tmp_path, "dev-meta", **{"network.egress": egress})
+    text = main.build_app(env, str(tmp_path / "out")).synth_yaml()
+    policy = next(
+        d for d in yaml.safe_load_all(text) if d and d["kind"] == "NetworkPolicy" and d["metadata"]["name"] == "enai-linker"
+    )
+    assert policy["spec"]["egress"][-2:] == [
+        {"ports": [{"port": 443, "protocol": "TCP"}], "to": [{"ipBlock": {"cidr": "203.0.113.0/24"}}]},
+        {"ports": [{"port": 9000, "protocol": "TCP"}], "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "models"}}}]},
+    ]
+    policies = [d for d in yaml.safe_load_all(text) if d and d["kind"] == "NetworkPolicy"]
+    models = Pod("minio", "models", {}, ((9000, "TCP"),))
+    pods = {p.name: p for p in workload_pods([d for d in yaml.safe_load_all(text) if d])}
+    assert [name for name, pod in pods.items() if allowed(policies, pod, models, 9000)] == ["enai-linker"]
+
+
+def test_declared_egress_of_a_disabled_component_goes_with_it_and_unknown_names_are_refused(tmp_path: Any) -> None:
+    from aipp_constructs import ConfigError
+
+    egress = {"enai-linker": [{"cidr": "203.0.113.0/24", "ports": [443]}]}
+    env = _env_with(tmp_path, "no-gpu", **{"network.egress": egress, "components.enai-linker": {"enabled": False}})
+    text = main.build_app(env, str(tmp_path / "out")).synth_yaml()
+    assert "203.0.113.0" not in text and "linker" not in text
+    env = _env_with(tmp_path, "typo", **{"network.egress": {"enai-lnker": [{"cidr": "203.0.113.0/24", "ports": [443]}]}})
+    with pytest.raises(ConfigError, match=r"typo\.yaml: network\.egress: names 'enai-lnker', which is not a component"):
+        main.build_app(env, str(tmp_path / "out2"))

@@ -445,6 +445,25 @@ class AippChart(Chart):
                 namespace=network.collector_namespace, pod_labels=network.collector_pod_labels, ports=(port,)
             )
             egress = {name: (collector,) for name, c in self.components.items() if isinstance(c, AppWorkload)}
+        with self._config_path("network.egress", network):
+            for name, rules in network.egress.items():
+                if name not in self.env.components.by_name():
+                    raise ValueError(f"names {name!r}, which is not a component; known: {', '.join(self.components)}")
+                if name not in self.components:
+                    continue  # disabled: everything derived from it goes with it
+                egress[name] = (
+                    *egress.get(name, ()),
+                    *(
+                        ExternalPeer(
+                            namespace=rule.namespace,
+                            pod_labels=rule.pod_labels,
+                            cidr=rule.cidr,
+                            ports=rule.ports,
+                            protocols=(rule.protocol,),
+                        )
+                        for rule in rules
+                    ),
+                )
         with self._config_path("network", network):
             return GraphNetworkPolicies(
                 self,

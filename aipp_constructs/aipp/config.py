@@ -34,6 +34,7 @@ __all__ = [
     "BOOTSTRAP_DIR",
     "AppConfig",
     "ComponentsConfig",
+    "EgressConfig",
     "EnvironmentConfig",
     "FrontendConfig",
     "GpuWorkerConfig",
@@ -337,6 +338,25 @@ class GitOpsConfig:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class EgressConfig:
+    """One declared egress of ``network.egress.<component>``: pods elsewhere or an address range.
+
+    Attributes:
+        ports: Destination ports. Required.
+        namespace: Destination namespace. Defaults to none (then ``cidr`` is required).
+        pod_labels: Destination pod labels (with ``namespace``). Defaults to none (any pod).
+        cidr: Destination address range, e.g. a model store outside the cluster. Defaults to none.
+        protocol: ``TCP`` or ``UDP``. Defaults to ``"TCP"``.
+    """
+
+    ports: tuple[int, ...]
+    namespace: str | None = field(default=None, metadata=_DNS)
+    pod_labels: Mapping[str, str] = field(default_factory=dict)
+    cidr: str | None = None
+    protocol: Literal["TCP", "UDP"] = "TCP"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class NetworkConfig:
     """``network``: cluster facts the NetworkPolicies select peers by.
 
@@ -348,12 +368,15 @@ class NetworkConfig:
             (port from ``telemetry.endpoint``). Defaults to ``"observability"``.
         collector_pod_labels: Labels of the collector pods; empty means any pod of that
             namespace. Defaults to none.
+        egress: Component -> further destinations it may reach; nothing else leaves the
+            namespace. A disabled component's entries are dropped with it. Defaults to none.
     """
 
     dns_namespace: str = field(default="kube-system", metadata=_DNS)
     dns_pod_labels: Mapping[str, str] = field(default_factory=lambda: {"k8s-app": "kube-dns"})
     collector_namespace: str = field(default="observability", metadata=_DNS)
     collector_pod_labels: Mapping[str, str] = field(default_factory=dict)
+    egress: Mapping[str, tuple[EgressConfig, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
