@@ -352,3 +352,72 @@ def test_the_readme_graph_is_the_graph_of_dev_meta() -> None:
         for target in getattr(settings, kind, ())
     }
     assert drawn == declared
+
+
+def test_edge_monitoring_and_backup_settings_reach_the_yaml(tmp_path: Path) -> None:
+    from aipp_constructs.checks.reachability import Pod, allowed
+
+    path = _env_file(
+        tmp_path,
+        **{
+            "ingress.rabbitmq_management_host": "mq.dev.unifiedmeta.net",
+            "ingress.routes": [{"path": "/", "service": "enai-front"}, {"path": "/api", "service": "enai-backend"}],
+            "ingress.annotations": {"nginx.ingress.kubernetes.io/proxy-body-size": "50m"},
+            "ingress.external_dns_prefix": "external-dns.alpha.kubernetes.io/",
+            "monitoring.service_monitor_labels": {"release": "rancher-monitoring"},
+            "backups.snapshot": {"cron": "15 * * * *", "retain": 6},
+            "backups.pg_dump": {"schedule": "0 1 * * *", "retention_days": 3, "storage_size": "50Gi"},
+            "gitops.revision": "release-1",
+        },
+    )
+    docs = _docs(_synth_text(path, tmp_path))
+    ingress = one(docs, "Ingress", "aipp")
+    assert ingress["metadata"]["annotations"]["external-dns.alpha.kubernetes.io/hostname"] == (
+        "aipp.dev.unifiedmeta.net,mq.dev.unifiedmeta.net"
+    )
+    assert ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-body-size"] == "50m"
+    assert [p["path"] for p in ingress["spec"]["rules"][0]["http"]["paths"]] == ["/", "/api"]
+    assert ingress["spec"]["rules"][1]["http"]["paths"][0]["backend"]["service"] == {
+        "name": "rabbitmq",
+        "port": {"name": "management"},
+    }
+    policies = [d for d in docs if d["kind"] == "NetworkPolicy"]
+    controller = Pod("nginx", "kube-system", {"app.kubernetes.io/name": "rke2-ingress-nginx"})
+    rabbitmq, backend = Pod("mq", "aipp", {"app.kubernetes.io/name": "rabbitmq", "app.kubernetes.io/part-of": "aipp"}), Pod(
+        "api", "aipp", {"app.kubernetes.io/name": "enai-backend", "app.kubernetes.io/part-of": "aipp"}
+    )
+    assert allowed(policies, controller, rabbitmq, 15672) and not allowed(policies, controller, rabbitmq, 5672)
+    assert allowed(policies, controller, backend, 8080)
+    assert all(m["metadata"]["labels"]["release"] == "rancher-monitoring" for m in docs if m["kind"] == "ServiceMonitor")
+    snapshot = one(docs, "RecurringJob", "aipp-snapshot")
+    assert (snapshot["metadata"]["namespace"], snapshot["spec"]["cron"], snapshot["spec"]["retain"]) == ("longhorn-system", "15 * * * *", 6)
+    dump = one(docs, "CronJob", "pgvector-backup")
+    assert dump["spec"]["schedule"] == "0 1 * * *"
+    assert "-mtime +3" in dump["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["command"][2]
+    assert one(docs, "PersistentVolumeClaim", "pgvector-backup")["spec"]["resources"]["requests"]["storage"] == "50Gi"
+
+
+def test_every_data_volume_is_attached_to_the_longhorn_jobs(dev_meta_docs: list[dict[str, Any]]) -> None:
+    expected = {
+        "recurring-job.longhorn.io/source": "enable",
+        "recurring-job.longhorn.io/aipp-snapshot": "enabled",
+        "recurring-job.longhorn.io/aipp-backup": "enabled",
+    }
+    claims = [d["metadata"] for d in dev_meta_docs if d["kind"] == "PersistentVolumeClaim"] + [
+        t["metadata"] for d in dev_meta_docs if d["kind"] == "StatefulSet" for t in d["spec"]["volumeClaimTemplates"]
+    ]
+    assert len(claims) == 4
+    for meta in claims:
+        assert {k: meta["labels"].get(k) for k in expected} == expected, meta["name"]
+
+
+def test_a_route_to_an_unknown_or_disabled_service_is_refused(tmp_path: Path) -> None:
+    path = _env_file(tmp_path, **{"ingress.routes": [{"path": "/", "service": "enai-frnt"}]})
+    with pytest.raises(ConfigError, match=r"ingress\.routes\[0\]\.service: is not a component, got 'enai-frnt'"):
+        load_environment(path)
+    path = _env_file(
+        tmp_path,
+        **{"ingress.routes": [{"path": "/gpu", "service": "enai-linker"}], "components.enai-linker": {"enabled": False}},
+    )
+    with pytest.raises(ConfigError, match=r"ingress\.routes\[0\]\.service: enai-linker is disabled; remove the route"):
+        load_environment(path)
