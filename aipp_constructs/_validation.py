@@ -188,3 +188,11 @@ def check_directory(field: str, value: str, *, reserved: tuple[str, ...] = ()) -
         if value == taken or value.startswith(taken + "/"):
             raise ValueError(f"{field} must not be or be inside {taken}, which the construct mounts, got {value!r}")
     return value
+
+
+#: A Kubernetes label key: an optional DNS-subdomain prefix and ``/``, then a name of at most
+#: 63 characters (``app.kubernetes.io/name``, ``nvidia.com/gpu.present``). Also the shape of
+#: an extended resource name (``nvidia.com/gpu``). The one definition every module uses.
+LABEL_KEY = re.compile(r"([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
+#: A Kubernetes label value: empty, or at most 63 characters, alphanumeric at both ends.
+LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?")

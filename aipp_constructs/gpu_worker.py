@@ -33,14 +33,14 @@ from constructs import Construct
 
 from . import _pod
 from ._app import AppProps, AppWorkload
-from ._validation import check_dns_label, check_quantity_binary, quantity_to_bytes
+from ._validation import LABEL_KEY, check_dns_label, check_quantity_binary, quantity_to_bytes
 from .component import CONFIG_WAVE
 from .references import Resources, Toleration, check_label_value
 
 __all__ = ["GpuWorker", "GpuWorkerProps"]
 
 _PATH = re.compile(r"/[-._a-zA-Z0-9/]*")
-_QUALIFIED = re.compile(r"([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
+_QUALIFIED = LABEL_KEY
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -48,7 +48,7 @@ from cdk8s import ApiObjectMetadata
 from constructs import Construct
 
 from ._bindings import longhorn
-from ._validation import check_dns_label
+from ._validation import LABEL_KEY, check_dns_label
 from .component import CONFIG_WAVE, SKIP_DRY_RUN_ON_MISSING_RESOURCE, SYNC_WAVE_ANNOTATION
 from .references import check_label_value
 
@@ -90,7 +90,7 @@ _NO_RETAIN_TASKS = frozenset({"snapshot-cleanup", "filesystem-trim"})
 _MAX_RETAIN = 100  # Longhorn setting recurring-job-max-retention, default value
 _MAX_NAME = 40  # longhorn-manager datastore.NameMaximumLength; longer names are rewritten
 
-_LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+_LABEL_KEY = LABEL_KEY
 _MONTHS = {
     m: i for i, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], 1)
 }

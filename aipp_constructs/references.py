@@ -14,6 +14,8 @@ from types import MappingProxyType
 from typing import Literal
 
 from ._validation import (
+    LABEL_KEY,
+    LABEL_VALUE,
     check_cpu,
     check_dns_label,
     check_port,
@@ -22,8 +24,8 @@ from ._validation import (
     quantity_to_bytes,
 )
 
-_LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?")
-_LABEL_KEY = re.compile(r"([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
+_LABEL_VALUE = LABEL_VALUE
+_LABEL_KEY = LABEL_KEY
 
 __all__ = ["Endpoint", "Resources", "SecretKeyRef", "Toleration", "check_label_value", "check_labels"]
 

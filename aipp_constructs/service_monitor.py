@@ -30,7 +30,7 @@ from cdk8s_plus_27 import k8s
 from constructs import Construct
 
 from ._bindings import monitoring
-from ._validation import check_dns_label
+from ._validation import LABEL_KEY, check_dns_label
 from .component import SKIP_DRY_RUN_ON_MISSING_RESOURCE, SYNC_WAVE_ANNOTATION, Component
 from .references import check_label_value
 
@@ -44,7 +44,7 @@ _DURATION = re.compile(
 _DAY_MS = 86_400_000
 _UNIT_MS = {"y": 365 * _DAY_MS, "w": 7 * _DAY_MS, "d": _DAY_MS, "h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1}
 _PATH = re.compile(r"^/[A-Za-z0-9/._~%!$&'()*+,;=:@-]*$")
-_LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+_LABEL_KEY = LABEL_KEY
 
 
 def prometheus_duration_ms(value: str) -> int | None:
