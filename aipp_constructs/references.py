@@ -7,7 +7,6 @@ value, only the name of the Secret and the key that holds it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
