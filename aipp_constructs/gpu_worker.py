@@ -33,9 +33,9 @@ from constructs import Construct
 
 from . import _pod
 from ._app import AppProps, AppWorkload
-from ._validation import LABEL_KEY, check_dns_label, check_quantity_binary, quantity_to_bytes
+from ._validation import LABEL_KEY, check_dns_label
 from .component import CONFIG_WAVE
-from .references import Resources, Toleration, check_label_value
+from .references import Resources, Toleration, check_label_value, check_shm_fits
 
 __all__ = ["GpuWorker", "GpuWorkerProps"]
 
@@ -95,13 +95,7 @@ class GpuWorkerProps(AppProps):
             check_label_value(f"node_selector[{key!r}]", value)
         if self.runtime_class_name is not None:
             check_dns_label("runtime_class_name", self.runtime_class_name)
-        check_quantity_binary("shm_size", self.shm_size)
-        if quantity_to_bytes(self.shm_size) >= quantity_to_bytes(self.resources.memory_limit):
-            raise ValueError(
-                f"shm_size must be below resources.memory_limit because /dev/shm pages count against "
-                f"the container's memory, got shm_size {self.shm_size!r} and memory_limit "
-                f"{self.resources.memory_limit!r}; raise the limit or shrink shm_size"
-            )
+        check_shm_fits(self.shm_size, self.resources)
 
 
 class GpuWorker(AppWorkload):

@@ -34,10 +34,9 @@ from ._validation import (
     check_image,
     check_port,
     check_quantity_binary,
-    quantity_to_bytes,
 )
 from .component import CONFIG_WAVE, Component
-from .references import Endpoint, Resources, SecretKeyRef, check_labels
+from .references import Endpoint, Resources, SecretKeyRef, check_labels, check_shm_fits
 
 __all__ = ["PgvectorDb", "PgvectorDbProps"]
 
@@ -102,7 +101,6 @@ class PgvectorDbProps:
         check_dns_label("name", self.name)
         check_port("port", self.port)
         check_quantity_binary("storage_size", self.storage_size)
-        check_quantity_binary("shm_size", self.shm_size)
         if self.storage_class_name is not None:
             check_dns_subdomain("storage_class_name", self.storage_class_name)
         check_labels("volume_labels", self.volume_labels)
@@ -113,12 +111,7 @@ class PgvectorDbProps:
         for ext in self.extensions:
             if not _IDENTIFIER.fullmatch(ext):
                 raise ValueError(f"extensions must be lowercase SQL identifiers, got {ext!r}")
-        if quantity_to_bytes(self.shm_size) >= quantity_to_bytes(self.resources.memory_limit):
-            raise ValueError(
-                f"shm_size must be below resources.memory_limit because /dev/shm pages count "
-                f"against the container's memory, got shm_size {self.shm_size!r} and memory_limit "
-                f"{self.resources.memory_limit!r}; raise the limit or shrink shm_size"
-            )
+        check_shm_fits(self.shm_size, self.resources)
 
 
 class PgvectorDb(Component):

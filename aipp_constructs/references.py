@@ -26,7 +26,15 @@ from ._validation import (
 _LABEL_VALUE = LABEL_VALUE
 _LABEL_KEY = LABEL_KEY
 
-__all__ = ["Endpoint", "Resources", "SecretKeyRef", "Toleration", "check_label_value", "check_labels"]
+__all__ = [
+    "Endpoint",
+    "Resources",
+    "SecretKeyRef",
+    "Toleration",
+    "check_label_value",
+    "check_labels",
+    "check_shm_fits",
+]
 
 
 def check_labels(field: str, labels: Mapping[str, str]) -> Mapping[str, str]:
@@ -197,3 +205,15 @@ class Toleration:
                 f"toleration {self.key}: operator Exists takes no value and Equal needs one, "
                 f"got operator {self.operator!r} with value {self.value!r}"
             )
+
+
+def check_shm_fits(shm_size: str, resources: Resources) -> None:
+    """A memory-backed ``/dev/shm`` of ``shm_size`` leaves room below the memory limit:
+    its pages count against the container's memory."""
+    check_quantity_binary("shm_size", shm_size)
+    if quantity_to_bytes(shm_size) >= quantity_to_bytes(resources.memory_limit):
+        raise ValueError(
+            f"shm_size must be below resources.memory_limit because /dev/shm pages count "
+            f"against the container's memory, got shm_size {shm_size!r} and memory_limit "
+            f"{resources.memory_limit!r}; raise the limit or shrink shm_size"
+        )

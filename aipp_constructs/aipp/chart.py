@@ -167,23 +167,29 @@ class AippChart(Chart):
 
     # -- the data tier ---------------------------------------------------------------------
 
+    def _data_props(self, name: str, config: Any) -> dict[str, Any]:
+        """What every data service takes alike: name, image, labels, its volume and resources."""
+        return {
+            "name": name,
+            "image": self.image(name),
+            "part_of": PART_OF,
+            "storage_size": config.storage_size,
+            "storage_class_name": self.env.storage_class,
+            "volume_labels": self.volume_labels,
+            "resources": config.resources,
+        }
+
     def _pgvector(self, name: str, config: Any) -> Component:
         secret = self.secrets["pgvector-credentials"]
         return PgvectorDb(
             self,
             "Pgvector",
             PgvectorDbProps(
-                name=name,
-                image=self.image(name),
+                **self._data_props(name, config),
                 username=secret.key("username"),
                 password=secret.key("password"),
                 database=config.database,
-                part_of=PART_OF,
-                storage_size=config.storage_size,
-                storage_class_name=self.env.storage_class,
-                volume_labels=self.volume_labels,
                 shm_size=config.shm_size,
-                resources=config.resources,
             ),
         )
 
@@ -192,14 +198,8 @@ class AippChart(Chart):
             self,
             "Redis",
             RedisCacheProps(
-                name=name,
-                image=self.image(name),
+                **self._data_props(name, config),
                 password=self.secrets["redis-credentials"].key("password"),
-                part_of=PART_OF,
-                storage_size=config.storage_size,
-                storage_class_name=self.env.storage_class,
-                volume_labels=self.volume_labels,
-                resources=config.resources,
             ),
         )
 
@@ -209,16 +209,10 @@ class AippChart(Chart):
             self,
             "RabbitMq",
             RabbitMqProps(
-                name=name,
-                image=self.image(name),
+                **self._data_props(name, config),
                 username=secret.key("username"),
                 password=secret.key("password"),
                 erlang_cookie=secret.key("erlang-cookie"),
-                part_of=PART_OF,
-                storage_size=config.storage_size,
-                storage_class_name=self.env.storage_class,
-                volume_labels=self.volume_labels,
-                resources=config.resources,
             ),
         )
 
