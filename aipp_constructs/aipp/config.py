@@ -6,6 +6,7 @@ refuses anything it does not know. README.md ("Environment files") documents eve
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -552,20 +553,25 @@ class ComponentsConfig:
     pgvector: PgvectorConfig = field(default_factory=PgvectorConfig)
     redis: RedisConfig = field(default_factory=RedisConfig)
     rabbitmq: RabbitMqConfig = field(default_factory=RabbitMqConfig)
+    # In the order of the plan's tables (SEED.md); the mirror commands follow it.
+    enai_front: FrontendConfig = field(default_factory=FrontendConfig, metadata={"key": "enai-front"})
     enai_backend: SpringConfig = field(default_factory=SpringConfig, metadata={"key": "enai-backend"})
     enai_data_processor: SpringConfig = field(default_factory=SpringConfig, metadata={"key": "enai-data-processor"})
     enai_linker: GpuWorkerConfig = field(default_factory=GpuWorkerConfig, metadata={"key": "enai-linker"})
     enai_scheduler: SpringConfig = field(default_factory=SpringConfig, metadata={"key": "enai-scheduler"})
-    enai_front: FrontendConfig = field(default_factory=FrontendConfig, metadata={"key": "enai-front"})
 
     def by_name(self) -> dict[str, object]:
         """Every component's settings under its Compose service name, in declaration order."""
         return {f.metadata.get("key", f.name): getattr(self, f.name) for f in fields(self)}
 
 
-#: The application services (those with ``enabled``, ``depends_on``...), by Compose name, in
-#: the order of the plan's tables.
-APP_COMPONENTS = ("enai-front", "enai-backend", "enai-data-processor", "enai-linker", "enai-scheduler")
+#: The application services (settings of type :class:`AppConfig`), by Compose name, in
+#: declaration order.
+APP_COMPONENTS = tuple(
+    f.metadata.get("key", f.name)
+    for f in fields(ComponentsConfig)
+    if issubclass(typing.get_type_hints(ComponentsConfig)[f.name], AppConfig)
+)
 #: ``dist/<BOOTSTRAP_DIR>/<environment>/`` holds the ArgoCD Application, outside every synced path.
 BOOTSTRAP_DIR = "bootstrap"
 #: The image-table row of the start-up wait containers.
