@@ -43,6 +43,7 @@ _EXPORTS = {
     "SYNC_WAVE_ANNOTATION": "component",
     "Component": "component",
     "ConfigError": "_config_loader",
+    "ConfigErrors": "_config_loader",
     "Endpoint": "references",
     "ExternalPeer": "network_policies",
     "GitOpsApplication": "gitops_application",
@@ -98,7 +99,7 @@ if TYPE_CHECKING:
     from .post_sync_check import PostSyncCheck, PostSyncCheckProps, http_check_script, sql_check_script
     from .service_monitor import ComponentServiceMonitor, ComponentServiceMonitorProps
     from ._app import AppProps
-    from ._config_loader import ConfigError
+    from ._config_loader import ConfigError, ConfigErrors
     from .component import CONFIG_WAVE, SYNC_WAVE_ANNOTATION, Component, sync_wave_of
     from .external_secret import VaultSecret, VaultSecretProps
     from .gitops_application import GitOpsApplication, GitOpsApplicationProps

@@ -1,167 +1,562 @@
-"""A strict loader from parsed YAML to frozen dataclasses, with errors that name the field.
+"""A strict loader from YAML to frozen dataclasses, with errors that name the field and its line.
 
 The dataclass is the schema: a field's type says what is accepted (``str``, ``int``,
 ``bool``, ``float``, ``X | None``, ``tuple[X, ...]``, ``Mapping[str, X]``, ``Literal[...]``
 and nested dataclasses); ``field(metadata={"check": fn})`` adds a value rule, where ``fn``
 is one of the ``_validation`` checks. Unknown keys, duplicate keys, missing required keys
-and wrong types are all errors. Every error is a :class:`ConfigError` with one line:
-``<file>: <field path>: <problem>, got <value>; <what is allowed>``.
+and wrong types are all errors, and every one of them in a file is reported: each is a
+:class:`ConfigError` of one line, ``<file>:<line>: <field path>: <problem>, got <value>;
+<what to write>``, and a file with any is refused with a :class:`ConfigErrors` holding them
+all, ordered by line.
+
+A field whose value is wrong is reported once: a mapping with an error inside is not built,
+so the checks that span several of its fields (``__post_init__``) and those of its parents
+are skipped rather than reported against a value that is already known to be wrong.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import functools
+import inspect
+import re
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import yaml
 
-__all__ = ["ConfigError", "load_dataclass", "load_yaml_file"]
+__all__ = [
+    "ConfigError",
+    "ConfigErrors",
+    "Loaded",
+    "YamlDocument",
+    "did_you_mean",
+    "line_of",
+    "load_dataclass",
+    "load_dataclass_collecting",
+    "load_yaml_file",
+    "locate",
+    "read_yaml",
+]
 
 T = TypeVar("T")
 
+#: Where a message sends the reader when the schema has nothing more specific to say.
+README_HINT = "see README.md, Environment files"
+
 
 class ConfigError(ValueError):
-    """A configuration file that cannot be used; ``str(err)`` is a single line.
+    """One mistake in a configuration file; ``str(err)`` is a single line.
+
+    ``FILE:LINE: field.path: problem``, or ``FILE: field.path: problem`` when the line is
+    unknown, and without ``field.path: `` when the mistake is not in one field (a YAML
+    syntax error, a duplicate key).
 
     Attributes:
         file: The file, as given.
-        path: Dotted path of the offending field (``components.redis.storage_size``).
-        problem: What is wrong and what is allowed.
+        path: Dotted path of the offending field (``components.redis.storage_size``,
+            ``ingress.routes[0].service``); empty when the mistake is not in one field.
+        problem: What is wrong and what to write instead.
+        line: 1-based line of the offending key (or list item) in the file; ``None`` when
+            unknown or not in the file (the environment name comes from the file name).
     """
 
-    def __init__(self, file: str, path: str, problem: str) -> None:
+    def __init__(self, file: str, path: str, problem: str, line: int | None = None) -> None:
         self.file = file
         self.path = path
         self.problem = " ".join(problem.split())
-        location = f"{file}: {path}" if path else file
-        super().__init__(f"{location}: {self.problem}")
+        self.line = line
+        location = f"{file}:{line}" if line is not None else file
+        super().__init__(f"{location}: {path}: {self.problem}" if path else f"{location}: {self.problem}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.file, self.path, self.problem, self.line))
+
+
+class ConfigErrors(ConfigError):
+    """Every mistake found in one or more files; ``str(err)`` is one line per mistake.
+
+    Nested :class:`ConfigErrors` are flattened; the order given is kept (:func:`load_dataclass`
+    and ``load_environment`` order by line).
+
+    Attributes:
+        errors: The mistakes, at least one.
+        file: The first mistake's file (also ``path``, ``problem`` and ``line``).
+    """
+
+    def __init__(self, errors: Iterable[ConfigError]) -> None:
+        flat: list[ConfigError] = []
+        for err in errors:
+            flat.extend(err.errors if isinstance(err, ConfigErrors) else (err,))
+        if not flat:
+            raise ValueError("ConfigErrors needs at least one ConfigError")
+        self.errors: tuple[ConfigError, ...] = tuple(flat)
+        first = flat[0]
+        self.file = first.file
+        self.path = first.path
+        self.problem = first.problem
+        self.line = first.line
+        ValueError.__init__(self, "\n".join(str(err) for err in flat))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.errors,))
+
+
+# --- YAML with line numbers -------------------------------------------------------------
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """A SafeLoader that refuses duplicate keys (PyYAML silently keeps the last one)."""
+    """A SafeLoader that records duplicate keys (PyYAML silently keeps the last one)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        #: (key, line of the repeated key, line of the first one)
+        self.duplicates: list[tuple[Any, int, int]] = []
 
 
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-    seen: set[Any] = set()
+    seen: dict[Any, int] = {}
     for key_node, _ in node.value:
+        if key_node.tag == _MERGE_TAG:
+            continue
         key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
-        seen.add(key)
+        line = key_node.start_mark.line + 1
+        try:
+            if key in seen:
+                loader.duplicates.append((key, line, seen[key]))
+            else:
+                seen[key] = line
+        except TypeError:  # an unhashable key: construct_mapping below reports it
+            continue
     return loader.construct_mapping(node, deep=deep)
 
 
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def load_yaml_file(path: Path, display: str) -> Any:
-    """Parse one YAML document; syntax errors and duplicate keys become :class:`ConfigError`."""
+class YamlDocument(NamedTuple):
+    """A parsed YAML document: its data, and its node tree (for line numbers)."""
+
+    data: Any
+    root: yaml.Node | None
+
+
+def read_yaml(path: Path, display: str) -> YamlDocument:
+    """Parse one YAML document, keeping its nodes for :func:`line_of`.
+
+    Raises:
+        ConfigErrors: the file cannot be read, is not valid YAML (the line of the error), or
+            repeats a key (one error per repeated key, at its line).
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
-        raise ConfigError(display, "", f"cannot be read: {err.strerror}") from None
+        raise ConfigErrors([ConfigError(display, "", f"cannot be read: {err.strerror}")]) from None
+    loader = _StrictLoader(text)
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
+        line = mark.line + 1 if mark else None
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "?"
         problem = getattr(err, "problem", None) or str(err)
-        raise ConfigError(display, "", f"is not valid YAML at {where}: {problem}") from None
+        context = getattr(err, "context", None)
+        context_mark = getattr(err, "context_mark", None)
+        opened = f" ({context} opened at line {context_mark.line + 1})" if context and context_mark else ""
+        raise ConfigErrors(
+            [
+                ConfigError(
+                    display,
+                    "",
+                    f"is not valid YAML at {where}: {problem}{opened}; "
+                    "fix the indentation, quotes or brackets there",
+                    line=line,
+                )
+            ]
+        ) from None
+    finally:
+        loader.dispose()
+    if loader.duplicates:
+        raise ConfigErrors(
+            ConfigError(
+                display,
+                "",
+                f"duplicate key {key!r} (first at line {first}); keep only one of them",
+                line=line,
+            )
+            for key, line, first in sorted(loader.duplicates, key=lambda d: d[1])
+        )
+    return YamlDocument(data, root)
 
 
-def load_dataclass(cls: type[T], data: Any, *, file: str, path: str = "") -> T:
-    """Build ``cls`` from ``data`` or raise :class:`ConfigError` naming the field."""
-    return typing.cast(T, _convert(cls, data, file, path, None))
+def load_yaml_file(path: Path, display: str) -> Any:
+    """Parse one YAML document; syntax errors and duplicate keys become :class:`ConfigErrors`."""
+    return read_yaml(path, display).data
 
 
-def _convert(tp: Any, value: Any, file: str, path: str, check: Callable[[str, Any], Any] | None) -> Any:
-    result = _convert_type(tp, value, file, path)
-    if check is not None and result is not None:
+_INDEX = re.compile(r"\[(\d+)\]\.?")
+
+
+def line_of(root: yaml.Node | None, field_path: str) -> int | None:
+    """The 1-based line of the deepest node of ``root`` along ``field_path``.
+
+    ``field_path`` is dotted with list indexes (``ingress.routes[0].service``); keys may
+    contain dots themselves (``controller_pod_labels.app.kubernetes.io/name``): the longest
+    key that fits is taken. A mapping entry gives the line of its key, a list item the line
+    of the item. When the path leaves the file (a missing key), the line of the last key
+    found is given, and ``1`` when not even the first key is in the file. ``None`` when
+    there is no document.
+    """
+    if root is None:
+        return None
+    node: yaml.Node = root
+    line = 1
+    rest = "" if field_path.startswith("(") else field_path  # "(top level)", "(chart)"
+    while rest:
+        if isinstance(node, yaml.MappingNode):
+            best: tuple[str, yaml.Node, yaml.Node] | None = None
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    continue
+                key = key_node.value
+                fits = rest == key or rest.startswith((f"{key}.", f"{key}["))
+                if fits and (best is None or len(key) > len(best[0])):
+                    best = (key, key_node, value_node)
+            if best is None:
+                break
+            key, key_node, node = best
+            line = key_node.start_mark.line + 1
+            rest = rest[len(key) :]
+            rest = rest[1:] if rest.startswith(".") else rest
+        elif isinstance(node, yaml.SequenceNode):
+            match = _INDEX.match(rest)
+            if not match or int(match.group(1)) >= len(node.value):
+                break
+            node = node.value[int(match.group(1))]
+            line = node.start_mark.line + 1
+            rest = rest[match.end() :]
+        else:
+            break
+    return line
+
+
+@functools.lru_cache(maxsize=16)
+def _compose(text: str) -> yaml.Node | None:
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)  # noqa: S506 - the safe loader
+    except yaml.YAMLError:
+        return None
+
+
+def locate(text_or_path: str | Path, field_path: str) -> int | None:
+    """The 1-based line of ``field_path`` in a YAML file or text (see :func:`line_of`).
+
+    ``text_or_path`` is a :class:`~pathlib.Path`, a ``str`` naming an existing file (one
+    line, no newline), or else the YAML text itself. Returns the line of the deepest node
+    along the path that exists (the parent's key for a missing key, ``1`` for a missing
+    top-level key); ``None`` when the file cannot be read or is not valid YAML.
+    """
+    if isinstance(text_or_path, Path) or ("\n" not in text_or_path and Path(text_or_path).is_file()):
+        try:
+            text = Path(text_or_path).read_text(encoding="utf-8")
+        except OSError:
+            return None
+    elif "\n" not in text_or_path and text_or_path.endswith((".yaml", ".yml")):
+        return None  # a file name of a file that is not there
+    else:
+        text = text_or_path
+    return line_of(_compose(text), field_path)
+
+
+# --- from data to dataclasses -----------------------------------------------------------
+
+_BAD: Any = object()  # a value already reported as wrong
+
+
+@dataclasses.dataclass(slots=True)
+class Loaded(Generic[T]):
+    """What :func:`load_dataclass_collecting` made of a mapping.
+
+    Attributes:
+        value: The dataclass, or ``None`` when any error was found.
+        fields: Field name -> converted value, for every field that converted without error
+            (absent optional fields hold their default), so that checks spanning several
+            sections can run on the good ones.
+        errors: Every error found, ordered by line.
+    """
+
+    value: T | None
+    fields: dict[str, Any]
+    errors: list[ConfigError]
+
+
+class _Context:
+    __slots__ = ("file", "root", "errors")
+
+    def __init__(self, file: str, root: yaml.Node | None) -> None:
+        self.file = file
+        self.root = root
+        self.errors: list[ConfigError] = []
+
+    def error(self, path: str, problem: str, line: int | None | bool = True) -> Any:
+        where = line_of(self.root, path) if line is True else line
+        self.errors.append(ConfigError(self.file, path, problem, line=typing.cast("int | None", where)))
+        return _BAD
+
+
+def load_dataclass(cls: type[T], data: Any, *, file: str, path: str = "", root: yaml.Node | None = None) -> T:
+    """Build ``cls`` from ``data``, or raise :class:`ConfigErrors` with every mistake.
+
+    ``root`` is the YAML node tree ``data`` came from (:func:`read_yaml`), for line numbers.
+    """
+    loaded = load_dataclass_collecting(cls, data, file=file, path=path, root=root)
+    if loaded.errors:
+        raise ConfigErrors(loaded.errors)
+    return typing.cast(T, loaded.value)
+
+
+def load_dataclass_collecting(
+    cls: type[T],
+    data: Any,
+    *,
+    file: str,
+    path: str = "",
+    root: yaml.Node | None = None,
+    given: Mapping[str, Any] | None = None,
+) -> Loaded[T]:
+    """Like :func:`load_dataclass`, but return the errors and the fields that converted.
+
+    ``given`` holds field values that come from elsewhere than ``data`` (the environment
+    name, from the file name): their keys are not accepted in ``data``, their checks run,
+    and their errors carry no line.
+    """
+    ctx = _Context(file, root)
+    top = path or "(top level)"
+    if not isinstance(data, dict):
+        ctx.error(top, f"must be a mapping, got {_show(data)}; write its settings as 'key: value' lines")
+        return Loaded(None, {}, ctx.errors)
+    converted = _convert_fields(ctx, cls, data, path, given or {})
+    value = _build(ctx, cls, converted, path) if len(ctx.errors) == 0 else None
+    good = {name: v for name, v in converted.items() if v is not _BAD}
+    ctx.errors.sort(key=lambda e: e.line or 0)
+    return Loaded(None if value is _BAD else value, good, ctx.errors)
+
+
+def _convert(ctx: _Context, tp: Any, value: Any, path: str, meta: Mapping[str, Any], line: Any = True) -> Any:
+    result = _convert_type(ctx, tp, value, path)
+    check: Callable[[str, Any], Any] | None = meta.get("check")
+    if check is not None and result is not _BAD and result is not None:
         try:
             check(path, result)
         except ValueError as err:
-            raise ConfigError(file, path, _strip_field(str(err), path)) from None
+            return ctx.error(path, with_fix(_strip_field(str(err), path), result), line)
     return result
 
 
-def _convert_type(tp: Any, value: Any, file: str, path: str) -> Any:
+def _convert_type(ctx: _Context, tp: Any, value: Any, path: str) -> Any:
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin in (typing.Union, types.UnionType):
         if value is None and type(None) in args:
             return None
         (inner,) = [a for a in args if a is not type(None)]
-        return _convert_type(inner, value, file, path)
+        return _convert_type(ctx, inner, value, path)
     if dataclasses.is_dataclass(tp):
-        return _convert_dataclass(tp, value, file, path)
+        return _convert_dataclass(ctx, tp, value, path)
     if origin is typing.Literal:
         if value not in args:
             allowed = ", ".join(repr(a) for a in args)
-            raise ConfigError(file, path, f"must be one of {allowed}, got {value!r}")
+            close = did_you_mean(value, [a for a in args if isinstance(a, str)]) if isinstance(value, str) else None
+            fix = f"did you mean {close!r}?" if close else "write one of these"
+            return ctx.error(path, f"must be one of {allowed}, got {_show(value)}; {fix}")
         return value
     if origin is tuple:
         if not isinstance(value, list):
-            raise ConfigError(file, path, f"must be a list, got {value!r}")
-        return tuple(_convert_type(args[0], item, file, f"{path}[{i}]") for i, item in enumerate(value))
+            scalar = isinstance(value, (str, int)) and not isinstance(value, bool)
+            fix = f"write [{value}]" if scalar else "write a YAML list like [a, b]"
+            return ctx.error(path, f"must be a list, got {_show(value)}; {fix}")
+        items = [_convert_type(ctx, args[0], item, f"{path}[{i}]") for i, item in enumerate(value)]
+        return _BAD if any(item is _BAD for item in items) else tuple(items)
     if origin in (Mapping, dict) or tp is Mapping:
         if not isinstance(value, dict):
-            raise ConfigError(file, path, f"must be a mapping, got {value!r}")
+            return ctx.error(
+                path, f"must be a mapping, got {_show(value)}; write its keys indented under it, or {{key: value}}"
+            )
         key_tp, value_tp = args
         out = {}
+        bad = False
         for key, item in value.items():
-            _convert_type(key_tp, key, file, f"{path}.{key}")
-            out[key] = _convert_type(value_tp, item, file, f"{path}.{key}")
-        return types.MappingProxyType(out)
+            sub = f"{path}.{key}"
+            if _convert_type(ctx, key_tp, key, sub) is _BAD:
+                bad = True
+                continue
+            out[key] = _convert_type(ctx, value_tp, item, sub)
+            bad = bad or out[key] is _BAD
+        return _BAD if bad else types.MappingProxyType(out)
     if tp is bool:
         if not isinstance(value, bool):
-            raise ConfigError(file, path, f"must be true or false, got {value!r}")
+            return ctx.error(path, f"must be true or false, got {_show(value)}; write true or false, without quotes")
         return value
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(file, path, f"must be an integer, got {value!r}")
+            fix = (
+                f"write {value.strip()} without quotes"
+                if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value)
+                else "write a whole number like 2"
+            )
+            return ctx.error(path, f"must be an integer, got {_show(value)}; {fix}")
         return value
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(file, path, f"must be a number, got {value!r}")
+            return ctx.error(path, f"must be a number, got {_show(value)}; write a number without quotes")
         return float(value)
     if tp is str:
         if not isinstance(value, str):
-            raise ConfigError(file, path, f"must be a string (quote it in YAML), got {value!r}")
+            if isinstance(value, (dict, list)) or value is None:
+                fix = "write one quoted value"
+            else:
+                fix = f'write "{_yaml_scalar(value)}"'
+            return ctx.error(path, f"must be a string (quote it in YAML), got {_show(value)}; {fix}")
         return value
     raise TypeError(f"unsupported config type {tp!r} at {path}")  # a schema bug, not user input
 
 
-def _convert_dataclass(cls: Any, value: Any, file: str, path: str) -> Any:
+def _convert_dataclass(ctx: _Context, cls: Any, value: Any, path: str) -> Any:
     if not isinstance(value, dict):
-        raise ConfigError(file, path or "(top level)", f"must be a mapping, got {value!r}")
+        return ctx.error(
+            path or "(top level)", f"must be a mapping, got {_show(value)}; write its keys indented under it"
+        )
+    before = len(ctx.errors)
+    converted = _convert_fields(ctx, cls, value, path, {})
+    if len(ctx.errors) > before:
+        return _BAD
+    return _build(ctx, cls, converted, path)
+
+
+def _convert_fields(
+    ctx: _Context, cls: Any, value: dict[Any, Any], path: str, given: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Field name -> converted value (``_BAD`` if wrong); absent optional fields get their default."""
+    hints, fields = _schema(cls)
+    allowed = ", ".join(sorted(k for k in fields if k not in given))
+    for key in value:
+        if key not in fields or key in given:
+            close = did_you_mean(str(key), [k for k in fields if k not in given and k not in value])
+            hint = f"did you mean {close!r}? " if close else ""
+            ctx.error(_join(path, str(key)), f"is not a known key; {hint}allowed here: {allowed}")
+    out: dict[str, Any] = {}
+    for key, f in fields.items():
+        sub = _join(path, key)
+        if key in given:
+            out[f.name] = _convert(ctx, hints[f.name], given[key], sub, f.metadata, line=None)
+        elif key in value:
+            out[f.name] = _convert(ctx, hints[f.name], value[key], sub, f.metadata)
+        elif f.default is not dataclasses.MISSING:
+            out[f.name] = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            out[f.name] = f.default_factory()
+        else:
+            where = f"under '{path}'" if path else "at the top level"
+            about = _field_doc(cls, f.name)
+            out[f.name] = ctx.error(sub, f"is required; add '{key}:' {where} ({about or README_HINT})")
+    return out
+
+
+def _build(ctx: _Context, cls: Any, converted: dict[str, Any], path: str) -> Any:
+    try:
+        return cls(**converted)
+    except ValueError as err:
+        if isinstance(err, ConfigError):
+            ctx.errors.extend(err.errors if isinstance(err, ConfigErrors) else (err,))
+            return _BAD
+        return ctx.error(path or "(top level)", with_fix(str(err), None))
+
+
+@functools.lru_cache(maxsize=None)
+def _schema(cls: Any) -> tuple[dict[str, Any], dict[str, dataclasses.Field[Any]]]:
     hints = typing.get_type_hints(cls)
     # A field's YAML key is its name, or metadata["key"] where YAML wants a name Python
     # cannot spell (a Compose service called "enai-backend").
     fields = {f.metadata.get("key", f.name): f for f in dataclasses.fields(cls) if f.init}
-    for key in value:
-        if key not in fields:
-            allowed = ", ".join(sorted(fields))
-            raise ConfigError(file, _join(path, str(key)), f"is not a known key; allowed here: {allowed}")
-    kwargs = {}
-    for key, f in fields.items():
-        sub = _join(path, key)
-        if key not in value:
-            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                raise ConfigError(file, sub, "is required")
+    return hints, fields
+
+
+_MARKUP = re.compile(r":\w+:`~?([^`]+)`|``([^`]+)``")
+
+
+@functools.lru_cache(maxsize=None)
+def _field_doc(cls: Any, name: str) -> str:
+    """The first sentence of the field's ``Attributes:`` entry, without markup; '' if none useful."""
+    for klass in cls.__mro__:
+        doc = inspect.getdoc(klass) or ""
+        if "Attributes:" not in doc:
             continue
-        kwargs[f.name] = _convert(hints[f.name], value[key], file, sub, f.metadata.get("check"))
-    try:
-        return cls(**kwargs)
-    except ValueError as err:
-        if isinstance(err, ConfigError):
-            raise
-        raise ConfigError(file, path or "(top level)", str(err)) from None
+        entry = re.search(rf"^\s+{re.escape(name)}:(.*?)(?=^\s+\w+:|\Z)", doc.split("Attributes:", 1)[1], re.M | re.S)
+        if not entry:
+            continue
+        text = _MARKUP.sub(lambda m: m.group(1) or m.group(2), " ".join(entry.group(1).split()))
+        sentences = [
+            sentence.rstrip(".").strip()
+            for sentence in re.split(r"(?<=[A-Za-z0-9)])\. (?=[A-Z])", text)
+            if not sentence.startswith(("Required", "Defaults to", "See "))
+        ]
+        text = sentences[0] if sentences else ""
+        if not text:
+            return ""
+        return text[0].lower() + text[1:] if len(text) > 1 and text[1].islower() else text
+    return ""
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    """The choice closest to ``word`` (difflib, cutoff 0.6), or ``None``."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+_DNS_FIX = re.compile(r"[^a-z0-9-]+")
+_DNS_SUB_FIX = re.compile(r"[^a-z0-9.-]+")
+
+
+def with_fix(message: str, value: Any) -> str:
+    """``message``, with what to write appended when it does not say (no ``;`` after ``got``)."""
+    tail = message[message.rfind("got ") :] if "got " in message else message
+    if ";" in tail:
+        return message
+    if "DNS-1123 label" in message or "DNS-1123 subdomain" in message:
+        pattern = _DNS_FIX if "label" in message else _DNS_SUB_FIX
+        suggestion = pattern.sub("-", str(value).lower()).strip("-.")[:63] if isinstance(value, str) else ""
+        if suggestion and suggestion != value:
+            return f"{message}; write e.g. {suggestion!r}"
+        return f"{message}; write e.g. 'my-name'"
+    if "port number" in message:
+        return f"{message}; write a number between 1 and 65535"
+    if "CPU quantity" in message:
+        return f"{message}; write e.g. '250m' or \"2\", quoted"
+    if "image tag" in message:
+        return f"{message}; write a released tag like 'v1.0.0'"
+    if "sha256:" in message:
+        return f"{message}; write the digest the registry reports or remove the key"
+    if " like " in message:
+        return f"{message}; write it in that form"
+    return f"{message}; {README_HINT}"
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:77]}..."
+
+
+def _yaml_scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _join(path: str, key: str) -> str:

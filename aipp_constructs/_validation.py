@@ -89,9 +89,11 @@ def check_cpu(field: str, value: str) -> str:
 def check_quantity_binary(field: str, value: str) -> str:
     """A memory or storage quantity in binary units ('512Mi', '10Gi')."""
     if not isinstance(value, str) or not _BINARY_QUANTITY.fullmatch(value) or value.startswith("0"):
+        near = re.fullmatch(r"([1-9][0-9]*)\s*([KMGTP])(?:i?B|)", value) if isinstance(value, str) else None
+        example = f"{near.group(1)}{near.group(2)}i" if near else "10Gi"
         raise ValueError(
             f"{field} must be a quantity in binary units (Ki, Mi, Gi, Ti), got {value!r}; "
-            f"write e.g. '10Gi' (not '10GB' or '10G')"
+            f"write e.g. '{example}' (not '10GB' or '10G')"
         )
     return value
 

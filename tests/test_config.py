@@ -7,11 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import re
+
 import pytest
 import yaml
 
 import main
-from aipp_constructs import ConfigError
+from aipp_constructs import ConfigError, ConfigErrors
 from aipp_constructs.aipp import load_environment
 from aipp_constructs.aipp.config import EnvironmentConfig
 
@@ -85,11 +87,13 @@ def test_bad_environment_file_is_refused_with_a_one_line_error(
     tmp_path: Path, old: str, new: str, path: str, fragment: str
 ) -> None:
     bad = _mutated(tmp_path, old, new)
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(ConfigErrors) as info:
         load_environment(bad, display="environments/dev-meta.yaml")
     message = str(info.value)
-    assert "\n" not in message
-    assert message.startswith(f"environments/dev-meta.yaml: {path}"), message
+    assert "\n" not in message and len(info.value.errors) == 1, message
+    # FILE:LINE: path: problem (the path-less form for a file-level mistake).
+    location = rf"environments/dev-meta\.yaml:{info.value.line}: " + (rf"{re.escape(path)}: " if path else "")
+    assert isinstance(info.value.line, int) and re.match(location, message), message
     assert fragment in message, message
 
 
@@ -99,7 +103,10 @@ def test_props_rule_is_reported_against_the_environment_field(tmp_path: Path) ->
     with pytest.raises(ConfigError) as info:
         main.build_app(env, str(tmp_path / "out"), tmp_path)
     message = str(info.value)
-    assert message.startswith(f"{tmp_path / 'dev-meta.yaml'}: components.pgvector.shm_size: must be below resources.memory_limit")
+    assert re.match(
+        rf"{re.escape(str(tmp_path / 'dev-meta.yaml'))}(:\d+)?: components\.pgvector\.shm_size: must be below resources\.memory_limit",
+        message,
+    ), message
     assert "'2Gi'" in message and "\n" not in message
 
 
@@ -107,14 +114,14 @@ def test_missing_image_row_is_named(tmp_path: Path) -> None:
     bad = _mutated(tmp_path, "  rabbitmq:\n    # 3.13", "  rabbitmq-old:\n    # 3.13")
     data = yaml.safe_load(bad.read_text())
     del data["images"]["rabbitmq-old"]
-    with pytest.raises(ConfigError, match=r"^x\.yaml: images\.rabbitmq: is required"):
+    with pytest.raises(ConfigError, match=r"^x\.yaml:\d+: images\.rabbitmq: is required"):
         load_environment(_write(tmp_path, yaml.safe_dump(data), "x.yaml"), display="x.yaml")
 
 
 def test_missing_required_key_is_named(tmp_path: Path) -> None:
     data = yaml.safe_load(DEV_META.read_text())
     del data["secrets"]["store"]
-    with pytest.raises(ConfigError, match=r"^x\.yaml: secrets\.store: is required$"):
+    with pytest.raises(ConfigError, match=r"^x\.yaml:\d+: secrets\.store: is required; add 'store:' under 'secrets'"):
         load_environment(_write(tmp_path, yaml.safe_dump(data), "x.yaml"), display="x.yaml")
 
 
@@ -174,6 +181,8 @@ def test_main_prints_one_line_error_and_exits_1(tmp_path: Path) -> None:
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert "dev-meta.yaml: components.pgvector.storage_size: must be a quantity in binary units" in lines[0]
+    assert re.search(
+        r"dev-meta\.yaml(:\d+)?: components\.pgvector\.storage_size: must be a quantity in binary units", lines[0]
+    )
     assert "'10GB'" in lines[0]
     assert _tree(out) == {"keep.yaml": b"kept: true\n"}

@@ -27,6 +27,7 @@ PUBLIC = [
     "CONFIG_WAVE",
     "Component",
     "ConfigError",
+    "ConfigErrors",
     "Endpoint",
     "ExternalPeer",
     "GitOpsApplication",

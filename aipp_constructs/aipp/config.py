@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Literal
 
-from .._config_loader import ConfigError, load_dataclass, load_yaml_file
+from .._config_loader import ConfigError, ConfigErrors, did_you_mean, line_of, load_dataclass_collecting, read_yaml
 from .._validation import (
     check_digest,
     check_dns_label,
@@ -62,7 +62,7 @@ def _check_registry_host(field_path: str, value: str) -> None:
     if "/" in value or "." not in host or (port and not port.isdigit()):
         raise ValueError(
             f"{field_path} must be a registry host name like 'harbor.example.com' "
-            f"(with an optional ':port'), got {value!r}"
+            f"(with an optional ':port'), got {value!r}; write the host name only, without scheme or path"
         )
 
 
@@ -74,7 +74,8 @@ def _check_vault_path(field_path: str, value: str) -> None:
     parts = value.split("/")
     if value.startswith("/") or value.endswith("/") or len(parts) < 2 or not all(parts):
         raise ValueError(
-            f"{field_path} must be a Vault KV path with its mount, like 'secret/aipp', got {value!r}"
+            f"{field_path} must be a Vault KV path with its mount, like 'secret/aipp', got {value!r}; "
+            "write '<mount>/<path>' without leading or trailing '/'"
         )
 
 
@@ -133,7 +134,10 @@ class SecretsConfig:
 
 def _check_source_tag(field_path: str, value: str) -> None:
     if not value or len(value) > 128 or not all(c.isalnum() or c in "_.-" for c in value):
-        raise ValueError(f"{field_path} must be an image tag ([A-Za-z0-9_.-], at most 128), got {value!r}")
+        raise ValueError(
+            f"{field_path} must be an image tag ([A-Za-z0-9_.-], at most 128), got {value!r}; "
+            "write the tag the vendor publishes, e.g. 'latest'"
+        )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -162,7 +166,10 @@ class ImageConfig:
 
     def __post_init__(self) -> None:
         if self.vendor_tag is not None and self.source != "vendor":
-            raise ValueError(f"vendor_tag is only for 'source: vendor' images, got source {self.source!r}")
+            raise ValueError(
+                f"vendor_tag is only for 'source: vendor' images, got source {self.source!r}; "
+                "remove vendor_tag or write 'source: vendor'"
+            )
 
     @property
     def mirror_name(self) -> str:
@@ -193,17 +200,25 @@ class TelemetryConfig:
 def _check_host(field_path: str, value: str) -> None:
     check_dns_subdomain(field_path, value)
     if "." not in value:
-        raise ValueError(f"{field_path} must be a fully qualified host name like 'aipp.example.com', got {value!r}")
+        raise ValueError(
+            f"{field_path} must be a fully qualified host name like 'aipp.example.com', got {value!r}; "
+            "write the full host name with its domain"
+        )
 
 
 def _check_url_path(field_path: str, value: str) -> None:
     if not value.startswith("/") or " " in value:
-        raise ValueError(f"{field_path} must be an absolute URL path like '/' or '/api', got {value!r}")
+        raise ValueError(
+            f"{field_path} must be an absolute URL path like '/' or '/api', got {value!r}; write it starting with '/'"
+        )
 
 
 def _check_cron(field_path: str, value: str) -> None:
     if len(value.split()) != 5:
-        raise ValueError(f"{field_path} must be a cron schedule of 5 fields like '0 3 * * *', got {value!r}")
+        raise ValueError(
+            f"{field_path} must be a cron schedule of 5 fields like '0 3 * * *', got {value!r}; "
+            "write minute hour day month weekday, quoted"
+        )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -324,8 +339,11 @@ class GitOpsConfig:
     Attributes:
         repo_url: Git repository ArgoCD reads. Required.
         revision: Branch, tag or commit. Defaults to ``"main"``.
-        path: Folder of the manifests in the repository. Defaults to ``"dist/<environment>"``.
-        application_name: Name of the Application. Defaults to ``"aipp"``.
+        path: Folder of the manifests in the repository: only ever the folder this environment
+            synthesizes to, so it is best left out. Defaults to ``"dist/<environment>"``
+            (see :attr:`EnvironmentConfig.gitops_path`); any other value is refused.
+        application_name: Name of the Application (a DNS-1123 label). Defaults to the
+            environment's ``namespace`` (see :attr:`EnvironmentConfig.application_name`).
         argocd_namespace: Namespace of ArgoCD. Defaults to ``"argocd"``.
         project: ArgoCD project. Defaults to ``"default"``.
     """
@@ -333,7 +351,7 @@ class GitOpsConfig:
     repo_url: str
     revision: str = "main"
     path: str | None = None
-    application_name: str = field(default="aipp", metadata=_DNS)
+    application_name: str | None = field(default=None, metadata=_DNS)
     argocd_namespace: str = field(default="argocd", metadata=_DNS)
     project: str = field(default="default", metadata=_DNS)
 
@@ -553,7 +571,7 @@ class ComponentsConfig:
     pgvector: PgvectorConfig = field(default_factory=PgvectorConfig)
     redis: RedisConfig = field(default_factory=RedisConfig)
     rabbitmq: RabbitMqConfig = field(default_factory=RabbitMqConfig)
-    # In the order of the plan's tables (SEED.md); the mirror commands follow it.
+    # In the order of the plan's tables (docs/plan.md); the mirror commands follow it.
     enai_front: FrontendConfig = field(default_factory=FrontendConfig, metadata={"key": "enai-front"})
     enai_backend: SpringConfig = field(default_factory=SpringConfig, metadata={"key": "enai-backend"})
     enai_data_processor: SpringConfig = field(default_factory=SpringConfig, metadata={"key": "enai-data-processor"})
@@ -620,50 +638,122 @@ class EnvironmentConfig:
 
     def enabled(self, component: str) -> bool:
         """Whether ``component`` is deployed (the data tier always is)."""
-        settings = self.components.by_name()[component]
-        return not isinstance(settings, AppConfig) or settings.enabled
+        return _enabled(self.components, component)
+
+    @property
+    def application_name(self) -> str:
+        """Name of the ArgoCD Application: ``gitops.application_name``, else the namespace."""
+        return self.gitops.application_name or self.namespace
+
+    @property
+    def gitops_path(self) -> str:
+        """Folder of this environment's manifests in the repository: ``dist/<name>``."""
+        return f"dist/{self.name}"
+
+
+def _enabled(components: ComponentsConfig, component: str) -> bool:
+    settings = components.by_name()[component]
+    return not isinstance(settings, AppConfig) or settings.enabled
 
 
 def load_environment(path: Path, *, display: str | None = None) -> EnvironmentConfig:
     """Parse and validate one environment file; the environment is named after the file.
 
+    Every mistake of the file is found before anything is refused: wrong types, unknown
+    keys, bad values at every level, missing required keys, and the checks across sections
+    (image rows, routes, ``gitops.path``). A field whose value is wrong is reported once:
+    the checks that read it are skipped.
+
     Raises:
-        ConfigError: with a one-line message naming the file, the field path, the bad
-            value and what is allowed.
+        ConfigErrors: one :class:`ConfigError` per mistake, ordered by line, each one line
+            naming the file and line, the field path, the bad value and what to write.
     """
     shown = display or str(path)
-    data = load_yaml_file(path, shown)
+    data, root = read_yaml(path, shown)
+    errors: list[ConfigError] = []
+
+    def error(field_path: str, problem: str, line: int | None | bool = True) -> None:
+        where = line_of(root, field_path) if line is True else line
+        errors.append(ConfigError(shown, field_path, problem, line=typing.cast("int | None", where)))
+
     if not isinstance(data, dict):
-        raise ConfigError(shown, "(top level)", f"must be a mapping of settings, got {data!r}")
+        raise ConfigErrors(
+            [
+                ConfigError(
+                    shown,
+                    "(top level)",
+                    f"must be a mapping of settings, got {data!r}; "
+                    "write 'key: value' lines (see README.md, Environment files)",
+                    line=1,
+                )
+            ]
+        )
+    data = dict(data)
     if "name" in data:
-        raise ConfigError(shown, "name", "is not a known key; the environment is named after its file")
+        error(
+            "name",
+            "is not a known key; the environment is named after its file; remove the key (rename the file instead)",
+        )
+        del data["name"]
     if path.stem == BOOTSTRAP_DIR:
-        raise ConfigError(shown, "name", f"{path.stem!r} is reserved for dist/{BOOTSTRAP_DIR}/ (the ArgoCD Applications); rename the file")
-    env = load_dataclass(EnvironmentConfig, {"name": path.stem, **data}, file=shown)
-    components = env.components.by_name()
-    known = {*components, WAIT_IMAGE}
-    extra = sorted(set(env.images) - known)
-    if extra:
-        raise ConfigError(shown, f"images.{extra[0]}", f"is not a component; known: {', '.join(sorted(known))}")
-    # A disabled component may keep its row (it is simply not used).
-    required = {name for name in components if env.enabled(name)} | {WAIT_IMAGE}
-    missing = sorted(required - set(env.images))
-    if missing:
-        raise ConfigError(shown, f"images.{missing[0]}", "is required: every enabled component needs a pinned image")
-    for index, route in enumerate(env.ingress.routes):
-        if route.service not in components:
-            raise ConfigError(
-                shown, f"ingress.routes[{index}].service", f"is not a component, got {route.service!r}; known: {', '.join(components)}"
-            )
-        if not env.enabled(route.service):
-            raise ConfigError(shown, f"ingress.routes[{index}].service", f"{route.service} is disabled; remove the route")
-    for name in (*components, WAIT_IMAGE):
-        row = env.images.get(name)
-        expected_source = "vendor" if name in APP_COMPONENTS else "dockerhub"
-        if row is not None and row.source != expected_source:
-            raise ConfigError(
-                shown,
-                f"images.{name}.source",
-                f"must be {expected_source!r} for {name}, got {row.source!r}",
-            )
-    return env
+        reserved = f"{path.stem!r} is reserved for dist/{BOOTSTRAP_DIR}/ (the ArgoCD Applications); rename the file"
+        error("name", reserved, line=None)
+    loaded = load_dataclass_collecting(EnvironmentConfig, data, file=shown, root=root, given={"name": path.stem})
+    errors.extend(loaded.errors)
+    # Checks across sections. Each reads only values the schema accepted (a value of the
+    # wrong type is already reported), and the components only when they were read without
+    # error, so that no mistake is reported twice.
+    names = tuple(f.metadata.get("key", f.name) for f in fields(ComponentsConfig))
+    components: ComponentsConfig | None = loaded.fields.get("components")
+    rows = data.get("images")
+    if isinstance(rows, dict):
+        known = sorted({*names, WAIT_IMAGE})
+        renamed = set()  # a misspelt row is one mistake, not also a missing row
+        for key in rows:
+            if key not in known:
+                close = did_you_mean(str(key), [k for k in known if k not in rows])
+                renamed.add(close)
+                hint = f"did you mean {close!r}? " if close else ""
+                error(f"images.{key}", f"is not a component; {hint}known: {', '.join(known)}")
+        if components is not None:
+            # A disabled component may keep its row (it is simply not used).
+            required = {name for name in names if _enabled(components, name)} | {WAIT_IMAGE}
+            for name in sorted(required - set(rows) - renamed):
+                error(
+                    f"images.{name}",
+                    "is required: every enabled component needs a pinned image; "
+                    f"add '{name}: {{repository: ..., tag: ...}}' under images",
+                )
+        for name in (*names, WAIT_IMAGE):
+            row = rows.get(name)
+            source = row.get("source", "dockerhub") if isinstance(row, dict) else None
+            expected_source = "vendor" if name in APP_COMPONENTS else "dockerhub"
+            if source in ("dockerhub", "vendor") and source != expected_source:
+                error(
+                    f"images.{name}.source",
+                    f"must be {expected_source!r} for {name}, got {source!r}; write 'source: {expected_source}'",
+                )
+    ingress = data.get("ingress")
+    routes = ingress.get("routes", [{"service": "enai-front"}]) if isinstance(ingress, dict) else None
+    for index, route in enumerate(routes if isinstance(routes, list) else ()):
+        service = route.get("service") if isinstance(route, dict) else None
+        where = f"ingress.routes[{index}].service"
+        if not isinstance(service, str):
+            continue
+        if service not in names:
+            close = did_you_mean(service, names)
+            hint = f"did you mean {close!r}? " if close else ""
+            error(where, f"is not a component, got {service!r}; {hint}known: {', '.join(names)}")
+        elif components is not None and not _enabled(components, service):
+            error(where, f"{service} is disabled; remove the route")
+    gitops = data.get("gitops")
+    gitops_path = gitops.get("path") if isinstance(gitops, dict) else None
+    if isinstance(gitops_path, str) and gitops_path != f"dist/{path.stem}":
+        error(
+            "gitops.path",
+            f"must be 'dist/{path.stem}' (the folder this environment synthesizes to), got {gitops_path!r}; "
+            f"remove the key (it defaults to dist/{path.stem})",
+        )
+    if errors:
+        raise ConfigErrors(sorted(errors, key=lambda e: e.line or 0))
+    return typing.cast(EnvironmentConfig, loaded.value)
