@@ -1,8 +1,9 @@
 # Two commands do everything on a fresh clone (Python 3.11+, Node/npm and make):
-#   make synth   set up (if needed), then `cdk8s synth` -> dist/<environment>/
+#   make synth   set up (if needed), then synthesize dist/<environment>/ from environments/*.yaml
 #   make test    set up (if needed), then the whole test suite
-# Set-up is project-local: .venv/ (pinned requirements.txt) and node_modules/ (pinned
-# package-lock.json: cdk8s-cli and a Node 22 runtime, used by cdk8s and by jsii).
+# Set-up is project-local: .venv/ (pinned requirements.txt, plus this package installed
+# editable) and node_modules/ (pinned package-lock.json: cdk8s-cli and a Node 22 runtime,
+# used by cdk8s and by jsii).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -19,20 +20,26 @@ export JSII_NODE := $(NODE_BIN)/node
 # cdk8s-cli asks the npm registry for a newer version on every run; nothing to learn offline.
 export CDK8S_CHECK_UPGRADE := false
 
-.PHONY: help setup synth test check imports clean
+.PHONY: help setup synth snapshot test check imports clean
 
 help:
-	@echo "make synth   set up, then synthesize dist/<environment>/ from environments/*.yaml"
-	@echo "make test    set up, then run the whole test suite"
-	@echo "make check   run the offline policy checks (schemas, Pod Security) over dist/"
-	@echo "make imports regenerate imports/ from aipp_constructs/crds/ (offline)"
+	@echo "make synth     set up, then synthesize dist/<environment>/ from environments/*.yaml"
+	@echo "make snapshot  the same: dist/<environment>/aipp.k8s.yaml is the test suite's snapshot"
+	@echo "make test      set up, then run the whole test suite"
+	@echo "make check     run the offline policy checks (strict schemas, Pod Security) over dist/"
+	@echo "make imports   regenerate imports/ from aipp_constructs/crds/ (offline)"
 
 setup: $(VENV)/.installed node_modules/.installed
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required, found " + sys.version.split()[0])'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-input -r requirements.txt
+	@# The library itself, editable and without dependencies (all pinned above), so that
+	@# `.venv/bin/python -m aipp_constructs ...` and the README's examples work from any folder.
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-input --no-deps --no-build-isolation -e .
+	@# `git diff` of dist/ names the object of each hunk (the `# Kind/namespace/name` comments).
+	@if [ -d .git ]; then git config diff.k8s-manifest.xfuncname '^# ([A-Z][A-Za-z]*/.*)$$'; fi
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -40,14 +47,13 @@ node_modules/.installed: package.json package-lock.json
 	@$(NODE_BIN)/node -e 'if (+process.versions.node.split(".")[0] < 22) { console.error("node_modules/.bin/node is " + process.version + ", expected 22"); process.exit(1) }'
 	@touch $@
 
-# cdk8s-cli deletes its output folder before it runs the app (cdk8s-cli synth.js), so a
-# failed synth would leave no dist/ at all. Keep a copy and put it back on failure: dist/
-# is then byte-identical to what it was. (main.py itself also replaces its output atomically.)
-synth: setup
-	@rm -rf .dist.prev; if [ -d dist ]; then cp -a dist .dist.prev; fi
-	@if cdk8s synth; then rm -rf .dist.prev; \
-	else rm -rf dist; if [ -d .dist.prev ]; then mv .dist.prev dist; fi; \
-	     echo "make synth: failed; dist/ left as it was" >&2; exit 1; fi
+# main.py refuses a bad environment file with one `error:` line per mistake and leaves dist/
+# byte-identical (it builds into a staging folder and swaps it in only on success). GNU make
+# would add its own `*** [synth] Error 1` line to those: on failure the recipe stops make
+# with SIGINT instead, which make ends silently (exit status 130), so the error lines are
+# all that is printed.
+synth snapshot: setup
+	@$(PY) main.py || { kill -INT $$PPID; sleep 5; }
 
 test: setup
 	$(PY) -m pytest
@@ -60,4 +66,4 @@ imports: node_modules/.installed
 	cdk8s import --language python --output imports
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .dist.prev
+	rm -rf $(VENV) node_modules .pytest_cache

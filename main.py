@@ -1,11 +1,15 @@
 """The cdk8s app: one chart per environment file, written to ``dist/<environment>/``, with a
 ``kustomization.yaml`` beside it, and its ArgoCD Application in ``dist/bootstrap/<environment>/``.
 
-Run by ``cdk8s synth`` (``make synth``) or directly: ``.venv/bin/python main.py``.
+Run by ``make synth`` (``.venv/bin/python main.py``), by ``cdk8s synth``, or directly.
 Output goes to ``$AIPP_OUTDIR`` when set, else to cdk8s's ``$CDK8S_OUTDIR``, else ``dist``.
-Every environment file is parsed and every chart synthesized into a staging folder first;
-the output folder is replaced only when all of that succeeded, so a failed run leaves the
-previous output byte-identical.
+Every environment file is parsed (every mistake of every file is reported, one line each)
+and every chart synthesized into a staging folder first; the output folder is replaced only
+when all of that succeeded, so a failed run leaves the previous output byte-identical.
+
+``dist/<environment>/aipp.k8s.yaml`` is also the snapshot the test suite compares a fresh
+synth with (tests/test_environments.py): each object starts with a comment naming it
+(``# Deployment/aipp/enai-backend``), so a diff hunk says which object changed.
 """
 
 from __future__ import annotations
@@ -14,11 +18,15 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 PROJECT = Path(__file__).resolve().parent
 ENVIRONMENTS_DIR = PROJECT / "environments"
 CHART_ID = "aipp"
+#: The one manifest file of each environment folder (and of its bootstrap folder).
+MANIFEST_FILE = f"{CHART_ID}.k8s.yaml"
 
 
 def use_project_node() -> None:
@@ -30,12 +38,13 @@ def use_project_node() -> None:
 
 use_project_node()
 
-from cdk8s import App  # noqa: E402  (jsii starts Node on import: JSII_NODE must be set first)
+import yaml  # noqa: E402
 
-from aipp_constructs import ConfigError  # noqa: E402
-from aipp_constructs.aipp import AippChart, EnvironmentConfig, load_environment  # noqa: E402
-from aipp_constructs.aipp.bootstrap import BootstrapChart  # noqa: E402
-from aipp_constructs.aipp.config import BOOTSTRAP_DIR  # noqa: E402
+from aipp_constructs._config_loader import ConfigError, ConfigErrors, locate  # noqa: E402
+from aipp_constructs.aipp.config import BOOTSTRAP_DIR, EnvironmentConfig, load_environment  # noqa: E402
+
+if TYPE_CHECKING:
+    from cdk8s import App
 
 
 def environment_files(directory: Path | None = None) -> list[Path]:
@@ -44,36 +53,110 @@ def environment_files(directory: Path | None = None) -> list[Path]:
 
 
 def load_environments(directory: Path | None = None) -> list[EnvironmentConfig]:
-    """Parse every environment file; the first bad one raises :class:`ConfigError`."""
+    """Parse every environment file and check that no two of them collide.
+
+    Raises:
+        ConfigErrors: every problem of every file, one line each, ordered by file and line.
+    """
     directory = directory or ENVIRONMENTS_DIR
     files = environment_files(directory)
     if not files:
-        raise ConfigError(_display(directory), "", "holds no environment file (*.yaml)")
-    return [load_environment(path, display=_display(path)) for path in files]
+        raise ConfigErrors([ConfigError(_display(directory), "", "holds no environment file (*.yaml); add one")])
+    envs: list[EnvironmentConfig] = []
+    problems: list[ConfigError] = []
+    for path in files:
+        try:
+            envs.append(load_environment(path, display=_display(path)))
+        except ConfigError as err:
+            problems.extend(_errors_of(err))
+    if not problems:
+        problems = _collisions(envs, {env.name: path for env, path in zip(envs, files)})
+    if problems:
+        raise ConfigErrors(problems)
+    return envs
+
+
+#: What two environments may never share: (field path, what it names, value of an environment).
+#: The Application name defaults to the namespace: a clash of derived names is the namespace's.
+_UNIQUE = (
+    ("namespace", "namespace", lambda env: env.namespace),
+    ("gitops.application_name", "ArgoCD Application name", lambda env: env.application_name),
+    ("ingress.host", "host name", lambda env: env.ingress.host),
+    ("secrets.vault_path", "Vault path", lambda env: env.secrets.vault_path),
+)
+
+
+def _collisions(envs: Sequence[EnvironmentConfig], paths: dict[str, Path]) -> list[ConfigError]:
+    """Two environments sharing a namespace, an Application, a host or a Vault path would
+    overwrite each other's objects, DNS records or credentials: refuse both, naming both."""
+    problems = []
+    for field, what, value_of in _UNIQUE:
+        owner: dict[str, EnvironmentConfig] = {}
+        for env in envs:
+            value = value_of(env)
+            first = owner.setdefault(value, env)
+            derived = not (env.gitops.application_name or first.gitops.application_name)
+            if first is env or (field == "gitops.application_name" and derived):
+                continue
+            file = _display(paths[env.name])
+            problems.append(
+                ConfigError(
+                    file,
+                    field,
+                    f"{what} {value!r} is already used by {_display(paths[first.name])}; "
+                    f"every environment needs its own (README: Add an environment)",
+                    line=locate(paths[env.name], field),
+                )
+            )
+    return problems
 
 
 def build_app(env: EnvironmentConfig, outdir: str, directory: Path | None = None) -> App:
     """The cdk8s App of one environment: one chart, ``<outdir>/aipp.k8s.yaml``."""
+    from cdk8s import App
+
+    from aipp_constructs.aipp import AippChart
+
     app = App(outdir=outdir)
-    source = _display((directory or ENVIRONMENTS_DIR) / f"{env.name}.yaml")
+    path = (directory or ENVIRONMENTS_DIR) / f"{env.name}.yaml"
+    source = _display(path)
     try:
         AippChart(app, CHART_ID, env, source=source)
     except ValueError as err:
         if isinstance(err, ConfigError):
-            raise
+            raise _with_line(err, path) from None
         raise ConfigError(source, "(chart)", str(err)) from err
     return app
 
 
 def build_bootstrap(env: EnvironmentConfig, outdir: str, directory: Path | None = None) -> App:
     """The ArgoCD Application of one environment, ``<outdir>/aipp.k8s.yaml``."""
+    from cdk8s import App
+
+    from aipp_constructs.aipp.bootstrap import BootstrapChart
+
     app = App(outdir=outdir)
-    source = _display((directory or ENVIRONMENTS_DIR) / f"{env.name}.yaml")
+    path = (directory or ENVIRONMENTS_DIR) / f"{env.name}.yaml"
     try:
         BootstrapChart(app, CHART_ID, env)
     except ValueError as err:
-        raise ConfigError(source, "gitops", str(err)) from err
+        raise ConfigError(_display(path), "gitops", str(err), line=locate(path, "gitops")) from err
     return app
+
+
+def render(app: App) -> str:
+    """The YAML of ``app`` as written to ``dist/``: cdk8s's documents, each preceded by a
+    comment ``# <kind>/<namespace>/<name>`` (``# <kind>/<name>`` when cluster-scoped)."""
+    text = app.synth_yaml()
+    documents = [doc for doc in text.split("---\n") if doc.strip()]
+    return "---\n".join(f"# {_ref(doc)}\n{doc}" for doc in documents)
+
+
+def _ref(document: str) -> str:
+    obj = yaml.load(document, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loaders
+    meta = obj.get("metadata", {})
+    parts = [obj["kind"], meta.get("namespace"), meta.get("name")]
+    return "/".join(part for part in parts if part)
 
 
 def write_kustomization(folder: Path) -> None:
@@ -83,6 +166,17 @@ def write_kustomization(folder: Path) -> None:
     (folder / "kustomization.yaml").write_text("\n".join([*lines, *(f"  - {name}" for name in files)]) + "\n")
 
 
+def synth_environment(env: EnvironmentConfig, outdir: Path, directory: Path | None = None) -> None:
+    """Write ``outdir/<env>/`` (manifests and kustomization) and ``outdir/bootstrap/<env>/``."""
+    folder = outdir / env.name
+    folder.mkdir(parents=True)
+    (folder / MANIFEST_FILE).write_text(render(build_app(env, str(folder), directory)))
+    write_kustomization(folder)
+    bootstrap = outdir / BOOTSTRAP_DIR / env.name
+    bootstrap.mkdir(parents=True)
+    (bootstrap / MANIFEST_FILE).write_text(render(build_bootstrap(env, str(bootstrap), directory)))
+
+
 def synth_all(outdir: Path, directory: Path | None = None) -> list[str]:
     """Synthesize every environment into ``outdir/<env>/`` and replace ``outdir`` atomically."""
     envs = load_environments(directory)
@@ -90,10 +184,14 @@ def synth_all(outdir: Path, directory: Path | None = None) -> list[str]:
     outdir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}-staging-", dir=outdir.parent))
     try:
+        problems: list[ConfigError] = []
         for env in envs:
-            build_app(env, str(staging / env.name), directory).synth()
-            write_kustomization(staging / env.name)
-            build_bootstrap(env, str(staging / BOOTSTRAP_DIR / env.name), directory).synth()
+            try:
+                synth_environment(env, staging, directory)
+            except ConfigError as err:
+                problems.extend(_errors_of(err))
+        if problems:
+            raise ConfigErrors(problems)
         _replace_dir(staging, outdir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -113,6 +211,17 @@ def _replace_dir(new: Path, target: Path) -> None:
     shutil.rmtree(old)
 
 
+def _errors_of(err: ConfigError) -> Iterable[ConfigError]:
+    return err.errors if isinstance(err, ConfigErrors) else (err,)
+
+
+def _with_line(err: ConfigError, path: Path) -> ConfigError:
+    """A chart-stage error (the graph, a construct's props) located in the environment file."""
+    if err.line is not None or not err.path or err.path.startswith("("):
+        return err
+    return ConfigError(err.file, err.path, err.problem, line=locate(path, err.path))
+
+
 def _display(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(Path.cwd()))
@@ -126,12 +235,14 @@ def output_dir() -> Path:
 
 
 def main() -> int:
+    """Exit codes: 0 written; 1 refused (one ``error:`` line per mistake, output untouched)."""
     try:
         names = synth_all(output_dir())
     except ConfigError as err:
-        print(f"error: {err}", file=sys.stderr)
+        for problem in _errors_of(err):
+            print(f"error: {problem}", file=sys.stderr)
         return 1
-    print(f"synthesized {', '.join(names)} into {output_dir()}", file=sys.stderr)
+    print(f"synthesized {', '.join(names)} into {_display(output_dir())}", file=sys.stderr)
     return 0
 
 

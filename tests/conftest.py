@@ -7,24 +7,80 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from syrupy.data import Snapshot, SnapshotCollection, SnapshotCollections
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
+from syrupy.location import PyTestLocation
+from syrupy.types import SnapshotIndex
 
-import main  # noqa: F401  (sets JSII_NODE to the project's Node 22 before cdk8s loads)
+import main  # (sets JSII_NODE to the project's Node 22 before cdk8s loads)
 from cdk8s import Chart, Testing
 
 PROJECT = Path(__file__).resolve().parent.parent
+DIST = PROJECT / "dist"
 
 
-class YamlSnapshotExtension(SingleFileSnapshotExtension):
-    """One plain ``.yaml`` file per snapshot, byte-identical to what cdk8s writes to dist/."""
+class DistSnapshotExtension(SingleFileSnapshotExtension):
+    """The snapshot of environment ``<env>`` is ``dist/<env>/aipp.k8s.yaml`` itself.
+
+    One copy of the output lives in git: ``pytest --snapshot-update`` (or ``make snapshot``)
+    rewrites the file ArgoCD syncs, and a pull request shows each changed line once. The
+    snapshot is named by the assertion's index: ``assert text == dist_snapshot(name=env)``.
+    Only those files are ever read, written or discovered, so syrupy never reports other
+    files of ``dist/`` as unused, and never deletes one.
+    """
 
     file_extension = "yaml"
     _write_mode = WriteMode.TEXT
 
+    @classmethod
+    def dirname(cls, *, test_location: PyTestLocation) -> str:
+        return str(DIST)
+
+    @classmethod
+    def get_snapshot_name(cls, *, test_location: PyTestLocation, index: SnapshotIndex = 0) -> str:
+        return str(index)
+
+    @classmethod
+    def get_location(cls, *, test_location: PyTestLocation, index: SnapshotIndex) -> str:
+        return str(DIST / str(index) / main.MANIFEST_FILE)
+
+    def discover_snapshots(
+        self, *, test_location: PyTestLocation, ignore_extensions: list[str] | None = None
+    ) -> SnapshotCollections:
+        discovered = SnapshotCollections()
+        for path in sorted(DIST.glob(f"*/{main.MANIFEST_FILE}")):
+            collection = SnapshotCollection(location=str(path))
+            collection.add(Snapshot(name=path.parent.name))
+            discovered.add(collection)
+        return discovered
+
+    def read_snapshot_collection(self, *, snapshot_location: str) -> SnapshotCollection:
+        collection = SnapshotCollection(location=snapshot_location)
+        collection.add(Snapshot(name=Path(snapshot_location).parent.name))
+        return collection
+
+    @classmethod
+    def write_snapshot_collection(
+        cls, *, snapshot_collection: SnapshotCollection, name_order: dict[str, int] | None = None
+    ) -> None:
+        Path(snapshot_collection.location).parent.mkdir(parents=True, exist_ok=True)
+        super().write_snapshot_collection(snapshot_collection=snapshot_collection, name_order=name_order)
+
+    @classmethod
+    def matches_test_location(cls, *, test_location: PyTestLocation, snapshot_location: str) -> bool:
+        # The snapshot of <env> belongs to the test parametrized with <env> (test_synth[<env>]).
+        return test_location.testname.endswith(f"[{Path(snapshot_location).parent.name}]")
+
+    def delete_snapshots(self, *, snapshot_location: str, snapshot_names: set[str]) -> None:
+        # Never delete a file of dist/: `make synth` replaces dist/ as a whole, and a folder
+        # left by a removed environment file is reported by test_dist_equals_a_fresh_synth.
+        return None
+
 
 @pytest.fixture
-def snapshot_yaml(snapshot: Any) -> Any:
-    return snapshot.with_defaults(extension_class=YamlSnapshotExtension)
+def dist_snapshot(snapshot: Any) -> Any:
+    """Compare a synthesized environment with its committed ``dist/<env>/aipp.k8s.yaml``."""
+    return snapshot.with_defaults(extension_class=DistSnapshotExtension)
 
 
 #: The security context every container of the official data images (uid 999) must have.

@@ -29,10 +29,10 @@ class BootstrapChart(Chart):
             self,
             "Application",
             GitOpsApplicationProps(
-                name=gitops.application_name,
+                name=env.application_name,
                 repo_url=gitops.repo_url,
                 revision=gitops.revision,
-                path=gitops.path or f"dist/{env.name}",
+                path=env.gitops_path,
                 destination_namespace=env.namespace,
                 project=gitops.project,
                 argocd_namespace=gitops.argocd_namespace,
