@@ -1,18 +1,28 @@
-"""dist/ is what ArgoCD deploys: current, schema-valid, Pod Security "restricted", secret-free."""
+"""dist/ is what ArgoCD deploys: current, schema-valid, Pod Security "restricted", secret-free.
+
+Every check here runs on the committed ``dist/`` and on fresh synths of each everyday-task
+recipe of the README (add an environment, bump an image, option B, no GPU worker; see
+``tests/howtos.py``), so an everyday edit of an environment file never needs a test change:
+the checks read what they check from the output and the environment files.
+"""
 
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import howtos
 import pytest
 import yaml
 
 import main
+from aipp_constructs.aipp import load_environment
 from aipp_constructs.checks import (
     KUBERNETES_VERSIONS,
+    check_no_credential_values,
     check_pod_security,
     load_crd_schemas,
     load_manifests,
@@ -22,9 +32,32 @@ from aipp_constructs.checks import (
 )
 
 DIST = main.PROJECT / "dist"
-MANIFESTS = load_manifests(DIST)
-IDS = [object_ref(doc) for doc in MANIFESTS]
-SENSITIVE = re.compile(r"PASS|SECRET|TOKEN|COOKIE|AUTH|CREDENTIAL|PRIVATE|API_?KEY", re.IGNORECASE)
+
+
+#: The committed output, and each everyday-task recipe of the README applied to it.
+VARIANTS = ["committed", *howtos.recipes()]
+
+
+@pytest.fixture(scope="session")
+def variant_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path]]:
+    """Variant name -> (environments folder, dist folder); built once per run, on first use."""
+    built = {"committed": (main.ENVIRONMENTS_DIR, DIST)}
+    for name, recipe in howtos.recipes().items():
+        root = tmp_path_factory.mktemp(name)
+        howtos.apply(recipe, root / "environments")
+        main.synth_all(root / "dist", root / "environments")
+        built[name] = (root / "environments", root / "dist")
+    return built
+
+
+@pytest.fixture(params=VARIANTS)
+def variant(request: pytest.FixtureRequest, variant_dirs: dict[str, tuple[Path, Path]]) -> tuple[Path, Path]:
+    return variant_dirs[request.param]
+
+
+@pytest.fixture
+def manifests(variant: tuple[Path, Path]) -> list[dict[str, Any]]:
+    return load_manifests(variant[1])
 
 
 def _tree(path: Path) -> dict[str, bytes]:
@@ -34,20 +67,36 @@ def _tree(path: Path) -> dict[str, bytes]:
 def test_dist_equals_a_fresh_synth(tmp_path: Path) -> None:
     fresh = tmp_path / "dist"
     main.synth_all(fresh)
-    assert _tree(fresh) == _tree(DIST), "dist/ is stale: run `make synth` and commit it"
+    assert _tree(fresh) == _tree(DIST), "dist/ is stale: run `make synth` (or `make snapshot`), read the diff, commit it"
 
 
-def test_dist_has_one_folder_per_environment_and_their_applications() -> None:
-    environments = sorted(p.stem for p in main.environment_files())
-    assert sorted(p.name for p in DIST.iterdir()) == sorted([*environments, "bootstrap"])
-    assert sorted(p.name for p in (DIST / "bootstrap").iterdir()) == environments
+def test_no_file_is_a_byte_copy_of_a_file_under_dist() -> None:
+    """One copy of the output in git: the snapshot of an environment is its dist/ file."""
+    outputs = {p.read_bytes() for p in DIST.rglob("*.k8s.yaml")}
+    copies = [
+        str(p.relative_to(main.PROJECT))
+        for p in main.PROJECT.rglob("*")
+        if p.is_file()
+        and not p.is_relative_to(DIST)
+        and not any(part in {".git", ".venv", "node_modules"} for part in p.relative_to(main.PROJECT).parts)
+        and p.stat().st_size > 1000
+        and p.read_bytes() in outputs
+    ]
+    assert copies == []
+
+
+def test_dist_has_one_folder_per_environment_and_their_applications(variant: tuple[Path, Path]) -> None:
+    environments_dir, dist = variant
+    environments = sorted(p.stem for p in main.environment_files(environments_dir))
+    assert sorted(p.name for p in dist.iterdir()) == sorted([*environments, "bootstrap"])
+    assert sorted(p.name for p in (dist / "bootstrap").iterdir()) == environments
     for name in environments:
-        assert sorted(p.name for p in (DIST / name).iterdir()) == ["aipp.k8s.yaml", "kustomization.yaml"]
-        assert sorted(p.name for p in (DIST / "bootstrap" / name).iterdir()) == ["aipp.k8s.yaml"]
+        assert sorted(p.name for p in (dist / name).iterdir()) == ["aipp.k8s.yaml", "kustomization.yaml"]
+        assert sorted(p.name for p in (dist / "bootstrap" / name).iterdir()) == ["aipp.k8s.yaml"]
 
 
-def test_each_kustomization_lists_the_files_of_its_folder() -> None:
-    for path in DIST.glob("*/kustomization.yaml"):
+def test_each_kustomization_lists_the_files_of_its_folder(variant: tuple[Path, Path]) -> None:
+    for path in variant[1].glob("*/kustomization.yaml"):
         kustomization = yaml.safe_load(path.read_text())
         assert kustomization == {
             "apiVersion": "kustomize.config.k8s.io/v1beta1",
@@ -56,22 +105,45 @@ def test_each_kustomization_lists_the_files_of_its_folder() -> None:
         }
 
 
-def test_the_application_syncs_its_environment_folder_and_lives_outside_it() -> None:
-    for env in main.load_environments():
-        (app,) = [d for d in yaml.safe_load_all((DIST / "bootstrap" / env.name / "aipp.k8s.yaml").read_text()) if d]
+def test_the_application_syncs_its_environment_folder_and_lives_outside_it(variant: tuple[Path, Path]) -> None:
+    environments_dir, dist = variant
+    names = set()
+    for env in main.load_environments(environments_dir):
+        (app,) = [d for d in yaml.safe_load_all((dist / "bootstrap" / env.name / "aipp.k8s.yaml").read_text()) if d]
         assert app["kind"] == "Application"
+        assert app["metadata"]["name"] == env.application_name
+        names.add(app["metadata"]["name"])
         assert app["spec"]["source"]["path"] == f"dist/{env.name}"
         assert app["spec"]["destination"]["namespace"] == env.namespace
         assert app["spec"]["syncPolicy"]["automated"] == {"prune": True, "selfHeal": True}
         assert "ServerSideApply=true" in app["spec"]["syncPolicy"]["syncOptions"]
         # The synced folder creates its own Namespace (with the Pod Security labels).
         assert not any(o.startswith("CreateNamespace") for o in app["spec"]["syncPolicy"]["syncOptions"])
-        synced = (DIST / env.name / "aipp.k8s.yaml").read_text()
+        synced = (dist / env.name / "aipp.k8s.yaml").read_text()
         assert "kind: Application\n" not in synced and "kind: Namespace\n" in synced
+    # Two environments never share an Application (one would overwrite the other in ArgoCD).
+    assert len(names) == len(main.environment_files(environments_dir))
 
 
-def test_custom_resources_skip_the_dry_run_and_data_volumes_survive_prune() -> None:
-    for m in MANIFESTS:
+def test_every_image_is_the_one_its_environment_file_names(variant: tuple[Path, Path]) -> None:
+    """The tag (and digest) of each image row is what the workloads pull: a bump is one edit."""
+    environments_dir, dist = variant
+    for path in main.environment_files(environments_dir):
+        env = load_environment(path)
+        pulled = {
+            c["image"]
+            for doc in load_manifests(dist / env.name)
+            for _, spec in pod_specs(doc)
+            for c in spec["containers"] + spec.get("initContainers", [])
+        }
+        for name, row in env.images.items():
+            if env.enabled(name) if name in env.components.by_name() else True:
+                suffix = f":{row.tag}@{row.digest}" if row.digest else f":{row.tag}"
+                assert any(image.endswith(f"/{row.repository.rsplit('/', 1)[-1]}{suffix}") for image in pulled), name
+
+
+def test_custom_resources_skip_the_dry_run_and_data_volumes_survive_prune(manifests: list[dict[str, Any]]) -> None:
+    for m in manifests:
         options = m["metadata"].get("annotations", {}).get("argocd.argoproj.io/sync-options", "")
         if m["kind"] in {"ExternalSecret", "ServiceMonitor", "RecurringJob"}:
             assert "SkipDryRunOnMissingResource=true" in options, m["metadata"]["name"]
@@ -81,18 +153,18 @@ def test_custom_resources_skip_the_dry_run_and_data_volumes_survive_prune() -> N
             assert m["spec"]["persistentVolumeClaimRetentionPolicy"] == {"whenDeleted": "Retain", "whenScaled": "Retain"}
 
 
-def test_dist_is_not_empty() -> None:
-    assert len(MANIFESTS) >= 15
+def test_dist_is_not_empty(manifests: list[dict[str, Any]]) -> None:
+    assert len(manifests) >= 15
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def crd_schemas() -> Any:
     return load_crd_schemas()
 
 
 @pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
-def test_every_object_validates_strictly(version: str, crd_schemas: Any) -> None:
-    errors = [e for doc in MANIFESTS for e in validate_manifest(doc, version, crd_schemas)]
+def test_every_object_validates_strictly(version: str, crd_schemas: Any, manifests: list[dict[str, Any]]) -> None:
+    errors = [e for doc in manifests for e in validate_manifest(doc, version, crd_schemas)]
     assert errors == []
 
 
@@ -101,21 +173,20 @@ def test_newest_bundled_kubernetes_version_is_checked() -> None:
     assert tuple(int(x) for x in KUBERNETES_VERSIONS[1].split(".")) >= (1, 37)
 
 
-@pytest.mark.parametrize("doc", MANIFESTS, ids=IDS)
-def test_every_pod_template_is_pod_security_restricted(doc: dict[str, Any]) -> None:
-    assert check_pod_security(doc) == []
+def test_every_pod_template_is_pod_security_restricted(manifests: list[dict[str, Any]]) -> None:
+    assert [finding for doc in manifests for finding in check_pod_security(doc)] == []
 
 
-def _pod_spec_docs() -> Iterator[tuple[str, dict[str, Any]]]:
-    for doc in MANIFESTS:
+def _pod_spec_docs(manifests: list[dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for doc in manifests:
         for _, spec in pod_specs(doc):
             yield object_ref(doc), spec
 
 
-def test_every_container_is_hardened_beyond_pss() -> None:
+def test_every_container_is_hardened_beyond_pss(manifests: list[dict[str, Any]]) -> None:
     """Read-only root, explicit requests and limits, pinned pulls, no token, no service links."""
     problems = []
-    for ref, spec in _pod_spec_docs():
+    for ref, spec in _pod_spec_docs(manifests):
         if spec.get("automountServiceAccountToken") is not False:
             problems.append(f"{ref}: automountServiceAccountToken")
         if spec.get("enableServiceLinks") is not False:
@@ -138,8 +209,8 @@ def test_every_container_is_hardened_beyond_pss() -> None:
     assert problems == []
 
 
-def test_every_job_is_bounded() -> None:
-    jobs = [m for m in MANIFESTS if m["kind"] in {"Job", "CronJob"}]
+def test_every_job_is_bounded(manifests: list[dict[str, Any]]) -> None:
+    jobs = [m for m in manifests if m["kind"] in {"Job", "CronJob"}]
     assert jobs
     for m in jobs:
         spec = m["spec"]["jobTemplate"]["spec"] if m["kind"] == "CronJob" else m["spec"]
@@ -147,42 +218,57 @@ def test_every_job_is_bounded() -> None:
         assert spec["template"]["spec"]["restartPolicy"] == "Never", object_ref(m)
 
 
-def test_no_secret_object_and_no_credential_value() -> None:
-    assert [object_ref(d) for d in MANIFESTS if d["kind"] == "Secret"] == []
-    literal = []
-    for ref, spec in _pod_spec_docs():
-        for c in spec["containers"] + spec.get("initContainers", []):
-            for env in c.get("env", []):
-                name = env["name"]
-                if SENSITIVE.search(name) and not name.endswith("_FILE") and "value" in env:
-                    literal.append(f"{ref}/{c['name']}: {name}")
-    assert literal == []
+def test_no_secret_object_and_no_credential_value(manifests: list[dict[str, Any]]) -> None:
+    assert [object_ref(d) for d in manifests if d["kind"] == "Secret"] == []
+    assert [finding for doc in manifests for finding in check_no_credential_values(doc)] == []
 
 
-def test_password_appears_only_as_key_names_and_references() -> None:
-    """What `grep -ri password dist/` shows: keys, refs and $(VAR) expansions, never a value."""
-    allowed = re.compile(
-        r"^\s*(- )?("
-        r"(name|key|secretKey|property): [\w-]*password[\w-]*"
-        r"|name: (POSTGRES_PASSWORD_FILE|RABBITMQ_DEFAULT_PASS|REDIS_PASSWORD)"
-        r"|value: /run/secrets/postgres/password"
-        r"|path: password"
-        r"|--requirepass|\$\(REDIS_PASSWORD\)"
-        r"|name: password"
-        r")\s*$",
-        re.IGNORECASE,
-    )
-    hits = [
-        f"{path.relative_to(DIST)}: {line.strip()}"
-        for path in sorted(DIST.rglob("*.yaml"))
-        for line in path.read_text().splitlines()
-        if "password" in line.lower() and not allowed.match(line)
-    ]
-    assert hits == []
+#: What a line mentioning "password" may be: a key name, a reference, a $(VAR) expansion.
+_PASSWORD_LINE = re.compile(
+    r"^\s*(- )?("
+    r"(name|key|secretKey|property): [\w-]*password[\w-]*"
+    r"|name: (POSTGRES_PASSWORD_FILE|RABBITMQ_DEFAULT_PASS|REDIS_PASSWORD)"
+    r"|value: /run/secrets/postgres/password"
+    r"|path: password"
+    r"|--requirepass|\$\(REDIS_PASSWORD\)"
+    r"|name: password"
+    r")\s*$",
+    re.IGNORECASE,
+)
 
 
-def test_names_and_selectors_carry_no_construct_path_or_hash() -> None:
-    for doc in MANIFESTS:
+def _password_lines(dist: Path) -> list[str]:
+    """What `grep -ri password dist/` shows, less the External Secrets template lines, which
+    :func:`check_no_credential_values` parses (they may only reference keys)."""
+    hits = []
+    for path in sorted(dist.rglob("*.yaml")):
+        for line in path.read_text().splitlines():
+            lowered = line.lower()
+            if "password" in lowered and "{{" not in line and not _PASSWORD_LINE.match(line):
+                hits.append(f"{path.relative_to(dist)}: {line.strip()}")
+    return hits
+
+
+def test_password_appears_only_as_key_names_and_references(variant: tuple[Path, Path]) -> None:
+    assert _password_lines(variant[1]) == []
+
+
+def test_the_secret_checks_catch_a_literal_credential(variant_dirs: dict[str, tuple[Path, Path]], tmp_path: Path) -> None:
+    """Option B's template passes only because it references keys: a literal fails both checks."""
+    dist = tmp_path / "dist"
+    shutil.copytree(variant_dirs["option-b"][1], dist)
+    manifest = dist / "dev-meta" / "aipp.k8s.yaml"
+    text = manifest.read_text()
+    template = '{{ printf "%s:%s" .username .password | b64enc }}'
+    assert template in text
+    manifest.write_text(text.replace(template, "dXNlcjpodW50ZXIy").replace("- --requirepass", "- --password=hunter2"))
+    findings = [f for doc in load_manifests(dist) for f in check_no_credential_values(doc)]
+    assert any("template data .dockerconfigjson: template field 'auth' has a literal value" in f for f in findings)
+    assert _password_lines(dist) != []
+
+
+def test_names_and_selectors_carry_no_construct_path_or_hash(manifests: list[dict[str, Any]]) -> None:
+    for doc in manifests:
         assert not re.search(r"-[0-9a-f]{8}$", doc["metadata"]["name"]), object_ref(doc)
         text = repr(doc)
         assert "cdk8s.io/metadata.addr" not in text, object_ref(doc)

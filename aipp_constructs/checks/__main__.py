@@ -1,7 +1,7 @@
 """Command line: ``python -m aipp_constructs.checks DIR [DIR...]``.
 
-Runs the Pod Security Standards ``restricted`` check once per object and the schema validation
-once per object and Kubernetes version in ``KUBERNETES_VERSIONS``, prints one finding per line
+Runs the Pod Security Standards ``restricted`` check and the credential-value check once per
+object and the schema validation once per object and Kubernetes version in ``KUBERNETES_VERSIONS``, prints one finding per line
 and a closing ``N objects checked, M findings`` line.
 
 Exit codes: 0 no findings, 1 findings, 2 usage error (bad arguments, a path that is not a
@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from aipp_constructs.checks.pod_security import check_pod_security
+from aipp_constructs.checks.secrets import check_no_credential_values
 from aipp_constructs.checks.schemas import (
     KUBERNETES_VERSIONS,
     load_crd_schemas,
@@ -65,6 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         objects += len(manifests)
         for doc in manifests:
             findings.extend(check_pod_security(doc))
+            findings.extend(check_no_credential_values(doc))
             for version in KUBERNETES_VERSIONS:
                 findings.extend(validate_manifest(doc, version, crd_schemas))
 
