@@ -1,4 +1,10 @@
-"""The AIPP application tier as composed from environment files: graph, images, linker switch."""
+"""The AIPP application tier as composed from environment files: graph, images, linker switch.
+
+Expectations come from the frozen fixture ``tests/environments/reference.yaml`` (a copy of
+dev-meta), never from today's values of ``environments/dev-meta.yaml``: a routine edit of a real
+environment file (a tag bump, option B, the linker switched off) must not break a test. Only the
+README graph test reads dev-meta, and it derives its expectation from that file.
+"""
 
 from __future__ import annotations
 
@@ -17,15 +23,18 @@ from aipp_constructs.__main__ import main as cli
 from aipp_constructs.aipp import load_environment
 from tests.conftest import container, env_of, one, pod_spec
 
+#: The real environment: read only by the README graph test, which derives from it.
 DEV_META = main.ENVIRONMENTS_DIR / "dev-meta.yaml"
+#: The frozen fixture every behaviour test reads; the constants below are its values.
+REFERENCE = Path(__file__).resolve().parent / "environments" / "reference.yaml"
 VENDOR = "registry.gitlab.enai-rnd-2.en-core.info:10003"
 HARBOR = "harbor.dev.unifiedmeta.net"
 APPS = ["enai-backend", "enai-data-processor", "enai-linker", "enai-scheduler", "enai-front"]
 
 
-def _env_file(tmp_path: Path, name: str = "dev-meta", **changes: Any) -> Path:
-    """dev-meta with ``changes`` applied: ``{"components.enai-linker": {...}}`` style keys."""
-    data = yaml.safe_load(DEV_META.read_text())
+def _env_file(tmp_path: Path, name: str = "reference", **changes: Any) -> Path:
+    """The reference fixture with ``changes`` applied: ``{"components.enai-linker": {...}}`` style keys."""
+    data = yaml.safe_load(REFERENCE.read_text())
     for dotted, value in changes.items():
         *parents, last = dotted.replace("__", ".").split(".")
         node = data
@@ -50,24 +59,24 @@ def _by_name(docs: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def dev_meta_docs(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
-    return _docs(_synth_text(DEV_META, tmp_path_factory.mktemp("dev")))
+def reference_docs(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    return _docs(_synth_text(REFERENCE, tmp_path_factory.mktemp("reference")))
 
 
-def test_all_eight_services_are_deployed_with_a_service_each(dev_meta_docs: list[dict[str, Any]]) -> None:
-    workloads = {(d["kind"], d["metadata"]["name"]) for d in dev_meta_docs if d["kind"] in {"Deployment", "StatefulSet"}}
+def test_all_eight_services_are_deployed_with_a_service_each(reference_docs: list[dict[str, Any]]) -> None:
+    workloads = {(d["kind"], d["metadata"]["name"]) for d in reference_docs if d["kind"] in {"Deployment", "StatefulSet"}}
     assert workloads == {
         ("StatefulSet", "pgvector"),
         ("Deployment", "redis"),
         ("StatefulSet", "rabbitmq"),
         *(("Deployment", app) for app in APPS),
     }
-    services = {d["metadata"]["name"] for d in dev_meta_docs if d["kind"] == "Service"}
+    services = {d["metadata"]["name"] for d in reference_docs if d["kind"] == "Service"}
     assert {"pgvector", "redis", "rabbitmq", *APPS} <= services
 
 
-def test_each_dependency_edge_gives_a_wait_container_and_its_wiring(dev_meta_docs: list[dict[str, Any]]) -> None:
-    backend = one(dev_meta_docs, "Deployment", "enai-backend")
+def test_each_dependency_edge_gives_a_wait_container_and_its_wiring(reference_docs: list[dict[str, Any]]) -> None:
+    backend = one(reference_docs, "Deployment", "enai-backend")
     assert [c["name"] for c in pod_spec(backend)["initContainers"]] == [
         "wait-for-pgvector",
         "wait-for-redis",
@@ -78,18 +87,18 @@ def test_each_dependency_edge_gives_a_wait_container_and_its_wiring(dev_meta_doc
     assert env["SPRING_DATASOURCE_PASSWORD"] == {"secretKeyRef": {"key": "password", "name": "pgvector-credentials"}}
     assert env["SPRING_DATA_REDIS_HOST"] == "redis"
     assert env["SPRING_RABBITMQ_USERNAME"] == {"secretKeyRef": {"key": "username", "name": "rabbitmq-credentials"}}
-    front = one(dev_meta_docs, "Deployment", "enai-front")
+    front = one(reference_docs, "Deployment", "enai-front")
     # `after` orders the waves only: the front end waits for and knows only the backend.
     assert [c["name"] for c in pod_spec(front)["initContainers"]] == ["wait-for-enai-backend"]
     assert env_of(container(front, "enai-front"))["ENAI_BACKEND_URL"] == "http://enai-backend:8080"
-    linker = one(dev_meta_docs, "ConfigMap", "enai-linker-config")
+    linker = one(reference_docs, "ConfigMap", "enai-linker-config")
     assert linker["data"]["PGVECTOR_HOST"] == "pgvector" and "PGVECTOR_PASSWORD" not in linker["data"]
 
 
-def test_images_come_from_the_harbor_mirror_and_the_dockerhub_proxy(dev_meta_docs: list[dict[str, Any]]) -> None:
+def test_images_come_from_the_harbor_mirror_and_the_dockerhub_proxy(reference_docs: list[dict[str, Any]]) -> None:
     images = {
         c["name"]: c["image"]
-        for d in dev_meta_docs
+        for d in reference_docs
         if d["kind"] in {"Deployment", "StatefulSet"}
         for c in pod_spec(d)["containers"] + pod_spec(d).get("initContainers", [])
     }
@@ -97,7 +106,7 @@ def test_images_come_from_the_harbor_mirror_and_the_dockerhub_proxy(dev_meta_doc
     assert images["enai-data-processor"] == f"{HARBOR}/aipp/catalog-collector:v1.0.0"
     assert images["enai-linker"] == f"{HARBOR}/aipp/linker:v1.0.0"
     assert images["wait-for-pgvector"] == f"{HARBOR}/dockerhub-proxy/library/busybox:1.37.0"
-    assert not any("imagePullSecrets" in pod_spec(d) for d in dev_meta_docs if d["kind"] == "Deployment")
+    assert not any("imagePullSecrets" in pod_spec(d) for d in reference_docs if d["kind"] == "Deployment")
 
 
 def test_disabling_the_linker_removes_it_and_changes_nothing_else(tmp_path: Path) -> None:
@@ -106,7 +115,7 @@ def test_disabling_the_linker_removes_it_and_changes_nothing_else(tmp_path: Path
     no_gpu = _env_file(tmp_path, "no-gpu", **{"components.enai-linker": {"enabled": False}})
     text = _synth_text(no_gpu, tmp_path)
     assert "linker" not in text
-    reference = _synth_text(DEV_META, tmp_path).replace("deployment.environment.name=dev-meta", "deployment.environment.name=no-gpu")
+    reference = _synth_text(REFERENCE, tmp_path).replace("deployment.environment.name=reference", "deployment.environment.name=no-gpu")
     kept = [doc for doc in reference.split("\n---\n") if "linker" not in doc]
     assert [doc for doc in text.split("\n---\n") if doc in kept] == kept
     mentioning = [yaml.safe_load(doc) for doc in reference.split("\n---\n") if "linker" in doc]
@@ -134,7 +143,7 @@ def test_disabling_the_linker_removes_it_and_changes_nothing_else(tmp_path: Path
 
 
 def test_a_disabled_linker_may_keep_or_drop_its_image_row(tmp_path: Path) -> None:
-    data = yaml.safe_load(DEV_META.read_text())
+    data = yaml.safe_load(REFERENCE.read_text())
     data["components"]["enai-linker"] = {"enabled": False}
     del data["images"]["enai-linker"]
     path = tmp_path / "x.yaml"
@@ -212,7 +221,8 @@ def test_bad_application_settings_fail_with_one_line_and_dist_untouched(
         main.synth_all(out, envs)
     message = str(info.value)
     assert "\n" not in message
-    assert re.search(rf"dev-meta\.yaml: {re.escape(path)}\b", message), message
+    # "<file>: <field>: ..." or, with the line of the bad value, "<file>:<line>: <field>: ...".
+    assert re.search(rf"reference\.yaml(?::\d+)?: {re.escape(path)}\b", message), message
     assert fragment in message, message
     assert [p.name for p in out.iterdir()] == ["keep.yaml"]
 
@@ -226,8 +236,8 @@ def test_a_leader_elected_scheduler_may_run_two_replicas(tmp_path: Path) -> None
     assert scheduler["spec"]["strategy"]["type"] == "RollingUpdate"
 
 
-def test_the_scheduler_is_never_rolled_with_a_second_pod(dev_meta_docs: list[dict[str, Any]]) -> None:
-    scheduler = one(dev_meta_docs, "Deployment", "enai-scheduler")
+def test_the_scheduler_is_never_rolled_with_a_second_pod(reference_docs: list[dict[str, Any]]) -> None:
+    scheduler = one(reference_docs, "Deployment", "enai-scheduler")
     assert (scheduler["spec"]["replicas"], scheduler["spec"]["strategy"]) == (1, {"type": "Recreate"})
 
 
@@ -301,8 +311,8 @@ def _cli(*args: str) -> tuple[int, str]:
 
 
 def test_the_image_command_prints_the_plans_mirror_map() -> None:
-    """Acceptance: five commands, one per row of SEED.md's mirror map, in its order."""
-    code, out = _cli("images", str(DEV_META))
+    """Acceptance: five commands, one per row of the mirror map in docs/plan.md, in its order (the fixture's tags)."""
+    code, out = _cli("images", str(REFERENCE))
     plan = [
         ("enai/prod/front-next:latest", "front-next:v1.0.0"),
         ("enai/prod/backend:latest", "backend:v1.0.0"),
@@ -316,10 +326,10 @@ def test_the_image_command_prints_the_plans_mirror_map() -> None:
     ]
 
 
-def test_the_image_command_targets_are_exactly_what_the_manifests_pull(dev_meta_docs: list[dict[str, Any]]) -> None:
-    _, out = _cli("images", str(DEV_META))
+def test_the_image_command_targets_are_exactly_what_the_manifests_pull(reference_docs: list[dict[str, Any]]) -> None:
+    _, out = _cli("images", str(REFERENCE))
     targets = {line.rsplit("docker://", 1)[1] for line in out.splitlines()}
-    pulled = {container(one(dev_meta_docs, "Deployment", app), app)["image"] for app in APPS}
+    pulled = {container(one(reference_docs, "Deployment", app), app)["image"] for app in APPS}
     assert targets == pulled
 
 
@@ -397,14 +407,14 @@ def test_edge_monitoring_and_backup_settings_reach_the_yaml(tmp_path: Path) -> N
     assert one(docs, "PersistentVolumeClaim", "pgvector-backup")["spec"]["resources"]["requests"]["storage"] == "50Gi"
 
 
-def test_every_data_volume_is_attached_to_the_longhorn_jobs(dev_meta_docs: list[dict[str, Any]]) -> None:
+def test_every_data_volume_is_attached_to_the_longhorn_jobs(reference_docs: list[dict[str, Any]]) -> None:
     expected = {
         "recurring-job.longhorn.io/source": "enable",
         "recurring-job.longhorn.io/aipp-snapshot": "enabled",
         "recurring-job.longhorn.io/aipp-backup": "enabled",
     }
-    claims = [d["metadata"] for d in dev_meta_docs if d["kind"] == "PersistentVolumeClaim"] + [
-        t["metadata"] for d in dev_meta_docs if d["kind"] == "StatefulSet" for t in d["spec"]["volumeClaimTemplates"]
+    claims = [d["metadata"] for d in reference_docs if d["kind"] == "PersistentVolumeClaim"] + [
+        t["metadata"] for d in reference_docs if d["kind"] == "StatefulSet" for t in d["spec"]["volumeClaimTemplates"]
     ]
     assert len(claims) == 4
     for meta in claims:

@@ -1,15 +1,26 @@
-"""GitOpsApplication: the ArgoCD Application of a rendered folder."""
+"""GitOpsApplication: the ArgoCD Application of a rendered folder.
+
+The construct is tested with made-up props; the Application of an environment file is tested
+on the frozen fixture ``tests/environments/reference.yaml``, never on environments/dev-meta.yaml.
+"""
 
 from __future__ import annotations
 
 import re
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from cdk8s import Chart
 from conftest import one, synth
 
+import main
 from aipp_constructs import GitOpsApplication, GitOpsApplicationProps
+from aipp_constructs.aipp import load_environment
+
+REFERENCE = Path(__file__).resolve().parent / "environments" / "reference.yaml"
 
 REQUIRED = {"name": "app", "repo_url": "https://git.example.com/platform/app.git", "path": "dist/dev", "destination_namespace": "app"}
 
@@ -70,3 +81,21 @@ def test_every_prop_reaches_the_yaml(chart: Chart) -> None:
 def test_validation(overrides: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
         GitOpsApplicationProps(**{**REQUIRED, **overrides})
+
+
+def test_an_environment_without_path_and_name_gets_its_folder_and_its_namespace() -> None:
+    """The fixture sets neither gitops.path nor gitops.application_name: both are derived,
+    the path from the file name (reference.yaml -> dist/reference), the name from the namespace."""
+    env = load_environment(REFERENCE)
+    assert env.name == "reference" and env.namespace == "aipp"
+    with tempfile.TemporaryDirectory() as outdir:
+        text = main.build_bootstrap(env, outdir).synth_yaml()
+    app = one([d for d in yaml.safe_load_all(text) if d], "Application")
+    assert app["metadata"] == {"name": "aipp", "namespace": "argocd"}
+    assert app["spec"]["source"] == {
+        "path": "dist/reference",
+        "repoURL": "https://gitlab.dev.unifiedmeta.net/platform/aipp-k8s.git",
+        "targetRevision": "main",
+    }
+    assert app["spec"]["destination"] == {"namespace": "aipp", "server": "https://kubernetes.default.svc"}
+    assert app["spec"]["project"] == "default"

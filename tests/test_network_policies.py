@@ -1,9 +1,18 @@
-"""NetworkPolicies derived from the graph: the reachability matrix of dist/, and the construct."""
+"""NetworkPolicies derived from the graph: the reachability matrix, and the construct.
+
+The matrix and the policy properties are checked on the synthesized frozen fixture
+``tests/environments/reference.yaml`` (a copy of dev-meta), never on today's values of
+``environments/dev-meta.yaml`` or its ``dist/`` folder: a routine edit of a real environment
+file must not break a test (``test_dist`` checks that ``dist/`` is a fresh synth).
+"""
 
 from __future__ import annotations
 
 import copy
+import functools
 import re
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +21,8 @@ import yaml
 import main
 from aipp_constructs.checks.reachability import Pod, allowed, reachability, workload_pods
 
-DIST = main.PROJECT / "dist" / "dev-meta" / f"{main.CHART_ID}.k8s.yaml"
+#: The frozen fixture the matrix below is the matrix of.
+REFERENCE = Path(__file__).resolve().parent / "environments" / "reference.yaml"
 DATA = {"pgvector": 5432, "redis": 6379, "rabbitmq": 5672}
 WORKERS = ["enai-data-processor", "enai-linker", "enai-scheduler"]
 #: Pods of other namespaces, to prove that nothing outside reaches in.
@@ -22,7 +32,7 @@ OUTSIDERS = [
     Pod("stranger", "default", {"app.kubernetes.io/name": "enai-backend", "app.kubernetes.io/part-of": "aipp"}),
 ]
 
-#: The expected matrix for dev-meta: exactly the graph's edges, on the provider's main port;
+#: The expected matrix for the reference fixture: exactly the graph's edges, on the provider's main port;
 #: the ingress controller to what the Ingress routes to; Prometheus to metrics ports only.
 EXPECTED = {
     *(("enai-backend", data, port) for data, port in DATA.items()),
@@ -40,11 +50,25 @@ EXPECTED = {
 }
 
 
+def _env_data() -> dict[str, Any]:
+    """The reference fixture as plain data, to be changed and written under another name."""
+    return yaml.safe_load(REFERENCE.read_text())
+
+
+@functools.cache
+def _reference_text() -> str:
+    from aipp_constructs.aipp import load_environment
+
+    with tempfile.TemporaryDirectory() as outdir:
+        return main.build_app(load_environment(REFERENCE), outdir).synth_yaml()
+
+
 def _manifests() -> list[dict[str, Any]]:
-    return [d for d in yaml.safe_load_all(DIST.read_text()) if d]
+    """Every object of the synthesized reference fixture: a fresh copy, free to mutate."""
+    return [d for d in yaml.safe_load_all(_reference_text()) if d]
 
 
-def test_dev_meta_reachability_is_exactly_the_graph() -> None:
+def test_reference_reachability_is_exactly_the_graph() -> None:
     matrix = reachability(_manifests(), OUTSIDERS)
     assert matrix == EXPECTED
     # Spelled out, the examples of the issue:
@@ -115,7 +139,7 @@ def test_dns_and_collector_egress_for_every_pod_and_collector_only_for_services(
 
 
 def test_a_disabled_linker_leaves_no_rule_behind(tmp_path: Any) -> None:
-    data = yaml.safe_load((main.ENVIRONMENTS_DIR / "dev-meta.yaml").read_text())
+    data = _env_data()
     data["components"]["enai-linker"] = {"enabled": False}
     path = tmp_path / "no-gpu.yaml"
     path.write_text(yaml.safe_dump(data))
@@ -231,7 +255,7 @@ def test_egress_for_an_unknown_component_is_refused() -> None:
 
 
 def _env_with(tmp_path: Any, name: str, **sections: Any) -> Any:
-    data = yaml.safe_load((main.ENVIRONMENTS_DIR / "dev-meta.yaml").read_text())
+    data = _env_data()
     for key, value in sections.items():
         parent, _, child = key.partition(".")
         if child:
@@ -247,7 +271,7 @@ def _env_with(tmp_path: Any, name: str, **sections: Any) -> Any:
 
 def test_declared_egress_is_the_only_further_way_out(tmp_path: Any) -> None:
     egress = {"enai-linker": [{"cidr": "203.0.113.0/24", "ports": [443]}, {"namespace": "models", "ports": [9000]}]}
-    env = _env_with(tmp_path, "dev-meta", **{"network.egress": egress})
+    env = _env_with(tmp_path, "reference", **{"network.egress": egress})
     text = main.build_app(env, str(tmp_path / "out")).synth_yaml()
     policy = next(
         d for d in yaml.safe_load_all(text) if d and d["kind"] == "NetworkPolicy" and d["metadata"]["name"] == "enai-linker"
