@@ -18,7 +18,7 @@ import re
 import sys
 from pathlib import Path
 
-from ._config_loader import ConfigError
+from ._config_loader import ConfigError, ConfigErrors
 from .aipp.config import APP_COMPONENTS, EnvironmentConfig, load_environment
 from .aipp.images import mirror_commands
 
@@ -121,7 +121,8 @@ def _load(value: str) -> EnvironmentConfig | None:
     try:
         return load_environment(path)
     except ConfigError as err:
-        print(f"error: {err}", file=sys.stderr)
+        for problem in err.errors if isinstance(err, ConfigErrors) else (err,):
+            print(f"error: {problem}", file=sys.stderr)
         return None
 
 

@@ -1,0 +1,74 @@
+"""`make synth` as the platform team runs it: one `error:` line per mistake and nothing else,
+output untouched; every command that reads an environment file reports the same way."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+import main
+
+
+
+
+def _two_mistakes(text: str) -> str:
+    """dev-meta with a bad quantity (pgvector) and a typo (enai-backend's `replicas`)."""
+    text = text.replace("    storage_size: 20Gi\n    shm_size", "    storage_size: 20GB\n    shm_size", 1)
+    backend = text.index("  enai-backend:\n")
+    return text[:backend] + text[backend:].replace("    replicas: 1", "    replica: 1", 1)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the project's Makefile, main.py and environments, with its set-up linked in."""
+    root = tmp_path / "project"
+    root.mkdir()
+    for name in ("Makefile", "main.py", "requirements.txt", "pyproject.toml", "package.json", "package-lock.json"):
+        shutil.copy2(main.PROJECT / name, root / name)  # mtimes kept: set-up is not redone
+    for name in (".venv", "node_modules"):
+        (root / name).symlink_to(main.PROJECT / name)
+    shutil.copytree(main.ENVIRONMENTS_DIR, root / "environments")
+    dev_meta = root / "environments" / "dev-meta.yaml"
+    dev_meta.write_text(_two_mistakes(dev_meta.read_text()))
+    (root / "dist").mkdir()
+    (root / "dist" / "sentinel").write_text("previous output\n")
+    return root
+
+
+def test_make_synth_prints_exactly_one_line_per_mistake(project: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "MFLAGS"))}
+    result = subprocess.run(
+        ["make", "--no-print-directory", "synth"], cwd=project, capture_output=True, text=True, env=env, timeout=120
+    )
+    assert result.returncode != 0
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2, result.stderr
+    assert lines[0].startswith("error: environments/dev-meta.yaml:")
+    assert "components.pgvector.storage_size: must be a quantity" in lines[0] and "write e.g. '20Gi'" in lines[0]
+    assert "components.enai-backend.replica: is not a known key; did you mean 'replicas'?" in lines[1]
+    for line in lines:
+        number = int(line.split(":")[2])
+        source = (project / "environments" / "dev-meta.yaml").read_text().splitlines()[number - 1]
+        assert line.split(": ", 3)[2].rsplit(".", 1)[-1] in source
+    assert sorted(p.name for p in (project / "dist").iterdir()) == ["sentinel"]
+
+
+def test_the_image_command_reports_every_mistake_on_its_own_line(tmp_path: Path) -> None:
+    path = tmp_path / "dev-meta.yaml"
+    path.write_text(_two_mistakes((main.ENVIRONMENTS_DIR / "dev-meta.yaml").read_text()))
+    result = subprocess.run(
+        [sys.executable, "-m", "aipp_constructs", "images", str(path)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1
+    assert [line.split(": ", 3)[2] for line in result.stderr.splitlines()] == [
+        "components.pgvector.storage_size",
+        "components.enai-backend.replica",
+    ]
+    assert yaml.safe_load(path.read_text())  # still a YAML file: the mistakes are values and keys
