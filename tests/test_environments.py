@@ -88,3 +88,9 @@ def test_dev_meta_waves_follow_the_plan(tmp_path: Path) -> None:
     }
     # A disabled component (the linker on a cluster without GPUs) leaves the others' waves alone.
     assert waves == {key: wave for key, wave in plan.items() if key not in env.components.by_name() or env.enabled(key)}
+
+
+def test_the_readme_counts_the_network_policies_of_dev_meta() -> None:
+    readme = (main.PROJECT / "README.md").read_text()
+    count = (main.PROJECT / "dist" / "dev-meta" / main.MANIFEST_FILE).read_text().count("\nkind: NetworkPolicy\n")
+    assert f"{count} `NetworkPolicy`s" in readme
