@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from syrupy.data import Snapshot, SnapshotCollection, SnapshotCollections
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 from syrupy.location import PyTestLocation
@@ -17,6 +18,8 @@ from cdk8s import Chart, Testing
 
 PROJECT = Path(__file__).resolve().parent.parent
 DIST = PROJECT / "dist"
+#: The frozen fixture environment behaviour tests read (never today's values of environments/).
+REFERENCE = Path(__file__).resolve().parent / "environments" / "reference.yaml"
 
 
 class DistSnapshotExtension(SingleFileSnapshotExtension):
@@ -155,3 +158,18 @@ def env_of(c: Mapping[str, Any]) -> dict[str, Any]:
 @pytest.fixture
 def project() -> Iterator[Path]:
     yield PROJECT
+
+
+def write_environment(tmp_path: Path, name: str = "reference", source: Path = REFERENCE, **changes: Any) -> Path:
+    """``source`` saved as ``tmp_path/<name>.yaml`` with ``changes`` applied; a key is a dotted
+    path (``"components.enai-linker.enabled"``; ``__`` stands for a dot inside keyword names)."""
+    data = yaml.safe_load(source.read_text())
+    for dotted, value in changes.items():
+        *parents, last = dotted.replace("__", ".").split(".")
+        node = data
+        for key in parents:
+            node = node[key]
+        node[last] = value
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path

@@ -21,12 +21,11 @@ import main
 from aipp_constructs import ConfigError
 from aipp_constructs.__main__ import main as cli
 from aipp_constructs.aipp import load_environment
-from tests.conftest import container, env_of, one, pod_spec
+from tests.conftest import REFERENCE, container, env_of, one, pod_spec, write_environment
 
 #: The real environment: read only by the README graph test, which derives from it.
 DEV_META = main.ENVIRONMENTS_DIR / "dev-meta.yaml"
 #: The frozen fixture every behaviour test reads; the constants below are its values.
-REFERENCE = Path(__file__).resolve().parent / "environments" / "reference.yaml"
 VENDOR = "registry.gitlab.enai-rnd-2.en-core.info:10003"
 HARBOR = "harbor.dev.unifiedmeta.net"
 APPS = ["enai-backend", "enai-data-processor", "enai-linker", "enai-scheduler", "enai-front"]
@@ -34,16 +33,7 @@ APPS = ["enai-backend", "enai-data-processor", "enai-linker", "enai-scheduler", 
 
 def _env_file(tmp_path: Path, name: str = "reference", **changes: Any) -> Path:
     """The reference fixture with ``changes`` applied: ``{"components.enai-linker": {...}}`` style keys."""
-    data = yaml.safe_load(REFERENCE.read_text())
-    for dotted, value in changes.items():
-        *parents, last = dotted.replace("__", ".").split(".")
-        node = data
-        for key in parents:
-            node = node[key]
-        node[last] = value
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
+    return write_environment(tmp_path, name, **changes)
 
 
 def _synth_text(path: Path, tmp_path: Path) -> str:

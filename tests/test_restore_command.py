@@ -19,6 +19,7 @@ from aipp_constructs.__main__ import (
 )
 from aipp_constructs.aipp import load_environment
 from aipp_constructs.aipp.config import APP_COMPONENTS
+from conftest import write_environment
 
 PROJECT = Path(__file__).resolve().parent.parent
 DEV_META = PROJECT / "environments" / "dev-meta.yaml"
@@ -27,23 +28,9 @@ APPS = ("enai-front", "enai-backend", "enai-data-processor", "enai-linker", "ena
 
 
 def _env_file(tmp_path: Path, name: str, **changes: Any) -> Path:
-    """dev-meta under another name with ``changes`` applied (``components.enai-linker.enabled`` style keys).
-
-    ``gitops.path`` must name ``dist/<file stem>`` and ``gitops.application_name`` is dev-meta's:
-    both are dropped from the copy so that their defaults apply.
-    """
-    data = yaml.safe_load(DEV_META.read_text())
-    data["gitops"].pop("path", None)
-    data["gitops"].pop("application_name", None)
-    for dotted, value in changes.items():
-        *parents, last = dotted.split(".")
-        node = data
-        for key in parents:
-            node = node[key]
-        node[last] = value
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
+    """The reference fixture under another name with ``changes`` applied
+    (``components.enai-linker.enabled`` style keys)."""
+    return write_environment(tmp_path, name, **changes)
 
 
 def _run(*argv: str) -> tuple[int, str, str]:
