@@ -30,7 +30,8 @@ def project(tmp_path: Path) -> Path:
     root = tmp_path / "project"
     root.mkdir()
     for name in ("Makefile", "main.py", "requirements.txt", "pyproject.toml", "package.json", "package-lock.json"):
-        shutil.copy2(main.PROJECT / name, root / name)  # mtimes kept: set-up is not redone
+        shutil.copy2(main.PROJECT / name, root / name)
+        os.utime(root / name, (0, 0))  # older than the linked set-up: make does not redo it
     for name in (".venv", "node_modules"):
         (root / name).symlink_to(main.PROJECT / name)
     shutil.copytree(main.ENVIRONMENTS_DIR, root / "environments")
