@@ -56,6 +56,7 @@ _EXPORTS = {
     "GraphNode": "graph",
     "IngressRoute": "tls_ingress",
     "NAMED_WIRING": "wiring",
+    "PRIVATE_AND_CLUSTER_RANGES": "network_policies",
     "PgvectorDb": "pgvector_db",
     "PgvectorDbProps": "pgvector_db",
     "RabbitMq": "rabbit_mq",
@@ -79,6 +80,8 @@ _EXPORTS = {
     "WebFrontend": "web_frontend",
     "WebFrontendProps": "web_frontend",
     "connection_env": "wiring",
+    "kubernetes_name": "names",
+    "kubernetes_names": "names",
     "resolve_order": "graph",
     "sync_wave_of": "component",
 }
@@ -106,7 +109,13 @@ if TYPE_CHECKING:
     from .gpu_worker import GpuWorker, GpuWorkerProps
     from .graph import GraphError, GraphNode, resolve_order
     from .namespace import RestrictedNamespace, RestrictedNamespaceProps
-    from .network_policies import ExternalPeer, GraphNetworkPolicies, GraphNetworkPoliciesProps
+    from .names import kubernetes_name, kubernetes_names
+    from .network_policies import (
+        PRIVATE_AND_CLUSTER_RANGES,
+        ExternalPeer,
+        GraphNetworkPolicies,
+        GraphNetworkPoliciesProps,
+    )
     from .pgvector_db import PgvectorDb, PgvectorDbProps
     from .rabbit_mq import RabbitMq, RabbitMqProps
     from .redis_cache import RedisCache, RedisCacheProps

@@ -12,6 +12,11 @@ Creates (all in wave 0, before any pod starts):
 Peers are selected by the stable ``app.kubernetes.io/*`` selector labels and, outside the
 namespace, by ``kubernetes.io/metadata.name``. A component that is not passed (disabled)
 leaves no rule behind.
+
+An address-range peer may carve ranges out (``ExternalPeer.except_cidrs``, written as
+``ipBlock.except``). A bare ``0.0.0.0/0`` would also open every cluster and private address,
+so "the internet" is :meth:`ExternalPeer.internet`: ``0.0.0.0/0`` except
+:data:`PRIVATE_AND_CLUSTER_RANGES`.
 """
 
 from __future__ import annotations
@@ -27,7 +32,22 @@ from constructs import Construct
 from ._validation import check_dns_label, check_port
 from .component import CONFIG_WAVE, SYNC_WAVE_ANNOTATION, Component
 
-__all__ = ["ExternalPeer", "GraphNetworkPolicies", "GraphNetworkPoliciesProps"]
+__all__ = ["PRIVATE_AND_CLUSTER_RANGES", "ExternalPeer", "GraphNetworkPolicies", "GraphNetworkPoliciesProps"]
+
+#: The IPv4 ranges that are not "the internet": private networks (RFC 1918: ``10.0.0.0/8``,
+#: ``172.16.0.0/12``, ``192.168.0.0/16``), shared address space (RFC 6598 ``100.64.0.0/10``,
+#: used by some CNIs and cloud NATs), link-local (``169.254.0.0/16``, which holds the cloud
+#: metadata endpoint ``169.254.169.254``) and loopback (``127.0.0.0/8``). They cover the pod
+#: and Service ranges of a cluster on private addressing (RKE2 defaults to ``10.42.0.0/16``
+#: and ``10.43.0.0/16``). :meth:`ExternalPeer.internet` excepts them from ``0.0.0.0/0``.
+PRIVATE_AND_CLUSTER_RANGES: tuple[str, ...] = (
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "100.64.0.0/10",
+    "169.254.0.0/16",
+    "127.0.0.0/8",
+)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -42,13 +62,19 @@ class ExternalPeer:
         pod_labels: Labels of the pods (with ``namespace``); empty means every pod of the
             namespace. Defaults to none.
         cidr: An address range (``ipBlock``), e.g. ``10.20.0.0/16``. Defaults to none.
+        except_cidrs: Ranges carved out of ``cidr`` (``ipBlock.except``), e.g.
+            :data:`PRIVATE_AND_CLUSTER_RANGES` out of ``0.0.0.0/0``. Only with ``cidr``; each
+            must be a network of the same IP version strictly inside ``cidr``. Defaults to none.
         protocols: Protocols of every port. Defaults to ``("TCP",)``.
+
+    :meth:`internet` builds the usual "internet but not the cluster" peer.
     """
 
     ports: tuple[int, ...]
     namespace: str | None = None
     pod_labels: Mapping[str, str] = field(default_factory=dict)
     cidr: str | None = None
+    except_cidrs: tuple[str, ...] = ()
     protocols: tuple[Literal["TCP", "UDP"], ...] = ("TCP",)
 
     def __post_init__(self) -> None:
@@ -60,11 +86,17 @@ class ExternalPeer:
             check_dns_label("namespace", self.namespace)
         if self.cidr is not None:
             try:
-                ipaddress.ip_network(self.cidr)
+                network = ipaddress.ip_network(self.cidr)
             except ValueError:
                 raise ValueError(f"cidr must be an address range like '10.20.0.0/16', got {self.cidr!r}") from None
             if self.pod_labels:
                 raise ValueError(f"pod_labels only apply with namespace, got {dict(self.pod_labels)!r} with a cidr")
+            self._check_except_cidrs(network)
+        elif self.except_cidrs:
+            raise ValueError(
+                f"except_cidrs only apply with cidr, got {self.except_cidrs!r} with namespace {self.namespace!r}; "
+                "remove except_cidrs, or give a cidr instead of the namespace"
+            )
         if not self.ports:
             raise ValueError(f"ports must list at least one port, got {self.ports!r}")
         for port in self.ports:
@@ -72,9 +104,53 @@ class ExternalPeer:
         if not self.protocols or any(p not in ("TCP", "UDP") for p in self.protocols):
             raise ValueError(f"protocols must be TCP and/or UDP, got {self.protocols!r}")
 
+    @classmethod
+    def internet(cls, ports: tuple[int, ...], protocols: tuple[Literal["TCP", "UDP"], ...] = ("TCP",)) -> ExternalPeer:
+        """Every IPv4 address outside the cluster and private networks, on ``ports``.
+
+        ``0.0.0.0/0`` except :data:`PRIVATE_AND_CLUSTER_RANGES`: a vendor service that calls a
+        public API gets that, not the database of the next namespace. IPv6 is not opened.
+
+        Args:
+            ports: Destination ports. Required, at least one.
+            protocols: Protocols of every port. Defaults to ``("TCP",)``.
+        """
+        return cls(cidr="0.0.0.0/0", except_cidrs=PRIVATE_AND_CLUSTER_RANGES, ports=tuple(ports), protocols=protocols)
+
+    def _check_except_cidrs(self, network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> None:
+        if isinstance(self.except_cidrs, str) or not isinstance(self.except_cidrs, (tuple, list)):
+            raise ValueError(
+                f"except_cidrs must be a tuple of address ranges, got {self.except_cidrs!r}; "
+                "write e.g. ('10.0.0.0/8',), not a bare string"
+            )
+        for value in self.except_cidrs:
+            try:
+                if not isinstance(value, str):
+                    raise ValueError
+                carved = ipaddress.ip_network(value)
+            except ValueError:
+                raise ValueError(
+                    f"except_cidrs[] must be a network like '10.0.0.0/8', got {value!r}; {_network_hint(value)}"
+                ) from None
+            if carved.version != network.version:
+                raise ValueError(
+                    f"except_cidrs[] must be of the IP version of cidr {self.cidr!r} (IPv{network.version}), "
+                    f"got {value!r} (IPv{carved.version}); use a separate peer for the other version"
+                )
+            if carved == network:
+                raise ValueError(
+                    f"except_cidrs[] must be strictly inside cidr {self.cidr!r}, got {value!r}, which is all of it; "
+                    "drop the peer instead"
+                )
+            if not carved.subnet_of(network):  # type: ignore[arg-type]
+                raise ValueError(
+                    f"except_cidrs[] must be strictly inside cidr {self.cidr!r}, got {value!r}, which is not; "
+                    "except only ranges inside cidr, or widen cidr"
+                )
+
     def peer(self) -> k8s.NetworkPolicyPeer:
         if self.cidr is not None:
-            return k8s.NetworkPolicyPeer(ip_block=k8s.IpBlock(cidr=self.cidr))
+            return k8s.NetworkPolicyPeer(ip_block=k8s.IpBlock(cidr=self.cidr, except_=list(self.except_cidrs) or None))
         return k8s.NetworkPolicyPeer(
             namespace_selector=k8s.LabelSelector(match_labels={"kubernetes.io/metadata.name": self.namespace}),
             pod_selector=k8s.LabelSelector(match_labels=dict(self.pod_labels)) if self.pod_labels else None,
@@ -196,6 +272,18 @@ class GraphNetworkPolicies(Construct):
                 egress=list(egress) if egress else None,
             ),
         )
+
+
+def _network_hint(value: object) -> str:
+    """How to fix a range that is not a network: its network address if only host bits are set."""
+    if isinstance(value, str):
+        try:
+            network = ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            pass
+        else:
+            return f"host bits are set after the prefix, write the network address {str(network)!r}"
+    return "write an address and a prefix length, e.g. '10.0.0.0/8'"
 
 
 def _tcp(port: int) -> k8s.NetworkPolicyPort:

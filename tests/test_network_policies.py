@@ -296,3 +296,131 @@ def test_declared_egress_of_a_disabled_component_goes_with_it_and_unknown_names_
     env = _env_with(tmp_path, "typo", **{"network.egress": {"enai-lnker": [{"cidr": "203.0.113.0/24", "ports": [443]}]}})
     with pytest.raises(ConfigError, match=r"typo\.yaml: network\.egress: names 'enai-lnker', which is not a component"):
         main.build_app(env, str(tmp_path / "out2"))
+
+
+# -- address ranges with exceptions -------------------------------------------------------------
+
+
+def test_except_cidrs_reach_the_ipblock_and_internet_excepts_private_and_cluster_ranges() -> None:
+    from conftest import synth
+
+    from aipp_constructs import PRIVATE_AND_CLUSTER_RANGES, ExternalPeer, GraphNetworkPolicies, GraphNetworkPoliciesProps
+
+    chart, redis, web = _chain()
+    carved = ExternalPeer(
+        cidr="10.0.0.0/8", except_cidrs=("10.42.0.0/16", "10.43.0.0/16"), ports=(8443,), protocols=("TCP", "UDP")
+    )
+    GraphNetworkPolicies(
+        chart,
+        "Policies",
+        GraphNetworkPoliciesProps(
+            components=(redis, web),
+            egress={"web": (ExternalPeer.internet(ports=(443, 80)), carved)},
+            ingress={"web": (ExternalPeer(cidr="fd00::/8", except_cidrs=("fd00:1::/32",), ports=(3000,)),)},
+        ),
+    )
+    policies = {m["metadata"]["name"]: m for m in synth(chart) if m["kind"] == "NetworkPolicy"}
+    web_spec = policies["web"]["spec"]
+    assert web_spec["egress"][-2:] == [
+        {
+            "ports": [{"port": 443, "protocol": "TCP"}, {"port": 80, "protocol": "TCP"}],
+            "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": list(PRIVATE_AND_CLUSTER_RANGES)}}],
+        },
+        {
+            "ports": [{"port": 8443, "protocol": "TCP"}, {"port": 8443, "protocol": "UDP"}],
+            "to": [{"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.42.0.0/16", "10.43.0.0/16"]}}],
+        },
+    ]
+    assert web_spec["ingress"] == [
+        {
+            "from": [{"ipBlock": {"cidr": "fd00::/8", "except": ["fd00:1::/32"]}}],
+            "ports": [{"port": 3000, "protocol": "TCP"}],
+        }
+    ]
+    # Without exceptions the ipBlock stays as before: no empty "except" list.
+    assert ExternalPeer(cidr="203.0.113.0/24", ports=(443,)).peer().ip_block.except_ is None  # type: ignore[union-attr]
+
+
+def test_internet_is_ipv4_everything_except_the_private_and_cluster_ranges() -> None:
+    from aipp_constructs import PRIVATE_AND_CLUSTER_RANGES, ExternalPeer
+
+    assert PRIVATE_AND_CLUSTER_RANGES == (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "169.254.0.0/16",
+        "127.0.0.0/8",
+    )
+    peer = ExternalPeer.internet((443,))
+    assert peer == ExternalPeer(cidr="0.0.0.0/0", except_cidrs=PRIVATE_AND_CLUSTER_RANGES, ports=(443,))
+    assert ExternalPeer.internet([53], protocols=("UDP",)).protocols == ("UDP",)
+    assert ExternalPeer.internet([53], protocols=("UDP",)).ports == (53,)
+    with pytest.raises(ValueError, match=re.escape("ports must list at least one port, got ()")):
+        ExternalPeer.internet(())
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"namespace": "a", "except_cidrs": ("10.0.0.0/8",), "ports": (1,)},
+            "except_cidrs only apply with cidr, got ('10.0.0.0/8',) with namespace 'a'; "
+            "remove except_cidrs, or give a cidr instead of the namespace",
+        ),
+        (
+            {"cidr": "10.0.0.0/16", "except_cidrs": ("10.1.0.0/24",), "ports": (1,)},
+            "except_cidrs[] must be strictly inside cidr '10.0.0.0/16', got '10.1.0.0/24', which is not; "
+            "except only ranges inside cidr, or widen cidr",
+        ),
+        (
+            {"cidr": "10.0.0.0/16", "except_cidrs": ("10.0.0.0/8",), "ports": (1,)},
+            "except_cidrs[] must be strictly inside cidr '10.0.0.0/16', got '10.0.0.0/8', which is not",
+        ),
+        (
+            {"cidr": "10.0.0.0/16", "except_cidrs": ("10.0.0.0/16",), "ports": (1,)},
+            "except_cidrs[] must be strictly inside cidr '10.0.0.0/16', got '10.0.0.0/16', which is all of it; "
+            "drop the peer instead",
+        ),
+        (
+            {"cidr": "0.0.0.0/0", "except_cidrs": ("fd00::/8",), "ports": (1,)},
+            "except_cidrs[] must be of the IP version of cidr '0.0.0.0/0' (IPv4), got 'fd00::/8' (IPv6); "
+            "use a separate peer for the other version",
+        ),
+        (
+            {"cidr": "::/0", "except_cidrs": ("10.0.0.0/8",), "ports": (1,)},
+            "except_cidrs[] must be of the IP version of cidr '::/0' (IPv6), got '10.0.0.0/8' (IPv4)",
+        ),
+        (
+            {"cidr": "0.0.0.0/0", "except_cidrs": ("10.0.0.1/8",), "ports": (1,)},
+            "except_cidrs[] must be a network like '10.0.0.0/8', got '10.0.0.1/8'; "
+            "host bits are set after the prefix, write the network address '10.0.0.0/8'",
+        ),
+        (
+            {"cidr": "0.0.0.0/0", "except_cidrs": ("private",), "ports": (1,)},
+            "except_cidrs[] must be a network like '10.0.0.0/8', got 'private'; "
+            "write an address and a prefix length, e.g. '10.0.0.0/8'",
+        ),
+        (
+            {"cidr": "0.0.0.0/0", "except_cidrs": (167772160,), "ports": (1,)},
+            "except_cidrs[] must be a network like '10.0.0.0/8', got 167772160",
+        ),
+        (
+            {"cidr": "0.0.0.0/0", "except_cidrs": "10.0.0.0/8", "ports": (1,)},
+            "except_cidrs must be a tuple of address ranges, got '10.0.0.0/8'; write e.g. ('10.0.0.0/8',)",
+        ),
+    ],
+)
+def test_except_cidrs_validation(kwargs: dict[str, Any], message: str) -> None:
+    from aipp_constructs import ExternalPeer
+
+    with pytest.raises(ValueError, match=re.escape(message)):
+        ExternalPeer(**kwargs)
+
+
+def test_except_cidrs_valid_edges() -> None:
+    from aipp_constructs import ExternalPeer
+
+    # A single address inside the range, and a range touching its start and its end.
+    ExternalPeer(cidr="10.0.0.0/8", except_cidrs=("10.0.0.0/9", "10.255.255.255/32", "10.1.2.3/32"), ports=(1,))
+    ExternalPeer(cidr="::/0", except_cidrs=("fc00::/7", "fe80::/10"), ports=(1,))

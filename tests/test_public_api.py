@@ -40,6 +40,7 @@ PUBLIC = [
     "GraphNode",
     "IngressRoute",
     "NAMED_WIRING",
+    "PRIVATE_AND_CLUSTER_RANGES",
     "PgvectorDb",
     "PgvectorDbProps",
     "RabbitMq",
@@ -64,6 +65,8 @@ PUBLIC = [
     "WebFrontend",
     "WebFrontendProps",
     "connection_env",
+    "kubernetes_name",
+    "kubernetes_names",
     "resolve_order",
     "sync_wave_of",
 ]
