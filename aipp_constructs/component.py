@@ -42,16 +42,29 @@ def sync_wave_of(depends_on: Sequence[Component], after: Sequence[Component] = (
     return 1 + max((dep.wave for dep in [*depends_on, *after]), default=CONFIG_WAVE)
 
 
+def _distinct(components: Sequence[Component]) -> tuple[Component, ...]:
+    seen: dict[int, Component] = {}
+    for component in components:
+        seen.setdefault(id(component), component)
+    return tuple(seen.values())
+
+
 class Component(Construct):
     """A named, labelled unit of deployment (a database, a cache, a service).
 
     Attributes:
         name: Object name of the component's workload and client Service; also the
             ``app.kubernetes.io/name`` label. Never derived from a construct path.
-        depends_on: The components this one connects to, as declared.
+        depends_on: The components this one waits for and connects to, as declared.
+        waits_for: The components it only waits for at start-up, as declared.
+        connects_to: The components it only connects to (no start-up order), as declared.
         after: The components this one is applied after without connecting to them
             (ordering only; see :mod:`aipp_constructs.graph`).
-        wave: The ArgoCD sync wave of the component's objects (derived, see module doc).
+        reaches: Every component it opens connections to (``depends_on``, ``waits_for``,
+            ``connects_to``): the edges the NetworkPolicies open.
+        wave: The ArgoCD sync wave of the component's objects (derived, see module doc):
+            after what it waits for and what it comes after; ``connects_to`` orders nothing,
+            so two components may connect to each other.
         selector_labels: The labels that select the component's pods. They depend only on
             ``name`` and ``part_of``, so renaming a Python variable or a construct id never
             changes an (immutable) selector.
@@ -70,17 +83,24 @@ class Component(Construct):
         part_of: str | None = None,
         depends_on: Sequence[Component] = (),
         after: Sequence[Component] = (),
+        waits_for: Sequence[Component] = (),
+        connects_to: Sequence[Component] = (),
     ) -> None:
         # Checked before the node joins the tree, so a refused name leaves nothing behind.
         check_dns_label(f"{scope.node.path}/{id}: name", name)
         super().__init__(scope, id)
         self.name = name
         self.depends_on: tuple[Component, ...] = tuple(depends_on)
+        self.waits_for: tuple[Component, ...] = tuple(waits_for)
+        self.connects_to: tuple[Component, ...] = tuple(connects_to)
         self.after: tuple[Component, ...] = tuple(after)
-        self.wave = sync_wave_of(self.depends_on, self.after)
-        for dep in (*self.depends_on, *self.after):
-            # Manifest order follows the graph too (ArgoCD orders by wave; humans read files).
-            self.node.add_dependency(dep)
+        self.reaches: tuple[Component, ...] = _distinct((*self.depends_on, *self.waits_for, *self.connects_to))
+        self.wave = sync_wave_of((*self.depends_on, *self.waits_for), self.after)
+        # No construct-level dependency is handed to cdk8s: its DependencyGraph expands one to
+        # every pair of API objects below the two constructs and walks every path, which is
+        # exponential in the depth of the graph. Manifest order follows the construct tree,
+        # and a component can only be given components that already exist, so that order is
+        # already a topological order of the graph.
         self.selector_labels: Mapping[str, str] = {
             "app.kubernetes.io/name": name,
             **({"app.kubernetes.io/part-of": part_of} if part_of else {}),
@@ -123,8 +143,11 @@ class Component(Construct):
         """Metadata of the pod template: the component labels, no sync wave."""
         return k8s.ObjectMeta(labels=dict(self.labels), annotations=dict(annotations) if annotations else None)
 
-    def add_client_service(self, ports: Mapping[str, int], *, id: str = "Service") -> k8s.KubeService:
-        """The ClusterIP Service dependents connect to, named after the component."""
+    def add_client_service(
+        self, ports: Mapping[str, int], *, id: str = "Service", protocols: Mapping[str, str] | None = None
+    ) -> k8s.KubeService:
+        """The ClusterIP Service dependents connect to, named after the component
+        (``protocols``: port name -> ``UDP``; default ``TCP``)."""
         return k8s.KubeService(
             self,
             id,
@@ -132,7 +155,10 @@ class Component(Construct):
             spec=k8s.ServiceSpec(
                 type="ClusterIP",
                 selector=dict(self.selector_labels),
-                ports=[service_port(port_name, number) for port_name, number in ports.items()],
+                ports=[
+                    service_port(port_name, number, (protocols or {}).get(port_name, "TCP"))
+                    for port_name, number in ports.items()
+                ],
             ),
         )
 

@@ -220,8 +220,8 @@ class GraphNetworkPolicies(Construct):
         )
         deployed = {c.name for c in props.components}
         for component in props.components:
-            dependents = [c for c in props.components if any(d is component for d in c.depends_on)]
-            dependencies = [d for d in component.depends_on if d.name in deployed and d.endpoint is not None]
+            dependents = [c for c in props.components if any(d is component for d in c.reaches)]
+            dependencies = [d for d in component.reaches if d.name in deployed and d.endpoint is not None]
             ingress = []
             if component.endpoint is not None:
                 ingress = [
