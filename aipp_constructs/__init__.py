@@ -4,8 +4,11 @@ Generic, hardened building blocks (each knows nothing of any vendor):
 
 * :class:`PgvectorDb`, :class:`RedisCache`, :class:`RabbitMq`: the data tier;
 * :class:`VaultSecret`: a Secret synchronised from Vault by External Secrets Operator;
-* :class:`SpringService`, :class:`WebFrontend`, :class:`GpuWorker`: the application tier,
-  waiting for and wired to their dependencies (:class:`WaitPolicy`, :mod:`.wiring`,
+* :class:`Workload`: the general application construct (any Compose service shape: command,
+  ports or none, HTTP/TCP/exec probes, env from literals, Secrets and templates, scratch and
+  shared volumes, waits-for / connects-to / after edges), with :class:`SharedClaim` for a
+  shared volume; :class:`SpringService`, :class:`WebFrontend`, :class:`GpuWorker` are presets
+  over it, waiting for and wired to their dependencies (:class:`WaitPolicy`, :mod:`.wiring`,
   :class:`Telemetry`);
 * :class:`TlsIngress`, :class:`GraphNetworkPolicies`, :class:`GitOpsApplication`: the edge,
   network isolation from the graph, and ArgoCD delivery;
@@ -27,6 +30,19 @@ from typing import TYPE_CHECKING, Any
 # Public name -> defining module. Imported on first use, so that ``aipp_constructs.checks``
 # (pure Python) does not start jsii and Node.
 _EXPORTS = {
+    "ClaimVolume": "workload",
+    "EnvTemplate": "workload",
+    "ExecCheck": "workload",
+    "HttpCheck": "workload",
+    "Port": "workload",
+    "Probe": "workload",
+    "Probes": "workload",
+    "ScratchVolume": "workload",
+    "TcpCheck": "workload",
+    "Workload": "workload",
+    "WorkloadProps": "workload",
+    "SharedClaim": "shared_claim",
+    "SharedClaimProps": "shared_claim",
     "ComponentServiceMonitor": "service_monitor",
     "ComponentServiceMonitorProps": "service_monitor",
     "LonghornRecurringJobs": "longhorn_recurring_jobs",
@@ -97,6 +113,20 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
+    from .shared_claim import SharedClaim, SharedClaimProps
+    from .workload import (
+        ClaimVolume,
+        EnvTemplate,
+        ExecCheck,
+        HttpCheck,
+        Port,
+        Probe,
+        Probes,
+        ScratchVolume,
+        TcpCheck,
+        Workload,
+        WorkloadProps,
+    )
     from .longhorn_recurring_jobs import LonghornRecurringJobs, LonghornRecurringJobsProps, RecurringJobSpec
     from .pg_dump_backup import PgDumpBackup, PgDumpBackupProps
     from .post_sync_check import PostSyncCheck, PostSyncCheckProps, http_check_script, sql_check_script

@@ -1,8 +1,9 @@
-"""What every stateless application workload shares: ``SpringService``, ``WebFrontend`` and
-``GpuWorker`` are this plus their own container settings.
+"""What the presets over :class:`~aipp_constructs.workload.Workload` share: ``SpringService``,
+``WebFrontend`` and ``GpuWorker`` take :class:`AppProps` (plus their own settings) and turn
+them into one ``WorkloadProps``.
 
-An application workload is a ``Deployment`` and a client ``Service`` named after the
-component, whose pod
+A preset's workload is a ``Deployment`` and a client ``Service`` named after the component,
+whose pod
 
 * waits for each dependency (one init container per ``depends_on`` edge);
 * is wired to each dependency through environment variables (names from a wiring table,
@@ -15,23 +16,19 @@ component, whose pod
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from cdk8s_plus_27 import k8s
-from constructs import Construct
-
-from . import _pod
-from ._validation import check_directory, check_dns_label, check_image, check_port, check_quantity_binary, image_tag
-from .component import CONFIG_WAVE, Component
-from .references import Endpoint, Resources, SecretKeyRef
-from .startup_wait import WaitPolicy, wait_container
+from ._validation import check_directory, check_dns_label, check_image, check_port, check_quantity_binary
+from .component import Component
+from .references import Resources
+from .startup_wait import WaitPolicy
 from .telemetry import Telemetry
-from .wiring import NAMED_WIRING, Wiring, check_env_name, check_wiring, connection_env
+from .wiring import NAMED_WIRING, Wiring, check_env_name, check_wiring
+from .workload import WorkloadProps
 
-__all__ = ["AppProps", "AppWorkload", "rolling_update"]
+__all__ = ["AppProps", "workload_props"]
 
 _FILE_NAME = re.compile(r"[-._a-zA-Z0-9]+")
 #: Written by the construct; a user ``env`` entry with one of these names is refused.
@@ -130,193 +127,27 @@ class AppProps:
             )
 
 
-class AppWorkload(Component):
-    """Base of the application workload constructs; see the module documentation.
-
-    Attributes:
-        props: The props it was built with.
-        files: The ``<name>-files`` ConfigMap, or ``None`` without config files.
-        service: The client ``Service``.
-        workload: The ``Deployment`` (set by :meth:`_deploy`).
-    """
-
-    #: Value of ``app.kubernetes.io/component``; set by subclasses.
-    component_label = "app"
-    #: Language of the OpenTelemetry Operator's inject annotation; set by subclasses.
-    telemetry_language = "java"
-
-    def __init__(self, scope: Construct, id: str, props: AppProps) -> None:
-        # Checked before the node joins the tree, so a refused edge leaves nothing behind.
-        for dep in props.depends_on:
-            if dep.endpoint is None:
-                raise ValueError(f"depends_on: {props.name} depends on {dep.name}, which serves no endpoint")
-        self.wired = connection_env(
-            [(dep.name, dep.endpoint) for dep in props.depends_on if dep.endpoint is not None],
-            props.wiring,
-            props.wiring_overrides,
-        )
-        super().__init__(
-            scope,
-            id,
-            name=props.name,
-            component=self.component_label,
-            version=image_tag(props.image),
-            part_of=props.part_of,
-            depends_on=props.depends_on,
-            after=props.after,
-        )
-        self.props = props
-        self.files = (
-            k8s.KubeConfigMap(
-                self,
-                "Files",
-                metadata=self.object_meta(f"{props.name}-files", wave=CONFIG_WAVE),
-                data=dict(props.config_files),
-            )
-            if props.config_files
-            else None
-        )
-
-    # -- pieces for subclasses -------------------------------------------------------------
-
-    def wait_containers(self) -> list[k8s.Container]:
-        """``wait-for-<dependency>`` init containers, one per ``depends_on`` edge."""
-        if self.props.wait is None:
-            return []
-        return [
-            wait_container(dep.name, dep.endpoint.host, dep.endpoint.main_port, self.props.wait)
-            for dep in self.props.depends_on
-            if dep.endpoint is not None
-        ]
-
-    def environment(
-        self, own: Sequence[tuple[str, str]] = (), *, literals_in_config_map: bool = False
-    ) -> list[k8s.EnvVar]:
-        """The main container's variables, in this order: downward API (when telemetry needs
-        it), wired dependencies, the construct's own settings, telemetry, the user's ``env``.
-
-        Args:
-            own: The subclass's settings (``JAVA_TOOL_OPTIONS``...).
-            literals_in_config_map: Leave out the wired non-secret values and the user's
-                ``env``: the subclass serves them from a ConfigMap
-                (:meth:`literal_settings`). Secret references always stay here.
-
-        Raises:
-            ValueError: a user ``env`` entry repeats a variable the construct sets.
-        """
-        props = self.props
-        telemetry = props.telemetry.env(
-            service_name=props.name, service_namespace=props.part_of, version=image_tag(props.image)
-        )
-        env: list[k8s.EnvVar] = []
-        if telemetry:
-            env += [_pod.env_from_field(name, path) for name, path in _DOWNWARD_ENV.items()]
-        for var, value in self.wired:
-            if isinstance(value, SecretKeyRef):
-                env.append(_pod.env_from_secret(var, value))
-            elif not literals_in_config_map:
-                env.append(_pod.env_value(var, value))
-        env += [_pod.env_value(var, value) for var, value in [*own, *telemetry]]
-        taken = {var.name for var in env} | {var for var, _ in self.wired}
-        for var in props.env:
-            if var in taken:
-                raise ValueError(
-                    f"env.{var} is already set by the construct (wiring, telemetry or its own settings); "
-                    f"change it through wiring_overrides or the matching prop instead"
-                )
-        if not literals_in_config_map:
-            env += [_pod.env_value(var, value) for var, value in props.env.items()]
-        return env
-
-    def literal_settings(self) -> dict[str, str]:
-        """The wired non-secret values and the user's ``env``, for a settings ConfigMap."""
-        return {
-            **{var: value for var, value in self.wired if not isinstance(value, SecretKeyRef)},
-            **self.props.env,
-        }
-
-    def base_volumes(self) -> tuple[list[k8s.Volume], list[k8s.VolumeMount]]:
-        """``/tmp`` and, with config files, the read-only ``config_dir``."""
-        volumes = [_pod.empty_dir("tmp", size_limit=self.props.tmp_size)]
-        mounts = [k8s.VolumeMount(name="tmp", mount_path="/tmp")]
-        if self.files is not None:
-            volumes.append(
-                k8s.Volume(
-                    name="files", config_map=k8s.ConfigMapVolumeSource(name=f"{self.props.name}-files", default_mode=0o444)
-                )
-            )
-            mounts.append(k8s.VolumeMount(name="files", mount_path=self.props.config_dir, read_only=True))
-        return volumes, mounts
-
-    def pod_annotations(self, *config: Mapping[str, str]) -> dict[str, str]:
-        """Telemetry annotation and a checksum of the mounted configuration (rolls the pods)."""
-        documents = [dict(self.props.config_files), *map(dict, config)]
-        return {
-            **self.props.telemetry.pod_annotations(self.telemetry_language),
-            **({"checksum/config": _pod.config_checksum(*documents)} if any(documents) else {}),
-        }
-
-    def startup_failures(self, period: int) -> int:
-        """Failure threshold giving the startup probe ``startup_timeout_seconds``."""
-        return max(1, math.ceil(self.props.startup_timeout_seconds / period))
-
-    def _deploy(
-        self,
-        *,
-        container: k8s.Container,
-        volumes: Sequence[k8s.Volume],
-        pod_annotations: Mapping[str, str],
-        strategy: k8s.DeploymentStrategy,
-        termination_grace_period_seconds: int = 30,
-        service_ports: Mapping[str, int] | None = None,
-        **pod_fields: object,
-    ) -> None:
-        """The client Service (``http`` first) and the Deployment around the main container.
-
-        Sets :attr:`endpoint`: host ``<name>``, port ``http``, protocol ``http``, fact ``url``.
-        """
-        props = self.props
-        self.service = self.add_client_service(service_ports or {"http": props.port})
-        self.endpoint = Endpoint(
-            host=props.name,
-            ports={"http": props.port},
-            properties={"url": f"http://{props.name}:{props.port}"},
-            protocol="http",
-        )
-        self.workload = k8s.KubeDeployment(
-            self,
-            "Resource",
-            metadata=self.object_meta(),
-            spec=k8s.DeploymentSpec(
-                replicas=props.replicas,
-                revision_history_limit=3,
-                # A rollout may legitimately take the whole startup budget; only after that
-                # (plus margin) should ArgoCD call the Deployment degraded.
-                progress_deadline_seconds=props.startup_timeout_seconds + 300,
-                strategy=strategy,
-                selector=self.label_selector(),
-                template=k8s.PodTemplateSpec(
-                    metadata=self.pod_meta(pod_annotations or None),
-                    spec=_pod.pod_spec(
-                        containers=[container],
-                        init_containers=self.wait_containers(),
-                        uid=props.run_as_user,
-                        volumes=volumes,
-                        termination_grace_period_seconds=termination_grace_period_seconds,
-                        image_pull_secrets=props.image_pull_secrets,
-                        **pod_fields,  # type: ignore[arg-type]
-                    ),
-                ),
-            ),
-        )
-
-
-def rolling_update(max_surge: int, max_unavailable: int) -> k8s.DeploymentStrategy:
-    """A RollingUpdate strategy with absolute surge and unavailability."""
-    return k8s.DeploymentStrategy(
-        type="RollingUpdate",
-        rolling_update=k8s.RollingUpdateDeployment(
-            max_surge=k8s.IntOrString.from_number(max_surge),
-            max_unavailable=k8s.IntOrString.from_number(max_unavailable),
-        ),
+def workload_props(props: AppProps, **fields: object) -> WorkloadProps:
+    """The :class:`~aipp_constructs.workload.WorkloadProps` of a preset: what every preset
+    passes through from :class:`AppProps`, plus the preset's own ``fields``."""
+    return WorkloadProps(
+        name=props.name,
+        image=props.image,
+        part_of=props.part_of,
+        replicas=props.replicas,
+        resources=props.resources,
+        run_as_user=props.run_as_user,
+        depends_on=props.depends_on,
+        after=props.after,
+        wait=props.wait,
+        wiring=props.wiring,
+        wiring_overrides=props.wiring_overrides,
+        env=props.env,
+        config_files=props.config_files,
+        config_dir=props.config_dir,
+        tmp_size=props.tmp_size,
+        telemetry=props.telemetry,
+        image_pull_secrets=props.image_pull_secrets,
+        startup_timeout_seconds=props.startup_timeout_seconds,
+        **fields,  # type: ignore[arg-type]
     )

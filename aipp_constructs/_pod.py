@@ -64,11 +64,13 @@ def container(
     image: str,
     uid: int,
     resources_: Resources,
+    gid: int | None = None,
     command: Sequence[str] | None = None,
     args: Sequence[str] | None = None,
     env: Sequence[k8s.EnvVar] = (),
     env_from: Sequence[k8s.EnvFromSource] = (),
     ports: Mapping[str, int] | None = None,
+    protocols: Mapping[str, str] | None = None,
     extended_resources: Mapping[str, int] | None = None,
     volume_mounts: Sequence[k8s.VolumeMount] = (),
     startup_probe: k8s.Probe | None = None,
@@ -76,7 +78,10 @@ def container(
     liveness_probe: k8s.Probe | None = None,
     lifecycle: k8s.Lifecycle | None = None,
 ) -> k8s.Container:
-    """A container with the restricted security context, pinned pull policy and explicit resources."""
+    """A container with the restricted security context, pinned pull policy and explicit resources.
+
+    ``gid`` defaults to ``uid``; ``protocols`` maps port names to ``UDP`` (default ``TCP``).
+    """
     return k8s.Container(
         name=name,
         image=image,
@@ -87,7 +92,7 @@ def container(
         env=list(env) or None,
         env_from=list(env_from) or None,
         ports=[
-            k8s.ContainerPort(name=port_name, container_port=number, protocol="TCP")
+            k8s.ContainerPort(name=port_name, container_port=number, protocol=(protocols or {}).get(port_name, "TCP"))
             for port_name, number in (ports or {}).items()
         ]
         or None,
@@ -98,7 +103,7 @@ def container(
             read_only_root_filesystem=True,
             run_as_non_root=True,
             run_as_user=uid,
-            run_as_group=uid,
+            run_as_group=uid if gid is None else gid,
             capabilities=k8s.Capabilities(drop=["ALL"]),
             seccomp_profile=RUNTIME_DEFAULT_SECCOMP,
         ),
@@ -115,6 +120,7 @@ def pod_spec(
     *,
     containers: Sequence[k8s.Container],
     uid: int,
+    gid: int | None = None,
     init_containers: Sequence[k8s.Container] = (),
     volumes: Sequence[k8s.Volume] = (),
     termination_grace_period_seconds: int = 30,
@@ -125,7 +131,10 @@ def pod_spec(
     topology_spread_constraints: Sequence[k8s.TopologySpreadConstraint] = (),
     restart_policy: str | None = None,
 ) -> k8s.PodSpec:
-    """A pod spec with no service-account token, no service links and a restricted pod context."""
+    """A pod spec with no service-account token, no service links and a restricted pod context.
+
+    ``gid`` (group and fsGroup) defaults to ``uid``.
+    """
     return k8s.PodSpec(
         containers=list(containers),
         init_containers=list(init_containers) or None,
@@ -145,10 +154,10 @@ def pod_spec(
         security_context=k8s.PodSecurityContext(
             run_as_non_root=True,
             run_as_user=uid,
-            run_as_group=uid,
+            run_as_group=uid if gid is None else gid,
             # fsGroup makes a fresh volume writable: the official images skip their chown
             # when they do not start as root.
-            fs_group=uid,
+            fs_group=uid if gid is None else gid,
             fs_group_change_policy="OnRootMismatch",
             seccomp_profile=RUNTIME_DEFAULT_SECCOMP,
         ),
@@ -259,9 +268,9 @@ class StatefulSetWithTypedClaims(k8s.KubeStatefulSet):
         return manifest
 
 
-def service_port(name: str, port: int) -> k8s.ServicePort:
-    """A TCP Service port that targets the container port of the same name."""
-    return k8s.ServicePort(name=name, port=port, target_port=k8s.IntOrString.from_string(name), protocol="TCP")
+def service_port(name: str, port: int, protocol: str = "TCP") -> k8s.ServicePort:
+    """A Service port that targets the container port of the same name."""
+    return k8s.ServicePort(name=name, port=port, target_port=k8s.IntOrString.from_string(name), protocol=protocol)
 
 
 def claim_spec(storage_class_name: str | None, size: str) -> k8s.PersistentVolumeClaimSpec:

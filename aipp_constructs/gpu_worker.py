@@ -1,9 +1,8 @@
 """``GpuWorker``: a service that needs NVIDIA GPUs (model inference, embeddings).
 
-Creates a ``ConfigMap`` ``<name>-config`` (wave 0: the worker's non-secret settings, read
-with ``envFrom``), a ``Deployment`` and a client ``Service`` ``<name>``, and
-``<name>-files`` when config files are given; see :mod:`aipp_constructs._app` for what
-every application workload shares.
+A preset over :class:`~aipp_constructs.workload.Workload`: a ``ConfigMap`` ``<name>-config``
+(wave 0: the worker's non-secret settings, read with ``envFrom``), a ``Deployment`` and a
+client ``Service`` ``<name>``, and ``<name>-files`` when config files are given.
 
 GPU choices:
 
@@ -28,14 +27,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from . import _pod
-from ._app import AppProps, AppWorkload
+from ._app import AppProps, workload_props
 from ._validation import LABEL_KEY, check_dns_label
-from .component import CONFIG_WAVE
 from .references import Resources, Toleration, check_label_value, check_shm_fits
+from .workload import HttpCheck, Port, Probe, Probes, ScratchVolume, TcpCheck, Workload
 
 __all__ = ["GpuWorker", "GpuWorkerProps"]
 
@@ -98,63 +95,42 @@ class GpuWorkerProps(AppProps):
         check_shm_fits(self.shm_size, self.resources)
 
 
-class GpuWorker(AppWorkload):
+class GpuWorker(Workload):
     """A GPU service; see the module documentation.
 
     Attributes:
+        props: The :class:`GpuWorkerProps` it was built with.
         config: The ``<name>-config`` ConfigMap of non-secret settings.
     """
 
-    component_label = "gpu-worker"
-    telemetry_language = "python"
-
     def __init__(self, scope: Construct, id: str, props: GpuWorkerProps) -> None:
-        super().__init__(scope, id, props)
-        # Built first: it refuses a user env entry that repeats a construct-set variable.
-        env = self.environment(literals_in_config_map=True)
-        settings = self.literal_settings()
-        self.config = k8s.KubeConfigMap(
-            self,
-            "Config",
-            metadata=self.object_meta(f"{props.name}-config", wave=CONFIG_WAVE),
-            data=settings,
+        check: HttpCheck | TcpCheck = (
+            TcpCheck(port="http") if props.health_path is None else HttpCheck(path=props.health_path, port="http")
         )
-        volumes, mounts = self.base_volumes()
-        volumes.append(_pod.empty_dir("shm", size_limit=props.shm_size, memory=True))
-        mounts.append(k8s.VolumeMount(name="shm", mount_path="/dev/shm"))
-        if props.health_path is None:
-            probe = lambda failures, period, timeout: _pod.tcp_probe(  # noqa: E731
-                "http", period=period, timeout=timeout, failures=failures
-            )
-        else:
-            path = props.health_path
-            probe = lambda failures, period, timeout: _pod.http_probe(  # noqa: E731
-                path, "http", period=period, timeout=timeout, failures=failures
-            )
-        container = _pod.container(
-            name=props.name,
-            image=props.image,
-            uid=props.run_as_user,
-            resources_=props.resources,
-            env=env,
-            env_from=[k8s.EnvFromSource(config_map_ref=k8s.ConfigMapEnvSource(name=f"{props.name}-config"))],
-            ports={"http": props.port},
-            volume_mounts=mounts,
-            extended_resources={props.gpu_resource: props.gpu_count},
-            startup_probe=probe(self.startup_failures(10), 10, 5),
-            readiness_probe=probe(3, 10, 5),
-            liveness_probe=probe(6, 20, 10),
+        super().__init__(
+            scope,
+            id,
+            workload_props(
+                props,
+                component_label="gpu-worker",
+                telemetry_language="python",
+                ports=(Port(name="http", number=props.port),),
+                settings_in_config_map=True,
+                extended_resources={props.gpu_resource: props.gpu_count},
+                scratch=(ScratchVolume(name="shm", path="/dev/shm", size=props.shm_size, memory=True),),
+                probes=Probes(
+                    startup=Probe(check=check, timeout_seconds=5, failure_threshold=None),
+                    readiness=Probe(check=check, timeout_seconds=5),
+                    liveness=Probe(check=check, period_seconds=20, timeout_seconds=10, failure_threshold=6),
+                ),
+                # One GPU, one pod: the old pod must release it before the new one can start.
+                strategy="Recreate",
+                node_selector=props.node_selector,
+                tolerations=props.tolerations,
+                runtime_class_name=props.runtime_class_name,
+                # Unchanged behaviour: of the presets, only WebFrontend sets a disruption budget.
+                disruption_budget=False,
+            ),
         )
-        self._deploy(
-            container=container,
-            volumes=volumes,
-            pod_annotations=self.pod_annotations(settings),
-            # One GPU, one pod: the old pod must release it before the new one can start.
-            strategy=k8s.DeploymentStrategy(type="Recreate"),
-            node_selector=props.node_selector,
-            tolerations=[
-                k8s.Toleration(key=t.key, operator=t.operator, value=t.value, effect=t.effect)
-                for t in props.tolerations
-            ],
-            runtime_class_name=props.runtime_class_name,
-        )
+        self.props = props
+        self.config = self.settings

@@ -1,8 +1,8 @@
 """``SpringService``: a Spring Boot application as a Deployment and a Service.
 
-Creates a ``Deployment`` and a client ``Service`` ``<name>`` (plus ``<name>-files`` when
-config files are given); see :mod:`aipp_constructs._app` for what every application
-workload shares (start-up waits, wiring, telemetry, hardening).
+A preset over :class:`~aipp_constructs.workload.Workload`: a ``Deployment`` and a client
+``Service`` ``<name>`` (plus ``<name>-files`` when config files are given), with what every
+workload has (start-up waits, wiring, telemetry, hardening).
 
 Spring-specific choices:
 
@@ -27,13 +27,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from . import _pod
-from ._app import AppProps, AppWorkload, rolling_update
+from ._app import AppProps, workload_props
 from ._validation import check_port
 from .wiring import SPRING_BOOT_WIRING, Wiring
+from .workload import HttpCheck, Port, Probe, Probes, Workload
 
 __all__ = ["SpringService", "SpringServiceProps"]
 
@@ -107,66 +106,52 @@ class SpringServiceProps(AppProps):
             )
 
 
-class SpringService(AppWorkload):
+class SpringService(Workload):
     """A Spring Boot service; see the module documentation.
 
     Attributes:
-        endpoint: Host ``<name>``, port ``http``, protocol ``http``, fact ``url``.
+        props: The :class:`SpringServiceProps` it was built with.
+        endpoint: Host ``<name>``, ports ``http`` (and ``management``), protocol ``http``, fact ``url``.
     """
 
-    component_label = "backend"
-    telemetry_language = "java"
-
     def __init__(self, scope: Construct, id: str, props: SpringServiceProps) -> None:
-        super().__init__(scope, id, props)
-        ports = {"http": props.port}
+        ports = [Port(name="http", number=props.port)]
         probe_port = "http"
-        own = [
-            ("SERVER_PORT", str(props.port)),
-            ("MANAGEMENT_ENDPOINT_HEALTH_PROBES_ENABLED", "true"),
-        ]
+        base_env = {"SERVER_PORT": str(props.port), "MANAGEMENT_ENDPOINT_HEALTH_PROBES_ENABLED": "true"}
         if props.management_port is not None:
-            ports["management"] = props.management_port
+            ports.append(Port(name="management", number=props.management_port))
             probe_port = "management"
-            own.append(("MANAGEMENT_SERVER_PORT", str(props.management_port)))
-        java_options = f"-XX:MaxRAMPercentage={props.max_ram_percentage} {props.java_options}".strip()
-        own += [
-            ("JAVA_TOOL_OPTIONS", java_options),
-            ("SERVER_SHUTDOWN", "graceful"),
-            ("SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE", f"{props.shutdown_timeout_seconds}s"),
-        ]
+            base_env["MANAGEMENT_SERVER_PORT"] = str(props.management_port)
+        base_env |= {
+            "JAVA_TOOL_OPTIONS": f"-XX:MaxRAMPercentage={props.max_ram_percentage} {props.java_options}".strip(),
+            "SERVER_SHUTDOWN": "graceful",
+            "SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE": f"{props.shutdown_timeout_seconds}s",
+        }
         if props.config_files:
-            own.append(("SPRING_CONFIG_ADDITIONAL_LOCATION", f"optional:file:{props.config_dir}/"))
-        volumes, mounts = self.base_volumes()
-        container = _pod.container(
-            name=props.name,
-            image=props.image,
-            uid=props.run_as_user,
-            resources_=props.resources,
-            env=self.environment(own),
-            ports=ports,
-            volume_mounts=mounts,
-            startup_probe=_pod.http_probe(
-                _LIVENESS, probe_port, period=10, timeout=3, failures=self.startup_failures(10)
+            base_env["SPRING_CONFIG_ADDITIONAL_LOCATION"] = f"optional:file:{props.config_dir}/"
+        liveness = HttpCheck(path=_LIVENESS, port=probe_port)
+        super().__init__(
+            scope,
+            id,
+            workload_props(
+                props,
+                component_label="backend",
+                telemetry_language="java",
+                ports=tuple(ports),
+                base_env=base_env,
+                probes=Probes(
+                    startup=Probe(check=liveness, failure_threshold=None),
+                    readiness=Probe(check=HttpCheck(path=_READINESS, port=probe_port)),
+                    # Liveness must not include database or broker checks (Spring keeps them
+                    # out of the liveness group): a database outage would restart every pod.
+                    liveness=Probe(check=liveness, failure_threshold=6),
+                ),
+                pre_stop_command=("sleep", str(props.pre_stop_seconds)) if props.pre_stop_seconds else None,
+                # A singleton must never run twice, not even for the length of a rollout.
+                strategy="Recreate" if props.singleton and not props.leader_elected else "RollingUpdate",
+                termination_grace_period_seconds=props.pre_stop_seconds + props.shutdown_timeout_seconds + 5,
+                # Unchanged behaviour: of the presets, only WebFrontend sets a disruption budget.
+                disruption_budget=False,
             ),
-            readiness_probe=_pod.http_probe(_READINESS, probe_port, period=10, timeout=3, failures=3),
-            # Liveness must not include database or broker checks (Spring keeps them out of
-            # the liveness group): a database outage would restart every pod.
-            liveness_probe=_pod.http_probe(_LIVENESS, probe_port, period=10, timeout=3, failures=6),
-            lifecycle=k8s.Lifecycle(
-                pre_stop=k8s.LifecycleHandler(exec=k8s.ExecAction(command=["sleep", str(props.pre_stop_seconds)]))
-            )
-            if props.pre_stop_seconds
-            else None,
         )
-        self._deploy(
-            container=container,
-            volumes=volumes,
-            pod_annotations=self.pod_annotations(),
-            # A singleton must never run twice, not even for the length of a rollout.
-            strategy=k8s.DeploymentStrategy(type="Recreate")
-            if props.singleton and not props.leader_elected
-            else rolling_update(1, 0),
-            termination_grace_period_seconds=props.pre_stop_seconds + props.shutdown_timeout_seconds + 5,
-            service_ports=ports,
-        )
+        self.props = props

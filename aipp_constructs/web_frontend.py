@@ -1,9 +1,8 @@
 """``WebFrontend``: a Node.js web front end run by PM2, highly available.
 
-Creates a ``Deployment`` and a client ``Service`` ``<name>``, a ``PodDisruptionBudget``
-``<name>`` (``minAvailable: 1``) when there is more than one replica, and ``<name>-files``
-when config files are given; see :mod:`aipp_constructs._app` for what every application
-workload shares.
+A preset over :class:`~aipp_constructs.workload.Workload`: a ``Deployment`` and a client
+``Service`` ``<name>``, a ``PodDisruptionBudget`` ``<name>`` (``minAvailable: 1``) when there
+is more than one replica, and ``<name>-files`` when config files are given.
 
 Front-end choices:
 
@@ -22,12 +21,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from . import _pod
-from ._app import AppProps, AppWorkload, rolling_update
+from ._app import AppProps, workload_props
 from ._validation import check_directory, check_quantity_binary
+from .workload import HttpCheck, Port, Probe, Probes, ScratchVolume, Workload
 
 __all__ = ["WebFrontend", "WebFrontendProps"]
 
@@ -70,62 +68,39 @@ class WebFrontendProps(AppProps):
             taken += (path,)
 
 
-class WebFrontend(AppWorkload):
+class WebFrontend(Workload):
     """A PM2-run web front end; see the module documentation.
 
     Attributes:
+        props: The :class:`WebFrontendProps` it was built with.
         disruption_budget: The ``PodDisruptionBudget``, or ``None`` with one replica (a
             budget of one available pod out of one would block every node drain).
     """
 
-    component_label = "frontend"
-    telemetry_language = "nodejs"
-
     def __init__(self, scope: Construct, id: str, props: WebFrontendProps) -> None:
-        super().__init__(scope, id, props)
-        volumes, mounts = self.base_volumes()
-        volumes.append(_pod.empty_dir("pm2", size_limit=props.cache_size))
-        mounts.append(k8s.VolumeMount(name="pm2", mount_path=_PM2_HOME))
-        for index, path in enumerate(props.cache_dirs):
-            volumes.append(_pod.empty_dir(f"cache-{index}", size_limit=props.cache_size))
-            mounts.append(k8s.VolumeMount(name=f"cache-{index}", mount_path=path))
-        container = _pod.container(
-            name=props.name,
-            image=props.image,
-            uid=props.run_as_user,
-            resources_=props.resources,
-            env=self.environment([("PORT", str(props.port)), ("PM2_HOME", _PM2_HOME)]),
-            ports={"http": props.port},
-            volume_mounts=mounts,
-            startup_probe=_pod.http_probe(
-                props.health_path, "http", period=5, timeout=3, failures=self.startup_failures(5)
-            ),
-            readiness_probe=_pod.http_probe(props.health_path, "http", period=10, timeout=3, failures=3),
-            liveness_probe=_pod.http_probe(props.health_path, "http", period=10, timeout=5, failures=6),
-        )
-        self._deploy(
-            container=container,
-            volumes=volumes,
-            pod_annotations=self.pod_annotations(),
-            strategy=rolling_update(1, 0),
-            topology_spread_constraints=[
-                k8s.TopologySpreadConstraint(
-                    max_skew=1,
-                    topology_key="kubernetes.io/hostname",
-                    when_unsatisfiable="ScheduleAnyway",
-                    label_selector=self.label_selector(),
-                )
-            ],
-        )
-        self.disruption_budget = (
-            k8s.KubePodDisruptionBudget(
-                self,
-                "DisruptionBudget",
-                metadata=self.object_meta(),
-                spec=k8s.PodDisruptionBudgetSpec(
-                    min_available=k8s.IntOrString.from_number(1), selector=self.label_selector()
+        health = HttpCheck(path=props.health_path, port="http")
+        super().__init__(
+            scope,
+            id,
+            workload_props(
+                props,
+                component_label="frontend",
+                telemetry_language="nodejs",
+                ports=(Port(name="http", number=props.port),),
+                base_env={"PORT": str(props.port), "PM2_HOME": _PM2_HOME},
+                scratch=(
+                    ScratchVolume(name="pm2", path=_PM2_HOME, size=props.cache_size),
+                    *(
+                        ScratchVolume(name=f"cache-{index}", path=path, size=props.cache_size)
+                        for index, path in enumerate(props.cache_dirs)
+                    ),
                 ),
-            )
-            if props.replicas > 1
-            else None
+                probes=Probes(
+                    startup=Probe(check=health, period_seconds=5, failure_threshold=None),
+                    readiness=Probe(check=health),
+                    liveness=Probe(check=health, timeout_seconds=5, failure_threshold=6),
+                ),
+                spread_over_nodes=True,
+            ),
         )
+        self.props = props

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from cdk8s import Chart
 from constructs import Construct
 
-from .._app import AppWorkload
+from ..workload import Workload
 from .._config_loader import ConfigError
 from ..component import Component
 from ..external_secret import VaultSecret, VaultSecretProps
@@ -438,7 +438,7 @@ class AippChart(Chart):
             collector = ExternalPeer(
                 namespace=network.collector_namespace, pod_labels=network.collector_pod_labels, ports=(port,)
             )
-            egress = {name: (collector,) for name, c in self.components.items() if isinstance(c, AppWorkload)}
+            egress = {name: (collector,) for name, c in self.components.items() if isinstance(c, Workload)}
         with self._config_path("network.egress", network):
             for name, rules in network.egress.items():
                 if name not in self.env.components.by_name():

@@ -1,0 +1,99 @@
+"""``SharedClaim``: a PersistentVolumeClaim that several workloads mount (an uploads folder
+shared by an API and its worker), or that one Deployment keeps across restarts.
+
+Creates one ``PersistentVolumeClaim`` ``<name>`` in wave 0 (before any pod that mounts it),
+kept by ArgoCD on prune and on deletion of the Application (``Prune=false,Delete=false``):
+data outlives the manifests. Mount it with :meth:`SharedClaim.volume` in
+``WorkloadProps.claims``.
+
+Access modes: ``ReadWriteMany`` lets pods on several nodes write (Longhorn serves it over
+NFS, from v1.1); ``ReadWriteOnce`` binds it to one node at a time, so every pod mounting it
+must run there: use it for a single-replica ``Recreate`` workload only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from cdk8s_plus_27 import k8s
+from constructs import Construct
+
+from ._validation import check_dns_label, check_dns_subdomain, check_quantity_binary
+from .component import CONFIG_WAVE, KEEP_ON_PRUNE_AND_DELETE, SYNC_WAVE_ANNOTATION
+from .references import check_labels
+from .workload import ClaimVolume
+
+__all__ = ["SharedClaim", "SharedClaimProps"]
+
+AccessMode = Literal["ReadWriteOnce", "ReadWriteMany", "ReadOnlyMany", "ReadWriteOncePod"]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SharedClaimProps:
+    """Props of :class:`SharedClaim`.
+
+    Attributes:
+        name: Name of the claim. Required.
+        size: Requested size (binary units). Required.
+        access_modes: Access modes. Defaults to ``("ReadWriteMany",)``.
+        storage_class_name: Storage class. Defaults to the cluster's default class.
+        part_of: ``app.kubernetes.io/part-of`` label. Defaults to none.
+        labels: Further labels (e.g. Longhorn recurring-job labels). Defaults to none.
+    """
+
+    name: str
+    size: str
+    access_modes: tuple[AccessMode, ...] = ("ReadWriteMany",)
+    storage_class_name: str | None = None
+    part_of: str | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_dns_label("name", self.name)
+        check_quantity_binary("size", self.size)
+        allowed = ("ReadWriteOnce", "ReadWriteMany", "ReadOnlyMany", "ReadWriteOncePod")
+        if not self.access_modes or any(mode not in allowed for mode in self.access_modes):
+            raise ValueError(f"access_modes must be one or more of {', '.join(allowed)}, got {self.access_modes!r}")
+        if self.storage_class_name is not None:
+            check_dns_subdomain("storage_class_name", self.storage_class_name)
+        check_labels("labels", self.labels)
+
+
+class SharedClaim(Construct):
+    """A claim mounted by workloads; see the module documentation.
+
+    Attributes:
+        props: The props it was built with.
+        claim: The ``PersistentVolumeClaim``.
+    """
+
+    def __init__(self, scope: Construct, id: str, props: SharedClaimProps) -> None:
+        super().__init__(scope, id)
+        self.props = props
+        labels = {"app.kubernetes.io/name": props.name, "app.kubernetes.io/managed-by": "cdk8s", **props.labels}
+        if props.part_of:
+            labels["app.kubernetes.io/part-of"] = props.part_of
+        self.claim = k8s.KubePersistentVolumeClaim(
+            self,
+            "Resource",
+            metadata=k8s.ObjectMeta(
+                name=props.name,
+                labels=labels,
+                annotations={SYNC_WAVE_ANNOTATION: str(CONFIG_WAVE), **KEEP_ON_PRUNE_AND_DELETE},
+            ),
+            spec=k8s.PersistentVolumeClaimSpec(
+                access_modes=list(props.access_modes),
+                storage_class_name=props.storage_class_name,
+                resources=k8s.ResourceRequirements(requests={"storage": k8s.Quantity.from_string(props.size)}),
+            ),
+        )
+
+    @property
+    def name(self) -> str:
+        return self.props.name
+
+    def volume(self, path: str, *, name: str | None = None, read_only: bool = False) -> ClaimVolume:
+        """This claim mounted at ``path`` (volume name: the claim's, unless given)."""
+        return ClaimVolume(name=name or self.props.name, path=path, claim_name=self.props.name, read_only=read_only)

@@ -1,0 +1,808 @@
+"""``Workload``: the general application construct, for any shape of Compose service.
+
+A Compose service is an image with a command, zero or more ports, a health check, an
+environment, volumes, and the services it talks to. ``Workload`` expresses each of these:
+
+* ``command`` / ``args`` (Compose ``entrypoint`` / ``command``);
+* zero or more named ``ports`` (:class:`Port`); with none there is no Service and nothing
+  can connect to it (a queue worker), with some there is a ClusterIP Service named after the
+  workload, and the first port is the one dependents connect to and wait for;
+* a health check per probe (:class:`Probes` of :class:`HttpCheck`, :class:`TcpCheck` or
+  :class:`ExecCheck`, or none), with a start-up budget that the startup probe and the
+  rollout deadline are derived from;
+* ``env`` from literals, from any Secret key (:class:`~aipp_constructs.references.SecretKeyRef`,
+  e.g. ``VaultSecret.key("api-key")``) and from :class:`EnvTemplate` values that combine
+  literals, wired facts and secrets (``postgresql://{username}:{password}@{host}:{port}/{database}``);
+* volumes: a writable ``/tmp``, config files (a ConfigMap mounted read-only), scratch space
+  (:class:`ScratchVolume`, on disk or in memory) and shared claims (:class:`ClaimVolume`,
+  e.g. a :class:`~aipp_constructs.shared_claim.SharedClaim` used by an API and its worker);
+* replicas, a PodDisruptionBudget, spreading over nodes, uid and gid, node selection and
+  extended resources (GPUs);
+* edges that say what they mean: ``waits_for`` (an init container waits until the
+  dependency answers; the NetworkPolicies let it through), ``connects_to`` (its connection
+  facts are wired into the environment; the NetworkPolicies let it through; no start-up
+  order), ``after`` (a later sync wave only), and ``depends_on``, the shorthand for both
+  ``waits_for`` and ``connects_to`` (what Compose's ``depends_on`` usually means).
+
+Every pod is hardened as the rest of the library: non-root, no privilege escalation, all
+capabilities dropped, seccomp ``RuntimeDefault``, read-only root filesystem, explicit
+requests and limits, no service-account token, no service links, ``IfNotPresent`` pulls of a
+pinned image. ``SpringService``, ``WebFrontend`` and ``GpuWorker`` are presets over it.
+
+Environment order matters: Kubernetes expands ``$(NAME)`` only for variables defined
+earlier in the list. The container's variables are written in this order: the downward API
+(pod name and namespace, when telemetry uses them), the wired connection facts, the preset's
+``base_env``, the telemetry variables, then ``env`` in the order given, each template right
+after the secret variables it refers to.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from cdk8s_plus_27 import k8s
+from constructs import Construct
+
+from . import _pod
+from ._validation import (
+    LABEL_KEY,
+    check_directory,
+    check_dns_label,
+    check_image,
+    check_port,
+    check_quantity_binary,
+    image_tag,
+)
+from .component import CONFIG_WAVE, Component
+from .references import Endpoint, Resources, SecretKeyRef, Toleration, check_label_value
+from .startup_wait import WaitPolicy, wait_container
+from .telemetry import Telemetry
+from .wiring import NAMED_WIRING, Wiring, check_env_name, check_wiring, connection_env, upper_snake
+
+__all__ = [
+    "ClaimVolume",
+    "EnvTemplate",
+    "EnvValue",
+    "ExecCheck",
+    "HttpCheck",
+    "Port",
+    "Probe",
+    "Probes",
+    "ScratchVolume",
+    "TcpCheck",
+    "Workload",
+    "WorkloadProps",
+]
+
+_PORT_NAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?")
+_URL_PATH = re.compile(r"/[-._~%!$&'()*+,;=:@a-zA-Z0-9/?]*")
+_FILE_NAME = re.compile(r"[-._a-zA-Z0-9]+")
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+#: Written by the construct when telemetry needs them; ``env`` may not repeat them.
+_DOWNWARD_ENV = {"K8S_POD_NAME": "metadata.name", "K8S_NAMESPACE_NAME": "metadata.namespace"}
+#: Volume names the construct uses itself.
+_RESERVED_VOLUMES = ("tmp", "files")
+
+
+def _check_int(field_name: str, value: object, low: int, high: int, hint: str = "") -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(f"{field_name} must be an integer from {low} to {high}, got {value!r}{hint}")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Port:
+    """A port the process listens on: a container port and, with ``expose``, a Service port.
+
+    Attributes:
+        name: Port name (an IANA service name: at most 15 of ``[a-z0-9-]``), used by probes,
+            the Service's ``targetPort`` and routes. Required.
+        number: Port number. Required.
+        protocol: ``TCP`` or ``UDP``. Defaults to ``"TCP"``.
+        expose: Whether the Service publishes it. Defaults to ``True``.
+    """
+
+    name: str
+    number: int
+    protocol: Literal["TCP", "UDP"] = "TCP"
+    expose: bool = True
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not _PORT_NAME.fullmatch(self.name) or "--" in self.name:
+            raise ValueError(
+                f"ports[].name must be a port name (at most 15 of lowercase letters, digits and '-', "
+                f"with a letter), got {self.name!r}; e.g. 'http', 'metrics', 'grpc'"
+            )
+        if not any(ch.isalpha() for ch in self.name):
+            raise ValueError(f"ports[].name must contain a letter, got {self.name!r}; e.g. 'p{self.name}'")
+        check_port(f"ports[{self.name}].number", self.number)
+        if self.protocol not in ("TCP", "UDP"):
+            raise ValueError(f"ports[{self.name}].protocol must be 'TCP' or 'UDP', got {self.protocol!r}")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class HttpCheck:
+    """Healthy when ``GET <path>`` on the named port answers 2xx or 3xx.
+
+    Attributes:
+        path: URL path. Defaults to ``"/"``.
+        port: Name of one of the workload's ports. Defaults to ``"http"``.
+    """
+
+    path: str = "/"
+    port: str = "http"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.path, str) or not _URL_PATH.fullmatch(self.path):
+            raise ValueError(f"HttpCheck.path must be an absolute URL path like '/health', got {self.path!r}")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TcpCheck:
+    """Healthy when the named port accepts a connection.
+
+    Attributes:
+        port: Name of one of the workload's ports. Defaults to ``"http"``.
+    """
+
+    port: str = "http"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ExecCheck:
+    """Healthy when the command exits 0 inside the container (Compose ``healthcheck.test``).
+
+    Attributes:
+        command: The command and its arguments, e.g. ``("celery", "inspect", "ping")``;
+            a shell is only used if you write one (``("sh", "-c", "...")``). Required.
+    """
+
+    command: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.command, tuple) or not self.command or not all(
+            isinstance(part, str) and part for part in self.command
+        ):
+            raise ValueError(
+                f"ExecCheck.command must be a non-empty tuple of non-empty strings, got {self.command!r}; "
+                "e.g. ('pg_isready', '-h', '127.0.0.1')"
+            )
+
+
+Check = HttpCheck | TcpCheck | ExecCheck
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Probe:
+    """One probe: a check and its timing.
+
+    Attributes:
+        check: What is checked. Required.
+        period_seconds: How often. Defaults to ``10``.
+        timeout_seconds: How long one check may take. Defaults to ``3``.
+        failure_threshold: Failures in a row before the kubelet acts. Defaults to ``3``; for
+            the startup probe, ``None`` (the default there) derives it from the workload's
+            ``startup_timeout_seconds``.
+    """
+
+    check: Check
+    period_seconds: int = 10
+    timeout_seconds: int = 3
+    failure_threshold: int | None = 3
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.check, (HttpCheck, TcpCheck, ExecCheck)):
+            raise ValueError(f"Probe.check must be an HttpCheck, TcpCheck or ExecCheck, got {self.check!r}")
+        _check_int("Probe.period_seconds", self.period_seconds, 1, 3600)
+        _check_int("Probe.timeout_seconds", self.timeout_seconds, 1, 3600)
+        if self.timeout_seconds > self.period_seconds:
+            raise ValueError(
+                f"Probe.timeout_seconds must not exceed period_seconds, got {self.timeout_seconds} > "
+                f"{self.period_seconds}; lengthen the period or shorten the timeout"
+            )
+        if self.failure_threshold is not None:
+            _check_int("Probe.failure_threshold", self.failure_threshold, 1, 1000)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Probes:
+    """The probes of the main container; each may be left out.
+
+    Attributes:
+        startup: Holds readiness and liveness off until the process has started; its
+            failure threshold defaults to covering ``startup_timeout_seconds``. Defaults to none.
+        readiness: Takes the pod out of its Service while failing. Defaults to none.
+        liveness: Restarts the container while failing; should not depend on other
+            services (a database outage would restart every pod). Defaults to none.
+    """
+
+    startup: Probe | None = None
+    readiness: Probe | None = None
+    liveness: Probe | None = None
+
+    @classmethod
+    def of(cls, check: Check, *, period_seconds: int = 10, timeout_seconds: int = 3) -> Probes:
+        """The same check for all three probes: liveness tolerates 6 failures, readiness 3."""
+        return cls(
+            startup=Probe(check=check, period_seconds=period_seconds, timeout_seconds=timeout_seconds, failure_threshold=None),
+            readiness=Probe(check=check, period_seconds=period_seconds, timeout_seconds=timeout_seconds),
+            liveness=Probe(
+                check=check, period_seconds=period_seconds, timeout_seconds=timeout_seconds, failure_threshold=6
+            ),
+        )
+
+    def all(self) -> list[tuple[str, Probe]]:
+        return [(kind, p) for kind, p in (("startup", self.startup), ("readiness", self.readiness), ("liveness", self.liveness)) if p]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ScratchVolume:
+    """A writable ``emptyDir`` under the read-only root filesystem, lost with the pod.
+
+    Attributes:
+        name: Volume name (a DNS label). Required.
+        path: Where it is mounted. Required.
+        size: Size limit (binary units). Defaults to ``"256Mi"``.
+        memory: Memory-backed (``tmpfs``, e.g. ``/dev/shm``); its pages count against the
+            container's memory limit. Defaults to ``False``.
+    """
+
+    name: str
+    path: str
+    size: str = "256Mi"
+    memory: bool = False
+
+    def __post_init__(self) -> None:
+        check_dns_label("scratch[].name", self.name)
+        check_directory(f"scratch[{self.name}].path", self.path)
+        check_quantity_binary(f"scratch[{self.name}].size", self.size)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ClaimVolume:
+    """A PersistentVolumeClaim mounted into the pod, e.g. a shared uploads folder.
+
+    Attributes:
+        name: Volume name (a DNS label). Required.
+        path: Where it is mounted. Required.
+        claim_name: Name of the claim (see :class:`~aipp_constructs.shared_claim.SharedClaim`). Required.
+        read_only: Mount it read-only. Defaults to ``False``.
+    """
+
+    name: str
+    path: str
+    claim_name: str
+    read_only: bool = False
+
+    def __post_init__(self) -> None:
+        check_dns_label("claims[].name", self.name)
+        check_directory(f"claims[{self.name}].path", self.path)
+        check_dns_label(f"claims[{self.name}].claim_name", self.claim_name)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class EnvTemplate:
+    """A variable composed of literals and secrets: ``{name}`` placeholders filled from ``values``.
+
+    Literal values are written in place; each secret becomes a variable of its own
+    (``<VARIABLE>_<PLACEHOLDER>``, from its Secret) defined just before, and is referred to
+    as ``$(...)``, which Kubernetes expands when the container starts: the secret's value
+    never appears in the manifest. A value is inserted as it is, so secrets used in URLs
+    must be URL-safe (letters and digits).
+
+    Attributes:
+        text: The template, e.g. ``"postgresql://{username}:{password}@{host}:{port}/{database}"``. Required.
+        values: Placeholder -> literal or Secret key; a dependency's
+            ``endpoint.facts()`` offers ``host``, ``port``, ``url``, ``username``, ``password``...
+            Required; every placeholder needs a value.
+
+    Example::
+
+        EnvTemplate(text="redis://:{password}@{host}:{port}/1", values=redis.endpoint.facts())
+    """
+
+    text: str
+    values: Mapping[str, str | SecretKeyRef]
+
+    def __post_init__(self) -> None:
+        missing = sorted(set(_PLACEHOLDER.findall(self.text)) - set(self.values))
+        if missing:
+            raise ValueError(
+                f"EnvTemplate {self.text!r} names {', '.join(missing)}, which values does not give; "
+                f"known: {', '.join(sorted(self.values)) or 'none'}"
+            )
+
+    def render(self, variable: str) -> tuple[list[tuple[str, SecretKeyRef]], str]:
+        """(the secret variables to define first, the value referring to them)."""
+        secrets: list[tuple[str, SecretKeyRef]] = []
+
+        def fill(match: re.Match[str]) -> str:
+            key = match.group(1)
+            value = self.values[key]
+            if isinstance(value, SecretKeyRef):
+                name = f"{variable}_{upper_snake(key)}"
+                if name not in (n for n, _ in secrets):
+                    secrets.append((name, value))
+                return f"$({name})"
+            # A literal "$(" would be expanded by Kubernetes: "$$(" writes it verbatim.
+            return str(value).replace("$(", "$$(")
+
+        return secrets, _PLACEHOLDER.sub(fill, self.text.replace("$(", "$$("))
+
+
+EnvValue = str | SecretKeyRef | EnvTemplate
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class WorkloadProps:
+    """Props of :class:`Workload`.
+
+    Attributes:
+        name: Name of the Deployment and its Service (the Compose service name mapped with
+            :func:`~aipp_constructs.names.kubernetes_name`). Required.
+        image: Pinned image reference. Required.
+        part_of: ``app.kubernetes.io/part-of`` label. Defaults to no label.
+        component_label: ``app.kubernetes.io/component`` label. Defaults to ``"app"``.
+        command: Replaces the image's entrypoint (Compose ``entrypoint``). Defaults to the image's.
+        args: Replaces the image's command (Compose ``command``). Defaults to the image's.
+        ports: The ports; the first is the one dependents connect to. Defaults to none (no
+            Service: nothing can connect to it).
+        protocol: What speaks on the first port (``http``, ``postgresql``, ``redis``, ``amqp``,
+            ``tcp``...); selects dependents' variable names (:mod:`~aipp_constructs.wiring`)
+            and, for ``http``, adds the ``url`` fact. Defaults to ``"http"``.
+        probes: The probes. Defaults to none; a long-running service should have readiness
+            and liveness.
+        startup_timeout_seconds: How long the process may take to start: the startup probe's
+            budget and, plus five minutes, the rollout deadline. Defaults to ``300``.
+        replicas: Pod count. Defaults to ``1``.
+        strategy: ``RollingUpdate`` (one extra pod at a time, none unavailable) or
+            ``Recreate`` (for a singleton, or a pod holding a GPU or a ReadWriteOnce volume).
+            Defaults to ``"RollingUpdate"``.
+        disruption_budget: A PodDisruptionBudget with ``minAvailable: 1``. Defaults to
+            ``None``: only with more than one replica (with one it would block every drain).
+        spread_over_nodes: Spread replicas over nodes (``ScheduleAnyway``). Defaults to ``False``.
+        resources: Requests and limits. Defaults to 250m/512Mi requested, 1 CPU/512Mi limit.
+        extended_resources: Extended resources (``{"nvidia.com/gpu": 1}``), in limits and
+            requests alike. Defaults to none.
+        run_as_user: uid of the pod; the image must run as it (non-root). Defaults to ``1000``.
+        run_as_group: gid (and fsGroup). Defaults to ``run_as_user``.
+        depends_on: Components it waits for at start-up and connects to. Defaults to none.
+        waits_for: Components it only waits for. Defaults to none.
+        connects_to: Components it only connects to (wired, allowed by the NetworkPolicies;
+            neither waited for nor ordered before it). Defaults to none.
+        after: Components it is applied after (sync wave only). Defaults to none.
+        wait: How to wait; ``None`` adds no wait containers. Defaults to ``None``.
+        wiring: Variable names by provider protocol. Defaults to
+            :data:`~aipp_constructs.wiring.NAMED_WIRING` (``<DEPENDENCY>_<FACT>``).
+        wiring_overrides: Dependency name -> fact -> variable, replacing the wiring of that
+            dependency; names that are not dependencies are ignored when
+            ``ignore_unknown_overrides`` is set. Defaults to none.
+        ignore_unknown_overrides: Let one shared ``wiring_overrides`` table serve several
+            workloads. Defaults to ``False`` (an unknown name is an error, to catch typos).
+        base_env: The variables a preset sets for its image; written after the wired ones
+            and before telemetry; ``env`` may not repeat them. Defaults to none.
+        env: Further variables: literals, Secret keys or templates (see module documentation).
+            Defaults to none.
+        settings_in_config_map: Serve the literal variables (wired and ``env``) from a
+            ConfigMap ``<name>-config`` read with ``envFrom`` (a change rolls the pods);
+            secrets and templates stay variables. Defaults to ``False``.
+        config_files: File name -> content, in a ConfigMap ``<name>-files`` mounted read-only
+            in ``config_dir``. Defaults to none.
+        config_dir: Where ``config_files`` appear. Defaults to ``"/config"``.
+        tmp_size: Size limit of the writable ``/tmp``; ``None`` mounts none. Defaults to ``"256Mi"``.
+        scratch: Further writable scratch volumes. Defaults to none.
+        claims: Claims to mount (persistent, possibly shared). Defaults to none.
+        node_selector: Labels of the nodes it may run on. Defaults to none.
+        tolerations: Taints it tolerates. Defaults to none.
+        runtime_class_name: ``runtimeClassName``. Defaults to none.
+        pre_stop_command: A command run before SIGTERM (e.g. a pause while endpoints drain).
+            Defaults to none.
+        termination_grace_period_seconds: Time from SIGTERM to SIGKILL. Defaults to ``30``.
+        telemetry: OpenTelemetry wiring. Defaults to ``Telemetry()``.
+        telemetry_language: Language of the OpenTelemetry Operator's inject annotation
+            (``java``, ``nodejs``, ``python``, ``dotnet``, ``go``). Defaults to ``"java"``.
+        image_pull_secrets: Secrets to pull the image with. Defaults to none.
+    """
+
+    name: str
+    image: str
+    part_of: str | None = None
+    component_label: str = "app"
+    command: tuple[str, ...] | None = None
+    args: tuple[str, ...] | None = None
+    ports: tuple[Port, ...] = ()
+    protocol: str = "http"
+    probes: Probes | None = None
+    startup_timeout_seconds: int = 300
+    replicas: int = 1
+    strategy: Literal["RollingUpdate", "Recreate"] = "RollingUpdate"
+    disruption_budget: bool | None = None
+    spread_over_nodes: bool = False
+    resources: Resources = field(
+        default_factory=lambda: Resources(cpu_request="250m", memory_request="512Mi", cpu_limit="1", memory_limit="512Mi")
+    )
+    extended_resources: Mapping[str, int] = field(default_factory=dict)
+    run_as_user: int = 1000
+    run_as_group: int | None = None
+    depends_on: tuple[Component, ...] = ()
+    waits_for: tuple[Component, ...] = ()
+    connects_to: tuple[Component, ...] = ()
+    after: tuple[Component, ...] = ()
+    wait: WaitPolicy | None = None
+    wiring: Wiring = field(default_factory=lambda: NAMED_WIRING)
+    wiring_overrides: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    ignore_unknown_overrides: bool = False
+    base_env: Mapping[str, str] = field(default_factory=dict)
+    env: Mapping[str, EnvValue] = field(default_factory=dict)
+    settings_in_config_map: bool = False
+    config_files: Mapping[str, str] = field(default_factory=dict)
+    config_dir: str = "/config"
+    tmp_size: str | None = "256Mi"
+    scratch: tuple[ScratchVolume, ...] = ()
+    claims: tuple[ClaimVolume, ...] = ()
+    node_selector: Mapping[str, str] = field(default_factory=dict)
+    tolerations: tuple[Toleration, ...] = ()
+    runtime_class_name: str | None = None
+    pre_stop_command: tuple[str, ...] | None = None
+    termination_grace_period_seconds: int = 30
+    telemetry: Telemetry = field(default_factory=Telemetry)
+    telemetry_language: str = "java"
+    image_pull_secrets: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        check_dns_label("name", self.name)
+        check_image("image", self.image)
+        check_dns_label("component_label", self.component_label)
+        for key in ("command", "args"):
+            value = getattr(self, key)
+            if value is not None and (not isinstance(value, tuple) or not all(isinstance(v, str) for v in value)):
+                raise ValueError(f"{key} must be a tuple of strings, got {value!r}; e.g. ('celery', 'worker')")
+        names = [p.name for p in self.ports]
+        numbers = [(p.number, p.protocol) for p in self.ports]
+        if len(set(names)) != len(names) or len(set(numbers)) != len(numbers):
+            raise ValueError(f"ports must have distinct names and numbers, got {[(p.name, p.number) for p in self.ports]}")
+        if self.probes is not None:
+            for kind, probe in self.probes.all():
+                port = getattr(probe.check, "port", None)
+                if port is not None and port not in names:
+                    raise ValueError(
+                        f"probes.{kind} checks port {port!r}, which is not one of ports ({', '.join(names) or 'none'}); "
+                        "name one of them or use an ExecCheck"
+                    )
+        _check_int("startup_timeout_seconds", self.startup_timeout_seconds, 10, 7200)
+        _check_int("replicas", self.replicas, 0, 100)
+        if self.strategy not in ("RollingUpdate", "Recreate"):
+            raise ValueError(f"strategy must be 'RollingUpdate' or 'Recreate', got {self.strategy!r}")
+        for resource, count in self.extended_resources.items():
+            if not LABEL_KEY.fullmatch(resource) or "/" not in resource:
+                raise ValueError(f"extended_resources keys must be like 'nvidia.com/gpu', got {resource!r}")
+            _check_int(f"extended_resources[{resource!r}]", count, 1, 64)
+        _check_int(
+            "run_as_user", self.run_as_user, 1, 2**31 - 1, "; Pod Security 'restricted' refuses root (uid 0)"
+        )
+        if self.run_as_group is not None:
+            _check_int("run_as_group", self.run_as_group, 0, 2**31 - 1)
+        if self.wait is not None and not isinstance(self.wait, WaitPolicy):
+            raise ValueError(f"wait must be a WaitPolicy or None, got {self.wait!r}")
+        check_wiring("wiring", self.wiring)
+        for dep, facts in self.wiring_overrides.items():
+            for fact, var in facts.items():
+                check_env_name(f"wiring_overrides.{dep}.{fact}", var.replace("{NAME}", "X"))
+        for var in (*self.base_env, *self.env):
+            check_env_name(f"env.{var}", var)
+            if var in _DOWNWARD_ENV:
+                raise ValueError(f"env.{var} is set by the construct from the downward API; use another name")
+        for var, value in self.env.items():
+            if not isinstance(value, (str, SecretKeyRef, EnvTemplate)):
+                raise ValueError(f"env.{var} must be a string, a SecretKeyRef or an EnvTemplate, got {value!r}")
+        for file_name in self.config_files:
+            if not _FILE_NAME.fullmatch(file_name) or file_name in (".", ".."):
+                raise ValueError(
+                    f"config_files keys must be file names ([-._a-zA-Z0-9]+), got {file_name!r}; "
+                    "every file lands in config_dir"
+                )
+        check_directory("config_dir", self.config_dir, reserved=("/tmp",) if self.tmp_size else ())
+        if self.tmp_size is not None:
+            check_quantity_binary("tmp_size", self.tmp_size)
+        volumes = [v.name for v in (*self.scratch, *self.claims)]
+        for volume in volumes:
+            if volume in _RESERVED_VOLUMES or volumes.count(volume) > 1:
+                raise ValueError(
+                    f"scratch and claims names must be distinct and not {', '.join(_RESERVED_VOLUMES)}, got {volume!r}"
+                )
+        taken = [*(["/tmp"] if self.tmp_size else []), *([self.config_dir] if self.config_files else [])]
+        for volume in (*self.scratch, *self.claims):
+            check_directory(f"{volume.name}.path", volume.path, reserved=tuple(taken))
+            taken.append(volume.path)
+        for key, value in self.node_selector.items():
+            if not LABEL_KEY.fullmatch(key):
+                raise ValueError(f"node_selector keys must be label keys like 'nvidia.com/gpu.present', got {key!r}")
+            check_label_value(f"node_selector[{key!r}]", value)
+        if self.runtime_class_name is not None:
+            check_dns_label("runtime_class_name", self.runtime_class_name)
+        if self.pre_stop_command is not None and not self.pre_stop_command:
+            raise ValueError("pre_stop_command must not be empty; leave it None for no preStop hook")
+        _check_int("termination_grace_period_seconds", self.termination_grace_period_seconds, 0, 3600)
+        for secret in self.image_pull_secrets:
+            check_dns_label("image_pull_secrets[]", secret)
+
+
+class Workload(Component):
+    """A Compose service as a Deployment (plus its Service, ConfigMaps and disruption budget).
+
+    Attributes:
+        spec: The :class:`WorkloadProps` it was built with.
+        props: The props it was built with (a preset's own props for a preset).
+        files: The ``<name>-files`` ConfigMap, or ``None``.
+        settings: The ``<name>-config`` ConfigMap (``settings_in_config_map``), or ``None``.
+        service: The client ``Service``, or ``None`` without exposed ports.
+        workload: The ``Deployment``.
+        disruption_budget: The ``PodDisruptionBudget``, or ``None``.
+        endpoint: Host ``<name>``, every exposed port, the ``url`` fact for ``http``; ``None``
+            without exposed ports.
+
+    Example::
+
+        worker = Workload(chart, "Worker", WorkloadProps(
+            name="worker", image="registry.example.com/acme/api:2.4.1",
+            args=("celery", "-A", "app", "worker"), depends_on=(db, cache), wait=wait,
+            probes=Probes(liveness=Probe(check=ExecCheck(command=("celery", "-A", "app", "inspect", "ping")),
+                                         period_seconds=60, timeout_seconds=30)),
+            env={"SECRET_KEY": app_secret.key("secret-key"),
+                 "DATABASE_URL": EnvTemplate(text="postgresql://{username}:{password}@{host}:{port}/{database}",
+                                             values=db.endpoint.facts())}))
+    """
+
+    def __init__(self, scope: Construct, id: str, props: WorkloadProps) -> None:
+        # Checked before the node joins the tree, so a refused edge leaves nothing behind.
+        for edge in ("depends_on", "waits_for", "connects_to"):
+            for dep in getattr(props, edge):
+                if dep.endpoint is None:
+                    raise ValueError(f"{edge}: {props.name} {edge.replace('_', ' ')} {dep.name}, which serves no endpoint")
+        wired_deps = _distinct((*props.depends_on, *props.connects_to))
+        overrides = props.wiring_overrides
+        if props.ignore_unknown_overrides:
+            overrides = {name: facts for name, facts in overrides.items() if name in {d.name for d in wired_deps}}
+        self.wired = connection_env(
+            [(dep.name, dep.endpoint) for dep in wired_deps if dep.endpoint is not None], props.wiring, overrides
+        )
+        super().__init__(
+            scope,
+            id,
+            name=props.name,
+            component=props.component_label,
+            version=image_tag(props.image),
+            part_of=props.part_of,
+            depends_on=props.depends_on,
+            waits_for=props.waits_for,
+            connects_to=props.connects_to,
+            after=props.after,
+        )
+        self.spec = props
+        self.props: object = props
+        # Built first: it refuses an env entry that repeats a variable the construct sets.
+        env = self._environment()
+        self.files = (
+            k8s.KubeConfigMap(
+                self, "Files", metadata=self.object_meta(f"{props.name}-files", wave=CONFIG_WAVE), data=dict(props.config_files)
+            )
+            if props.config_files
+            else None
+        )
+        settings = self._literal_settings() if props.settings_in_config_map else None
+        self.settings = (
+            k8s.KubeConfigMap(self, "Config", metadata=self.object_meta(f"{props.name}-config", wave=CONFIG_WAVE), data=settings)
+            if settings is not None
+            else None
+        )
+        exposed = {p.name: p.number for p in props.ports if p.expose}
+        self.service = (
+            self.add_client_service(exposed, protocols={p.name: p.protocol for p in props.ports})
+            if exposed
+            else None
+        )
+        self.endpoint = (
+            Endpoint(
+                host=props.name,
+                ports=exposed,
+                properties={"url": f"http://{props.name}:{next(iter(exposed.values()))}"} if props.protocol == "http" else {},
+                protocol=props.protocol,
+            )
+            if exposed
+            else None
+        )
+        volumes, mounts = self._volumes()
+        container = _pod.container(
+            name=props.name,
+            image=props.image,
+            uid=props.run_as_user,
+            gid=props.run_as_group,
+            resources_=props.resources,
+            command=props.command,
+            args=props.args,
+            env=env,
+            env_from=[k8s.EnvFromSource(config_map_ref=k8s.ConfigMapEnvSource(name=f"{props.name}-config"))]
+            if settings is not None
+            else (),
+            ports={p.name: p.number for p in props.ports},
+            protocols={p.name: p.protocol for p in props.ports},
+            volume_mounts=mounts,
+            extended_resources=props.extended_resources,
+            startup_probe=self._probe(props.probes.startup if props.probes else None, startup=True),
+            readiness_probe=self._probe(props.probes.readiness if props.probes else None),
+            liveness_probe=self._probe(props.probes.liveness if props.probes else None),
+            lifecycle=k8s.Lifecycle(pre_stop=k8s.LifecycleHandler(exec=k8s.ExecAction(command=list(props.pre_stop_command))))
+            if props.pre_stop_command
+            else None,
+        )
+        documents = [dict(props.config_files), *([settings] if settings is not None else [])]
+        pod_annotations = {
+            **props.telemetry.pod_annotations(props.telemetry_language),
+            **({"checksum/config": _pod.config_checksum(*documents)} if any(documents) else {}),
+        }
+        self.workload = k8s.KubeDeployment(
+            self,
+            "Resource",
+            metadata=self.object_meta(),
+            spec=k8s.DeploymentSpec(
+                replicas=props.replicas,
+                revision_history_limit=3,
+                # A rollout may legitimately take the whole startup budget; only after that
+                # (plus margin) should ArgoCD call the Deployment degraded.
+                progress_deadline_seconds=props.startup_timeout_seconds + 300,
+                strategy=k8s.DeploymentStrategy(type="Recreate")
+                if props.strategy == "Recreate"
+                else k8s.DeploymentStrategy(
+                    type="RollingUpdate",
+                    rolling_update=k8s.RollingUpdateDeployment(
+                        max_surge=k8s.IntOrString.from_number(1), max_unavailable=k8s.IntOrString.from_number(0)
+                    ),
+                ),
+                selector=self.label_selector(),
+                template=k8s.PodTemplateSpec(
+                    metadata=self.pod_meta(pod_annotations or None),
+                    spec=_pod.pod_spec(
+                        containers=[container],
+                        init_containers=self._wait_containers(),
+                        uid=props.run_as_user,
+                        gid=props.run_as_group,
+                        volumes=volumes,
+                        termination_grace_period_seconds=props.termination_grace_period_seconds,
+                        image_pull_secrets=props.image_pull_secrets,
+                        node_selector=props.node_selector,
+                        tolerations=[
+                            k8s.Toleration(key=t.key, operator=t.operator, value=t.value, effect=t.effect)
+                            for t in props.tolerations
+                        ],
+                        runtime_class_name=props.runtime_class_name,
+                        topology_spread_constraints=[
+                            k8s.TopologySpreadConstraint(
+                                max_skew=1,
+                                topology_key="kubernetes.io/hostname",
+                                when_unsatisfiable="ScheduleAnyway",
+                                label_selector=self.label_selector(),
+                            )
+                        ]
+                        if props.spread_over_nodes
+                        else (),
+                    ),
+                ),
+            ),
+        )
+        budget = props.disruption_budget if props.disruption_budget is not None else props.replicas > 1
+        self.disruption_budget = (
+            k8s.KubePodDisruptionBudget(
+                self,
+                "DisruptionBudget",
+                metadata=self.object_meta(),
+                spec=k8s.PodDisruptionBudgetSpec(min_available=k8s.IntOrString.from_number(1), selector=self.label_selector()),
+            )
+            if budget
+            else None
+        )
+
+    # -- pieces ----------------------------------------------------------------------------
+
+    def _wait_containers(self) -> list[k8s.Container]:
+        """``wait-for-<dependency>`` init containers, one per waited-for component."""
+        if self.spec.wait is None:
+            return []
+        return [
+            wait_container(dep.name, dep.endpoint.host, dep.endpoint.main_port, self.spec.wait)
+            for dep in _distinct((*self.spec.depends_on, *self.spec.waits_for))
+            if dep.endpoint is not None
+        ]
+
+    def _environment(self) -> list[k8s.EnvVar]:
+        props = self.spec
+        telemetry = props.telemetry.env(
+            service_name=props.name, service_namespace=props.part_of, version=image_tag(props.image)
+        )
+        in_config_map = props.settings_in_config_map
+        env: list[k8s.EnvVar] = []
+        if telemetry:
+            env += [_pod.env_from_field(name, path) for name, path in _DOWNWARD_ENV.items()]
+        for var, value in self.wired:
+            if isinstance(value, SecretKeyRef):
+                env.append(_pod.env_from_secret(var, value))
+            elif not in_config_map:
+                env.append(_pod.env_value(var, value))
+        env += [_pod.env_value(var, value) for var, value in [*props.base_env.items(), *telemetry]]
+        taken = {var.name for var in env} | {var for var, _ in self.wired}
+        for var in props.env:
+            if var in taken:
+                raise ValueError(
+                    f"env.{var} is already set by the construct (wiring, telemetry or its own settings); "
+                    f"change it through wiring_overrides or the matching prop instead"
+                )
+        for var, value in props.env.items():
+            if isinstance(value, SecretKeyRef):
+                env.append(_pod.env_from_secret(var, value))
+            elif isinstance(value, EnvTemplate):
+                secrets, text = value.render(var)
+                for secret_var, ref in secrets:
+                    if secret_var in taken or secret_var in props.env:
+                        raise ValueError(f"env.{var}: the template's variable {secret_var} is already set; rename one")
+                    env.append(_pod.env_from_secret(secret_var, ref))
+                env.append(_pod.env_value(var, text))
+            elif not in_config_map:
+                env.append(_pod.env_value(var, value))
+        return env
+
+    def _literal_settings(self) -> dict[str, str]:
+        """The wired non-secret values and the literal ``env``, for the settings ConfigMap."""
+        return {
+            **{var: value for var, value in self.wired if not isinstance(value, SecretKeyRef)},
+            **{var: value for var, value in self.spec.env.items() if isinstance(value, str)},
+        }
+
+    def _volumes(self) -> tuple[list[k8s.Volume], list[k8s.VolumeMount]]:
+        props = self.spec
+        volumes: list[k8s.Volume] = []
+        mounts: list[k8s.VolumeMount] = []
+        if props.tmp_size is not None:
+            volumes.append(_pod.empty_dir("tmp", size_limit=props.tmp_size))
+            mounts.append(k8s.VolumeMount(name="tmp", mount_path="/tmp"))
+        if self.files is not None:
+            volumes.append(
+                k8s.Volume(name="files", config_map=k8s.ConfigMapVolumeSource(name=f"{props.name}-files", default_mode=0o444))
+            )
+            mounts.append(k8s.VolumeMount(name="files", mount_path=props.config_dir, read_only=True))
+        for scratch in props.scratch:
+            volumes.append(_pod.empty_dir(scratch.name, size_limit=scratch.size, memory=scratch.memory))
+            mounts.append(k8s.VolumeMount(name=scratch.name, mount_path=scratch.path))
+        for claim in props.claims:
+            volumes.append(
+                k8s.Volume(
+                    name=claim.name,
+                    persistent_volume_claim=k8s.PersistentVolumeClaimVolumeSource(
+                        claim_name=claim.claim_name, read_only=claim.read_only or None
+                    ),
+                )
+            )
+            mounts.append(k8s.VolumeMount(name=claim.name, mount_path=claim.path, read_only=claim.read_only or None))
+        return volumes, mounts
+
+    def _probe(self, probe: Probe | None, *, startup: bool = False) -> k8s.Probe | None:
+        if probe is None:
+            return None
+        failures = probe.failure_threshold
+        if failures is None:
+            failures = max(1, math.ceil(self.spec.startup_timeout_seconds / probe.period_seconds)) if startup else 3
+        timing = {"period": probe.period_seconds, "timeout": probe.timeout_seconds, "failures": failures}
+        check = probe.check
+        if isinstance(check, HttpCheck):
+            return _pod.http_probe(check.path, check.port, **timing)
+        if isinstance(check, TcpCheck):
+            return _pod.tcp_probe(check.port, **timing)
+        return _pod.exec_probe(check.command, **timing)
+
+
+def _distinct(components: Sequence[Component]) -> tuple[Component, ...]:
+    seen: dict[int, Component] = {}
+    for component in components:
+        seen.setdefault(id(component), component)
+    return tuple(seen.values())
