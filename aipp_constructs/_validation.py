@@ -3,6 +3,18 @@
 Every check raises ``ValueError`` with a message in one shape:
 ``<field> <problem>, got <value!r>; <what to do>``. Callers that know more context (a
 construct path, an environment file) prefix it.
+
+Image references: one policy for every construct (:func:`check_image`).
+
+* The name is ``[host/]path``, as Docker reads it: the first ``/``-separated segment is a
+  registry host when there is more than one segment and it contains a ``.`` or a ``:`` or is
+  ``localhost`` (``harbor.example/team/app``, ``registry:5000/app``, ``localhost/app``).
+  Otherwise there is no host and the image is on Docker Hub (``docker.io``): ``redis`` means
+  ``docker.io/library/redis`` and ``pgvector/pgvector`` means ``docker.io/pgvector/pgvector``.
+  :func:`normalize_image` spells that out; the constructs write the reference as given.
+* A tag is required, and it must name one release: a moving tag (:func:`is_moving_tag`:
+  ``latest``, ``main-latest``, a release line such as ``7``, ``7.2``, ``6-alpine`` or
+  ``pg16``) is refused unless a digest pins it (``redis:7@sha256:<64 hex digits>``).
 """
 
 from __future__ import annotations
@@ -20,6 +32,8 @@ __all__ = [
     "check_port",
     "check_quantity_binary",
     "image_tag",
+    "is_moving_tag",
+    "normalize_image",
     "quantity_cpu_millis",
     "quantity_to_bytes",
 ]
@@ -32,16 +46,23 @@ _CPU = re.compile(r"^(?:[0-9]+m|[0-9]+(?:\.[0-9]{1,3})?)$")
 _BINARY_QUANTITY = re.compile(r"^([0-9]+)(Ki|Mi|Gi|Ti|Pi)$")
 _BINARY_FACTOR = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50}
 # A tag that names a moving target rather than a build: "latest", "main-latest", "dev_latest".
-_MOVING_TAG = re.compile(r"(^|[-_.])latest\Z")
+_LATEST_TAG = re.compile(r"(^|[-_.])latest\Z")
+# The leading version of a tag: digits and dots at the start, or after one letter prefix and
+# at most one separator ("7.2.7", "v1.0.0", "pg17", "RELEASE.2025", "jdk-17.0.2").
+_LEADING_VERSION = re.compile(r"(?:[A-Za-z]+[-_.]?)?(\d+(?:\.\d+)*)")
+# A calendar date anywhere in the tag, not inside a longer run of digits: 20250907, 2025-09-07, 2025.09.07.
+_DATE_STAMP = re.compile(r"(?<!\d)(?:19|20)\d\d([-.]?)(?:0[1-9]|1[0-2])\1(?:0[1-9]|[12]\d|3[01])(?!\d)")
+# A commit id: a whole part of the tag (between '-', '_' or '.') of 7 to 40 lowercase hex
+# characters with at least one digit and one letter: "sha-1a2b3c4", "main.9f8e7d6".
+_COMMIT_STAMP = re.compile(r"(?:^|[-_.])(?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}(?:[-_.]|\Z)")
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 _REPOSITORY_COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
 _REGISTRY_HOST = re.compile(r"^[A-Za-z0-9.-]+(?::[0-9]+)?$")
 _PIN_ADVICE = (
-    "pin a released tag: mirror the image under a version tag first "
-    "(`python -m aipp_constructs images <environment>` prints the mirror commands) "
-    "and use that tag, optionally with @sha256:<digest>"
+    "pin a released tag, like 'redis:7.2.7' or 'registry.example/team/app:1.2.3', optionally with @sha256:<digest>"
 )
+_DOCKER_HUB = "docker.io"
 
 
 def check_dns_label(field: str, value: str) -> str:
@@ -114,26 +135,103 @@ def quantity_cpu_millis(value: str) -> int:
 
 
 def check_image(field: str, value: str) -> str:
-    """A pinned image reference: ``registry/repository:tag`` with an optional ``@sha256:`` digest.
+    """A pinned image reference: ``[registry/]repository:tag`` with an optional ``@sha256:`` digest.
 
-    A missing tag or a moving one (``latest``, ``main-latest``) is refused: the cluster
-    would run whatever was pushed last, and ArgoCD could not tell that anything changed.
+    A reference without a registry host is on Docker Hub (see the module docstring and
+    :func:`normalize_image`). A missing tag is refused, and so is a moving one
+    (:func:`is_moving_tag`: ``latest``, ``7``, ``6-alpine``...) unless a digest pins it: the
+    cluster would run whatever was pushed last, and ArgoCD could not tell that anything changed.
     """
-    problem = _image_problem(value) if isinstance(value, str) else "is not a string"
-    if problem:
-        raise ValueError(
-            f"{field} {problem}, got {value!r}; {_PIN_ADVICE}"
-        )
+    if not isinstance(value, str):
+        raise ValueError(f"{field} is not a string, got {value!r}; {_PIN_ADVICE}")
+    parsed = _parse_image(value)
+    if isinstance(parsed, str):
+        raise ValueError(f"{field} {parsed}, got {value!r}; {_PIN_ADVICE}")
+    _host, _path, tag, digest = parsed
+    if not tag:
+        raise ValueError(f"{field} has no tag, got {value!r}; {_PIN_ADVICE}")
+    if not digest and is_moving_tag(tag, repository=_path):
+        advice = _moving_advice(tag, "@sha256:<digest>")
+        raise ValueError(f"{field} uses the moving tag {tag!r}, got {value!r}; {advice}")
     return value
 
 
-def check_image_tag(field: str, value: str) -> str:
-    """An image tag that names one build: not empty, not ``latest`` or ``main-latest``."""
+def check_image_tag(field: str, value: str, *, pinned: bool = False, repository: str | None = None) -> str:
+    """An image tag that names one build: not empty, and not a moving tag (:func:`is_moving_tag`).
+
+    ``pinned``: a digest is given beside the tag, so a moving tag is accepted (its syntax is
+    still checked), as :func:`check_image` accepts ``name:tag@sha256:...``.
+    """
     if not isinstance(value, str) or not _TAG.fullmatch(value):
         raise ValueError(f"{field} must be an image tag ([A-Za-z0-9_.-], at most 128), got {value!r}")
-    if _MOVING_TAG.search(value):
-        raise ValueError(f"{field} is the moving tag {value!r}, which is refused; {_PIN_ADVICE}")
+    if not pinned and is_moving_tag(value, repository=repository):
+        raise ValueError(f"{field} is the moving tag {value!r}, which is refused; {_moving_advice(value, 'a digest')}")
     return value
+
+
+#: Images whose releases are numbered with two components, so that ``major.minor`` names one
+#: release: PostgreSQL from version 10 on (``17.6`` is a release; ``17`` is the line). Matched
+#: on the last segment of the repository path, so mirrors (``<harbor>/<proxy>/library/postgres``)
+#: count too.
+TWO_NUMBER_RELEASES = frozenset({"postgres"})
+
+
+def is_moving_tag(tag: str, repository: str | None = None) -> bool:
+    """Whether ``tag`` names a moving target (a channel or a release line) rather than one release.
+
+    The rule, applied in this order:
+
+    1. ``latest``, or a tag ending in ``-latest``, ``_latest`` or ``.latest``, is moving.
+    2. A tag with a *stamp* is pinned: a calendar date (``20250907``, ``2025-09-07``,
+       ``2025.09.07``, years 1900-2099, not inside a longer run of digits; MinIO's
+       ``RELEASE.2025-09-07T16-13-09Z``) or a commit id (a whole ``-``/``_``/``.``-separated
+       part of 7 to 40 lowercase hex characters with at least one digit and one letter:
+       ``sha-1a2b3c4``).
+    3. Otherwise the tag's *leading version* decides: the run of ``\\d+(\\.\\d+)*`` at the
+       start of the tag, or after one letter prefix and at most one ``-``, ``_`` or ``.``
+       (``v1.0.0`` -> ``1.0.0``, ``pg17`` -> ``17``, ``jdk-17.0.2`` -> ``17.0.2``). The tag is
+       moving when that version has fewer than three numeric components, or when there is
+       none: ``7``, ``7.2``, ``v2``, ``pg16``, ``6-alpine``, ``3-management``,
+       ``17-bookworm``, ``alpine``, ``stable``. What follows the leading version does not
+       count: ``0.8.1-pg17-bookworm`` (version ``0.8.1``), ``3.13.7-management`` and
+       ``3.0.0-alpha`` are pinned, and so are ``1.37.0``, ``2025.01.15`` and ``24.8.14.39``.
+
+    The rule reads the shape of the tag, not the project's versioning, with one table of
+    exceptions: for a ``repository`` whose last segment is in :data:`TWO_NUMBER_RELEASES`
+    (PostgreSQL), two components name a release (``17.6``, ``17.6-bookworm``). Any other
+    project whose releases have two numbers is refused; pin such a tag with a digest.
+    """
+    if _LATEST_TAG.search(tag):
+        return True
+    if _DATE_STAMP.search(tag) or _COMMIT_STAMP.search(tag):
+        return False
+    version = _LEADING_VERSION.match(tag)
+    needed = 1 if repository and repository.rstrip("/").rsplit("/", 1)[-1] in TWO_NUMBER_RELEASES else 2
+    return version is None or version.group(1).count(".") < needed
+
+
+def normalize_image(ref: str) -> str:
+    """The fully qualified form of an image reference: its registry host always named.
+
+    ``redis:7.2.7`` -> ``docker.io/library/redis:7.2.7``, ``pgvector/pgvector:0.8.1-pg17`` ->
+    ``docker.io/pgvector/pgvector:0.8.1-pg17``; ``index.docker.io`` is written ``docker.io``,
+    and a reference that names another host is returned as given. Tag and digest are kept
+    (none is added). Only the syntax is checked, not the tag policy of :func:`check_image`.
+
+    Raises:
+        ValueError: ``ref`` is not a well-formed reference.
+    """
+    if not isinstance(ref, str):
+        raise ValueError(f"image reference is not a string, got {ref!r}; {_PIN_ADVICE}")
+    parsed = _parse_image(ref)
+    if isinstance(parsed, str):
+        raise ValueError(f"image reference {parsed}, got {ref!r}; {_PIN_ADVICE}")
+    host, path, tag, digest = parsed
+    if host in ("", _DOCKER_HUB, "index.docker.io"):
+        host = _DOCKER_HUB
+        if "/" not in path:
+            path = f"library/{path}"
+    return f"{host}/{path}" + (f":{tag}" if tag else "") + (f"@{digest}" if digest else "")
 
 
 def check_digest(field: str, value: str) -> str:
@@ -143,27 +241,32 @@ def check_digest(field: str, value: str) -> str:
     return value
 
 
-def _image_problem(value: str) -> str | None:
+def _moving_advice(tag: str, digest: str) -> str:
+    what = "whatever was pushed last" if _LATEST_TAG.search(tag) else "a release line"
+    return (
+        f"pin a released tag: {tag!r} names {what}, not a release, so use a full version like '7.2.7' or add {digest}"
+    )
+
+
+def _parse_image(value: str) -> tuple[str, str, str, str] | str:
+    """``(host, path, tag, digest)`` of a reference (``''`` for each part it omits), or its problem."""
     name, at, digest = value.partition("@")
     if at and not _DIGEST.fullmatch(digest):
         return "has a malformed digest (expected sha256: and 64 hex digits)"
     last_slash = name.rfind("/")
     repository, colon, tag = name.rpartition(":") if name.rfind(":") > last_slash else (name, "", "")
-    if not colon:
-        return "has no tag"
-    if not _TAG.fullmatch(tag):
+    if colon and not _TAG.fullmatch(tag):
         return f"has an invalid tag {tag!r}"
-    if _MOVING_TAG.search(tag):
-        return f"uses the moving tag {tag!r}"
     parts = repository.split("/")
-    if len(parts) < 2 or "." not in parts[0] and ":" not in parts[0] and parts[0] != "localhost":
-        return "does not name its registry host (write the full registry/repository path)"
-    if not _REGISTRY_HOST.fullmatch(parts[0]):
-        return f"has an invalid registry host {parts[0]!r}"
-    bad = [p for p in parts[1:] if not _REPOSITORY_COMPONENT.fullmatch(p)]
+    host = ""
+    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
+        host = parts.pop(0)
+        if not _REGISTRY_HOST.fullmatch(host):
+            return f"has an invalid registry host {host!r}"
+    bad = [p for p in parts if not _REPOSITORY_COMPONENT.fullmatch(p)]
     if bad:
         return f"has an invalid repository path component {bad[0]!r}"
-    return None
+    return host, "/".join(parts), tag, digest
 
 
 def check_directory(field: str, value: str, *, reserved: tuple[str, ...] = ()) -> str:

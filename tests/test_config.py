@@ -15,7 +15,9 @@ import yaml
 import main
 from aipp_constructs import ConfigError, ConfigErrors
 from aipp_constructs.aipp import load_environment
+from aipp_constructs._validation import check_image
 from aipp_constructs.aipp.config import EnvironmentConfig
+from aipp_constructs.aipp.images import image_ref
 
 DEV_META = main.ENVIRONMENTS_DIR / "dev-meta.yaml"
 
@@ -70,6 +72,12 @@ BAD_FILES = [
     ("10GB", "    storage_size: 20Gi", "    storage_size: 10GB", "components.pgvector.storage_size", "'10GB'"),
     ("moving-tag", "tag: 7.2.7", "tag: latest", "images.redis.tag", "moving tag 'latest'"),
     ("main-latest", "tag: 7.2.7", "tag: main-latest", "images.redis.tag", "moving tag 'main-latest'"),
+    ("release-line", "tag: 7.2.7", "tag: '7'", "images.redis.tag", "moving tag '7', which is refused"),
+    ("major-minor-line", "tag: 7.2.7", "tag: '7.2'", "images.redis.tag", "'7.2' names a release line, not a release"),
+    ("variant-line", "tag: 3.13.7-management", "tag: 3-management", "images.rabbitmq.tag", "moving tag '3-management'"),
+    ("pg-line", "tag: 0.8.1-pg17-bookworm", "tag: pg17", "images.pgvector.tag", "or add a digest"),
+    ("vendor-line", "tag: v1.0.0", "tag: v1", "images.enai-front.tag", "python -m aipp_constructs images"),
+    ("bad-tag-once", "tag: 7.2.7", "tag: 7/2", "images.redis.tag", "must be an image tag"),
     ("tag-in-repository", "repository: library/redis", "repository: library/redis:7", "images.redis.repository", "without tag"),
     ("non-dns-namespace", "namespace: aipp", "namespace: AIPP_ns", "namespace", "DNS-1123"),
     ("non-dns-store", "store: vault-backend", "store: Vault_Backend", "secrets.store", "DNS-1123"),
@@ -95,6 +103,22 @@ def test_bad_environment_file_is_refused_with_a_one_line_error(
     location = rf"environments/dev-meta\.yaml:{info.value.line}: " + (rf"{re.escape(path)}: " if path else "")
     assert isinstance(info.value.line, int) and re.match(location, message), message
     assert fragment in message, message
+
+
+def test_a_digest_pins_a_moving_tag_of_an_image_row(tmp_path: Path) -> None:
+    digest = "sha256:" + "ab" * 32
+    good = _mutated(tmp_path, "tag: 7.2.7\n", f"tag: '7'\n    digest: {digest}\n")
+    env = load_environment(good)
+    assert (env.images["redis"].tag, env.images["redis"].digest) == ("7", digest)
+    assert image_ref(env, "redis") == f"harbor.dev.unifiedmeta.net/dockerhub-proxy/library/redis:7@{digest}"
+    assert check_image("image", image_ref(env, "redis"))
+
+
+def test_a_moving_tag_of_a_dockerhub_row_names_no_mirror_command(tmp_path: Path) -> None:
+    with pytest.raises(ConfigErrors) as info:
+        load_environment(_mutated(tmp_path, "tag: 7.2.7", "tag: 6-alpine"))
+    assert "images.redis.tag: is the moving tag '6-alpine', which is refused" in str(info.value)
+    assert "aipp_constructs images" not in str(info.value)
 
 
 def test_props_rule_is_reported_against_the_environment_field(tmp_path: Path) -> None:

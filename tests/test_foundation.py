@@ -164,11 +164,16 @@ def test_fails_when_endpoint_host_or_port_is_invalid() -> None:
     "image",
     [
         "h.example/a/b:1.2.3",
-        "h.example:5000/a:1",
+        "h.example:5000/a:1.0.0",
         f"h.example/a/b:1.2.3@{DIGEST}",
-        "localhost/a:1",
+        "localhost/a:1.0.0",
+        # A bare name means Docker Hub (normalize_image: docker.io/library/redis:7.2.7).
+        "redis:7.2.7",
+        "library/redis:7.2.7",
+        # A digest pins a moving tag.
+        f"redis:7@{DIGEST}",
         "harbor.example/dockerhub-proxy/pgvector/pgvector:0.8.1-pg17-bookworm",
-        "h.example/a/b:latest-fix",
+        "h.example/a/b:1.2.3-latest-fix",
     ],
 )
 def test_check_image_accepts_pinned_references(image: str) -> None:
@@ -187,8 +192,9 @@ def test_check_image_accepts_pinned_references(image: str) -> None:
         pytest.param("h.example/a/b:1@sha256:abc", "has a malformed digest", id="short-digest"),
         pytest.param("h.example/a/b:1@md5:" + "0" * 64, "has a malformed digest", id="wrong-algorithm"),
         pytest.param("h_example.com/a:1", "has an invalid registry host 'h_example.com'", id="bad-host"),
-        pytest.param("library/redis:7", "does not name its registry host", id="no-host"),
-        pytest.param("redis:7", "does not name its registry host", id="bare-name"),
+        pytest.param("library/redis:7", "uses the moving tag '7'", id="release-line"),
+        pytest.param("redis:7.2", "uses the moving tag '7.2'", id="minor-line"),
+        pytest.param("h.example/a/b:6-alpine", "uses the moving tag '6-alpine'", id="variant-line"),
         pytest.param(
             "h.example/Library/redis:7", "has an invalid repository path component 'Library'", id="upper-repo"
         ),

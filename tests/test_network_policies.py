@@ -178,7 +178,7 @@ def _chain() -> tuple[Any, Any, Any]:
         "Web",
         WebFrontendProps(
             name="web",
-            image="registry.example.com/app/web:v1",
+            image="registry.example.com/app/web:v1.0.0",
             depends_on=(redis,),
             wait=WaitPolicy(image="registry.example.com/library/busybox:1.37.0"),
         ),

@@ -422,7 +422,7 @@ def valid_target() -> RedisCache:
             "image uses the moving tag 'latest', got 'harbor.example/library/busybox:latest'",
             id="image-latest",
         ),
-        pytest.param({"image": "busybox:1.37.0"}, "image does not name its registry host", id="image-no-registry"),
+        pytest.param({"image": "busybox:1.37"}, "image uses the moving tag '1.37'", id="image-release-line"),
         pytest.param(
             {"script": ""}, "script must be a non-blank POSIX sh script, got ''; write the check", id="script-empty"
         ),

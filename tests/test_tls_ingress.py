@@ -23,7 +23,7 @@ def _targets(chart: Chart) -> tuple[WebFrontend, RabbitMq]:
             erlang_cookie=SecretKeyRef(name="mq", key="cookie"),
         ),
     )
-    web = WebFrontend(chart, "Web", WebFrontendProps(name="web", image="registry.example.com/app/web:v1", depends_on=(mq,)))
+    web = WebFrontend(chart, "Web", WebFrontendProps(name="web", image="registry.example.com/app/web:v1.0.0", depends_on=(mq,)))
     return web, mq
 
 

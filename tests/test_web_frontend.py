@@ -501,7 +501,7 @@ def test_web_every_prop_reaches_the_yaml(chart: Chart) -> None:
             "registry.example.com/aipp/web:latest",
             id="image-latest",
         ),
-        pytest.param({"image": "web:v1.2.3"}, "image", "web:v1.2.3", id="image-no-registry"),
+        pytest.param({"image": "web:v1.2"}, "image", "web:v1.2", id="image-release-line"),
         pytest.param({"replicas": -1}, "replicas", -1, id="replicas-negative"),
         pytest.param({"replicas": 101}, "replicas", 101, id="replicas-too-many"),
         pytest.param({"port": 0}, "port", 0, id="port-zero"),

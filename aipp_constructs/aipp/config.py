@@ -132,6 +132,38 @@ class SecretsConfig:
     refresh_interval: str = "1h"
 
 
+def _check_tag_syntax(field_path: str, value: str) -> None:
+    # The tag policy reads the row's digest too: load_environment applies it (_check_row_tag).
+    check_image_tag(field_path, value, pinned=True)
+
+
+def _check_row_tag(field_path: str, row: Mapping[str, object]) -> str | None:
+    """The problem with an image row's tag under the tag policy, or ``None``.
+
+    A moving tag is refused unless the row has a ``digest`` (a malformed digest is reported
+    at ``digest``); a tag that is not a tag at all is reported by the field check, not here.
+    """
+    tag = row.get("tag")
+    if not isinstance(tag, str) or row.get("digest") is not None:
+        return None
+    try:
+        check_image_tag(field_path, tag, pinned=True)
+    except ValueError:
+        return None
+    repository = row.get("repository")
+    try:
+        check_image_tag(field_path, tag, repository=repository if isinstance(repository, str) else None)
+    except ValueError as err:
+        problem = str(err).removeprefix(field_path).lstrip()
+        if row.get("source") == "vendor":
+            problem += (
+                "; or mirror the vendor's image under a version tag first "
+                "(`python -m aipp_constructs images <environment>` prints the mirror commands)"
+            )
+        return problem
+    return None
+
+
 def _check_source_tag(field_path: str, value: str) -> None:
     if not value or len(value) > 128 or not all(c.isalnum() or c in "_.-" for c in value):
         raise ValueError(
@@ -149,8 +181,10 @@ class ImageConfig:
             for official images), pulled through the Harbor proxy project. For
             ``source: vendor``, the path in the vendor registry (``enai/prod/backend``); the
             Harbor mirror keeps its last segment (``aipp/backend``). Required.
-        tag: The tag the cluster pulls: a released one; ``latest``, ``main-latest`` and other
-            moving tags are refused. Required.
+        tag: The tag the cluster pulls: a released one. Moving tags (``latest``,
+            ``main-latest``, and release lines such as ``7``, ``7.2``, ``6-alpine`` or ``pg16``:
+            see ``aipp_constructs._validation.is_moving_tag``) are refused unless ``digest``
+            pins them. Required.
         digest: Optional ``sha256:...`` digest pinned beside the tag. Defaults to none.
         source: ``dockerhub`` or ``vendor``. Defaults to ``"dockerhub"``.
         vendor_tag: ``source: vendor`` only: the tag the vendor publishes, copied to ``tag``
@@ -159,7 +193,7 @@ class ImageConfig:
     """
 
     repository: str = field(metadata={"check": _check_repository})
-    tag: str = field(metadata={"check": check_image_tag})
+    tag: str = field(metadata={"check": _check_tag_syntax})
     digest: str | None = field(default=None, metadata={"check": check_digest})
     source: Literal["dockerhub", "vendor"] = "dockerhub"
     vendor_tag: str | None = field(default=None, metadata={"check": _check_source_tag})
@@ -733,6 +767,9 @@ def load_environment(path: Path, *, display: str | None = None) -> EnvironmentCo
                     f"images.{name}.source",
                     f"must be {expected_source!r} for {name}, got {source!r}; write 'source: {expected_source}'",
                 )
+            tag_problem = _check_row_tag(f"images.{name}.tag", row) if isinstance(row, dict) else None
+            if tag_problem:
+                error(f"images.{name}.tag", tag_problem)
     ingress = data.get("ingress")
     routes = ingress.get("routes", [{"service": "enai-front"}]) if isinstance(ingress, dict) else None
     for index, route in enumerate(routes if isinstance(routes, list) else ()):
