@@ -30,7 +30,9 @@ from typing import TYPE_CHECKING, Any
 # Public name -> defining module. Imported on first use, so that ``aipp_constructs.checks``
 # (pure Python) does not start jsii and Node.
 _EXPORTS = {
+    "ClaimTemplate": "workload",
     "ClaimVolume": "workload",
+    "SecretFile": "workload",
     "EnvTemplate": "workload",
     "ExecCheck": "workload",
     "HttpCheck": "workload",
@@ -115,6 +117,7 @@ def __getattr__(name: str) -> Any:
 if TYPE_CHECKING:
     from .shared_claim import SharedClaim, SharedClaimProps
     from .workload import (
+        ClaimTemplate,
         ClaimVolume,
         EnvTemplate,
         ExecCheck,
@@ -123,6 +126,7 @@ if TYPE_CHECKING:
         Probe,
         Probes,
         ScratchVolume,
+        SecretFile,
         TcpCheck,
         Workload,
         WorkloadProps,

@@ -162,7 +162,9 @@ class Component(Construct):
             ),
         )
 
-    def add_headless_service(self, ports: Mapping[str, int], *, id: str = "HeadlessService") -> k8s.KubeService:
+    def add_headless_service(
+        self, ports: Mapping[str, int], *, id: str = "HeadlessService", protocols: Mapping[str, str] | None = None
+    ) -> k8s.KubeService:
         """The governing Service of a StatefulSet, ``<name>-headless``.
 
         Not-ready pods are published so that a pod can resolve its own stable DNS name
@@ -176,7 +178,11 @@ class Component(Construct):
                 cluster_ip="None",
                 publish_not_ready_addresses=True,
                 selector=dict(self.selector_labels),
-                ports=[service_port(port_name, number) for port_name, number in ports.items()],
+                ports=[
+                    service_port(port_name, number, (protocols or {}).get(port_name, "TCP"))
+                    for port_name, number in ports.items()
+                ]
+                or None,
             ),
         )
 

@@ -52,18 +52,20 @@ from ._validation import (
     LABEL_KEY,
     check_directory,
     check_dns_label,
+    check_dns_subdomain,
     check_image,
     check_port,
     check_quantity_binary,
     image_tag,
 )
 from .component import CONFIG_WAVE, Component
-from .references import Endpoint, Resources, SecretKeyRef, Toleration, check_label_value
+from .references import Endpoint, Resources, SecretKeyRef, Toleration, check_label_value, check_labels
 from .startup_wait import WaitPolicy, wait_container
 from .telemetry import Telemetry
 from .wiring import NAMED_WIRING, Wiring, check_env_name, check_wiring, connection_env, upper_snake
 
 __all__ = [
+    "ClaimTemplate",
     "ClaimVolume",
     "EnvTemplate",
     "EnvValue",
@@ -73,6 +75,7 @@ __all__ = [
     "Probe",
     "Probes",
     "ScratchVolume",
+    "SecretFile",
     "TcpCheck",
     "Workload",
     "WorkloadProps",
@@ -284,6 +287,76 @@ class ClaimVolume:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class ClaimTemplate:
+    """A persistent volume per replica (a StatefulSet ``volumeClaimTemplate``): a database's data.
+
+    The claim of replica ``n`` is ``<name>-<workload>-<n>``. It outlives the workload: the
+    StatefulSet retains it on scale-down and deletion, and a claim template can never change
+    on an existing StatefulSet, so its labels carry no version.
+
+    Attributes:
+        name: Volume and claim-template name (a DNS label). Required.
+        path: Where it is mounted. Required.
+        size: Requested size (binary units). Required.
+        storage_class_name: Storage class. Defaults to the cluster's default class.
+        access_modes: Access modes. Defaults to ``("ReadWriteOnce",)``.
+        labels: Further labels on the claims (e.g. Longhorn recurring-job labels). Defaults to none.
+    """
+
+    name: str
+    path: str
+    size: str
+    storage_class_name: str | None = None
+    access_modes: tuple[str, ...] = ("ReadWriteOnce",)
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_dns_label("claim_templates[].name", self.name)
+        check_directory(f"claim_templates[{self.name}].path", self.path)
+        check_quantity_binary(f"claim_templates[{self.name}].size", self.size)
+        if self.storage_class_name is not None:
+            check_dns_subdomain(f"claim_templates[{self.name}].storage_class_name", self.storage_class_name)
+        allowed = ("ReadWriteOnce", "ReadWriteMany", "ReadOnlyMany", "ReadWriteOncePod")
+        if not self.access_modes or any(mode not in allowed for mode in self.access_modes):
+            raise ValueError(
+                f"claim_templates[{self.name}].access_modes must be one or more of {', '.join(allowed)}, "
+                f"got {self.access_modes!r}"
+            )
+        check_labels(f"claim_templates[{self.name}].labels", self.labels)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SecretFile:
+    """One Secret key as a read-only file, for images that read ``*_FILE`` paths (the value
+    stays out of the environment and out of ``/proc/<pid>/environ``).
+
+    Attributes:
+        name: Volume name (a DNS label). Required.
+        path: Absolute path of the file, e.g. ``/run/secrets/db/password``; its folder holds
+            only this file. Required.
+        secret: The Secret key. Required.
+        mode: File mode. Defaults to ``0o440`` (readable by the pod's group, i.e. fsGroup).
+    """
+
+    name: str
+    path: str
+    secret: SecretKeyRef
+    mode: int = 0o440
+
+    def __post_init__(self) -> None:
+        check_dns_label("secret_files[].name", self.name)
+        folder, _, file_name = self.path.rpartition("/")
+        check_directory(f"secret_files[{self.name}].path's folder", folder or "/")
+        if not _FILE_NAME.fullmatch(file_name):
+            raise ValueError(f"secret_files[{self.name}].path must end in a file name, got {self.path!r}")
+        _check_int(f"secret_files[{self.name}].mode", self.mode, 0, 0o777, " (an octal mode like 0o440)")
+
+    @property
+    def folder(self) -> str:
+        return self.path.rpartition("/")[0]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class EnvTemplate:
     """A variable composed of literals and secrets: ``{name}`` placeholders filled from ``values``.
 
@@ -395,6 +468,10 @@ class WorkloadProps:
         tmp_size: Size limit of the writable ``/tmp``; ``None`` mounts none. Defaults to ``"256Mi"``.
         scratch: Further writable scratch volumes. Defaults to none.
         claims: Claims to mount (persistent, possibly shared). Defaults to none.
+        claim_templates: A persistent volume per replica; with any, the workload is a
+            StatefulSet governed by a headless Service ``<name>-headless`` (stable pod names
+            and DNS, ordered start, claims retained). Defaults to none (a Deployment).
+        secret_files: Secret keys mounted as files. Defaults to none.
         node_selector: Labels of the nodes it may run on. Defaults to none.
         tolerations: Taints it tolerates. Defaults to none.
         runtime_class_name: ``runtimeClassName``. Defaults to none.
@@ -443,6 +520,8 @@ class WorkloadProps:
     tmp_size: str | None = "256Mi"
     scratch: tuple[ScratchVolume, ...] = ()
     claims: tuple[ClaimVolume, ...] = ()
+    claim_templates: tuple[ClaimTemplate, ...] = ()
+    secret_files: tuple[SecretFile, ...] = ()
     node_selector: Mapping[str, str] = field(default_factory=dict)
     tolerations: tuple[Toleration, ...] = ()
     runtime_class_name: str | None = None
@@ -507,16 +586,24 @@ class WorkloadProps:
         check_directory("config_dir", self.config_dir, reserved=("/tmp",) if self.tmp_size else ())
         if self.tmp_size is not None:
             check_quantity_binary("tmp_size", self.tmp_size)
-        volumes = [v.name for v in (*self.scratch, *self.claims)]
+        if self.claim_templates and self.strategy != "RollingUpdate":
+            raise ValueError(
+                f"strategy must be 'RollingUpdate' with claim_templates (a StatefulSet replaces pods one by one "
+                f"in order), got {self.strategy!r}"
+            )
+        volumes = [v.name for v in (*self.scratch, *self.claims, *self.claim_templates, *self.secret_files)]
         for volume in volumes:
             if volume in _RESERVED_VOLUMES or volumes.count(volume) > 1:
                 raise ValueError(
                     f"scratch and claims names must be distinct and not {', '.join(_RESERVED_VOLUMES)}, got {volume!r}"
                 )
         taken = [*(["/tmp"] if self.tmp_size else []), *([self.config_dir] if self.config_files else [])]
-        for volume in (*self.scratch, *self.claims):
+        for volume in (*self.scratch, *self.claims, *self.claim_templates):
             check_directory(f"{volume.name}.path", volume.path, reserved=tuple(taken))
             taken.append(volume.path)
+        for secret_file in self.secret_files:
+            check_directory(f"{secret_file.name}.path's folder", secret_file.folder, reserved=tuple(taken))
+            taken.append(secret_file.folder)
         for key, value in self.node_selector.items():
             if not LABEL_KEY.fullmatch(key):
                 raise ValueError(f"node_selector keys must be label keys like 'nvidia.com/gpu.present', got {key!r}")
@@ -539,7 +626,8 @@ class Workload(Component):
         files: The ``<name>-files`` ConfigMap, or ``None``.
         settings: The ``<name>-config`` ConfigMap (``settings_in_config_map``), or ``None``.
         service: The client ``Service``, or ``None`` without exposed ports.
-        workload: The ``Deployment``.
+        headless_service: The governing ``<name>-headless`` Service of a StatefulSet, or ``None``.
+        workload: The ``Deployment`` (a ``StatefulSet`` with claim templates).
         disruption_budget: The ``PodDisruptionBudget``, or ``None``.
         endpoint: Host ``<name>``, every exposed port, the ``url`` fact for ``http``; ``None``
             without exposed ports.
@@ -604,6 +692,11 @@ class Workload(Component):
             if exposed
             else None
         )
+        self.headless_service = (
+            self.add_headless_service(exposed, protocols={p.name: p.protocol for p in props.ports})
+            if props.claim_templates
+            else None
+        )
         self.endpoint = (
             Endpoint(
                 host=props.name,
@@ -643,7 +736,89 @@ class Workload(Component):
             **props.telemetry.pod_annotations(props.telemetry_language),
             **({"checksum/config": _pod.config_checksum(*documents)} if any(documents) else {}),
         }
-        self.workload = k8s.KubeDeployment(
+        template = k8s.PodTemplateSpec(
+            metadata=self.pod_meta(pod_annotations or None),
+            spec=_pod.pod_spec(
+                containers=[container],
+                init_containers=self._wait_containers(),
+                uid=props.run_as_user,
+                gid=props.run_as_group,
+                volumes=volumes,
+                termination_grace_period_seconds=props.termination_grace_period_seconds,
+                image_pull_secrets=props.image_pull_secrets,
+                node_selector=props.node_selector,
+                tolerations=[
+                    k8s.Toleration(key=t.key, operator=t.operator, value=t.value, effect=t.effect) for t in props.tolerations
+                ],
+                runtime_class_name=props.runtime_class_name,
+                topology_spread_constraints=[
+                    k8s.TopologySpreadConstraint(
+                        max_skew=1,
+                        topology_key="kubernetes.io/hostname",
+                        when_unsatisfiable="ScheduleAnyway",
+                        label_selector=self.label_selector(),
+                    )
+                ]
+                if props.spread_over_nodes
+                else (),
+                restart_policy=self._restart_policy(),
+            ),
+        )
+        self.workload = self._emit(template)
+        budget = props.disruption_budget if props.disruption_budget is not None else props.replicas > 1
+        self.disruption_budget = (
+            k8s.KubePodDisruptionBudget(
+                self,
+                "DisruptionBudget",
+                metadata=self.object_meta(),
+                spec=k8s.PodDisruptionBudgetSpec(min_available=k8s.IntOrString.from_number(1), selector=self.label_selector()),
+            )
+            if budget
+            else None
+        )
+
+    # -- the workload object ----------------------------------------------------------------
+
+    def _restart_policy(self) -> str | None:
+        """The pod's restart policy; the kind of workload decides (``None``: the default, Always)."""
+        return None
+
+    def _emit(self, template: k8s.PodTemplateSpec) -> k8s.ApiObject:
+        """The Deployment, or the StatefulSet when the workload has claim templates."""
+        props = self.spec
+        if props.claim_templates:
+            return _pod.StatefulSetWithTypedClaims(
+                self,
+                "Resource",
+                metadata=self.object_meta(),
+                spec=k8s.StatefulSetSpec(
+                    replicas=props.replicas,
+                    revision_history_limit=3,
+                    service_name=f"{props.name}-headless",
+                    pod_management_policy="OrderedReady",
+                    update_strategy=k8s.StatefulSetUpdateStrategy(type="RollingUpdate"),
+                    # The data outlives the StatefulSet: deleting or scaling it never deletes a volume.
+                    persistent_volume_claim_retention_policy=k8s.StatefulSetPersistentVolumeClaimRetentionPolicy(
+                        when_deleted="Retain", when_scaled="Retain"
+                    ),
+                    selector=self.label_selector(),
+                    template=template,
+                    volume_claim_templates=[
+                        k8s.KubePersistentVolumeClaimProps(
+                            metadata=k8s.ObjectMeta(name=claim.name, labels={**self.selector_labels, **claim.labels}),
+                            spec=k8s.PersistentVolumeClaimSpec(
+                                access_modes=list(claim.access_modes),
+                                storage_class_name=claim.storage_class_name,
+                                resources=k8s.ResourceRequirements(
+                                    requests={"storage": k8s.Quantity.from_string(claim.size)}
+                                ),
+                            ),
+                        )
+                        for claim in props.claim_templates
+                    ],
+                ),
+            )
+        return k8s.KubeDeployment(
             self,
             "Resource",
             metadata=self.object_meta(),
@@ -662,46 +837,8 @@ class Workload(Component):
                     ),
                 ),
                 selector=self.label_selector(),
-                template=k8s.PodTemplateSpec(
-                    metadata=self.pod_meta(pod_annotations or None),
-                    spec=_pod.pod_spec(
-                        containers=[container],
-                        init_containers=self._wait_containers(),
-                        uid=props.run_as_user,
-                        gid=props.run_as_group,
-                        volumes=volumes,
-                        termination_grace_period_seconds=props.termination_grace_period_seconds,
-                        image_pull_secrets=props.image_pull_secrets,
-                        node_selector=props.node_selector,
-                        tolerations=[
-                            k8s.Toleration(key=t.key, operator=t.operator, value=t.value, effect=t.effect)
-                            for t in props.tolerations
-                        ],
-                        runtime_class_name=props.runtime_class_name,
-                        topology_spread_constraints=[
-                            k8s.TopologySpreadConstraint(
-                                max_skew=1,
-                                topology_key="kubernetes.io/hostname",
-                                when_unsatisfiable="ScheduleAnyway",
-                                label_selector=self.label_selector(),
-                            )
-                        ]
-                        if props.spread_over_nodes
-                        else (),
-                    ),
-                ),
+                template=template,
             ),
-        )
-        budget = props.disruption_budget if props.disruption_budget is not None else props.replicas > 1
-        self.disruption_budget = (
-            k8s.KubePodDisruptionBudget(
-                self,
-                "DisruptionBudget",
-                metadata=self.object_meta(),
-                spec=k8s.PodDisruptionBudgetSpec(min_available=k8s.IntOrString.from_number(1), selector=self.label_selector()),
-            )
-            if budget
-            else None
         )
 
     # -- pieces ----------------------------------------------------------------------------
@@ -784,6 +921,20 @@ class Workload(Component):
                 )
             )
             mounts.append(k8s.VolumeMount(name=claim.name, mount_path=claim.path, read_only=claim.read_only or None))
+        for claim_template in props.claim_templates:
+            mounts.append(k8s.VolumeMount(name=claim_template.name, mount_path=claim_template.path))
+        for secret_file in props.secret_files:
+            volumes.append(
+                k8s.Volume(
+                    name=secret_file.name,
+                    secret=k8s.SecretVolumeSource(
+                        secret_name=secret_file.secret.name,
+                        items=[k8s.KeyToPath(key=secret_file.secret.key, path=secret_file.path.rpartition("/")[2])],
+                        default_mode=secret_file.mode,
+                    ),
+                )
+            )
+            mounts.append(k8s.VolumeMount(name=secret_file.name, mount_path=secret_file.folder, read_only=True))
         return volumes, mounts
 
     def _probe(self, probe: Probe | None, *, startup: bool = False) -> k8s.Probe | None:

@@ -14,6 +14,7 @@ from aipp_constructs.aipp import config as aipp_config
 PUBLIC = [
     "AppProps",
     "CONFIG_WAVE",
+    "ClaimTemplate",
     "ClaimVolume",
     "Component",
     "ComponentServiceMonitor",
@@ -58,6 +59,7 @@ PUBLIC = [
     "SPRING_BOOT_WIRING",
     "SYNC_WAVE_ANNOTATION",
     "ScratchVolume",
+    "SecretFile",
     "SecretKeyRef",
     "SharedClaim",
     "SharedClaimProps",

@@ -9,6 +9,7 @@ from cdk8s import Chart
 from conftest import container, env_of, new_chart, one, pod_spec, synth
 
 from aipp_constructs import (
+    ClaimTemplate,
     ClaimVolume,
     Component,
     EnvTemplate,
@@ -21,6 +22,7 @@ from aipp_constructs import (
     Probes,
     Resources,
     ScratchVolume,
+    SecretFile,
     SecretKeyRef,
     SharedClaim,
     SharedClaimProps,
@@ -233,6 +235,67 @@ def test_volumes_scratch_memory_config_files_and_claims(chart: Chart) -> None:
     }
 
 
+def test_claim_templates_make_a_stateful_set_with_a_headless_service(chart: Chart) -> None:
+    workload, manifests = _build(
+        chart,
+        name="clickhouse",
+        run_as_user=101,
+        ports=(Port(name="http", number=8123), Port(name="native", number=9000)),
+        claim_templates=(
+            ClaimTemplate(name="data", path="/var/lib/clickhouse", size="50Gi", storage_class_name="longhorn",
+                          labels={"recurring-job.longhorn.io/source": "enable"}),
+            ClaimTemplate(name="logs", path="/var/log/clickhouse-server", size="5Gi"),
+        ),
+        secret_files=(SecretFile(name="password", path="/run/secrets/clickhouse/password",
+                                 secret=SecretKeyRef(name="ch", key="password")),),
+    )
+    assert [(m["kind"], m["metadata"]["name"]) for m in manifests] == [
+        ("Service", "clickhouse"),
+        ("Service", "clickhouse-headless"),
+        ("StatefulSet", "clickhouse"),
+    ]
+    headless = one(manifests, "Service", "clickhouse-headless")["spec"]
+    assert headless["clusterIP"] == "None" and headless["publishNotReadyAddresses"] is True
+    stateful = one(manifests, "StatefulSet")
+    spec = stateful["spec"]
+    assert spec["serviceName"] == "clickhouse-headless" and spec["podManagementPolicy"] == "OrderedReady"
+    assert spec["persistentVolumeClaimRetentionPolicy"] == {"whenDeleted": "Retain", "whenScaled": "Retain"}
+    assert spec["volumeClaimTemplates"] == [
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": {"labels": {"app.kubernetes.io/name": "clickhouse", "recurring-job.longhorn.io/source": "enable"},
+                         "name": "data"},
+            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "50Gi"}},
+                     "storageClassName": "longhorn"},
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": {"labels": {"app.kubernetes.io/name": "clickhouse"}, "name": "logs"},
+            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "5Gi"}}},
+        },
+    ]
+    assert "progressDeadlineSeconds" not in spec and "strategy" not in spec
+    main = container(stateful, "clickhouse")
+    assert main["volumeMounts"] == [
+        {"mountPath": "/tmp", "name": "tmp"},
+        {"mountPath": "/var/lib/clickhouse", "name": "data"},
+        {"mountPath": "/var/log/clickhouse-server", "name": "logs"},
+        {"mountPath": "/run/secrets/clickhouse", "name": "password", "readOnly": True},
+    ]
+    assert pod_spec(stateful)["volumes"][-1] == {
+        "name": "password",
+        "secret": {"defaultMode": 0o440, "items": [{"key": "password", "path": "password"}], "secretName": "ch"},
+    }
+    assert workload.headless_service is not None and workload.endpoint is not None
+
+
+def test_a_stateful_set_rolls_pods_in_order_only() -> None:
+    with pytest.raises(ValueError, match="strategy must be 'RollingUpdate' with claim_templates"):
+        _props(strategy="Recreate", claim_templates=(ClaimTemplate(name="data", path="/data", size="1Gi"),))
+
+
 def test_replicas_budget_spread_placement_identity_and_lifecycle(chart: Chart) -> None:
     workload, manifests = _build(
         chart,
@@ -378,6 +441,10 @@ def test_props_validation(overrides: dict[str, Any], message: str) -> None:
         (lambda: ClaimVolume(name="a", path="/a", claim_name="Bad"), "claims\\[a\\].claim_name must be a DNS-1123 label"),
         (lambda: EnvTemplate(text="{a}{b}", values={"a": "1"}), "EnvTemplate '\\{a\\}\\{b\\}' names b, which values does not give"),
         (lambda: SharedClaimProps(name="a", size="1Gi", access_modes=("ReadWriteSome",)), "access_modes must be one or more of"),  # type: ignore[arg-type]
+        (lambda: ClaimTemplate(name="data", path="/d", size="1G"), "claim_templates\\[data\\].size must be a quantity"),
+        (lambda: ClaimTemplate(name="data", path="/d", size="1Gi", access_modes=("Any",)), "access_modes must be one or more"),
+        (lambda: SecretFile(name="pw", path="/run/secrets/", secret=SecretKeyRef(name="s", key="k")), "must end in a file name"),
+        (lambda: SecretFile(name="pw", path="/run/pw", secret=SecretKeyRef(name="s", key="k"), mode=0o1000), "mode must be an integer"),
     ],
 )
 def test_value_type_validation(build: Any, message: str) -> None:
