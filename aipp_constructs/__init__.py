@@ -9,7 +9,7 @@ Generic, hardened building blocks (each knows nothing of any vendor):
   shared volumes, waits-for / connects-to / after edges), with :class:`SharedClaim` for a
   shared volume; :class:`SpringService`, :class:`WebFrontend`, :class:`GpuWorker` are presets
   over it, waiting for and wired to their dependencies (:class:`WaitPolicy`, :mod:`.wiring`,
-  :class:`Telemetry`);
+  :class:`Telemetry`); :class:`OneShotJob` runs a task to completion (optionally an ArgoCD hook);
 * :class:`TlsIngress`, :class:`GraphNetworkPolicies`, :class:`GitOpsApplication`: the edge,
   network isolation from the graph, and ArgoCD delivery;
 * :class:`PgDumpBackup`, :class:`LonghornRecurringJobs`, :class:`ComponentServiceMonitor`,
@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any
 # Public name -> defining module. Imported on first use, so that ``aipp_constructs.checks``
 # (pure Python) does not start jsii and Node.
 _EXPORTS = {
+    "OneShotJob": "one_shot_job",
+    "OneShotJobProps": "one_shot_job",
     "ClaimTemplate": "workload",
     "ClaimVolume": "workload",
     "SecretFile": "workload",
@@ -115,6 +117,7 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
+    from .one_shot_job import OneShotJob, OneShotJobProps
     from .shared_claim import SharedClaim, SharedClaimProps
     from .workload import (
         ClaimTemplate,

@@ -39,6 +39,8 @@ PUBLIC = [
     "LonghornRecurringJobsProps",
     "NAMED_WIRING",
     "PRIVATE_AND_CLUSTER_RANGES",
+    "OneShotJob",
+    "OneShotJobProps",
     "PgDumpBackup",
     "PgDumpBackupProps",
     "PgvectorDb",
