@@ -11,10 +11,12 @@ Creates:
   client ``Service`` ``<name>`` on the PostgreSQL port.
 
 Facts of the official image it relies on (docker-library/postgres, pgvector/pgvector):
-uid/gid 999; ``PGDATA`` must be a subdirectory of an ext4 mount (``lost+found``);
+uid/gid 999 (Debian-based tags; ``postgres:*-alpine`` uses 70, see ``run_as_user``);
+``PGDATA`` must be a subdirectory of an ext4 mount (``lost+found``);
 ``/var/run/postgresql`` and ``/tmp`` must be writable; ``/docker-entrypoint-initdb.d`` runs
 only on an empty data directory, as ``POSTGRES_USER`` (a superuser) against ``POSTGRES_DB``;
-``POSTGRES_PASSWORD_FILE`` is read instead of a password in the environment.
+``POSTGRES_PASSWORD_FILE`` is read instead of a password in the environment; the default
+command is ``postgres``, and the entrypoint passes the arguments after it to the server.
 """
 
 from __future__ import annotations
@@ -41,7 +43,13 @@ from .references import Endpoint, Resources, SecretKeyRef, check_labels, check_s
 __all__ = ["PgvectorDb", "PgvectorDbProps"]
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-_UID = 999  # user "postgres" in the official image
+_UID = 999  # user "postgres" in the official Debian-based image
+_MAX_ID = 2**31 - 1
+# Server options the construct sets itself (through PGPORT and PGDATA): the prop to use instead.
+_MANAGED_OPTIONS = {
+    "port": "use the port prop",
+    "data_directory": "the data directory is fixed (PGDATA on the data volume)",
+}
 _DATA_MOUNT = "/var/lib/postgresql/data"
 _PASSWORD_DIR = "/run/secrets/postgres"
 
@@ -73,8 +81,20 @@ class PgvectorDbProps:
         resources: Requests and limits. Defaults to 250m/1Gi requested, 2 CPU/1Gi limit.
         extensions: Extensions created in ``database`` at first start. Defaults to ``("vector",)``.
         depends_on: Components that must be up first. Defaults to none.
+        run_as_user: uid of the pod and of every container; the image must own its files for
+            it. The official Debian-based images (``postgres:17``, ``pgvector/pgvector:*-bookworm``)
+            run as ``999``; the Alpine-based ``postgres:*-alpine`` runs as ``70`` (gid 70).
+            Must be at least 1 (Pod Security "restricted" refuses root). Defaults to ``999``.
+        run_as_group: gid of the pod and every container, and the pod's ``fsGroup`` (the
+            password file is readable by this group only). Defaults to ``run_as_user``.
+        extra_args: Server options appended to the image's command, e.g.
+            ``("-c", "max_connections=200")``: the container then gets
+            ``args: ["postgres", *extra_args]``. ``-p``/``-D`` and the settings ``port`` and
+            ``data_directory`` are refused (use ``port``; the data directory is fixed).
+            Defaults to none (no ``args``: the image's default ``postgres``).
 
-    See: https://github.com/pgvector/pgvector, https://hub.docker.com/_/postgres
+    See: https://github.com/pgvector/pgvector, https://hub.docker.com/_/postgres,
+    https://www.postgresql.org/docs/current/app-postgres.html
     """
 
     image: str
@@ -95,6 +115,9 @@ class PgvectorDbProps:
     )
     extensions: tuple[str, ...] = ("vector",)
     depends_on: tuple[Component, ...] = ()
+    run_as_user: int = _UID
+    run_as_group: int | None = None
+    extra_args: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         check_image("image", self.image)
@@ -112,6 +135,8 @@ class PgvectorDbProps:
             if not _IDENTIFIER.fullmatch(ext):
                 raise ValueError(f"extensions must be lowercase SQL identifiers, got {ext!r}")
         check_shm_fits(self.shm_size, self.resources)
+        _check_ids(self.run_as_user, self.run_as_group)
+        _check_extra_args(self.extra_args)
 
 
 class PgvectorDb(Component):
@@ -160,11 +185,15 @@ class PgvectorDb(Component):
             "-c",
             f'exec pg_isready -U "$POSTGRES_USER" -d "$POSTGRES_DB" -h 127.0.0.1 -p {props.port}',
         ]
+        gid = props.run_as_user if props.run_as_group is None else props.run_as_group
         postgres = _pod.container(
             name="postgres",
             image=props.image,
-            uid=_UID,
+            uid=props.run_as_user,
+            gid=gid,
             resources_=props.resources,
+            # Without extra_args no args at all: the image's CMD ["postgres"] applies.
+            args=["postgres", *props.extra_args] if props.extra_args else None,
             env=[
                 _pod.env_from_secret("POSTGRES_USER", props.username),
                 _pod.env_value("POSTGRES_PASSWORD_FILE", f"{_PASSWORD_DIR}/password"),
@@ -206,7 +235,7 @@ class PgvectorDb(Component):
                 secret=k8s.SecretVolumeSource(
                     secret_name=props.password.name,
                     items=[k8s.KeyToPath(key=props.password.key, path="password")],
-                    # Readable by the postgres group only (fsGroup 999).
+                    # Readable by the postgres group only (fsGroup = run_as_group).
                     default_mode=0o440,
                 ),
             ),
@@ -220,7 +249,8 @@ class PgvectorDb(Component):
         self.workload = self.add_single_node_statefulset(
             pod_spec=_pod.pod_spec(
                 containers=[postgres],
-                uid=_UID,
+                uid=props.run_as_user,
+                gid=gid,
                 volumes=volumes,
                 termination_grace_period_seconds=60,
             ),
@@ -249,3 +279,47 @@ def _extensions_sql(extensions: tuple[str, ...]) -> str:
     ]
     lines += [f"CREATE EXTENSION IF NOT EXISTS {ext};" for ext in extensions]
     return "\n".join(lines) + "\n"
+
+
+def _check_ids(run_as_user: object, run_as_group: object) -> None:
+    if isinstance(run_as_user, bool) or not isinstance(run_as_user, int) or not 1 <= run_as_user <= _MAX_ID:
+        raise ValueError(
+            f"run_as_user must be an integer from 1 to {_MAX_ID}, got {run_as_user!r}; "
+            "Pod Security 'restricted' refuses root (uid 0): use the image's user (999 Debian, 70 Alpine)"
+        )
+    if run_as_group is not None and (
+        isinstance(run_as_group, bool) or not isinstance(run_as_group, int) or not 0 <= run_as_group <= _MAX_ID
+    ):
+        raise ValueError(
+            f"run_as_group must be an integer from 0 to {_MAX_ID} or None, got {run_as_group!r}; "
+            "None uses run_as_user"
+        )
+
+
+def _check_extra_args(extra_args: object) -> None:
+    if not isinstance(extra_args, tuple) or not all(isinstance(a, str) and a for a in extra_args):
+        raise ValueError(
+            f"extra_args must be a tuple of non-empty strings, got {extra_args!r}; e.g. ('-c', 'max_connections=200')"
+        )
+    for i, arg in enumerate(extra_args):
+        if "\n" in arg or "\x00" in arg:
+            raise ValueError(f"extra_args must not contain newlines or NUL characters, got {arg!r}")
+        if arg.startswith(("-p", "-D")):
+            name = "port" if arg.startswith("-p") else "data_directory"
+            raise ValueError(
+                f"extra_args must not set options the construct manages, got {arg!r}; {_MANAGED_OPTIONS[name]}"
+            )
+        # A setting: "-c name=value", "-cname=value" or "--name=value".
+        if arg.startswith("--"):
+            setting = arg[2:]
+        elif arg.startswith("-c") and len(arg) > 2:
+            setting = arg[2:]
+        elif i > 0 and extra_args[i - 1] == "-c":
+            setting = arg
+        else:
+            continue
+        name = setting.split("=", 1)[0].strip().lower().replace("-", "_")
+        if name in _MANAGED_OPTIONS:
+            raise ValueError(
+                f"extra_args must not set options the construct manages, got {arg!r}; {_MANAGED_OPTIONS[name]}"
+            )

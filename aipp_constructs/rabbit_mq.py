@@ -11,7 +11,8 @@ Creates:
   ``<name>`` with AMQP (5672), management (15672) and Prometheus (15692).
 
 Facts of the official image it relies on (docker-library/rabbitmq, rabbitmq/cluster-operator):
-uid/gid 999; data lives under ``mnesia/<node name>``, so the node name must be stable
+uid/gid 999 (the Ubuntu-based tags; ``rabbitmq:*-alpine`` uses uid 100, gid 101); data lives
+under ``mnesia/<node name>``, so the node name must be stable
 (``rabbit@<pod>.<headless service>.<namespace>``, long names); the Erlang cookie must be a
 file with mode 0600 owned by the user, which a Secret volume cannot provide, so an init
 container copies it into the writable home directory. Probes are TCP checks, not
@@ -20,6 +21,7 @@ container copies it into the writable home directory. Probes are TCP checks, not
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -40,7 +42,16 @@ from .references import Endpoint, Resources, SecretKeyRef, check_labels
 
 __all__ = ["RabbitMq", "RabbitMqProps"]
 
-_UID = 999  # user "rabbitmq" in the official image
+_UID = 999  # user "rabbitmq" in the official Ubuntu-based image
+_MAX_ID = 2**31 - 1
+_CONFIG_KEY = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
+# rabbitmq.conf keys the construct writes itself, and the prop to use instead.
+_MANAGED_KEYS = {
+    "total_memory_available_override_value": "set resources.memory_limit",
+    "vm_memory_high_watermark.relative": "use the memory_high_watermark prop",
+    "vm_memory_high_watermark.absolute": "use the memory_high_watermark prop (a fraction of resources.memory_limit)",
+    "log.file": "logs go to the console only (the root filesystem is read-only)",
+}
 _HOME = "/var/lib/rabbitmq"
 _COOKIE_SECRET_DIR = "/run/secrets/erlang-cookie"
 _PORTS = {"amqp": 5672, "management": 15672, "prometheus": 15692}
@@ -69,6 +80,20 @@ class RabbitMqProps:
         memory_high_watermark: Fraction of the memory limit at which RabbitMQ blocks
             publishers. Defaults to ``0.6``.
         depends_on: Components that must be up first. Defaults to none.
+        run_as_user: uid of the pod and of every container (the cookie-installing init
+            container too). The official Ubuntu-based images run as ``999``; the Alpine-based
+            ``rabbitmq:*-alpine`` runs as ``100`` (with gid ``101``: set ``run_as_group``).
+            Must be at least 1 (Pod Security "restricted" refuses root). Defaults to ``999``.
+        run_as_group: gid of the pod and every container, and the pod's ``fsGroup`` (the
+            cookie Secret is readable by this group only). Defaults to ``run_as_user``.
+        extra_config: ``rabbitmq.conf`` settings appended to the generated ``conf.d`` drop-in,
+            one ``key = value`` line each, e.g. ``{"consumer_timeout": "3600000"}``. RabbitMQ
+            takes its configuration from files, not from server arguments, so there is no
+            ``extra_args`` here. Keys are rabbitmq.conf keys (``[a-z0-9_]`` segments joined by
+            dots); values are single lines. The keys the construct writes
+            (``total_memory_available_override_value``, ``vm_memory_high_watermark.*``,
+            ``log.file``) are refused. A change rolls the pod (``checksum/config``).
+            Defaults to none.
 
     See: https://www.rabbitmq.com/docs/configure, https://hub.docker.com/_/rabbitmq
     """
@@ -89,6 +114,9 @@ class RabbitMqProps:
     )
     memory_high_watermark: float = 0.6
     depends_on: tuple[Component, ...] = ()
+    run_as_user: int = _UID
+    run_as_group: int | None = None
+    extra_config: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         check_image("image", self.image)
@@ -102,6 +130,8 @@ class RabbitMqProps:
                 f"memory_high_watermark must be between 0.1 and 0.9 of the memory limit, "
                 f"got {self.memory_high_watermark!r}"
             )
+        _check_ids(self.run_as_user, self.run_as_group)
+        _check_extra_config(self.extra_config)
 
 
 class RabbitMq(Component):
@@ -137,16 +167,19 @@ class RabbitMq(Component):
                 f"vm_memory_high_watermark.relative = {props.memory_high_watermark}\n"
                 "# Logs go to the console only: the root filesystem is read-only.\n"
                 "log.file = false\n"
+                + _extra_config_lines(props.extra_config)
             )
         }
         self.config = k8s.KubeConfigMap(
             self, "Config", metadata=self.object_meta(f"{name}-config", wave=CONFIG_WAVE), data=config_data
         )
 
+        gid = props.run_as_user if props.run_as_group is None else props.run_as_group
         install_cookie = _pod.container(
             name="install-erlang-cookie",
             image=props.image,
-            uid=_UID,
+            uid=props.run_as_user,
+            gid=gid,
             resources_=Resources(cpu_request="10m", memory_request="16Mi", cpu_limit="100m", memory_limit="32Mi"),
             command=[
                 "sh",
@@ -163,7 +196,8 @@ class RabbitMq(Component):
         rabbitmq = _pod.container(
             name="rabbitmq",
             image=props.image,
-            uid=_UID,
+            uid=props.run_as_user,
+            gid=gid,
             resources_=props.resources,
             env=[
                 _pod.env_from_field("MY_POD_NAME", "metadata.name"),
@@ -200,7 +234,7 @@ class RabbitMq(Component):
                 secret=k8s.SecretVolumeSource(
                     secret_name=props.erlang_cookie.name,
                     items=[k8s.KeyToPath(key=props.erlang_cookie.key, path=".erlang.cookie")],
-                    # Readable by the rabbitmq group (fsGroup 999) only; the init container
+                    # Readable by the rabbitmq group (fsGroup = run_as_group) only; the init container
                     # copies it to a 0600 file owned by the rabbitmq user.
                     default_mode=0o440,
                 ),
@@ -215,7 +249,8 @@ class RabbitMq(Component):
             pod_spec=_pod.pod_spec(
                 containers=[rabbitmq],
                 init_containers=[install_cookie],
-                uid=_UID,
+                uid=props.run_as_user,
+                gid=gid,
                 volumes=volumes,
                 # RabbitMQ stops gracefully on SIGTERM; give queues time to sync to disk.
                 termination_grace_period_seconds=120,
@@ -232,3 +267,49 @@ class RabbitMq(Component):
             properties={"url": f"amqp://{name}:{_PORTS['amqp']}"},
             protocol="amqp",
         )
+
+
+def _check_ids(run_as_user: object, run_as_group: object) -> None:
+    if isinstance(run_as_user, bool) or not isinstance(run_as_user, int) or not 1 <= run_as_user <= _MAX_ID:
+        raise ValueError(
+            f"run_as_user must be an integer from 1 to {_MAX_ID}, got {run_as_user!r}; "
+            "Pod Security 'restricted' refuses root (uid 0): use the image's user (999 Ubuntu, 100 Alpine)"
+        )
+    if run_as_group is not None and (
+        isinstance(run_as_group, bool) or not isinstance(run_as_group, int) or not 0 <= run_as_group <= _MAX_ID
+    ):
+        raise ValueError(
+            f"run_as_group must be an integer from 0 to {_MAX_ID} or None, got {run_as_group!r}; "
+            "None uses run_as_user"
+        )
+
+
+def _check_extra_config(extra_config: object) -> None:
+    if not isinstance(extra_config, Mapping):
+        raise ValueError(
+            f"extra_config must be a mapping of rabbitmq.conf keys to values, got {extra_config!r}; "
+            "e.g. {'consumer_timeout': '3600000'}"
+        )
+    for key, value in extra_config.items():
+        if not isinstance(key, str) or not _CONFIG_KEY.fullmatch(key):
+            raise ValueError(
+                f"extra_config keys must be rabbitmq.conf keys ([a-z0-9_] segments joined by dots), got {key!r}; "
+                "e.g. 'consumer_timeout' or 'management.path_prefix'"
+            )
+        if key in _MANAGED_KEYS:
+            raise ValueError(
+                f"extra_config must not set keys the construct manages, got {key!r}; {_MANAGED_KEYS[key]}"
+            )
+        if not isinstance(value, str) or not value.strip() or any(c in value for c in "\r\n\x00"):
+            raise ValueError(
+                f"extra_config[{key!r}] must be a non-empty single-line string, got {value!r}; "
+                "rabbitmq.conf takes one 'key = value' per line"
+            )
+
+
+def _extra_config_lines(extra_config: Mapping[str, str]) -> str:
+    if not extra_config:
+        return ""
+    lines = ["# Settings from extra_config."]
+    lines += [f"{key} = {value.strip()}" for key, value in extra_config.items()]
+    return "\n".join(lines) + "\n"

@@ -9,8 +9,8 @@ Creates:
   ReadWriteOnce: a surge pod could not mount it);
 * a client ``Service`` ``<name>``.
 
-Facts of the official image it relies on (docker-library/redis): uid/gid 999, data in
-``/data``; no password variable, so the password is passed as
+Facts of the official image it relies on (docker-library/redis): uid/gid 999 (the Alpine
+tags: uid 999, gid 1000), data in ``/data``; no password variable, so the password is passed as
 ``--requirepass $(REDIS_PASSWORD)`` (Kubernetes expands ``$(VAR)`` from the container env);
 ``redis-cli`` reads the password from ``REDISCLI_AUTH``, keeping it off probe command lines.
 """
@@ -37,7 +37,15 @@ from .references import Endpoint, Resources, SecretKeyRef, check_labels
 
 __all__ = ["RedisCache", "RedisCacheProps"]
 
-_UID = 999  # user "redis" in the official image
+_UID = 999  # user "redis" in the official image (Debian and Alpine tags)
+_MAX_ID = 2**31 - 1
+# Options the construct sets itself, and the prop to use instead (Redis matches them case-insensitively).
+_MANAGED_OPTIONS = {
+    "--requirepass": "use the password prop",
+    "--port": "use the port prop",
+    "--dir": "the data directory is fixed (the claim is mounted at /data)",
+    "--appendonly": "append-only persistence is always on (tune it with --appendfsync)",
+}
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -58,8 +66,19 @@ class RedisCacheProps:
             Defaults to none.
         resources: Requests and limits. Defaults to 100m/256Mi requested, 1 CPU/512Mi limit.
         depends_on: Components that must be up first. Defaults to none.
+        run_as_user: uid of the pod and of the container. The official images run as ``999``,
+            both the Debian-based and the Alpine-based ``redis:*-alpine`` tags. Must be at
+            least 1, since Pod Security "restricted" refuses root. Defaults to ``999``.
+        run_as_group: gid of the pod and the container, and the pod's ``fsGroup``. The Debian
+            tags use gid 999, the Alpine tags gid 1000; either works, since the data volume is
+            made writable through ``fsGroup``. Defaults to ``run_as_user``.
+        extra_args: Server options appended after the generated ones, e.g.
+            ``("--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru")``; a later option
+            overrides an earlier one (``--appendfsync always``). ``--requirepass``, ``--port``,
+            ``--dir`` and ``--appendonly`` are refused: use the props. Defaults to none.
 
-    See: https://hub.docker.com/_/redis, https://redis.io/docs/latest/operate/oss_and_stack/management/persistence/
+    See: https://hub.docker.com/_/redis, https://redis.io/docs/latest/operate/oss_and_stack/management/config/,
+    https://redis.io/docs/latest/operate/oss_and_stack/management/persistence/
     """
 
     image: str
@@ -76,6 +95,9 @@ class RedisCacheProps:
         )
     )
     depends_on: tuple[Component, ...] = ()
+    run_as_user: int = _UID
+    run_as_group: int | None = None
+    extra_args: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         check_image("image", self.image)
@@ -85,6 +107,8 @@ class RedisCacheProps:
         if self.storage_class_name is not None:
             check_dns_subdomain("storage_class_name", self.storage_class_name)
         check_labels("volume_labels", self.volume_labels)
+        _check_ids(self.run_as_user, self.run_as_group)
+        _check_extra_args(self.extra_args)
 
 
 class RedisCache(Component):
@@ -117,10 +141,12 @@ class RedisCache(Component):
             spec=_pod.claim_spec(props.storage_class_name, props.storage_size),
         )
         probe_cmd = ["sh", "-c", f'redis-cli -h 127.0.0.1 -p {props.port} ping | grep -qx PONG']
+        gid = props.run_as_user if props.run_as_group is None else props.run_as_group
         redis = _pod.container(
             name="redis",
             image=props.image,
-            uid=_UID,
+            uid=props.run_as_user,
+            gid=gid,
             resources_=props.resources,
             args=[
                 "redis-server",
@@ -134,6 +160,7 @@ class RedisCache(Component):
                 "everysec",
                 "--requirepass",
                 "$(REDIS_PASSWORD)",
+                *props.extra_args,
             ],
             env=[
                 _pod.env_from_secret("REDIS_PASSWORD", props.password),
@@ -163,7 +190,8 @@ class RedisCache(Component):
                     metadata=self.pod_meta(),
                     spec=_pod.pod_spec(
                         containers=[redis],
-                        uid=_UID,
+                        uid=props.run_as_user,
+                        gid=gid,
                         volumes=[
                             k8s.Volume(
                                 name="data",
@@ -182,3 +210,32 @@ class RedisCache(Component):
             properties={"url": f"redis://{props.name}:{props.port}"},
             protocol="redis",
         )
+
+
+def _check_ids(run_as_user: object, run_as_group: object) -> None:
+    if isinstance(run_as_user, bool) or not isinstance(run_as_user, int) or not 1 <= run_as_user <= _MAX_ID:
+        raise ValueError(
+            f"run_as_user must be an integer from 1 to {_MAX_ID}, got {run_as_user!r}; "
+            "Pod Security 'restricted' refuses root (uid 0): use the image's user (999 in the official images)"
+        )
+    if run_as_group is not None and (
+        isinstance(run_as_group, bool) or not isinstance(run_as_group, int) or not 0 <= run_as_group <= _MAX_ID
+    ):
+        raise ValueError(
+            f"run_as_group must be an integer from 0 to {_MAX_ID} or None, got {run_as_group!r}; "
+            "None uses run_as_user"
+        )
+
+
+def _check_extra_args(extra_args: object) -> None:
+    # Empty strings are allowed: ("--rename-command", "FLUSHALL", "") disables a command.
+    if not isinstance(extra_args, tuple) or not all(isinstance(a, str) for a in extra_args):
+        raise ValueError(f"extra_args must be a tuple of strings, got {extra_args!r}; e.g. ('--maxmemory', '256mb')")
+    for arg in extra_args:
+        if "\n" in arg or "\r" in arg or "\x00" in arg:
+            raise ValueError(f"extra_args must not contain newlines or NUL characters, got {arg!r}")
+        option = arg.split("=", 1)[0].lower()
+        if option in _MANAGED_OPTIONS:
+            raise ValueError(
+                f"extra_args must not set options the construct manages, got {arg!r}; {_MANAGED_OPTIONS[option]}"
+            )

@@ -114,6 +114,12 @@ def test_pgvector_container_exposes_postgresql_port(postgres: dict[str, Any]) ->
     assert postgres["terminationMessagePolicy"] == "FallbackToLogsOnError"
 
 
+def test_pgvector_container_has_no_command_or_args_by_default(postgres: dict[str, Any]) -> None:
+    # The image's ENTRYPOINT and CMD ["postgres"] apply unchanged.
+    assert "command" not in postgres
+    assert "args" not in postgres
+
+
 def test_pgvector_probes_run_pg_isready_with_every_timing_field(postgres: dict[str, Any]) -> None:
     command = ["sh", "-c", 'exec pg_isready -U "$POSTGRES_USER" -d "$POSTGRES_DB" -h 127.0.0.1 -p 5432']
 
@@ -281,6 +287,9 @@ def test_pgvector_every_prop_reaches_the_yaml(chart: Chart) -> None:
         "extensions": ("vector", "pg_trgm"),
         "depends_on": (upstream,),
         "volume_labels": {"recurring-job.longhorn.io/source": "enable", "recurring-job.longhorn.io/backup": "enabled"},
+        "run_as_user": 70,
+        "run_as_group": 1070,
+        "extra_args": ("-c", "max_connections=200", "-c", "shared_buffers=256MB"),
     }
     fields = {f.name: f for f in dataclasses.fields(PgvectorDbProps)}
     assert set(values) == set(fields), "a PgvectorDbProps field is not covered by this test"
@@ -347,6 +356,38 @@ def test_pgvector_every_prop_reaches_the_yaml(chart: Chart) -> None:
     # depends_on
     assert db.depends_on == (upstream,)
     assert sts["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] == "2"
+    # run_as_user, run_as_group
+    context = pod_spec(sts)["securityContext"]
+    assert (context["runAsUser"], context["runAsGroup"], context["fsGroup"]) == (70, 1070, 1070)
+    assert (postgres["securityContext"]["runAsUser"], postgres["securityContext"]["runAsGroup"]) == (70, 1070)
+    # extra_args
+    assert postgres["args"] == ["postgres", "-c", "max_connections=200", "-c", "shared_buffers=256MB"]
+    assert "command" not in postgres
+
+
+def test_pgvector_run_as_user_70_reaches_the_pod_and_every_container(chart: Chart) -> None:
+    alpine = "harbor.example/dockerhub-proxy/library/postgres:17.6-alpine3.22"
+    PgvectorDb(chart, "Pgvector", props(image=alpine, run_as_user=70))
+    spec = pod_spec(one(synth(chart), "StatefulSet", "pgvector"))
+    assert spec["securityContext"] == {
+        "fsGroup": 70,
+        "fsGroupChangePolicy": "OnRootMismatch",
+        "runAsGroup": 70,
+        "runAsNonRoot": True,
+        "runAsUser": 70,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+    all_containers = spec["containers"] + spec.get("initContainers", [])
+    assert [c["name"] for c in all_containers] == ["postgres"]
+    for c in all_containers:
+        assert c["securityContext"] == {**RESTRICTED_CONTAINER_CONTEXT, "runAsUser": 70, "runAsGroup": 70}, c["name"]
+
+
+def test_pgvector_extra_args_follow_the_postgres_command(chart: Chart) -> None:
+    PgvectorDb(chart, "Pgvector", props(extra_args=("-c", "max_connections=200")))
+    postgres = container(one(synth(chart), "StatefulSet", "pgvector"), "postgres")
+    assert postgres["args"] == ["postgres", "-c", "max_connections=200"]
+    assert "command" not in postgres
 
 
 def test_pgvector_pod_template_checksum_follows_the_init_script() -> None:
@@ -381,9 +422,9 @@ def test_pgvector_pod_template_checksum_follows_the_init_script() -> None:
             id="image-no-tag",
         ),
         pytest.param(
-            {"image": "pgvector/pgvector:0.8.1-pg17-bookworm"},
-            "image does not name its registry host .*, got 'pgvector/pgvector:0.8.1-pg17-bookworm'",
-            id="image-no-registry",
+            {"image": "pgvector/pgvector:pg17"},
+            "image uses the moving tag 'pg17', got 'pgvector/pgvector:pg17'",
+            id="image-release-line",
         ),
         pytest.param({"name": "PgVector"}, "name must be a DNS-1123 label .*, got 'PgVector'", id="name-upper"),
         pytest.param({"name": "pg_vector"}, "name must be a DNS-1123 label .*, got 'pg_vector'", id="name-underscore"),
@@ -432,6 +473,79 @@ def test_pgvector_pod_template_checksum_follows_the_init_script() -> None:
 def test_fails_when_a_prop_is_invalid(overrides: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=f"^{message}"):
         props(**overrides)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        pytest.param(
+            {"run_as_user": 0},
+            "run_as_user must be an integer from 1 to 2147483647, got 0; Pod Security 'restricted' refuses root",
+            id="uid-root",
+        ),
+        pytest.param({"run_as_user": -1}, "run_as_user must be an integer from 1 to 2147483647, got -1", id="uid-neg"),
+        pytest.param(
+            {"run_as_user": 2**31}, "run_as_user must be an integer from 1 to 2147483647, got 2147483648", id="uid-high"
+        ),
+        pytest.param({"run_as_user": "70"}, "run_as_user must be an integer .*, got '70'", id="uid-string"),
+        pytest.param({"run_as_user": True}, "run_as_user must be an integer .*, got True", id="uid-bool"),
+        pytest.param(
+            {"run_as_group": -1},
+            "run_as_group must be an integer from 0 to 2147483647 or None, got -1; None uses run_as_user",
+            id="gid-neg",
+        ),
+        pytest.param({"run_as_group": 2**31}, "run_as_group must be an integer .*, got 2147483648", id="gid-high"),
+        pytest.param(
+            {"extra_args": ["-c", "max_connections=200"]},
+            r"extra_args must be a tuple of non-empty strings, got \['-c', 'max_connections=200'\]",
+            id="args-list",
+        ),
+        pytest.param(
+            {"extra_args": "-c max_connections=200"},
+            "extra_args must be a tuple of non-empty strings, got '-c max_connections=200'",
+            id="args-string",
+        ),
+        pytest.param({"extra_args": ("-c", "")}, "extra_args must be a tuple of non-empty strings", id="args-empty"),
+        pytest.param(
+            {"extra_args": ("-c", "a=1\nb=2")},
+            r"extra_args must not contain newlines or NUL characters, got 'a=1\\nb=2'",
+            id="args-newline",
+        ),
+        pytest.param(
+            {"extra_args": ("-p", "5433")},
+            "extra_args must not set options the construct manages, got '-p'; use the port prop",
+            id="args-p",
+        ),
+        pytest.param(
+            {"extra_args": ("-c", "port=5433")},
+            "extra_args must not set options the construct manages, got 'port=5433'; use the port prop",
+            id="args-c-port",
+        ),
+        pytest.param(
+            {"extra_args": ("--port=5433",)},
+            "extra_args must not set options the construct manages, got '--port=5433'; use the port prop",
+            id="args-long-port",
+        ),
+        pytest.param(
+            {"extra_args": ("-D", "/tmp/data")},
+            "extra_args must not set options the construct manages, got '-D'; the data directory is fixed",
+            id="args-D",
+        ),
+        pytest.param(
+            {"extra_args": ("-cdata_directory=/tmp",)},
+            "extra_args must not set options the construct manages, got '-cdata_directory=/tmp'; the data directory",
+            id="args-c-data-directory",
+        ),
+    ],
+)
+def test_fails_when_a_new_prop_is_invalid(overrides: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=f"^{message}"):
+        props(**overrides)
+
+
+def test_pgvector_extra_args_accept_other_settings_and_the_alpine_uid() -> None:
+    ok = props(run_as_user=70, run_as_group=0, extra_args=("-c", "max_connections=200", "--shared_buffers=256MB"))
+    assert ok.extra_args == ("-c", "max_connections=200", "--shared_buffers=256MB")
 
 
 # --- stable names, endpoint, dependencies -------------------------------------------------

@@ -302,6 +302,9 @@ def test_rabbitmq_every_prop_reaches_the_yaml(chart: Chart) -> None:
         "memory_high_watermark": 0.4,
         "depends_on": (upstream,),
         "volume_labels": {"recurring-job.longhorn.io/source": "enable", "recurring-job.longhorn.io/backup": "enabled"},
+        "run_as_user": 100,
+        "run_as_group": 101,
+        "extra_config": {"consumer_timeout": "3600000", "management.path_prefix": "/rabbitmq"},
     }
     fields = {f.name: f for f in dataclasses.fields(RabbitMqProps)}
     assert set(values) == set(fields), "a RabbitMqProps field is not covered by this test"
@@ -360,6 +363,54 @@ def test_rabbitmq_every_prop_reaches_the_yaml(chart: Chart) -> None:
     # depends_on
     assert mq.depends_on == (upstream,)
     assert sts["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] == "2"
+    # run_as_user, run_as_group: the pod and both containers
+    context = pod_spec(sts)["securityContext"]
+    assert (context["runAsUser"], context["runAsGroup"], context["fsGroup"]) == (100, 101, 101)
+    for c in (rabbitmq, cookie_init):
+        assert (c["securityContext"]["runAsUser"], c["securityContext"]["runAsGroup"]) == (100, 101), c["name"]
+    # extra_config, after the generated lines
+    assert conf[-3:] == [
+        "# Settings from extra_config.",
+        "consumer_timeout = 3600000",
+        "management.path_prefix = /rabbitmq",
+    ]
+
+
+def test_rabbitmq_run_as_user_70_reaches_the_pod_and_every_container(chart: Chart) -> None:
+    RabbitMq(chart, "RabbitMq", props(run_as_user=70))
+    spec = pod_spec(one(synth(chart), "StatefulSet", "rabbitmq"))
+    assert spec["securityContext"] == {
+        "fsGroup": 70,
+        "fsGroupChangePolicy": "OnRootMismatch",
+        "runAsGroup": 70,
+        "runAsNonRoot": True,
+        "runAsUser": 70,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+    all_containers = spec["containers"] + spec["initContainers"]
+    assert [c["name"] for c in all_containers] == ["rabbitmq", "install-erlang-cookie"]
+    for c in all_containers:
+        assert c["securityContext"] == {**RESTRICTED_CONTAINER_CONTEXT, "runAsUser": 70, "runAsGroup": 70}, c["name"]
+
+
+def test_rabbitmq_extra_config_is_appended_to_the_drop_in(chart: Chart) -> None:
+    RabbitMq(chart, "RabbitMq", props(extra_config={"consumer_timeout": "3600000", "log.console.level": "warning"}))
+    config = one(synth(chart), "ConfigMap", "rabbitmq-config")
+    assert config["data"] == {
+        "20-kubernetes.conf": "# Generated: RabbitMQ reads host memory, not the container limit.\n"
+        "total_memory_available_override_value = 1073741824\n"
+        "vm_memory_high_watermark.relative = 0.6\n"
+        "# Logs go to the console only: the root filesystem is read-only.\n"
+        "log.file = false\n"
+        "# Settings from extra_config.\n"
+        "consumer_timeout = 3600000\n"
+        "log.console.level = warning\n"
+    }
+
+
+def test_rabbitmq_has_no_extra_args_prop() -> None:
+    # RabbitMQ reads its configuration from files: extra_config replaces extra_args.
+    assert "extra_args" not in {f.name for f in dataclasses.fields(RabbitMqProps)}
 
 
 def test_rabbitmq_pod_template_checksum_follows_the_config() -> None:
@@ -370,6 +421,8 @@ def test_rabbitmq_pod_template_checksum_follows_the_config() -> None:
 
     assert checksum() == checksum()
     assert checksum() != checksum(memory_high_watermark=0.5)
+    assert checksum() != checksum(extra_config={"consumer_timeout": "3600000"})
+    assert checksum(extra_config={"consumer_timeout": "1"}) != checksum(extra_config={"consumer_timeout": "2"})
 
 
 # --- validation ---------------------------------------------------------------------------
@@ -394,9 +447,9 @@ def test_rabbitmq_pod_template_checksum_follows_the_config() -> None:
             id="image-no-tag",
         ),
         pytest.param(
-            {"image": "library/rabbitmq:3.13.7-management"},
-            "image does not name its registry host .*, got 'library/rabbitmq:3.13.7-management'",
-            id="image-no-registry",
+            {"image": "library/rabbitmq:3-management"},
+            "image uses the moving tag '3-management', got 'library/rabbitmq:3-management'",
+            id="image-release-line",
         ),
         pytest.param({"name": "RabbitMQ"}, "name must be a DNS-1123 label .*, got 'RabbitMQ'", id="name-upper"),
         pytest.param({"name": "-rabbit"}, "name must be a DNS-1123 label .*, got '-rabbit'", id="name-leading-dash"),
@@ -421,6 +474,93 @@ def test_rabbitmq_pod_template_checksum_follows_the_config() -> None:
     ],
 )
 def test_fails_when_a_prop_is_invalid(overrides: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=f"^{message}"):
+        props(**overrides)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        pytest.param(
+            {"run_as_user": 0},
+            "run_as_user must be an integer from 1 to 2147483647, got 0; Pod Security 'restricted' refuses root",
+            id="uid-root",
+        ),
+        pytest.param(
+            {"run_as_user": 2**31}, "run_as_user must be an integer from 1 to 2147483647, got 2147483648", id="uid-high"
+        ),
+        pytest.param({"run_as_user": None}, "run_as_user must be an integer .*, got None", id="uid-none"),
+        pytest.param(
+            {"run_as_group": -1},
+            "run_as_group must be an integer from 0 to 2147483647 or None, got -1; None uses run_as_user",
+            id="gid-neg",
+        ),
+        pytest.param(
+            {"extra_config": [("consumer_timeout", "1")]},
+            "extra_config must be a mapping of rabbitmq.conf keys to values",
+            id="config-list",
+        ),
+        pytest.param(
+            {"extra_config": {"Consumer_Timeout": "1"}},
+            r"extra_config keys must be rabbitmq.conf keys \(\[a-z0-9_\] segments joined by dots\), "
+            "got 'Consumer_Timeout'",
+            id="key-upper",
+        ),
+        pytest.param(
+            {"extra_config": {"consumer timeout": "1"}},
+            "extra_config keys must be rabbitmq.conf keys .*, got 'consumer timeout'",
+            id="key-space",
+        ),
+        pytest.param(
+            {"extra_config": {"a = b\nc": "1"}}, r"extra_config keys must be rabbitmq.conf keys .*, got 'a = b\\nc'",
+            id="key-newline",
+        ),
+        pytest.param(
+            {"extra_config": {".management": "1"}},
+            r"extra_config keys must be rabbitmq.conf keys .*, got '\.management'",
+            id="key-leading-dot",
+        ),
+        pytest.param(
+            {"extra_config": {"consumer_timeout": "1\nlog.file = true"}},
+            r"extra_config\['consumer_timeout'\] must be a non-empty single-line string, got '1\\nlog.file = true'",
+            id="value-newline",
+        ),
+        pytest.param(
+            {"extra_config": {"consumer_timeout": "  "}},
+            r"extra_config\['consumer_timeout'\] must be a non-empty single-line string, got '  '",
+            id="value-blank",
+        ),
+        pytest.param(
+            {"extra_config": {"consumer_timeout": 1}},
+            r"extra_config\['consumer_timeout'\] must be a non-empty single-line string, got 1",
+            id="value-int",
+        ),
+        pytest.param(
+            {"extra_config": {"total_memory_available_override_value": "2147483648"}},
+            "extra_config must not set keys the construct manages, got 'total_memory_available_override_value'; "
+            "set resources.memory_limit",
+            id="key-total-memory",
+        ),
+        pytest.param(
+            {"extra_config": {"vm_memory_high_watermark.relative": "0.8"}},
+            "extra_config must not set keys the construct manages, got 'vm_memory_high_watermark.relative'; "
+            "use the memory_high_watermark prop",
+            id="key-watermark",
+        ),
+        pytest.param(
+            {"extra_config": {"vm_memory_high_watermark.absolute": "1GB"}},
+            "extra_config must not set keys the construct manages, got 'vm_memory_high_watermark.absolute'; "
+            "use the memory_high_watermark prop",
+            id="key-watermark-absolute",
+        ),
+        pytest.param(
+            {"extra_config": {"log.file": "rabbit.log"}},
+            "extra_config must not set keys the construct manages, got 'log.file'; logs go to the console only",
+            id="key-log-file",
+        ),
+    ],
+)
+def test_fails_when_a_new_prop_is_invalid(overrides: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=f"^{message}"):
         props(**overrides)
 

@@ -222,6 +222,9 @@ def test_redis_every_prop_reaches_the_yaml(chart: Chart) -> None:
         "resources": Resources(cpu_request="200m", memory_request="512Mi", cpu_limit="2", memory_limit="1Gi"),
         "depends_on": (upstream,),
         "volume_labels": {"recurring-job.longhorn.io/source": "enable", "recurring-job.longhorn.io/backup": "enabled"},
+        "run_as_user": 1999,
+        "run_as_group": 1000,
+        "extra_args": ("--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru"),
     }
     fields = {f.name: f for f in dataclasses.fields(RedisCacheProps)}
     assert set(values) == set(fields), "a RedisCacheProps field is not covered by this test"
@@ -272,6 +275,53 @@ def test_redis_every_prop_reaches_the_yaml(chart: Chart) -> None:
     # depends_on
     assert cache.depends_on == (upstream,)
     assert {m["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] for m in manifests} == {"2"}
+    # run_as_user, run_as_group
+    context = pod_spec(deployment)["securityContext"]
+    assert (context["runAsUser"], context["runAsGroup"], context["fsGroup"]) == (1999, 1000, 1000)
+    assert (redis["securityContext"]["runAsUser"], redis["securityContext"]["runAsGroup"]) == (1999, 1000)
+    # extra_args, after the generated ones
+    assert redis["args"][-5:] == ["$(REDIS_PASSWORD)", "--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru"]
+
+
+def test_redis_run_as_user_70_reaches_the_pod_and_every_container(chart: Chart) -> None:
+    RedisCache(chart, "Redis", props(run_as_user=70))
+    spec = pod_spec(one(synth(chart), "Deployment", "redis"))
+    assert spec["securityContext"] == {
+        "fsGroup": 70,
+        "fsGroupChangePolicy": "OnRootMismatch",
+        "runAsGroup": 70,
+        "runAsNonRoot": True,
+        "runAsUser": 70,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+    all_containers = spec["containers"] + spec.get("initContainers", [])
+    assert [c["name"] for c in all_containers] == ["redis"]
+    for c in all_containers:
+        assert c["securityContext"] == {**RESTRICTED_CONTAINER_CONTEXT, "runAsUser": 70, "runAsGroup": 70}, c["name"]
+
+
+def test_redis_extra_args_are_appended_after_the_generated_arguments(chart: Chart) -> None:
+    RedisCache(chart, "Redis", props(extra_args=("--appendfsync", "always", "--rename-command", "FLUSHALL", "")))
+    redis = container(one(synth(chart), "Deployment", "redis"), "redis")
+    assert redis["args"] == [
+        "redis-server",
+        "--port",
+        "6379",
+        "--dir",
+        "/data",
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "everysec",
+        "--requirepass",
+        "$(REDIS_PASSWORD)",
+        # The later --appendfsync wins; an empty string renames a command away.
+        "--appendfsync",
+        "always",
+        "--rename-command",
+        "FLUSHALL",
+        "",
+    ]
 
 
 # --- validation ---------------------------------------------------------------------------
@@ -296,9 +346,9 @@ def test_redis_every_prop_reaches_the_yaml(chart: Chart) -> None:
             id="image-no-tag",
         ),
         pytest.param(
-            {"image": "redis:7.2.7"},
-            "image does not name its registry host .*, got 'redis:7.2.7'",
-            id="image-no-registry",
+            {"image": "redis:7"},
+            "image uses the moving tag '7', got 'redis:7'",
+            id="image-release-line",
         ),
         pytest.param({"name": "Redis"}, "name must be a DNS-1123 label .*, got 'Redis'", id="name-upper"),
         pytest.param({"name": "redis."}, r"name must be a DNS-1123 label .*, got 'redis\.'", id="name-dot"),
@@ -318,6 +368,66 @@ def test_redis_every_prop_reaches_the_yaml(chart: Chart) -> None:
     ],
 )
 def test_fails_when_a_prop_is_invalid(overrides: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=f"^{message}"):
+        props(**overrides)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        pytest.param(
+            {"run_as_user": 0},
+            "run_as_user must be an integer from 1 to 2147483647, got 0; Pod Security 'restricted' refuses root",
+            id="uid-root",
+        ),
+        pytest.param(
+            {"run_as_user": 2**31}, "run_as_user must be an integer from 1 to 2147483647, got 2147483648", id="uid-high"
+        ),
+        pytest.param({"run_as_user": 999.0}, r"run_as_user must be an integer .*, got 999\.0", id="uid-float"),
+        pytest.param(
+            {"run_as_group": -1},
+            "run_as_group must be an integer from 0 to 2147483647 or None, got -1; None uses run_as_user",
+            id="gid-neg",
+        ),
+        pytest.param(
+            {"extra_args": "--maxmemory 256mb"},
+            "extra_args must be a tuple of strings, got '--maxmemory 256mb'",
+            id="args-string",
+        ),
+        pytest.param({"extra_args": ("--maxmemory", 256)}, "extra_args must be a tuple of strings", id="args-int"),
+        pytest.param(
+            {"extra_args": ("--maxmemory", "1mb\nrequirepass x")},
+            "extra_args must not contain newlines or NUL characters",
+            id="args-newline",
+        ),
+        pytest.param(
+            {"extra_args": ("--requirepass", "hunter2")},
+            "extra_args must not set options the construct manages, got '--requirepass'; use the password prop",
+            id="args-requirepass",
+        ),
+        pytest.param(
+            {"extra_args": ("--REQUIREPASS", "hunter2")},
+            "extra_args must not set options the construct manages, got '--REQUIREPASS'; use the password prop",
+            id="args-requirepass-upper",
+        ),
+        pytest.param(
+            {"extra_args": ("--port", "6380")},
+            "extra_args must not set options the construct manages, got '--port'; use the port prop",
+            id="args-port",
+        ),
+        pytest.param(
+            {"extra_args": ("--dir", "/tmp")},
+            "extra_args must not set options the construct manages, got '--dir'; the data directory is fixed",
+            id="args-dir",
+        ),
+        pytest.param(
+            {"extra_args": ("--appendonly", "no")},
+            "extra_args must not set options the construct manages, got '--appendonly'; append-only persistence",
+            id="args-appendonly",
+        ),
+    ],
+)
+def test_fails_when_a_new_prop_is_invalid(overrides: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=f"^{message}"):
         props(**overrides)
 
