@@ -15,6 +15,9 @@ Generic, hardened building blocks (each knows nothing of any vendor):
 * :class:`PgDumpBackup`, :class:`LonghornRecurringJobs`, :class:`ComponentServiceMonitor`,
   :class:`PostSyncCheck`: data protection, monitoring and post-deploy verification;
 * :class:`RestrictedNamespace`: a namespace enforcing Pod Security "restricted";
+  :class:`SecurityException`: what a workload needs beyond the hardened default, and why;
+* :class:`PortChart` (:class:`PortDefaults`, :class:`ImageMirror`, :class:`SecretStore`): a
+  chart holding a port's defaults once, deriving its NetworkPolicies from what it contains;
 * :class:`Component`, :class:`Endpoint`, :class:`SecretKeyRef`, :class:`Resources`,
   :func:`resolve_order`: the dependency graph and what components exchange.
 
@@ -30,6 +33,11 @@ from typing import TYPE_CHECKING, Any
 # Public name -> defining module. Imported on first use, so that ``aipp_constructs.checks``
 # (pure Python) does not start jsii and Node.
 _EXPORTS = {
+    "SecurityException": "security",
+    "PortChart": "port_chart",
+    "PortDefaults": "port_chart",
+    "ImageMirror": "port_chart",
+    "SecretStore": "port_chart",
     "OneShotJob": "one_shot_job",
     "OneShotJobProps": "one_shot_job",
     "ClaimTemplate": "workload",
@@ -117,6 +125,8 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
+    from .port_chart import ImageMirror, PortChart, PortDefaults, SecretStore
+    from .security import SecurityException
     from .one_shot_job import OneShotJob, OneShotJobProps
     from .shared_claim import SharedClaim, SharedClaimProps
     from .workload import (

@@ -42,7 +42,7 @@ class AppProps:
     Attributes:
         name: Name of the Deployment and the Service (the Compose service name). Required.
         image: Pinned image reference. Required.
-        part_of: ``app.kubernetes.io/part-of`` label. Defaults to no label.
+        part_of: ``app.kubernetes.io/part-of`` label. Defaults to the port's, else no label.
         replicas: Pod count. Defaults to ``1``.
         port: The HTTP port the process listens on (container and Service port ``http``).
             Defaults to ``8080``.
@@ -52,8 +52,8 @@ class AppProps:
             Defaults to ``1000``.
         depends_on: Components it connects to: waited for and wired. Defaults to none.
         after: Components it is applied after (wave only). Defaults to none.
-        wait: How to wait for ``depends_on``; ``None`` adds no wait containers.
-            Defaults to ``None``.
+        wait: How to wait for ``depends_on``. Defaults to the port's; without a port,
+            ``None``: no wait containers.
         wiring: Variable names by provider protocol. Defaults to the construct's table.
         wiring_overrides: Dependency name -> fact -> variable name, replacing the table for
             that dependency. Defaults to none.
@@ -62,8 +62,10 @@ class AppProps:
             Defaults to none (no ConfigMap).
         config_dir: Where ``config_files`` appear. Defaults to ``"/config"``.
         tmp_size: Size limit of the writable ``/tmp``. Defaults to ``"256Mi"``.
-        telemetry: OpenTelemetry wiring. Defaults to ``Telemetry()`` (variables, collector on 4318).
-        image_pull_secrets: Secrets to pull the image with. Defaults to none.
+        telemetry: OpenTelemetry wiring. Defaults to the port's (inside a
+            :class:`~aipp_constructs.port_chart.PortChart`), else ``Telemetry()`` (variables,
+            collector on 4318).
+        image_pull_secrets: Secrets to pull the image with. Defaults to the port's, else none.
         startup_timeout_seconds: How long the process may take to start before the kubelet
             restarts it. Defaults to the construct's own budget.
     """
@@ -86,7 +88,7 @@ class AppProps:
     config_files: Mapping[str, str] = field(default_factory=dict)
     config_dir: str = "/config"
     tmp_size: str = "256Mi"
-    telemetry: Telemetry = field(default_factory=Telemetry)
+    telemetry: Telemetry | None = None
     image_pull_secrets: tuple[str, ...] = ()
     startup_timeout_seconds: int = 300
 

@@ -15,6 +15,7 @@ from typing import Any
 from cdk8s_plus_27 import k8s
 
 from .references import Resources, SecretKeyRef
+from .security import SecurityException
 
 __all__ = [
     "RUNTIME_DEFAULT_SECCOMP",
@@ -35,6 +36,18 @@ __all__ = [
 ]
 
 RUNTIME_DEFAULT_SECCOMP = k8s.SeccompProfile(type="RuntimeDefault")
+
+
+class _Hardened:
+    """No exception: every relaxation off."""
+
+    add_capabilities: tuple[str, ...] = ()
+    run_as_root = False
+    allow_privilege_escalation = False
+    writable_root_filesystem = False
+
+
+_NO_EXCEPTION = _Hardened()
 
 
 def resources(res: Resources, extended: Mapping[str, int] | None = None) -> k8s.ResourceRequirements:
@@ -77,11 +90,14 @@ def container(
     readiness_probe: k8s.Probe | None = None,
     liveness_probe: k8s.Probe | None = None,
     lifecycle: k8s.Lifecycle | None = None,
+    exception: SecurityException | None = None,
 ) -> k8s.Container:
     """A container with the restricted security context, pinned pull policy and explicit resources.
 
-    ``gid`` defaults to ``uid``; ``protocols`` maps port names to ``UDP`` (default ``TCP``).
+    ``gid`` defaults to ``uid``; ``protocols`` maps port names to ``UDP`` (default ``TCP``);
+    ``exception`` relaxes exactly what it declares (see :mod:`aipp_constructs.security`).
     """
+    exception = exception or _NO_EXCEPTION
     return k8s.Container(
         name=name,
         image=image,
@@ -98,13 +114,13 @@ def container(
         or None,
         resources=resources(resources_, extended_resources),
         security_context=k8s.SecurityContext(
-            allow_privilege_escalation=False,
+            allow_privilege_escalation=exception.allow_privilege_escalation,
             privileged=False,
-            read_only_root_filesystem=True,
-            run_as_non_root=True,
-            run_as_user=uid,
-            run_as_group=uid if gid is None else gid,
-            capabilities=k8s.Capabilities(drop=["ALL"]),
+            read_only_root_filesystem=not exception.writable_root_filesystem,
+            run_as_non_root=not exception.run_as_root,
+            run_as_user=0 if exception.run_as_root else uid,
+            run_as_group=0 if exception.run_as_root else (uid if gid is None else gid),
+            capabilities=k8s.Capabilities(drop=["ALL"], add=sorted(exception.add_capabilities) or None),
             seccomp_profile=RUNTIME_DEFAULT_SECCOMP,
         ),
         volume_mounts=list(volume_mounts) or None,

@@ -3,6 +3,10 @@
 Creates one ``Namespace`` (wave 0) labelled ``pod-security.kubernetes.io/{enforce,audit,warn}:
 restricted``, with the policy version pinned so that the cluster judges pods by the same list
 of controls as CI.
+
+A port whose workloads declare security exceptions (:mod:`aipp_constructs.security`) may
+enforce ``baseline`` instead (``level``); ``audit`` and ``warn`` stay ``restricted``, so every
+relaxed pod still shows in the audit log and in ``kubectl`` warnings.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from constructs import Construct
 
 from ._validation import check_dns_label
 from .component import CONFIG_WAVE, KEEP_ON_PRUNE_AND_DELETE, SYNC_WAVE_ANNOTATION
+from .security import LEVELS, PodSecurityLevel
 
 __all__ = ["RestrictedNamespace", "RestrictedNamespaceProps"]
 
@@ -33,11 +38,14 @@ class RestrictedNamespaceProps:
             ``latest``. Defaults to ``"v1.27"``, the API version this library targets.
             See: https://kubernetes.io/docs/concepts/security/pod-security-admission/
         labels: Extra labels. Defaults to none.
+        level: The Pod Security level enforced: ``restricted``, or ``baseline`` for a port with
+            declared security exceptions. Audit and warn stay ``restricted``. Defaults to ``"restricted"``.
     """
 
     name: str
     pod_security_version: str = "v1.27"
     labels: Mapping[str, str] = field(default_factory=dict)
+    level: PodSecurityLevel = "restricted"
 
     def __post_init__(self) -> None:
         check_dns_label("name", self.name)
@@ -46,6 +54,8 @@ class RestrictedNamespaceProps:
                 f"pod_security_version must be 'latest' or a version like 'v1.27', "
                 f"got {self.pod_security_version!r}"
             )
+        if self.level not in LEVELS:
+            raise ValueError(f"level must be one of {', '.join(LEVELS)}, got {self.level!r}")
 
 
 class RestrictedNamespace(Construct):
@@ -53,15 +63,17 @@ class RestrictedNamespace(Construct):
 
     Attributes:
         name: The namespace name.
+        level: The Pod Security level enforced.
         resource: The ``KubeNamespace`` object.
     """
 
     def __init__(self, scope: Construct, id: str, props: RestrictedNamespaceProps) -> None:
         super().__init__(scope, id)
         self.name = props.name
+        self.level = props.level
         psa: dict[str, str] = {}
         for mode in ("enforce", "audit", "warn"):
-            psa[f"pod-security.kubernetes.io/{mode}"] = "restricted"
+            psa[f"pod-security.kubernetes.io/{mode}"] = props.level if mode == "enforce" else "restricted"
             psa[f"pod-security.kubernetes.io/{mode}-version"] = props.pod_security_version
         self.resource = k8s.KubeNamespace(
             self,

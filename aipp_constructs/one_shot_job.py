@@ -101,7 +101,7 @@ class OneShotJob(Workload):
         return k8s.KubeJob(
             self,
             "Resource",
-            metadata=self.object_meta(annotations=hook),
+            metadata=self.workload_meta(hook),
             spec=k8s.JobSpec(
                 backoff_limit=props.backoff_limit,
                 active_deadline_seconds=props.active_deadline_seconds,

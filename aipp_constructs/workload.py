@@ -41,7 +41,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from cdk8s_plus_27 import k8s
@@ -60,6 +60,7 @@ from ._validation import (
 )
 from .component import CONFIG_WAVE, Component
 from .references import Endpoint, Resources, SecretKeyRef, Toleration, check_label_value, check_labels
+from .security import SecurityException
 from .startup_wait import WaitPolicy, wait_container
 from .telemetry import Telemetry
 from .wiring import NAMED_WIRING, Wiring, check_env_name, check_wiring, connection_env, upper_snake
@@ -417,7 +418,7 @@ class WorkloadProps:
         name: Name of the Deployment and its Service (the Compose service name mapped with
             :func:`~aipp_constructs.names.kubernetes_name`). Required.
         image: Pinned image reference. Required.
-        part_of: ``app.kubernetes.io/part-of`` label. Defaults to no label.
+        part_of: ``app.kubernetes.io/part-of`` label. Defaults to the port's, else no label.
         component_label: ``app.kubernetes.io/component`` label. Defaults to ``"app"``.
         command: Replaces the image's entrypoint (Compose ``entrypoint``). Defaults to the image's.
         args: Replaces the image's command (Compose ``command``). Defaults to the image's.
@@ -447,7 +448,7 @@ class WorkloadProps:
         connects_to: Components it only connects to (wired, allowed by the NetworkPolicies;
             neither waited for nor ordered before it). Defaults to none.
         after: Components it is applied after (sync wave only). Defaults to none.
-        wait: How to wait; ``None`` adds no wait containers. Defaults to ``None``.
+        wait: How to wait. Defaults to the port's; ``None`` without a port: no wait containers.
         wiring: Variable names by provider protocol. Defaults to
             :data:`~aipp_constructs.wiring.NAMED_WIRING` (``<DEPENDENCY>_<FACT>``).
         wiring_overrides: Dependency name -> fact -> variable, replacing the wiring of that
@@ -478,10 +479,15 @@ class WorkloadProps:
         pre_stop_command: A command run before SIGTERM (e.g. a pause while endpoints drain).
             Defaults to none.
         termination_grace_period_seconds: Time from SIGTERM to SIGKILL. Defaults to ``30``.
-        telemetry: OpenTelemetry wiring. Defaults to ``Telemetry()``.
+        telemetry: OpenTelemetry wiring. Defaults to the port's (see
+            :class:`~aipp_constructs.port_chart.PortChart`), else ``Telemetry()``.
         telemetry_language: Language of the OpenTelemetry Operator's inject annotation
             (``java``, ``nodejs``, ``python``, ``dotnet``, ``go``). Defaults to ``"java"``.
-        image_pull_secrets: Secrets to pull the image with. Defaults to none.
+        image_pull_secrets: Secrets to pull the image with. Defaults to the port's, else none.
+        security_exception: What the main container needs beyond the hardened default, with
+            the reason (:class:`~aipp_constructs.security.SecurityException`); written on the
+            objects as annotations, and refused by a port chart whose namespace does not admit
+            it. Defaults to none.
     """
 
     name: str
@@ -527,9 +533,10 @@ class WorkloadProps:
     runtime_class_name: str | None = None
     pre_stop_command: tuple[str, ...] | None = None
     termination_grace_period_seconds: int = 30
-    telemetry: Telemetry = field(default_factory=Telemetry)
+    telemetry: Telemetry | None = None
     telemetry_language: str = "java"
     image_pull_secrets: tuple[str, ...] = ()
+    security_exception: SecurityException | None = None
 
     def __post_init__(self) -> None:
         check_dns_label("name", self.name)
@@ -615,6 +622,8 @@ class WorkloadProps:
         _check_int("termination_grace_period_seconds", self.termination_grace_period_seconds, 0, 3600)
         for secret in self.image_pull_secrets:
             check_dns_label("image_pull_secrets[]", secret)
+        if self.security_exception is not None and not isinstance(self.security_exception, SecurityException):
+            raise ValueError(f"security_exception must be a SecurityException, got {self.security_exception!r}")
 
 
 class Workload(Component):
@@ -645,6 +654,7 @@ class Workload(Component):
     """
 
     def __init__(self, scope: Construct, id: str, props: WorkloadProps) -> None:
+        props = _with_port_defaults(scope, props)
         # Checked before the node joins the tree, so a refused edge leaves nothing behind.
         for edge in ("depends_on", "waits_for", "connects_to"):
             for dep in getattr(props, edge):
@@ -730,9 +740,12 @@ class Workload(Component):
             lifecycle=k8s.Lifecycle(pre_stop=k8s.LifecycleHandler(exec=k8s.ExecAction(command=list(props.pre_stop_command))))
             if props.pre_stop_command
             else None,
+            exception=props.security_exception,
         )
         documents = [dict(props.config_files), *([settings] if settings is not None else [])]
+        exception = props.security_exception.annotations() if props.security_exception else {}
         pod_annotations = {
+            **exception,
             **props.telemetry.pod_annotations(props.telemetry_language),
             **({"checksum/config": _pod.config_checksum(*documents)} if any(documents) else {}),
         }
@@ -779,6 +792,12 @@ class Workload(Component):
 
     # -- the workload object ----------------------------------------------------------------
 
+    def workload_meta(self, annotations: Mapping[str, str] | None = None) -> k8s.ObjectMeta:
+        """Metadata of the workload object: the component's, plus the security exception's
+        annotations (what is relaxed, why, and the Pod Security level it needs)."""
+        exception = self.spec.security_exception
+        return self.object_meta(annotations={**(exception.annotations() if exception else {}), **(annotations or {})})
+
     def _restart_policy(self) -> str | None:
         """The pod's restart policy; the kind of workload decides (``None``: the default, Always)."""
         return None
@@ -790,7 +809,7 @@ class Workload(Component):
             return _pod.StatefulSetWithTypedClaims(
                 self,
                 "Resource",
-                metadata=self.object_meta(),
+                metadata=self.workload_meta(),
                 spec=k8s.StatefulSetSpec(
                     replicas=props.replicas,
                     revision_history_limit=3,
@@ -821,7 +840,7 @@ class Workload(Component):
         return k8s.KubeDeployment(
             self,
             "Resource",
-            metadata=self.object_meta(),
+            metadata=self.workload_meta(),
             spec=k8s.DeploymentSpec(
                 replicas=props.replicas,
                 revision_history_limit=3,
@@ -950,6 +969,36 @@ class Workload(Component):
         if isinstance(check, TcpCheck):
             return _pod.tcp_probe(check.port, **timing)
         return _pod.exec_probe(check.command, **timing)
+
+
+def _with_port_defaults(scope: Construct, props: WorkloadProps) -> WorkloadProps:
+    """``props`` with the enclosing port chart's defaults for what it does not set, and the
+    security exception checked against the port's Pod Security level."""
+    from .port_chart import PortChart  # the port chart module builds on this one's neighbours
+
+    port = PortChart.of(scope)
+    changes: dict[str, object] = {}
+    if port is not None:
+        defaults = port.defaults
+        if props.part_of is None:
+            changes["part_of"] = defaults.part_of
+        if props.wait is None and defaults.wait is not None:
+            changes["wait"] = defaults.wait
+        if props.telemetry is None:
+            changes["telemetry"] = defaults.telemetry
+        if not props.image_pull_secrets and defaults.image_pull_secrets:
+            changes["image_pull_secrets"] = defaults.image_pull_secrets
+        if defaults.storage_class_name and any(t.storage_class_name is None for t in props.claim_templates):
+            changes["claim_templates"] = tuple(
+                replace(t, storage_class_name=t.storage_class_name or defaults.storage_class_name)
+                for t in props.claim_templates
+            )
+        exception = props.security_exception
+        if exception is not None:
+            port.check_security(props.name, exception.level, exception.describe())
+    if props.telemetry is None and "telemetry" not in changes:
+        changes["telemetry"] = Telemetry()
+    return replace(props, **changes) if changes else props  # type: ignore[arg-type]
 
 
 def _distinct(components: Sequence[Component]) -> tuple[Component, ...]:

@@ -15,7 +15,7 @@ Command line: ``python -m aipp_constructs.checks DIR [DIR...]``.
 
 from __future__ import annotations
 
-from aipp_constructs.checks.pod_security import check_pod_security, object_ref, pod_specs
+from aipp_constructs.checks.pod_security import check_pod_security, declared_exceptions, object_ref, pod_specs
 from aipp_constructs.checks.secrets import check_no_credential_values, check_template
 from aipp_constructs.checks.schemas import (
     KUBERNETES_VERSIONS,
@@ -29,6 +29,7 @@ __all__ = [
     "check_no_credential_values",
     "check_pod_security",
     "check_template",
+    "declared_exceptions",
     "load_crd_schemas",
     "load_manifests",
     "object_ref",

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from aipp_constructs.checks.pod_security import check_pod_security
+from aipp_constructs.checks.pod_security import check_pod_security, declared_exceptions
 from aipp_constructs.checks.secrets import check_no_credential_values
 from aipp_constructs.checks.schemas import (
     KUBERNETES_VERSIONS,
@@ -48,6 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exit_.code or 0)
 
     findings: list[str] = []
+    exceptions: list[str] = []
     objects = 0
     crd_schemas = load_crd_schemas()
     for directory in args.dirs:
@@ -66,12 +67,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         objects += len(manifests)
         for doc in manifests:
             findings.extend(check_pod_security(doc))
+            exceptions.extend(declared_exceptions(doc))
             findings.extend(check_no_credential_values(doc))
             for version in KUBERNETES_VERSIONS:
                 findings.extend(validate_manifest(doc, version, crd_schemas))
 
     # CRD errors do not depend on the Kubernetes version: report each distinct line once.
     unique = list(dict.fromkeys(findings))
+    for exception in exceptions:
+        print(f"exception: {exception}")
     for finding in unique:
         print(finding)
     print(f"{objects} objects checked, {len(unique)} findings")

@@ -25,7 +25,36 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-__all__ = ["check_pod_security", "object_ref", "pod_specs"]
+__all__ = ["check_pod_security", "declared_exceptions", "object_ref", "pod_specs"]
+
+# A declared exception (aipp_constructs.security): the pod template's annotations say what is
+# relaxed and why. Kept as strings here so the checks stay free of the construct modules.
+_EXCEPTION_ANNOTATION = "security.aipp-constructs.io/exception"
+_REASON_ANNOTATION = "security.aipp-constructs.io/reason"
+_LEVEL_ANNOTATION = "security.aipp-constructs.io/pod-security-level"
+# What "baseline" lets a container add (Docker's default set): the most a declaration may cover.
+_BASELINE_CAPABILITIES = frozenset(
+    "AUDIT_WRITE CHOWN DAC_OVERRIDE FOWNER FSETID KILL MKNOD NET_BIND_SERVICE SETFCAP SETGID SETPCAP SETUID "
+    "SYS_CHROOT".split()
+)
+
+
+class _Declared:
+    """The relaxations a pod template declares (none without the annotation)."""
+
+    def __init__(self, pod_metadata: Mapping[str, Any]) -> None:
+        annotations = _mapping(pod_metadata.get("annotations"))
+        self.text = str(annotations.get(_EXCEPTION_ANNOTATION, ""))
+        self.reason = str(annotations.get(_REASON_ANNOTATION, ""))
+        self.level = str(annotations.get(_LEVEL_ANNOTATION, ""))
+        parts = dict(part.strip().partition("=")[::2] for part in self.text.split(";") if "=" in part)
+        # Without a reason nothing counts as declared: an exception must say why.
+        valid = bool(self.reason.strip())
+        self.capabilities = (
+            frozenset(parts.get("capabilities.add", "").split(",")) & _BASELINE_CAPABILITIES if valid else frozenset()
+        )
+        self.root = valid and parts.get("runAsUser") == "0"
+        self.escalation = valid and parts.get("allowPrivilegeEscalation") == "true"
 
 # Kinds whose pod template sits at spec.template (the PodTemplateSpec of a controller).
 _TEMPLATE_KINDS = frozenset(
@@ -288,9 +317,14 @@ def _check_selinux(prefix: str, security_context: Mapping[str, Any]) -> list[str
 
 
 def _check_container(
-    label: str, container: Mapping[str, Any], pod_security_context: Mapping[str, Any]
+    label: str,
+    container: Mapping[str, Any],
+    pod_security_context: Mapping[str, Any],
+    declared: _Declared | None = None,
 ) -> list[str]:
-    """Checks one container (of any of the three lists), in the order of the PSS table."""
+    """Checks one container (of any of the three lists), in the order of the PSS table;
+    ``declared`` relaxations (with a reason) are not findings."""
+    declared = declared or _Declared({})
     findings: list[str] = []
     sc = _mapping(container.get("securityContext"))
     where = f"{label} securityContext"
@@ -310,7 +344,7 @@ def _check_container(
     # subset of the baseline one, so a single finding covers both rows.
     capabilities = _mapping(sc.get("capabilities"))
     added = [str(cap) for cap in _sequence(capabilities.get("add"))]
-    disallowed = [cap for cap in added if cap not in _ALLOWED_ADDED_CAPABILITIES]
+    disallowed = [cap for cap in added if cap not in _ALLOWED_ADDED_CAPABILITIES | declared.capabilities]
     if disallowed:
         findings.append(
             f"{where}.capabilities.add may only contain NET_BIND_SERVICE, got {disallowed!r}"
@@ -373,13 +407,13 @@ def _check_container(
     # 14 Privilege escalation (restricted): must be false explicitly; unset means "allowed" for
     # the runtime, so it is a violation too.
     escalation = sc.get("allowPrivilegeEscalation")
-    if escalation is not False:
+    if escalation is not False and not (declared.escalation and escalation is True):
         findings.append(f"{where}.allowPrivilegeEscalation must be false, got {escalation!r}")
 
     # 15 Non-root (restricted): the container's value wins; an unset container value is fine only
     # when the pod sets true.
     run_as_non_root = sc.get("runAsNonRoot")
-    if run_as_non_root is False:
+    if run_as_non_root is False and not declared.root:
         findings.append(f"{where}.runAsNonRoot must not be false")
     elif run_as_non_root is not True and pod_security_context.get("runAsNonRoot") is not True:
         findings.append(
@@ -388,7 +422,7 @@ def _check_container(
         )
 
     # 16 Non-root user (restricted).
-    if "runAsUser" in sc and sc["runAsUser"] == 0:
+    if "runAsUser" in sc and sc["runAsUser"] == 0 and not declared.root:
         findings.append(f"{where}.runAsUser must not be 0")
 
     return findings
@@ -414,7 +448,30 @@ def check_pod_security(doc: Mapping[str, Any]) -> list[str]:
     for location, metadata_location, metadata, pod_spec in _pod_templates(doc):
         messages = _check_pod_level(location, metadata_location, metadata, pod_spec)
         psc = _mapping(pod_spec.get("securityContext"))
+        declared = _Declared(metadata)
         for label, container in _containers(pod_spec):
-            messages.extend(_check_container(label, container, psc))
+            messages.extend(_check_container(label, container, psc, declared))
         findings.extend(f"{ref}: {message}" for message in messages)
     return findings
+
+
+def declared_exceptions(doc: Mapping[str, Any]) -> list[str]:
+    """The security exceptions a Kubernetes object declares, with their reasons.
+
+    A pod template annotated ``security.aipp-constructs.io/exception`` (what is relaxed),
+    ``.../reason`` (why) and ``.../pod-security-level`` (the level it needs) is checked by
+    :func:`check_pod_security` with those relaxations allowed, up to what Pod Security
+    "baseline" admits; this lists them, so a report shows every exception beside its reason.
+
+    Returns:
+        ``<kind>/<namespace>/<name>: <relaxations> (needs Pod Security <level>): <reason>``
+        per declaring pod template; empty without one.
+    """
+    ref = object_ref(doc)
+    listed = []
+    for _, _, metadata, _ in _pod_templates(doc):
+        declared = _Declared(metadata)
+        if declared.text:
+            reason = declared.reason or "NO REASON GIVEN (the exception is not honoured)"
+            listed.append(f"{ref}: {declared.text} (needs Pod Security {declared.level or '?'}): {reason}")
+    return listed

@@ -1,0 +1,252 @@
+"""``PortChart``: a chart for one vendor port, holding the port's defaults once.
+
+What every component of a port shares is said once, in :class:`PortDefaults`, instead of
+being passed to each construct by hand:
+
+* the namespace (created as a :class:`~aipp_constructs.namespace.RestrictedNamespace` at the
+  port's Pod Security level) and the ``app.kubernetes.io/part-of`` label;
+* the image policy: :meth:`PortChart.image` turns a Docker Hub reference (``redis:7.2.7``)
+  into the reference the cluster pulls (``<registry>/<proxy project>/library/redis:7.2.7``),
+  after checking it is pinned, and pull secrets go on every workload;
+* telemetry and the start-up wait policy of every :class:`~aipp_constructs.workload.Workload`;
+* the storage class of claims;
+* the secret store: :meth:`PortChart.vault_secret` writes an ``ExternalSecret`` reading
+  ``<vault_path>/<key>``.
+
+A :class:`~aipp_constructs.workload.Workload` created anywhere under a ``PortChart`` takes
+these defaults for every prop it was not given (``part_of``, ``wait``, ``telemetry``,
+``image_pull_secrets``, claim templates' storage class). :meth:`PortChart.add_network_policies`
+then derives the NetworkPolicies from the components the chart contains: there is no list of
+components to keep in sync. The chart also refuses a workload whose security exception needs
+a Pod Security level the namespace does not enforce.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from cdk8s import Chart
+from constructs import Construct, IConstruct
+
+from ._validation import check_dns_label, check_dns_subdomain, check_image, normalize_image
+from .component import Component
+from .external_secret import VaultSecret, VaultSecretProps
+from .namespace import RestrictedNamespace, RestrictedNamespaceProps
+from .network_policies import ExternalPeer, GraphNetworkPolicies, GraphNetworkPoliciesProps
+from .security import LEVELS, PodSecurityLevel, admits
+from .startup_wait import WaitPolicy
+from .telemetry import Telemetry
+
+__all__ = ["ImageMirror", "PortChart", "PortDefaults", "SecretStore"]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ImageMirror:
+    """Where the cluster pulls Docker Hub images from: a proxy-cache project of a registry.
+
+    Attributes:
+        host: Registry host, e.g. ``harbor.example.com``. Required.
+        dockerhub_project: Project that proxies Docker Hub. Defaults to ``"dockerhub-proxy"``.
+    """
+
+    host: str
+    dockerhub_project: str = "dockerhub-proxy"
+
+    def __post_init__(self) -> None:
+        check_dns_subdomain("image_mirror.host", self.host.split(":", 1)[0])
+        check_dns_label("image_mirror.dockerhub_project", self.dockerhub_project)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SecretStore:
+    """The External Secrets store credentials are read from.
+
+    Attributes:
+        name: Name of the ``ClusterSecretStore`` (or ``SecretStore``). Required.
+        vault_path: Vault KV path under which each secret has a key, e.g. ``secret/langfuse``. Required.
+        kind: ``ClusterSecretStore`` or ``SecretStore``. Defaults to ``"ClusterSecretStore"``.
+        refresh_interval: How often ESO re-reads the store. Defaults to ``"1h"``.
+    """
+
+    name: str
+    vault_path: str
+    kind: Literal["ClusterSecretStore", "SecretStore"] = "ClusterSecretStore"
+    refresh_interval: str = "1h"
+
+    def __post_init__(self) -> None:
+        check_dns_label("secret_store.name", self.name)
+        parts = self.vault_path.split("/")
+        if len(parts) < 2 or not all(parts):
+            raise ValueError(
+                f"secret_store.vault_path must be a KV path with its mount like 'secret/app', got {self.vault_path!r}"
+            )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PortDefaults:
+    """What every component of a port shares.
+
+    Attributes:
+        namespace: Namespace of every object. Required.
+        part_of: ``app.kubernetes.io/part-of`` of every component (the product). Required.
+        pod_security_level: Pod Security level the namespace enforces: ``restricted``, or
+            ``baseline`` when a workload declares a security exception that needs it.
+            Defaults to ``"restricted"``.
+        pod_security_version: Pod Security version pinned on the namespace. Defaults to ``"v1.27"``.
+        image_mirror: Where Docker Hub images are pulled from; ``None`` pulls them as given.
+            Defaults to ``None``.
+        image_pull_secrets: Pull secrets of every workload. Defaults to none.
+        telemetry: OpenTelemetry wiring of every workload. Defaults to ``Telemetry()``.
+        wait: Start-up wait policy of every workload; ``None``: no wait containers. Defaults to ``None``.
+        storage_class_name: Storage class of claim templates that name none. Defaults to the
+            cluster's default class.
+        secret_store: Where :meth:`PortChart.vault_secret` reads from. Defaults to none.
+        create_namespace: Write the Namespace (wave 0, kept on prune). Defaults to ``True``.
+    """
+
+    namespace: str
+    part_of: str
+    pod_security_level: PodSecurityLevel = "restricted"
+    pod_security_version: str = "v1.27"
+    image_mirror: ImageMirror | None = None
+    image_pull_secrets: tuple[str, ...] = ()
+    telemetry: Telemetry = field(default_factory=Telemetry)
+    wait: WaitPolicy | None = None
+    storage_class_name: str | None = None
+    secret_store: SecretStore | None = None
+    create_namespace: bool = True
+
+    def __post_init__(self) -> None:
+        check_dns_label("namespace", self.namespace)
+        check_dns_label("part_of", self.part_of)
+        if self.pod_security_level not in LEVELS:
+            raise ValueError(f"pod_security_level must be one of {', '.join(LEVELS)}, got {self.pod_security_level!r}")
+        for secret in self.image_pull_secrets:
+            check_dns_label("image_pull_secrets[]", secret)
+        if self.storage_class_name is not None:
+            check_dns_subdomain("storage_class_name", self.storage_class_name)
+
+
+class PortChart(Chart):
+    """A chart holding a port's defaults; see the module documentation.
+
+    Attributes:
+        defaults: The :class:`PortDefaults`.
+        namespace_: The ``RestrictedNamespace``, or ``None`` with ``create_namespace=False``.
+        network_policies: The ``GraphNetworkPolicies`` once :meth:`add_network_policies` ran.
+
+    Example::
+
+        chart = PortChart(app, "langfuse", PortDefaults(
+            namespace="langfuse", part_of="langfuse", wait=WaitPolicy(image=...),
+            image_mirror=ImageMirror(host="harbor.example.com"),
+            secret_store=SecretStore(name="vault-backend", vault_path="secret/langfuse")))
+        redis = RedisCache(chart, "Redis", RedisCacheProps(image=chart.image("redis:7.4.11"), ...))
+        ...
+        chart.add_network_policies()
+    """
+
+    def __init__(self, scope: Construct, id: str, defaults: PortDefaults) -> None:
+        super().__init__(scope, id, namespace=defaults.namespace, disable_resource_name_hashes=True)
+        self.defaults = defaults
+        self.namespace_ = (
+            RestrictedNamespace(
+                self,
+                "Namespace",
+                RestrictedNamespaceProps(
+                    name=defaults.namespace,
+                    pod_security_version=defaults.pod_security_version,
+                    level=defaults.pod_security_level,
+                ),
+            )
+            if defaults.create_namespace
+            else None
+        )
+        self.network_policies: GraphNetworkPolicies | None = None
+
+    @staticmethod
+    def of(construct: IConstruct) -> PortChart | None:
+        """The port chart ``construct`` is in, or ``None``."""
+        for scope in reversed(construct.node.scopes):
+            if isinstance(scope, PortChart):
+                return scope
+        return None
+
+    def image(self, reference: str) -> str:
+        """The reference the cluster pulls for a pinned Docker Hub (or other registry) image.
+
+        A Docker Hub image (no registry host, ``docker.io``) is pulled through
+        ``image_mirror`` when the port has one; an image of another registry as given.
+
+        Raises:
+            ValueError: the reference is not pinned (see :func:`~aipp_constructs._validation.check_image`).
+        """
+        check_image("image", reference)
+        mirror = self.defaults.image_mirror
+        full = normalize_image(reference)
+        if mirror is None or not full.startswith("docker.io/"):
+            return reference
+        return f"{mirror.host}/{mirror.dockerhub_project}/{full.removeprefix('docker.io/')}"
+
+    def vault_secret(
+        self, name: str, key: str, keys: Mapping[str, str], *, labels: Mapping[str, str] | None = None
+    ) -> VaultSecret:
+        """An ``ExternalSecret`` ``<name>`` reading ``<vault_path>/<key>``; ``keys`` maps the
+        Secret's keys to the Vault properties."""
+        store = self.defaults.secret_store
+        if store is None:
+            raise ValueError(f"vault_secret {name!r}: the port has no secret_store; set PortDefaults.secret_store")
+        return VaultSecret(
+            self,
+            f"Secret-{name}",
+            VaultSecretProps(
+                name=name,
+                store_name=store.name,
+                store_kind=store.kind,
+                remote_key=f"{store.vault_path}/{key}",
+                keys=dict(keys),
+                refresh_interval=store.refresh_interval,
+                labels={"app.kubernetes.io/part-of": self.defaults.part_of, **(labels or {})},
+            ),
+        )
+
+    def components(self) -> tuple[Component, ...]:
+        """Every component in the chart, in the order they were created (a graph order)."""
+        return tuple(c for c in self.node.find_all() if isinstance(c, Component))
+
+    def add_network_policies(
+        self,
+        *,
+        dns: ExternalPeer | None = None,
+        ingress: Mapping[str, tuple[ExternalPeer, ...]] | None = None,
+        egress: Mapping[str, tuple[ExternalPeer, ...]] | None = None,
+    ) -> GraphNetworkPolicies:
+        """Default deny, DNS and every edge of the graph of the components in the chart, plus
+        the further ``ingress`` and ``egress`` peers by component name; call it last."""
+        if self.network_policies is not None:
+            raise ValueError("add_network_policies was called twice; call it once, after the last component")
+        extra = {} if dns is None else {"dns": dns}
+        self.network_policies = GraphNetworkPolicies(
+            self,
+            "NetworkPolicies",
+            GraphNetworkPoliciesProps(
+                components=self.components(),
+                ingress=dict(ingress or {}),
+                egress=dict(egress or {}),
+                labels={"app.kubernetes.io/part-of": self.defaults.part_of},
+                **extra,  # type: ignore[arg-type]
+            ),
+        )
+        return self.network_policies
+
+    def check_security(self, name: str, level: PodSecurityLevel, what: str) -> None:
+        """Refuse a workload whose security exception needs more than the namespace admits."""
+        enforced = self.defaults.pod_security_level
+        if not admits(enforced, level):
+            raise ValueError(
+                f"{name}: security_exception ({what}) needs Pod Security '{level}', but namespace "
+                f"{self.defaults.namespace} enforces '{enforced}'; declare the port at "
+                f"pod_security_level='{level}' if the exception is justified, or drop it"
+            )
