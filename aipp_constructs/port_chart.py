@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from cdk8s import Chart
 from constructs import Construct, IConstruct
@@ -191,10 +191,18 @@ class PortChart(Chart):
         return f"{mirror.host}/{mirror.dockerhub_project}/{full.removeprefix('docker.io/')}"
 
     def vault_secret(
-        self, name: str, key: str, keys: Mapping[str, str], *, labels: Mapping[str, str] | None = None
+        self,
+        name: str,
+        key: str,
+        keys: Mapping[str, str],
+        *,
+        labels: Mapping[str, str] | None = None,
+        **props: Any,
     ) -> VaultSecret:
         """An ``ExternalSecret`` ``<name>`` reading ``<vault_path>/<key>``; ``keys`` maps the
-        Secret's keys to the Vault properties."""
+        Secret's keys to the Vault properties; further ``props`` of
+        :class:`~aipp_constructs.external_secret.VaultSecretProps` (``secret_type``,
+        ``template_data``) pass through."""
         store = self.defaults.secret_store
         if store is None:
             raise ValueError(f"vault_secret {name!r}: the port has no secret_store; set PortDefaults.secret_store")
@@ -209,10 +217,11 @@ class PortChart(Chart):
                 keys=dict(keys),
                 refresh_interval=store.refresh_interval,
                 labels={"app.kubernetes.io/part-of": self.defaults.part_of, **(labels or {})},
+                **props,
             ),
         )
 
-    def components(self) -> tuple[Component, ...]:
+    def contained_components(self) -> tuple[Component, ...]:
         """Every component in the chart, in the order they were created (a graph order)."""
         return tuple(c for c in self.node.find_all() if isinstance(c, Component))
 
@@ -232,7 +241,7 @@ class PortChart(Chart):
             self,
             "NetworkPolicies",
             GraphNetworkPoliciesProps(
-                components=self.components(),
+                components=self.contained_components(),
                 ingress=dict(ingress or {}),
                 egress=dict(egress or {}),
                 labels={"app.kubernetes.io/part-of": self.defaults.part_of},

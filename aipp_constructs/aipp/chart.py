@@ -17,19 +17,18 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
-from cdk8s import Chart
 from constructs import Construct
 
 from ..workload import Workload
 from .._config_loader import ConfigError
 from ..component import Component
-from ..external_secret import VaultSecret, VaultSecretProps
+from ..external_secret import VaultSecret
 from ..gpu_worker import GpuWorker, GpuWorkerProps
 from ..longhorn_recurring_jobs import LonghornRecurringJobs, LonghornRecurringJobsProps, RecurringJobSpec
 from ..graph import GraphError, GraphNode, resolve_order
-from ..namespace import RestrictedNamespace, RestrictedNamespaceProps
-from ..network_policies import ExternalPeer, GraphNetworkPolicies, GraphNetworkPoliciesProps
+from ..network_policies import ExternalPeer, GraphNetworkPolicies
 from ..pg_dump_backup import PgDumpBackup, PgDumpBackupProps
+from ..port_chart import PortChart, PortDefaults, SecretStore
 from ..pgvector_db import PgvectorDb, PgvectorDbProps
 from ..post_sync_check import PostSyncCheck, PostSyncCheckProps, http_check_script, sql_check_script
 from ..rabbit_mq import RabbitMq, RabbitMqProps
@@ -66,7 +65,7 @@ SINGLETONS = frozenset({"enai-scheduler"})
 _DOCKERCONFIG_TEMPLATE = '{"auths":{"%s":{"auth":"{{ printf "%%s:%%s" .username .password | b64enc }}"}}}'
 
 
-class AippChart(Chart):
+class AippChart(PortChart):
     """Every object of the AIPP port for one environment.
 
     Attributes:
@@ -79,51 +78,54 @@ class AippChart(Chart):
     """
 
     def __init__(self, scope: Construct, id: str, env: EnvironmentConfig, *, source: str = "") -> None:
-        super().__init__(scope, id, namespace=env.namespace, disable_resource_name_hashes=True)
         self.env = env
         self._source = source or f"environments/{env.name}.yaml"
         settings = env.components.by_name()
         order = self._resolve(settings)
-        self.namespace_ = RestrictedNamespace(
-            self,
-            "Namespace",
-            RestrictedNamespaceProps(name=env.namespace, pod_security_version=env.pod_security_version),
+        pull_secret = env.registry.vendor_pull_secret
+        self._pull_secrets: tuple[str, ...] = (pull_secret,) if env.registry.vendor_images == "vendor" else ()
+        # The port's defaults, said once: every Workload below takes them.
+        super().__init__(
+            scope,
+            id,
+            PortDefaults(
+                namespace=env.namespace,
+                part_of=PART_OF,
+                pod_security_version=env.pod_security_version,
+                image_pull_secrets=self._pull_secrets,
+                telemetry=Telemetry(
+                    mode=env.telemetry.mode,
+                    endpoint=env.telemetry.endpoint,
+                    protocol=env.telemetry.protocol,
+                    instrumentation=env.telemetry.instrumentation,
+                    resource_attributes={"deployment.environment.name": env.name},
+                ),
+                wait=WaitPolicy(
+                    image=image_ref(env, WAIT_IMAGE),
+                    attempts=env.wait.attempts,
+                    interval_seconds=env.wait.interval_seconds,
+                ),
+                storage_class_name=env.storage_class,
+                secret_store=SecretStore(
+                    name=env.secrets.store,
+                    kind=env.secrets.store_kind,
+                    vault_path=env.secrets.vault_path,
+                    refresh_interval=env.secrets.refresh_interval,
+                ),
+            ),
         )
         credential_sets = dict(CREDENTIAL_SETS)
-        self._pull_secrets: tuple[str, ...] = ()
-        if env.registry.vendor_images == "vendor":
-            self._pull_secrets = (env.registry.vendor_pull_secret,)
-            credential_sets[env.registry.vendor_pull_secret] = (
-                env.registry.vendor_pull_secret,
-                {"username": "username", "password": "password"},
-            )
+        if self._pull_secrets:
+            credential_sets[pull_secret] = (pull_secret, {"username": "username", "password": "password"})
         self.secrets = {
-            secret_name: VaultSecret(
-                self,
-                f"Secret-{secret_name}",
-                VaultSecretProps(
-                    name=secret_name,
-                    store_name=env.secrets.store,
-                    store_kind=env.secrets.store_kind,
-                    remote_key=f"{env.secrets.vault_path}/{vault_key}",
-                    keys=keys,
-                    refresh_interval=env.secrets.refresh_interval,
-                    labels={"app.kubernetes.io/part-of": PART_OF},
-                    **(self._pull_secret_format() if secret_name in self._pull_secrets else {}),
-                ),
+            secret_name: self.vault_secret(
+                secret_name,
+                vault_key,
+                keys,
+                **(self._pull_secret_format() if secret_name in self._pull_secrets else {}),
             )
             for secret_name, (vault_key, keys) in credential_sets.items()
         }
-        self._wait = WaitPolicy(
-            image=image_ref(env, WAIT_IMAGE), attempts=env.wait.attempts, interval_seconds=env.wait.interval_seconds
-        )
-        self._telemetry = Telemetry(
-            mode=env.telemetry.mode,
-            endpoint=env.telemetry.endpoint,
-            protocol=env.telemetry.protocol,
-            instrumentation=env.telemetry.instrumentation,
-            resource_attributes={"deployment.environment.name": env.name},
-        )
         self.recurring_jobs = self._recurring_jobs()
         # Longhorn attaches the snapshot and backup jobs to every data volume by these labels.
         self.volume_labels = self.recurring_jobs.volume_labels()
@@ -226,12 +228,9 @@ class AippChart(Chart):
             "part_of": PART_OF,
             "depends_on": tuple(self.components[dep] for dep in config.depends_on),
             "after": tuple(self.components[dep] for dep in config.after if dep in self.components),
-            "wait": self._wait,
             "wiring_overrides": config.wiring,
             "env": config.env,
             "config_files": config.config_files,
-            "telemetry": self._telemetry,
-            "image_pull_secrets": self._pull_secrets,
         }
         shared = ("replicas", "port", "run_as_user", "resources", "startup_timeout_seconds")
         construct_id = "".join(part.title() for part in name.split("-"))
@@ -459,21 +458,16 @@ class AippChart(Chart):
                     ),
                 )
         with self._config_path("network", network):
-            return GraphNetworkPolicies(
-                self,
-                "NetworkPolicies",
-                GraphNetworkPoliciesProps(
-                    components=(*self.components.values(), self.pg_dump, *self.checks),
-                    dns=ExternalPeer(
-                        namespace=network.dns_namespace,
-                        pod_labels=network.dns_pod_labels,
-                        ports=(53,),
-                        protocols=("UDP", "TCP"),
-                    ),
-                    egress=egress,
-                    ingress={name: _distinct(peers) for name, peers in inbound.items()},
-                    labels={"app.kubernetes.io/part-of": PART_OF},
+            # Every component of the chart (services, the dump, the checks) is a graph node.
+            return self.add_network_policies(
+                dns=ExternalPeer(
+                    namespace=network.dns_namespace,
+                    pod_labels=network.dns_pod_labels,
+                    ports=(53,),
+                    protocols=("UDP", "TCP"),
                 ),
+                egress=egress,
+                ingress={name: _distinct(peers) for name, peers in inbound.items()},
             )
 
     def _pull_secret_format(self) -> dict[str, Any]:
