@@ -9,6 +9,7 @@ any component. Nothing else in the library types a wave number.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from cdk8s_plus_27 import k8s
 from constructs import Construct
@@ -24,6 +25,7 @@ __all__ = [
     "SYNC_OPTIONS_ANNOTATION",
     "SYNC_WAVE_ANNOTATION",
     "Component",
+    "port_default",
     "sync_wave_of",
 ]
 
@@ -40,6 +42,15 @@ CONFIG_WAVE = 0
 def sync_wave_of(depends_on: Sequence[Component], after: Sequence[Component] = ()) -> int:
     """The wave of a component with these dependencies: one after the deepest of them."""
     return 1 + max((dep.wave for dep in [*depends_on, *after]), default=CONFIG_WAVE)
+
+
+def port_default(scope: Construct, name: str) -> Any:
+    """The enclosing port chart's default ``name`` (a field of ``PortDefaults``), or ``None``
+    outside a port chart: what a component takes for a prop it was not given."""
+    from .port_chart import PortChart  # the port chart is built from components
+
+    port = PortChart.of(scope)
+    return getattr(port.defaults, name) if port is not None else None
 
 
 def _distinct(components: Sequence[Component]) -> tuple[Component, ...]:
@@ -88,6 +99,8 @@ class Component(Construct):
     ) -> None:
         # Checked before the node joins the tree, so a refused name leaves nothing behind.
         check_dns_label(f"{scope.node.path}/{id}: name", name)
+        if part_of is None:
+            part_of = port_default(scope, "part_of")
         super().__init__(scope, id)
         self.name = name
         self.depends_on: tuple[Component, ...] = tuple(depends_on)

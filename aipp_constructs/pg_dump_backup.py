@@ -52,7 +52,7 @@ from ._validation import (
     check_quantity_binary,
     image_tag,
 )
-from .component import KEEP_ON_PRUNE_AND_DELETE, Component
+from .component import KEEP_ON_PRUNE_AND_DELETE, Component, port_default
 from .references import Resources, check_label_value
 
 __all__ = ["PgDumpBackup", "PgDumpBackupProps"]
@@ -83,7 +83,7 @@ class PgDumpBackupProps:
             ``pg_dump`` must be at least the server's major version. Required.
         name: Name of the CronJob and of the claim, and the ``app.kubernetes.io/name`` label;
             must differ from the database's name. Defaults to ``"pgvector-backup"``.
-        part_of: ``app.kubernetes.io/part-of`` label. Defaults to no label.
+        part_of: ``app.kubernetes.io/part-of`` label. Defaults to the port's, else no label.
         schedule: When to dump: five cron fields (minute hour day-of-month month
             day-of-week), evaluated in ``time_zone``. Defaults to ``"30 2 * * *"`` (02:30 daily).
         retention_days: Dumps are deleted once they are more than this many whole days old
@@ -92,7 +92,8 @@ class PgDumpBackupProps:
         storage_size: Size of the backup volume; it must hold ``retention_days + 1`` dumps.
             Defaults to ``"20Gi"``.
         storage_class_name: Storage class of the backup volume; it should bind immediately
-            (see the module documentation). Defaults to the cluster's default class.
+            (see the module documentation). Defaults to the port's (inside a PortChart), else
+            the cluster's default class.
         claim_labels: Extra labels of the claim, e.g. ``{"recurring-job-group.longhorn.io/
             default": "enabled"}``; ``app.kubernetes.io/`` keys are the construct's own and
             are refused. Defaults to none.
@@ -204,7 +205,7 @@ class PgDumpBackup(Component):
                 labels={**(claim_meta.labels or {}), **props.claim_labels},
                 annotations=claim_meta.annotations,
             ),
-            spec=_pod.claim_spec(props.storage_class_name, props.storage_size),
+            spec=_pod.claim_spec(props.storage_class_name or port_default(self, "storage_class_name"), props.storage_size),
         )
 
         pg_dump = _pod.container(

@@ -37,7 +37,7 @@ from ._validation import (
     check_port,
     check_quantity_binary,
 )
-from .component import CONFIG_WAVE, Component
+from .component import CONFIG_WAVE, Component, port_default
 from .references import Endpoint, Resources, SecretKeyRef, check_labels, check_shm_fits
 
 __all__ = ["PgvectorDb", "PgvectorDbProps"]
@@ -67,11 +67,11 @@ class PgvectorDbProps:
         database: Application database created at first start (``POSTGRES_DB``); the
             extensions are created in it. Defaults to ``"app"``.
         name: Name of the StatefulSet and the client Service. Defaults to ``"pgvector"``.
-        part_of: ``app.kubernetes.io/part-of`` label. Defaults to no label.
+        part_of: ``app.kubernetes.io/part-of`` label. Defaults to the port's, else no label.
         port: PostgreSQL port. Defaults to ``5432``.
         storage_size: Size of the data volume. Defaults to ``"10Gi"``.
-        storage_class_name: Storage class of the data volume. Defaults to the cluster's
-            default class.
+        storage_class_name: Storage class of the data volume. Defaults to the port's (inside a
+            PortChart), else the cluster's default class.
         volume_labels: Extra labels on the data volume's claim, e.g. Longhorn's
             ``recurring-job.longhorn.io/*`` labels that attach snapshot and backup jobs.
             Defaults to none.
@@ -255,7 +255,7 @@ class PgvectorDb(Component):
                 termination_grace_period_seconds=60,
             ),
             pod_annotations={"checksum/config": _pod.config_checksum(init_data)},
-            storage_class_name=props.storage_class_name,
+            storage_class_name=props.storage_class_name or port_default(self, "storage_class_name"),
             storage_size=props.storage_size,
             claim_labels=props.volume_labels,
         )

@@ -78,7 +78,7 @@ class PostSyncCheckProps:
             Names must differ from those of ``env``. Defaults to none.
         uid: uid and gid the check runs as (pod and container). Defaults to ``65534``
             (``nobody``).
-        part_of: ``app.kubernetes.io/part-of`` label. Defaults to no label.
+        part_of: ``app.kubernetes.io/part-of`` label. Defaults to the port's, else no label.
         resources: Requests and limits of the check container. Defaults to 10m/32Mi
             requested, 200m/64Mi limit.
         active_deadline_seconds: Time the whole Job (every attempt) may take before it is

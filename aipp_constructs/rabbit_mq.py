@@ -37,7 +37,7 @@ from ._validation import (
     image_tag,
     quantity_to_bytes,
 )
-from .component import CONFIG_WAVE, Component
+from .component import CONFIG_WAVE, Component, port_default
 from .references import Endpoint, Resources, SecretKeyRef, check_labels
 
 __all__ = ["RabbitMq", "RabbitMqProps"]
@@ -70,9 +70,10 @@ class RabbitMqProps:
         password: Secret key holding its password (``RABBITMQ_DEFAULT_PASS``). Required.
         erlang_cookie: Secret key holding the Erlang cookie. Required.
         name: Name of the StatefulSet and the client Service. Defaults to ``"rabbitmq"``.
-        part_of: ``app.kubernetes.io/part-of`` label. Defaults to no label.
+        part_of: ``app.kubernetes.io/part-of`` label. Defaults to the port's, else no label.
         storage_size: Size of the message-store volume. Defaults to ``"8Gi"``.
-        storage_class_name: Storage class of the volume. Defaults to the cluster's default class.
+        storage_class_name: Storage class of the volume. Defaults to the port's (inside a PortChart),
+            else the cluster's default class.
         volume_labels: Extra labels on the data volume's claim, e.g. Longhorn's
             ``recurring-job.longhorn.io/*`` labels that attach snapshot and backup jobs.
             Defaults to none.
@@ -256,7 +257,7 @@ class RabbitMq(Component):
                 termination_grace_period_seconds=120,
             ),
             pod_annotations={"checksum/config": _pod.config_checksum(config_data)},
-            storage_class_name=props.storage_class_name,
+            storage_class_name=props.storage_class_name or port_default(self, "storage_class_name"),
             storage_size=props.storage_size,
             claim_labels=props.volume_labels,
         )

@@ -32,7 +32,7 @@ from ._validation import (
     check_quantity_binary,
     image_tag,
 )
-from .component import KEEP_ON_PRUNE_AND_DELETE, Component
+from .component import KEEP_ON_PRUNE_AND_DELETE, Component, port_default
 from .references import Endpoint, Resources, SecretKeyRef, check_labels
 
 __all__ = ["RedisCache", "RedisCacheProps"]
@@ -57,10 +57,11 @@ class RedisCacheProps:
         password: Secret key holding the password (``requirepass``). Required.
         name: Name of the Deployment, the Service and the ``<name>-data`` claim.
             Defaults to ``"redis"``.
-        part_of: ``app.kubernetes.io/part-of`` label. Defaults to no label.
+        part_of: ``app.kubernetes.io/part-of`` label. Defaults to the port's, else no label.
         port: Redis port. Defaults to ``6379``.
         storage_size: Size of the append-only-file volume. Defaults to ``"5Gi"``.
-        storage_class_name: Storage class of the volume. Defaults to the cluster's default class.
+        storage_class_name: Storage class of the volume. Defaults to the port's (inside a PortChart),
+            else the cluster's default class.
         volume_labels: Extra labels on the data volume's claim, e.g. Longhorn's
             ``recurring-job.longhorn.io/*`` labels that attach snapshot and backup jobs.
             Defaults to none.
@@ -138,7 +139,7 @@ class RedisCache(Component):
             self,
             "Data",
             metadata=self.object_meta(claim_name, annotations=KEEP_ON_PRUNE_AND_DELETE, labels=props.volume_labels),
-            spec=_pod.claim_spec(props.storage_class_name, props.storage_size),
+            spec=_pod.claim_spec(props.storage_class_name or port_default(self, "storage_class_name"), props.storage_size),
         )
         probe_cmd = ["sh", "-c", f'redis-cli -h 127.0.0.1 -p {props.port} ping | grep -qx PONG']
         gid = props.run_as_user if props.run_as_group is None else props.run_as_group
