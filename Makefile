@@ -13,6 +13,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 NODE_BIN := $(CURDIR)/node_modules/.bin
+# Other vendors' ports written with the library; each writes its own snapshot folder (dist/).
+EXAMPLES := examples/langfuse/langfuse.py
 
 # Node 22 from node_modules first on PATH for cdk8s and every jsii child process.
 export PATH := $(NODE_BIN):$(PATH)
@@ -23,7 +25,7 @@ export CDK8S_CHECK_UPGRADE := false
 .PHONY: help setup synth snapshot test check imports clean
 
 help:
-	@echo "make synth     set up, then synthesize dist/<environment>/ from environments/*.yaml"
+	@echo "make synth     set up, then synthesize dist/<environment>/ from environments/*.yaml, and the examples"
 	@echo "make snapshot  the same: dist/<environment>/aipp.k8s.yaml is the test suite's snapshot"
 	@echo "make test      set up, then run the whole test suite"
 	@echo "make check     run the offline policy checks (strict schemas, Pod Security) over dist/"
@@ -54,6 +56,7 @@ node_modules/.installed: package.json package-lock.json
 # all that is printed.
 synth snapshot: setup
 	@$(PY) main.py || { kill -INT $$PPID; sleep 5; }
+	@for example in $(EXAMPLES); do $(PY) $$example || { kill -INT $$PPID; sleep 5; }; done
 
 test: setup
 	$(PY) -m pytest

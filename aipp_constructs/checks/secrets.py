@@ -5,7 +5,9 @@ hold a credential. Three places could hold one, and each is checked:
 
 * a ``Secret`` object with ``data`` or ``stringData``;
 * a container variable whose name says it is a credential (``*PASSWORD*``, ``*TOKEN*``,
-  ``*SECRET*``...) with a literal ``value`` (``valueFrom`` and ``*_FILE`` paths are fine);
+  ``*SECRET*``...) with a literal ``value`` (``valueFrom`` is fine, and so are names that say
+  they hold an address or a switch: ``*_URL``, ``*_HOST``, ``*_FILE``, ``*_ENABLED``...), or
+  any variable holding a URL with a literal password (``postgresql://app:hunter2@db``);
 * an External Secrets template (``spec.target.template.data`` of an ``ExternalSecret``):
   every ``{{ ... }}`` action may only read keys of the synchronised secret (``.password``),
   call template functions and use format strings (``"%s:%s"``); outside the actions, a
@@ -26,6 +28,11 @@ __all__ = ["SENSITIVE_NAME", "check_no_credential_values", "check_template"]
 
 #: Names that say "this holds a credential".
 SENSITIVE_NAME = re.compile(r"PASS|SECRET|TOKEN|COOKIE|AUTH|CREDENTIAL|PRIVATE|API_?KEY", re.IGNORECASE)
+#: ...unless the name says it is an address or a switch (``NEXTAUTH_URL``, ``AUTH_ENABLED``,
+#: ``POSTGRES_PASSWORD_FILE``): those values are checked for credentials inside URLs instead.
+NOT_A_CREDENTIAL = re.compile(r"_(URL|URI|HOST|PORT|ENDPOINT|FILE|PATH|DIR|ENABLED)$", re.IGNORECASE)
+#: A URL with a literal password: ``scheme://user:password@host`` (a ``$(VAR)`` reference is fine).
+_URL_WITH_PASSWORD = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]*:(?!\$\()[^/\s@]+@", re.IGNORECASE)
 
 _ACTION = re.compile(r"\{\{-?(.*?)-?\}\}", re.DOTALL)
 # Inside an action: .keys, pipes, parentheses, function names and format-only string literals.
@@ -69,7 +76,11 @@ def _env_literals(doc: Mapping[str, Any]) -> Iterator[str]:
         for container in [*spec.get("containers", []), *spec.get("initContainers", [])]:
             for env in container.get("env", []):
                 name = env.get("name", "")
-                if SENSITIVE_NAME.search(name) and not name.endswith("_FILE") and "value" in env:
+                if "value" not in env:
+                    continue
+                if _URL_WITH_PASSWORD.search(str(env["value"])):
+                    yield f"{container.get('name')}: variable {name} holds a URL with a literal password; use EnvTemplate"
+                elif SENSITIVE_NAME.search(name) and not NOT_A_CREDENTIAL.search(name):
                     yield f"{container.get('name')}: variable {name} has a literal value; use valueFrom.secretKeyRef"
 
 
