@@ -1,4 +1,5 @@
-"""Command line: ``python -m aipp_constructs images|restore <environment> ...``.
+"""Command line: ``python -m aipp_constructs images|restore <environment> ...`` and
+``python -m aipp_constructs compose inspect|drift ...``.
 
 ``images <environment> [--tool skopeo|docker]`` prints one command per vendor image that
 copies it from the vendor registry into the Harbor mirror project (the plan's option A,
@@ -8,7 +9,11 @@ rollout phase 1), generated from the same image table as the manifests.
 nightly ``pg_dump`` CronJob into the application database, every name taken from the
 environment file (README.md, "Restore a dump").
 
-Both read environment files only: neither jsii nor Node starts.
+``compose inspect FILE`` and ``compose drift FILE PORT_DIR`` are the Compose tooling of
+:mod:`aipp_constructs.compose` (how a vendor's services map to the library; what a new vendor
+release has that the port lacks).
+
+All of them read files only: neither jsii nor Node starts.
 """
 
 from __future__ import annotations
@@ -127,6 +132,11 @@ def _load(value: str) -> EnvironmentConfig | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["compose"]:
+        from .compose.__main__ import main as compose
+
+        return compose(argv[1:])
     parser = argparse.ArgumentParser(
         prog="python -m aipp_constructs",
         description="print operational commands generated from an environment file (reads the file only)",
@@ -139,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
         choices=("skopeo", "docker"),
         default="skopeo",
         help="skopeo copy --all (default; keeps every platform) or docker pull/tag/push",
+    )
+    commands.add_parser(
+        "compose", help="Compose tooling: `compose inspect FILE`, `compose drift FILE PORT_DIR` (see `compose --help`)"
     )
     restore = commands.add_parser("restore", help="print the commands that restore a pg_dump of the database")
     restore.add_argument("environment", help="environment name (environments/<name>.yaml) or file path")

@@ -73,3 +73,15 @@ def test_the_image_command_reports_every_mistake_on_its_own_line(tmp_path: Path)
         "components.enai-backend.replica",
     ]
     assert yaml.safe_load(path.read_text())  # still a YAML file: the mistakes are values and keys
+
+
+def test_the_compose_tooling_is_a_subcommand_of_the_main_command() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "aipp_constructs", "compose", "drift", "vendor/aipp/docker-compose.yml", "dist/dev-meta"],
+        cwd=main.PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == "8 services compared, 0 findings"
