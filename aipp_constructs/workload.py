@@ -71,7 +71,9 @@ __all__ = [
     "EnvTemplate",
     "EnvValue",
     "ExecCheck",
+    "FieldRef",
     "HttpCheck",
+    "InitStep",
     "Port",
     "Probe",
     "Probes",
@@ -358,6 +360,48 @@ class SecretFile:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class FieldRef:
+    """A variable from the pod's own metadata (the downward API), e.g. its name for a node name.
+
+    Attributes:
+        field_path: ``metadata.name``, ``metadata.namespace``, ``status.podIP``,
+            ``spec.nodeName``... Required.
+    """
+
+    field_path: str
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"(metadata|spec|status)\.[A-Za-z.\[\]'/-]+", self.field_path):
+            raise ValueError(f"FieldRef.field_path must be like 'metadata.name', got {self.field_path!r}")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class InitStep:
+    """A command run to completion in the workload's image before the main container starts
+    (after the start-up waits): copying a file into place, fixing a permission.
+
+    Attributes:
+        name: Container name (a DNS label). Required.
+        command: The command and its arguments. Required.
+        volumes: Names of the workload's volumes it mounts, at the same paths as the main
+            container (``tmp``, ``files``, scratch, claims, claim templates, secret files). Defaults to none.
+        resources: Requests and limits. Defaults to 10m/16Mi requested, 100m/32Mi limit.
+    """
+
+    name: str
+    command: tuple[str, ...]
+    volumes: tuple[str, ...] = ()
+    resources: Resources = field(
+        default_factory=lambda: Resources(cpu_request="10m", memory_request="16Mi", cpu_limit="100m", memory_limit="32Mi")
+    )
+
+    def __post_init__(self) -> None:
+        check_dns_label("init_steps[].name", self.name)
+        if not isinstance(self.command, tuple) or not self.command or not all(isinstance(c, str) for c in self.command):
+            raise ValueError(f"init_steps[{self.name}].command must be a non-empty tuple of strings, got {self.command!r}")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class EnvTemplate:
     """A variable composed of literals and secrets: ``{name}`` placeholders filled from ``values``.
 
@@ -407,7 +451,7 @@ class EnvTemplate:
         return secrets, _PLACEHOLDER.sub(fill, self.text.replace("$(", "$$("))
 
 
-EnvValue = str | SecretKeyRef | EnvTemplate
+EnvValue = str | SecretKeyRef | EnvTemplate | FieldRef
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -420,6 +464,7 @@ class WorkloadProps:
         image: Pinned image reference. Required.
         part_of: ``app.kubernetes.io/part-of`` label. Defaults to the port's, else no label.
         component_label: ``app.kubernetes.io/component`` label. Defaults to ``"app"``.
+        container_name: Name of the main container (``kubectl logs -c``). Defaults to ``name``.
         command: Replaces the image's entrypoint (Compose ``entrypoint``). Defaults to the image's.
         args: Replaces the image's command (Compose ``command``). Defaults to the image's.
         ports: The ports; the first is the one dependents connect to. Defaults to none (no
@@ -458,14 +503,21 @@ class WorkloadProps:
             workloads. Defaults to ``False`` (an unknown name is an error, to catch typos).
         base_env: The variables a preset sets for its image; written after the wired ones
             and before telemetry; ``env`` may not repeat them. Defaults to none.
-        env: Further variables: literals, Secret keys or templates (see module documentation).
-            Defaults to none.
+        env: Further variables: literals, Secret keys (:class:`~aipp_constructs.references.SecretKeyRef`),
+            templates (:class:`EnvTemplate`) or pod fields (:class:`FieldRef`); see the module
+            documentation. Defaults to none.
         settings_in_config_map: Serve the literal variables (wired and ``env``) from a
             ConfigMap ``<name>-config`` read with ``envFrom`` (a change rolls the pods);
             secrets and templates stay variables. Defaults to ``False``.
         config_files: File name -> content, in a ConfigMap ``<name>-files`` mounted read-only
             in ``config_dir``. Defaults to none.
         config_dir: Where ``config_files`` appear. Defaults to ``"/config"``.
+        config_map_name: Name of the config-files ConfigMap. Defaults to ``"<name>-files"``.
+        config_files_mount: ``directory`` mounts the ConfigMap as ``config_dir`` (hiding what
+            the image has there); ``files`` mounts each file into ``config_dir`` with a
+            ``subPath``, beside the image's own files (a ``conf.d`` drop-in). Defaults to ``"directory"``.
+        init_steps: Commands run in the workload's image before the main container, after
+            the waits (:class:`InitStep`). Defaults to none.
         tmp_size: Size limit of the writable ``/tmp``; ``None`` mounts none. Defaults to ``"256Mi"``.
         scratch: Further writable scratch volumes. Defaults to none.
         claims: Claims to mount (persistent, possibly shared). Defaults to none.
@@ -494,6 +546,7 @@ class WorkloadProps:
     image: str
     part_of: str | None = None
     component_label: str = "app"
+    container_name: str | None = None
     command: tuple[str, ...] | None = None
     args: tuple[str, ...] | None = None
     ports: tuple[Port, ...] = ()
@@ -523,6 +576,9 @@ class WorkloadProps:
     settings_in_config_map: bool = False
     config_files: Mapping[str, str] = field(default_factory=dict)
     config_dir: str = "/config"
+    config_map_name: str | None = None
+    config_files_mount: Literal["directory", "files"] = "directory"
+    init_steps: tuple[InitStep, ...] = ()
     tmp_size: str | None = "256Mi"
     scratch: tuple[ScratchVolume, ...] = ()
     claims: tuple[ClaimVolume, ...] = ()
@@ -582,8 +638,10 @@ class WorkloadProps:
             if var in _DOWNWARD_ENV:
                 raise ValueError(f"env.{var} is set by the construct from the downward API; use another name")
         for var, value in self.env.items():
-            if not isinstance(value, (str, SecretKeyRef, EnvTemplate)):
-                raise ValueError(f"env.{var} must be a string, a SecretKeyRef or an EnvTemplate, got {value!r}")
+            if not isinstance(value, (str, SecretKeyRef, EnvTemplate, FieldRef)):
+                raise ValueError(
+                    f"env.{var} must be a string, a SecretKeyRef, an EnvTemplate or a FieldRef, got {value!r}"
+                )
         for file_name in self.config_files:
             if not _FILE_NAME.fullmatch(file_name) or file_name in (".", ".."):
                 raise ValueError(
@@ -604,13 +662,35 @@ class WorkloadProps:
                 raise ValueError(
                     f"scratch and claims names must be distinct and not {', '.join(_RESERVED_VOLUMES)}, got {volume!r}"
                 )
-        taken = [*(["/tmp"] if self.tmp_size else []), *([self.config_dir] if self.config_files else [])]
-        for volume in (*self.scratch, *self.claims, *self.claim_templates):
-            check_directory(f"{volume.name}.path", volume.path, reserved=tuple(taken))
-            taken.append(volume.path)
-        for secret_file in self.secret_files:
-            check_directory(f"{secret_file.name}.path's folder", secret_file.folder, reserved=tuple(taken))
-            taken.append(secret_file.folder)
+        # Mounts may nest (a claim inside a scratch folder), but two may not share a path, and
+        # nothing may be mounted inside the read-only config folder.
+        mount_paths = [
+            *(["/tmp"] if self.tmp_size else []),
+            *([self.config_dir] if self.config_files and self.config_files_mount == "directory" else []),
+        ]
+        config = (self.config_dir,) if self.config_files and self.config_files_mount == "directory" else ()
+        for name, path in [
+            *((v.name, v.path) for v in (*self.scratch, *self.claims, *self.claim_templates)),
+            *((f.name, f.folder) for f in self.secret_files),
+        ]:
+            check_directory(f"{name}.path", path, reserved=config)
+            if path in mount_paths:
+                raise ValueError(f"{name}.path {path!r} is already mounted; give each volume its own path")
+            mount_paths.append(path)
+        if self.container_name is not None:
+            check_dns_label("container_name", self.container_name)
+        if self.config_map_name is not None:
+            check_dns_label("config_map_name", self.config_map_name)
+        if self.config_files_mount not in ("directory", "files"):
+            raise ValueError(f"config_files_mount must be 'directory' or 'files', got {self.config_files_mount!r}")
+        known_volumes = {*(["tmp"] if self.tmp_size else []), *(["files"] if self.config_files else []), *volumes}
+        for step in self.init_steps:
+            unknown = sorted(set(step.volumes) - known_volumes)
+            if unknown:
+                raise ValueError(
+                    f"init_steps[{step.name}].volumes names {', '.join(unknown)}, which the workload does not have; "
+                    f"known: {', '.join(sorted(known_volumes)) or 'none'}"
+                )
         for key, value in self.node_selector.items():
             if not LABEL_KEY.fullmatch(key):
                 raise ValueError(f"node_selector keys must be label keys like 'nvidia.com/gpu.present', got {key!r}")
@@ -685,7 +765,10 @@ class Workload(Component):
         env = self._environment()
         self.files = (
             k8s.KubeConfigMap(
-                self, "Files", metadata=self.object_meta(f"{props.name}-files", wave=CONFIG_WAVE), data=dict(props.config_files)
+                self,
+                "Files",
+                metadata=self.object_meta(props.config_map_name or f"{props.name}-files", wave=CONFIG_WAVE),
+                data=dict(props.config_files),
             )
             if props.config_files
             else None
@@ -719,7 +802,7 @@ class Workload(Component):
         )
         volumes, mounts = self._volumes()
         container = _pod.container(
-            name=props.name,
+            name=props.container_name or props.name,
             image=props.image,
             uid=props.run_as_user,
             gid=props.run_as_group,
@@ -753,7 +836,7 @@ class Workload(Component):
             metadata=self.pod_meta(pod_annotations or None),
             spec=_pod.pod_spec(
                 containers=[container],
-                init_containers=self._wait_containers(),
+                init_containers=[*self._wait_containers(), *self._init_step_containers(mounts)],
                 uid=props.run_as_user,
                 gid=props.run_as_group,
                 volumes=volumes,
@@ -872,6 +955,22 @@ class Workload(Component):
             if dep.endpoint is not None
         ]
 
+    def _init_step_containers(self, mounts: Sequence[k8s.VolumeMount]) -> list[k8s.Container]:
+        """The ``init_steps``, each mounting the volumes it names where the main container does."""
+        props = self.spec
+        return [
+            _pod.container(
+                name=step.name,
+                image=props.image,
+                uid=props.run_as_user,
+                gid=props.run_as_group,
+                resources_=step.resources,
+                command=step.command,
+                volume_mounts=[mount for mount in mounts if mount.name in step.volumes],
+            )
+            for step in props.init_steps
+        ]
+
     def _environment(self) -> list[k8s.EnvVar]:
         props = self.spec
         telemetry = props.telemetry.env(
@@ -904,6 +1003,8 @@ class Workload(Component):
                         raise ValueError(f"env.{var}: the template's variable {secret_var} is already set; rename one")
                     env.append(_pod.env_from_secret(secret_var, ref))
                 env.append(_pod.env_value(var, text))
+            elif isinstance(value, FieldRef):
+                env.append(_pod.env_from_field(var, value.field_path))
             elif not in_config_map:
                 env.append(_pod.env_value(var, value))
         return env
@@ -924,9 +1025,20 @@ class Workload(Component):
             mounts.append(k8s.VolumeMount(name="tmp", mount_path="/tmp"))
         if self.files is not None:
             volumes.append(
-                k8s.Volume(name="files", config_map=k8s.ConfigMapVolumeSource(name=f"{props.name}-files", default_mode=0o444))
+                k8s.Volume(
+                    name="files",
+                    config_map=k8s.ConfigMapVolumeSource(
+                        name=props.config_map_name or f"{props.name}-files", default_mode=0o444
+                    ),
+                )
             )
-            mounts.append(k8s.VolumeMount(name="files", mount_path=props.config_dir, read_only=True))
+            if props.config_files_mount == "directory":
+                mounts.append(k8s.VolumeMount(name="files", mount_path=props.config_dir, read_only=True))
+            else:
+                mounts += [
+                    k8s.VolumeMount(name="files", mount_path=f"{props.config_dir}/{file}", sub_path=file, read_only=True)
+                    for file in props.config_files
+                ]
         for scratch in props.scratch:
             volumes.append(_pod.empty_dir(scratch.name, size_limit=scratch.size, memory=scratch.memory))
             mounts.append(k8s.VolumeMount(name=scratch.name, mount_path=scratch.path))

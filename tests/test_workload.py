@@ -17,6 +17,8 @@ from aipp_constructs import (
     GraphNetworkPolicies,
     GraphNetworkPoliciesProps,
     HttpCheck,
+    InitStep,
+    FieldRef,
     Port,
     Probe,
     Probes,
@@ -333,6 +335,39 @@ def test_replicas_budget_spread_placement_identity_and_lifecycle(chart: Chart) -
     assert workload.labels["app.kubernetes.io/part-of"] == "acme"
 
 
+def test_container_name_field_refs_init_steps_and_config_files_beside_the_image_s(chart: Chart) -> None:
+    _, manifests = _build(
+        chart,
+        name="rabbitmq",
+        container_name="broker",
+        env={"POD": FieldRef(field_path="metadata.name"), "NODE": "rabbit@$(POD).rabbitmq-headless"},
+        config_files={"20-kubernetes.conf": "log.file = false\n"},
+        config_dir="/etc/rabbitmq/conf.d",
+        config_map_name="rabbitmq-config",
+        config_files_mount="files",
+        scratch=(ScratchVolume(name="home", path="/var/lib/rabbitmq", size="64Mi"),),
+        claim_templates=(ClaimTemplate(name="data", path="/var/lib/rabbitmq/mnesia", size="1Gi"),),
+        init_steps=(InitStep(name="install-cookie", command=("sh", "-c", "cp a b"), volumes=("home",)),),
+    )
+    assert one(manifests, "ConfigMap", "rabbitmq-config")["data"] == {"20-kubernetes.conf": "log.file = false\n"}
+    stateful = one(manifests, "StatefulSet")
+    main = container(stateful, "broker")
+    assert main["env"] == [
+        {"name": "POD", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+        {"name": "NODE", "value": "rabbit@$(POD).rabbitmq-headless"},
+    ]
+    assert main["volumeMounts"] == [
+        {"mountPath": "/tmp", "name": "tmp"},
+        {"mountPath": "/etc/rabbitmq/conf.d/20-kubernetes.conf", "name": "files", "readOnly": True, "subPath": "20-kubernetes.conf"},
+        {"mountPath": "/var/lib/rabbitmq", "name": "home"},
+        {"mountPath": "/var/lib/rabbitmq/mnesia", "name": "data"},
+    ]
+    step = container(stateful, "install-cookie")
+    assert step["command"] == ["sh", "-c", "cp a b"] and step["image"] == IMAGE
+    assert step["volumeMounts"] == [{"mountPath": "/var/lib/rabbitmq", "name": "home"}]
+    assert step["securityContext"]["runAsUser"] == 1000
+
+
 def test_an_explicit_budget_overrides_the_replica_rule(chart: Chart) -> None:
     _, manifests = _build(chart, replicas=3, disruption_budget=False)
     assert [m for m in manifests if m["kind"] == "PodDisruptionBudget"] == []
@@ -410,11 +445,13 @@ def test_operator_telemetry_uses_the_language(chart: Chart) -> None:
         ({"run_as_user": 0}, "run_as_user must be an integer from 1 to 2147483647, got 0; Pod Security"),
         ({"env": {"1X": "a"}}, "env.1X must be a variable name"),
         ({"env": {"K8S_POD_NAME": "a"}}, "env.K8S_POD_NAME is set by the construct"),
-        ({"env": {"X": 1}}, "env.X must be a string, a SecretKeyRef or an EnvTemplate"),
+        ({"env": {"X": 1}}, "env.X must be a string, a SecretKeyRef, an EnvTemplate or a FieldRef"),
         ({"config_files": {"a/b": "x"}}, "config_files keys must be file names"),
         ({"tmp_size": "1G"}, "tmp_size must be a quantity in binary units"),
         ({"scratch": (ScratchVolume(name="tmp", path="/x"),)}, "scratch and claims names must be distinct and not tmp, files"),
-        ({"scratch": (ScratchVolume(name="a", path="/tmp/a"),)}, "a.path must not be or be inside /tmp"),
+        ({"scratch": (ScratchVolume(name="a", path="/tmp"),)}, "a.path ./tmp. is already mounted"),
+        ({"config_files": {"a": "b"}, "scratch": (ScratchVolume(name="a", path="/config/x"),)}, "a.path must not be or be inside /config"),
+        ({"init_steps": (InitStep(name="s", command=("true",), volumes=("nope",)),)}, "init_steps\\[s\\].volumes names nope"),
         ({"node_selector": {"bad key!": "x"}}, "node_selector keys must be label keys"),
         ({"pre_stop_command": ()}, "pre_stop_command must not be empty"),
         ({"termination_grace_period_seconds": 4000}, "termination_grace_period_seconds must be an integer from 0 to 3600"),
