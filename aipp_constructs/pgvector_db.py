@@ -25,20 +25,29 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from . import _pod
 from ._validation import (
-    check_dns_subdomain,
-    image_tag,
     check_dns_label,
+    check_dns_subdomain,
     check_image,
     check_port,
     check_quantity_binary,
 )
-from .component import CONFIG_WAVE, Component, port_default
+from .component import Component
 from .references import Endpoint, Resources, SecretKeyRef, check_labels, check_shm_fits
+from .telemetry import Telemetry
+from .workload import (
+    ClaimTemplate,
+    ExecCheck,
+    Port,
+    Probe,
+    Probes,
+    ScratchVolume,
+    SecretFile,
+    Workload,
+    WorkloadProps,
+)
 
 __all__ = ["PgvectorDb", "PgvectorDbProps"]
 
@@ -80,7 +89,8 @@ class PgvectorDbProps:
             Defaults to ``"256Mi"``.
         resources: Requests and limits. Defaults to 250m/1Gi requested, 2 CPU/1Gi limit.
         extensions: Extensions created in ``database`` at first start. Defaults to ``("vector",)``.
-        depends_on: Components that must be up first. Defaults to none.
+        depends_on: Components applied before it (a later sync wave) and allowed through the
+            NetworkPolicies; neither waited for nor wired. Defaults to none.
         run_as_user: uid of the pod and of every container; the image must own its files for
             it. The official Debian-based images (``postgres:17``, ``pgvector/pgvector:*-bookworm``)
             run as ``999``; the Alpine-based ``postgres:*-alpine`` runs as ``70`` (gid 70).
@@ -139,16 +149,19 @@ class PgvectorDbProps:
         _check_extra_args(self.extra_args)
 
 
-class PgvectorDb(Component):
-    """PostgreSQL + pgvector as a StatefulSet with a retained volume.
+class PgvectorDb(Workload):
+    """PostgreSQL + pgvector as a StatefulSet with a retained volume: a preset over
+    :class:`~aipp_constructs.workload.Workload` (claim template ``data``, the init scripts as
+    config files, the password as a secret file).
 
     Attributes:
+        props: The :class:`PgvectorDbProps` it was built with.
         endpoint: Host ``<name>``, port ``postgresql``, credentials ``username``/``password``,
-            property ``database``.
+            properties ``database``, ``url``, ``jdbc_url``.
         service: The client ``Service``.
         headless_service: The governing headless ``Service``.
         workload: The ``StatefulSet``.
-        init_config: The ``ConfigMap`` with the init script.
+        init_config: The ``ConfigMap`` ``<name>-init`` with the init script.
 
     Example::
 
@@ -159,109 +172,78 @@ class PgvectorDb(Component):
     """
 
     def __init__(self, scope: Construct, id: str, props: PgvectorDbProps) -> None:
+        ready = ExecCheck(
+            command=("sh", "-c", f'exec pg_isready -U "$POSTGRES_USER" -d "$POSTGRES_DB" -h 127.0.0.1 -p {props.port}')
+        )
         super().__init__(
             scope,
             id,
-            name=props.name,
-            component="database",
-            version=image_tag(props.image),
-            part_of=props.part_of,
-            depends_on=props.depends_on,
-        )
-        self.props = props
-        name = props.name
-
-        init_data = {"01-extensions.sql": _extensions_sql(props.extensions)}
-        self.init_config = k8s.KubeConfigMap(
-            self,
-            "InitScripts",
-            metadata=self.object_meta(f"{name}-init", wave=CONFIG_WAVE),
-            data=init_data,
-        )
-
-        ports = {"postgresql": props.port}
-        probe_cmd = [
-            "sh",
-            "-c",
-            f'exec pg_isready -U "$POSTGRES_USER" -d "$POSTGRES_DB" -h 127.0.0.1 -p {props.port}',
-        ]
-        gid = props.run_as_user if props.run_as_group is None else props.run_as_group
-        postgres = _pod.container(
-            name="postgres",
-            image=props.image,
-            uid=props.run_as_user,
-            gid=gid,
-            resources_=props.resources,
-            # Without extra_args no args at all: the image's CMD ["postgres"] applies.
-            args=["postgres", *props.extra_args] if props.extra_args else None,
-            env=[
-                _pod.env_from_secret("POSTGRES_USER", props.username),
-                _pod.env_value("POSTGRES_PASSWORD_FILE", f"{_PASSWORD_DIR}/password"),
-                _pod.env_value("POSTGRES_DB", props.database),
-                # A subdirectory: the ext4 root of a fresh volume holds lost+found, and
-                # initdb refuses a non-empty directory.
-                _pod.env_value("PGDATA", f"{_DATA_MOUNT}/pgdata"),
-                _pod.env_value("PGPORT", str(props.port)),
-            ],
-            ports=ports,
-            volume_mounts=[
-                k8s.VolumeMount(name="data", mount_path=_DATA_MOUNT),
-                k8s.VolumeMount(name="init-scripts", mount_path="/docker-entrypoint-initdb.d", read_only=True),
-                k8s.VolumeMount(name="password", mount_path=_PASSWORD_DIR, read_only=True),
-                k8s.VolumeMount(name="run", mount_path="/var/run/postgresql"),
-                k8s.VolumeMount(name="tmp", mount_path="/tmp"),
-                k8s.VolumeMount(name="shm", mount_path="/dev/shm"),
-            ],
-            # initdb plus the init scripts on a fresh volume, or crash recovery after an
-            # unclean stop, can take minutes: up to 5 minutes before liveness applies.
-            startup_probe=_pod.exec_probe(probe_cmd, period=10, timeout=5, failures=30),
-            readiness_probe=_pod.exec_probe(probe_cmd, period=10, timeout=5, failures=3),
-            liveness_probe=_pod.exec_probe(probe_cmd, period=10, timeout=5, failures=6),
-            # Kubernetes sends SIGTERM, which is PostgreSQL's "smart" shutdown: it waits for
-            # every client to disconnect. A fast shutdown ends sessions and checkpoints.
-            lifecycle=k8s.Lifecycle(
-                pre_stop=k8s.LifecycleHandler(
-                    exec=k8s.ExecAction(command=["sh", "-c", 'exec pg_ctl stop -D "$PGDATA" -m fast -w -t 50'])
-                )
-            ),
-        )
-        volumes = [
-            k8s.Volume(
-                name="init-scripts",
-                config_map=k8s.ConfigMapVolumeSource(name=f"{name}-init", default_mode=0o444),
-            ),
-            k8s.Volume(
-                name="password",
-                secret=k8s.SecretVolumeSource(
-                    secret_name=props.password.name,
-                    items=[k8s.KeyToPath(key=props.password.key, path="password")],
-                    # Readable by the postgres group only (fsGroup = run_as_group).
-                    default_mode=0o440,
+            WorkloadProps(
+                name=props.name,
+                image=props.image,
+                part_of=props.part_of,
+                component_label="database",
+                container_name="postgres",
+                # Without extra_args no args at all: the image's CMD ["postgres"] applies.
+                args=("postgres", *props.extra_args) if props.extra_args else None,
+                ports=(Port(name="postgresql", number=props.port),),
+                protocol="postgresql",
+                # initdb plus the init scripts on a fresh volume, or crash recovery after an
+                # unclean stop, can take minutes: up to 5 minutes before liveness applies.
+                probes=Probes(
+                    startup=Probe(check=ready, timeout_seconds=5, failure_threshold=30),
+                    readiness=Probe(check=ready, timeout_seconds=5),
+                    liveness=Probe(check=ready, timeout_seconds=5, failure_threshold=6),
                 ),
-            ),
-            _pod.empty_dir("run", size_limit="16Mi"),
-            _pod.empty_dir("tmp", size_limit="1Gi"),
-            _pod.empty_dir("shm", size_limit=props.shm_size, memory=True),
-        ]
-
-        self.headless_service = self.add_headless_service(ports)
-        self.service = self.add_client_service(ports)
-        self.workload = self.add_single_node_statefulset(
-            pod_spec=_pod.pod_spec(
-                containers=[postgres],
-                uid=props.run_as_user,
-                gid=gid,
-                volumes=volumes,
+                resources=props.resources,
+                run_as_user=props.run_as_user,
+                run_as_group=props.run_as_group,
+                # Applied after them and allowed to reach them; neither waited for nor wired.
+                after=props.depends_on,
+                connects_to=tuple(dep for dep in props.depends_on if dep.endpoint is not None),
+                wiring={},
+                # The official image carries no OpenTelemetry agent.
+                telemetry=Telemetry(mode="off"),
+                env={
+                    "POSTGRES_USER": props.username,
+                    "POSTGRES_PASSWORD_FILE": f"{_PASSWORD_DIR}/password",
+                    "POSTGRES_DB": props.database,
+                    # A subdirectory: the ext4 root of a fresh volume holds lost+found, and
+                    # initdb refuses a non-empty directory.
+                    "PGDATA": f"{_DATA_MOUNT}/pgdata",
+                    "PGPORT": str(props.port),
+                },
+                config_files={"01-extensions.sql": _extensions_sql(props.extensions)},
+                config_dir="/docker-entrypoint-initdb.d",
+                config_map_name=f"{props.name}-init",
+                tmp_size="1Gi",
+                scratch=(
+                    ScratchVolume(name="run", path="/var/run/postgresql", size="16Mi"),
+                    ScratchVolume(name="shm", path="/dev/shm", size=props.shm_size, memory=True),
+                ),
+                # Readable by the postgres group only (fsGroup = run_as_group).
+                secret_files=(SecretFile(name="password", path=f"{_PASSWORD_DIR}/password", secret=props.password),),
+                claim_templates=(
+                    ClaimTemplate(
+                        name="data",
+                        path=_DATA_MOUNT,
+                        size=props.storage_size,
+                        storage_class_name=props.storage_class_name,
+                        labels=props.volume_labels,
+                    ),
+                ),
+                # Kubernetes sends SIGTERM, which is PostgreSQL's "smart" shutdown: it waits for
+                # every client to disconnect. A fast shutdown ends sessions and checkpoints.
+                pre_stop_command=("sh", "-c", 'exec pg_ctl stop -D "$PGDATA" -m fast -w -t 50'),
                 termination_grace_period_seconds=60,
             ),
-            pod_annotations={"checksum/config": _pod.config_checksum(init_data)},
-            storage_class_name=props.storage_class_name or port_default(self, "storage_class_name"),
-            storage_size=props.storage_size,
-            claim_labels=props.volume_labels,
         )
+        self.props = props
+        self.init_config = self.files
+        name = props.name
         self.endpoint = Endpoint(
             host=name,
-            ports=ports,
+            ports={"postgresql": props.port},
             credentials={"username": props.username, "password": props.password},
             properties={
                 "database": props.database,

@@ -1,7 +1,9 @@
 """Unit tests for ``aipp_constructs.compose``: the Compose model, ``inspect`` and ``drift``.
 
 Data: ``tests/compose/forms.yml`` (every syntax form the model reads), ``tests/compose/small.yml``
-(one service per mapping heuristic, literal secrets, mapped names), and the AIPP restatement
+(one service per mapping heuristic, literal secrets, mapped names), ``tests/compose/workloads.yml``
+(generic services: a worker, a capability, a shared volume, a one-shot task), the Langfuse
+example ``examples/langfuse/docker-compose.yml``, and the AIPP restatement
 ``vendor/aipp/docker-compose.yml`` against the committed ``dist/dev-meta``.
 """
 
@@ -33,11 +35,12 @@ from aipp_constructs.compose import (
     parse_ignore,
 )
 from aipp_constructs.compose.__main__ import main
-from aipp_constructs.compose.inspect import REDACTED, is_moving_tag, redact_args, redacted_value
+from aipp_constructs.compose.inspect import REDACTED, image_moves, looks_secret, redact_args, redacted_value
 
 PROJECT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "compose"
 AIPP = PROJECT / "vendor" / "aipp" / "docker-compose.yml"
+LANGFUSE = PROJECT / "examples" / "langfuse" / "docker-compose.yml"
 DEV_META = PROJECT / "dist" / "dev-meta"
 
 
@@ -238,6 +241,10 @@ def test_malformed_files_name_the_file_and_the_key(text: str, message: str) -> N
         ("DB_PASSWORD", "${DB_PASSWORD}", "${DB_PASSWORD}"),  # a reference names where it lives
         ("DB_PASSWORD", None, None),
         ("LOG_LEVEL", "debug", "debug"),
+        ("NEXTAUTH_URL", "https://langfuse.example.com", "https://langfuse.example.com"),  # an address
+        ("REDIS_TLS_KEY", "/certs/redis.key", "/certs/redis.key"),  # a path, not a key
+        ("DATABASE_URL", "postgresql://${U}:${P}@db:5432/app", "postgresql://${U}:${P}@db:5432/app"),
+        ("REDIS_URL", "redis://:hunter2@redis:6379", REDACTED),
     ],
 )
 def test_redacted_value(name: str, value: str | None, shown: str | None) -> None:
@@ -265,10 +272,30 @@ def test_redact_args() -> None:
         ("pgvector/pgvector:0.8.1-pg17-bookworm", False),
         ("harbor/aipp/backend:v1.0.0", False),
         ("redis:7@sha256:" + "a" * 64, False),
+        ("postgres:17.11", False),  # PostgreSQL releases have two numbers
+        ("postgres:17", True),
+        ("quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z", False),  # a date stamp
+        ("example/app:${TAG}", True),
     ],
 )
-def test_moving_tags(image: str, moving: bool) -> None:
-    assert is_moving_tag(image) is moving
+def test_moving_tags_follow_the_library_policy(image: str, moving: bool) -> None:
+    assert image_moves(image) is moving
+
+
+@pytest.mark.parametrize(
+    ("name", "secret"),
+    [("NEXTAUTH_SECRET", True), ("REDIS_AUTH", True), ("NEXTAUTH_URL", False), ("REDIS_TLS_KEY_FILE", False),
+     ("API_KEY_PATH", False), ("AUTH_ENABLED", False), ("SMTP_PORT", False), ("S3_ENDPOINT", False)],
+)
+def test_addresses_and_switches_are_not_secrets(name: str, secret: bool) -> None:
+    assert looks_secret(name) is secret
+
+
+def test_the_module_has_no_tag_policy_of_its_own() -> None:
+    import aipp_constructs._validation as validation
+    import aipp_constructs.compose.inspect as inspect
+
+    assert inspect.is_moving_tag is validation.is_moving_tag
 
 
 # --------------------------------------------------------------------------------------------
@@ -287,13 +314,13 @@ def small_reports(small: Any) -> dict[str, Any]:
         ("cache", "cache", "RedisCache"),
         ("queue", "message-broker", "RabbitMq"),
         ("api", "spring-service", "SpringService"),
-        ("web.ui", "web-frontend", "WebFrontend"),
+        ("web.ui", "service", "Workload"),
         ("embedder", "gpu-worker", "GpuWorker"),
-        ("worker", "worker", None),
-        ("search", "stateful", None),
+        ("worker", "one-shot", "OneShotJob"),  # restart: "no"
+        ("search", "stateful-no-preset", "Workload"),
     ],
 )
-def test_each_heuristic(small_reports: dict[str, Any], service: str, category: str, construct: str | None) -> None:
+def test_each_heuristic(small_reports: dict[str, Any], service: str, category: str, construct: str) -> None:
     report = small_reports[service]
     assert (report.category, report.construct) == (category, construct)
 
@@ -301,7 +328,8 @@ def test_each_heuristic(small_reports: dict[str, Any], service: str, category: s
 def test_inspect_maps_names(small_reports: dict[str, Any]) -> None:
     assert small_reports["db_postgres"].kubernetes_name == "db-postgres"
     assert small_reports["web.ui"].kubernetes_name == "web-ui"
-    assert ("depends_on", "(db-postgres, cache)") == small_reports["api"].props[3][:2]
+    assert ("depends_on", "(db_postgres, cache)") == small_reports["api"].props[3][:2]  # Python variables
+    assert ("name", '"web-ui"') == small_reports["web.ui"].props[0][:2]
 
 
 def test_inspect_props(small_reports: dict[str, Any]) -> None:
@@ -310,7 +338,12 @@ def test_inspect_props(small_reports: dict[str, Any]) -> None:
     assert db["database"] == '"shop"'
     assert db["extensions"] == "()"
     web = {prop: value for prop, value, _ in small_reports["web.ui"].props}
-    assert web["port"] == "3000" and web["health_path"] == '"/healthz"'
+    assert web["ports"] == '(Port(name="http", number=3000),)'
+    assert web["probes"] == 'Probes.of(HttpCheck(path="/healthz"))'
+    assert web["run_as_user"] == "?"
+    search = {prop: value for prop, value, _ in small_reports["search"].props}
+    assert search["claim_templates"] == (
+        '(ClaimTemplate(name="es-data", path="/usr/share/elasticsearch/data", size="?"),)')
     gpu = {prop: value for prop, value, _ in small_reports["embedder"].props}
     assert gpu["resources"] == 'Resources(memory_limit="8Gi")'
     api = {prop: value for prop, value, _ in small_reports["api"].props}
@@ -362,7 +395,11 @@ def test_inspect_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert services["db_postgres"]["kubernetes_name"] == "db-postgres"
     assert services["db_postgres"]["construct"] == "PgvectorDb"
     assert {"name": "POSTGRES_PASSWORD", "value": "<redacted>"} in services["db_postgres"]["environment"]
-    assert services["worker"]["construct"] is None
+    assert services["worker"]["construct"] == "OneShotJob"
+    assert services["web.ui"]["construct"] == "Workload"
+    assert services["db_postgres"]["prelude"] == [
+        'db_postgres_keys = port.vault_secret("db-postgres", "db-postgres", {"username": "username", '
+        '"password": "password"})']
     assert "hunter2" not in json.dumps(document)
 
 
@@ -377,7 +414,7 @@ def test_inspect_aipp(capsys: pytest.CaptureFixture[str]) -> None:
         "enai-data-processor": "SpringService",
         "enai-linker": "GpuWorker",
         "enai-scheduler": "SpringService",
-        "enai-front": "WebFrontend",
+        "enai-front": "Workload",
     }
     assert "SPRING_DATASOURCE_PASSWORD" in reports["enai-backend"].wired_env
     assert any("'main-latest' moves" in note for note in reports["enai-linker"].decide_by_hand)
@@ -572,3 +609,154 @@ def test_the_package_does_not_import_cdk8s() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PROJECT)
     assert out.stdout.strip() == "False"
+
+
+# --------------------------------------------------------------------------------------------
+# inspect: the general constructs (Workload, OneShotJob, SharedClaim, SecurityException).
+
+
+def _props(report: Any) -> dict[str, str]:
+    return {prop: value for prop, value, _ in report.props}
+
+
+@pytest.fixture(scope="module")
+def langfuse() -> dict[str, Any]:
+    return {report.name: report for report in inspect_compose(load_compose(LANGFUSE))}
+
+
+@pytest.fixture(scope="module")
+def workloads() -> dict[str, Any]:
+    return {report.name: report for report in inspect_compose(load_compose(DATA / "workloads.yml"))}
+
+
+def test_langfuse_maps_every_service_to_a_construct(langfuse: dict[str, Any]) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "aipp_constructs.compose", "inspect", str(LANGFUSE)],
+        capture_output=True, text=True, check=False, cwd=PROJECT,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "no library construct" not in out.stdout
+    assert {name: r.construct for name, r in langfuse.items()} == {
+        "langfuse-web": "Workload",
+        "langfuse-worker": "Workload",
+        "postgres": "PgvectorDb",
+        "clickhouse": "Workload",
+        "redis": "RedisCache",
+        "minio": "Workload",
+    }
+    for stateful in ("clickhouse", "minio"):
+        assert langfuse[stateful].category == "stateful-no-preset"
+        assert "claim_templates" in _props(langfuse[stateful])
+    assert _props(langfuse["clickhouse"])["claim_templates"] == (
+        '(ClaimTemplate(name="data", path="/var/lib/clickhouse", size="?"), '
+        'ClaimTemplate(name="logs", path="/var/log/clickhouse-server", size="?"))')
+
+
+def test_langfuse_web_props(langfuse: dict[str, Any]) -> None:
+    web = langfuse["langfuse-web"]
+    props = _props(web)
+    assert props["image"] == 'port.image("langfuse/langfuse:3.199.0")'
+    assert props["ports"] == '(Port(name="http", number=3000),)'
+    assert props["probes"].startswith('Probes.of(HttpCheck(path="/api/public/health")')
+    assert props["run_as_user"] == "1001"
+    assert props["depends_on"] == "(postgres, clickhouse, redis, minio)"
+    assert props['env["DATABASE_URL"]'] == (
+        'EnvTemplate(text="postgresql://{username}:{password}@{host}:{port}/{database}", '
+        "values=postgres.endpoint.facts())")
+    assert props['env["NEXTAUTH_SECRET"]'] == 'langfuse_web_keys.key("nextauth-secret")'
+    assert props['env["LANGFUSE_S3_EVENT_UPLOAD_SECRET_ACCESS_KEY"]'] == 'minio_keys.key("minio-root-password")'
+    assert props['env["CLICKHOUSE_PASSWORD"]'] == 'clickhouse_keys.key("clickhouse-password")'
+    assert props['env["HOSTNAME"]'] == '"0.0.0.0"'
+    # NEXTAUTH_URL is an address, not a credential (AUTH in its name notwithstanding).
+    assert props['env["NEXTAUTH_URL"]'] == '"?"'
+    notes = "\n".join(web.decide_by_hand)
+    assert "NEXTAUTH_URL: from the .env file (${LANGFUSE_PUBLIC_URL}), not a secret" in notes
+    assert "NEXTAUTH_URL: a credential" not in notes
+    assert "DATABASE_URL" not in notes  # references, not a literal secret
+    # Wired from depends_on: the construct sets them, env may not repeat them.
+    assert {"REDIS_HOST", "REDIS_PORT", "CLICKHOUSE_URL"} <= set(web.wired_env)
+    assert 'env["REDIS_HOST"]' not in props
+    assert dict(web.environment)["DATABASE_URL"] == (
+        "postgresql://${POSTGRES_USER}:${POSTGRES_PASSWORD}@postgres:5432/${POSTGRES_DB}")
+
+
+def test_langfuse_presets_and_images(langfuse: dict[str, Any]) -> None:
+    postgres, redis, minio = (_props(langfuse[name]) for name in ("postgres", "redis", "minio"))
+    assert postgres["extensions"] == "()" and postgres["run_as_user"] == "999"
+    assert redis["extra_args"] == '("--maxmemory-policy", "noeviction")'
+    assert redis["password"] == 'redis_keys.key("redis-auth")'
+    assert minio["command"] == '("sh", "-c")'
+    assert minio["args"].startswith('("mkdir -p /data/langfuse && exec minio server')
+    assert minio["probes"].startswith('Probes.of(ExecCheck(command=("mc", "ready", "local"))')
+    assert langfuse["minio"].prelude == (
+        'minio_keys = port.vault_secret("minio", "minio", {"minio-root-user": "minio-root-user", '
+        '"minio-root-password": "minio-root-password"})',)
+    for report in langfuse.values():  # every image is pinned: postgres:17.11 and MinIO's RELEASE tag too
+        assert not any("moves" in note for note in report.decide_by_hand), report.name
+
+
+def test_a_worker_without_ports_is_a_workload_with_an_exec_check(workloads: dict[str, Any]) -> None:
+    worker = workloads["worker"]
+    assert (worker.category, worker.construct) == ("worker", "Workload")
+    props = _props(worker)
+    assert "ports" not in props
+    assert props["args"] == '("celery", "-A", "app", "worker")'
+    assert props["probes"] == (
+        'Probes(liveness=Probe(check=ExecCheck(command=("sh", "-c", "celery -A app inspect ping -d celery@$HOSTNAME")), '
+        "period_seconds=60, timeout_seconds=30))")
+
+
+def test_cap_add_is_a_security_exception(workloads: dict[str, Any]) -> None:
+    worker = workloads["worker"]
+    assert _props(worker)["security_exception"] == (
+        'SecurityException(reason="?", add_capabilities=("CHOWN", "SETUID"))')
+    assert any("must be declared baseline (PortDefaults.pod_security_level" in note for note in worker.decide_by_hand)
+    assert _props(workloads["migrate"])["security_exception"] == 'SecurityException(reason="?", run_as_root=True)'
+
+
+def test_a_shared_named_volume_is_a_shared_claim(workloads: dict[str, Any]) -> None:
+    claim = '(ClaimVolume(name="uploads", path="/srv/uploads", claim_name="uploads"),)'
+    assert _props(workloads["api"])["claims"] == claim
+    assert _props(workloads["worker"])["claims"] == claim
+    assert "claim_templates" not in _props(workloads["api"])
+    assert workloads["api"].category == "service"
+    assert workloads["api"].prelude[0].startswith(
+        'uploads = SharedClaim(port, "uploads", SharedClaimProps(name="uploads", size="?"')
+    assert not any("SharedClaim(" in line for line in workloads["worker"].prelude)  # written once
+
+
+def test_restart_no_is_a_one_shot_job(workloads: dict[str, Any]) -> None:
+    migrate = workloads["migrate"]
+    assert (migrate.category, migrate.construct) == ("one-shot", "OneShotJob")
+    assert _props(migrate)["args"] == '("alembic", "upgrade", "head")'
+    assert "probes" not in _props(migrate) and "ports" not in _props(migrate)
+
+
+def test_generic_service_props(workloads: dict[str, Any]) -> None:
+    api = _props(workloads["api"])
+    assert api["ports"] == '(Port(name="p5002", number=5002),)'  # not HTTP as far as the file shows
+    assert api["probes"] == 'Probes.of(TcpCheck(port="p5002"))'
+    assert api["depends_on"] == "(db,)"
+    assert api["after"] == "(migrate, s3)"  # a job, and required: false
+    assert api['env["DATABASE_URL"]'] == (
+        'EnvTemplate(text="postgresql://{username}:{password}@{host}:{port}/app", values=db.endpoint.facts())')
+    assert api['env["REDIS_TLS_KEY"]'] == '"/certs/redis.key"'  # a path, not a secret
+    assert api["scratch"] == '(ScratchVolume(name="api", path="/var/cache/api"),)'
+    assert api["config_files"] == '{"api.yaml": Path("./conf/api.yaml").read_text()}'
+    assert api["config_dir"] == '"/etc/api"'
+    db = _props(workloads["db"])
+    assert db["run_as_user"] == "70" and db["username"] == 'db_keys.key("db-user")'
+    s3 = workloads["s3"]
+    assert (s3.category, s3.construct) == ("stateful-no-preset", "Workload")
+    assert not any("moves" in note for note in s3.decide_by_hand)
+
+
+def test_inspect_output_is_deterministic(capsys: pytest.CaptureFixture[str]) -> None:
+    outputs = []
+    for _ in range(2):
+        assert main(["inspect", str(DATA / "workloads.yml"), "--format", "json"]) == 0
+        outputs.append(capsys.readouterr().out)
+    assert outputs[0] == outputs[1]
+    document = json.loads(outputs[0])
+    assert [s["construct"] for s in document["services"]] == [
+        "Workload", "Workload", "OneShotJob", "PgvectorDb", "Workload"]

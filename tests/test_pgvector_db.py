@@ -180,22 +180,22 @@ def test_pgvector_password_file_points_into_the_mounted_secret_volume(
 
 def test_pgvector_mounts_data_init_password_and_writable_scratch(postgres: dict[str, Any]) -> None:
     assert postgres["volumeMounts"] == [
-        {"name": "data", "mountPath": "/var/lib/postgresql/data"},
-        {"name": "init-scripts", "mountPath": "/docker-entrypoint-initdb.d", "readOnly": True},
-        {"name": "password", "mountPath": "/run/secrets/postgres", "readOnly": True},
-        {"name": "run", "mountPath": "/var/run/postgresql"},
         {"name": "tmp", "mountPath": "/tmp"},
+        {"name": "files", "mountPath": "/docker-entrypoint-initdb.d", "readOnly": True},
+        {"name": "run", "mountPath": "/var/run/postgresql"},
         {"name": "shm", "mountPath": "/dev/shm"},
+        {"name": "data", "mountPath": "/var/lib/postgresql/data"},
+        {"name": "password", "mountPath": "/run/secrets/postgres", "readOnly": True},
     ]
 
 
 def test_pgvector_volumes_are_size_limited_with_memory_backed_shm(sts: dict[str, Any]) -> None:
     volumes = {v["name"]: v for v in pod_spec(sts)["volumes"]}
-    assert set(volumes) == {"init-scripts", "password", "run", "tmp", "shm"}
+    assert set(volumes) == {"files", "password", "run", "tmp", "shm"}
     assert volumes["run"]["emptyDir"] == {"sizeLimit": "16Mi"}
     assert volumes["tmp"]["emptyDir"] == {"sizeLimit": "1Gi"}
     assert volumes["shm"]["emptyDir"] == {"medium": "Memory", "sizeLimit": "256Mi"}
-    assert volumes["init-scripts"]["configMap"] == {"name": "pgvector-init", "defaultMode": 0o444}
+    assert volumes["files"]["configMap"] == {"name": "pgvector-init", "defaultMode": 0o444}
 
 
 def test_pgvector_init_configmap_creates_the_vector_extension(
@@ -324,7 +324,7 @@ def test_pgvector_every_prop_reaches_the_yaml(chart: Chart) -> None:
         ("StatefulSet", "vectors"),
     ]
     assert sts["spec"]["serviceName"] == "vectors-headless"
-    assert volumes["init-scripts"]["configMap"]["name"] == "vectors-init"
+    assert volumes["files"]["configMap"]["name"] == "vectors-init"
     # part_of
     assert sts["spec"]["selector"]["matchLabels"] == selector
     assert vct["metadata"]["labels"] == {**selector, "recurring-job.longhorn.io/source": "enable", "recurring-job.longhorn.io/backup": "enabled"}
@@ -354,7 +354,7 @@ def test_pgvector_every_prop_reaches_the_yaml(chart: Chart) -> None:
     assert "CREATE EXTENSION IF NOT EXISTS vector;" in sql
     assert "CREATE EXTENSION IF NOT EXISTS pg_trgm;" in sql
     # depends_on
-    assert db.depends_on == (upstream,)
+    assert db.after == (upstream,) and db.wave == upstream.wave + 1
     assert sts["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] == "2"
     # run_as_user, run_as_group
     context = pod_spec(sts)["securityContext"]

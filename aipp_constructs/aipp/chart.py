@@ -437,7 +437,11 @@ class AippChart(PortChart):
             collector = ExternalPeer(
                 namespace=network.collector_namespace, pod_labels=network.collector_pod_labels, ports=(port,)
             )
-            egress = {name: (collector,) for name, c in self.components.items() if isinstance(c, Workload)}
+            egress = {
+                name: (collector,)
+                for name, c in self.components.items()
+                if isinstance(c, Workload) and c.spec.telemetry is not None and c.spec.telemetry.mode != "off"
+            }
         with self._config_path("network.egress", network):
             for name, rules in network.egress.items():
                 if name not in self.env.components.by_name():

@@ -2,68 +2,115 @@
 
 :func:`inspect_compose` turns a :class:`~aipp_constructs.compose.model.ComposeFile` into one
 :class:`ServiceReport` per service (file order); :func:`render_text` and :func:`render_json`
-print them. Nothing here imports cdk8s: the report names constructs, it does not build them.
+print them. Nothing here imports cdk8s: the report names constructs and writes their props as
+Python, it does not build them. The target style is ``examples/langfuse/langfuse.py``.
 
-Construct heuristics, first match wins:
+Constructs, first match wins:
 
 1. a GPU device reservation (``capabilities: [gpu]``) or ``gpus:`` -> ``GpuWorker``;
 2. an image named ``postgres``, ``pgvector``, ``postgis`` or ``timescaledb`` (last path segment of the
    repository, or ``pgvector`` anywhere in it) -> ``PgvectorDb`` (``extensions=()`` unless the
-   image ships pgvector);
-3. ``redis``, ``valkey``, ``redis-stack-server`` -> ``RedisCache``;
+   image ships pgvector; ``run_as_user`` from ``user:``, else 70 for an alpine image);
+3. ``redis``, ``valkey``, ``redis-stack-server`` -> ``RedisCache`` (``password`` from
+   ``--requirepass``; the other server flags but ``--port``/``--dir``/``--appendonly`` ->
+   ``extra_args``);
 4. ``rabbitmq`` -> ``RabbitMq``;
-5. another well-known data store (``mysql``, ``mariadb``, ``mongo``, ``elasticsearch``,
-   ``opensearch``, ``minio``, ``kafka``, ``zookeeper``, ``memcached``, ``etcd``, ``clickhouse``),
-   or any remaining service with a persisted named volume -> a generic stateful service
-   (the library has no construct for it: a StatefulSet written by hand);
-6. a Spring Boot application: a ``SPRING_*`` or ``JAVA_*`` variable (``JAVA_OPTS``,
+5. ``restart: "no"``, or a service another one waits for with
+   ``service_completed_successfully`` -> ``OneShotJob`` (a Job: no ports, no probes);
+6. another well-known data store without a preset (``mysql``, ``mariadb``, ``mongo``,
+   ``elasticsearch``, ``opensearch``, ``minio``, ``kafka``, ``zookeeper``, ``memcached``, ``etcd``,
+   ``clickhouse``, ``weaviate``, ``qdrant``...) -> ``Workload`` with ``claim_templates``
+   (category ``stateful-no-preset``: a StatefulSet);
+7. a Spring Boot application: a ``SPRING_*`` or ``JAVA_*`` variable (``JAVA_OPTS``,
    ``JAVA_TOOL_OPTIONS``), or ``spring`` in the image name -> ``SpringService``;
-7. a service with a container port -> ``WebFrontend`` (the port is assumed to speak HTTP);
-8. otherwise a worker without ports (no construct in the library: a Deployment without a
-   Service, written by hand).
+8. any other service -> ``Workload``: ``stateful`` with a named volume, ``service`` with ports,
+   ``worker`` without (no Service).
+
+``Workload`` (and ``OneShotJob``) props, from the Compose keys:
+
+* ``command`` / ``args`` from ``entrypoint`` / ``command``;
+* ``ports=(Port(name=..., number=...), ...)``: ``http`` for the port an HTTP health check polls,
+  or for an HTTP-ish number (80, 3000, 8000, 8080...) when the health check or the image
+  suggests HTTP; ``https`` for 443/8443; else ``p<number>`` (``p5002``). No ports: no Service;
+* ``probes``: a ``curl``/``wget`` of ``http://localhost:<port><path>`` ->
+  ``Probes.of(HttpCheck(path=..., port=...))``; ``nc -z localhost <port>`` ->
+  ``Probes.of(TcpCheck(port=...))``; any other ``CMD`` test -> ``ExecCheck(command=(...))``,
+  ``CMD-SHELL`` -> ``ExecCheck(command=("sh", "-c", "..."))`` (``Probes.of`` with ports,
+  ``Probes(liveness=Probe(...))`` without); ``interval``/``timeout`` -> ``period_seconds``/
+  ``timeout_seconds``;
+* ``run_as_user`` / ``run_as_group`` from ``user: "uid[:gid]"`` (a user name: find the uid);
+* ``env``: a literal as a string (another service's host renamed to its Kubernetes name); a
+  ``${VAR}`` credential -> ``<secret>.key("var")``, a key of a Vault secret
+  (``PortChart.vault_secret``, written in the report's ``prelude``); a value composed of
+  references and another service's host and port (``postgresql://${U}:${P}@postgres:5432/${DB}``)
+  -> ``EnvTemplate(text=..., values=<dep>.endpoint.facts())`` (a preset's credentials and
+  database become its facts); a variable the construct's wiring sets from its edges is left out;
+* named volumes -> ``ClaimTemplate(name=..., path=..., size="?")`` (a StatefulSet); a named volume
+  that several services mount -> a ``SharedClaim`` (in the prelude of the first) and a
+  ``ClaimVolume`` on each; single-file bind mounts -> ``config_files`` (+ ``config_dir``);
+  ``tmpfs`` and anonymous volumes -> ``ScratchVolume`` (``/tmp`` is mounted already);
+* ``depends_on`` with ``service_healthy``/``service_started`` -> ``depends_on`` (waited for, wired,
+  allowed); ``required: false``, ``service_completed_successfully``, a job or a service without
+  ports -> ``after``; a service whose host appears in ``env`` without ``depends_on`` ->
+  ``connects_to``;
+* ``cap_add``, ``user: root`` -> ``security_exception=SecurityException(reason=..., ...)`` and a
+  note that the namespace must be declared baseline (``PortDefaults.pod_security_level``);
+  ``privileged`` and capabilities outside Docker's default set have no exception: a note;
+* ``deploy.replicas`` -> ``replicas``, ``deploy.resources`` -> ``resources``.
+
+Images: the tag policy is the library's (:func:`aipp_constructs._validation.is_moving_tag`,
+:func:`image_moves`): ``redis:7`` moves, ``postgres:17.11`` (PostgreSQL's two-number releases) and
+``quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z`` (a date stamp) are pinned; a digest pins.
 
 Names: the Kubernetes name is :func:`aipp_constructs.names.kubernetes_name` of the Compose name;
 both are shown when they differ, and a name that cannot be mapped, or two that collide, is a
-"decide by hand" note.
+"decide by hand" note. Python variables in props are the Kubernetes names with ``_``.
 
-Redaction: a variable value is shown as ``<redacted>`` when the name looks secret (it contains
-``PASS``, ``SECRET``, ``TOKEN``, ``KEY``, ``SALT``, ``AUTH``, ``CREDENTIAL`` or ``PRIVATE``) or
-the value holds a credential URL (``scheme://user:password@``). A value that is only a
-reference to the ``.env`` file (``${NAME}`` or ``$NAME``) is shown as written: it names where the
-secret lives, not the secret. Command and health-check arguments get the same treatment: the
-argument after a secret-looking flag (``--requirepass x``), ``NAME=value`` arguments with a
-secret-looking name, and credential URLs are redacted.
+Secrets: a variable name looks secret when it contains ``PASS``, ``SECRET``, ``TOKEN``, ``KEY``,
+``SALT``, ``AUTH``, ``CREDENTIAL`` or ``PRIVATE`` and does not name an address or a switch
+(``*_URL``, ``*_HOST``, ``*_PORT``, ``*_ENDPOINT``, ``*_FILE``, ``*_PATH``, ``*_ENABLED``). A
+literal value is shown as ``<redacted>`` when the name looks secret (a value starting with
+``/`` is a path, not a secret) or when it holds a credential URL with a literal password
+(``scheme://user:password@``). A value that is only a reference to the ``.env`` file
+(``${NAME}`` or ``$NAME``) is shown as written: it names where the secret lives. A ``.env``
+variable is a secret when its own name looks secret, when a secret-looking variable is set to
+it, or when it is the user or password of a credential URL; its Vault key is its name in
+kebab case, in the Vault secret of the service that uses it in its command or under its own
+name, else of the first service that uses it. Command and health-check arguments get the
+same redaction: the argument after a secret-looking flag (``--requirepass x``),
+``NAME=value`` arguments with a secret-looking name, and credential URLs.
 
-"Decide by hand" notes: moving image tags (``latest``, ``main-latest``, a tag without a minor
-version such as ``7``, ``pg17``, ``3-management``; a digest pins), no image (``build`` only),
-literal secrets in ``environment`` values, credentials from the ``.env`` file (which Vault key),
-``env_file`` (its variables are not in this file), bind mounts (config file or host directory),
-an unknown ``user`` (the image's default uid, maybe root) or a user name instead of a uid,
-``privileged`` and ``cap_add`` (Pod Security "restricted" refuses both), ports published on the
-host, ``depends_on`` with ``service_healthy`` (a start-up wait), ``service_completed_successfully``
-(a one-shot Job) or ``required: false``, ``restart: no`` (a Job?), a command or entrypoint
-override, more ports than the construct exposes, a GPU ``count: all``, and the Compose keys
-this model does not map.
+"Decide by hand" notes: moving image tags, no image (``build`` only), literal secrets,
+credentials from the ``.env`` file (which Vault key) and other ``.env`` values (the value),
+``env_file``, bind mounts of directories, an unknown ``user`` or a user name instead of a uid,
+``privileged``, ``cap_add`` and root, ports published on the host, ``depends_on`` conditions,
+``restart: no``, ``${VAR}`` in a command (Kubernetes expands ``$(VAR)``), preset command
+overrides, more ports than a preset exposes, a GPU ``count: all``, sizes of claims, and the
+Compose keys this model does not map.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
 
+from aipp_constructs._validation import is_moving_tag, normalize_image
 from aipp_constructs.compose.model import ComposeFile, EnvVar, Healthcheck, Port, Service
 from aipp_constructs.names import kubernetes_name
+from aipp_constructs.security import BASELINE_CAPABILITIES, RESTRICTED_CAPABILITIES
 from aipp_constructs.wiring import NAMED_WIRING, SPRING_BOOT_WIRING, upper_snake
 
 __all__ = [
     "REDACTED",
     "ServiceReport",
+    "image_moves",
     "image_tag",
     "inspect_compose",
-    "is_moving_tag",
     "is_reference",
     "looks_secret",
     "redact_args",
@@ -74,21 +121,43 @@ __all__ = [
 
 REDACTED = "<redacted>"
 _SECRET_NAME = re.compile(r"PASS|SECRET|TOKEN|KEY|SALT|AUTH|CREDENTIAL|PRIVATE", re.IGNORECASE)
-_CREDENTIAL_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@")
-_REFERENCE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*")
-_PINNED_VERSION = re.compile(r"\d+\.\d+")
-_HEALTH_URL = re.compile(r"https?://(?:localhost|127\.0\.0\.1|0\.0\.0\.0)(?::(\d+))?(/[^\s'\"|;&]*)?")
+#: Names of addresses and switches: never a secret value, whatever else the name contains.
+_ADDRESS_NAME = re.compile(r"_(?:URL|HOST|PORT|ENDPOINT|FILE|PATH|ENABLED)\Z", re.IGNORECASE)
+_CREDENTIAL_URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([^/\s:@]*):([^/\s@]+)@")
+_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-?+][^}]*)?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+_HEALTH_URL = re.compile(r"(https?)://(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?::(\d+))?(/[^\s'\"|;&]*)?")
+_TCP_CHECK = re.compile(r"\b(?:nc|netcat)\s[^|;&]*?(?:localhost|127\.0\.0\.1|0\.0\.0\.0)\s+(\d+)")
+_URL_HOST = re.compile(r"(?P<pre>[A-Za-z][A-Za-z0-9+.-]*://(?:[^/@\s]*@)?)(?P<host>[A-Za-z0-9_.-]+)(?::(?P<port>\d+))?")
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(h|ms|us|ns|m|s)")
 
 _POSTGRES = ("postgres", "pgvector", "postgis", "timescaledb")
 _REDIS = ("redis", "valkey", "redis-stack-server")
 _RABBITMQ = ("rabbitmq",)
 _OTHER_STORES = (
-    "mysql", "mariadb", "mongo", "elasticsearch", "opensearch", "minio", "kafka", "zookeeper", "memcached",
-    "etcd", "clickhouse", "clickhouse-server",
+    "mysql", "mariadb", "mongo", "mongodb", "elasticsearch", "opensearch", "minio", "kafka", "zookeeper",
+    "memcached", "etcd", "clickhouse", "clickhouse-server", "weaviate", "qdrant", "milvus", "cassandra",
+    "neo4j", "influxdb", "meilisearch", "typesense",
 )
+_HTTP_PORTS = (80, 3000, 3001, 3030, 4000, 5000, 8000, 8008, 8080, 8081, 8088, 8888)
+_HTTP_IMAGES = ("nginx", "httpd", "caddy", "traefik", "web", "ui", "front", "api", "gateway", "proxy", "node")
+_PRESETS = ("PgvectorDb", "RedisCache", "RabbitMq")
 _APP_CONSTRUCTS = ("SpringService", "WebFrontend", "GpuWorker")
+_GENERAL = ("Workload", "OneShotJob")
 #: Construct -> the wiring protocol a dependent gets for it.
 _PROTOCOL = {"PgvectorDb": "postgresql", "RedisCache": "redis", "RabbitMq": "amqp"}
+#: Preset -> its own variable -> the endpoint fact a dependent's template uses for it.
+_PRESET_FACTS = {
+    "PgvectorDb": {"POSTGRES_USER": "username", "POSTGRES_PASSWORD": "password", "POSTGRES_DB": "database"},
+    "RedisCache": {"REDIS_PASSWORD": "password"},
+    "RabbitMq": {"RABBITMQ_DEFAULT_USER": "username", "RABBITMQ_DEFAULT_PASS": "password"},
+}
+_CATEGORY_TEXT = {
+    "stateful-no-preset": "stateful-no-preset: no preset for this image; claim_templates make it a StatefulSet",
+    "stateful": "stateful: claim_templates make it a StatefulSet",
+    "service": "service: a Deployment and its Service",
+    "worker": "worker: no ports, no Service",
+    "one-shot": "one-shot: a Job",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,12 +180,15 @@ class ServiceReport:
         depends_on: ``(service, condition)`` pairs in file order.
         user: ``user`` as written; ``None`` for the image's default.
         category: ``database``, ``cache``, ``message-broker``, ``gpu-worker``, ``spring-service``,
-            ``web-frontend``, ``stateful`` or ``worker``.
-        construct: The library construct it maps to; ``None`` when the library has none.
-        props: ``(prop, value, why)`` triples to set on the construct, in the props' order.
-        wired_env: Variable names the construct's wiring sets from ``depends_on``.
+            ``one-shot``, ``stateful-no-preset``, ``stateful``, ``service`` or ``worker``.
+        construct: The library construct it maps to.
+        props: ``(prop, value, why)`` triples to set on the construct, in the props' order;
+            values are Python (``env["NAME"]`` is one entry of ``env``).
+        wired_env: Variable names the construct's wiring sets from its edges.
         decide_by_hand: One note per decision the tool cannot make.
         not_mapped: Compose keys this tool does not map.
+        prelude: Python statements to write before the construct: the Vault secrets this
+            service owns (``PortChart.vault_secret``) and the shared claims it creates.
     """
 
     name: str
@@ -136,6 +208,7 @@ class ServiceReport:
     wired_env: tuple[str, ...] = ()
     decide_by_hand: tuple[str, ...] = ()
     not_mapped: tuple[str, ...] = field(default=())
+    prelude: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary (``--format json``)."""
@@ -153,6 +226,7 @@ class ServiceReport:
             "user": self.user,
             "category": self.category,
             "construct": self.construct,
+            "prelude": list(self.prelude),
             "props": [{"prop": prop, "value": value, "why": why} for prop, value, why in self.props],
             "wired_env": list(self.wired_env),
             "decide_by_hand": list(self.decide_by_hand),
@@ -165,8 +239,9 @@ class ServiceReport:
 
 
 def looks_secret(name: str) -> bool:
-    """Whether a variable or flag name looks like it holds a credential."""
-    return bool(_SECRET_NAME.search(name))
+    """Whether a variable or flag name looks like it holds a credential (and not an address
+    or a switch such as ``NEXTAUTH_URL`` or ``REDIS_TLS_KEY_FILE``)."""
+    return bool(_SECRET_NAME.search(name)) and not _ADDRESS_NAME.search(name)
 
 
 def is_reference(value: str) -> bool:
@@ -174,11 +249,28 @@ def is_reference(value: str) -> bool:
     return bool(_REFERENCE.fullmatch(value))
 
 
+def _refs(value: str) -> list[str]:
+    """The ``.env`` variables a value refers to, in order (``$$`` is a literal ``$``)."""
+    return [a or b for a, b in _REFERENCE.findall(value.replace("$$", ""))]
+
+
+def _only_refs(value: str) -> bool:
+    """Whether nothing but references (and no literal characters) make up ``value``."""
+    return not _REFERENCE.sub("", value.replace("$$", "$")).strip()
+
+
+def _literal_credential(value: str) -> bool:
+    """A credential URL whose password is written out (not a reference)."""
+    return any(not _only_refs(match.group(3)) for match in _CREDENTIAL_URL.finditer(value))
+
+
 def redacted_value(name: str, value: str | None) -> str | None:
     """The value to show for a variable, by the module's redaction rule."""
-    if value is None or is_reference(value):
+    if value is None or is_reference(value) or value.startswith("/"):
         return value
-    if looks_secret(name) or _CREDENTIAL_URL.search(value):
+    if _literal_credential(value):
+        return REDACTED
+    if looks_secret(name) and not _only_refs(value):
         return REDACTED
     return value
 
@@ -204,8 +296,8 @@ def redact_args(args: Iterable[str]) -> tuple[str, ...]:
         name, sep, value = arg.partition("=")
         if sep and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) and looks_secret(name) and not is_reference(value):
             out.append(f"{name}={REDACTED}")
-        elif _CREDENTIAL_URL.search(arg):
-            out.append(_CREDENTIAL_URL.sub(lambda m: m.group(0).split("://")[0] + f"://{REDACTED}@", arg))
+        elif _literal_credential(arg):
+            out.append(_CREDENTIAL_URL.sub(lambda m: f"{m.group(1)}://{REDACTED}@", arg))
         else:
             out.append(arg)
     return tuple(out)
@@ -226,15 +318,16 @@ def image_tag(image: str) -> str | None:
     return _split_image(image)[1]
 
 
-def is_moving_tag(image: str) -> bool:
-    """Whether an image reference moves: no digest and a ``latest`` tag, no tag, or a tag
-    without a minor version (``7``, ``pg17``, ``3-management``)."""
-    _, tag, digest = _split_image(image)
+def image_moves(image: str) -> bool:
+    """Whether an image reference moves, by the library's one policy
+    (:func:`aipp_constructs._validation.is_moving_tag`): no digest and no tag, a tag set from a
+    variable, ``latest``, or a release line (``7``, ``pg17``, ``3-management``)."""
+    repository, tag, digest = _split_image(image)
     if digest:
         return False
-    if tag is None or "latest" in tag.lower():
+    if tag is None or "$" in tag:
         return True
-    return not _PINNED_VERSION.search(tag)
+    return is_moving_tag(tag, repository=repository)
 
 
 def _repo_name(image: str | None) -> str:
@@ -243,6 +336,13 @@ def _repo_name(image: str | None) -> str:
         return ""
     repository = _split_image(image)[0]
     return repository.rsplit("/", 1)[-1].lower()
+
+
+def _is_docker_hub(image: str) -> bool:
+    try:
+        return normalize_image(image).startswith("docker.io/")
+    except ValueError:
+        return False
 
 
 # --------------------------------------------------------------------------------------------
@@ -286,7 +386,18 @@ def _health_path(check: Healthcheck | None) -> str | None:
     match = _HEALTH_URL.search(" ".join(check.test))
     if not match:
         return None
-    return match.group(2) or "/"
+    return match.group(3) or "/"
+
+
+def _seconds(duration: str | None) -> int | None:
+    """A Compose duration (``10s``, ``1m30s``, ``500ms``) in whole seconds, at least 1."""
+    if duration is None:
+        return None
+    parts = _DURATION.findall(duration.strip())
+    if not parts:
+        return None
+    factor = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
+    return max(1, math.ceil(sum(float(number) * factor[unit] for number, unit in parts)))
 
 
 def _quantity(value: str | None, cpu: bool) -> str | None:
@@ -308,16 +419,51 @@ def _quantity(value: str | None, cpu: bool) -> str | None:
     return f"{number}{suffix}"
 
 
-def _secret_ref(var: EnvVar | None, vault_key: str, prop_key: str) -> str:
-    source = f" (Compose: {var.name}={redacted_value(var.name, var.value)})" if var is not None else ""
-    return f'SecretKeyRef(name="{vault_key}", key="{prop_key}"){source}'
-
 
 # --------------------------------------------------------------------------------------------
 # Mapping.
 
 
-def _category(service: Service) -> tuple[str, str | None]:
+def _py(text: str) -> str:
+    """A Python string literal (double quotes, as the examples write them)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _tuple(items: Sequence[str]) -> str:
+    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+
+
+def _ident(name: str) -> str:
+    """A Python variable for a Kubernetes (or Compose) name: ``langfuse-web`` -> ``langfuse_web``."""
+    ident = re.sub(r"[^A-Za-z0-9_]", "_", name).lower()
+    return f"s_{ident}" if ident[:1].isdigit() else ident
+
+
+def _kebab(variable: str) -> str:
+    """A Vault key for a variable: ``MINIO_ROOT_PASSWORD`` -> ``minio-root-password``."""
+    return re.sub(r"[^a-z0-9]+", "-", variable.lower()).strip("-") or "value"
+
+
+def _dns_label(text: str, fallback: str) -> str:
+    try:
+        return kubernetes_name(text)[:63].strip("-") or fallback
+    except ValueError:
+        return fallback
+
+
+def _user_ids(user: str | None) -> tuple[int, int | None] | None:
+    """``"1001:1001"`` -> (1001, 1001); ``None`` for a name or no user."""
+    if user and re.fullmatch(r"\d+(:\d+)?", user):
+        uid, _, gid = user.partition(":")
+        return int(uid), (int(gid) if gid else None)
+    return None
+
+
+def _is_root(user: str | None) -> bool:
+    return user is not None and user.split(":")[0] in ("root", "0")
+
+
+def _category(service: Service, one_shot: bool) -> tuple[str, str]:
     repo = _repo_name(service.image)
     full = (service.image or "").lower()
     if service.needs_gpu:
@@ -328,176 +474,753 @@ def _category(service: Service) -> tuple[str, str | None]:
         return "cache", "RedisCache"
     if repo in _RABBITMQ:
         return "message-broker", "RabbitMq"
+    if one_shot:
+        return "one-shot", "OneShotJob"
     if repo in _OTHER_STORES:
-        return "stateful", None
+        return "stateful-no-preset", "Workload"
     if any(var.name.startswith(("SPRING_", "JAVA_")) for var in service.environment) or "spring" in full:
         return "spring-service", "SpringService"
     if any(volume.kind == "persisted" for volume in service.volumes):
-        return "stateful", None
+        return "stateful", "Workload"
     if service.ports:
-        return "web-frontend", "WebFrontend"
-    return "worker", None
+        return "service", "Workload"
+    return "worker", "Workload"
 
 
-def _props(
-    service: Service, k8s_name: str | None, construct: str | None, deps: Sequence[tuple[str, str | None]]
-) -> list[tuple[str, str, str]]:
-    """(prop, value, why) triples for the construct."""
-    props: list[tuple[str, str, str]] = []
-    name = k8s_name or "?"
-    image = service.image or "?"
-    pin = "pin a version (the tag moves)" if service.image and is_moving_tag(service.image) else "as in Compose"
-    tcp = [port.target for port in service.ports if port.protocol == "tcp"]
-    if construct is None:
-        return props
-    if construct == "PgvectorDb":
-        props.append(("name", f'"{name}"', "the Compose service name"))
-        props.append(("image", f'"{image}"', pin))
-        user = service.env("POSTGRES_USER")
-        password = service.env("POSTGRES_PASSWORD")
-        database = service.env("POSTGRES_DB")
-        props.append(("username", _secret_ref(user, name, "username"), "a Vault key, read by External Secrets"))
-        props.append(("password", _secret_ref(password, name, "password"), "a Vault key, read by External Secrets"))
-        if database is not None and database.value and not is_reference(database.value):
-            props.append(("database", f'"{database.value}"', "POSTGRES_DB"))
-        elif database is not None:
-            props.append(("database", "?", f"POSTGRES_DB is {database.value or 'taken from the shell'}"))
-        if tcp and tcp[0] != 5432:
-            props.append(("port", str(tcp[0]), "the container port"))
-        props.append(("storage_size", "?", "Compose volumes have no size: size the PVC"))
-        ships_vector = "pgvector" in (service.image or "").lower()
-        props.append(("extensions", '("vector",)' if ships_vector else "()", "the image ships pgvector"
-                      if ships_vector else "a plain postgres image has no pgvector"))
-    elif construct == "RedisCache":
-        props.append(("name", f'"{name}"', "the Compose service name"))
-        props.append(("image", f'"{image}"', pin))
-        args = service.command or ()
-        if "--requirepass" in args or service.env("REDIS_PASSWORD") is not None:
-            props.append(("password", _secret_ref(service.env("REDIS_PASSWORD"), name, "password"),
-                          "Compose sets a password (--requirepass)"))
-        else:
-            props.append(("password", _secret_ref(None, name, "password"),
-                          "required by the construct; Compose runs without a password"))
-        if tcp and tcp[0] != 6379:
-            props.append(("port", str(tcp[0]), "the container port"))
-        props.append(("storage_size", "?", "Compose volumes have no size: size the PVC"))
-    elif construct == "RabbitMq":
-        props.append(("name", f'"{name}"', "the Compose service name"))
-        props.append(("image", f'"{image}"', pin))
-        props.append(("username", _secret_ref(service.env("RABBITMQ_DEFAULT_USER"), name, "username"),
-                      "a Vault key, read by External Secrets"))
-        props.append(("password", _secret_ref(service.env("RABBITMQ_DEFAULT_PASS"), name, "password"),
-                      "a Vault key, read by External Secrets"))
-        props.append(("erlang_cookie", _secret_ref(service.env("RABBITMQ_ERLANG_COOKIE"), name, "erlang-cookie"),
-                      "clustering needs one; Compose usually lets the image make it up"))
-        props.append(("storage_size", "?", "Compose volumes have no size: size the PVC"))
+class _Plan:
+    """What the whole file decides for each service: names, constructs, secrets, shared volumes."""
+
+    def __init__(self, compose: ComposeFile) -> None:
+        self.compose = compose
+        self.services = {service.name: service for service in compose.services}
+        self.k8s: dict[str, str | None] = {}
+        self.name_notes: dict[str, str] = {}
+        owners: dict[str, str] = {}
+        for service in compose.services:
+            try:
+                mapped: str | None = kubernetes_name(service.name)
+            except ValueError as error:
+                mapped = None
+                self.name_notes[service.name] = f"name: {error}"
+            self.k8s[service.name] = mapped
+            if mapped is not None:
+                other = owners.get(mapped)
+                if other is not None:
+                    note = f"name: Compose names {other!r} and {service.name!r} both map to {mapped!r}: rename one"
+                    self.name_notes[service.name] = note
+                    self.name_notes[other] = note
+                owners.setdefault(mapped, service.name)
+        completed = {dep.service for s in compose.services for dep in s.depends_on
+                     if dep.condition == "service_completed_successfully"}
+        self.categories = {
+            s.name: _category(s, s.restart == "no" or s.name in completed) for s in compose.services
+        }
+        self.constructs = {name: construct for name, (_, construct) in self.categories.items()}
+        self.volume_users: dict[str, list[str]] = {}
+        for service in compose.services:
+            for volume in service.volumes:
+                if volume.kind == "persisted" and volume.source:
+                    users = self.volume_users.setdefault(volume.source, [])
+                    if service.name not in users:
+                        users.append(service.name)
+        for service in compose.services:  # a volume shared with another service is a SharedClaim, not state
+            if self.categories[service.name] == ("stateful", "Workload") and not any(
+                v.kind == "persisted" and len(self.volume_users.get(v.source or "", [])) == 1 for v in service.volumes
+            ):
+                self.categories[service.name] = ("service" if service.ports else "worker", "Workload")
+        self._classify_secrets()
+        #: owner service -> Vault keys, in the order they are first used.
+        self.keys: dict[str, list[str]] = {}
+        self.claim_preludes: dict[str, list[str]] = {}
+
+    def _classify_secrets(self) -> None:
+        """Which ``.env`` variables are secrets, and the service whose Vault secret holds each."""
+        self.secret_vars: set[str] = set()
+        self.owner: dict[str, str] = {}
+        first: dict[str, str] = {}
+        in_command: dict[str, str] = {}
+        same_name: dict[str, str] = {}
+        for service in self.compose.services:
+            for var in service.environment:
+                if var.value is None:
+                    continue
+                refs = _refs(var.value)
+                for ref in refs:
+                    first.setdefault(ref, service.name)
+                    if looks_secret(ref):
+                        self.secret_vars.add(ref)
+                    if ref == var.name:
+                        same_name.setdefault(ref, service.name)
+                if is_reference(var.value) and looks_secret(var.name):
+                    self.secret_vars.update(ref for ref in refs if not _ADDRESS_NAME.search(ref))
+                for match in _CREDENTIAL_URL.finditer(var.value):
+                    self.secret_vars.update(_refs(match.group(2)) + _refs(match.group(3)))
+            args = [*(service.entrypoint or ()), *(service.command or ())]
+            for index, arg in enumerate(args):
+                refs = _refs(arg)
+                for ref in refs:
+                    first.setdefault(ref, service.name)
+                    in_command.setdefault(ref, service.name)
+                    if looks_secret(ref):
+                        self.secret_vars.add(ref)
+                previous = args[index - 1] if index else ""
+                if refs and previous.startswith("-") and looks_secret(previous):
+                    self.secret_vars.update(refs)
+        # The owner: the service that uses it in its command, else the one whose name prefixes it
+        # (CLICKHOUSE_PASSWORD -> clickhouse), else the one that sets a variable of its name, else the first.
+        prefixes = sorted(((upper_snake(s.name) + "_", s.name) for s in self.compose.services), key=lambda p: -len(p[0]))
+        for ref, service_name in first.items():
+            named = next((name for prefix, name in prefixes if ref.startswith(prefix)), None)
+            self.owner[ref] = in_command.get(ref) or named or same_name.get(ref) or service_name
+
+    def name(self, compose_name: str) -> str:
+        return self.k8s.get(compose_name) or compose_name
+
+    def var(self, compose_name: str) -> str:
+        """The Python variable of a service's construct."""
+        return _ident(self.name(compose_name))
+
+    def key(self, owner: str, key: str) -> str:
+        """``<owner>_keys.key("<key>")``, registering the key in the owner's Vault secret."""
+        keys = self.keys.setdefault(owner, [])
+        if key not in keys:
+            keys.append(key)
+        return f'{self.var(owner)}_keys.key({_py(key)})'
+
+    def env_key(self, variable: str) -> str:
+        """The Vault key of a ``.env`` variable."""
+        return self.key(self.owner.get(variable, ""), _kebab(variable))
+
+    def main_port(self, compose_name: str) -> int | None:
+        """The port dependents connect to: a preset's own, else the first TCP port."""
+        service = self.services[compose_name]
+        construct = self.constructs[compose_name]
+        tcp = [port.target for port in service.ports if port.protocol == "tcp"]
+        default = {"PgvectorDb": 5432, "RedisCache": 6379, "RabbitMq": 5672}.get(construct)
+        if default is not None:
+            return tcp[0] if tcp and construct != "RabbitMq" else default
+        return tcp[0] if tcp else None
+
+    def has_endpoint(self, compose_name: str) -> bool:
+        construct = self.constructs[compose_name]
+        if construct == "OneShotJob":
+            return False
+        return construct in _PRESETS or self.main_port(compose_name) is not None
+
+    def protocol(self, compose_name: str) -> str | None:
+        if not self.has_endpoint(compose_name):
+            return None
+        return _PROTOCOL.get(self.constructs[compose_name], "http")
+
+    def preset_fact(self, compose_name: str, variable: str) -> str | None:
+        """The endpoint fact of a preset that a ``.env`` variable feeds, e.g. ``POSTGRES_PASSWORD`` ->
+        ``password`` when the postgres service sets ``POSTGRES_PASSWORD: ${POSTGRES_PASSWORD}``."""
+        construct = self.constructs[compose_name]
+        service = self.services[compose_name]
+        for own, fact in _PRESET_FACTS.get(construct, {}).items():
+            var = service.env(own)
+            if var is not None and var.value is not None and _refs(var.value) == [variable]:
+                return fact
+        if construct == "RedisCache":
+            password = _redis_password(service)
+            if password is not None and _refs(password) == [variable]:
+                return "password"
+        return None
+
+
+def _redis_password(service: Service) -> str | None:
+    args = list(service.command or ())
+    if "--requirepass" in args[:-1]:
+        return args[args.index("--requirepass") + 1]
+    var = service.env("REDIS_PASSWORD")
+    return var.value if var is not None else None
+
+
+def _port_names(service: Service) -> dict[tuple[int, str], str]:
+    """Port name per (number, protocol), see the module documentation."""
+    check = service.healthcheck
+    http_target: int | None = None
+    if check is not None and check.kind != "NONE":
+        match = _HEALTH_URL.search(" ".join(check.test))
+        if match:
+            http_target = int(match.group(2)) if match.group(2) else (443 if match.group(1) == "https" else 80)
+    suggests_http = http_target is not None or any(word in _repo_name(service.image) for word in _HTTP_IMAGES)
+    names: dict[tuple[int, str], str] = {}
+    taken: set[str] = set()
+    ordered = sorted(service.ports, key=lambda p: (p.target != http_target, 0))
+    for port in ordered:
+        key = (port.target, port.protocol)
+        if key in names:
+            continue
+        name = f"p{port.target}" + ("" if port.protocol == "tcp" else f"-{port.protocol}")
+        if port.protocol == "tcp":
+            if port.target == http_target or (suggests_http and port.target in _HTTP_PORTS):
+                name = "http"
+            elif port.target in (443, 8443):
+                name = "https"
+        if name in taken:
+            name = f"p{port.target}" + ("" if port.protocol == "tcp" else f"-{port.protocol}")
+        names[key] = name
+        taken.add(name)
+    return {(p.target, p.protocol): names[(p.target, p.protocol)] for p in service.ports}
+
+
+def _shell(text: str) -> str:
+    """A Compose string as the container sees it: ``$$`` is a literal ``$``."""
+    return text.replace("$$", "$")
+
+
+def _probes(service: Service, ports: Mapping[tuple[int, str], str]) -> tuple[str, str, list[str]] | None:
+    """(value, why, notes) of the ``probes`` prop, from the Compose health check."""
+    check = service.healthcheck
+    if check is None or check.kind == "NONE" or not check.test:
+        return None
+    notes: list[str] = []
+    period, timeout = _seconds(check.interval), _seconds(check.timeout)
+    timing: list[str] = []
+    if period is not None and period != 10:
+        timing.append(f"period_seconds={period}")
+    if timeout is not None:
+        timeout = min(timeout, period or 10)
+        if timeout != 3:
+            timing.append(f"timeout_seconds={timeout}")
+    extra = "".join(f", {item}" for item in timing)
+    joined = " ".join(check.test)
+    has_ports = bool(ports)
+    match = _HEALTH_URL.search(joined)
+    if match and re.search(r"\b(curl|wget)\b", joined):
+        number = int(match.group(2)) if match.group(2) else (443 if match.group(1) == "https" else 80)
+        name = ports.get((number, "tcp"))
+        path = match.group(3) or "/"
+        if name is not None:
+            args = ([f"path={_py(path)}"] if path != "/" else []) + ([f"port={_py(name)}"] if name != "http" else [])
+            return (f"Probes.of(HttpCheck({', '.join(args)}){extra})",
+                    f"the health check {'curl' if 'curl' in joined else 'wget'}s {path} on port {number}", notes)
+        notes.append(f"health check polls port {number}, which the service does not declare: an ExecCheck "
+                     "(or declare the port and use an HttpCheck)")
+    tcp = _TCP_CHECK.search(joined)
+    if tcp and ports.get((int(tcp.group(1)), "tcp")):
+        return (f"Probes.of(TcpCheck(port={_py(ports[(int(tcp.group(1)), 'tcp')])}){extra})",
+                f"the health check connects to port {tcp.group(1)}", notes)
+    if check.kind == "CMD":
+        command = redact_args(_shell(arg) for arg in check.test)
     else:
-        props.append(("name", f'"{name}"', "the Compose service name"))
-        props.append(("image", f'"{image}"', pin))
-        if tcp:
-            props.append(("port", str(tcp[0]), "the container port"))
-        if service.replicas is not None:
-            props.append(("replicas", str(service.replicas), "deploy.replicas"))
-        if deps:
-            components = ", ".join(d or "?" for _, d in deps)
-            props.append(("depends_on", f"({components}{',' if len(deps) == 1 else ''})",
-                          "the components of these services: waited for and wired"))
-        if service.user and re.fullmatch(r"\d+(:\d+)?", service.user):
-            props.append(("run_as_user", service.user.split(":")[0], "user"))
-        health = _health_path(service.healthcheck)
-        if health and construct in ("WebFrontend", "GpuWorker"):
-            props.append(("health_path", f'"{health}"', "the Compose health check polls it"))
-        if construct == "GpuWorker":
-            counts = [device.count for device in service.gpu_devices]
-            count = counts[0] if counts else None
-            if isinstance(count, int):
-                props.append(("gpu_count", str(count), "the GPU reservation"))
-        if service.resources is not None:
-            limits, requests = service.resources.limits, service.resources.reservations
-            values = {
-                "cpu_request": _quantity(requests.cpus, True),
-                "memory_request": _quantity(requests.memory, False),
-                "cpu_limit": _quantity(limits.cpus, True),
-                "memory_limit": _quantity(limits.memory, False),
-            }
-            shown = ", ".join(f'{key}="{value}"' for key, value in values.items() if value)
-            if shown:
-                props.append(("resources", f"Resources({shown})", "deploy.resources"))
+        shown = " ".join(redact_args(_shell(check.test[0]).split()))
+        command = ("sh", "-c", shown if REDACTED in shown else _shell(check.test[0]))
+    if REDACTED in " ".join(command):
+        notes.append("health check holds a literal secret: pass it as a variable (a Vault key) and refer to it")
+    exec_check = f"ExecCheck(command={_tuple([_py(part) for part in command])})"
+    if has_ports:
+        return f"Probes.of({exec_check}{extra})", f"the Compose health check ({check.kind})", notes
+    timing_args = "".join(f", {item}" for item in timing)
+    return (f"Probes(liveness=Probe(check={exec_check}{timing_args}))",
+            f"the Compose health check ({check.kind}); no ports: liveness only", notes)
+
+
+def _env_entry(plan: _Plan, service: Service, var: EnvVar, hosts_out: list[str]) -> tuple[str, str]:
+    """(value, why) of one ``env`` entry of a Workload; ``hosts_out`` collects the services named."""
+    value = var.value
+    if value is None:
+        return '"?"', "no value in Compose (taken from the shell)"
+    refs = _refs(value)
+    if is_reference(value):
+        ref = refs[0]
+        if ref in plan.secret_vars:
+            return plan.env_key(ref), f"${{{ref}}} from the .env file: a Vault key"
+        return '"?"', f"${{{ref}}} from the .env file, not a secret: write its value"
+    if not refs and redacted_value(var.name, value) == REDACTED:
+        return (plan.key(service.name, _kebab(var.name)),
+                "a literal secret in Compose: a Vault key (rotate it, it has been shipped)")
+    # Other services named in the value: a URL authority, or the whole value (host or host:port).
+    found: list[tuple[int, int, str, str | None]] = []  # (start, end, service, port)
+    for match in _URL_HOST.finditer(value):
+        if match.group("host") in plan.services:
+            found.append((match.start("host"), match.end(), match.group("host"), match.group("port")))
+    whole = re.fullmatch(r"([A-Za-z0-9_.-]+)(?::(\d+))?", value)
+    if whole and whole.group(1) in plan.services and whole.group(1) != service.name:
+        found = [(0, len(value), whole.group(1), whole.group(2))]
+    found = [f for f in found if f[2] != service.name]
+    for _, _, host, _ in found:
+        if host not in hosts_out:
+            hosts_out.append(host)
+    if not refs:
+        text = value
+        for start, end, host, port in reversed(found):
+            text = text[:start] + plan.name(host) + (f":{port}" if port else "") + text[end:]
+        renamed = [h for h in dict.fromkeys(f[2] for f in found) if plan.name(h) != h]
+        why = f"host {', '.join(renamed)} renamed" if renamed else "a literal"
+        return _py(_shell(text)), why
+    # A template: references and hosts become placeholders.
+    dep = found[0][2] if len({f[2] for f in found}) == 1 else None
+    values: dict[str, str] = {}
+    text = value.replace("$$", "\0\0")
+    pieces: list[str] = []
+    last = 0
+    for start, end, host, port in sorted(found):
+        pieces.append(text[last:start])
+        if dep is not None:
+            pieces.append("{host}")
+            if port:
+                pieces.append(":{port}" if int(port) == plan.main_port(dep) else f":{port}")
+        else:
+            pieces.append(plan.name(host) + (f":{port}" if port else ""))
+        last = end
+    pieces.append(text[last:])
+    text = "".join(pieces)
+    unknown: list[str] = []
+
+    def placeholder(match: re.Match[str]) -> str:
+        ref = match.group(1) or match.group(2)
+        fact = plan.preset_fact(dep, ref) if dep is not None else None
+        if fact is not None:
+            return "{" + fact + "}"
+        key = ref.lower()
+        if ref in plan.secret_vars:
+            values[key] = plan.env_key(ref)
+        else:
+            values[key] = '"?"'
+            unknown.append(ref)
+        return "{" + key + "}"
+
+    text = _REFERENCE.sub(placeholder, text).replace("\0\0", "$")
+    extra = ", ".join(f"{_py(k)}: {v}" for k, v in values.items())
+    if dep is not None:
+        facts = f"{plan.var(dep)}.endpoint.facts()"
+        shown = f"{{**{facts}, {extra}}}" if extra else facts
+    else:
+        shown = f"{{{extra}}}"
+    why = f"${{{'}, ${'.join(dict.fromkeys(refs))}}}" + (f" and {plan.name(dep)}'s facts" if dep else "")
+    if unknown:
+        why += f"; write the value of {', '.join(dict.fromkeys(unknown))} (from the .env file, not a secret)"
+    return f"EnvTemplate(text={_py(text)}, values={shown})", why
+
+
+def _secret_prop(plan: _Plan, service: Service, variable: str, fallback_key: str) -> tuple[str, str]:
+    """(value, why) of a preset's credential prop, from the service's own variable."""
+    var = service.env(variable)
+    if var is None or var.value is None:
+        return plan.key(service.name, fallback_key), f"a Vault key; Compose sets no {variable}"
+    if is_reference(var.value):
+        ref = _refs(var.value)[0]
+        plan.secret_vars.add(ref)
+        return plan.env_key(ref), f"Compose: {variable}=${{{ref}}} from the .env file: a Vault key"
+    shown = redacted_value(variable, var.value)
+    return plan.key(service.name, fallback_key), f"Compose: {variable}={shown} (a literal): store it in Vault"
+
+
+def _image_prop(service: Service) -> tuple[str, str, str]:
+    image = service.image or "?"
+    if service.image is None:
+        why = "no image in Compose (build only): push one and pin its tag"
+    elif image_moves(service.image):
+        why = "pin a version (the tag moves)"
+    else:
+        why = "pinned; Docker Hub images are pulled through the port's mirror" if _is_docker_hub(image) else "pinned"
+    return "image", f"port.image({_py(image)})", why
+
+
+def _resources_prop(service: Service) -> tuple[str, str, str] | None:
+    if service.resources is None:
+        return None
+    limits, requests = service.resources.limits, service.resources.reservations
+    values = {
+        "cpu_request": _quantity(requests.cpus, True),
+        "memory_request": _quantity(requests.memory, False),
+        "cpu_limit": _quantity(limits.cpus, True),
+        "memory_limit": _quantity(limits.memory, False),
+    }
+    shown = ", ".join(f'{key}="{value}"' for key, value in values.items() if value)
+    return ("resources", f"Resources({shown})", "deploy.resources") if shown else None
+
+
+def _ids_props(service: Service) -> list[tuple[str, str, str]]:
+    ids = _user_ids(service.user)
+    if ids is None:
+        return []
+    uid, gid = ids
+    props = [("run_as_user", str(uid), f"user: {service.user}")]
+    if gid is not None and gid != uid:
+        props.append(("run_as_group", str(gid), f"user: {service.user}"))
     return props
 
 
-def _wired(construct: str | None, deps: Sequence[tuple[str, str | None]], constructs: Mapping[str, str | None]
-           ) -> list[str]:
-    """Names the construct's wiring sets for its ``depends_on`` (all facts of each protocol)."""
-    if construct not in _APP_CONSTRUCTS:
+def _preset_props(plan: _Plan, service: Service, construct: str, name: str) -> list[tuple[str, str, str]]:
+    props: list[tuple[str, str, str]] = [("name", _py(name), "the Compose service name"), _image_prop(service)]
+    tcp = [port.target for port in service.ports if port.protocol == "tcp"]
+    alpine = "alpine" in (image_tag(service.image or "") or "")
+    if construct == "PgvectorDb":
+        props.append(("username", *_secret_prop(plan, service, "POSTGRES_USER", "username")))
+        props.append(("password", *_secret_prop(plan, service, "POSTGRES_PASSWORD", "password")))
+        database = service.env("POSTGRES_DB")
+        if database is not None and database.value and not is_reference(database.value):
+            props.append(("database", _py(database.value), "POSTGRES_DB"))
+        elif database is not None:
+            props.append(("database", '"?"', f"POSTGRES_DB is {database.value or 'taken from the shell'}: write it"))
+        if tcp and tcp[0] != 5432:
+            props.append(("port", str(tcp[0]), "the container port"))
+        props.append(("storage_size", '"?"', "Compose volumes have no size: size the PVC"))
+        ships_vector = "pgvector" in (service.image or "").lower()
+        props.append(("extensions", '("vector",)' if ships_vector else "()", "the image ships pgvector"
+                      if ships_vector else "a plain postgres image has no pgvector"))
+        ids = _ids_props(service)
+        if ids:
+            props.extend(ids)
+        elif alpine:
+            props.append(("run_as_user", "70", "user 'postgres' of the alpine image (Debian images: 999, the default)"))
+        args = list(service.command or ())
+        if args and args[0] == "postgres":
+            args = args[1:]
+        if args:
+            props.append(("extra_args", _tuple([_py(a) for a in redact_args(args)]), "the Compose command's server options"))
+    elif construct == "RedisCache":
+        password = _redis_password(service)
+        if password is not None and is_reference(password):
+            ref = _refs(password)[0]
+            props.append(("password", plan.env_key(ref), f"--requirepass ${{{ref}}} from the .env file: a Vault key"))
+        elif password is not None:
+            props.append(("password", plan.key(service.name, "password"),
+                          "Compose sets a literal password (--requirepass): store it in Vault"))
+        else:
+            props.append(("password", plan.key(service.name, "password"),
+                          "required by the construct; Compose runs without a password"))
+        if tcp and tcp[0] != 6379:
+            props.append(("port", str(tcp[0]), "the container port"))
+        props.append(("storage_size", '"?"', "Compose volumes have no size: size the PVC"))
+        props.extend(_ids_props(service))
+        args = list(service.command or ())
+        if args and args[0].rsplit("/", 1)[-1] in ("redis-server", "valkey-server"):
+            args = args[1:]
+        extra: list[str] = []
+        index = 0
+        while index < len(args):
+            arg = args[index]
+            if arg.lower() in ("--requirepass", "--appendonly", "--port", "--dir"):
+                index += 2
+                continue
+            if not arg.startswith("-") and not extra:
+                index += 1  # a configuration file: decided by hand (a note)
+                continue
+            extra.append(arg)
+            index += 1
+        if extra:
+            props.append(("extra_args", _tuple([_py(a) for a in redact_args(extra)]),
+                          "the Compose flags beyond --requirepass/--appendonly"))
+    else:  # RabbitMq
+        props.append(("username", *_secret_prop(plan, service, "RABBITMQ_DEFAULT_USER", "username")))
+        props.append(("password", *_secret_prop(plan, service, "RABBITMQ_DEFAULT_PASS", "password")))
+        props.append(("erlang_cookie", *_secret_prop(plan, service, "RABBITMQ_ERLANG_COOKIE", "erlang-cookie")))
+        props.append(("storage_size", '"?"', "Compose volumes have no size: size the PVC"))
+        props.extend(_ids_props(service))
+    resources = _resources_prop(service)
+    if resources:
+        props.append(resources)
+    return props
+
+
+def _app_props(plan: _Plan, service: Service, construct: str, name: str) -> list[tuple[str, str, str]]:
+    """SpringService and GpuWorker: the presets over Workload with one port."""
+    props: list[tuple[str, str, str]] = [("name", _py(name), "the Compose service name"), _image_prop(service)]
+    tcp = [port.target for port in service.ports if port.protocol == "tcp"]
+    if tcp:
+        props.append(("port", str(tcp[0]), "the container port"))
+    if service.replicas is not None:
+        props.append(("replicas", str(service.replicas), "deploy.replicas"))
+    if service.depends_on:
+        deps = [plan.var(dep.service) for dep in service.depends_on]
+        props.append(("depends_on", _tuple(deps), "the components of these services: waited for and wired"))
+    props.extend(_ids_props(service)[:1])
+    health = _health_path(service.healthcheck)
+    if health and construct == "GpuWorker":
+        props.append(("health_path", _py(health), "the Compose health check polls it"))
+    if construct == "GpuWorker":
+        counts = [device.count for device in service.gpu_devices]
+        count = counts[0] if counts else None
+        if isinstance(count, int):
+            props.append(("gpu_count", str(count), "the GPU reservation"))
+    resources = _resources_prop(service)
+    if resources:
+        props.append(resources)
+    return props
+
+
+@dataclass
+class _Edges:
+    depends_on: list[str] = field(default_factory=list)
+    connects_to: list[str] = field(default_factory=list)
+    after: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _edges(plan: _Plan, service: Service, hosts: Sequence[str]) -> _Edges:
+    edges = _Edges()
+    for dep in service.depends_on:
+        target = dep.service
+        if not dep.required:
+            edges.after.append(target)
+            edges.notes.append(f"depends_on {target} (required: false): an optional dependency: after (a later "
+                               "sync wave only); wire it with connects_to if the service uses it")
+        elif dep.condition == "service_completed_successfully" or plan.constructs[target] == "OneShotJob":
+            edges.after.append(target)
+        elif not plan.has_endpoint(target):
+            edges.after.append(target)
+            edges.notes.append(f"depends_on {target}: it has no ports (no endpoint to wait for): after")
+        else:
+            edges.depends_on.append(target)
+    for host in hosts:
+        if host not in edges.depends_on and host not in edges.after and plan.has_endpoint(host):
+            edges.connects_to.append(host)
+    return edges
+
+
+def _workload_props(
+    plan: _Plan, service: Service, construct: str, category: str, name: str, wired: Sequence[str]
+) -> tuple[list[tuple[str, str, str]], list[str], list[str]]:
+    """(props, notes, hosts) of a Workload or OneShotJob."""
+    job = construct == "OneShotJob"
+    props: list[tuple[str, str, str]] = [("name", _py(name), "the Compose service name"), _image_prop(service)]
+    notes: list[str] = []
+    if service.entrypoint is not None:
+        props.append(("command", _tuple([_py(_shell(a)) for a in redact_args(service.entrypoint)]), "entrypoint"))
+    if service.command is not None:
+        props.append(("args", _tuple([_py(_shell(a)) for a in redact_args(service.command)]), "command"))
+    ports = _port_names(service)
+    if ports and not job:
+        shown = [f"Port(name={_py(port_name)}, number={number}"
+                 + (f', protocol="{protocol.upper()}"' if protocol != "tcp" else "") + ")"
+                 for (number, protocol), port_name in ports.items() if protocol in ("tcp", "udp")]
+        props.append(("ports", _tuple(shown), "ports and expose; the first is the one dependents connect to"))
+    elif job and ports:
+        notes.append("ports: a OneShotJob has none (nothing connects to a job): left out")
+    if not job:
+        probes = _probes(service, ports)
+        if probes is not None:
+            props.append(("probes", probes[0], probes[1]))
+            notes.extend(probes[2])
+        elif ports and (service.healthcheck is None or service.healthcheck.kind == "NONE"):
+            notes.append("no health check in Compose: add probes (Probes.of(HttpCheck(...)) or TcpCheck)")
+    if service.replicas is not None and not job:
+        props.append(("replicas", str(service.replicas), "deploy.replicas"))
+    ids = _ids_props(service)
+    if ids:
+        props.extend(ids)
+    elif service.user is not None and not _is_root(service.user):
+        props.append(("run_as_user", "?", f"user {service.user!r} is a name: decide by hand: find the uid"))
+    # Environment.
+    hosts: list[str] = []
+    for var in service.environment:
+        if var.name in wired:
+            continue
+        value, why = _env_entry(plan, service, var, hosts)
+        props.append((f"env[{_py(var.name)}]", value, why))
+    edges = _edges(plan, service, hosts)
+    notes.extend(edges.notes)
+    for prop, names, why in (
+        ("depends_on", edges.depends_on, "waited for at start-up, wired and allowed (Compose depends_on)"),
+        ("connects_to", edges.connects_to, "its host is in env: wired and allowed, no start-up order"),
+        ("after", edges.after, "a later sync wave only"),
+    ):
+        if names:
+            props.append((prop, _tuple([plan.var(n) for n in names]), why))
+    # Volumes.
+    templates: list[str] = []
+    claims: list[str] = []
+    scratch: list[str] = []
+    files: list[str] = []
+    folders: list[str] = []
+    used: set[str] = set()
+
+    def volume_name(text: str, fallback: str) -> str:
+        base = _dns_label(text, fallback)
+        if base.startswith(f"{name}-") and len(base) > len(name) + 1:
+            base = base[len(name) + 1 :]
+        candidate, number = base, 2
+        while candidate in used or candidate in ("tmp", "files"):
+            candidate, number = f"{base}-{number}", number + 1
+        used.add(candidate)
+        return candidate
+
+    for volume in service.volumes:
+        if volume.kind == "persisted" and volume.source:
+            users = plan.volume_users.get(volume.source, [])
+            claim = _dns_label(volume.source, "data")
+            if len(users) > 1 or job:
+                vol = volume_name(volume.source, "data")
+                claims.append(f"ClaimVolume(name={_py(vol)}, path={_py(volume.target)}, claim_name={_py(claim)}"
+                              + (", read_only=True" if volume.read_only else "") + ")")
+                if users and users[0] == service.name or (not users):
+                    others = ", ".join(users) if len(users) > 1 else service.name
+                    access = '"ReadWriteMany",' if len(users) > 1 else '"ReadWriteOnce",'
+                    plan.claim_preludes.setdefault(service.name, []).append(
+                        f'{_ident(claim)} = SharedClaim(port, "{claim}", SharedClaimProps(name={_py(claim)}, '
+                        f'size="?", access_modes=({access})))  # volume {volume.source}, mounted by {others}'
+                    )
+            else:
+                vol = volume_name(volume.source, "data")
+                templates.append(f'ClaimTemplate(name={_py(vol)}, path={_py(volume.target)}, size="?")')
+                if volume.read_only:
+                    notes.append(f"volume {volume.source}:{volume.target}:ro: a claim template mounts read-write")
+        elif volume.kind == "scratch":
+            if volume.target == "/tmp":
+                continue  # the construct mounts a writable /tmp (tmp_size)
+            vol = volume_name(PurePosixPath(volume.target).name or "scratch", "scratch")
+            scratch.append(f"ScratchVolume(name={_py(vol)}, path={_py(volume.target)})")
+        elif volume.kind == "config" and volume.source:
+            target = PurePosixPath(volume.target)
+            files.append(f"{_py(target.name)}: Path({_py(volume.source)}).read_text()")
+            folders.append(str(target.parent))
+    if templates:
+        why = "named volumes: a persistent claim per replica (a StatefulSet); size each"
+        if category == "stateful-no-preset":
+            why = "no preset for this image: " + why
+        props.append(("claim_templates", _tuple(templates), why))
+    if claims:
+        props.append(("claims", _tuple(claims), "a SharedClaim (see the prelude of the first service that mounts it)"))
+    if scratch:
+        props.append(("scratch", _tuple(scratch), "tmpfs and anonymous volumes: emptyDir, lost with the pod"))
+    if files:
+        props.append(("config_files", "{" + ", ".join(files) + "}",
+                      "single-file bind mounts: a ConfigMap mounted read-only over config_dir"))
+        distinct = list(dict.fromkeys(folders))
+        if distinct != ["/config"]:
+            props.append(("config_dir", _py(distinct[0]), "where Compose mounts the file (the ConfigMap hides the "
+                          "image's other files there)"))
+        if len(distinct) > 1:
+            notes.append(f"config files in several folders ({', '.join(distinct)}): config_dir is one: decide")
+    # Security.
+    caps = list(service.cap_add)
+    allowed = tuple(cap for cap in caps if cap in BASELINE_CAPABILITIES)
+    beyond = [cap for cap in caps if cap not in BASELINE_CAPABILITIES]
+    root = _is_root(service.user)
+    if allowed or root:
+        args = ['reason="?"']
+        if allowed:
+            args.append(f"add_capabilities={_tuple([_py(cap) for cap in allowed])}")
+        if root:
+            args.append("run_as_root=True")
+        props.append(("security_exception", f"SecurityException({', '.join(args)})",
+                      "cap_add/user root: say why the image needs it"))
+        if root or any(cap not in RESTRICTED_CAPABILITIES for cap in allowed):
+            notes.append("security exception: the namespace must be declared baseline "
+                         '(PortDefaults.pod_security_level="baseline")')
+    if beyond:
+        notes.append(f"cap_add {', '.join(beyond)}: outside Docker's default set: SecurityException refuses it "
+                     "(a privileged namespace, which the library does not deploy): find what needs it")
+    resources = _resources_prop(service)
+    if resources:
+        props.append(resources)
+    return props, notes, hosts
+
+
+def _wired(plan: _Plan, service: Service, construct: str, hosts: Sequence[str]) -> list[str]:
+    """Names the construct's wiring sets for its edges (all facts of each protocol)."""
+    if construct in _PRESETS:
         return []
-    wiring = SPRING_BOOT_WIRING if construct == "SpringService" else NAMED_WIRING
+    if construct in _APP_CONSTRUCTS:
+        wiring, targets = (SPRING_BOOT_WIRING if construct == "SpringService" else NAMED_WIRING), [
+            dep.service for dep in service.depends_on]
+    else:
+        edges = _edges(plan, service, hosts)
+        wiring, targets = NAMED_WIRING, [*edges.depends_on, *edges.connects_to]
     names: list[str] = []
-    for compose_name, k8s in deps:
-        protocol = _PROTOCOL.get(constructs.get(compose_name) or "", "http")
+    for compose_name in targets:
+        protocol = plan.protocol(compose_name)
+        if protocol is None:
+            continue
         for template in wiring.get(protocol, {}).values():
-            names.append(template.replace("{NAME}", upper_snake(k8s or compose_name)))
+            names.append(template.replace("{NAME}", upper_snake(plan.name(compose_name))))
     return names
 
 
-def _notes(service: Service, construct: str | None, category: str, wired: Sequence[str], name_note: str | None
-           ) -> list[str]:
+def _hosts(plan: _Plan, service: Service) -> list[str]:
+    """Other services named in the service's environment (a first pass, for the wiring)."""
+    hosts: list[str] = []
+    scratch = _Plan.__new__(_Plan)
+    scratch.__dict__.update(plan.__dict__)
+    scratch.keys = {}
+    for var in service.environment:
+        if var.value is not None:
+            _env_entry(scratch, service, var, hosts)
+    return hosts
+
+
+def _notes(plan: _Plan, service: Service, construct: str, category: str, wired: Sequence[str]) -> list[str]:
     notes: list[str] = []
+    name_note = plan.name_notes.get(service.name)
     if name_note:
         notes.append(name_note)
     if service.image is None:
         notes.append("no image, only 'build': build the image, push it to the registry and pin its tag")
-    elif is_moving_tag(service.image):
+    elif image_moves(service.image):
         tag = image_tag(service.image) or "(none: latest)"
         notes.append(f"image tag {tag!r} moves: pin a version (or a digest) in the port")
-    if category == "stateful":
-        notes.append("stateful service without a library construct: write a StatefulSet with a volumeClaimTemplate")
-    if category == "worker":
-        notes.append("worker without ports: no library construct; write a Deployment without a Service")
+    if category == "stateful-no-preset":
+        notes.append(f"no preset for {_repo_name(service.image)}: a Workload with claim_templates (a StatefulSet): "
+                     "size each claim; check the image runs as non-root with a read-only root filesystem")
     for var in service.environment:
         if var.value is None:
             notes.append(f"environment {var.name}: no value in Compose (taken from the shell): find the value")
             continue
-        secret = looks_secret(var.name) or bool(_CREDENTIAL_URL.search(var.value))
-        if not secret:
+        if var.name in wired:
             continue
         if is_reference(var.value):
-            if var.name in wired:
-                continue
-            notes.append(f"environment {var.name}: a credential from the .env file ({var.value}): store it in Vault "
-                         "and reference it (secretKeyRef), never as a literal env value")
-        else:
+            ref = _refs(var.value)[0]
+            if ref in plan.secret_vars:
+                key = f"{plan.name(plan.owner.get(ref, service.name))}/{_kebab(ref)}"
+                notes.append(f"environment {var.name}: a credential from the .env file ({var.value}): store it in "
+                             f"Vault ({key}) and reference it (secretKeyRef), never as a literal env value")
+            elif construct in _GENERAL:
+                notes.append(f"environment {var.name}: from the .env file ({var.value}), not a secret: write its "
+                             "value in the port")
+        elif redacted_value(var.name, var.value) == REDACTED:
             notes.append(f"environment {var.name}: the Compose file holds a literal secret: move it to Vault and "
                          "reference it (secretKeyRef); rotate it, it has been shipped in the file")
     for what, args in (("command", service.command), ("entrypoint", service.entrypoint)):
-        if args is not None and REDACTED in redact_args(args):
+        if args is None:
+            continue
+        if REDACTED in redact_args(args):
             notes.append(f"{what} holds a literal secret: move it to Vault, pass it as a variable "
                          "(secretKeyRef, then $(NAME) in args); rotate it, it has been shipped in the file")
+        refs = list(dict.fromkeys(ref for arg in args for ref in _refs(arg)))
+        if refs and construct in _GENERAL:
+            notes.append(f"{what} uses {', '.join('${' + r + '}' for r in refs)}: Kubernetes expands $(NAME), not "
+                         "${NAME}: set the variable in env (a Vault key for a secret) and write $(NAME)")
     for env_file in service.env_file:
         notes.append(f"env_file {env_file}: its variables are not in this file: read it, move credentials to Vault "
                      "and the rest to env")
     for volume in service.volumes:
         mode = ":ro" if volume.read_only else ""
-        if volume.kind == "config":
+        if volume.kind == "config" and construct not in _GENERAL:
             notes.append(f"bind mount {volume.source}:{volume.target}{mode}: a config file: a ConfigMap "
                          "(config_files) or a Secret, with the file's content")
+        elif volume.kind == "config" and looks_secret(PurePosixPath(volume.target).name):
+            notes.append(f"bind mount {volume.source}:{volume.target}: a secret file? a SecretFile (Vault), not "
+                         "config_files")
         elif volume.kind == "bind":
-            notes.append(f"bind mount {volume.source}:{volume.target}{mode}: a host directory: a PVC, a ConfigMap "
-                         "or nothing")
+            notes.append(f"bind mount {volume.source}:{volume.target}{mode}: a host directory: a claim "
+                         "(ClaimTemplate or SharedClaim), config_files or nothing")
         elif volume.kind == "persisted" and construct in _APP_CONSTRUCTS:
             notes.append(f"volume {volume.source}:{volume.target}: {construct} has no persistent volume: "
-                         "decide (a PVC by hand, or object storage)")
-    if construct in _APP_CONSTRUCTS or construct is None:
+                         "decide (a Workload with claim_templates, or object storage)")
+        elif volume.kind == "persisted" and construct in _GENERAL and len(plan.volume_users.get(volume.source or "", [])) > 1:
+            others = [s for s in plan.volume_users[volume.source or ""] if s != service.name]
+            notes.append(f"volume {volume.source} is shared with {', '.join(others)}: a SharedClaim "
+                         "(ReadWriteMany) mounted by each: size it")
+    if construct in _APP_CONSTRUCTS or construct in _GENERAL:
         if service.user is None:
             notes.append("user not set: the image's default uid (maybe root); find it (docker inspect) and set "
                          "run_as_user: Pod Security 'restricted' refuses root")
-        elif not re.fullmatch(r"\d+(:\d+)?", service.user):
-            notes.append(f"user {service.user!r} is a name: Kubernetes needs a numeric uid (run_as_user)")
+        elif _is_root(service.user):
+            notes.append(f"user {service.user!r} is root: a SecurityException(run_as_root=True), or find a uid "
+                         "the image runs as")
+        elif _user_ids(service.user) is None:
+            notes.append(f"user {service.user!r} is a name: Kubernetes needs a numeric uid (run_as_user): "
+                         "find the uid")
     if service.privileged:
-        notes.append("privileged: Pod Security 'restricted' refuses it: find what needs it")
-    if service.cap_add:
+        notes.append("privileged: Pod Security refuses it and SecurityException has no such relaxation: find what "
+                     "needs it (a capability of Docker's default set?)")
+    if service.cap_add and construct not in _GENERAL:
         notes.append(f"cap_add {', '.join(service.cap_add)}: Pod Security 'restricted' allows only "
-                     "NET_BIND_SERVICE: find what needs them")
+                     "NET_BIND_SERVICE: find what needs them (a SecurityException on a Workload)")
     for port in service.ports:
         if port.published is not None:
             host = f"{port.host_ip}:" if port.host_ip else ""
@@ -510,18 +1233,21 @@ def _notes(service: Service, construct: str | None, category: str, wired: Sequen
     for dep in service.depends_on:
         if dep.condition == "service_healthy":
             notes.append(f"depends_on {dep.service} (service_healthy): becomes a start-up wait (init container "
-                         f"wait-for-{_safe_name(dep.service)}) until its port answers")
+                         f"wait-for-{plan.name(dep.service)}) until its port answers")
         elif dep.condition == "service_completed_successfully":
             notes.append(f"depends_on {dep.service} (service_completed_successfully): {dep.service} is a one-shot "
-                         "task: a Job in an earlier sync wave (or a hook)")
-        if not dep.required:
+                         "task: a OneShotJob in an earlier sync wave (after), or a PreSync hook")
+        if not dep.required and construct not in _GENERAL:
             notes.append(f"depends_on {dep.service} (required: false): an optional dependency: wire it or not")
     if service.restart == "no":
-        notes.append("restart: no: runs once? a Job rather than a Deployment")
+        notes.append('restart: no: runs once: a OneShotJob (a Job in its sync wave; hook="PreSync" to run it '
+                     "before every sync, e.g. migrations)" if construct == "OneShotJob"
+                     else "restart: no: runs once? a OneShotJob rather than a long-running workload")
     if service.command is not None or service.entrypoint is not None:
-        if construct in ("RedisCache", "PgvectorDb", "RabbitMq"):
-            notes.append(f"command override: {construct} sets its own arguments: check the Compose flags are covered")
-        else:
+        if construct in _PRESETS:
+            notes.append(f"command override: {construct} sets its own arguments: check the Compose flags are covered "
+                         "(extra_args)")
+        elif construct in _APP_CONSTRUCTS:
             notes.append("command override: the construct runs the image's default command: decide")
     for device in service.gpu_devices:
         if device.count == "all" or device.count is None:
@@ -531,45 +1257,39 @@ def _notes(service: Service, construct: str | None, category: str, wired: Sequen
     return notes
 
 
-def _safe_name(compose_name: str) -> str:
-    try:
-        return kubernetes_name(compose_name)
-    except ValueError:
-        return compose_name
-
-
 def inspect_compose(compose: ComposeFile) -> list[ServiceReport]:
     """One report per service, in file order."""
-    k8s_names: dict[str, str | None] = {}
-    name_notes: dict[str, str | None] = {}
-    owners: dict[str, str] = {}
+    plan = _Plan(compose)
+    built: list[tuple[Service, list[tuple[str, str, str]], list[str], list[str]]] = []
     for service in compose.services:
-        try:
-            mapped: str | None = kubernetes_name(service.name)
-        except ValueError as error:
-            mapped = None
-            name_notes[service.name] = f"name: {error}"
-        k8s_names[service.name] = mapped
-        if mapped is not None:
-            other = owners.get(mapped)
-            if other is not None:
-                note = f"name: Compose names {other!r} and {service.name!r} both map to {mapped!r}: rename one"
-                name_notes[service.name] = note
-                name_notes[other] = note
-            owners.setdefault(mapped, service.name)
-    categories = {service.name: _category(service) for service in compose.services}
-    constructs = {name: construct for name, (_, construct) in categories.items()}
+        category, construct = plan.categories[service.name]
+        name = plan.k8s[service.name] or "?"
+        hosts = _hosts(plan, service) if construct in _GENERAL else []
+        wired = _wired(plan, service, construct, hosts)
+        extra_notes: list[str] = []
+        if construct in _PRESETS:
+            props = _preset_props(plan, service, construct, name)
+        elif construct in _APP_CONSTRUCTS:
+            props = _app_props(plan, service, construct, name)
+        else:
+            props, extra_notes, _ = _workload_props(plan, service, construct, category, name, wired)
+        notes = _notes(plan, service, construct, category, wired) + extra_notes
+        built.append((service, props, wired, notes))
     reports: list[ServiceReport] = []
-    for service in compose.services:
-        category, construct = categories[service.name]
-        k8s_name = k8s_names[service.name]
-        deps = [(dep.service, k8s_names.get(dep.service)) for dep in service.depends_on]
-        wired = _wired(construct, deps, constructs)
+    for service, props, wired, notes in built:
+        category, construct = plan.categories[service.name]
+        prelude: list[str] = []
+        keys = plan.keys.get(service.name)
+        if keys:
+            mapping = ", ".join(f"{_py(key)}: {_py(key)}" for key in keys)
+            name = plan.name(service.name)
+            prelude.append(f"{plan.var(service.name)}_keys = port.vault_secret({_py(name)}, {_py(name)}, {{{mapping}}})")
+        prelude.extend(plan.claim_preludes.get(service.name, []))
         command = (service.entrypoint or ()) + (service.command or ())
         reports.append(
             ServiceReport(
                 name=service.name,
-                kubernetes_name=k8s_name,
+                kubernetes_name=plan.k8s[service.name],
                 image=service.image,
                 ports=tuple(_port_text(port) for port in service.ports),
                 command=redact_args(command),
@@ -584,10 +1304,11 @@ def inspect_compose(compose: ComposeFile) -> list[ServiceReport]:
                 user=service.user,
                 category=category,
                 construct=construct,
-                props=tuple(_props(service, k8s_name, construct, deps)),
+                props=tuple(props),
                 wired_env=tuple(name for name in wired if service.env(name) is not None),
-                decide_by_hand=tuple(_notes(service, construct, category, wired, name_notes.get(service.name))),
+                decide_by_hand=tuple(notes),
                 not_mapped=tuple(service.unmapped),
+                prelude=tuple(prelude),
             )
         )
     return reports
@@ -630,10 +1351,10 @@ def render_text(compose: ComposeFile, reports: Sequence[ServiceReport]) -> str:
         deps = ", ".join(f"{name} ({condition})" for name, condition in report.depends_on)
         lines.append(f"  depends_on: {deps or 'none'}")
         lines.append(f"  user: {report.user or '(image default)'}")
-        if report.construct is not None:
-            lines.append(f"  maps to: {report.construct} ({report.category})")
-        else:
-            lines.append(f"  maps to: no library construct ({report.category})")
+        if report.prelude:
+            lines.append("  before it:")
+            lines.extend(f"    {statement}" for statement in report.prelude)
+        lines.append(f"  maps to: {report.construct} ({_CATEGORY_TEXT.get(report.category, report.category)})")
         for prop, value, why in report.props:
             lines.append(f"    {prop} = {value}  # {why}")
         if report.decide_by_hand:
