@@ -30,10 +30,11 @@ from ._validation import (
     check_image,
     check_port,
     check_quantity_binary,
-    image_tag,
 )
 from .component import KEEP_ON_PRUNE_AND_DELETE, Component, port_default
 from .references import Endpoint, Resources, SecretKeyRef, check_labels
+from .telemetry import Telemetry
+from .workload import ClaimVolume, ExecCheck, Port, Probe, Probes, Workload, WorkloadProps
 
 __all__ = ["RedisCache", "RedisCacheProps"]
 
@@ -66,7 +67,8 @@ class RedisCacheProps:
             ``recurring-job.longhorn.io/*`` labels that attach snapshot and backup jobs.
             Defaults to none.
         resources: Requests and limits. Defaults to 100m/256Mi requested, 1 CPU/512Mi limit.
-        depends_on: Components that must be up first. Defaults to none.
+        depends_on: Components applied before it (a later sync wave) and allowed through the
+            NetworkPolicies; neither waited for nor wired. Defaults to none.
         run_as_user: uid of the pod and of the container. The official images run as ``999``,
             both the Debian-based and the Alpine-based ``redis:*-alpine`` tags. Must be at
             least 1, since Pod Security "restricted" refuses root. Defaults to ``999``.
@@ -112,10 +114,12 @@ class RedisCacheProps:
         _check_extra_args(self.extra_args)
 
 
-class RedisCache(Component):
-    """Redis with a password and append-only persistence.
+class RedisCache(Workload):
+    """Redis with a password and append-only persistence: a preset over
+    :class:`~aipp_constructs.workload.Workload` (one replica, ``Recreate``, its own claim).
 
     Attributes:
+        props: The :class:`RedisCacheProps` it was built with.
         endpoint: Host ``<name>``, port ``redis``, credential ``password``.
         service: The client ``Service``.
         workload: The ``Deployment``.
@@ -123,90 +127,66 @@ class RedisCache(Component):
     """
 
     def __init__(self, scope: Construct, id: str, props: RedisCacheProps) -> None:
+        claim_name = f"{props.name}-data"
+        ping = ExecCheck(command=("sh", "-c", f"redis-cli -h 127.0.0.1 -p {props.port} ping | grep -qx PONG"))
         super().__init__(
             scope,
             id,
-            name=props.name,
-            component="cache",
-            version=image_tag(props.image),
-            part_of=props.part_of,
-            depends_on=props.depends_on,
+            WorkloadProps(
+                name=props.name,
+                image=props.image,
+                part_of=props.part_of,
+                component_label="cache",
+                container_name="redis",
+                args=(
+                    "redis-server",
+                    "--port",
+                    str(props.port),
+                    "--dir",
+                    "/data",
+                    "--appendonly",
+                    "yes",
+                    "--appendfsync",
+                    "everysec",
+                    "--requirepass",
+                    "$(REDIS_PASSWORD)",
+                    *props.extra_args,
+                ),
+                ports=(Port(name="redis", number=props.port),),
+                protocol="redis",
+                # Loading a large append-only file after a restart can take a while.
+                probes=Probes(
+                    startup=Probe(check=ping, period_seconds=5, failure_threshold=60),
+                    readiness=Probe(check=ping),
+                    liveness=Probe(check=ping, timeout_seconds=5, failure_threshold=6),
+                ),
+                resources=props.resources,
+                run_as_user=props.run_as_user,
+                run_as_group=props.run_as_group,
+                # Applied after them and allowed to reach them; neither waited for nor wired.
+                after=props.depends_on,
+                connects_to=tuple(dep for dep in props.depends_on if dep.endpoint is not None),
+                wiring={},
+                # The official image carries no OpenTelemetry agent.
+                telemetry=Telemetry(mode="off"),
+                env={"REDIS_PASSWORD": props.password, "REDISCLI_AUTH": props.password},
+                tmp_size="64Mi",
+                claims=(ClaimVolume(name="data", path="/data", claim_name=claim_name),),
+                # ReadWriteOnce volume: the old pod must be gone before the new one mounts it.
+                strategy="Recreate",
+            ),
         )
         self.props = props
-        ports = {"redis": props.port}
-        claim_name = f"{props.name}-data"
+        # In the Deployment's wave, so a WaitForFirstConsumer class cannot deadlock the sync.
         self.claim = k8s.KubePersistentVolumeClaim(
             self,
             "Data",
             metadata=self.object_meta(claim_name, annotations=KEEP_ON_PRUNE_AND_DELETE, labels=props.volume_labels),
             spec=_pod.claim_spec(props.storage_class_name or port_default(self, "storage_class_name"), props.storage_size),
         )
-        probe_cmd = ["sh", "-c", f'redis-cli -h 127.0.0.1 -p {props.port} ping | grep -qx PONG']
-        gid = props.run_as_user if props.run_as_group is None else props.run_as_group
-        redis = _pod.container(
-            name="redis",
-            image=props.image,
-            uid=props.run_as_user,
-            gid=gid,
-            resources_=props.resources,
-            args=[
-                "redis-server",
-                "--port",
-                str(props.port),
-                "--dir",
-                "/data",
-                "--appendonly",
-                "yes",
-                "--appendfsync",
-                "everysec",
-                "--requirepass",
-                "$(REDIS_PASSWORD)",
-                *props.extra_args,
-            ],
-            env=[
-                _pod.env_from_secret("REDIS_PASSWORD", props.password),
-                _pod.env_from_secret("REDISCLI_AUTH", props.password),
-            ],
-            ports=ports,
-            volume_mounts=[
-                k8s.VolumeMount(name="data", mount_path="/data"),
-                k8s.VolumeMount(name="tmp", mount_path="/tmp"),
-            ],
-            # Loading a large append-only file after a restart can take a while.
-            startup_probe=_pod.exec_probe(probe_cmd, period=5, timeout=3, failures=60),
-            readiness_probe=_pod.exec_probe(probe_cmd, period=10, timeout=3, failures=3),
-            liveness_probe=_pod.exec_probe(probe_cmd, period=10, timeout=5, failures=6),
-        )
-        self.service = self.add_client_service(ports)
-        self.workload = k8s.KubeDeployment(
-            self,
-            "Resource",
-            metadata=self.object_meta(),
-            spec=k8s.DeploymentSpec(
-                replicas=1,
-                # ReadWriteOnce volume: the old pod must be gone before the new one mounts it.
-                strategy=k8s.DeploymentStrategy(type="Recreate"),
-                selector=self.label_selector(),
-                template=k8s.PodTemplateSpec(
-                    metadata=self.pod_meta(),
-                    spec=_pod.pod_spec(
-                        containers=[redis],
-                        uid=props.run_as_user,
-                        gid=gid,
-                        volumes=[
-                            k8s.Volume(
-                                name="data",
-                                persistent_volume_claim=k8s.PersistentVolumeClaimVolumeSource(claim_name=claim_name),
-                            ),
-                            _pod.empty_dir("tmp", size_limit="64Mi"),
-                        ],
-                    ),
-                ),
-            ),
-        )
         self.endpoint = Endpoint(
             host=props.name,
-            ports=ports,
+            ports={"redis": props.port},
             credentials={"password": props.password},
             properties={"url": f"redis://{props.name}:{props.port}"},
             protocol="redis",

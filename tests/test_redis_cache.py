@@ -144,10 +144,10 @@ def test_redis_probes_ping_with_every_timing_field(redis: dict[str, Any]) -> Non
 
 
 def test_redis_mounts_the_claim_at_data_and_a_limited_tmp(deployment: dict[str, Any], redis: dict[str, Any]) -> None:
-    assert redis["volumeMounts"] == [{"name": "data", "mountPath": "/data"}, {"name": "tmp", "mountPath": "/tmp"}]
+    assert redis["volumeMounts"] == [{"name": "tmp", "mountPath": "/tmp"}, {"name": "data", "mountPath": "/data"}]
     assert pod_spec(deployment)["volumes"] == [
-        {"name": "data", "persistentVolumeClaim": {"claimName": "redis-data"}},
         {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
+        {"name": "data", "persistentVolumeClaim": {"claimName": "redis-data"}},
     ]
 
 
@@ -253,7 +253,7 @@ def test_redis_every_prop_reaches_the_yaml(chart: Chart) -> None:
         ("PersistentVolumeClaim", "cache-data"),
         ("Service", "cache"),
     ]
-    assert pod_spec(deployment)["volumes"][0] == {"name": "data", "persistentVolumeClaim": {"claimName": "cache-data"}}
+    assert pod_spec(deployment)["volumes"][1] == {"name": "data", "persistentVolumeClaim": {"claimName": "cache-data"}}
     # part_of
     assert deployment["spec"]["selector"]["matchLabels"] == selector
     assert service["spec"]["selector"] == selector
@@ -273,7 +273,7 @@ def test_redis_every_prop_reaches_the_yaml(chart: Chart) -> None:
         "limits": {"cpu": "2", "memory": "1Gi"},
     }
     # depends_on
-    assert cache.depends_on == (upstream,)
+    assert cache.after == (upstream,) and cache.wave == upstream.wave + 1
     assert {m["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] for m in manifests} == {"2"}
     # run_as_user, run_as_group
     context = pod_spec(deployment)["securityContext"]

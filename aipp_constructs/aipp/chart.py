@@ -92,7 +92,6 @@ class AippChart(PortChart):
                 namespace=env.namespace,
                 part_of=PART_OF,
                 pod_security_version=env.pod_security_version,
-                image_pull_secrets=self._pull_secrets,
                 telemetry=Telemetry(
                     mode=env.telemetry.mode,
                     endpoint=env.telemetry.endpoint,
@@ -231,6 +230,8 @@ class AippChart(PortChart):
             "wiring_overrides": config.wiring,
             "env": config.env,
             "config_files": config.config_files,
+            # Only the vendor's images need the vendor registry's pull secret (option B).
+            "image_pull_secrets": self._pull_secrets,
         }
         shared = ("replicas", "port", "run_as_user", "resources", "startup_timeout_seconds")
         construct_id = "".join(part.title() for part in name.split("-"))
