@@ -25,20 +25,31 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from . import _pod
 from ._validation import (
     check_dns_label,
     check_dns_subdomain,
     check_image,
     check_quantity_binary,
-    image_tag,
     quantity_to_bytes,
 )
-from .component import CONFIG_WAVE, Component, port_default
+from .component import Component
 from .references import Endpoint, Resources, SecretKeyRef, check_labels
+from .telemetry import Telemetry
+from .workload import (
+    ClaimTemplate,
+    FieldRef,
+    InitStep,
+    Port,
+    Probe,
+    Probes,
+    ScratchVolume,
+    SecretFile,
+    TcpCheck,
+    Workload,
+    WorkloadProps,
+)
 
 __all__ = ["RabbitMq", "RabbitMqProps"]
 
@@ -80,7 +91,8 @@ class RabbitMqProps:
         resources: Requests and limits. Defaults to 250m/1Gi requested, 1 CPU/1Gi limit.
         memory_high_watermark: Fraction of the memory limit at which RabbitMQ blocks
             publishers. Defaults to ``0.6``.
-        depends_on: Components that must be up first. Defaults to none.
+        depends_on: Components applied before it (a later sync wave) and allowed through the
+            NetworkPolicies; neither waited for nor wired. Defaults to none.
         run_as_user: uid of the pod and of every container (the cookie-installing init
             container too). The official Ubuntu-based images run as ``999``; the Alpine-based
             ``rabbitmq:*-alpine`` runs as ``100`` (with gid ``101``: set ``run_as_group``).
@@ -135,10 +147,14 @@ class RabbitMqProps:
         _check_extra_config(self.extra_config)
 
 
-class RabbitMq(Component):
-    """RabbitMQ (one node) with management UI and Prometheus metrics.
+class RabbitMq(Workload):
+    """RabbitMQ (one node) with management UI and Prometheus metrics: a preset over
+    :class:`~aipp_constructs.workload.Workload` (claim template for the message store, a
+    ``conf.d`` drop-in beside the image's own, the Erlang cookie copied into place by an
+    init step).
 
     Attributes:
+        props: The :class:`RabbitMqProps` it was built with.
         endpoint: Host ``<name>``, ports ``amqp``/``management``/``prometheus``, credentials
             ``username``/``password``.
         service: The client ``Service``.
@@ -148,119 +164,95 @@ class RabbitMq(Component):
     """
 
     def __init__(self, scope: Construct, id: str, props: RabbitMqProps) -> None:
+        name = props.name
+        limit_bytes = quantity_to_bytes(props.resources.memory_limit)
+        amqp = TcpCheck(port="amqp")
         super().__init__(
             scope,
             id,
-            name=props.name,
-            component="message-broker",
-            version=image_tag(props.image),
-            part_of=props.part_of,
-            depends_on=props.depends_on,
-        )
-        self.props = props
-        name = props.name
-        headless = f"{name}-headless"
-        limit_bytes = quantity_to_bytes(props.resources.memory_limit)
-        config_data = {
-            "20-kubernetes.conf": (
-                "# Generated: RabbitMQ reads host memory, not the container limit.\n"
-                f"total_memory_available_override_value = {limit_bytes}\n"
-                f"vm_memory_high_watermark.relative = {props.memory_high_watermark}\n"
-                "# Logs go to the console only: the root filesystem is read-only.\n"
-                "log.file = false\n"
-                + _extra_config_lines(props.extra_config)
-            )
-        }
-        self.config = k8s.KubeConfigMap(
-            self, "Config", metadata=self.object_meta(f"{name}-config", wave=CONFIG_WAVE), data=config_data
-        )
-
-        gid = props.run_as_user if props.run_as_group is None else props.run_as_group
-        install_cookie = _pod.container(
-            name="install-erlang-cookie",
-            image=props.image,
-            uid=props.run_as_user,
-            gid=gid,
-            resources_=Resources(cpu_request="10m", memory_request="16Mi", cpu_limit="100m", memory_limit="32Mi"),
-            command=[
-                "sh",
-                "-c",
-                f"cp {_COOKIE_SECRET_DIR}/.erlang.cookie {_HOME}/.erlang.cookie"
-                f" && chmod 600 {_HOME}/.erlang.cookie",
-            ],
-            volume_mounts=[
-                k8s.VolumeMount(name="home", mount_path=_HOME),
-                k8s.VolumeMount(name="erlang-cookie", mount_path=_COOKIE_SECRET_DIR, read_only=True),
-            ],
-        )
-        amqp = _pod.tcp_probe("amqp", period=10, timeout=5, failures=3)
-        rabbitmq = _pod.container(
-            name="rabbitmq",
-            image=props.image,
-            uid=props.run_as_user,
-            gid=gid,
-            resources_=props.resources,
-            env=[
-                _pod.env_from_field("MY_POD_NAME", "metadata.name"),
-                _pod.env_from_field("MY_POD_NAMESPACE", "metadata.namespace"),
-                # Stable across restarts and reschedules: the message store is keyed by it.
-                _pod.env_value("RABBITMQ_NODENAME", f"rabbit@$(MY_POD_NAME).{headless}.$(MY_POD_NAMESPACE)"),
-                _pod.env_value("RABBITMQ_USE_LONGNAME", "true"),
-                _pod.env_value("RABBITMQ_MNESIA_BASE", f"{_HOME}/mnesia"),
-                _pod.env_from_secret("RABBITMQ_DEFAULT_USER", props.username),
-                _pod.env_from_secret("RABBITMQ_DEFAULT_PASS", props.password),
-            ],
-            ports={**_PORTS, **_CLUSTER_PORTS},
-            volume_mounts=[
-                k8s.VolumeMount(name="home", mount_path=_HOME),
-                k8s.VolumeMount(name="data", mount_path=f"{_HOME}/mnesia"),
-                k8s.VolumeMount(
-                    name="config",
-                    mount_path="/etc/rabbitmq/conf.d/20-kubernetes.conf",
-                    sub_path="20-kubernetes.conf",
-                    read_only=True,
+            WorkloadProps(
+                name=name,
+                image=props.image,
+                part_of=props.part_of,
+                component_label="message-broker",
+                container_name="rabbitmq",
+                ports=(
+                    *(Port(name=port, number=number) for port, number in _PORTS.items()),
+                    # Erlang distribution: in the container only (one node, no peers to reach it).
+                    *(Port(name=port, number=number, expose=False) for port, number in _CLUSTER_PORTS.items()),
                 ),
-                k8s.VolumeMount(name="tmp", mount_path="/tmp"),
-            ],
-            # Boot, plugin expansion and message-store recovery: up to 5 minutes.
-            startup_probe=_pod.tcp_probe("amqp", period=10, timeout=5, failures=30),
-            readiness_probe=amqp,
-            liveness_probe=_pod.tcp_probe("amqp", period=30, timeout=10, failures=6),
-        )
-        volumes = [
-            _pod.empty_dir("home", size_limit="64Mi"),
-            _pod.empty_dir("tmp", size_limit="256Mi"),
-            k8s.Volume(
-                name="erlang-cookie",
-                secret=k8s.SecretVolumeSource(
-                    secret_name=props.erlang_cookie.name,
-                    items=[k8s.KeyToPath(key=props.erlang_cookie.key, path=".erlang.cookie")],
-                    # Readable by the rabbitmq group (fsGroup = run_as_group) only; the init container
-                    # copies it to a 0600 file owned by the rabbitmq user.
-                    default_mode=0o440,
+                protocol="amqp",
+                # Boot, plugin expansion and message-store recovery: up to 5 minutes.
+                probes=Probes(
+                    startup=Probe(check=amqp, timeout_seconds=5, failure_threshold=30),
+                    readiness=Probe(check=amqp, timeout_seconds=5),
+                    liveness=Probe(check=amqp, period_seconds=30, timeout_seconds=10, failure_threshold=6),
                 ),
-            ),
-            k8s.Volume(
-                name="config", config_map=k8s.ConfigMapVolumeSource(name=f"{name}-config", default_mode=0o444)
-            ),
-        ]
-        self.headless_service = self.add_headless_service({"amqp": _PORTS["amqp"], **_CLUSTER_PORTS})
-        self.service = self.add_client_service(_PORTS)
-        self.workload = self.add_single_node_statefulset(
-            pod_spec=_pod.pod_spec(
-                containers=[rabbitmq],
-                init_containers=[install_cookie],
-                uid=props.run_as_user,
-                gid=gid,
-                volumes=volumes,
+                resources=props.resources,
+                run_as_user=props.run_as_user,
+                run_as_group=props.run_as_group,
+                # Applied after them and allowed to reach them; neither waited for nor wired.
+                after=props.depends_on,
+                connects_to=tuple(dep for dep in props.depends_on if dep.endpoint is not None),
+                wiring={},
+                # RabbitMQ serves its own Prometheus metrics; it carries no OpenTelemetry agent.
+                telemetry=Telemetry(mode="off"),
+                env={
+                    "MY_POD_NAME": FieldRef(field_path="metadata.name"),
+                    "MY_POD_NAMESPACE": FieldRef(field_path="metadata.namespace"),
+                    # Stable across restarts and reschedules: the message store is keyed by it.
+                    "RABBITMQ_NODENAME": f"rabbit@$(MY_POD_NAME).{name}-headless.$(MY_POD_NAMESPACE)",
+                    "RABBITMQ_USE_LONGNAME": "true",
+                    "RABBITMQ_MNESIA_BASE": f"{_HOME}/mnesia",
+                    "RABBITMQ_DEFAULT_USER": props.username,
+                    "RABBITMQ_DEFAULT_PASS": props.password,
+                },
+                config_files={
+                    "20-kubernetes.conf": (
+                        "# Generated: RabbitMQ reads host memory, not the container limit.\n"
+                        f"total_memory_available_override_value = {limit_bytes}\n"
+                        f"vm_memory_high_watermark.relative = {props.memory_high_watermark}\n"
+                        "# Logs go to the console only: the root filesystem is read-only.\n"
+                        "log.file = false\n" + _extra_config_lines(props.extra_config)
+                    )
+                },
+                config_dir="/etc/rabbitmq/conf.d",
+                config_map_name=f"{name}-config",
+                # Beside the image's own conf.d files, which stay in effect.
+                config_files_mount="files",
+                scratch=(ScratchVolume(name="home", path=_HOME, size="64Mi"),),
+                # Readable by the rabbitmq group only (fsGroup); the init step copies it to a
+                # 0600 file owned by the rabbitmq user, as Erlang demands.
+                secret_files=(
+                    SecretFile(name="erlang-cookie", path=f"{_COOKIE_SECRET_DIR}/.erlang.cookie", secret=props.erlang_cookie),
+                ),
+                init_steps=(
+                    InitStep(
+                        name="install-erlang-cookie",
+                        command=(
+                            "sh",
+                            "-c",
+                            f"cp {_COOKIE_SECRET_DIR}/.erlang.cookie {_HOME}/.erlang.cookie"
+                            f" && chmod 600 {_HOME}/.erlang.cookie",
+                        ),
+                        volumes=("home", "erlang-cookie"),
+                    ),
+                ),
+                claim_templates=(
+                    ClaimTemplate(
+                        name="data",
+                        path=f"{_HOME}/mnesia",
+                        size=props.storage_size,
+                        storage_class_name=props.storage_class_name,
+                        labels=props.volume_labels,
+                    ),
+                ),
                 # RabbitMQ stops gracefully on SIGTERM; give queues time to sync to disk.
                 termination_grace_period_seconds=120,
             ),
-            pod_annotations={"checksum/config": _pod.config_checksum(config_data)},
-            storage_class_name=props.storage_class_name or port_default(self, "storage_class_name"),
-            storage_size=props.storage_size,
-            claim_labels=props.volume_labels,
         )
+        self.props = props
+        self.config = self.files
         self.endpoint = Endpoint(
             host=name,
             ports=_PORTS,

@@ -74,12 +74,15 @@ def test_rabbitmq_creates_config_two_services_and_a_statefulset(manifests: list[
     assert {m["metadata"]["namespace"] for m in manifests} == {"test"}
 
 
-def test_rabbitmq_headless_service_carries_amqp_and_erlang_distribution(manifests: list[dict[str, Any]]) -> None:
+def test_rabbitmq_headless_service_publishes_the_client_ports_for_the_stable_node_name(
+    manifests: list[dict[str, Any]],
+) -> None:
     spec = one(manifests, "Service", "rabbitmq-headless")["spec"]
     assert spec["clusterIP"] == "None"
     assert spec["publishNotReadyAddresses"] is True
     assert spec["selector"] == {"app.kubernetes.io/name": "rabbitmq"}
-    assert spec["ports"] == service_ports(amqp=5672, epmd=4369, dist=25672)
+    # One node: the Erlang distribution ports (epmd 4369, dist 25672) stay in the container.
+    assert spec["ports"] == service_ports(amqp=5672, management=15672, prometheus=15692)
     assert one(manifests, "StatefulSet")["spec"]["serviceName"] == "rabbitmq-headless"
 
 
@@ -166,22 +169,24 @@ def test_rabbitmq_mnesia_base_is_the_data_volume(rabbitmq: dict[str, Any]) -> No
 
 def test_rabbitmq_mounts_home_data_config_dropin_and_tmp(rabbitmq: dict[str, Any]) -> None:
     assert rabbitmq["volumeMounts"] == [
-        {"name": "home", "mountPath": "/var/lib/rabbitmq"},
-        {"name": "data", "mountPath": "/var/lib/rabbitmq/mnesia"},
+        {"name": "tmp", "mountPath": "/tmp"},
         {
-            "name": "config",
+            "name": "files",
             "mountPath": "/etc/rabbitmq/conf.d/20-kubernetes.conf",
             "subPath": "20-kubernetes.conf",
             "readOnly": True,
         },
-        {"name": "tmp", "mountPath": "/tmp"},
+        {"name": "home", "mountPath": "/var/lib/rabbitmq"},
+        {"name": "data", "mountPath": "/var/lib/rabbitmq/mnesia"},
+        {"name": "erlang-cookie", "mountPath": "/run/secrets/erlang-cookie", "readOnly": True},
     ]
 
 
 def test_rabbitmq_volumes_are_size_limited_and_the_cookie_secret_is_owner_only(sts: dict[str, Any]) -> None:
     assert pod_spec(sts)["volumes"] == [
-        {"name": "home", "emptyDir": {"sizeLimit": "64Mi"}},
         {"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}},
+        {"name": "files", "configMap": {"name": "rabbitmq-config", "defaultMode": 0o444}},
+        {"name": "home", "emptyDir": {"sizeLimit": "64Mi"}},
         {
             "name": "erlang-cookie",
             "secret": {
@@ -190,7 +195,6 @@ def test_rabbitmq_volumes_are_size_limited_and_the_cookie_secret_is_owner_only(s
                 "defaultMode": 0o440,
             },
         },
-        {"name": "config", "configMap": {"name": "rabbitmq-config", "defaultMode": 0o444}},
     ]
 
 
@@ -340,7 +344,7 @@ def test_rabbitmq_every_prop_reaches_the_yaml(chart: Chart) -> None:
     ]
     assert sts["spec"]["serviceName"] == "broker-headless"
     assert env["RABBITMQ_NODENAME"] == "rabbit@$(MY_POD_NAME).broker-headless.$(MY_POD_NAMESPACE)"
-    assert volumes["config"]["configMap"]["name"] == "broker-config"
+    assert volumes["files"]["configMap"]["name"] == "broker-config"
     # part_of
     assert sts["spec"]["selector"]["matchLabels"] == selector
     assert vct["metadata"]["labels"] == {**selector, "recurring-job.longhorn.io/source": "enable", "recurring-job.longhorn.io/backup": "enabled"}
@@ -361,7 +365,7 @@ def test_rabbitmq_every_prop_reaches_the_yaml(chart: Chart) -> None:
     # memory_high_watermark
     assert "vm_memory_high_watermark.relative = 0.4" in conf
     # depends_on
-    assert mq.depends_on == (upstream,)
+    assert mq.after == (upstream,) and mq.wave == upstream.wave + 1
     assert sts["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] == "2"
     # run_as_user, run_as_group: the pod and both containers
     context = pod_spec(sts)["securityContext"]

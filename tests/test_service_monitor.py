@@ -107,8 +107,14 @@ def test_service_monitor_selects_only_services_the_component_selector_also_match
     selected = [s["metadata"]["name"] for s in services if selector.items() <= s["metadata"]["labels"].items()]
     # Both carry the labels; the keep relabeling narrows the targets to the client Service.
     assert sorted(selected) == ["rabbitmq", "rabbitmq-headless"]
+    # The headless Service publishes the metrics port too: only the relabeling keeps its
+    # endpoints from being scraped twice.
     headless = one(manifests, "Service", "rabbitmq-headless")
-    assert "prometheus" not in [p["name"] for p in headless["spec"]["ports"]]
+    assert "prometheus" in [p["name"] for p in headless["spec"]["ports"]]
+    (endpoint,) = one(manifests, "ServiceMonitor")["spec"]["endpoints"]
+    assert endpoint["relabelings"] == [
+        {"action": "keep", "regex": "rabbitmq", "sourceLabels": ["__meta_kubernetes_service_name"]}
+    ]
 
 
 # --- every prop reaches the YAML ----------------------------------------------------------
