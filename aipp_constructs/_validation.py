@@ -23,7 +23,9 @@ import re
 from decimal import Decimal
 
 __all__ = [
+    "MAX_ID",
     "check_cpu",
+    "check_ids",
     "check_dns_label",
     "check_dns_subdomain",
     "check_digest",
@@ -301,3 +303,24 @@ def check_directory(field: str, value: str, *, reserved: tuple[str, ...] = ()) -
 LABEL_KEY = re.compile(r"([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
 #: A Kubernetes label value: empty, or at most 63 characters, alphanumeric at both ends.
 LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?")
+
+
+#: The largest uid or gid Kubernetes accepts.
+MAX_ID = 2**31 - 1
+
+
+def check_ids(run_as_user: object, run_as_group: object, users: str) -> None:
+    """A non-root uid and an optional gid (``None``: the same as the uid); ``users`` names the
+    images' own users for the message, e.g. ``"999 Debian, 70 Alpine"``."""
+    if isinstance(run_as_user, bool) or not isinstance(run_as_user, int) or not 1 <= run_as_user <= MAX_ID:
+        raise ValueError(
+            f"run_as_user must be an integer from 1 to {MAX_ID}, got {run_as_user!r}; "
+            f"Pod Security 'restricted' refuses root (uid 0): use the image's user ({users})"
+        )
+    if run_as_group is not None and (
+        isinstance(run_as_group, bool) or not isinstance(run_as_group, int) or not 0 <= run_as_group <= MAX_ID
+    ):
+        raise ValueError(
+            f"run_as_group must be an integer from 0 to {MAX_ID} or None, got {run_as_group!r}; "
+            "None uses run_as_user"
+        )

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from constructs import Construct
 
 from ._validation import (
+    check_ids,
     check_dns_label,
     check_dns_subdomain,
     check_image,
@@ -36,7 +37,6 @@ from ._validation import (
 )
 from .component import Component
 from .references import Endpoint, Resources, SecretKeyRef, check_labels, check_shm_fits
-from .telemetry import Telemetry
 from .workload import (
     ClaimTemplate,
     ExecCheck,
@@ -47,13 +47,13 @@ from .workload import (
     SecretFile,
     Workload,
     WorkloadProps,
+    data_service_props,
 )
 
 __all__ = ["PgvectorDb", "PgvectorDbProps"]
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _UID = 999  # user "postgres" in the official Debian-based image
-_MAX_ID = 2**31 - 1
 # Server options the construct sets itself (through PGPORT and PGDATA): the prop to use instead.
 _MANAGED_OPTIONS = {
     "port": "use the port prop",
@@ -145,7 +145,7 @@ class PgvectorDbProps:
             if not _IDENTIFIER.fullmatch(ext):
                 raise ValueError(f"extensions must be lowercase SQL identifiers, got {ext!r}")
         check_shm_fits(self.shm_size, self.resources)
-        _check_ids(self.run_as_user, self.run_as_group)
+        check_ids(self.run_as_user, self.run_as_group, "999 Debian, 70 Alpine")
         _check_extra_args(self.extra_args)
 
 
@@ -198,12 +198,7 @@ class PgvectorDb(Workload):
                 resources=props.resources,
                 run_as_user=props.run_as_user,
                 run_as_group=props.run_as_group,
-                # Applied after them and allowed to reach them; neither waited for nor wired.
-                after=props.depends_on,
-                connects_to=tuple(dep for dep in props.depends_on if dep.endpoint is not None),
-                wiring={},
-                # The official image carries no OpenTelemetry agent.
-                telemetry=Telemetry(mode="off"),
+                **data_service_props(props.depends_on),  # type: ignore[arg-type]
                 env={
                     "POSTGRES_USER": props.username,
                     "POSTGRES_PASSWORD_FILE": f"{_PASSWORD_DIR}/password",
@@ -261,21 +256,6 @@ def _extensions_sql(extensions: tuple[str, ...]) -> str:
     ]
     lines += [f"CREATE EXTENSION IF NOT EXISTS {ext};" for ext in extensions]
     return "\n".join(lines) + "\n"
-
-
-def _check_ids(run_as_user: object, run_as_group: object) -> None:
-    if isinstance(run_as_user, bool) or not isinstance(run_as_user, int) or not 1 <= run_as_user <= _MAX_ID:
-        raise ValueError(
-            f"run_as_user must be an integer from 1 to {_MAX_ID}, got {run_as_user!r}; "
-            "Pod Security 'restricted' refuses root (uid 0): use the image's user (999 Debian, 70 Alpine)"
-        )
-    if run_as_group is not None and (
-        isinstance(run_as_group, bool) or not isinstance(run_as_group, int) or not 0 <= run_as_group <= _MAX_ID
-    ):
-        raise ValueError(
-            f"run_as_group must be an integer from 0 to {_MAX_ID} or None, got {run_as_group!r}; "
-            "None uses run_as_user"
-        )
 
 
 def _check_extra_args(extra_args: object) -> None:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from constructs import Construct
 
 from ._validation import (
+    check_ids,
     check_dns_label,
     check_dns_subdomain,
     check_image,
@@ -36,7 +37,6 @@ from ._validation import (
 )
 from .component import Component
 from .references import Endpoint, Resources, SecretKeyRef, check_labels
-from .telemetry import Telemetry
 from .workload import (
     ClaimTemplate,
     FieldRef,
@@ -49,12 +49,12 @@ from .workload import (
     TcpCheck,
     Workload,
     WorkloadProps,
+    data_service_props,
 )
 
 __all__ = ["RabbitMq", "RabbitMqProps"]
 
 _UID = 999  # user "rabbitmq" in the official Ubuntu-based image
-_MAX_ID = 2**31 - 1
 _CONFIG_KEY = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
 # rabbitmq.conf keys the construct writes itself, and the prop to use instead.
 _MANAGED_KEYS = {
@@ -143,7 +143,7 @@ class RabbitMqProps:
                 f"memory_high_watermark must be between 0.1 and 0.9 of the memory limit, "
                 f"got {self.memory_high_watermark!r}"
             )
-        _check_ids(self.run_as_user, self.run_as_group)
+        check_ids(self.run_as_user, self.run_as_group, "999 Ubuntu, 100 Alpine")
         _check_extra_config(self.extra_config)
 
 
@@ -191,12 +191,7 @@ class RabbitMq(Workload):
                 resources=props.resources,
                 run_as_user=props.run_as_user,
                 run_as_group=props.run_as_group,
-                # Applied after them and allowed to reach them; neither waited for nor wired.
-                after=props.depends_on,
-                connects_to=tuple(dep for dep in props.depends_on if dep.endpoint is not None),
-                wiring={},
-                # RabbitMQ serves its own Prometheus metrics; it carries no OpenTelemetry agent.
-                telemetry=Telemetry(mode="off"),
+                **data_service_props(props.depends_on),  # type: ignore[arg-type]
                 env={
                     "MY_POD_NAME": FieldRef(field_path="metadata.name"),
                     "MY_POD_NAMESPACE": FieldRef(field_path="metadata.namespace"),
@@ -259,21 +254,6 @@ class RabbitMq(Workload):
             credentials={"username": props.username, "password": props.password},
             properties={"url": f"amqp://{name}:{_PORTS['amqp']}"},
             protocol="amqp",
-        )
-
-
-def _check_ids(run_as_user: object, run_as_group: object) -> None:
-    if isinstance(run_as_user, bool) or not isinstance(run_as_user, int) or not 1 <= run_as_user <= _MAX_ID:
-        raise ValueError(
-            f"run_as_user must be an integer from 1 to {_MAX_ID}, got {run_as_user!r}; "
-            "Pod Security 'restricted' refuses root (uid 0): use the image's user (999 Ubuntu, 100 Alpine)"
-        )
-    if run_as_group is not None and (
-        isinstance(run_as_group, bool) or not isinstance(run_as_group, int) or not 0 <= run_as_group <= _MAX_ID
-    ):
-        raise ValueError(
-            f"run_as_group must be an integer from 0 to {_MAX_ID} or None, got {run_as_group!r}; "
-            "None uses run_as_user"
         )
 
 

@@ -25,6 +25,7 @@ from constructs import Construct
 
 from . import _pod
 from ._validation import (
+    check_ids,
     check_dns_label,
     check_dns_subdomain,
     check_image,
@@ -33,13 +34,11 @@ from ._validation import (
 )
 from .component import KEEP_ON_PRUNE_AND_DELETE, Component, port_default
 from .references import Endpoint, Resources, SecretKeyRef, check_labels
-from .telemetry import Telemetry
-from .workload import ClaimVolume, ExecCheck, Port, Probe, Probes, Workload, WorkloadProps
+from .workload import ClaimVolume, ExecCheck, Port, Probe, Probes, Workload, WorkloadProps, data_service_props
 
 __all__ = ["RedisCache", "RedisCacheProps"]
 
 _UID = 999  # user "redis" in the official image (Debian and Alpine tags)
-_MAX_ID = 2**31 - 1
 # Options the construct sets itself, and the prop to use instead (Redis matches them case-insensitively).
 _MANAGED_OPTIONS = {
     "--requirepass": "use the password prop",
@@ -110,7 +109,7 @@ class RedisCacheProps:
         if self.storage_class_name is not None:
             check_dns_subdomain("storage_class_name", self.storage_class_name)
         check_labels("volume_labels", self.volume_labels)
-        _check_ids(self.run_as_user, self.run_as_group)
+        check_ids(self.run_as_user, self.run_as_group, "999 in the official images")
         _check_extra_args(self.extra_args)
 
 
@@ -163,12 +162,7 @@ class RedisCache(Workload):
                 resources=props.resources,
                 run_as_user=props.run_as_user,
                 run_as_group=props.run_as_group,
-                # Applied after them and allowed to reach them; neither waited for nor wired.
-                after=props.depends_on,
-                connects_to=tuple(dep for dep in props.depends_on if dep.endpoint is not None),
-                wiring={},
-                # The official image carries no OpenTelemetry agent.
-                telemetry=Telemetry(mode="off"),
+                **data_service_props(props.depends_on),  # type: ignore[arg-type]
                 env={"REDIS_PASSWORD": props.password, "REDISCLI_AUTH": props.password},
                 tmp_size="64Mi",
                 claims=(ClaimVolume(name="data", path="/data", claim_name=claim_name),),
@@ -190,21 +184,6 @@ class RedisCache(Workload):
             credentials={"password": props.password},
             properties={"url": f"redis://{props.name}:{props.port}"},
             protocol="redis",
-        )
-
-
-def _check_ids(run_as_user: object, run_as_group: object) -> None:
-    if isinstance(run_as_user, bool) or not isinstance(run_as_user, int) or not 1 <= run_as_user <= _MAX_ID:
-        raise ValueError(
-            f"run_as_user must be an integer from 1 to {_MAX_ID}, got {run_as_user!r}; "
-            "Pod Security 'restricted' refuses root (uid 0): use the image's user (999 in the official images)"
-        )
-    if run_as_group is not None and (
-        isinstance(run_as_group, bool) or not isinstance(run_as_group, int) or not 0 <= run_as_group <= _MAX_ID
-    ):
-        raise ValueError(
-            f"run_as_group must be an integer from 0 to {_MAX_ID} or None, got {run_as_group!r}; "
-            "None uses run_as_user"
         )
 
 

@@ -1083,6 +1083,19 @@ class Workload(Component):
         return _pod.exec_probe(check.command, **timing)
 
 
+def data_service_props(depends_on: Sequence[Component]) -> dict[str, object]:
+    """What the data-service presets (``PgvectorDb``, ``RedisCache``, ``RabbitMq``) share: the
+    components they depend on come first (a later sync wave) and may be reached through the
+    NetworkPolicies, but are neither waited for nor wired; and no OpenTelemetry (the official
+    images carry no agent; RabbitMQ serves its own Prometheus metrics)."""
+    return {
+        "after": tuple(depends_on),
+        "connects_to": tuple(dep for dep in depends_on if dep.endpoint is not None),
+        "wiring": {},
+        "telemetry": Telemetry(mode="off"),
+    }
+
+
 def _with_port_defaults(scope: Construct, props: WorkloadProps) -> WorkloadProps:
     """``props`` with the enclosing port chart's defaults for what it does not set, and the
     security exception checked against the port's Pod Security level."""
