@@ -58,8 +58,9 @@ synth snapshot: setup
 	@$(PY) main.py || { kill -INT $$PPID; sleep 5; }
 	@for example in $(EXAMPLES); do $(PY) $$example || { kill -INT $$PPID; sleep 5; }; done
 
+# Two workers: the machines have two cores (pytest-xdist); `.venv/bin/python -m pytest` runs serially.
 test: setup
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 check: setup
 	$(PY) -m aipp_constructs.checks dist
