@@ -9,6 +9,7 @@ profile is set on purpose, in one place.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,6 +20,8 @@ from .security import SecurityException
 
 __all__ = [
     "RUNTIME_DEFAULT_SECCOMP",
+    "int_or_string",
+    "quantity",
     "StatefulSetWithTypedClaims",
     "claim_spec",
     "config_checksum",
@@ -36,6 +39,20 @@ __all__ = [
 ]
 
 RUNTIME_DEFAULT_SECCOMP = k8s.SeccompProfile(type="RuntimeDefault")
+
+
+@functools.cache
+def quantity(value: str | int) -> k8s.Quantity:
+    """A ``Quantity``; one per distinct value for the whole run. Each ``k8s.Quantity.from_*``
+    is a round trip to the jsii kernel (Node), and the values repeat (``100m``, ``16Mi``):
+    the objects are immutable values, so one may serve every manifest."""
+    return k8s.Quantity.from_number(value) if isinstance(value, int) else k8s.Quantity.from_string(value)
+
+
+@functools.cache
+def int_or_string(value: str | int) -> k8s.IntOrString:
+    """An ``IntOrString`` (a port name or number, a surge count), cached like :func:`quantity`."""
+    return k8s.IntOrString.from_number(value) if isinstance(value, int) else k8s.IntOrString.from_string(value)
 
 
 class _Hardened:
@@ -56,16 +73,16 @@ def resources(res: Resources, extended: Mapping[str, int] | None = None) -> k8s.
     ``extended`` resources (``nvidia.com/gpu``) go into limits and, with the same count, into
     requests: the scheduler requires them equal.
     """
-    extra = {name: k8s.Quantity.from_number(count) for name, count in (extended or {}).items()}
+    extra = {name: quantity(count) for name, count in (extended or {}).items()}
     return k8s.ResourceRequirements(
         requests={
-            "cpu": k8s.Quantity.from_string(res.cpu_request),
-            "memory": k8s.Quantity.from_string(res.memory_request),
+            "cpu": quantity(res.cpu_request),
+            "memory": quantity(res.memory_request),
             **extra,
         },
         limits={
-            "cpu": k8s.Quantity.from_string(res.cpu_limit),
-            "memory": k8s.Quantity.from_string(res.memory_limit),
+            "cpu": quantity(res.cpu_limit),
+            "memory": quantity(res.memory_limit),
             **extra,
         },
     )
@@ -186,7 +203,7 @@ def empty_dir(name: str, *, size_limit: str, memory: bool = False) -> k8s.Volume
         name=name,
         empty_dir=k8s.EmptyDirVolumeSource(
             medium="Memory" if memory else None,
-            size_limit=k8s.Quantity.from_string(size_limit),
+            size_limit=quantity(size_limit),
         ),
     )
 
@@ -231,7 +248,7 @@ def http_probe(
 ) -> k8s.Probe:
     """An HTTP GET probe on a named container port, every timing field explicit."""
     return k8s.Probe(
-        http_get=k8s.HttpGetAction(path=path, port=k8s.IntOrString.from_string(port), scheme="HTTP"),
+        http_get=k8s.HttpGetAction(path=path, port=int_or_string(port), scheme="HTTP"),
         initial_delay_seconds=initial_delay,
         period_seconds=period,
         timeout_seconds=timeout,
@@ -243,7 +260,7 @@ def http_probe(
 def tcp_probe(port: str, *, period: int, timeout: int, failures: int, initial_delay: int = 0) -> k8s.Probe:
     """A TCP probe on a named container port, every timing field explicit."""
     return k8s.Probe(
-        tcp_socket=k8s.TcpSocketAction(port=k8s.IntOrString.from_string(port)),
+        tcp_socket=k8s.TcpSocketAction(port=int_or_string(port)),
         initial_delay_seconds=initial_delay,
         period_seconds=period,
         timeout_seconds=timeout,
@@ -286,7 +303,7 @@ class StatefulSetWithTypedClaims(k8s.KubeStatefulSet):
 
 def service_port(name: str, port: int, protocol: str = "TCP") -> k8s.ServicePort:
     """A Service port that targets the container port of the same name."""
-    return k8s.ServicePort(name=name, port=port, target_port=k8s.IntOrString.from_string(name), protocol=protocol)
+    return k8s.ServicePort(name=name, port=port, target_port=int_or_string(name), protocol=protocol)
 
 
 def claim_spec(storage_class_name: str | None, size: str) -> k8s.PersistentVolumeClaimSpec:
@@ -294,5 +311,5 @@ def claim_spec(storage_class_name: str | None, size: str) -> k8s.PersistentVolum
     return k8s.PersistentVolumeClaimSpec(
         access_modes=["ReadWriteOnce"],
         storage_class_name=storage_class_name,
-        resources=k8s.ResourceRequirements(requests={"storage": k8s.Quantity.from_string(size)}),
+        resources=k8s.ResourceRequirements(requests={"storage": quantity(size)}),
     )

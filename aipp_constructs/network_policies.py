@@ -29,6 +29,7 @@ from typing import Literal
 from cdk8s_plus_27 import k8s
 from constructs import Construct
 
+from . import _pod
 from ._validation import check_dns_label, check_port
 from .component import CONFIG_WAVE, SYNC_WAVE_ANNOTATION, Component
 
@@ -158,7 +159,7 @@ class ExternalPeer:
 
     def policy_ports(self) -> list[k8s.NetworkPolicyPort]:
         return [
-            k8s.NetworkPolicyPort(port=k8s.IntOrString.from_number(port), protocol=protocol)
+            k8s.NetworkPolicyPort(port=_pod.int_or_string(port), protocol=protocol)
             for port in self.ports
             for protocol in self.protocols
         ]
@@ -287,4 +288,4 @@ def _network_hint(value: object) -> str:
 
 
 def _tcp(port: int) -> k8s.NetworkPolicyPort:
-    return k8s.NetworkPolicyPort(port=k8s.IntOrString.from_number(port), protocol="TCP")
+    return k8s.NetworkPolicyPort(port=_pod.int_or_string(port), protocol="TCP")

@@ -20,6 +20,7 @@ from typing import Literal
 from cdk8s_plus_27 import k8s
 from constructs import Construct
 
+from . import _pod
 from ._validation import check_dns_label, check_dns_subdomain, check_quantity_binary
 from .component import CONFIG_WAVE, KEEP_ON_PRUNE_AND_DELETE, SYNC_WAVE_ANNOTATION
 from .references import check_labels
@@ -86,7 +87,7 @@ class SharedClaim(Construct):
             spec=k8s.PersistentVolumeClaimSpec(
                 access_modes=list(props.access_modes),
                 storage_class_name=props.storage_class_name,
-                resources=k8s.ResourceRequirements(requests={"storage": k8s.Quantity.from_string(props.size)}),
+                resources=k8s.ResourceRequirements(requests={"storage": _pod.quantity(props.size)}),
             ),
         )
 

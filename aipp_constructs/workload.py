@@ -867,7 +867,7 @@ class Workload(Component):
                 self,
                 "DisruptionBudget",
                 metadata=self.object_meta(),
-                spec=k8s.PodDisruptionBudgetSpec(min_available=k8s.IntOrString.from_number(1), selector=self.label_selector()),
+                spec=k8s.PodDisruptionBudgetSpec(min_available=_pod.int_or_string(1), selector=self.label_selector()),
             )
             if budget
             else None
@@ -912,7 +912,7 @@ class Workload(Component):
                                 access_modes=list(claim.access_modes),
                                 storage_class_name=claim.storage_class_name,
                                 resources=k8s.ResourceRequirements(
-                                    requests={"storage": k8s.Quantity.from_string(claim.size)}
+                                    requests={"storage": _pod.quantity(claim.size)}
                                 ),
                             ),
                         )
@@ -935,7 +935,7 @@ class Workload(Component):
                 else k8s.DeploymentStrategy(
                     type="RollingUpdate",
                     rolling_update=k8s.RollingUpdateDeployment(
-                        max_surge=k8s.IntOrString.from_number(1), max_unavailable=k8s.IntOrString.from_number(0)
+                        max_surge=_pod.int_or_string(1), max_unavailable=_pod.int_or_string(0)
                     ),
                 ),
                 selector=self.label_selector(),
