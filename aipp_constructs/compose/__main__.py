@@ -74,7 +74,7 @@ def _drift(file: Path, port_dir: Path, ignore: Sequence[str]) -> int:
         print(f"error: {port_dir}: cannot load the manifests: {' '.join(str(error).split())}", file=sys.stderr)
         return 2
     if not manifests:
-        print(f"error: no *.yaml manifests under {port_dir}; run make synth first", file=sys.stderr)
+        print(f"error: no *.yaml manifests under {port_dir}; synthesize the port into it first", file=sys.stderr)
         return 2
     try:
         rules = [parse_ignore(spec, compose) for spec in ignore]
