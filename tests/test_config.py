@@ -19,7 +19,8 @@ from aipp_constructs._validation import check_image
 from aipp_constructs.aipp.config import EnvironmentConfig
 from aipp_constructs.aipp.images import image_ref
 
-DEV_META = main.ENVIRONMENTS_DIR / "dev-meta.yaml"
+# The frozen fixture (a copy of dev-meta): routine edits of environments/ never break these tests.
+DEV_META = Path(__file__).resolve().parent / "environments" / "reference.yaml"
 
 
 def _write(tmp_path: Path, text: str, name: str = "dev-meta.yaml") -> Path:
@@ -34,10 +35,10 @@ def _mutated(tmp_path: Path, old: str, new: str, name: str = "dev-meta.yaml") ->
     return _write(tmp_path, text.replace(old, new, 1), name)
 
 
-def test_dev_meta_parses_into_typed_immutable_config() -> None:
+def test_an_environment_parses_into_typed_immutable_config() -> None:
     env = load_environment(DEV_META)
     assert isinstance(env, EnvironmentConfig)
-    assert env.name == "dev-meta"
+    assert env.name == "reference"  # from the file name
     assert env.namespace == "aipp"
     assert env.storage_class == "longhorn"
     assert env.registry.host == "harbor.dev.unifiedmeta.net"
@@ -47,8 +48,14 @@ def test_dev_meta_parses_into_typed_immutable_config() -> None:
     assert env.components.pgvector.storage_size == "20Gi"
     with pytest.raises(AttributeError):
         env.namespace = "other"  # type: ignore[misc]
+
+
     with pytest.raises(TypeError):
         env.images["redis"] = env.images["pgvector"]  # type: ignore[index]
+
+
+def test_every_environment_file_parses() -> None:
+    assert [env.name for env in main.load_environments()] == [p.stem for p in main.environment_files()]
 
 
 BAD_FILES = [

@@ -15,7 +15,8 @@ from aipp_constructs import ConfigError, ConfigErrors
 from aipp_constructs._config_loader import locate
 from aipp_constructs.aipp import load_environment
 
-DEV_META = main.ENVIRONMENTS_DIR / "dev-meta.yaml"
+# The frozen fixture (a copy of dev-meta): routine edits of environments/ never break these tests.
+DEV_META = Path(__file__).resolve().parent / "environments" / "reference.yaml"
 
 
 def _dev_meta() -> dict[str, Any]:

@@ -3,6 +3,7 @@ output untouched; every command that reads an environment file reports the same 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -17,8 +18,12 @@ import main
 
 
 
+#: The frozen reference environment (a copy of dev-meta), so routine edits never break this file.
+REFERENCE = Path(__file__).resolve().parent / "environments" / "reference.yaml"
+
+
 def _two_mistakes(text: str) -> str:
-    """dev-meta with a bad quantity (pgvector) and a typo (enai-backend's `replicas`)."""
+    """The reference environment with a bad quantity (pgvector) and a typo (enai-backend's `replicas`)."""
     text = text.replace("    storage_size: 20Gi\n    shm_size", "    storage_size: 20GB\n    shm_size", 1)
     backend = text.index("  enai-backend:\n")
     return text[:backend] + text[backend:].replace("    replicas: 1", "    replica: 1", 1)
@@ -36,7 +41,7 @@ def project(tmp_path: Path) -> Path:
         (root / name).symlink_to(main.PROJECT / name)
     shutil.copytree(main.ENVIRONMENTS_DIR, root / "environments")
     dev_meta = root / "environments" / "dev-meta.yaml"
-    dev_meta.write_text(_two_mistakes(dev_meta.read_text()))
+    dev_meta.write_text(_two_mistakes(REFERENCE.read_text()))
     (root / "dist").mkdir()
     (root / "dist" / "sentinel").write_text("previous output\n")
     return root
@@ -63,7 +68,7 @@ def test_make_synth_prints_exactly_one_line_per_mistake(project: Path) -> None:
 
 def test_the_image_command_reports_every_mistake_on_its_own_line(tmp_path: Path) -> None:
     path = tmp_path / "dev-meta.yaml"
-    path.write_text(_two_mistakes((main.ENVIRONMENTS_DIR / "dev-meta.yaml").read_text()))
+    path.write_text(_two_mistakes(REFERENCE.read_text()))
     result = subprocess.run(
         [sys.executable, "-m", "aipp_constructs", "images", str(path)], capture_output=True, text=True, timeout=60
     )
@@ -77,11 +82,11 @@ def test_the_image_command_reports_every_mistake_on_its_own_line(tmp_path: Path)
 
 def test_the_compose_tooling_is_a_subcommand_of_the_main_command() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "aipp_constructs", "compose", "drift", "vendor/aipp/docker-compose.yml", "dist/dev-meta"],
+        [sys.executable, "-m", "aipp_constructs", "compose", "inspect", "vendor/aipp/docker-compose.yml", "--format", "json"],
         cwd=main.PROJECT,
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.strip() == "8 services compared, 0 findings"
+    assert len(json.loads(result.stdout)["services"]) == 8
