@@ -105,3 +105,22 @@ def test_defaults_validation(overrides: dict[str, object], message: str) -> None
 def test_secret_store_validation() -> None:
     with pytest.raises(ValueError, match="vault_path must be a KV path with its mount"):
         SecretStore(name="vault", vault_path="acme")
+
+
+def test_data_presets_and_other_components_take_the_port_defaults_too() -> None:
+    from aipp_constructs import PgvectorDb, PgvectorDbProps, RedisCache, RedisCacheProps, SecretKeyRef
+
+    chart = _chart()
+    secret = SecretKeyRef(name="db", key="password")
+    PgvectorDb(chart, "Db", PgvectorDbProps(image=chart.image("pgvector/pgvector:0.8.1-pg17-bookworm"), username=secret,
+                                            password=secret, extensions=()))
+    RedisCache(chart, "Cache", RedisCacheProps(image=chart.image("redis:7.4.11"), password=secret))
+    manifests = synth(chart)
+    database = one(manifests, "StatefulSet", "pgvector")
+    assert database["metadata"]["labels"]["app.kubernetes.io/part-of"] == "acme"
+    assert database["spec"]["volumeClaimTemplates"][0]["spec"]["storageClassName"] == "longhorn"
+    assert one(manifests, "PersistentVolumeClaim", "redis-data")["spec"]["storageClassName"] == "longhorn"
+    # The data services wait for nothing and carry no telemetry (their images have no agent).
+    for name, kind in (("pgvector", "StatefulSet"), ("redis", "Deployment")):
+        spec = pod_spec(one(manifests, kind, name))
+        assert "initContainers" not in spec and "OTEL_SERVICE_NAME" not in env_of(spec["containers"][0])
