@@ -306,10 +306,12 @@ def service_port(name: str, port: int, protocol: str = "TCP") -> k8s.ServicePort
     return k8s.ServicePort(name=name, port=port, target_port=int_or_string(name), protocol=protocol)
 
 
-def claim_spec(storage_class_name: str | None, size: str) -> k8s.PersistentVolumeClaimSpec:
-    """A ReadWriteOnce claim of ``size`` on ``storage_class_name`` (the default class when None)."""
+def claim_spec(
+    storage_class_name: str | None, size: str, access_modes: Sequence[str] = ("ReadWriteOnce",)
+) -> k8s.PersistentVolumeClaimSpec:
+    """A claim of ``size`` on ``storage_class_name`` (the default class when None)."""
     return k8s.PersistentVolumeClaimSpec(
-        access_modes=["ReadWriteOnce"],
+        access_modes=list(access_modes),
         storage_class_name=storage_class_name,
         resources=k8s.ResourceRequirements(requests={"storage": quantity(size)}),
     )

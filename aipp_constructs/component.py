@@ -14,7 +14,7 @@ from typing import Any
 from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from ._pod import StatefulSetWithTypedClaims, claim_spec, service_port
+from ._pod import service_port
 from ._validation import check_dns_label
 from .references import Endpoint
 
@@ -196,45 +196,6 @@ class Component(Construct):
                     for port_name, number in ports.items()
                 ]
                 or None,
-            ),
-        )
-
-    def add_single_node_statefulset(
-        self,
-        *,
-        pod_spec: k8s.PodSpec,
-        pod_annotations: Mapping[str, str],
-        storage_class_name: str | None,
-        storage_size: str,
-        claim_labels: Mapping[str, str] | None = None,
-    ) -> k8s.KubeStatefulSet:
-        """A one-replica StatefulSet ``<name>`` governed by ``<name>-headless``, with one retained
-        volumeClaimTemplate ``data``.
-
-        The claim template carries only the selector labels and ``claim_labels``: a
-        StatefulSet's claim templates can never change, so no version label may be part of them.
-        """
-        return StatefulSetWithTypedClaims(
-            self,
-            "Resource",
-            metadata=self.object_meta(),
-            spec=k8s.StatefulSetSpec(
-                replicas=1,
-                service_name=f"{self.name}-headless",
-                pod_management_policy="OrderedReady",
-                update_strategy=k8s.StatefulSetUpdateStrategy(type="RollingUpdate"),
-                # The data outlives the StatefulSet: deleting or scaling it never deletes a volume.
-                persistent_volume_claim_retention_policy=k8s.StatefulSetPersistentVolumeClaimRetentionPolicy(
-                    when_deleted="Retain", when_scaled="Retain"
-                ),
-                selector=self.label_selector(),
-                template=k8s.PodTemplateSpec(metadata=self.pod_meta(pod_annotations), spec=pod_spec),
-                volume_claim_templates=[
-                    k8s.KubePersistentVolumeClaimProps(
-                        metadata=k8s.ObjectMeta(name="data", labels={**self.selector_labels, **(claim_labels or {})}),
-                        spec=claim_spec(storage_class_name, storage_size),
-                    )
-                ],
             ),
         )
 

@@ -84,11 +84,7 @@ class SharedClaim(Construct):
                 labels=labels,
                 annotations={SYNC_WAVE_ANNOTATION: str(CONFIG_WAVE), **KEEP_ON_PRUNE_AND_DELETE},
             ),
-            spec=k8s.PersistentVolumeClaimSpec(
-                access_modes=list(props.access_modes),
-                storage_class_name=props.storage_class_name,
-                resources=k8s.ResourceRequirements(requests={"storage": _pod.quantity(props.size)}),
-            ),
+            spec=_pod.claim_spec(props.storage_class_name, props.size, props.access_modes),
         )
 
     @property

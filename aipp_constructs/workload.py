@@ -908,13 +908,7 @@ class Workload(Component):
                     volume_claim_templates=[
                         k8s.KubePersistentVolumeClaimProps(
                             metadata=k8s.ObjectMeta(name=claim.name, labels={**self.selector_labels, **claim.labels}),
-                            spec=k8s.PersistentVolumeClaimSpec(
-                                access_modes=list(claim.access_modes),
-                                storage_class_name=claim.storage_class_name,
-                                resources=k8s.ResourceRequirements(
-                                    requests={"storage": _pod.quantity(claim.size)}
-                                ),
-                            ),
+                            spec=_pod.claim_spec(claim.storage_class_name, claim.size, claim.access_modes),
                         )
                         for claim in props.claim_templates
                     ],
