@@ -99,7 +99,7 @@ def restore_commands(env: EnvironmentConfig, dump: str) -> list[str]:
     else:
         lines.append("# (no application service is enabled: nothing to scale down)")
     lines += [
-        f"{kubectl} patch cronjob {PG_DUMP_CRONJOB} --type=merge -p '{{\"spec\":{{\"suspend\":true}}}}'",
+        f'{kubectl} patch cronjob {PG_DUMP_CRONJOB} --type=merge -p \'{{"spec":{{"suspend":true}}}}\'',
         "# 3. Restore with a one-off Job made from the CronJob (same image, credentials, volume, and the",
         "#    labels the NetworkPolicies let reach pgvector); no retry, no deadline.",
         f"{kubectl} create job {RESTORE_JOB} --from=cronjob/{PG_DUMP_CRONJOB} --dry-run=client -o json \\",
@@ -111,7 +111,7 @@ def restore_commands(env: EnvironmentConfig, dump: str) -> list[str]:
         f"{kubectl} delete job {RESTORE_JOB}",
         "# 4. Resume the nightly dump (suspend is not in the manifests: ArgoCD would leave it set),",
         "#    then ArgoCD's automated sync, which scales the writers back up.",
-        f"{kubectl} patch cronjob {PG_DUMP_CRONJOB} --type=merge -p '{{\"spec\":{{\"suspend\":false}}}}'",
+        f'{kubectl} patch cronjob {PG_DUMP_CRONJOB} --type=merge -p \'{{"spec":{{"suspend":false}}}}\'',
         f"argocd app set {app} --sync-policy automated --auto-prune --self-heal",
     ]
     return lines

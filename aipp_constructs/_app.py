@@ -76,7 +76,9 @@ class AppProps:
     replicas: int = 1
     port: int = 8080
     resources: Resources = field(
-        default_factory=lambda: Resources(cpu_request="250m", memory_request="512Mi", cpu_limit="1", memory_limit="512Mi")
+        default_factory=lambda: Resources(
+            cpu_request="250m", memory_request="512Mi", cpu_limit="1", memory_limit="512Mi"
+        )
     )
     run_as_user: int = 1000
     depends_on: tuple[Component, ...] = ()
@@ -98,7 +100,11 @@ class AppProps:
         if isinstance(self.replicas, bool) or not isinstance(self.replicas, int) or not 0 <= self.replicas <= 100:
             raise ValueError(f"replicas must be an integer from 0 to 100, got {self.replicas!r}")
         check_port("port", self.port)
-        if isinstance(self.run_as_user, bool) or not isinstance(self.run_as_user, int) or not 1 <= self.run_as_user <= 2**31 - 1:
+        if (
+            isinstance(self.run_as_user, bool)
+            or not isinstance(self.run_as_user, int)
+            or not 1 <= self.run_as_user <= 2**31 - 1
+        ):
             raise ValueError(
                 f"run_as_user must be a non-root uid (1 or more), got {self.run_as_user!r}; "
                 "Pod Security 'restricted' refuses root"
@@ -121,8 +127,10 @@ class AppProps:
         check_quantity_binary("tmp_size", self.tmp_size)
         for secret in self.image_pull_secrets:
             check_dns_label("image_pull_secrets[]", secret)
-        if isinstance(self.startup_timeout_seconds, bool) or not isinstance(self.startup_timeout_seconds, int) or not (
-            10 <= self.startup_timeout_seconds <= 7200
+        if (
+            isinstance(self.startup_timeout_seconds, bool)
+            or not isinstance(self.startup_timeout_seconds, int)
+            or not (10 <= self.startup_timeout_seconds <= 7200)
         ):
             raise ValueError(
                 f"startup_timeout_seconds must be an integer from 10 to 7200, got {self.startup_timeout_seconds!r}"

@@ -175,8 +175,7 @@ def read_yaml(path: Path, display: str) -> YamlDocument:
                 ConfigError(
                     display,
                     "",
-                    f"is not valid YAML at {where}: {problem}{opened}; "
-                    "fix the indentation, quotes or brackets there",
+                    f"is not valid YAML at {where}: {problem}{opened}; fix the indentation, quotes or brackets there",
                     line=line,
                 )
             ]

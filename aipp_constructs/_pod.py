@@ -243,9 +243,7 @@ def exec_probe(
     )
 
 
-def http_probe(
-    path: str, port: str, *, period: int, timeout: int, failures: int, initial_delay: int = 0
-) -> k8s.Probe:
+def http_probe(path: str, port: str, *, period: int, timeout: int, failures: int, initial_delay: int = 0) -> k8s.Probe:
     """An HTTP GET probe on a named container port, every timing field explicit."""
     return k8s.Probe(
         http_get=k8s.HttpGetAction(path=path, port=int_or_string(port), scheme="HTTP"),

@@ -79,8 +79,10 @@ def check_dns_label(field: str, value: str) -> str:
 
 def check_dns_subdomain(field: str, value: str) -> str:
     """A Kubernetes object name that may contain dots (RFC 1123 subdomain), at most 253 characters."""
-    if not isinstance(value, str) or len(value) > 253 or not all(
-        _DNS_LABEL.fullmatch(part) for part in value.split(".")
+    if (
+        not isinstance(value, str)
+        or len(value) > 253
+        or not all(_DNS_LABEL.fullmatch(part) for part in value.split("."))
     ):
         raise ValueError(
             f"{field} must be a DNS-1123 subdomain (lowercase letters, digits, '-' and '.'), got {value!r}"
@@ -103,9 +105,7 @@ def check_port(field: str, value: int) -> int:
 def check_cpu(field: str, value: str) -> str:
     """A CPU quantity: millicores ('250m') or cores ('1', '0.5')."""
     if not isinstance(value, str) or not _CPU.fullmatch(value) or quantity_cpu_millis(value) == 0:
-        raise ValueError(
-            f"{field} must be a CPU quantity such as '250m' or '2' (a quoted string), got {value!r}"
-        )
+        raise ValueError(f"{field} must be a CPU quantity such as '250m' or '2' (a quoted string), got {value!r}")
     return value
 
 
@@ -321,6 +321,5 @@ def check_ids(run_as_user: object, run_as_group: object, users: str) -> None:
         isinstance(run_as_group, bool) or not isinstance(run_as_group, int) or not 0 <= run_as_group <= MAX_ID
     ):
         raise ValueError(
-            f"run_as_group must be an integer from 0 to {MAX_ID} or None, got {run_as_group!r}; "
-            "None uses run_as_user"
+            f"run_as_group must be an integer from 0 to {MAX_ID} or None, got {run_as_group!r}; None uses run_as_user"
         )

@@ -72,10 +72,16 @@ class GitOpsApplicationProps:
         if not _REPO.fullmatch(self.repo_url):
             raise ValueError(f"repo_url must be a git URL (https://, ssh:// or git@), got {self.repo_url!r}")
         if not _PATH.fullmatch(self.path) or self.path.startswith("/") or ".." in self.path.split("/"):
-            raise ValueError(f"path must be a relative folder in the repository like 'dist/dev-meta', got {self.path!r}")
+            raise ValueError(
+                f"path must be a relative folder in the repository like 'dist/dev-meta', got {self.path!r}"
+            )
         if not self.revision or any(c.isspace() for c in self.revision):
             raise ValueError(f"revision must be a branch, tag or commit, got {self.revision!r}")
-        if isinstance(self.retry_limit, bool) or not isinstance(self.retry_limit, int) or not 0 <= self.retry_limit <= 100:
+        if (
+            isinstance(self.retry_limit, bool)
+            or not isinstance(self.retry_limit, int)
+            or not 0 <= self.retry_limit <= 100
+        ):
             raise ValueError(f"retry_limit must be an integer from 0 to 100, got {self.retry_limit!r}")
         for field in ("retry_backoff", "retry_max_backoff"):
             if not re.fullmatch(r"[0-9]+[smh]", getattr(self, field)):

@@ -85,7 +85,9 @@ class GpuWorkerProps(AppProps):
                 "a worker without GPUs is not a GpuWorker"
             )
         if not _QUALIFIED.fullmatch(self.gpu_resource) or "/" not in self.gpu_resource:
-            raise ValueError(f"gpu_resource must be an extended resource like 'nvidia.com/gpu', got {self.gpu_resource!r}")
+            raise ValueError(
+                f"gpu_resource must be an extended resource like 'nvidia.com/gpu', got {self.gpu_resource!r}"
+            )
         for key, value in self.node_selector.items():
             if not _QUALIFIED.fullmatch(key):
                 raise ValueError(f"node_selector keys must be label keys like 'nvidia.com/gpu.present', got {key!r}")

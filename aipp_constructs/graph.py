@@ -103,8 +103,7 @@ def _topological(edges: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
             raise GraphError(
                 cycle[0],
                 "depends_on",
-                f"dependency cycle {' -> '.join(cycle)}; remove one of these edges "
-                f"(from depends_on or after)",
+                f"dependency cycle {' -> '.join(cycle)}; remove one of these edges (from depends_on or after)",
             )
         state[name] = "visiting"
         for target in edges[name]:

@@ -51,8 +51,7 @@ class RestrictedNamespaceProps:
         check_dns_label("name", self.name)
         if not _PSA_VERSION.fullmatch(self.pod_security_version):
             raise ValueError(
-                f"pod_security_version must be 'latest' or a version like 'v1.27', "
-                f"got {self.pod_security_version!r}"
+                f"pod_security_version must be 'latest' or a version like 'v1.27', got {self.pod_security_version!r}"
             )
         if self.level not in LEVELS:
             raise ValueError(f"level must be one of {', '.join(LEVELS)}, got {self.level!r}")

@@ -205,7 +205,9 @@ class PgDumpBackup(Component):
                 labels={**(claim_meta.labels or {}), **props.claim_labels},
                 annotations=claim_meta.annotations,
             ),
-            spec=_pod.claim_spec(props.storage_class_name or port_default(self, "storage_class_name"), props.storage_size),
+            spec=_pod.claim_spec(
+                props.storage_class_name or port_default(self, "storage_class_name"), props.storage_size
+            ),
         )
 
         pg_dump = _pod.container(

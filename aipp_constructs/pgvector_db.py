@@ -119,9 +119,7 @@ class PgvectorDbProps:
     volume_labels: Mapping[str, str] = field(default_factory=dict)
     shm_size: str = "256Mi"
     resources: Resources = field(
-        default_factory=lambda: Resources(
-            cpu_request="250m", memory_request="1Gi", cpu_limit="2", memory_limit="1Gi"
-        )
+        default_factory=lambda: Resources(cpu_request="250m", memory_request="1Gi", cpu_limit="2", memory_limit="1Gi")
     )
     extensions: tuple[str, ...] = ("vector",)
     depends_on: tuple[Component, ...] = ()
@@ -138,9 +136,7 @@ class PgvectorDbProps:
             check_dns_subdomain("storage_class_name", self.storage_class_name)
         check_labels("volume_labels", self.volume_labels)
         if not _IDENTIFIER.fullmatch(self.database):
-            raise ValueError(
-                f"database must be a lowercase SQL identifier ([a-z_][a-z0-9_]*), got {self.database!r}"
-            )
+            raise ValueError(f"database must be a lowercase SQL identifier ([a-z_][a-z0-9_]*), got {self.database!r}")
         for ext in self.extensions:
             if not _IDENTIFIER.fullmatch(ext):
                 raise ValueError(f"extensions must be lowercase SQL identifiers, got {ext!r}")

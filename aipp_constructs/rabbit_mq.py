@@ -121,9 +121,7 @@ class RabbitMqProps:
     storage_class_name: str | None = None
     volume_labels: Mapping[str, str] = field(default_factory=dict)
     resources: Resources = field(
-        default_factory=lambda: Resources(
-            cpu_request="250m", memory_request="1Gi", cpu_limit="1", memory_limit="1Gi"
-        )
+        default_factory=lambda: Resources(cpu_request="250m", memory_request="1Gi", cpu_limit="1", memory_limit="1Gi")
     )
     memory_high_watermark: float = 0.6
     depends_on: tuple[Component, ...] = ()
@@ -219,7 +217,9 @@ class RabbitMq(Workload):
                 # Readable by the rabbitmq group only (fsGroup); the init step copies it to a
                 # 0600 file owned by the rabbitmq user, as Erlang demands.
                 secret_files=(
-                    SecretFile(name="erlang-cookie", path=f"{_COOKIE_SECRET_DIR}/.erlang.cookie", secret=props.erlang_cookie),
+                    SecretFile(
+                        name="erlang-cookie", path=f"{_COOKIE_SECRET_DIR}/.erlang.cookie", secret=props.erlang_cookie
+                    ),
                 ),
                 init_steps=(
                     InitStep(
@@ -270,9 +270,7 @@ def _check_extra_config(extra_config: object) -> None:
                 "e.g. 'consumer_timeout' or 'management.path_prefix'"
             )
         if key in _MANAGED_KEYS:
-            raise ValueError(
-                f"extra_config must not set keys the construct manages, got {key!r}; {_MANAGED_KEYS[key]}"
-            )
+            raise ValueError(f"extra_config must not set keys the construct manages, got {key!r}; {_MANAGED_KEYS[key]}")
         if not isinstance(value, str) or not value.strip() or any(c in value for c in "\r\n\x00"):
             raise ValueError(
                 f"extra_config[{key!r}] must be a non-empty single-line string, got {value!r}; "

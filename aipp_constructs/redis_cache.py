@@ -176,7 +176,9 @@ class RedisCache(Workload):
             self,
             "Data",
             metadata=self.object_meta(claim_name, annotations=KEEP_ON_PRUNE_AND_DELETE, labels=props.volume_labels),
-            spec=_pod.claim_spec(props.storage_class_name or port_default(self, "storage_class_name"), props.storage_size),
+            spec=_pod.claim_spec(
+                props.storage_class_name or port_default(self, "storage_class_name"), props.storage_size
+            ),
         )
         self.endpoint = Endpoint(
             host=props.name,

@@ -52,7 +52,9 @@ def check_labels(field: str, labels: Mapping[str, str]) -> Mapping[str, str]:
 def check_label_value(field: str, value: str) -> str:
     """A Kubernetes label value: at most 63 of ``[-A-Za-z0-9_.]``, alphanumeric at both ends."""
     if not isinstance(value, str) or not _LABEL_VALUE.fullmatch(value):
-        raise ValueError(f"{field} must be a label value ([-A-Za-z0-9_.], at most 63, alphanumeric ends), got {value!r}")
+        raise ValueError(
+            f"{field} must be a label value ([-A-Za-z0-9_.], at most 63, alphanumeric ends), got {value!r}"
+        )
     return value
 
 

@@ -101,7 +101,12 @@ class SecurityException:
             )
         if len(set(self.add_capabilities)) != len(self.add_capabilities):
             raise ValueError(f"security_exception.add_capabilities repeats a capability, got {self.add_capabilities!r}")
-        if not (self.add_capabilities or self.run_as_root or self.allow_privilege_escalation or self.writable_root_filesystem):
+        if not (
+            self.add_capabilities
+            or self.run_as_root
+            or self.allow_privilege_escalation
+            or self.writable_root_filesystem
+        ):
             raise ValueError("security_exception relaxes nothing; leave it out")
 
     @property

@@ -84,8 +84,10 @@ class SpringServiceProps(AppProps):
                     f"management_port must differ from port, got {self.management_port!r} for both; "
                     "leave management_port unset to serve the actuator on port"
                 )
-        if isinstance(self.max_ram_percentage, bool) or not isinstance(self.max_ram_percentage, int) or not (
-            10 <= self.max_ram_percentage <= 90
+        if (
+            isinstance(self.max_ram_percentage, bool)
+            or not isinstance(self.max_ram_percentage, int)
+            or not (10 <= self.max_ram_percentage <= 90)
         ):
             raise ValueError(
                 f"max_ram_percentage must be an integer from 10 to 90, got {self.max_ram_percentage!r}; "

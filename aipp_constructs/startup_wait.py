@@ -45,7 +45,9 @@ class WaitPolicy:
     interval_seconds: int = 5
     connect_timeout_seconds: int = 2
     resources: Resources = field(
-        default_factory=lambda: Resources(cpu_request="10m", memory_request="16Mi", cpu_limit="100m", memory_limit="32Mi")
+        default_factory=lambda: Resources(
+            cpu_request="10m", memory_request="16Mi", cpu_limit="100m", memory_limit="32Mi"
+        )
     )
 
     def __post_init__(self) -> None:

@@ -59,7 +59,9 @@ class WebFrontendProps(AppProps):
     def __post_init__(self) -> None:
         AppProps.__post_init__(self)
         if not isinstance(self.health_path, str) or not _PATH.fullmatch(self.health_path):
-            raise ValueError(f"health_path must be an absolute URL path like '/' or '/health', got {self.health_path!r}")
+            raise ValueError(
+                f"health_path must be an absolute URL path like '/' or '/health', got {self.health_path!r}"
+            )
         check_quantity_binary("cache_size", self.cache_size)
         check_directory("config_dir", self.config_dir, reserved=("/tmp", _PM2_HOME))
         taken: tuple[str, ...] = ("/tmp", _PM2_HOME, self.config_dir)

@@ -169,8 +169,10 @@ class ExecCheck:
     command: tuple[str, ...]
 
     def __post_init__(self) -> None:
-        if not isinstance(self.command, tuple) or not self.command or not all(
-            isinstance(part, str) and part for part in self.command
+        if (
+            not isinstance(self.command, tuple)
+            or not self.command
+            or not all(isinstance(part, str) and part for part in self.command)
         ):
             raise ValueError(
                 f"ExecCheck.command must be a non-empty tuple of non-empty strings, got {self.command!r}; "
@@ -233,7 +235,9 @@ class Probes:
     def of(cls, check: Check, *, period_seconds: int = 10, timeout_seconds: int = 3) -> Probes:
         """The same check for all three probes: liveness tolerates 6 failures, readiness 3."""
         return cls(
-            startup=Probe(check=check, period_seconds=period_seconds, timeout_seconds=timeout_seconds, failure_threshold=None),
+            startup=Probe(
+                check=check, period_seconds=period_seconds, timeout_seconds=timeout_seconds, failure_threshold=None
+            ),
             readiness=Probe(check=check, period_seconds=period_seconds, timeout_seconds=timeout_seconds),
             liveness=Probe(
                 check=check, period_seconds=period_seconds, timeout_seconds=timeout_seconds, failure_threshold=6
@@ -241,7 +245,11 @@ class Probes:
         )
 
     def all(self) -> list[tuple[str, Probe]]:
-        return [(kind, p) for kind, p in (("startup", self.startup), ("readiness", self.readiness), ("liveness", self.liveness)) if p]
+        return [
+            (kind, p)
+            for kind, p in (("startup", self.startup), ("readiness", self.readiness), ("liveness", self.liveness))
+            if p
+        ]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -392,13 +400,17 @@ class InitStep:
     command: tuple[str, ...]
     volumes: tuple[str, ...] = ()
     resources: Resources = field(
-        default_factory=lambda: Resources(cpu_request="10m", memory_request="16Mi", cpu_limit="100m", memory_limit="32Mi")
+        default_factory=lambda: Resources(
+            cpu_request="10m", memory_request="16Mi", cpu_limit="100m", memory_limit="32Mi"
+        )
     )
 
     def __post_init__(self) -> None:
         check_dns_label("init_steps[].name", self.name)
         if not isinstance(self.command, tuple) or not self.command or not all(isinstance(c, str) for c in self.command):
-            raise ValueError(f"init_steps[{self.name}].command must be a non-empty tuple of strings, got {self.command!r}")
+            raise ValueError(
+                f"init_steps[{self.name}].command must be a non-empty tuple of strings, got {self.command!r}"
+            )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -558,7 +570,9 @@ class WorkloadProps:
     disruption_budget: bool | None = None
     spread_over_nodes: bool = False
     resources: Resources = field(
-        default_factory=lambda: Resources(cpu_request="250m", memory_request="512Mi", cpu_limit="1", memory_limit="512Mi")
+        default_factory=lambda: Resources(
+            cpu_request="250m", memory_request="512Mi", cpu_limit="1", memory_limit="512Mi"
+        )
     )
     extended_resources: Mapping[str, int] = field(default_factory=dict)
     run_as_user: int = 1000
@@ -605,7 +619,9 @@ class WorkloadProps:
         names = [p.name for p in self.ports]
         numbers = [(p.number, p.protocol) for p in self.ports]
         if len(set(names)) != len(names) or len(set(numbers)) != len(numbers):
-            raise ValueError(f"ports must have distinct names and numbers, got {[(p.name, p.number) for p in self.ports]}")
+            raise ValueError(
+                f"ports must have distinct names and numbers, got {[(p.name, p.number) for p in self.ports]}"
+            )
         if self.probes is not None:
             for kind, probe in self.probes.all():
                 port = getattr(probe.check, "port", None)
@@ -622,9 +638,7 @@ class WorkloadProps:
             if not LABEL_KEY.fullmatch(resource) or "/" not in resource:
                 raise ValueError(f"extended_resources keys must be like 'nvidia.com/gpu', got {resource!r}")
             _check_int(f"extended_resources[{resource!r}]", count, 1, 64)
-        _check_int(
-            "run_as_user", self.run_as_user, 1, 2**31 - 1, "; Pod Security 'restricted' refuses root (uid 0)"
-        )
+        _check_int("run_as_user", self.run_as_user, 1, 2**31 - 1, "; Pod Security 'restricted' refuses root (uid 0)")
         if self.run_as_group is not None:
             _check_int("run_as_group", self.run_as_group, 0, 2**31 - 1)
         if self.wait is not None and not isinstance(self.wait, WaitPolicy):
@@ -739,7 +753,9 @@ class Workload(Component):
         for edge in ("depends_on", "waits_for", "connects_to"):
             for dep in getattr(props, edge):
                 if dep.endpoint is None:
-                    raise ValueError(f"{edge}: {props.name} {edge.replace('_', ' ')} {dep.name}, which serves no endpoint")
+                    raise ValueError(
+                        f"{edge}: {props.name} {edge.replace('_', ' ')} {dep.name}, which serves no endpoint"
+                    )
         wired_deps = _distinct((*props.depends_on, *props.connects_to))
         overrides = props.wiring_overrides
         if props.ignore_unknown_overrides:
@@ -775,15 +791,15 @@ class Workload(Component):
         )
         settings = self._literal_settings() if props.settings_in_config_map else None
         self.settings = (
-            k8s.KubeConfigMap(self, "Config", metadata=self.object_meta(f"{props.name}-config", wave=CONFIG_WAVE), data=settings)
+            k8s.KubeConfigMap(
+                self, "Config", metadata=self.object_meta(f"{props.name}-config", wave=CONFIG_WAVE), data=settings
+            )
             if settings is not None
             else None
         )
         exposed = {p.name: p.number for p in props.ports if p.expose}
         self.service = (
-            self.add_client_service(exposed, protocols={p.name: p.protocol for p in props.ports})
-            if exposed
-            else None
+            self.add_client_service(exposed, protocols={p.name: p.protocol for p in props.ports}) if exposed else None
         )
         self.headless_service = (
             self.add_headless_service(exposed, protocols={p.name: p.protocol for p in props.ports})
@@ -794,7 +810,9 @@ class Workload(Component):
             Endpoint(
                 host=props.name,
                 ports=exposed,
-                properties={"url": f"http://{props.name}:{next(iter(exposed.values()))}"} if props.protocol == "http" else {},
+                properties={"url": f"http://{props.name}:{next(iter(exposed.values()))}"}
+                if props.protocol == "http"
+                else {},
                 protocol=props.protocol,
             )
             if exposed
@@ -820,7 +838,9 @@ class Workload(Component):
             startup_probe=self._probe(props.probes.startup if props.probes else None, startup=True),
             readiness_probe=self._probe(props.probes.readiness if props.probes else None),
             liveness_probe=self._probe(props.probes.liveness if props.probes else None),
-            lifecycle=k8s.Lifecycle(pre_stop=k8s.LifecycleHandler(exec=k8s.ExecAction(command=list(props.pre_stop_command))))
+            lifecycle=k8s.Lifecycle(
+                pre_stop=k8s.LifecycleHandler(exec=k8s.ExecAction(command=list(props.pre_stop_command)))
+            )
             if props.pre_stop_command
             else None,
             exception=props.security_exception,
@@ -844,7 +864,8 @@ class Workload(Component):
                 image_pull_secrets=props.image_pull_secrets,
                 node_selector=props.node_selector,
                 tolerations=[
-                    k8s.Toleration(key=t.key, operator=t.operator, value=t.value, effect=t.effect) for t in props.tolerations
+                    k8s.Toleration(key=t.key, operator=t.operator, value=t.value, effect=t.effect)
+                    for t in props.tolerations
                 ],
                 runtime_class_name=props.runtime_class_name,
                 topology_spread_constraints=[
@@ -1030,7 +1051,9 @@ class Workload(Component):
                 mounts.append(k8s.VolumeMount(name="files", mount_path=props.config_dir, read_only=True))
             else:
                 mounts += [
-                    k8s.VolumeMount(name="files", mount_path=f"{props.config_dir}/{file}", sub_path=file, read_only=True)
+                    k8s.VolumeMount(
+                        name="files", mount_path=f"{props.config_dir}/{file}", sub_path=file, read_only=True
+                    )
                     for file in props.config_files
                 ]
         for scratch in props.scratch:

@@ -127,9 +127,7 @@ def synth(chart: Chart) -> list[dict[str, Any]]:
 
 def one(manifests: list[dict[str, Any]], kind: str, name: str | None = None) -> dict[str, Any]:
     """The single object of ``kind`` (and ``name``); fails unless exactly one matches."""
-    found = [
-        m for m in manifests if m["kind"] == kind and (name is None or m["metadata"]["name"] == name)
-    ]
+    found = [m for m in manifests if m["kind"] == kind and (name is None or m["metadata"]["name"] == name)]
     assert len(found) == 1, f"expected one {kind} {name or ''}, found {[m['metadata']['name'] for m in found]}"
     return found[0]
 

@@ -20,7 +20,9 @@ _RECIPE = re.compile(r"<!-- howto: ([a-z0-9-]+)(?:, as: ([a-z0-9-]+))? -->\n```y
 
 def recipes(readme: Path = main.PROJECT / "README.md") -> dict[str, tuple[str | None, dict[str, Any]]]:
     """Recipe name -> (new environment name or None, the YAML edit)."""
-    return {name: (copy_as or None, yaml.safe_load(body)) for name, copy_as, body in _RECIPE.findall(readme.read_text())}
+    return {
+        name: (copy_as or None, yaml.safe_load(body)) for name, copy_as, body in _RECIPE.findall(readme.read_text())
+    }
 
 
 def merge(base: dict[str, Any], edit: dict[str, Any]) -> dict[str, Any]:

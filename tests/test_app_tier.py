@@ -54,7 +54,9 @@ def reference_docs(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, A
 
 
 def test_all_eight_services_are_deployed_with_a_service_each(reference_docs: list[dict[str, Any]]) -> None:
-    workloads = {(d["kind"], d["metadata"]["name"]) for d in reference_docs if d["kind"] in {"Deployment", "StatefulSet"}}
+    workloads = {
+        (d["kind"], d["metadata"]["name"]) for d in reference_docs if d["kind"] in {"Deployment", "StatefulSet"}
+    }
     assert workloads == {
         ("StatefulSet", "pgvector"),
         ("Deployment", "redis"),
@@ -105,7 +107,9 @@ def test_disabling_the_linker_removes_it_and_changes_nothing_else(tmp_path: Path
     no_gpu = _env_file(tmp_path, "no-gpu", **{"components.enai-linker": {"enabled": False}})
     text = _synth_text(no_gpu, tmp_path)
     assert "linker" not in text
-    reference = _synth_text(REFERENCE, tmp_path).replace("deployment.environment.name=reference", "deployment.environment.name=no-gpu")
+    reference = _synth_text(REFERENCE, tmp_path).replace(
+        "deployment.environment.name=reference", "deployment.environment.name=no-gpu"
+    )
     kept = [doc for doc in reference.split("\n---\n") if "linker" not in doc]
     assert [doc for doc in text.split("\n---\n") if doc in kept] == kept
     mentioning = [yaml.safe_load(doc) for doc in reference.split("\n---\n") if "linker" in doc]
@@ -149,7 +153,11 @@ def test_a_disabled_linker_may_keep_or_drop_its_image_row(tmp_path: Path) -> Non
             "components.enai-scheduler.replicas",
             "must be 1 for enai-scheduler, which runs scheduled jobs that must not run twice, got 2",
         ),
-        ({"images.enai-backend.tag": "latest"}, "images.enai-backend.tag", "is the moving tag 'latest', which is refused"),
+        (
+            {"images.enai-backend.tag": "latest"},
+            "images.enai-backend.tag",
+            "is the moving tag 'latest', which is refused",
+        ),
         ({"images.enai-backend.tag": "main-latest"}, "images.enai-backend.tag", "python -m aipp_constructs images"),
         (
             {"components.enai-backend.depends_on": ["pgvector", "redis", "rabbitmq", "enai-linker"]},
@@ -182,7 +190,11 @@ def test_a_disabled_linker_may_keep_or_drop_its_image_row(tmp_path: Path) -> Non
             "must be 'vendor' for enai-backend, got 'dockerhub'",
         ),
         ({"images.redis.vendor_tag": "7"}, "images.redis", "vendor_tag is only for 'source: vendor' images"),
-        ({"components.enai-linker.shm_size": "8Gi"}, "components.enai-linker.shm_size", "must be below resources.memory_limit"),
+        (
+            {"components.enai-linker.shm_size": "8Gi"},
+            "components.enai-linker.shm_size",
+            "must be below resources.memory_limit",
+        ),
     ],
     ids=[
         "scheduler-replicas",
@@ -239,7 +251,9 @@ def test_environment_settings_reach_the_services(tmp_path: Path) -> None:
             "components.enai-backend.env": {"SPRING_PROFILES_ACTIVE": "k8s"},
             "components.enai-backend.management_port": 8081,
             "components.enai-linker.runtime_class_name": "nvidia",
-            "components.enai-linker.tolerations": [{"key": "gpu", "operator": "Equal", "value": "t4", "effect": "NoSchedule"}],
+            "components.enai-linker.tolerations": [
+                {"key": "gpu", "operator": "Equal", "value": "t4", "effect": "NoSchedule"}
+            ],
             "telemetry": {"mode": "operator", "instrumentation": "observability/aipp"},
             "wait": {"attempts": 5, "interval_seconds": 2},
         },
@@ -343,7 +357,9 @@ def test_the_readme_graph_is_the_graph_of_dev_meta() -> None:
     """The Mermaid picture in README.md is checked against environments/dev-meta.yaml."""
     readme = (main.PROJECT / "README.md").read_text()
     block = readme.split("### The dependency graph of dev-meta", 1)[1].split("```mermaid\n", 1)[1].split("```", 1)[0]
-    drawn = {tuple(re.split(r" --> | -\.after\.-> ", line.strip())) + ("after" in line,) for line in block.splitlines()[1:]}
+    drawn = {
+        tuple(re.split(r" --> | -\.after\.-> ", line.strip())) + ("after" in line,) for line in block.splitlines()[1:]
+    }
     env = load_environment(DEV_META)
     declared = {
         (name, target, kind == "after")
@@ -383,14 +399,21 @@ def test_edge_monitoring_and_backup_settings_reach_the_yaml(tmp_path: Path) -> N
     }
     policies = [d for d in docs if d["kind"] == "NetworkPolicy"]
     controller = Pod("nginx", "kube-system", {"app.kubernetes.io/name": "rke2-ingress-nginx"})
-    rabbitmq, backend = Pod("mq", "aipp", {"app.kubernetes.io/name": "rabbitmq", "app.kubernetes.io/part-of": "aipp"}), Pod(
-        "api", "aipp", {"app.kubernetes.io/name": "enai-backend", "app.kubernetes.io/part-of": "aipp"}
+    rabbitmq, backend = (
+        Pod("mq", "aipp", {"app.kubernetes.io/name": "rabbitmq", "app.kubernetes.io/part-of": "aipp"}),
+        Pod("api", "aipp", {"app.kubernetes.io/name": "enai-backend", "app.kubernetes.io/part-of": "aipp"}),
     )
     assert allowed(policies, controller, rabbitmq, 15672) and not allowed(policies, controller, rabbitmq, 5672)
     assert allowed(policies, controller, backend, 8080)
-    assert all(m["metadata"]["labels"]["release"] == "rancher-monitoring" for m in docs if m["kind"] == "ServiceMonitor")
+    assert all(
+        m["metadata"]["labels"]["release"] == "rancher-monitoring" for m in docs if m["kind"] == "ServiceMonitor"
+    )
     snapshot = one(docs, "RecurringJob", "aipp-snapshot")
-    assert (snapshot["metadata"]["namespace"], snapshot["spec"]["cron"], snapshot["spec"]["retain"]) == ("longhorn-system", "15 * * * *", 6)
+    assert (snapshot["metadata"]["namespace"], snapshot["spec"]["cron"], snapshot["spec"]["retain"]) == (
+        "longhorn-system",
+        "15 * * * *",
+        6,
+    )
     dump = one(docs, "CronJob", "pgvector-backup")
     assert dump["spec"]["schedule"] == "0 1 * * *"
     assert "-mtime +3" in dump["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["command"][2]
@@ -417,7 +440,10 @@ def test_a_route_to_an_unknown_or_disabled_service_is_refused(tmp_path: Path) ->
         load_environment(path)
     path = _env_file(
         tmp_path,
-        **{"ingress.routes": [{"path": "/gpu", "service": "enai-linker"}], "components.enai-linker": {"enabled": False}},
+        **{
+            "ingress.routes": [{"path": "/gpu", "service": "enai-linker"}],
+            "components.enai-linker": {"enabled": False},
+        },
     )
     with pytest.raises(ConfigError, match=r"ingress\.routes\[0\]\.service: enai-linker is disabled; remove the route"):
         load_environment(path)

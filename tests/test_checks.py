@@ -154,9 +154,7 @@ PSS_VIOLATIONS: list[tuple[str, Mutation, list[str]]] = [
     ),
     (
         "nfs-volume",
-        lambda d: _pod(d)["volumes"].append(
-            {"name": "share", "nfs": {"server": "nas", "path": "/export"}}
-        ),
+        lambda d: _pod(d)["volumes"].append({"name": "share", "nfs": {"server": "nas", "path": "/export"}}),
         ['volumes "share" type nfs is not allowed'],
     ),
     (
@@ -177,7 +175,7 @@ PSS_VIOLATIONS: list[tuple[str, Mutation, list[str]]] = [
     (
         "missing-drop-all",
         lambda d: _app(d)["securityContext"]["capabilities"].update(drop=["NET_RAW"]),
-        ['container "app" securityContext.capabilities.drop must contain ALL, got [\'NET_RAW\']'],
+        ["container \"app\" securityContext.capabilities.drop must contain ALL, got ['NET_RAW']"],
     ),
     (
         "privilege-escalation-unset-on-init-container",
@@ -224,14 +222,15 @@ PSS_VIOLATIONS: list[tuple[str, Mutation, list[str]]] = [
     (
         "seccomp-unconfined-on-pod",
         lambda d: _pod(d)["securityContext"].update(seccompProfile={"type": "Unconfined"}),
-        ["spec.template.spec.securityContext.seccompProfile.type must be RuntimeDefault or "
-         "Localhost, got 'Unconfined'"],
+        [
+            "spec.template.spec.securityContext.seccompProfile.type must be RuntimeDefault or "
+            "Localhost, got 'Unconfined'"
+        ],
     ),
     (
         "seccomp-unconfined-on-container",
         lambda d: _app(d)["securityContext"].update(seccompProfile={"type": "Unconfined"}),
-        ['container "app" securityContext.seccompProfile.type must be RuntimeDefault or '
-         "Localhost, got 'Unconfined'"],
+        ["container \"app\" securityContext.seccompProfile.type must be RuntimeDefault or Localhost, got 'Unconfined'"],
     ),
     (
         "seccomp-unset-on-pod-and-containers",
@@ -244,8 +243,7 @@ PSS_VIOLATIONS: list[tuple[str, Mutation, list[str]]] = [
     (
         "disallowed-sysctl",
         lambda d: _pod(d)["securityContext"].update(
-            sysctls=[{"name": "net.ipv4.tcp_syncookies", "value": "1"},
-                     {"name": "kernel.msgmax", "value": "65536"}]
+            sysctls=[{"name": "net.ipv4.tcp_syncookies", "value": "1"}, {"name": "kernel.msgmax", "value": "65536"}]
         ),
         ['securityContext.sysctls "kernel.msgmax" is not allowed'],
     ),
@@ -267,16 +265,17 @@ PSS_VIOLATIONS: list[tuple[str, Mutation, list[str]]] = [
     (
         "selinux-type",
         lambda d: _app(d)["securityContext"].update(seLinuxOptions={"type": "spc_t"}),
-        ["seLinuxOptions.type must be unset or one of container_init_t, container_kvm_t, "
-         "container_t, got 'spc_t'"],
+        ["seLinuxOptions.type must be unset or one of container_init_t, container_kvm_t, container_t, got 'spc_t'"],
     ),
     (
         "apparmor-unconfined-annotation",
         lambda d: d["spec"]["template"]["metadata"].update(
             annotations={"container.apparmor.security.beta.kubernetes.io/app": "unconfined"}
         ),
-        ['spec.template.metadata.annotations "container.apparmor.security.beta.kubernetes.io/app"'
-         " must be runtime/default or localhost/*, got 'unconfined'"],
+        [
+            'spec.template.metadata.annotations "container.apparmor.security.beta.kubernetes.io/app"'
+            " must be runtime/default or localhost/*, got 'unconfined'"
+        ],
     ),
     (
         "apparmor-unconfined-field",
@@ -286,13 +285,11 @@ PSS_VIOLATIONS: list[tuple[str, Mutation, list[str]]] = [
     (
         "probe-http-get-host",
         lambda d: _app(d)["readinessProbe"]["httpGet"].update(host="10.0.0.1"),
-        ['container "app" readinessProbe.httpGet.host must be unset or empty, got \'10.0.0.1\''],
+        ["container \"app\" readinessProbe.httpGet.host must be unset or empty, got '10.0.0.1'"],
     ),
     (
         "lifecycle-tcp-socket-host",
-        lambda d: _app(d)["lifecycle"].update(
-            postStart={"tcpSocket": {"host": "metadata", "port": 80}}
-        ),
+        lambda d: _app(d)["lifecycle"].update(postStart={"tcpSocket": {"host": "metadata", "port": 80}}),
         ["lifecycle.postStart.tcpSocket.host must be unset or empty"],
     ),
     (
@@ -338,9 +335,7 @@ PSS_LEGAL_EDGE_CASES: list[tuple[str, Mutation]] = [
         lambda d: (
             _pod(d)["securityContext"].pop("seccompProfile"),
             _app(d)["securityContext"].update(seccompProfile={"type": "RuntimeDefault"}),
-            _wait(d)["securityContext"].update(
-                seccompProfile={"type": "Localhost", "localhostProfile": "wait.json"}
-            ),
+            _wait(d)["securityContext"].update(seccompProfile={"type": "Localhost", "localhostProfile": "wait.json"}),
         ),
     ),
     (
@@ -366,19 +361,14 @@ PSS_LEGAL_EDGE_CASES: list[tuple[str, Mutation]] = [
         "apparmor-runtime-default",
         lambda d: (
             d["spec"]["template"]["metadata"].update(
-                annotations={
-                    "container.apparmor.security.beta.kubernetes.io/app": "runtime/default"
-                }
+                annotations={"container.apparmor.security.beta.kubernetes.io/app": "runtime/default"}
             ),
-            _wait(d)["securityContext"].update(appArmorProfile={"type": "Localhost",
-                                                                "localhostProfile": "wait"}),
+            _wait(d)["securityContext"].update(appArmorProfile={"type": "Localhost", "localhostProfile": "wait"}),
         ),
     ),
     (
         "selinux-container-type-and-level",
-        lambda d: _app(d)["securityContext"].update(
-            seLinuxOptions={"type": "container_t", "level": "s0:c123,c456"}
-        ),
+        lambda d: _app(d)["securityContext"].update(seLinuxOptions={"type": "container_t", "level": "s0:c123,c456"}),
     ),
     (
         "proc-mount-default-and-host-port-zero",
@@ -390,9 +380,7 @@ PSS_LEGAL_EDGE_CASES: list[tuple[str, Mutation]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    "mutate", [pytest.param(mutate, id=case) for case, mutate in PSS_LEGAL_EDGE_CASES]
-)
+@pytest.mark.parametrize("mutate", [pytest.param(mutate, id=case) for case, mutate in PSS_LEGAL_EDGE_CASES])
 def test_passes_pss_legal_edge_cases(mutate: Mutation) -> None:
     doc = hardened_deployment()
     mutate(doc)
@@ -402,8 +390,7 @@ def test_passes_pss_legal_edge_cases(mutate: Mutation) -> None:
 
 def test_finds_the_pod_spec_of_a_statefulset() -> None:
     deployment = hardened_deployment()
-    statefulset = {**deployment, "kind": "StatefulSet", "metadata": {"name": "pgvector",
-                                                                     "namespace": "aipp"}}
+    statefulset = {**deployment, "kind": "StatefulSet", "metadata": {"name": "pgvector", "namespace": "aipp"}}
     statefulset["spec"] = {**deployment["spec"], "serviceName": "pgvector"}
     _wait(statefulset)["securityContext"].pop("allowPrivilegeEscalation")
 
@@ -426,8 +413,7 @@ def test_finds_the_pod_spec_of_a_cronjob() -> None:
 
     assert pod_specs(cronjob) == [("spec.jobTemplate.spec.template.spec", template["spec"])]
     assert check_pod_security(cronjob) == [
-        "CronJob/aipp/backup: spec.jobTemplate.spec.template.spec.hostNetwork "
-        "must be unset or false, got True"
+        "CronJob/aipp/backup: spec.jobTemplate.spec.template.spec.hostNetwork must be unset or false, got True"
     ]
 
 
@@ -440,8 +426,7 @@ def test_finds_the_pod_spec_of_a_bare_pod() -> None:
 
 
 def test_passes_kinds_without_a_pod_spec() -> None:
-    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "api"},
-               "spec": {"ports": [{"port": 80}]}}
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "api"}, "spec": {"ports": [{"port": 80}]}}
 
     assert pod_specs(service) == []
     assert check_pod_security(service) == []
@@ -479,9 +464,7 @@ def external_secret() -> Doc:
             "refreshInterval": "1h",
             "secretStoreRef": {"kind": "ClusterSecretStore", "name": "vault"},
             "target": {"name": "db", "creationPolicy": "Owner"},
-            "data": [
-                {"secretKey": "password", "remoteRef": {"key": "aipp/db", "property": "password"}}
-            ],
+            "data": [{"secretKey": "password", "remoteRef": {"key": "aipp/db", "property": "password"}}],
         },
     }
 
@@ -510,8 +493,7 @@ def test_load_crd_schemas_skips_unserved_versions_and_non_crd_documents(tmp_path
             "names": {"kind": "Widget", "plural": "widgets"},
             "scope": "Namespaced",
             "versions": [
-                {"name": v, "served": served, "storage": served,
-                 "schema": {"openAPIV3Schema": {"type": "object"}}}
+                {"name": v, "served": served, "storage": served, "schema": {"openAPIV3Schema": {"type": "object"}}}
                 for v, served in (("v2", True), ("v1", False))
             ],
         },
@@ -567,9 +549,7 @@ def test_fails_when_a_deployment_field_has_the_wrong_type(crd_schemas: CrdSchema
     ("api_version", "kind"),
     [("extensions/v1beta1", "Ingress"), ("policy/v1beta1", "PodSecurityPolicy")],
 )
-def test_fails_when_the_api_was_removed(
-    api_version: str, kind: str, version: str, crd_schemas: CrdSchemas
-) -> None:
+def test_fails_when_the_api_was_removed(api_version: str, kind: str, version: str, crd_schemas: CrdSchemas) -> None:
     doc = {"apiVersion": api_version, "kind": kind, "metadata": {"name": "old"}, "spec": {}}
 
     errors = validate_manifest(doc, version, crd_schemas)
@@ -581,8 +561,12 @@ def test_fails_when_the_api_was_removed(
 
 
 def test_fails_when_the_custom_resource_group_is_unknown(crd_schemas: CrdSchemas) -> None:
-    doc = {"apiVersion": "traefik.io/v1alpha1", "kind": "IngressRoute",
-           "metadata": {"name": "web", "namespace": "aipp"}, "spec": {}}
+    doc = {
+        "apiVersion": "traefik.io/v1alpha1",
+        "kind": "IngressRoute",
+        "metadata": {"name": "web", "namespace": "aipp"},
+        "spec": {},
+    }
 
     errors = validate_manifest(doc, KUBERNETES_VERSIONS[-1], crd_schemas)
 
@@ -633,8 +617,7 @@ def test_fails_when_an_external_secret_uses_the_unserved_v1beta1(crd_schemas: Cr
     errors = validate_manifest(doc, KUBERNETES_VERSIONS[0], crd_schemas)
 
     assert len(errors) == 1
-    assert "no served version v1beta1 of kind ExternalSecret in the crd group external-secrets.io" \
-        in errors[0]
+    assert "no served version v1beta1 of kind ExternalSecret in the crd group external-secrets.io" in errors[0]
 
 
 def test_fails_when_a_custom_resource_has_no_name(crd_schemas: CrdSchemas) -> None:
@@ -706,8 +689,7 @@ def _run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_cli_exits_0_on_good_manifests_and_1_on_bad_ones(tmp_path: Path) -> None:
-    (tmp_path / "good.yaml").write_text(yaml.safe_dump_all([hardened_deployment(),
-                                                            external_secret()]))
+    (tmp_path / "good.yaml").write_text(yaml.safe_dump_all([hardened_deployment(), external_secret()]))
     (tmp_path / "kustomization.yaml").write_text("resources: [good.yaml]\n")
 
     good = _run_cli(str(tmp_path))

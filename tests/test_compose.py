@@ -214,32 +214,56 @@ def test_unknown_keys_are_kept_as_not_mapped(forms: Any) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("services:\n  a:\n    image: x\n    ports: ['1:2:3:4']\n",
-         "bad.yml:4: services.a.ports[0]: port '1:2:3:4' has too many ':'"),
-        ("services:\n  a:\n    image: x\n    ports: ['http']\n",
-         "bad.yml:4: services.a.ports[0]: container port 'http' is not a port number"),
-        ("services:\n  a:\n    image: x\n    ports: [{published: 80}]\n",
-         "services.a.ports[0]: long-form port needs 'target'"),
-        ("services:\n  a:\n    image: x\n    volumes: ['data:/x']\n",
-         "services.a.volumes[0]: named volume 'data' is not declared under the top-level 'volumes:'"),
-        ("services:\n  a:\n    image: x\n    volumes: ['./x:relative']\n",
-         "services.a.volumes[0]: volume './x:relative': the container path 'relative' must be absolute"),
-        ("services:\n  a:\n    image: x\n    depends_on: [b]\n",
-         "bad.yml:4: services.a.depends_on.b: names no service of this file"),
-        ("services:\n  a:\n    image: x\n    depends_on: {a: {condition: healthy}}\n",
-         "services.a.depends_on.a.condition: is 'healthy'; write one of service_started"),
-        ("services:\n  a:\n    image: x\n    healthcheck: {test: [CURL, x]}\n",
-         "services.a.healthcheck.test[0]: is 'CURL'; a list test starts with CMD, CMD-SHELL or NONE"),
-        ("services:\n  a:\n    image: x\n    healthcheck: {test: x, every: 5s}\n",
-         "services.a.healthcheck.every: is not a healthcheck key"),
-        ("services:\n  a:\n    image: x\n    environment: [A=1, A=2]\n",
-         "services.a.environment: variable 'A' is set twice"),
+        (
+            "services:\n  a:\n    image: x\n    ports: ['1:2:3:4']\n",
+            "bad.yml:4: services.a.ports[0]: port '1:2:3:4' has too many ':'",
+        ),
+        (
+            "services:\n  a:\n    image: x\n    ports: ['http']\n",
+            "bad.yml:4: services.a.ports[0]: container port 'http' is not a port number",
+        ),
+        (
+            "services:\n  a:\n    image: x\n    ports: [{published: 80}]\n",
+            "services.a.ports[0]: long-form port needs 'target'",
+        ),
+        (
+            "services:\n  a:\n    image: x\n    volumes: ['data:/x']\n",
+            "services.a.volumes[0]: named volume 'data' is not declared under the top-level 'volumes:'",
+        ),
+        (
+            "services:\n  a:\n    image: x\n    volumes: ['./x:relative']\n",
+            "services.a.volumes[0]: volume './x:relative': the container path 'relative' must be absolute",
+        ),
+        (
+            "services:\n  a:\n    image: x\n    depends_on: [b]\n",
+            "bad.yml:4: services.a.depends_on.b: names no service of this file",
+        ),
+        (
+            "services:\n  a:\n    image: x\n    depends_on: {a: {condition: healthy}}\n",
+            "services.a.depends_on.a.condition: is 'healthy'; write one of service_started",
+        ),
+        (
+            "services:\n  a:\n    image: x\n    healthcheck: {test: [CURL, x]}\n",
+            "services.a.healthcheck.test[0]: is 'CURL'; a list test starts with CMD, CMD-SHELL or NONE",
+        ),
+        (
+            "services:\n  a:\n    image: x\n    healthcheck: {test: x, every: 5s}\n",
+            "services.a.healthcheck.every: is not a healthcheck key",
+        ),
+        (
+            "services:\n  a:\n    image: x\n    environment: [A=1, A=2]\n",
+            "services.a.environment: variable 'A' is set twice",
+        ),
         ("services:\n  a:\n    image: x\n    restart: sometimes\n", "services.a.restart: is 'sometimes'"),
-        ("services:\n  a:\n    image: x\n    deploy: {resources: {reservations: {devices: [{count: 1}]}}}\n",
-         "services.a.deploy.resources.reservations.devices[0].capabilities: is required"),
+        (
+            "services:\n  a:\n    image: x\n    deploy: {resources: {reservations: {devices: [{count: 1}]}}}\n",
+            "services.a.deploy.resources.reservations.devices[0].capabilities: is required",
+        ),
         ("services:\n  a:\n    ports: ['80']\n", "bad.yml:2: services.a: has neither 'image' nor 'build'"),
-        ("services:\n  a:\n    image: x\n  a:\n    image: y\n",
-         "bad.yml:4: services.a: duplicate key (first on line 2)"),
+        (
+            "services:\n  a:\n    image: x\n  a:\n    image: y\n",
+            "bad.yml:4: services.a: duplicate key (first on line 2)",
+        ),
         ("services:\n  a:\n    image: [x\n", "bad.yml:4: not valid YAML"),
         ("version: '3'\n", "bad.yml: needs a non-empty 'services:' mapping"),
     ],
@@ -283,10 +307,18 @@ def test_redacted_value(name: str, value: str | None, shown: str | None) -> None
 
 def test_redact_args() -> None:
     assert redact_args(["redis-server", "--requirepass", "s3cr3t", "--port", "6379"]) == (
-        "redis-server", "--requirepass", REDACTED, "--port", "6379")
+        "redis-server",
+        "--requirepass",
+        REDACTED,
+        "--port",
+        "6379",
+    )
     assert redact_args(["--requirepass", "${REDIS_PASSWORD}"]) == ("--requirepass", "${REDIS_PASSWORD}")
     assert redact_args(["--password=x", "API_TOKEN=y", "amqp://u:p@mq"]) == (
-        f"--password={REDACTED}", f"API_TOKEN={REDACTED}", f"amqp://{REDACTED}@mq")
+        f"--password={REDACTED}",
+        f"API_TOKEN={REDACTED}",
+        f"amqp://{REDACTED}@mq",
+    )
 
 
 @pytest.mark.parametrize(
@@ -314,8 +346,16 @@ def test_moving_tags_follow_the_library_policy(image: str, moving: bool) -> None
 
 @pytest.mark.parametrize(
     ("name", "secret"),
-    [("NEXTAUTH_SECRET", True), ("REDIS_AUTH", True), ("NEXTAUTH_URL", False), ("REDIS_TLS_KEY_FILE", False),
-     ("API_KEY_PATH", False), ("AUTH_ENABLED", False), ("SMTP_PORT", False), ("S3_ENDPOINT", False)],
+    [
+        ("NEXTAUTH_SECRET", True),
+        ("REDIS_AUTH", True),
+        ("NEXTAUTH_URL", False),
+        ("REDIS_TLS_KEY_FILE", False),
+        ("API_KEY_PATH", False),
+        ("AUTH_ENABLED", False),
+        ("SMTP_PORT", False),
+        ("S3_ENDPOINT", False),
+    ],
 )
 def test_addresses_and_switches_are_not_secrets(name: str, secret: bool) -> None:
     assert looks_secret(name) is secret
@@ -373,7 +413,8 @@ def test_inspect_props(small_reports: dict[str, Any]) -> None:
     assert web["run_as_user"] == "?"
     search = {prop: value for prop, value, _ in small_reports["search"].props}
     assert search["claim_templates"] == (
-        '(ClaimTemplate(name="es-data", path="/usr/share/elasticsearch/data", size="?"),)')
+        '(ClaimTemplate(name="es-data", path="/usr/share/elasticsearch/data", size="?"),)'
+    )
     gpu = {prop: value for prop, value, _ in small_reports["embedder"].props}
     assert gpu["resources"] == 'Resources(memory_limit="8Gi")'
     api = {prop: value for prop, value, _ in small_reports["api"].props}
@@ -404,7 +445,10 @@ def test_inspect_decide_by_hand(small_reports: dict[str, Any]) -> None:
 def test_inspect_text_redacts_every_secret_and_keeps_file_order() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "aipp_constructs.compose", "inspect", str(DATA / "small.yml")],
-        capture_output=True, text=True, check=False, cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=PROJECT,
     )
     assert out.returncode == 0, out.stderr
     for secret in ("hunter2", "s3cr3t", "abc123", "plain-text-secret"):
@@ -429,7 +473,8 @@ def test_inspect_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert services["web.ui"]["construct"] == "Workload"
     assert services["db_postgres"]["prelude"] == [
         'db_postgres_keys = port.vault_secret("db-postgres", "db-postgres", {"username": "username", '
-        '"password": "password"})']
+        '"password": "password"})'
+    ]
     assert "hunter2" not in json.dumps(document)
 
 
@@ -462,9 +507,19 @@ def test_inspect_collision_is_a_note() -> None:
 
 def _drift(compose: Path, port: Path, *ignore: str) -> tuple[int, str, str]:
     out = subprocess.run(
-        [sys.executable, "-m", "aipp_constructs.compose", "drift", str(compose), str(port),
-         *[arg for spec in ignore for arg in ("--ignore", spec)]],
-        capture_output=True, text=True, check=False, cwd=PROJECT,
+        [
+            sys.executable,
+            "-m",
+            "aipp_constructs.compose",
+            "drift",
+            str(compose),
+            str(port),
+            *[arg for spec in ignore for arg in ("--ignore", spec)],
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=PROJECT,
     )
     return out.returncode, out.stdout, out.stderr
 
@@ -536,15 +591,27 @@ def _remove_port(docs: list[dict[str, Any]]) -> None:
     ("mutate", "finding"),
     [
         (_remove_deployment, "drift: enai-scheduler: service: no Deployment or StatefulSet named 'enai-scheduler'"),
-        (_remove_env, "drift: enai-backend: env SPRING_RABBITMQ_HOST: not set in container enai-backend of "
-                      "Deployment enai-backend (env or envFrom)"),
+        (
+            _remove_env,
+            "drift: enai-backend: env SPRING_RABBITMQ_HOST: not set in container enai-backend of "
+            "Deployment enai-backend (env or envFrom)",
+        ),
         (_remove_configmap_key, "drift: enai-linker: env REDIS_HOST: not set in container enai-linker"),
-        (_remove_pvc, "drift: redis: volume redis-data (/data): persisted in Compose, but Deployment redis has no "
-                      "PersistentVolumeClaim volume or volumeClaimTemplate"),
-        (_remove_claim_template, "drift: pgvector: volume pgvector-data (/var/lib/postgresql/data): persisted in "
-                                 "Compose, but StatefulSet pgvector has no PersistentVolumeClaim"),
-        (_remove_probes, "drift: rabbitmq: healthcheck: Compose checks the service (CMD), but container rabbitmq of "
-                         "StatefulSet rabbitmq has no readiness or liveness probe"),
+        (
+            _remove_pvc,
+            "drift: redis: volume redis-data (/data): persisted in Compose, but Deployment redis has no "
+            "PersistentVolumeClaim volume or volumeClaimTemplate",
+        ),
+        (
+            _remove_claim_template,
+            "drift: pgvector: volume pgvector-data (/var/lib/postgresql/data): persisted in "
+            "Compose, but StatefulSet pgvector has no PersistentVolumeClaim",
+        ),
+        (
+            _remove_probes,
+            "drift: rabbitmq: healthcheck: Compose checks the service (CMD), but container rabbitmq of "
+            "StatefulSet rabbitmq has no readiness or liveness probe",
+        ),
         (_remove_port, "drift: rabbitmq: port 15672/tcp: not a container port of StatefulSet rabbitmq"),
     ],
 )
@@ -600,8 +667,9 @@ def test_compose_names_with_underscores_map_to_kubernetes_names() -> None:
 def test_file_variant_defines_the_variable() -> None:
     compose = parse_compose("services:\n  db:\n    image: postgres:16.4\n    environment: [POSTGRES_PASSWORD=x]\n")
     container = {"name": "db", "env": [{"name": "POSTGRES_PASSWORD_FILE", "value": "/run/secrets/pw"}]}
-    manifests = [{"kind": "Deployment", "metadata": {"name": "db"},
-                  "spec": {"template": {"spec": {"containers": [container]}}}}]
+    manifests = [
+        {"kind": "Deployment", "metadata": {"name": "db"}, "spec": {"template": {"spec": {"containers": [container]}}}}
+    ]
     assert find_drift(compose, manifests).findings == ()
 
 
@@ -669,7 +737,10 @@ def workloads() -> dict[str, Any]:
 def test_langfuse_maps_every_service_to_a_construct(langfuse: dict[str, Any]) -> None:
     out = subprocess.run(
         [sys.executable, "-m", "aipp_constructs.compose", "inspect", str(LANGFUSE)],
-        capture_output=True, text=True, check=False, cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=PROJECT,
     )
     assert out.returncode == 0, out.stderr
     assert "no library construct" not in out.stdout
@@ -686,7 +757,8 @@ def test_langfuse_maps_every_service_to_a_construct(langfuse: dict[str, Any]) ->
         assert "claim_templates" in _props(langfuse[stateful])
     assert _props(langfuse["clickhouse"])["claim_templates"] == (
         '(ClaimTemplate(name="data", path="/var/lib/clickhouse", size="?"), '
-        'ClaimTemplate(name="logs", path="/var/log/clickhouse-server", size="?"))')
+        'ClaimTemplate(name="logs", path="/var/log/clickhouse-server", size="?"))'
+    )
 
 
 def test_langfuse_web_props(langfuse: dict[str, Any]) -> None:
@@ -699,7 +771,8 @@ def test_langfuse_web_props(langfuse: dict[str, Any]) -> None:
     assert props["depends_on"] == "(postgres, clickhouse, redis, minio)"
     assert props['env["DATABASE_URL"]'] == (
         'EnvTemplate(text="postgresql://{username}:{password}@{host}:{port}/{database}", '
-        "values=postgres.endpoint.facts())")
+        "values=postgres.endpoint.facts())"
+    )
     assert props['env["NEXTAUTH_SECRET"]'] == 'langfuse_web_keys.key("nextauth-secret")'
     assert props['env["LANGFUSE_S3_EVENT_UPLOAD_SECRET_ACCESS_KEY"]'] == 'minio_keys.key("minio-root-password")'
     assert props['env["CLICKHOUSE_PASSWORD"]'] == 'clickhouse_keys.key("clickhouse-password")'
@@ -714,7 +787,8 @@ def test_langfuse_web_props(langfuse: dict[str, Any]) -> None:
     assert {"REDIS_HOST", "REDIS_PORT", "CLICKHOUSE_URL"} <= set(web.wired_env)
     assert 'env["REDIS_HOST"]' not in props
     assert dict(web.environment)["DATABASE_URL"] == (
-        "postgresql://${POSTGRES_USER}:${POSTGRES_PASSWORD}@postgres:5432/${POSTGRES_DB}")
+        "postgresql://${POSTGRES_USER}:${POSTGRES_PASSWORD}@postgres:5432/${POSTGRES_DB}"
+    )
 
 
 def test_langfuse_presets_and_images(langfuse: dict[str, Any]) -> None:
@@ -727,7 +801,8 @@ def test_langfuse_presets_and_images(langfuse: dict[str, Any]) -> None:
     assert minio["probes"].startswith('Probes.of(ExecCheck(command=("mc", "ready", "local"))')
     assert langfuse["minio"].prelude == (
         'minio_keys = port.vault_secret("minio", "minio", {"minio-root-user": "minio-root-user", '
-        '"minio-root-password": "minio-root-password"})',)
+        '"minio-root-password": "minio-root-password"})',
+    )
     for report in langfuse.values():  # every image is pinned: postgres:17.11 and MinIO's RELEASE tag too
         assert not any("moves" in note for note in report.decide_by_hand), report.name
 
@@ -740,13 +815,15 @@ def test_a_worker_without_ports_is_a_workload_with_an_exec_check(workloads: dict
     assert props["args"] == '("celery", "-A", "app", "worker")'
     assert props["probes"] == (
         'Probes(liveness=Probe(check=ExecCheck(command=("sh", "-c", "celery -A app inspect ping -d celery@$HOSTNAME")), '
-        "period_seconds=60, timeout_seconds=30))")
+        "period_seconds=60, timeout_seconds=30))"
+    )
 
 
 def test_cap_add_is_a_security_exception(workloads: dict[str, Any]) -> None:
     worker = workloads["worker"]
     assert _props(worker)["security_exception"] == (
-        'SecurityException(reason="?", add_capabilities=("CHOWN", "SETUID"))')
+        'SecurityException(reason="?", add_capabilities=("CHOWN", "SETUID"))'
+    )
     assert any("must be declared baseline (PortDefaults.pod_security_level" in note for note in worker.decide_by_hand)
     assert _props(workloads["migrate"])["security_exception"] == 'SecurityException(reason="?", run_as_root=True)'
 
@@ -757,8 +834,11 @@ def test_a_shared_named_volume_is_a_shared_claim(workloads: dict[str, Any]) -> N
     assert _props(workloads["worker"])["claims"] == claim
     assert "claim_templates" not in _props(workloads["api"])
     assert workloads["api"].category == "service"
-    assert workloads["api"].prelude[0].startswith(
-        'uploads = SharedClaim(port, "uploads", SharedClaimProps(name="uploads", size="?"')
+    assert (
+        workloads["api"]
+        .prelude[0]
+        .startswith('uploads = SharedClaim(port, "uploads", SharedClaimProps(name="uploads", size="?"')
+    )
     assert not any("SharedClaim(" in line for line in workloads["worker"].prelude)  # written once
 
 
@@ -776,7 +856,8 @@ def test_generic_service_props(workloads: dict[str, Any]) -> None:
     assert api["depends_on"] == "(db,)"
     assert api["after"] == "(migrate, s3)"  # a job, and required: false
     assert api['env["DATABASE_URL"]'] == (
-        'EnvTemplate(text="postgresql://{username}:{password}@{host}:{port}/app", values=db.endpoint.facts())')
+        'EnvTemplate(text="postgresql://{username}:{password}@{host}:{port}/app", values=db.endpoint.facts())'
+    )
     assert api['env["REDIS_TLS_KEY"]'] == '"/certs/redis.key"'  # a path, not a secret
     assert api["scratch"] == '(ScratchVolume(name="api", path="/var/cache/api"),)'
     assert api["config_files"] == '{"api.yaml": Path("./conf/api.yaml").read_text()}'
@@ -796,4 +877,9 @@ def test_inspect_output_is_deterministic(capsys: pytest.CaptureFixture[str]) -> 
     assert outputs[0] == outputs[1]
     document = json.loads(outputs[0])
     assert [s["construct"] for s in document["services"]] == [
-        "Workload", "Workload", "OneShotJob", "PgvectorDb", "Workload"]
+        "Workload",
+        "Workload",
+        "OneShotJob",
+        "PgvectorDb",
+        "Workload",
+    ]

@@ -49,7 +49,6 @@ def test_an_environment_parses_into_typed_immutable_config() -> None:
     with pytest.raises(AttributeError):
         env.namespace = "other"  # type: ignore[misc]
 
-
     with pytest.raises(TypeError):
         env.images["redis"] = env.images["pgvector"]  # type: ignore[index]
 
@@ -68,7 +67,13 @@ BAD_FILES = [
         "components.redis.storage_sise",
         "allowed here: resources, storage_size",
     ),
-    ("wrong-type", "pod_security_version: v1.27", "pod_security_version: 1.27", "pod_security_version", "must be a string"),
+    (
+        "wrong-type",
+        "pod_security_version: v1.27",
+        "pod_security_version: 1.27",
+        "pod_security_version",
+        "must be a string",
+    ),
     (
         "wrong-type-mapping",
         '  redis:\n    storage_size: 5Gi\n    resources: {cpu_request: 100m, memory_request: 256Mi, cpu_limit: "1", memory_limit: 512Mi}\n',
@@ -85,13 +90,31 @@ BAD_FILES = [
     ("pg-line", "tag: 0.8.1-pg17-bookworm", "tag: pg17", "images.pgvector.tag", "or add a digest"),
     ("vendor-line", "tag: v1.0.0", "tag: v1", "images.enai-front.tag", "python -m aipp_constructs images"),
     ("bad-tag-once", "tag: 7.2.7", "tag: 7/2", "images.redis.tag", "must be an image tag"),
-    ("tag-in-repository", "repository: library/redis", "repository: library/redis:7", "images.redis.repository", "without tag"),
+    (
+        "tag-in-repository",
+        "repository: library/redis",
+        "repository: library/redis:7",
+        "images.redis.repository",
+        "without tag",
+    ),
     ("non-dns-namespace", "namespace: aipp", "namespace: AIPP_ns", "namespace", "DNS-1123"),
     ("non-dns-store", "store: vault-backend", "store: Vault_Backend", "secrets.store", "DNS-1123"),
     ("bad-cpu", 'cpu_limit: "2"', "cpu_limit: 2", "components.pgvector.resources.cpu_limit", "quote it in YAML"),
-    ("limit-below-request", "memory_request: 2Gi", "memory_request: 4Gi", "components.pgvector.resources", "memory_limit must be at least"),
+    (
+        "limit-below-request",
+        "memory_request: 2Gi",
+        "memory_request: 4Gi",
+        "components.pgvector.resources",
+        "memory_limit must be at least",
+    ),
     ("bad-digest", "tag: 7.2.7\n", "tag: 7.2.7\n    digest: sha256:abc\n", "images.redis.digest", "64 lowercase hex"),
-    ("missing-image", "  rabbitmq:\n    # 3.13", "  rabbitmq-old:\n    # 3.13", "images.rabbitmq-old", "is not a component"),
+    (
+        "missing-image",
+        "  rabbitmq:\n    # 3.13",
+        "  rabbitmq-old:\n    # 3.13",
+        "images.rabbitmq-old",
+        "is not a component",
+    ),
     ("literal-choice", "store_kind: ClusterSecretStore", "store_kind: Vault", "secrets.store_kind", "must be one of"),
     ("duplicate-key", "namespace: aipp\n", "namespace: aipp\nnamespace: other\n", "", "duplicate key 'namespace'"),
 ]

@@ -67,7 +67,9 @@ def _tree(path: Path) -> dict[str, bytes]:
 def test_dist_equals_a_fresh_synth(tmp_path: Path) -> None:
     fresh = tmp_path / "dist"
     main.synth_all(fresh)
-    assert _tree(fresh) == _tree(DIST), "dist/ is stale: run `make synth` (or `make snapshot`), read the diff, commit it"
+    assert _tree(fresh) == _tree(DIST), (
+        "dist/ is stale: run `make synth` (or `make snapshot`), read the diff, commit it"
+    )
 
 
 def test_no_file_is_a_byte_copy_of_a_file_under_dist() -> None:
@@ -150,7 +152,10 @@ def test_custom_resources_skip_the_dry_run_and_data_volumes_survive_prune(manife
         if m["kind"] in {"PersistentVolumeClaim", "Namespace"}:
             assert options == "Prune=false,Delete=false", m["metadata"]["name"]
         if m["kind"] == "StatefulSet":
-            assert m["spec"]["persistentVolumeClaimRetentionPolicy"] == {"whenDeleted": "Retain", "whenScaled": "Retain"}
+            assert m["spec"]["persistentVolumeClaimRetentionPolicy"] == {
+                "whenDeleted": "Retain",
+                "whenScaled": "Retain",
+            }
 
 
 def test_dist_is_not_empty(manifests: list[dict[str, Any]]) -> None:
@@ -253,7 +258,9 @@ def test_password_appears_only_as_key_names_and_references(variant: tuple[Path, 
     assert _password_lines(variant[1]) == []
 
 
-def test_the_secret_checks_catch_a_literal_credential(variant_dirs: dict[str, tuple[Path, Path]], tmp_path: Path) -> None:
+def test_the_secret_checks_catch_a_literal_credential(
+    variant_dirs: dict[str, tuple[Path, Path]], tmp_path: Path
+) -> None:
     """Option B's template passes only because it references keys: a literal fails both checks."""
     dist = tmp_path / "dist"
     shutil.copytree(variant_dirs["option-b"][1], dist)

@@ -57,7 +57,14 @@ def test_the_langfuse_port_passes_every_check(langfuse_yaml: str) -> None:
     findings = [f for doc in docs for version in KUBERNETES_VERSIONS for f in validate_manifest(doc, version, schemas)]
     findings += [f for doc in docs for f in check_pod_security(doc) + check_no_credential_values(doc)]
     assert findings == []
-    assert {d["kind"] for d in docs} >= {"Namespace", "ExternalSecret", "StatefulSet", "Deployment", "NetworkPolicy", "Ingress"}
+    assert {d["kind"] for d in docs} >= {
+        "Namespace",
+        "ExternalSecret",
+        "StatefulSet",
+        "Deployment",
+        "NetworkPolicy",
+        "Ingress",
+    }
 
 
 def test_the_langfuse_port_has_no_drift_from_its_compose_file(capsys: pytest.CaptureFixture[str]) -> None:
@@ -83,7 +90,10 @@ def _remove_env(docs: list[dict[str, Any]]) -> None:
     [
         (lambda docs: _drop(docs, "minio"), "drift: minio"),
         (_remove_env, "drift: langfuse-worker: env CLICKHOUSE_URL: not set"),
-        (lambda docs: _workload(docs, "clickhouse")["spec"].pop("volumeClaimTemplates"), "drift: clickhouse: volume clickhouse-data"),
+        (
+            lambda docs: _workload(docs, "clickhouse")["spec"].pop("volumeClaimTemplates"),
+            "drift: clickhouse: volume clickhouse-data",
+        ),
     ],
 )
 def test_drift_reports_a_service_a_variable_or_a_volume_the_port_lost(
@@ -120,5 +130,7 @@ def test_the_langfuse_example_is_short() -> None:
 def test_an_example_writes_its_snapshot_folder(tmp_path: Path) -> None:
     example = _module(LANGFUSE / "langfuse.py")
     assert example.main(tmp_path / "dist") == 0
-    assert (tmp_path / "dist" / "langfuse.k8s.yaml").read_text() == (LANGFUSE / "dist" / "langfuse.k8s.yaml").read_text()
+    assert (tmp_path / "dist" / "langfuse.k8s.yaml").read_text() == (
+        LANGFUSE / "dist" / "langfuse.k8s.yaml"
+    ).read_text()
     shutil.rmtree(tmp_path / "dist")

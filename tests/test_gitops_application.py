@@ -22,7 +22,12 @@ from aipp_constructs.aipp import load_environment
 
 REFERENCE = Path(__file__).resolve().parent / "environments" / "reference.yaml"
 
-REQUIRED = {"name": "app", "repo_url": "https://git.example.com/platform/app.git", "path": "dist/dev", "destination_namespace": "app"}
+REQUIRED = {
+    "name": "app",
+    "repo_url": "https://git.example.com/platform/app.git",
+    "path": "dist/dev",
+    "destination_namespace": "app",
+}
 
 
 def _application(chart: Chart, **overrides: Any) -> dict[str, Any]:
@@ -62,15 +67,24 @@ def test_every_prop_reaches_the_yaml(chart: Chart) -> None:
     assert app["spec"]["project"] == "platform"
     assert app["spec"]["source"]["targetRevision"] == "v1.2.0"
     assert app["spec"]["destination"]["server"] == "https://10.0.0.1:6443"
-    assert app["spec"]["syncPolicy"]["retry"] == {"backoff": {"duration": "30s", "factor": 2, "maxDuration": "1h"}, "limit": 9}
+    assert app["spec"]["syncPolicy"]["retry"] == {
+        "backoff": {"duration": "30s", "factor": 2, "maxDuration": "1h"},
+        "limit": 9,
+    }
 
 
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
         ({"name": "App"}, "name must be a DNS-1123 label"),
-        ({"repo_url": "gitlab.example.com/app"}, "repo_url must be a git URL (https://, ssh:// or git@), got 'gitlab.example.com/app'"),
-        ({"path": "/dist/dev"}, "path must be a relative folder in the repository like 'dist/dev-meta', got '/dist/dev'"),
+        (
+            {"repo_url": "gitlab.example.com/app"},
+            "repo_url must be a git URL (https://, ssh:// or git@), got 'gitlab.example.com/app'",
+        ),
+        (
+            {"path": "/dist/dev"},
+            "path must be a relative folder in the repository like 'dist/dev-meta', got '/dist/dev'",
+        ),
         ({"path": "dist/../secrets"}, "path must be a relative folder"),
         ({"revision": "main branch"}, "revision must be a branch, tag or commit, got 'main branch'"),
         ({"retry_limit": -1}, "retry_limit must be an integer from 0 to 100, got -1"),

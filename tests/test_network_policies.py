@@ -121,9 +121,7 @@ def test_the_reachability_test_notices_a_removed_rule() -> None:
     """The mutated copy the acceptance asks for: drop backend's egress to pgvector."""
     manifests = _manifests()
     backend = next(m for m in manifests if m["kind"] == "NetworkPolicy" and m["metadata"]["name"] == "enai-backend")
-    backend["spec"]["egress"] = [
-        rule for rule in backend["spec"]["egress"] if rule["ports"][0]["port"] != 5432
-    ]
+    backend["spec"]["egress"] = [rule for rule in backend["spec"]["egress"] if rule["ports"][0]["port"] != 5432]
     assert reachability(manifests, OUTSIDERS) == EXPECTED - {("enai-backend", "pgvector", 5432)}
 
 
@@ -171,7 +169,9 @@ def _chain() -> tuple[Any, Any, Any]:
 
     chart = new_chart()
     redis = RedisCache(
-        chart, "Redis", RedisCacheProps(image="registry.example.com/library/redis:7.2.7", password=SecretKeyRef(name="r", key="p"))
+        chart,
+        "Redis",
+        RedisCacheProps(image="registry.example.com/library/redis:7.2.7", password=SecretKeyRef(name="r", key="p")),
     )
     web = WebFrontend(
         chart,
@@ -194,7 +194,9 @@ def test_construct_opens_the_edge_both_ways_and_only_the_main_port() -> None:
     chart, redis, web = _chain()
     peer = ExternalPeer(namespace="observability", ports=(4318,))
     GraphNetworkPolicies(
-        chart, "Policies", GraphNetworkPoliciesProps(components=(redis, web), egress={"web": (peer,)}, labels={"team": "a"})
+        chart,
+        "Policies",
+        GraphNetworkPoliciesProps(components=(redis, web), egress={"web": (peer,)}, labels={"team": "a"}),
     )
     manifests = synth(chart)
     policies = {m["metadata"]["name"]: m for m in manifests if m["kind"] == "NetworkPolicy"}
@@ -202,11 +204,17 @@ def test_construct_opens_the_edge_both_ways_and_only_the_main_port() -> None:
     assert all(p["metadata"]["annotations"] == {"argocd.argoproj.io/sync-wave": "0"} for p in policies.values())
     assert all(p["metadata"]["labels"] == {"team": "a"} for p in policies.values())
     assert policies["redis"]["spec"]["ingress"] == [
-        {"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "web"}}}], "ports": [{"port": 6379, "protocol": "TCP"}]}
+        {
+            "from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "web"}}}],
+            "ports": [{"port": 6379, "protocol": "TCP"}],
+        }
     ]
     assert "egress" not in policies["redis"]["spec"]
     assert policies["web"]["spec"]["egress"] == [
-        {"ports": [{"port": 6379, "protocol": "TCP"}], "to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "redis"}}}]},
+        {
+            "ports": [{"port": 6379, "protocol": "TCP"}],
+            "to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "redis"}}}],
+        },
         {
             "ports": [{"port": 4318, "protocol": "TCP"}],
             "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "observability"}}}],
@@ -223,7 +231,10 @@ def test_an_edge_to_a_component_not_passed_opens_nothing() -> None:
     chart, _redis, web = _chain()
     GraphNetworkPolicies(chart, "Policies", GraphNetworkPoliciesProps(components=(web,)))
     manifests = synth(chart)
-    assert "egress" not in next(m for m in manifests if m["metadata"]["name"] == "web" and m["kind"] == "NetworkPolicy")["spec"]
+    assert (
+        "egress"
+        not in next(m for m in manifests if m["metadata"]["name"] == "web" and m["kind"] == "NetworkPolicy")["spec"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -232,7 +243,10 @@ def test_an_edge_to_a_component_not_passed_opens_nothing() -> None:
         ({"namespace": "Bad_NS", "ports": (1,)}, "namespace must be a DNS-1123 label"),
         ({"ports": (1,)}, "exactly one of namespace and cidr must be set, got namespace None and cidr None"),
         ({"namespace": "a", "cidr": "10.0.0.0/8", "ports": (1,)}, "exactly one of namespace and cidr must be set"),
-        ({"cidr": "10.0.0.0/33", "ports": (1,)}, "cidr must be an address range like '10.20.0.0/16', got '10.0.0.0/33'"),
+        (
+            {"cidr": "10.0.0.0/33", "ports": (1,)},
+            "cidr must be an address range like '10.20.0.0/16', got '10.0.0.0/33'",
+        ),
         ({"cidr": "10.0.0.0/8", "pod_labels": {"a": "b"}, "ports": (1,)}, "pod_labels only apply with namespace"),
         ({"namespace": "a", "ports": ()}, "ports must list at least one port, got ()"),
         ({"namespace": "a", "ports": (70000,)}, "ports[] must be"),
@@ -274,11 +288,16 @@ def test_declared_egress_is_the_only_further_way_out(tmp_path: Any) -> None:
     env = _env_with(tmp_path, "reference", **{"network.egress": egress})
     text = main.build_app(env, str(tmp_path / "out")).synth_yaml()
     policy = next(
-        d for d in yaml.safe_load_all(text) if d and d["kind"] == "NetworkPolicy" and d["metadata"]["name"] == "enai-linker"
+        d
+        for d in yaml.safe_load_all(text)
+        if d and d["kind"] == "NetworkPolicy" and d["metadata"]["name"] == "enai-linker"
     )
     assert policy["spec"]["egress"][-2:] == [
         {"ports": [{"port": 443, "protocol": "TCP"}], "to": [{"ipBlock": {"cidr": "203.0.113.0/24"}}]},
-        {"ports": [{"port": 9000, "protocol": "TCP"}], "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "models"}}}]},
+        {
+            "ports": [{"port": 9000, "protocol": "TCP"}],
+            "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "models"}}}],
+        },
     ]
     policies = [d for d in yaml.safe_load_all(text) if d and d["kind"] == "NetworkPolicy"]
     models = Pod("minio", "models", {}, ((9000, "TCP"),))
@@ -293,7 +312,9 @@ def test_declared_egress_of_a_disabled_component_goes_with_it_and_unknown_names_
     env = _env_with(tmp_path, "no-gpu", **{"network.egress": egress, "components.enai-linker": {"enabled": False}})
     text = main.build_app(env, str(tmp_path / "out")).synth_yaml()
     assert "203.0.113.0" not in text and "linker" not in text
-    env = _env_with(tmp_path, "typo", **{"network.egress": {"enai-lnker": [{"cidr": "203.0.113.0/24", "ports": [443]}]}})
+    env = _env_with(
+        tmp_path, "typo", **{"network.egress": {"enai-lnker": [{"cidr": "203.0.113.0/24", "ports": [443]}]}}
+    )
     with pytest.raises(ConfigError, match=r"typo\.yaml: network\.egress: names 'enai-lnker', which is not a component"):
         main.build_app(env, str(tmp_path / "out2"))
 
@@ -304,7 +325,12 @@ def test_declared_egress_of_a_disabled_component_goes_with_it_and_unknown_names_
 def test_except_cidrs_reach_the_ipblock_and_internet_excepts_private_and_cluster_ranges() -> None:
     from conftest import synth
 
-    from aipp_constructs import PRIVATE_AND_CLUSTER_RANGES, ExternalPeer, GraphNetworkPolicies, GraphNetworkPoliciesProps
+    from aipp_constructs import (
+        PRIVATE_AND_CLUSTER_RANGES,
+        ExternalPeer,
+        GraphNetworkPolicies,
+        GraphNetworkPoliciesProps,
+    )
 
     chart, redis, web = _chain()
     carved = ExternalPeer(

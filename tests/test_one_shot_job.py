@@ -78,7 +78,10 @@ def test_a_hook_job_waits_for_what_it_needs_and_reads_secrets(chart: Chart) -> N
     ("overrides", "message"),
     [
         ({"ports": (Port(name="http", number=80),)}, "ports does not apply to a OneShotJob"),
-        ({"probes": Probes(liveness=Probe(check=ExecCheck(command=("true",))))}, "probes does not apply to a OneShotJob"),
+        (
+            {"probes": Probes(liveness=Probe(check=ExecCheck(command=("true",))))},
+            "probes does not apply to a OneShotJob",
+        ),
         ({"replicas": 2}, "replicas does not apply to a OneShotJob"),
         ({"backoff_limit": 11}, "backoff_limit must be an integer from 0 to 10"),
         ({"active_deadline_seconds": 5}, "active_deadline_seconds must be an integer from 10 to 86400"),

@@ -12,7 +12,18 @@ import main
 
 def test_the_wheel_holds_only_aipp_constructs_with_the_bindings_inside(tmp_path: Path) -> None:
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), "."],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path),
+            ".",
+        ],
         cwd=main.PROJECT,
         check=True,
         capture_output=True,

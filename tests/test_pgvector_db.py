@@ -26,10 +26,9 @@ IMAGE = "harbor.example/dockerhub-proxy/pgvector/pgvector:0.8.1-pg17-bookworm"
 USERNAME = SecretKeyRef(name="pgvector-credentials", key="username")
 PASSWORD = SecretKeyRef(name="pgvector-credentials", key="password")
 
+
 def props(**overrides: Any) -> PgvectorDbProps:
     return PgvectorDbProps(**{"image": IMAGE, "username": USERNAME, "password": PASSWORD, **overrides})
-
-
 
 
 @pytest.fixture(scope="module")
@@ -304,7 +303,10 @@ def test_pgvector_every_prop_reaches_the_yaml(chart: Chart) -> None:
     env = env_of(postgres)
     volumes = {v["name"]: v for v in pod_spec(sts)["volumes"]}
     [vct] = sts["spec"]["volumeClaimTemplates"]
-    assert {k: vct["metadata"]["labels"][k] for k in {"recurring-job.longhorn.io/source": "enable", "recurring-job.longhorn.io/backup": "enabled"}} == {"recurring-job.longhorn.io/source": "enable", "recurring-job.longhorn.io/backup": "enabled"}
+    assert {
+        k: vct["metadata"]["labels"][k]
+        for k in {"recurring-job.longhorn.io/source": "enable", "recurring-job.longhorn.io/backup": "enabled"}
+    } == {"recurring-job.longhorn.io/source": "enable", "recurring-job.longhorn.io/backup": "enabled"}
     selector = {"app.kubernetes.io/name": "vectors", "app.kubernetes.io/part-of": "aipp"}
 
     # image
@@ -327,7 +329,11 @@ def test_pgvector_every_prop_reaches_the_yaml(chart: Chart) -> None:
     assert volumes["files"]["configMap"]["name"] == "vectors-init"
     # part_of
     assert sts["spec"]["selector"]["matchLabels"] == selector
-    assert vct["metadata"]["labels"] == {**selector, "recurring-job.longhorn.io/source": "enable", "recurring-job.longhorn.io/backup": "enabled"}
+    assert vct["metadata"]["labels"] == {
+        **selector,
+        "recurring-job.longhorn.io/source": "enable",
+        "recurring-job.longhorn.io/backup": "enabled",
+    }
     for m in manifests:
         assert m["metadata"]["labels"]["app.kubernetes.io/part-of"] == "aipp"
     for service in (one(manifests, "Service", "vectors"), one(manifests, "Service", "vectors-headless")):

@@ -43,7 +43,10 @@ def test_images_are_pulled_through_the_mirror_and_must_be_pinned() -> None:
     assert chart.image("clickhouse/clickhouse-server:25.8.33.6") == (
         "harbor.example.com/dockerhub-proxy/clickhouse/clickhouse-server:25.8.33.6"
     )
-    assert chart.image("quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z") == "quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z"
+    assert (
+        chart.image("quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z")
+        == "quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z"
+    )
     with pytest.raises(ValueError, match="uses the moving tag '7'"):
         chart.image("redis:7")
     assert _chart(image_mirror=None).image("redis:7.4.11") == "redis:7.4.11"
@@ -51,11 +54,24 @@ def test_images_are_pulled_through_the_mirror_and_must_be_pinned() -> None:
 
 def test_workloads_take_the_port_defaults_they_do_not_set() -> None:
     chart = _chart()
-    db = Workload(chart, "Db", WorkloadProps(
-        name="db", image=chart.image("postgres:17.6"), protocol="tcp", ports=(Port(name="postgresql", number=5432),),
-        claim_templates=(ClaimTemplate(name="data", path="/var/lib/postgresql/data", size="10Gi"),)))
-    Workload(chart, "Api", WorkloadProps(name="api", image=chart.image("acme/api:1.2.3"), depends_on=(db,),
-                                         telemetry=Telemetry(mode="off")))
+    db = Workload(
+        chart,
+        "Db",
+        WorkloadProps(
+            name="db",
+            image=chart.image("postgres:17.6"),
+            protocol="tcp",
+            ports=(Port(name="postgresql", number=5432),),
+            claim_templates=(ClaimTemplate(name="data", path="/var/lib/postgresql/data", size="10Gi"),),
+        ),
+    )
+    Workload(
+        chart,
+        "Api",
+        WorkloadProps(
+            name="api", image=chart.image("acme/api:1.2.3"), depends_on=(db,), telemetry=Telemetry(mode="off")
+        ),
+    )
     chart.add_network_policies()
     manifests = synth(chart)
     api = one(manifests, "Deployment", "api")
@@ -65,10 +81,14 @@ def test_workloads_take_the_port_defaults_they_do_not_set() -> None:
     assert "OTEL_SERVICE_NAME" not in env_of(container(api, "api"))  # its own telemetry wins
     db_set = one(manifests, "StatefulSet", "db")
     assert db_set["spec"]["volumeClaimTemplates"][0]["spec"]["storageClassName"] == "longhorn"
-    assert db_set["spec"]["template"]["metadata"]["annotations"] == {"instrumentation.opentelemetry.io/inject-java": "true"}
+    assert db_set["spec"]["template"]["metadata"]["annotations"] == {
+        "instrumentation.opentelemetry.io/inject-java": "true"
+    }
     policies = sorted(m["metadata"]["name"] for m in manifests if m["kind"] == "NetworkPolicy")
     assert policies == ["allow-dns", "api", "db", "default-deny"]
-    assert one(manifests, "Namespace", "acme")["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    assert (
+        one(manifests, "Namespace", "acme")["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    )
 
 
 def test_network_policies_are_derived_once() -> None:
@@ -83,7 +103,9 @@ def test_vault_secrets_read_the_port_store() -> None:
     secret = chart.vault_secret("app-secrets", "app", {"salt": "salt"})
     manifest = one(synth(chart), "ExternalSecret", "app-secrets")
     assert manifest["spec"]["secretStoreRef"] == {"kind": "ClusterSecretStore", "name": "vault-backend"}
-    assert manifest["spec"]["data"] == [{"remoteRef": {"key": "secret/acme/app", "property": "salt"}, "secretKey": "salt"}]
+    assert manifest["spec"]["data"] == [
+        {"remoteRef": {"key": "secret/acme/app", "property": "salt"}, "secretKey": "salt"}
+    ]
     assert secret.key("salt").name == "app-secrets"
     with pytest.raises(ValueError, match="the port has no secret_store"):
         _chart(secret_store=None).vault_secret("x", "x", {"a": "a"})
@@ -112,8 +134,13 @@ def test_data_presets_and_other_components_take_the_port_defaults_too() -> None:
 
     chart = _chart()
     secret = SecretKeyRef(name="db", key="password")
-    PgvectorDb(chart, "Db", PgvectorDbProps(image=chart.image("pgvector/pgvector:0.8.1-pg17-bookworm"), username=secret,
-                                            password=secret, extensions=()))
+    PgvectorDb(
+        chart,
+        "Db",
+        PgvectorDbProps(
+            image=chart.image("pgvector/pgvector:0.8.1-pg17-bookworm"), username=secret, password=secret, extensions=()
+        ),
+    )
     RedisCache(chart, "Cache", RedisCacheProps(image=chart.image("redis:7.4.11"), password=secret))
     manifests = synth(chart)
     database = one(manifests, "StatefulSet", "pgvector")

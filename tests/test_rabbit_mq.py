@@ -26,12 +26,11 @@ USERNAME = SecretKeyRef(name="rabbitmq-credentials", key="username")
 PASSWORD = SecretKeyRef(name="rabbitmq-credentials", key="password")
 COOKIE = SecretKeyRef(name="rabbitmq-credentials", key="erlang-cookie")
 
+
 def props(**overrides: Any) -> RabbitMqProps:
     return RabbitMqProps(
         **{"image": IMAGE, "username": USERNAME, "password": PASSWORD, "erlang_cookie": COOKIE, **overrides}
     )
-
-
 
 
 def service_ports(**ports: int) -> list[dict[str, Any]]:
@@ -324,7 +323,10 @@ def test_rabbitmq_every_prop_reaches_the_yaml(chart: Chart) -> None:
     env = env_of(rabbitmq)
     volumes = {v["name"]: v for v in pod_spec(sts)["volumes"]}
     [vct] = sts["spec"]["volumeClaimTemplates"]
-    assert {k: vct["metadata"]["labels"][k] for k in {"recurring-job.longhorn.io/source": "enable", "recurring-job.longhorn.io/backup": "enabled"}} == {"recurring-job.longhorn.io/source": "enable", "recurring-job.longhorn.io/backup": "enabled"}
+    assert {
+        k: vct["metadata"]["labels"][k]
+        for k in {"recurring-job.longhorn.io/source": "enable", "recurring-job.longhorn.io/backup": "enabled"}
+    } == {"recurring-job.longhorn.io/source": "enable", "recurring-job.longhorn.io/backup": "enabled"}
     selector = {"app.kubernetes.io/name": "broker", "app.kubernetes.io/part-of": "aipp"}
 
     # image
@@ -347,7 +349,11 @@ def test_rabbitmq_every_prop_reaches_the_yaml(chart: Chart) -> None:
     assert volumes["files"]["configMap"]["name"] == "broker-config"
     # part_of
     assert sts["spec"]["selector"]["matchLabels"] == selector
-    assert vct["metadata"]["labels"] == {**selector, "recurring-job.longhorn.io/source": "enable", "recurring-job.longhorn.io/backup": "enabled"}
+    assert vct["metadata"]["labels"] == {
+        **selector,
+        "recurring-job.longhorn.io/source": "enable",
+        "recurring-job.longhorn.io/backup": "enabled",
+    }
     assert one(manifests, "Service", "broker")["spec"]["selector"] == selector
     assert one(manifests, "Service", "broker-headless")["spec"]["selector"] == selector
     for m in manifests:
@@ -516,7 +522,8 @@ def test_fails_when_a_prop_is_invalid(overrides: dict[str, Any], message: str) -
             id="key-space",
         ),
         pytest.param(
-            {"extra_config": {"a = b\nc": "1"}}, r"extra_config keys must be rabbitmq.conf keys .*, got 'a = b\\nc'",
+            {"extra_config": {"a = b\nc": "1"}},
+            r"extra_config keys must be rabbitmq.conf keys .*, got 'a = b\\nc'",
             id="key-newline",
         ),
         pytest.param(

@@ -24,10 +24,9 @@ from aipp_constructs import Component, RedisCache, RedisCacheProps, Resources, S
 IMAGE = "harbor.example/dockerhub-proxy/library/redis:7.2.7"
 PASSWORD = SecretKeyRef(name="redis-credentials", key="password")
 
+
 def props(**overrides: Any) -> RedisCacheProps:
     return RedisCacheProps(**{"image": IMAGE, "password": PASSWORD, **overrides})
-
-
 
 
 @pytest.fixture(scope="module")
@@ -237,7 +236,10 @@ def test_redis_every_prop_reaches_the_yaml(chart: Chart) -> None:
     deployment = one(manifests, "Deployment", "cache")
     redis = container(deployment, "redis")
     claim = one(manifests, "PersistentVolumeClaim", "cache-data")
-    assert {k: claim["metadata"]["labels"][k] for k in {"recurring-job.longhorn.io/source": "enable", "recurring-job.longhorn.io/backup": "enabled"}} == {"recurring-job.longhorn.io/source": "enable", "recurring-job.longhorn.io/backup": "enabled"}
+    assert {
+        k: claim["metadata"]["labels"][k]
+        for k in {"recurring-job.longhorn.io/source": "enable", "recurring-job.longhorn.io/backup": "enabled"}
+    } == {"recurring-job.longhorn.io/source": "enable", "recurring-job.longhorn.io/backup": "enabled"}
     service = one(manifests, "Service", "cache")
     selector = {"app.kubernetes.io/name": "cache", "app.kubernetes.io/part-of": "aipp"}
 

@@ -62,12 +62,21 @@ def test_every_enabled_application_service_is_scaled_and_the_dump_is_restored(tm
     commands = _commands(out)
     assert commands[0] == f"argocd app set {app} --sync-policy none"
     assert commands[-1] == f"argocd app set {app} --sync-policy automated --auto-prune --self-heal"
-    assert f"kubectl -n aipp create job pgvector-restore --from=cronjob/{PG_DUMP_CRONJOB} --dry-run=client -o json \\" in commands
+    assert (
+        f"kubectl -n aipp create job pgvector-restore --from=cronjob/{PG_DUMP_CRONJOB} --dry-run=client -o json \\"
+        in commands
+    )
     assert f"--arg dump {DUMP} " in out
     assert f'--dbname=\\"${PG_DATABASE_VAR}\\" /backups/" + $dump' in out
     # Suspended for the restore, resumed afterwards.
-    assert f"""kubectl -n aipp patch cronjob {PG_DUMP_CRONJOB} --type=merge -p '{{"spec":{{"suspend":true}}}}'""" in commands
-    assert f"""kubectl -n aipp patch cronjob {PG_DUMP_CRONJOB} --type=merge -p '{{"spec":{{"suspend":false}}}}'""" in commands
+    assert (
+        f"""kubectl -n aipp patch cronjob {PG_DUMP_CRONJOB} --type=merge -p '{{"spec":{{"suspend":true}}}}'"""
+        in commands
+    )
+    assert (
+        f"""kubectl -n aipp patch cronjob {PG_DUMP_CRONJOB} --type=merge -p '{{"spec":{{"suspend":false}}}}'"""
+        in commands
+    )
 
 
 def test_a_disabled_linker_is_not_scaled(tmp_path: Path) -> None:

@@ -20,8 +20,14 @@ SANDBOX = SecurityException(
 
 
 def _sandbox(level: str = "baseline", exception: SecurityException = SANDBOX) -> list[dict[str, Any]]:
-    chart = PortChart(cdk8s.Testing.app(), "port", PortDefaults(namespace="acme", part_of="acme", pod_security_level=level))  # type: ignore[arg-type]
-    Workload(chart, "Sandbox", WorkloadProps(name="sandbox", image=IMAGE, security_exception=exception, telemetry=Telemetry(mode="off")))
+    chart = PortChart(
+        cdk8s.Testing.app(), "port", PortDefaults(namespace="acme", part_of="acme", pod_security_level=level)
+    )  # type: ignore[arg-type]
+    Workload(
+        chart,
+        "Sandbox",
+        WorkloadProps(name="sandbox", image=IMAGE, security_exception=exception, telemetry=Telemetry(mode="off")),
+    )
     return synth(chart)
 
 
@@ -46,13 +52,18 @@ def test_the_exception_relaxes_exactly_what_it_declares_and_says_why() -> None:
 
 
 def test_a_restricted_port_refuses_an_exception_that_needs_baseline() -> None:
-    with pytest.raises(ValueError, match="sandbox: security_exception \\(capabilities.add=SETGID,SETUID,SYS_CHROOT\\) needs "
-                       "Pod Security 'baseline', but namespace acme enforces 'restricted'"):
+    with pytest.raises(
+        ValueError,
+        match="sandbox: security_exception \\(capabilities.add=SETGID,SETUID,SYS_CHROOT\\) needs "
+        "Pod Security 'baseline', but namespace acme enforces 'restricted'",
+    ):
         _sandbox(level="restricted")
 
 
 def test_a_writable_root_filesystem_needs_no_level_but_is_written_down() -> None:
-    writable = SecurityException(reason="the vendor image unpacks plugins into /opt at start", writable_root_filesystem=True)
+    writable = SecurityException(
+        reason="the vendor image unpacks plugins into /opt at start", writable_root_filesystem=True
+    )
     manifests = _sandbox(level="restricted", exception=writable)
     deployment = one(manifests, "Deployment")
     assert container(deployment, "sandbox")["securityContext"]["readOnlyRootFilesystem"] is False
@@ -72,7 +83,7 @@ def test_the_offline_checks_list_the_exception_and_still_catch_anything_more() -
     # A capability added by hand beyond the declaration is a finding.
     container(deployment, "sandbox")["securityContext"]["capabilities"]["add"].append("NET_RAW")
     assert check_pod_security(deployment) == [
-        "Deployment/acme/sandbox: container \"sandbox\" securityContext.capabilities.add may only contain "
+        'Deployment/acme/sandbox: container "sandbox" securityContext.capabilities.add may only contain '
         "NET_BIND_SERVICE, got ['NET_RAW']"
     ]
     # Without its reason the declaration covers nothing.
@@ -82,8 +93,11 @@ def test_the_offline_checks_list_the_exception_and_still_catch_anything_more() -
 
 
 def test_root_and_privilege_escalation() -> None:
-    root = SecurityException(reason="the legacy image chowns its data folder at every start", run_as_root=True,
-                             allow_privilege_escalation=True)
+    root = SecurityException(
+        reason="the legacy image chowns its data folder at every start",
+        run_as_root=True,
+        allow_privilege_escalation=True,
+    )
     deployment = one(_sandbox(exception=root), "Deployment")
     context = container(deployment, "sandbox")["securityContext"]
     assert context["runAsUser"] == 0 and context["runAsGroup"] == 0 and context["runAsNonRoot"] is False
@@ -107,6 +121,8 @@ def test_validation(kwargs: dict[str, Any], message: str) -> None:
 
 
 def test_net_bind_service_stays_restricted() -> None:
-    low_port = SecurityException(reason="the image binds port 80 inside the container", add_capabilities=("NET_BIND_SERVICE",))
+    low_port = SecurityException(
+        reason="the image binds port 80 inside the container", add_capabilities=("NET_BIND_SERVICE",)
+    )
     assert low_port.level == "restricted"
     assert one(_sandbox(level="restricted", exception=low_port), "Deployment")

@@ -261,7 +261,11 @@ def test_spring_endpoint_is_http_on_name_and_port(chart: Chart) -> None:
     endpoint = SpringService(chart, "Spring", props(port=9000, management_port=9001)).endpoint
     assert endpoint is not None
     # Every Service port is offered; dependents connect to the first (http).
-    assert (endpoint.host, dict(endpoint.ports), endpoint.protocol) == ("backend", {"http": 9000, "management": 9001}, "http")
+    assert (endpoint.host, dict(endpoint.ports), endpoint.protocol) == (
+        "backend",
+        {"http": 9000, "management": 9001},
+        "http",
+    )
     assert endpoint.main_port == 9000
     assert dict(endpoint.properties) == {"url": "http://backend:9000"}
 

@@ -16,8 +16,6 @@ import yaml
 import main
 
 
-
-
 #: The frozen reference environment (a copy of dev-meta), so routine edits never break this file.
 REFERENCE = Path(__file__).resolve().parent / "environments" / "reference.yaml"
 
@@ -82,7 +80,16 @@ def test_the_image_command_reports_every_mistake_on_its_own_line(tmp_path: Path)
 
 def test_the_compose_tooling_is_a_subcommand_of_the_main_command() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "aipp_constructs", "compose", "inspect", "vendor/aipp/docker-compose.yml", "--format", "json"],
+        [
+            sys.executable,
+            "-m",
+            "aipp_constructs",
+            "compose",
+            "inspect",
+            "vendor/aipp/docker-compose.yml",
+            "--format",
+            "json",
+        ],
         cwd=main.PROJECT,
         capture_output=True,
         text=True,

@@ -9,7 +9,16 @@ import pytest
 from cdk8s import Chart
 from conftest import names_and_selectors, new_chart, one, synth
 
-from aipp_constructs import IngressRoute, RabbitMq, RabbitMqProps, SecretKeyRef, TlsIngress, TlsIngressProps, WebFrontend, WebFrontendProps
+from aipp_constructs import (
+    IngressRoute,
+    RabbitMq,
+    RabbitMqProps,
+    SecretKeyRef,
+    TlsIngress,
+    TlsIngressProps,
+    WebFrontend,
+    WebFrontendProps,
+)
 
 
 def _targets(chart: Chart) -> tuple[WebFrontend, RabbitMq]:
@@ -23,7 +32,9 @@ def _targets(chart: Chart) -> tuple[WebFrontend, RabbitMq]:
             erlang_cookie=SecretKeyRef(name="mq", key="cookie"),
         ),
     )
-    web = WebFrontend(chart, "Web", WebFrontendProps(name="web", image="registry.example.com/app/web:v1.0.0", depends_on=(mq,)))
+    web = WebFrontend(
+        chart, "Web", WebFrontendProps(name="web", image="registry.example.com/app/web:v1.0.0", depends_on=(mq,))
+    )
     return web, mq
 
 
@@ -54,7 +65,11 @@ def test_defaults_route_to_the_service_port_by_name_without_tls_or_controller_an
                 "host": "app.example.com",
                 "http": {
                     "paths": [
-                        {"backend": {"service": {"name": "web", "port": {"name": "http"}}}, "path": "/", "pathType": "Prefix"}
+                        {
+                            "backend": {"service": {"name": "web", "port": {"name": "http"}}},
+                            "path": "/",
+                            "pathType": "Prefix",
+                        }
                     ]
                 },
             }
@@ -89,17 +104,26 @@ def test_every_prop_reaches_the_yaml(chart: Chart) -> None:
         {"hosts": ["app.example.com"], "secretName": "app-example-com-tls"},
         {"hosts": ["mq.example.com"], "secretName": "mq-example-com-tls"},
     ]
-    assert [(r["host"], [(p["path"], p["pathType"], p["backend"]["service"]) for p in r["http"]["paths"]]) for r in spec["rules"]] == [
+    assert [
+        (r["host"], [(p["path"], p["pathType"], p["backend"]["service"]) for p in r["http"]["paths"]])
+        for r in spec["rules"]
+    ] == [
         (
             "app.example.com",
-            [("/", "Prefix", {"name": "web", "port": {"name": "http"}}), ("/static", "Exact", {"name": "web", "port": {"name": "http"}})],
+            [
+                ("/", "Prefix", {"name": "web", "port": {"name": "http"}}),
+                ("/static", "Exact", {"name": "web", "port": {"name": "http"}}),
+            ],
         ),
         ("mq.example.com", [("/", "Prefix", {"name": "rabbitmq", "port": {"name": "management"}})]),
     ]
 
 
 def test_no_external_dns_annotation_when_the_prefix_is_none(chart: Chart) -> None:
-    assert "external-dns.kubernetes.io/hostname" not in _ingress(chart, external_dns_prefix=None)["metadata"]["annotations"]
+    assert (
+        "external-dns.kubernetes.io/hostname"
+        not in _ingress(chart, external_dns_prefix=None)["metadata"]["annotations"]
+    )
 
 
 def test_route_port_number_comes_from_the_target() -> None:
@@ -131,9 +155,15 @@ def test_route_validation(route: dict[str, Any], message: str) -> None:
         ({"routes": "twice"}, "routes must not repeat a host and path, got a.example.com/ twice"),
         ({"ingress_class_name": "Nginx!"}, "ingress_class_name must be a DNS-1123 subdomain"),
         ({"cluster_issuer": "Le_Prod"}, "cluster_issuer must be a DNS-1123 subdomain"),
-        ({"external_dns_prefix": "external-dns.kubernetes.io"}, "external_dns_prefix must be an annotation prefix ending in '/'"),
+        (
+            {"external_dns_prefix": "external-dns.kubernetes.io"},
+            "external_dns_prefix must be an annotation prefix ending in '/'",
+        ),
         ({"annotations": {"cert-manager.io/issuer": "x"}}, "annotations must not set 'cert-manager.io/issuer'"),
-        ({"annotations": {"external-dns.kubernetes.io/ttl": "60"}}, "annotations must not set 'external-dns.kubernetes.io/ttl'"),
+        (
+            {"annotations": {"external-dns.kubernetes.io/ttl": "60"}},
+            "annotations must not set 'external-dns.kubernetes.io/ttl'",
+        ),
     ],
 )
 def test_props_validation(props: dict[str, Any], message: str) -> None:
@@ -149,7 +179,9 @@ def test_names_survive_construct_id_changes() -> None:
     def build(ingress_id: str) -> list[Any]:
         chart = new_chart()
         web, _ = _targets(chart)
-        TlsIngress(chart, ingress_id, TlsIngressProps(name="app", routes=(IngressRoute(host="a.example.com", target=web),)))
+        TlsIngress(
+            chart, ingress_id, TlsIngressProps(name="app", routes=(IngressRoute(host="a.example.com", target=web),))
+        )
         return names_and_selectors(synth(chart))
 
     assert build("Ingress") == build("Renamed")

@@ -8,7 +8,15 @@ import subprocess
 
 import pytest
 
-from aipp_constructs import NAMED_WIRING, SPRING_BOOT_WIRING, Endpoint, SecretKeyRef, Telemetry, WaitPolicy, connection_env
+from aipp_constructs import (
+    NAMED_WIRING,
+    SPRING_BOOT_WIRING,
+    Endpoint,
+    SecretKeyRef,
+    Telemetry,
+    WaitPolicy,
+    connection_env,
+)
 from aipp_constructs.startup_wait import wait_container
 
 USER = SecretKeyRef(name="db-credentials", key="username")
@@ -20,7 +28,9 @@ DB = Endpoint(
     properties={"database": "aipp", "jdbc_url": "jdbc:postgresql://pgvector:5432/aipp"},
     protocol="postgresql",
 )
-API = Endpoint(host="enai-backend", ports={"http": 8080}, properties={"url": "http://enai-backend:8080"}, protocol="http")
+API = Endpoint(
+    host="enai-backend", ports={"http": 8080}, properties={"url": "http://enai-backend:8080"}, protocol="http"
+)
 IMAGE = "registry.example.com/library/busybox:1.37.0"
 
 
@@ -75,7 +85,10 @@ def test_an_override_replaces_the_wiring_of_that_dependency_only() -> None:
     [
         ({"redis": {"host": "X"}}, "wiring names 'redis', which is not a dependency; dependencies: pgvector"),
         ({"pgvector": {"schema": "X"}}, "wiring.pgvector.schema: pgvector offers no fact 'schema'; known: database,"),
-        ({"pgvector": {"host": "1BAD"}}, "wiring.pgvector.host must be a variable name ([A-Za-z_][A-Za-z0-9_]*), got '1BAD'"),
+        (
+            {"pgvector": {"host": "1BAD"}},
+            "wiring.pgvector.host must be a variable name ([A-Za-z_][A-Za-z0-9_]*), got '1BAD'",
+        ),
     ],
     ids=["not-a-dependency", "unknown-fact", "bad-name"],
 )
@@ -115,7 +128,10 @@ def test_telemetry_operator_mode_only_annotates() -> None:
 
 def test_telemetry_off_sets_nothing() -> None:
     telemetry = Telemetry(mode="off")
-    assert (telemetry.env(service_name="a", service_namespace=None, version="1"), telemetry.pod_annotations("java")) == ([], {})
+    assert (
+        telemetry.env(service_name="a", service_namespace=None, version="1"),
+        telemetry.pod_annotations("java"),
+    ) == ([], {})
 
 
 @pytest.mark.parametrize(

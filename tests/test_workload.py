@@ -51,8 +51,10 @@ def _provider(chart: Chart, name: str = "db", protocol: str = "postgresql", port
     provider.endpoint = Endpoint(
         host=name,
         ports={protocol: port},
-        credentials={"username": SecretKeyRef(name=f"{name}-credentials", key="username"),
-                     "password": SecretKeyRef(name=f"{name}-credentials", key="password")},
+        credentials={
+            "username": SecretKeyRef(name=f"{name}-credentials", key="username"),
+            "password": SecretKeyRef(name=f"{name}-credentials", key="password"),
+        },
         properties={"database": "app", "url": f"{protocol}://{name}:{port}/app"},
         protocol=protocol,
     )
@@ -74,7 +76,10 @@ def test_defaults_are_a_hardened_deployment_without_a_service(chart: Chart) -> N
     deployment = one(manifests, "Deployment", "api")
     assert deployment["spec"]["replicas"] == 1
     assert deployment["spec"]["progressDeadlineSeconds"] == 600
-    assert deployment["spec"]["strategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
+    assert deployment["spec"]["strategy"] == {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0},
+    }
     spec = pod_spec(deployment)
     assert spec["securityContext"] == {
         "fsGroup": 1000,
@@ -88,7 +93,10 @@ def test_defaults_are_a_hardened_deployment_without_a_service(chart: Chart) -> N
     main = container(deployment, "api")
     assert main["securityContext"]["readOnlyRootFilesystem"] is True
     assert main["securityContext"]["capabilities"] == {"drop": ["ALL"]}
-    assert main["resources"] == {"limits": {"cpu": "1", "memory": "512Mi"}, "requests": {"cpu": "250m", "memory": "512Mi"}}
+    assert main["resources"] == {
+        "limits": {"cpu": "1", "memory": "512Mi"},
+        "requests": {"cpu": "250m", "memory": "512Mi"},
+    }
     assert main["volumeMounts"] == [{"mountPath": "/tmp", "name": "tmp"}]
     assert not {"command", "args", "ports", "env", "startupProbe", "readinessProbe", "livenessProbe"} & set(main)
     assert deployment["metadata"]["labels"]["app.kubernetes.io/component"] == "app"
@@ -102,8 +110,12 @@ def test_command_args_ports_and_the_service(chart: Chart) -> None:
         chart,
         command=("/bin/daemon",),
         args=("--listen", "0.0.0.0"),
-        ports=(Port(name="api", number=5002), Port(name="plugins", number=5003), Port(name="debug", number=9229, expose=False),
-               Port(name="dns", number=5353, protocol="UDP")),
+        ports=(
+            Port(name="api", number=5002),
+            Port(name="plugins", number=5003),
+            Port(name="debug", number=9229, expose=False),
+            Port(name="dns", number=5353, protocol="UDP"),
+        ),
         protocol="tcp",
     )
     main = container(one(manifests, "Deployment"), "api")
@@ -141,7 +153,9 @@ def test_an_http_service_offers_its_url(chart: Chart) -> None:
 )
 def test_each_kind_of_check_with_its_timing(chart: Chart, check: Any, expected: dict[str, Any]) -> None:
     _, manifests = _build(
-        chart, ports=(Port(name="http", number=8000),), probes=Probes.of(check, period_seconds=20, timeout_seconds=5),
+        chart,
+        ports=(Port(name="http", number=8000),),
+        probes=Probes.of(check, period_seconds=20, timeout_seconds=5),
         startup_timeout_seconds=90,
     )
     main = container(one(manifests, "Deployment"), "api")
@@ -192,7 +206,11 @@ def test_settings_in_a_config_map_keep_secrets_and_templates_as_variables(chart:
     workload, manifests = _build(
         chart,
         settings_in_config_map=True,
-        env={"MODE": "fast", "TOKEN": SecretKeyRef(name="s", key="token"), "URL": EnvTemplate(text="x://{t}", values={"t": "y"})},
+        env={
+            "MODE": "fast",
+            "TOKEN": SecretKeyRef(name="s", key="token"),
+            "URL": EnvTemplate(text="x://{t}", values={"t": "y"}),
+        },
     )
     assert workload.settings is not None
     assert one(manifests, "ConfigMap", "api-config")["data"] == {"MODE": "fast"}
@@ -209,8 +227,14 @@ def test_volumes_scratch_memory_config_files_and_claims(chart: Chart) -> None:
         config_files={"app.yaml": "a: 1\n"},
         config_dir="/etc/app",
         tmp_size="64Mi",
-        scratch=(ScratchVolume(name="shm", path="/dev/shm", size="1Gi", memory=True), ScratchVolume(name="cache", path="/var/cache/app")),
-        claims=(uploads.volume("/data/uploads"), ClaimVolume(name="models", path="/models", claim_name="models", read_only=True)),
+        scratch=(
+            ScratchVolume(name="shm", path="/dev/shm", size="1Gi", memory=True),
+            ScratchVolume(name="cache", path="/var/cache/app"),
+        ),
+        claims=(
+            uploads.volume("/data/uploads"),
+            ClaimVolume(name="models", path="/models", claim_name="models", read_only=True),
+        ),
     )
     spec = pod_spec(one(manifests, "Deployment"))
     assert spec["volumes"] == [
@@ -230,7 +254,11 @@ def test_volumes_scratch_memory_config_files_and_claims(chart: Chart) -> None:
         {"mountPath": "/models", "name": "models", "readOnly": True},
     ]
     claim = one(manifests, "PersistentVolumeClaim", "uploads")
-    assert claim["spec"] == {"accessModes": ["ReadWriteMany"], "resources": {"requests": {"storage": "5Gi"}}, "storageClassName": "longhorn"}
+    assert claim["spec"] == {
+        "accessModes": ["ReadWriteMany"],
+        "resources": {"requests": {"storage": "5Gi"}},
+        "storageClassName": "longhorn",
+    }
     assert claim["metadata"]["annotations"] == {
         "argocd.argoproj.io/sync-options": "Prune=false,Delete=false",
         "argocd.argoproj.io/sync-wave": "0",
@@ -244,12 +272,20 @@ def test_claim_templates_make_a_stateful_set_with_a_headless_service(chart: Char
         run_as_user=101,
         ports=(Port(name="http", number=8123), Port(name="native", number=9000)),
         claim_templates=(
-            ClaimTemplate(name="data", path="/var/lib/clickhouse", size="50Gi", storage_class_name="longhorn",
-                          labels={"recurring-job.longhorn.io/source": "enable"}),
+            ClaimTemplate(
+                name="data",
+                path="/var/lib/clickhouse",
+                size="50Gi",
+                storage_class_name="longhorn",
+                labels={"recurring-job.longhorn.io/source": "enable"},
+            ),
             ClaimTemplate(name="logs", path="/var/log/clickhouse-server", size="5Gi"),
         ),
-        secret_files=(SecretFile(name="password", path="/run/secrets/clickhouse/password",
-                                 secret=SecretKeyRef(name="ch", key="password")),),
+        secret_files=(
+            SecretFile(
+                name="password", path="/run/secrets/clickhouse/password", secret=SecretKeyRef(name="ch", key="password")
+            ),
+        ),
     )
     assert [(m["kind"], m["metadata"]["name"]) for m in manifests] == [
         ("Service", "clickhouse"),
@@ -266,10 +302,15 @@ def test_claim_templates_make_a_stateful_set_with_a_headless_service(chart: Char
         {
             "apiVersion": "v1",
             "kind": "PersistentVolumeClaim",
-            "metadata": {"labels": {"app.kubernetes.io/name": "clickhouse", "recurring-job.longhorn.io/source": "enable"},
-                         "name": "data"},
-            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "50Gi"}},
-                     "storageClassName": "longhorn"},
+            "metadata": {
+                "labels": {"app.kubernetes.io/name": "clickhouse", "recurring-job.longhorn.io/source": "enable"},
+                "name": "data",
+            },
+            "spec": {
+                "accessModes": ["ReadWriteOnce"],
+                "resources": {"requests": {"storage": "50Gi"}},
+                "storageClassName": "longhorn",
+            },
         },
         {
             "apiVersion": "v1",
@@ -358,7 +399,12 @@ def test_container_name_field_refs_init_steps_and_config_files_beside_the_image_
     ]
     assert main["volumeMounts"] == [
         {"mountPath": "/tmp", "name": "tmp"},
-        {"mountPath": "/etc/rabbitmq/conf.d/20-kubernetes.conf", "name": "files", "readOnly": True, "subPath": "20-kubernetes.conf"},
+        {
+            "mountPath": "/etc/rabbitmq/conf.d/20-kubernetes.conf",
+            "name": "files",
+            "readOnly": True,
+            "subPath": "20-kubernetes.conf",
+        },
         {"mountPath": "/var/lib/rabbitmq", "name": "home"},
         {"mountPath": "/var/lib/rabbitmq/mnesia", "name": "data"},
     ]
@@ -379,7 +425,9 @@ def test_an_explicit_budget_overrides_the_replica_rule(chart: Chart) -> None:
 def _edges(**edges: Any) -> tuple[Workload, list[dict[str, Any]], Component]:
     chart = new_chart()
     db = _provider(chart)
-    workload = Workload(chart, "Api", _props(wait=WAIT, ports=(Port(name="http", number=8080),), **{k: (db,) for k in edges}))
+    workload = Workload(
+        chart, "Api", _props(wait=WAIT, ports=(Port(name="http", number=8080),), **{k: (db,) for k in edges})
+    )
     policies = GraphNetworkPolicies(chart, "Policies", GraphNetworkPoliciesProps(components=(db, workload)))
     del policies
     return workload, synth(chart), db
@@ -401,7 +449,9 @@ def test_each_edge_kind(edge: str, waits: bool, wired: bool, later_wave: bool) -
     assert ("DB_HOST" in env_of(container(deployment, "api"))) is wired
     assert (workload.wave == db.wave + 1) is later_wave
     egress = one(manifests, "NetworkPolicy", "api")["spec"].get("egress", [])
-    opened = [rule for rule in egress if rule["to"][0].get("podSelector", {}).get("matchLabels") == dict(db.selector_labels)]
+    opened = [
+        rule for rule in egress if rule["to"][0].get("podSelector", {}).get("matchLabels") == dict(db.selector_labels)
+    ]
     assert bool(opened) is (edge != "after")
 
 
@@ -410,7 +460,11 @@ def test_a_shared_overrides_table_may_name_other_workloads_when_asked(chart: Cha
     table = {"db": {"host": "DB_SERVER"}, "cache": {"host": "CACHE_SERVER"}}
     with pytest.raises(ValueError, match="wiring names 'cache', which is not a dependency"):
         Workload(chart, "Strict", _props(name="strict", connects_to=(db,), wiring_overrides=table))
-    workload = Workload(chart, "Lenient", _props(name="lenient", connects_to=(db,), wiring_overrides=table, ignore_unknown_overrides=True))
+    workload = Workload(
+        chart,
+        "Lenient",
+        _props(name="lenient", connects_to=(db,), wiring_overrides=table, ignore_unknown_overrides=True),
+    )
     assert [var for var, _ in workload.wired] == ["DB_SERVER"]
 
 
@@ -441,20 +495,35 @@ def test_operator_telemetry_uses_the_language(chart: Chart) -> None:
         ({"replicas": -1}, "replicas must be an integer from 0 to 100, got -1"),
         ({"strategy": "Blue"}, "strategy must be 'RollingUpdate' or 'Recreate'"),
         ({"extended_resources": {"gpu": 1}}, "extended_resources keys must be like 'nvidia.com/gpu'"),
-        ({"extended_resources": {"nvidia.com/gpu": 0}}, "extended_resources\\['nvidia.com/gpu'\\] must be an integer from 1 to 64"),
+        (
+            {"extended_resources": {"nvidia.com/gpu": 0}},
+            "extended_resources\\['nvidia.com/gpu'\\] must be an integer from 1 to 64",
+        ),
         ({"run_as_user": 0}, "run_as_user must be an integer from 1 to 2147483647, got 0; Pod Security"),
         ({"env": {"1X": "a"}}, "env.1X must be a variable name"),
         ({"env": {"K8S_POD_NAME": "a"}}, "env.K8S_POD_NAME is set by the construct"),
         ({"env": {"X": 1}}, "env.X must be a string, a SecretKeyRef, an EnvTemplate or a FieldRef"),
         ({"config_files": {"a/b": "x"}}, "config_files keys must be file names"),
         ({"tmp_size": "1G"}, "tmp_size must be a quantity in binary units"),
-        ({"scratch": (ScratchVolume(name="tmp", path="/x"),)}, "scratch and claims names must be distinct and not tmp, files"),
+        (
+            {"scratch": (ScratchVolume(name="tmp", path="/x"),)},
+            "scratch and claims names must be distinct and not tmp, files",
+        ),
         ({"scratch": (ScratchVolume(name="a", path="/tmp"),)}, "a.path ./tmp. is already mounted"),
-        ({"config_files": {"a": "b"}, "scratch": (ScratchVolume(name="a", path="/config/x"),)}, "a.path must not be or be inside /config"),
-        ({"init_steps": (InitStep(name="s", command=("true",), volumes=("nope",)),)}, "init_steps\\[s\\].volumes names nope"),
+        (
+            {"config_files": {"a": "b"}, "scratch": (ScratchVolume(name="a", path="/config/x"),)},
+            "a.path must not be or be inside /config",
+        ),
+        (
+            {"init_steps": (InitStep(name="s", command=("true",), volumes=("nope",)),)},
+            "init_steps\\[s\\].volumes names nope",
+        ),
         ({"node_selector": {"bad key!": "x"}}, "node_selector keys must be label keys"),
         ({"pre_stop_command": ()}, "pre_stop_command must not be empty"),
-        ({"termination_grace_period_seconds": 4000}, "termination_grace_period_seconds must be an integer from 0 to 3600"),
+        (
+            {"termination_grace_period_seconds": 4000},
+            "termination_grace_period_seconds must be an integer from 0 to 3600",
+        ),
         ({"image_pull_secrets": ("Bad",)}, "image_pull_secrets\\[\\] must be a DNS-1123 label"),
     ],
 )
@@ -472,16 +541,43 @@ def test_props_validation(overrides: dict[str, Any], message: str) -> None:
         (lambda: Port(name="http", number=80, protocol="SCTP"), "ports\\[http\\].protocol must be 'TCP' or 'UDP'"),
         (lambda: HttpCheck(path="health"), "HttpCheck.path must be an absolute URL path"),
         (lambda: ExecCheck(command=()), "ExecCheck.command must be a non-empty tuple"),
-        (lambda: Probe(check=TcpCheck(), timeout_seconds=20, period_seconds=10), "Probe.timeout_seconds must not exceed period_seconds"),
-        (lambda: Probe(check=TcpCheck(), failure_threshold=0), "Probe.failure_threshold must be an integer from 1 to 1000"),
-        (lambda: ScratchVolume(name="a", path="relative"), "scratch\\[a\\].path must be a normalised absolute directory"),
-        (lambda: ClaimVolume(name="a", path="/a", claim_name="Bad"), "claims\\[a\\].claim_name must be a DNS-1123 label"),
-        (lambda: EnvTemplate(text="{a}{b}", values={"a": "1"}), "EnvTemplate '\\{a\\}\\{b\\}' names b, which values does not give"),
-        (lambda: SharedClaimProps(name="a", size="1Gi", access_modes=("ReadWriteSome",)), "access_modes must be one or more of"),  # type: ignore[arg-type]
+        (
+            lambda: Probe(check=TcpCheck(), timeout_seconds=20, period_seconds=10),
+            "Probe.timeout_seconds must not exceed period_seconds",
+        ),
+        (
+            lambda: Probe(check=TcpCheck(), failure_threshold=0),
+            "Probe.failure_threshold must be an integer from 1 to 1000",
+        ),
+        (
+            lambda: ScratchVolume(name="a", path="relative"),
+            "scratch\\[a\\].path must be a normalised absolute directory",
+        ),
+        (
+            lambda: ClaimVolume(name="a", path="/a", claim_name="Bad"),
+            "claims\\[a\\].claim_name must be a DNS-1123 label",
+        ),
+        (
+            lambda: EnvTemplate(text="{a}{b}", values={"a": "1"}),
+            "EnvTemplate '\\{a\\}\\{b\\}' names b, which values does not give",
+        ),
+        (
+            lambda: SharedClaimProps(name="a", size="1Gi", access_modes=("ReadWriteSome",)),
+            "access_modes must be one or more of",
+        ),  # type: ignore[arg-type]
         (lambda: ClaimTemplate(name="data", path="/d", size="1G"), "claim_templates\\[data\\].size must be a quantity"),
-        (lambda: ClaimTemplate(name="data", path="/d", size="1Gi", access_modes=("Any",)), "access_modes must be one or more"),
-        (lambda: SecretFile(name="pw", path="/run/secrets/", secret=SecretKeyRef(name="s", key="k")), "must end in a file name"),
-        (lambda: SecretFile(name="pw", path="/run/pw", secret=SecretKeyRef(name="s", key="k"), mode=0o1000), "mode must be an integer"),
+        (
+            lambda: ClaimTemplate(name="data", path="/d", size="1Gi", access_modes=("Any",)),
+            "access_modes must be one or more",
+        ),
+        (
+            lambda: SecretFile(name="pw", path="/run/secrets/", secret=SecretKeyRef(name="s", key="k")),
+            "must end in a file name",
+        ),
+        (
+            lambda: SecretFile(name="pw", path="/run/pw", secret=SecretKeyRef(name="s", key="k"), mode=0o1000),
+            "mode must be an integer",
+        ),
     ],
 )
 def test_value_type_validation(build: Any, message: str) -> None:

@@ -264,7 +264,9 @@ class AippChart(PortChart):
             ]
             if config.rabbitmq_management_host:
                 routes.append(
-                    IngressRoute(host=config.rabbitmq_management_host, target=self.components["rabbitmq"], port="management")
+                    IngressRoute(
+                        host=config.rabbitmq_management_host, target=self.components["rabbitmq"], port="management"
+                    )
                 )
             return TlsIngress(
                 self,
@@ -430,7 +432,9 @@ class AippChart(PortChart):
         monitoring = self.env.monitoring
         for name, (_port, number, _path) in self.metrics_targets().items():
             inbound.setdefault(name, []).append(
-                ExternalPeer(namespace=monitoring.namespace, pod_labels=monitoring.prometheus_pod_labels, ports=(number,))
+                ExternalPeer(
+                    namespace=monitoring.namespace, pod_labels=monitoring.prometheus_pod_labels, ports=(number,)
+                )
             )
         egress: dict[str, tuple[ExternalPeer, ...]] = {}
         if telemetry.mode != "off":

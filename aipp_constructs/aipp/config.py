@@ -568,7 +568,9 @@ class RedisConfig:
 
     storage_size: str = field(default="5Gi", metadata=_SIZE)
     resources: Resources = field(
-        default_factory=lambda: Resources(cpu_request="100m", memory_request="256Mi", cpu_limit="1", memory_limit="512Mi")
+        default_factory=lambda: Resources(
+            cpu_request="100m", memory_request="256Mi", cpu_limit="1", memory_limit="512Mi"
+        )
     )
 
 

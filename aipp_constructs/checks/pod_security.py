@@ -56,10 +56,9 @@ class _Declared:
         self.root = valid and parts.get("runAsUser") == "0"
         self.escalation = valid and parts.get("allowPrivilegeEscalation") == "true"
 
+
 # Kinds whose pod template sits at spec.template (the PodTemplateSpec of a controller).
-_TEMPLATE_KINDS = frozenset(
-    {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "ReplicationController"}
-)
+_TEMPLATE_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "ReplicationController"})
 
 _CONTAINER_FIELDS: tuple[tuple[str, str], ...] = (
     ("containers", "container"),
@@ -220,9 +219,7 @@ def _check_pod_level(
     # 1 HostProcess (baseline).
     host_process = _mapping(psc.get("windowsOptions")).get("hostProcess")
     if host_process:
-        findings.append(
-            f"{sc_path}.windowsOptions.hostProcess must be unset or false, got {host_process!r}"
-        )
+        findings.append(f"{sc_path}.windowsOptions.hostProcess must be unset or false, got {host_process!r}")
 
     # 2 Host namespaces (baseline).
     for field in ("hostNetwork", "hostPID", "hostIPC"):
@@ -250,8 +247,7 @@ def _check_pod_level(
         # PSA accepts an empty value, runtime/default and any localhost/<profile>.
         if value and value != "runtime/default" and not str(value).startswith("localhost/"):
             findings.append(
-                f'{metadata_location}.annotations "{key}" must be runtime/default or '
-                f"localhost/*, got {value!r}"
+                f'{metadata_location}.annotations "{key}" must be runtime/default or localhost/*, got {value!r}'
             )
     findings.extend(_check_apparmor_profile(sc_path, psc))
 
@@ -262,10 +258,7 @@ def _check_pod_level(
     # their own profile inherit this one, so an Unconfined pod profile is reported once, here.
     pod_seccomp = _mapping(psc.get("seccompProfile")).get("type")
     if pod_seccomp is not None and pod_seccomp not in _ALLOWED_PROFILE_TYPES:
-        findings.append(
-            f"{sc_path}.seccompProfile.type must be RuntimeDefault or Localhost, "
-            f"got {pod_seccomp!r}"
-        )
+        findings.append(f"{sc_path}.seccompProfile.type must be RuntimeDefault or Localhost, got {pod_seccomp!r}")
 
     # 11 Sysctls (baseline).
     for sysctl in _sequence(psc.get("sysctls")):
@@ -293,9 +286,7 @@ def _check_apparmor_profile(prefix: str, security_context: Mapping[str, Any]) ->
     profile_type = _mapping(profile).get("type")
     if profile_type in _ALLOWED_PROFILE_TYPES:
         return []
-    return [
-        f"{prefix}.appArmorProfile.type must be RuntimeDefault or Localhost, got {profile_type!r}"
-    ]
+    return [f"{prefix}.appArmorProfile.type must be RuntimeDefault or Localhost, got {profile_type!r}"]
 
 
 def _check_selinux(prefix: str, security_context: Mapping[str, Any]) -> list[str]:
@@ -310,9 +301,7 @@ def _check_selinux(prefix: str, security_context: Mapping[str, Any]) -> list[str
         )
     for field in ("user", "role"):
         if options.get(field):
-            findings.append(
-                f"{prefix}.seLinuxOptions.{field} must be unset, got {options[field]!r}"
-            )
+            findings.append(f"{prefix}.seLinuxOptions.{field} must be unset, got {options[field]!r}")
     return findings
 
 
@@ -332,9 +321,7 @@ def _check_container(
     # 1 HostProcess (baseline).
     host_process = _mapping(sc.get("windowsOptions")).get("hostProcess")
     if host_process:
-        findings.append(
-            f"{where}.windowsOptions.hostProcess must be unset or false, got {host_process!r}"
-        )
+        findings.append(f"{where}.windowsOptions.hostProcess must be unset or false, got {host_process!r}")
 
     # 3 Privileged (baseline).
     if sc.get("privileged"):
@@ -346,9 +333,7 @@ def _check_container(
     added = [str(cap) for cap in _sequence(capabilities.get("add"))]
     disallowed = [cap for cap in added if cap not in _ALLOWED_ADDED_CAPABILITIES | declared.capabilities]
     if disallowed:
-        findings.append(
-            f"{where}.capabilities.add may only contain NET_BIND_SERVICE, got {disallowed!r}"
-        )
+        findings.append(f"{where}.capabilities.add may only contain NET_BIND_SERVICE, got {disallowed!r}")
     dropped = capabilities.get("drop")
     if "ALL" not in _sequence(dropped):
         findings.append(f"{where}.capabilities.drop must contain ALL, got {dropped!r}")
@@ -357,9 +342,7 @@ def _check_container(
     for index, port in enumerate(_sequence(container.get("ports"))):
         host_port = _mapping(port).get("hostPort")
         if host_port:
-            findings.append(
-                f"{label} ports[{index}].hostPort must be unset or 0, got {host_port!r}"
-            )
+            findings.append(f"{label} ports[{index}].hostPort must be unset or 0, got {host_port!r}")
 
     # 7 AppArmor (baseline), field form.
     findings.extend(_check_apparmor_profile(where, sc))
@@ -378,31 +361,21 @@ def _check_container(
     pod_seccomp = _mapping(pod_security_context.get("seccompProfile")).get("type")
     if own_seccomp is not None:
         if own_seccomp not in _ALLOWED_PROFILE_TYPES:
-            findings.append(
-                f"{where}.seccompProfile.type must be RuntimeDefault or Localhost, "
-                f"got {own_seccomp!r}"
-            )
+            findings.append(f"{where}.seccompProfile.type must be RuntimeDefault or Localhost, got {own_seccomp!r}")
     elif pod_seccomp is None:
         findings.append(
-            f"{where}.seccompProfile.type must be RuntimeDefault or Localhost "
-            "(on the container or the pod), got None"
+            f"{where}.seccompProfile.type must be RuntimeDefault or Localhost (on the container or the pod), got None"
         )
 
     # 12 Probe and lifecycle handlers must not target another host (baseline, PSA 1.34+).
-    handlers: list[tuple[str, Mapping[str, Any]]] = [
-        (field, _mapping(container.get(field))) for field in _PROBE_FIELDS
-    ]
+    handlers: list[tuple[str, Mapping[str, Any]]] = [(field, _mapping(container.get(field))) for field in _PROBE_FIELDS]
     lifecycle = _mapping(container.get("lifecycle"))
-    handlers += [
-        (f"lifecycle.{hook}", _mapping(lifecycle.get(hook))) for hook in _LIFECYCLE_HANDLERS
-    ]
+    handlers += [(f"lifecycle.{hook}", _mapping(lifecycle.get(hook))) for hook in _LIFECYCLE_HANDLERS]
     for field, handler in handlers:
         for action in _HANDLER_ACTIONS:
             host = _mapping(handler.get(action)).get("host")
             if host:
-                findings.append(
-                    f"{label} {field}.{action}.host must be unset or empty, got {host!r}"
-                )
+                findings.append(f"{label} {field}.{action}.host must be unset or empty, got {host!r}")
 
     # 14 Privilege escalation (restricted): must be false explicitly; unset means "allowed" for
     # the runtime, so it is a violation too.
@@ -416,10 +389,7 @@ def _check_container(
     if run_as_non_root is False and not declared.root:
         findings.append(f"{where}.runAsNonRoot must not be false")
     elif run_as_non_root is not True and pod_security_context.get("runAsNonRoot") is not True:
-        findings.append(
-            f"{where}.runAsNonRoot must be true (on the container or the pod), "
-            f"got {run_as_non_root!r}"
-        )
+        findings.append(f"{where}.runAsNonRoot must be true (on the container or the pod), got {run_as_non_root!r}")
 
     # 16 Non-root user (restricted).
     if "runAsUser" in sc and sc["runAsUser"] == 0 and not declared.root:

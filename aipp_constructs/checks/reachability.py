@@ -51,7 +51,9 @@ def workload_pods(manifests: Iterable[Mapping[str, Any]]) -> list[Pod]:
             for c in template["spec"]["containers"]
             for p in c.get("ports", [])
         )
-        pods.append(Pod(m["metadata"]["name"], m["metadata"]["namespace"], template["metadata"].get("labels", {}), ports))
+        pods.append(
+            Pod(m["metadata"]["name"], m["metadata"]["namespace"], template["metadata"].get("labels", {}), ports)
+        )
     return pods
 
 

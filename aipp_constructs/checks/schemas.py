@@ -222,9 +222,7 @@ def _split_api_version(api_version: str) -> tuple[str, str]:
     return group, version
 
 
-def _validate_custom_resource(
-    ref: str, doc: dict[str, Any], key: CrdKey, schema: Mapping[str, Any]
-) -> list[str]:
+def _validate_custom_resource(ref: str, doc: dict[str, Any], key: CrdKey, schema: Mapping[str, Any]) -> list[str]:
     """Validates a custom resource against its CRD schema and reports every error."""
     findings: list[str] = []
     # CRD schemas leave metadata open (the API server validates ObjectMeta itself), so at least
@@ -233,13 +231,10 @@ def _validate_custom_resource(
     name = metadata.get("name") if isinstance(metadata, dict) else None
     if not isinstance(name, str) or not name:
         findings.append(f"{ref}: $.metadata.name: a non-empty name is required")
-    errors = sorted(
-        _crd_validator(schema).iter_errors(doc), key=lambda error: (error.json_path, error.message)
-    )
+    errors = sorted(_crd_validator(schema).iter_errors(doc), key=lambda error: (error.json_path, error.message))
     group, version, kind = key
     findings.extend(
-        f"{ref}: {error.json_path}: {error.message} (crd schema {group}/{version} {kind})"
-        for error in errors
+        f"{ref}: {error.json_path}: {error.message} (crd schema {group}/{version} {kind})" for error in errors
     )
     return findings
 
@@ -272,19 +267,13 @@ def validate_manifest(
     api_version = doc.get("apiVersion")
     kind = doc.get("kind")
     if not isinstance(api_version, str) or not api_version or not isinstance(kind, str) or not kind:
-        return [
-            f"{ref}: apiVersion and kind must be non-empty strings, "
-            f"got {api_version!r}, {kind!r}"
-        ]
+        return [f"{ref}: apiVersion and kind must be non-empty strings, got {api_version!r}, {kind!r}"]
     plain = _plain(doc)
     try:
         kubernetes_validate.validate(plain, kubernetes_version, strict=True)
         return []
     except kubernetes_validate.ValidationError as error:
-        return [
-            f"{ref}: {error.json_path}: {error.message} "
-            f"(kubernetes {error.version} strict schema)"
-        ]
+        return [f"{ref}: {error.json_path}: {error.message} (kubernetes {error.version} strict schema)"]
     except InvalidSchemaError as error:
         return [f"{ref}: unreadable kubernetes-validate schema: {error.message}"]
     except SchemaNotFoundError:
@@ -298,8 +287,7 @@ def validate_manifest(
     known = sorted({f"{g}/{v} {k}" for g, v, k in crd_schemas if g == group})
     if known:
         return [
-            f"{ref}: no served version {version} of kind {kind} in the crd group {group} "
-            f"(known: {', '.join(known)})"
+            f"{ref}: no served version {version} of kind {kind} in the crd group {group} (known: {', '.join(known)})"
         ]
     return [
         f"{ref}: no schema for {api_version} {kind} in kubernetes "

@@ -62,8 +62,10 @@ def _inspect(file: Path, output_format: str) -> int:
 def _drift(file: Path, port_dir: Path, ignore: Sequence[str]) -> int:
     compose = load_compose(file)
     if not port_dir.is_dir():
-        print(f"error: {port_dir} is not a directory; give the folder of the port's manifests (dist/<env>)",
-              file=sys.stderr)
+        print(
+            f"error: {port_dir} is not a directory; give the folder of the port's manifests (dist/<env>)",
+            file=sys.stderr,
+        )
         return 2
     # Imported here: the checks package pulls in the schema validators, which inspect does not need.
     from aipp_constructs.checks import load_manifests

@@ -181,9 +181,7 @@ def _source_keys(
     return None
 
 
-def _env_names(
-    container: Mapping[str, Any], namespace: str | None, manifests: Sequence[Mapping[str, Any]]
-) -> set[str]:
+def _env_names(container: Mapping[str, Any], namespace: str | None, manifests: Sequence[Mapping[str, Any]]) -> set[str]:
     names = {entry.get("name") for entry in container.get("env") or [] if entry.get("name")}
     for source in container.get("envFrom") or []:
         prefix = source.get("prefix") or ""
@@ -196,9 +194,7 @@ def _env_names(
     return names
 
 
-def _compare(
-    service: Service, k8s_name: str, manifests: Sequence[Mapping[str, Any]], port_dir: str
-) -> list[Finding]:
+def _compare(service: Service, k8s_name: str, manifests: Sequence[Mapping[str, Any]], port_dir: str) -> list[Finding]:
     workload = _find_workload(k8s_name, manifests)
     if workload is None:
         return [
@@ -230,8 +226,12 @@ def _compare(
         if key not in container_ports:
             have = ", ".join(sorted(f"{number}/{proto}" for number, proto in container_ports)) or "none"
             findings.append(
-                Finding(service.name, "port", str(port.target),
-                        f"port {port.target}/{port.protocol}: not a container port of {what} (it has {have})")
+                Finding(
+                    service.name,
+                    "port",
+                    str(port.target),
+                    f"port {port.target}/{port.protocol}: not a container port of {what} (it has {have})",
+                )
             )
 
     container = _main_container(workload, (k8s_name, service.name))
@@ -241,8 +241,12 @@ def _compare(
         if var.name in defined or f"{var.name}_FILE" in defined:
             continue
         findings.append(
-            Finding(service.name, "env", var.name,
-                    f"env {var.name}: not set in container {container_name} of {what} (env or envFrom)")
+            Finding(
+                service.name,
+                "env",
+                var.name,
+                f"env {var.name}: not set in container {container_name} of {what} (env or envFrom)",
+            )
         )
 
     claims = bool((workload.get("spec") or {}).get("volumeClaimTemplates")) or any(
@@ -252,9 +256,13 @@ def _compare(
         for volume in service.volumes:
             if volume.kind == "persisted":
                 findings.append(
-                    Finding(service.name, "volume", volume.source or "",
-                            f"volume {volume.source} ({volume.target}): persisted in Compose, but {what} has no "
-                            "PersistentVolumeClaim volume or volumeClaimTemplate")
+                    Finding(
+                        service.name,
+                        "volume",
+                        volume.source or "",
+                        f"volume {volume.source} ({volume.target}): persisted in Compose, but {what} has no "
+                        "PersistentVolumeClaim volume or volumeClaimTemplate",
+                    )
                 )
 
     check = service.healthcheck
@@ -262,9 +270,13 @@ def _compare(
         probes = container is not None and any(key in container for key in ("readinessProbe", "livenessProbe"))
         if not probes:
             findings.append(
-                Finding(service.name, "healthcheck", "",
-                        f"healthcheck: Compose checks the service ({check.kind}), but container {container_name} of "
-                        f"{what} has no readiness or liveness probe")
+                Finding(
+                    service.name,
+                    "healthcheck",
+                    "",
+                    f"healthcheck: Compose checks the service ({check.kind}), but container {container_name} of "
+                    f"{what} has no readiness or liveness probe",
+                )
             )
     return findings
 

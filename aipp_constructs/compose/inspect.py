@@ -134,9 +134,27 @@ _POSTGRES = ("postgres", "pgvector", "postgis", "timescaledb")
 _REDIS = ("redis", "valkey", "redis-stack-server")
 _RABBITMQ = ("rabbitmq",)
 _OTHER_STORES = (
-    "mysql", "mariadb", "mongo", "mongodb", "elasticsearch", "opensearch", "minio", "kafka", "zookeeper",
-    "memcached", "etcd", "clickhouse", "clickhouse-server", "weaviate", "qdrant", "milvus", "cassandra",
-    "neo4j", "influxdb", "meilisearch", "typesense",
+    "mysql",
+    "mariadb",
+    "mongo",
+    "mongodb",
+    "elasticsearch",
+    "opensearch",
+    "minio",
+    "kafka",
+    "zookeeper",
+    "memcached",
+    "etcd",
+    "clickhouse",
+    "clickhouse-server",
+    "weaviate",
+    "qdrant",
+    "milvus",
+    "cassandra",
+    "neo4j",
+    "influxdb",
+    "meilisearch",
+    "typesense",
 )
 _HTTP_PORTS = (80, 3000, 3001, 3030, 4000, 5000, 8000, 8008, 8080, 8081, 8088, 8888)
 _HTTP_IMAGES = ("nginx", "httpd", "caddy", "traefik", "web", "ui", "front", "api", "gateway", "proxy", "node")
@@ -419,7 +437,6 @@ def _quantity(value: str | None, cpu: bool) -> str | None:
     return f"{number}{suffix}"
 
 
-
 # --------------------------------------------------------------------------------------------
 # Mapping.
 
@@ -510,11 +527,13 @@ class _Plan:
                     self.name_notes[service.name] = note
                     self.name_notes[other] = note
                 owners.setdefault(mapped, service.name)
-        completed = {dep.service for s in compose.services for dep in s.depends_on
-                     if dep.condition == "service_completed_successfully"}
-        self.categories = {
-            s.name: _category(s, s.restart == "no" or s.name in completed) for s in compose.services
+        completed = {
+            dep.service
+            for s in compose.services
+            for dep in s.depends_on
+            if dep.condition == "service_completed_successfully"
         }
+        self.categories = {s.name: _category(s, s.restart == "no" or s.name in completed) for s in compose.services}
         self.constructs = {name: construct for name, (_, construct) in self.categories.items()}
         self.volume_users: dict[str, list[str]] = {}
         for service in compose.services:
@@ -568,7 +587,9 @@ class _Plan:
                     self.secret_vars.update(refs)
         # The owner: the service that uses it in its command, else the one whose name prefixes it
         # (CLICKHOUSE_PASSWORD -> clickhouse), else the one that sets a variable of its name, else the first.
-        prefixes = sorted(((upper_snake(s.name) + "_", s.name) for s in self.compose.services), key=lambda p: -len(p[0]))
+        prefixes = sorted(
+            ((upper_snake(s.name) + "_", s.name) for s in self.compose.services), key=lambda p: -len(p[0])
+        )
         for ref, service_name in first.items():
             named = next((name for prefix, name in prefixes if ref.startswith(prefix)), None)
             self.owner[ref] = in_command.get(ref) or named or same_name.get(ref) or service_name
@@ -585,7 +606,7 @@ class _Plan:
         keys = self.keys.setdefault(owner, [])
         if key not in keys:
             keys.append(key)
-        return f'{self.var(owner)}_keys.key({_py(key)})'
+        return f"{self.var(owner)}_keys.key({_py(key)})"
 
     def env_key(self, variable: str) -> str:
         """The Vault key of a ``.env`` variable."""
@@ -694,14 +715,22 @@ def _probes(service: Service, ports: Mapping[tuple[int, str], str]) -> tuple[str
         path = match.group(3) or "/"
         if name is not None:
             args = ([f"path={_py(path)}"] if path != "/" else []) + ([f"port={_py(name)}"] if name != "http" else [])
-            return (f"Probes.of(HttpCheck({', '.join(args)}){extra})",
-                    f"the health check {'curl' if 'curl' in joined else 'wget'}s {path} on port {number}", notes)
-        notes.append(f"health check polls port {number}, which the service does not declare: an ExecCheck "
-                     "(or declare the port and use an HttpCheck)")
+            return (
+                f"Probes.of(HttpCheck({', '.join(args)}){extra})",
+                f"the health check {'curl' if 'curl' in joined else 'wget'}s {path} on port {number}",
+                notes,
+            )
+        notes.append(
+            f"health check polls port {number}, which the service does not declare: an ExecCheck "
+            "(or declare the port and use an HttpCheck)"
+        )
     tcp = _TCP_CHECK.search(joined)
     if tcp and ports.get((int(tcp.group(1)), "tcp")):
-        return (f"Probes.of(TcpCheck(port={_py(ports[(int(tcp.group(1)), 'tcp')])}){extra})",
-                f"the health check connects to port {tcp.group(1)}", notes)
+        return (
+            f"Probes.of(TcpCheck(port={_py(ports[(int(tcp.group(1)), 'tcp')])}){extra})",
+            f"the health check connects to port {tcp.group(1)}",
+            notes,
+        )
     if check.kind == "CMD":
         command = redact_args(_shell(arg) for arg in check.test)
     else:
@@ -713,8 +742,11 @@ def _probes(service: Service, ports: Mapping[tuple[int, str], str]) -> tuple[str
     if has_ports:
         return f"Probes.of({exec_check}{extra})", f"the Compose health check ({check.kind})", notes
     timing_args = "".join(f", {item}" for item in timing)
-    return (f"Probes(liveness=Probe(check={exec_check}{timing_args}))",
-            f"the Compose health check ({check.kind}); no ports: liveness only", notes)
+    return (
+        f"Probes(liveness=Probe(check={exec_check}{timing_args}))",
+        f"the Compose health check ({check.kind}); no ports: liveness only",
+        notes,
+    )
 
 
 def _env_entry(plan: _Plan, service: Service, var: EnvVar, hosts_out: list[str]) -> tuple[str, str]:
@@ -729,8 +761,10 @@ def _env_entry(plan: _Plan, service: Service, var: EnvVar, hosts_out: list[str])
             return plan.env_key(ref), f"${{{ref}}} from the .env file: a Vault key"
         return '"?"', f"${{{ref}}} from the .env file, not a secret: write its value"
     if not refs and redacted_value(var.name, value) == REDACTED:
-        return (plan.key(service.name, _kebab(var.name)),
-                "a literal secret in Compose: a Vault key (rotate it, it has been shipped)")
+        return (
+            plan.key(service.name, _kebab(var.name)),
+            "a literal secret in Compose: a Vault key (rotate it, it has been shipped)",
+        )
     # Other services named in the value: a URL authority, or the whole value (host or host:port).
     found: list[tuple[int, int, str, str | None]] = []  # (start, end, service, port)
     for match in _URL_HOST.finditer(value):
@@ -860,8 +894,13 @@ def _preset_props(plan: _Plan, service: Service, construct: str, name: str) -> l
             props.append(("port", str(tcp[0]), "the container port"))
         props.append(("storage_size", '"?"', "Compose volumes have no size: size the PVC"))
         ships_vector = "pgvector" in (service.image or "").lower()
-        props.append(("extensions", '("vector",)' if ships_vector else "()", "the image ships pgvector"
-                      if ships_vector else "a plain postgres image has no pgvector"))
+        props.append(
+            (
+                "extensions",
+                '("vector",)' if ships_vector else "()",
+                "the image ships pgvector" if ships_vector else "a plain postgres image has no pgvector",
+            )
+        )
         ids = _ids_props(service)
         if ids:
             props.extend(ids)
@@ -871,18 +910,30 @@ def _preset_props(plan: _Plan, service: Service, construct: str, name: str) -> l
         if args and args[0] == "postgres":
             args = args[1:]
         if args:
-            props.append(("extra_args", _tuple([_py(a) for a in redact_args(args)]), "the Compose command's server options"))
+            props.append(
+                ("extra_args", _tuple([_py(a) for a in redact_args(args)]), "the Compose command's server options")
+            )
     elif construct == "RedisCache":
         password = _redis_password(service)
         if password is not None and is_reference(password):
             ref = _refs(password)[0]
             props.append(("password", plan.env_key(ref), f"--requirepass ${{{ref}}} from the .env file: a Vault key"))
         elif password is not None:
-            props.append(("password", plan.key(service.name, "password"),
-                          "Compose sets a literal password (--requirepass): store it in Vault"))
+            props.append(
+                (
+                    "password",
+                    plan.key(service.name, "password"),
+                    "Compose sets a literal password (--requirepass): store it in Vault",
+                )
+            )
         else:
-            props.append(("password", plan.key(service.name, "password"),
-                          "required by the construct; Compose runs without a password"))
+            props.append(
+                (
+                    "password",
+                    plan.key(service.name, "password"),
+                    "required by the construct; Compose runs without a password",
+                )
+            )
         if tcp and tcp[0] != 6379:
             props.append(("port", str(tcp[0]), "the container port"))
         props.append(("storage_size", '"?"', "Compose volumes have no size: size the PVC"))
@@ -903,8 +954,13 @@ def _preset_props(plan: _Plan, service: Service, construct: str, name: str) -> l
             extra.append(arg)
             index += 1
         if extra:
-            props.append(("extra_args", _tuple([_py(a) for a in redact_args(extra)]),
-                          "the Compose flags beyond --requirepass/--appendonly"))
+            props.append(
+                (
+                    "extra_args",
+                    _tuple([_py(a) for a in redact_args(extra)]),
+                    "the Compose flags beyond --requirepass/--appendonly",
+                )
+            )
     else:  # RabbitMq
         props.append(("username", *_secret_prop(plan, service, "RABBITMQ_DEFAULT_USER", "username")))
         props.append(("password", *_secret_prop(plan, service, "RABBITMQ_DEFAULT_PASS", "password")))
@@ -957,8 +1013,10 @@ def _edges(plan: _Plan, service: Service, hosts: Sequence[str]) -> _Edges:
         target = dep.service
         if not dep.required:
             edges.after.append(target)
-            edges.notes.append(f"depends_on {target} (required: false): an optional dependency: after (a later "
-                               "sync wave only); wire it with connects_to if the service uses it")
+            edges.notes.append(
+                f"depends_on {target} (required: false): an optional dependency: after (a later "
+                "sync wave only); wire it with connects_to if the service uses it"
+            )
         elif dep.condition == "service_completed_successfully" or plan.constructs[target] == "OneShotJob":
             edges.after.append(target)
         elif not plan.has_endpoint(target):
@@ -985,9 +1043,13 @@ def _workload_props(
         props.append(("args", _tuple([_py(_shell(a)) for a in redact_args(service.command)]), "command"))
     ports = _port_names(service)
     if ports and not job:
-        shown = [f"Port(name={_py(port_name)}, number={number}"
-                 + (f', protocol="{protocol.upper()}"' if protocol != "tcp" else "") + ")"
-                 for (number, protocol), port_name in ports.items() if protocol in ("tcp", "udp")]
+        shown = [
+            f"Port(name={_py(port_name)}, number={number}"
+            + (f', protocol="{protocol.upper()}"' if protocol != "tcp" else "")
+            + ")"
+            for (number, protocol), port_name in ports.items()
+            if protocol in ("tcp", "udp")
+        ]
         props.append(("ports", _tuple(shown), "ports and expose; the first is the one dependents connect to"))
     elif job and ports:
         notes.append("ports: a OneShotJob has none (nothing connects to a job): left out")
@@ -1045,8 +1107,11 @@ def _workload_props(
             claim = _dns_label(volume.source, "data")
             if len(users) > 1 or job:
                 vol = volume_name(volume.source, "data")
-                claims.append(f"ClaimVolume(name={_py(vol)}, path={_py(volume.target)}, claim_name={_py(claim)}"
-                              + (", read_only=True" if volume.read_only else "") + ")")
+                claims.append(
+                    f"ClaimVolume(name={_py(vol)}, path={_py(volume.target)}, claim_name={_py(claim)}"
+                    + (", read_only=True" if volume.read_only else "")
+                    + ")"
+                )
                 if users and users[0] == service.name or (not users):
                     others = ", ".join(users) if len(users) > 1 else service.name
                     access = '"ReadWriteMany",' if len(users) > 1 else '"ReadWriteOnce",'
@@ -1078,12 +1143,22 @@ def _workload_props(
     if scratch:
         props.append(("scratch", _tuple(scratch), "tmpfs and anonymous volumes: emptyDir, lost with the pod"))
     if files:
-        props.append(("config_files", "{" + ", ".join(files) + "}",
-                      "single-file bind mounts: a ConfigMap mounted read-only over config_dir"))
+        props.append(
+            (
+                "config_files",
+                "{" + ", ".join(files) + "}",
+                "single-file bind mounts: a ConfigMap mounted read-only over config_dir",
+            )
+        )
         distinct = list(dict.fromkeys(folders))
         if distinct != ["/config"]:
-            props.append(("config_dir", _py(distinct[0]), "where Compose mounts the file (the ConfigMap hides the "
-                          "image's other files there)"))
+            props.append(
+                (
+                    "config_dir",
+                    _py(distinct[0]),
+                    "where Compose mounts the file (the ConfigMap hides the image's other files there)",
+                )
+            )
         if len(distinct) > 1:
             notes.append(f"config files in several folders ({', '.join(distinct)}): config_dir is one: decide")
     # Security.
@@ -1097,14 +1172,23 @@ def _workload_props(
             args.append(f"add_capabilities={_tuple([_py(cap) for cap in allowed])}")
         if root:
             args.append("run_as_root=True")
-        props.append(("security_exception", f"SecurityException({', '.join(args)})",
-                      "cap_add/user root: say why the image needs it"))
+        props.append(
+            (
+                "security_exception",
+                f"SecurityException({', '.join(args)})",
+                "cap_add/user root: say why the image needs it",
+            )
+        )
         if root or any(cap not in RESTRICTED_CAPABILITIES for cap in allowed):
-            notes.append("security exception: the namespace must be declared baseline "
-                         '(PortDefaults.pod_security_level="baseline")')
+            notes.append(
+                "security exception: the namespace must be declared baseline "
+                '(PortDefaults.pod_security_level="baseline")'
+            )
     if beyond:
-        notes.append(f"cap_add {', '.join(beyond)}: outside Docker's default set: SecurityException refuses it "
-                     "(a privileged namespace, which the library does not deploy): find what needs it")
+        notes.append(
+            f"cap_add {', '.join(beyond)}: outside Docker's default set: SecurityException refuses it "
+            "(a privileged namespace, which the library does not deploy): find what needs it"
+        )
     resources = _resources_prop(service)
     if resources:
         props.append(resources)
@@ -1116,8 +1200,10 @@ def _wired(plan: _Plan, service: Service, construct: str, hosts: Sequence[str]) 
     if construct in _PRESETS:
         return []
     if construct in _APP_CONSTRUCTS:
-        wiring, targets = (SPRING_BOOT_WIRING if construct == "SpringService" else NAMED_WIRING), [
-            dep.service for dep in service.depends_on]
+        wiring, targets = (
+            (SPRING_BOOT_WIRING if construct == "SpringService" else NAMED_WIRING),
+            [dep.service for dep in service.depends_on],
+        )
     else:
         edges = _edges(plan, service, hosts)
         wiring, targets = NAMED_WIRING, [*edges.depends_on, *edges.connects_to]
@@ -1154,8 +1240,10 @@ def _notes(plan: _Plan, service: Service, construct: str, category: str, wired: 
         tag = image_tag(service.image) or "(none: latest)"
         notes.append(f"image tag {tag!r} moves: pin a version (or a digest) in the port")
     if category == "stateful-no-preset":
-        notes.append(f"no preset for {_repo_name(service.image)}: a Workload with claim_templates (a StatefulSet): "
-                     "size each claim; check the image runs as non-root with a read-only root filesystem")
+        notes.append(
+            f"no preset for {_repo_name(service.image)}: a Workload with claim_templates (a StatefulSet): "
+            "size each claim; check the image runs as non-root with a read-only root filesystem"
+        )
     for var in service.environment:
         if var.value is None:
             notes.append(f"environment {var.name}: no value in Compose (taken from the shell): find the value")
@@ -1166,87 +1254,129 @@ def _notes(plan: _Plan, service: Service, construct: str, category: str, wired: 
             ref = _refs(var.value)[0]
             if ref in plan.secret_vars:
                 key = f"{plan.name(plan.owner.get(ref, service.name))}/{_kebab(ref)}"
-                notes.append(f"environment {var.name}: a credential from the .env file ({var.value}): store it in "
-                             f"Vault ({key}) and reference it (secretKeyRef), never as a literal env value")
+                notes.append(
+                    f"environment {var.name}: a credential from the .env file ({var.value}): store it in "
+                    f"Vault ({key}) and reference it (secretKeyRef), never as a literal env value"
+                )
             elif construct in _GENERAL:
-                notes.append(f"environment {var.name}: from the .env file ({var.value}), not a secret: write its "
-                             "value in the port")
+                notes.append(
+                    f"environment {var.name}: from the .env file ({var.value}), not a secret: write its "
+                    "value in the port"
+                )
         elif redacted_value(var.name, var.value) == REDACTED:
-            notes.append(f"environment {var.name}: the Compose file holds a literal secret: move it to Vault and "
-                         "reference it (secretKeyRef); rotate it, it has been shipped in the file")
+            notes.append(
+                f"environment {var.name}: the Compose file holds a literal secret: move it to Vault and "
+                "reference it (secretKeyRef); rotate it, it has been shipped in the file"
+            )
     for what, args in (("command", service.command), ("entrypoint", service.entrypoint)):
         if args is None:
             continue
         if REDACTED in redact_args(args):
-            notes.append(f"{what} holds a literal secret: move it to Vault, pass it as a variable "
-                         "(secretKeyRef, then $(NAME) in args); rotate it, it has been shipped in the file")
+            notes.append(
+                f"{what} holds a literal secret: move it to Vault, pass it as a variable "
+                "(secretKeyRef, then $(NAME) in args); rotate it, it has been shipped in the file"
+            )
         refs = list(dict.fromkeys(ref for arg in args for ref in _refs(arg)))
         if refs and construct in _GENERAL:
-            notes.append(f"{what} uses {', '.join('${' + r + '}' for r in refs)}: Kubernetes expands $(NAME), not "
-                         "${NAME}: set the variable in env (a Vault key for a secret) and write $(NAME)")
+            notes.append(
+                f"{what} uses {', '.join('${' + r + '}' for r in refs)}: Kubernetes expands $(NAME), not "
+                "${NAME}: set the variable in env (a Vault key for a secret) and write $(NAME)"
+            )
     for env_file in service.env_file:
-        notes.append(f"env_file {env_file}: its variables are not in this file: read it, move credentials to Vault "
-                     "and the rest to env")
+        notes.append(
+            f"env_file {env_file}: its variables are not in this file: read it, move credentials to Vault "
+            "and the rest to env"
+        )
     for volume in service.volumes:
         mode = ":ro" if volume.read_only else ""
         if volume.kind == "config" and construct not in _GENERAL:
-            notes.append(f"bind mount {volume.source}:{volume.target}{mode}: a config file: a ConfigMap "
-                         "(config_files) or a Secret, with the file's content")
+            notes.append(
+                f"bind mount {volume.source}:{volume.target}{mode}: a config file: a ConfigMap "
+                "(config_files) or a Secret, with the file's content"
+            )
         elif volume.kind == "config" and looks_secret(PurePosixPath(volume.target).name):
-            notes.append(f"bind mount {volume.source}:{volume.target}: a secret file? a SecretFile (Vault), not "
-                         "config_files")
+            notes.append(
+                f"bind mount {volume.source}:{volume.target}: a secret file? a SecretFile (Vault), not config_files"
+            )
         elif volume.kind == "bind":
-            notes.append(f"bind mount {volume.source}:{volume.target}{mode}: a host directory: a claim "
-                         "(ClaimTemplate or SharedClaim), config_files or nothing")
+            notes.append(
+                f"bind mount {volume.source}:{volume.target}{mode}: a host directory: a claim "
+                "(ClaimTemplate or SharedClaim), config_files or nothing"
+            )
         elif volume.kind == "persisted" and construct in _APP_CONSTRUCTS:
-            notes.append(f"volume {volume.source}:{volume.target}: {construct} has no persistent volume: "
-                         "decide (a Workload with claim_templates, or object storage)")
-        elif volume.kind == "persisted" and construct in _GENERAL and len(plan.volume_users.get(volume.source or "", [])) > 1:
+            notes.append(
+                f"volume {volume.source}:{volume.target}: {construct} has no persistent volume: "
+                "decide (a Workload with claim_templates, or object storage)"
+            )
+        elif (
+            volume.kind == "persisted"
+            and construct in _GENERAL
+            and len(plan.volume_users.get(volume.source or "", [])) > 1
+        ):
             others = [s for s in plan.volume_users[volume.source or ""] if s != service.name]
-            notes.append(f"volume {volume.source} is shared with {', '.join(others)}: a SharedClaim "
-                         "(ReadWriteMany) mounted by each: size it")
+            notes.append(
+                f"volume {volume.source} is shared with {', '.join(others)}: a SharedClaim "
+                "(ReadWriteMany) mounted by each: size it"
+            )
     if construct in _APP_CONSTRUCTS or construct in _GENERAL:
         if service.user is None:
-            notes.append("user not set: the image's default uid (maybe root); find it (docker inspect) and set "
-                         "run_as_user: Pod Security 'restricted' refuses root")
+            notes.append(
+                "user not set: the image's default uid (maybe root); find it (docker inspect) and set "
+                "run_as_user: Pod Security 'restricted' refuses root"
+            )
         elif _is_root(service.user):
-            notes.append(f"user {service.user!r} is root: a SecurityException(run_as_root=True), or find a uid "
-                         "the image runs as")
+            notes.append(
+                f"user {service.user!r} is root: a SecurityException(run_as_root=True), or find a uid the image runs as"
+            )
         elif _user_ids(service.user) is None:
-            notes.append(f"user {service.user!r} is a name: Kubernetes needs a numeric uid (run_as_user): "
-                         "find the uid")
+            notes.append(f"user {service.user!r} is a name: Kubernetes needs a numeric uid (run_as_user): find the uid")
     if service.privileged:
-        notes.append("privileged: Pod Security refuses it and SecurityException has no such relaxation: find what "
-                     "needs it (a capability of Docker's default set?)")
+        notes.append(
+            "privileged: Pod Security refuses it and SecurityException has no such relaxation: find what "
+            "needs it (a capability of Docker's default set?)"
+        )
     if service.cap_add and construct not in _GENERAL:
-        notes.append(f"cap_add {', '.join(service.cap_add)}: Pod Security 'restricted' allows only "
-                     "NET_BIND_SERVICE: find what needs them (a SecurityException on a Workload)")
+        notes.append(
+            f"cap_add {', '.join(service.cap_add)}: Pod Security 'restricted' allows only "
+            "NET_BIND_SERVICE: find what needs them (a SecurityException on a Workload)"
+        )
     for port in service.ports:
         if port.published is not None:
             host = f"{port.host_ip}:" if port.host_ip else ""
-            notes.append(f"port {port.target} is published on the host ({host}{port.published}): in the cluster "
-                         "a ClusterIP Service; expose it through the Ingress only if users need it")
+            notes.append(
+                f"port {port.target} is published on the host ({host}{port.published}): in the cluster "
+                "a ClusterIP Service; expose it through the Ingress only if users need it"
+            )
     if construct in _APP_CONSTRUCTS:
         extra = [str(port.target) for port in service.ports[1:]]
         if extra:
             notes.append(f"more ports ({', '.join(extra)}): {construct} exposes one port: decide")
     for dep in service.depends_on:
         if dep.condition == "service_healthy":
-            notes.append(f"depends_on {dep.service} (service_healthy): becomes a start-up wait (init container "
-                         f"wait-for-{plan.name(dep.service)}) until its port answers")
+            notes.append(
+                f"depends_on {dep.service} (service_healthy): becomes a start-up wait (init container "
+                f"wait-for-{plan.name(dep.service)}) until its port answers"
+            )
         elif dep.condition == "service_completed_successfully":
-            notes.append(f"depends_on {dep.service} (service_completed_successfully): {dep.service} is a one-shot "
-                         "task: a OneShotJob in an earlier sync wave (after), or a PreSync hook")
+            notes.append(
+                f"depends_on {dep.service} (service_completed_successfully): {dep.service} is a one-shot "
+                "task: a OneShotJob in an earlier sync wave (after), or a PreSync hook"
+            )
         if not dep.required and construct not in _GENERAL:
             notes.append(f"depends_on {dep.service} (required: false): an optional dependency: wire it or not")
     if service.restart == "no":
-        notes.append('restart: no: runs once: a OneShotJob (a Job in its sync wave; hook="PreSync" to run it '
-                     "before every sync, e.g. migrations)" if construct == "OneShotJob"
-                     else "restart: no: runs once? a OneShotJob rather than a long-running workload")
+        notes.append(
+            'restart: no: runs once: a OneShotJob (a Job in its sync wave; hook="PreSync" to run it '
+            "before every sync, e.g. migrations)"
+            if construct == "OneShotJob"
+            else "restart: no: runs once? a OneShotJob rather than a long-running workload"
+        )
     if service.command is not None or service.entrypoint is not None:
         if construct in _PRESETS:
-            notes.append(f"command override: {construct} sets its own arguments: check the Compose flags are covered "
-                         "(extra_args)")
+            notes.append(
+                f"command override: {construct} sets its own arguments: check the Compose flags are covered "
+                "(extra_args)"
+            )
         elif construct in _APP_CONSTRUCTS:
             notes.append("command override: the construct runs the image's default command: decide")
     for device in service.gpu_devices:
@@ -1283,7 +1413,9 @@ def inspect_compose(compose: ComposeFile) -> list[ServiceReport]:
         if keys:
             mapping = ", ".join(f"{_py(key)}: {_py(key)}" for key in keys)
             name = plan.name(service.name)
-            prelude.append(f"{plan.var(service.name)}_keys = port.vault_secret({_py(name)}, {_py(name)}, {{{mapping}}})")
+            prelude.append(
+                f"{plan.var(service.name)}_keys = port.vault_secret({_py(name)}, {_py(name)}, {{{mapping}}})"
+            )
         prelude.extend(plan.claim_preludes.get(service.name, []))
         command = (service.entrypoint or ()) + (service.command or ())
         reports.append(

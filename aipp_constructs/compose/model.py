@@ -594,9 +594,7 @@ def _is_bind_source(source: str) -> bool:
     return source.startswith((".", "/", "~", "$")) or "/" in source
 
 
-def _volume(
-    ctx: _Context, path: tuple[Any, ...], item: Any, declared: tuple[str, ...], base: Path
-) -> Volume:
+def _volume(ctx: _Context, path: tuple[Any, ...], item: Any, declared: tuple[str, ...], base: Path) -> Volume:
     if isinstance(item, str):
         parts = item.split(":")
         if len(parts) == 1:
@@ -632,8 +630,9 @@ def _volume(
         if kind_key == "bind":
             if not source:
                 raise ctx.error((*path, "source"), "a bind mount needs 'source' (the host path)")
-            return Volume(target=target, kind="config" if _is_file(base, source) else "bind", source=source,
-                          read_only=read_only)
+            return Volume(
+                target=target, kind="config" if _is_file(base, source) else "bind", source=source, read_only=read_only
+            )
         if kind_key == "volume":
             if not source:
                 return Volume(target=target, kind="scratch", read_only=read_only)
@@ -657,11 +656,15 @@ def _named(
 def _healthcheck(ctx: _Context, path: tuple[Any, ...], value: Any) -> Healthcheck:
     if not isinstance(value, dict):
         raise ctx.error(path, f"must be a mapping (test, interval, timeout, retries, start_period), got {value!r}")
-    unknown = sorted(set(value) - {"test", "interval", "timeout", "retries", "start_period", "start_interval",
-                                   "disable"})
+    unknown = sorted(
+        set(value) - {"test", "interval", "timeout", "retries", "start_period", "start_interval", "disable"}
+    )
     if unknown:
-        raise ctx.error((*path, unknown[0]), "is not a healthcheck key; allowed: test, interval, timeout, retries, "
-                        "start_period, start_interval, disable")
+        raise ctx.error(
+            (*path, unknown[0]),
+            "is not a healthcheck key; allowed: test, interval, timeout, retries, "
+            "start_period, start_interval, disable",
+        )
     timing = {}
     for key in ("interval", "timeout", "start_period"):
         raw = value.get(key)
@@ -673,7 +676,7 @@ def _healthcheck(ctx: _Context, path: tuple[Any, ...], value: Any) -> Healthchec
         return Healthcheck(kind="NONE")
     test = value.get("test")
     if test is None:
-        raise ctx.error(path, "has no 'test'; write test: [\"CMD\", ...] or [\"CMD-SHELL\", \"...\"]")
+        raise ctx.error(path, 'has no \'test\'; write test: ["CMD", ...] or ["CMD-SHELL", "..."]')
     if isinstance(test, str):
         return Healthcheck(kind="CMD-SHELL", test=(test,), retries=retries, **timing)
     if not isinstance(test, list) or not test:
@@ -763,9 +766,7 @@ def _resource_spec(ctx: _Context, path: tuple[Any, ...], value: Any, devices_all
 # Services and the file.
 
 
-def _service(
-    ctx: _Context, name: str, raw: Any, declared: tuple[str, ...], base: Path, all_names: set[str]
-) -> Service:
+def _service(ctx: _Context, name: str, raw: Any, declared: tuple[str, ...], base: Path, all_names: set[str]) -> Service:
     path: tuple[Any, ...] = ("services", name)
     if not isinstance(raw, dict):
         raise ctx.error(path, f"must be a mapping of service keys, got {type(raw).__name__}")
@@ -784,9 +785,7 @@ def _service(
     volumes_raw = raw.get("volumes") or []
     if not isinstance(volumes_raw, list):
         raise ctx.error((*path, "volumes"), f"must be a list of mounts, got {type(volumes_raw).__name__}")
-    volumes = [
-        _volume(ctx, (*path, "volumes", index), item, declared, base) for index, item in enumerate(volumes_raw)
-    ]
+    volumes = [_volume(ctx, (*path, "volumes", index), item, declared, base) for index, item in enumerate(volumes_raw)]
     healthcheck = _healthcheck(ctx, (*path, "healthcheck"), raw["healthcheck"]) if "healthcheck" in raw else None
     depends_on = _depends_on(ctx, (*path, "depends_on"), raw["depends_on"]) if raw.get("depends_on") else []
     for dep in depends_on:
@@ -898,9 +897,7 @@ def parse_compose(text: str, path: Path | str = "docker-compose.yml") -> Compose
         if not isinstance(name, str) or not name:
             raise ctx.error(("services",), f"service name {name!r} must be a non-empty string")
         names.add(name)
-    services = tuple(
-        _service(ctx, name, raw, declared, path.parent, names) for name, raw in services_raw.items()
-    )
+    services = tuple(_service(ctx, name, raw, declared, path.parent, names) for name, raw in services_raw.items())
     unmapped = {
         key: value
         for key, value in data.items()
