@@ -22,13 +22,14 @@ export JSII_NODE := $(NODE_BIN)/node
 # cdk8s-cli asks the npm registry for a newer version on every run; nothing to learn offline.
 export CDK8S_CHECK_UPGRADE := false
 
-.PHONY: help setup synth snapshot test check imports clean
+.PHONY: help setup synth snapshot test check bench imports clean
 
 help:
 	@echo "make synth     set up, then synthesize dist/<environment>/ from environments/*.yaml, and the examples"
 	@echo "make snapshot  the same: dist/<environment>/aipp.k8s.yaml is the test suite's snapshot"
 	@echo "make test      set up, then run the whole test suite"
 	@echo "make check     run the offline policy checks (strict schemas, Pod Security) over dist/"
+	@echo "make bench     measure synthesis against the cdk8s floor and at scale (benchmarks/RESULTS.md, ~8 min)"
 	@echo "make imports   regenerate imports/ from aipp_constructs/crds/ (offline)"
 
 setup: $(VENV)/.installed node_modules/.installed
@@ -64,6 +65,10 @@ test: setup
 
 check: setup
 	$(PY) -m aipp_constructs.checks dist
+
+# Whole-process timings, medians of 5 runs after a warm-up; writes benchmarks/RESULTS.md.
+bench: setup
+	$(PY) benchmarks/bench.py
 
 imports: node_modules/.installed
 	rm -rf imports
