@@ -41,7 +41,8 @@ class DistSnapshotExtension(SingleFileSnapshotExtension):
 
     @classmethod
     def get_snapshot_name(cls, *, test_location: PyTestLocation, index: SnapshotIndex = 0) -> str:
-        return str(index)
+        # The test's own name (``test_synth[<env>]``), so syrupy relates the two.
+        return str(test_location.snapshot_name)
 
     @classmethod
     def get_location(cls, *, test_location: PyTestLocation, index: SnapshotIndex) -> str:
@@ -53,13 +54,13 @@ class DistSnapshotExtension(SingleFileSnapshotExtension):
         discovered = SnapshotCollections()
         for path in sorted(DIST.glob(f"*/{main.MANIFEST_FILE}")):
             collection = SnapshotCollection(location=str(path))
-            collection.add(Snapshot(name=path.parent.name))
+            collection.add(Snapshot(name=_snapshot_name(path)))
             discovered.add(collection)
         return discovered
 
     def read_snapshot_collection(self, *, snapshot_location: str) -> SnapshotCollection:
         collection = SnapshotCollection(location=snapshot_location)
-        collection.add(Snapshot(name=Path(snapshot_location).parent.name))
+        collection.add(Snapshot(name=_snapshot_name(Path(snapshot_location))))
         return collection
 
     @classmethod
@@ -78,6 +79,11 @@ class DistSnapshotExtension(SingleFileSnapshotExtension):
         # Never delete a file of dist/: `make synth` replaces dist/ as a whole, and a folder
         # left by a removed environment file is reported by test_dist_equals_a_fresh_synth.
         return None
+
+
+def _snapshot_name(path: Path) -> str:
+    """The snapshot in ``dist/<env>/aipp.k8s.yaml`` is that of ``test_synth[<env>]``."""
+    return f"test_synth[{path.parent.name}]"
 
 
 @pytest.fixture
