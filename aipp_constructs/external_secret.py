@@ -11,10 +11,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from cdk8s import ApiObjectMetadata
 from constructs import Construct
 
-from ._bindings import eso
+from ._manifest import Manifest
 from ._validation import check_dns_label
 from .component import CONFIG_WAVE, SKIP_DRY_RUN_ON_MISSING_RESOURCE, SYNC_WAVE_ANNOTATION
 from .references import SecretKeyRef
@@ -23,10 +22,7 @@ __all__ = ["VaultSecret", "VaultSecretProps"]
 
 _SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
 _DURATION = re.compile(r"^([0-9]+h)?([0-9]+m)?([0-9]+s)?$")
-_STORE_KINDS = {
-    "ClusterSecretStore": eso.ExternalSecretSpecSecretStoreRefKind.CLUSTER_SECRET_STORE,
-    "SecretStore": eso.ExternalSecretSpecSecretStoreRefKind.SECRET_STORE,
-}
+_STORE_KINDS = ("ClusterSecretStore", "SecretStore")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -93,43 +89,41 @@ class VaultSecret(Construct):
         super().__init__(scope, id)
         self.name = props.name
         self._keys = frozenset(props.keys)
-        self.resource = eso.ExternalSecret(
+        template = (
+            None
+            if props.secret_type == "Opaque" and not props.template_data
+            else {"type": props.secret_type, "engineVersion": "v2", "data": dict(props.template_data) or None}
+        )
+        self.resource = Manifest(
             self,
             "Resource",
-            metadata=ApiObjectMetadata(
-                name=props.name,
-                labels=dict(props.labels) or None,
-                annotations={SYNC_WAVE_ANNOTATION: str(CONFIG_WAVE), **SKIP_DRY_RUN_ON_MISSING_RESOURCE},
-            ),
-            spec=eso.ExternalSecretSpec(
-                refresh_interval=props.refresh_interval,
-                secret_store_ref=eso.ExternalSecretSpecSecretStoreRef(
-                    kind=_STORE_KINDS[props.store_kind], name=props.store_name
-                ),
-                target=eso.ExternalSecretSpecTarget(
-                    name=props.name,
-                    # The Secret belongs to the ExternalSecret; if a Vault key disappears,
-                    # keep the last value rather than pulling credentials from running pods.
-                    creation_policy=eso.ExternalSecretSpecTargetCreationPolicy.OWNER,
-                    deletion_policy=eso.ExternalSecretSpecTargetDeletionPolicy.RETAIN,
-                    # Without a template ESO writes the fetched keys as they are, as an
-                    # Opaque Secret; a template is only needed to change the type or shape.
-                    template=None
-                    if props.secret_type == "Opaque" and not props.template_data
-                    else eso.ExternalSecretSpecTargetTemplate(
-                        type=props.secret_type,
-                        engine_version=eso.ExternalSecretSpecTargetTemplateEngineVersion.V2,
-                        data=dict(props.template_data) or None,
-                    ),
-                ),
-                data=[
-                    eso.ExternalSecretSpecData(
-                        secret_key=key,
-                        remote_ref=eso.ExternalSecretSpecDataRemoteRef(key=props.remote_key, property=prop),
-                    )
-                    for key, prop in sorted(props.keys.items())
-                ],
-            ),
+            {
+                "apiVersion": "external-secrets.io/v1",
+                "kind": "ExternalSecret",
+                "metadata": {
+                    "name": props.name,
+                    "labels": dict(props.labels) or None,
+                    "annotations": {SYNC_WAVE_ANNOTATION: str(CONFIG_WAVE), **SKIP_DRY_RUN_ON_MISSING_RESOURCE},
+                },
+                "spec": {
+                    "refreshInterval": props.refresh_interval,
+                    "secretStoreRef": {"kind": props.store_kind, "name": props.store_name},
+                    "target": {
+                        "name": props.name,
+                        # The Secret belongs to the ExternalSecret; if a Vault key disappears,
+                        # keep the last value rather than pulling credentials from running pods.
+                        "creationPolicy": "Owner",
+                        "deletionPolicy": "Retain",
+                        # Without a template ESO writes the fetched keys as they are, as an
+                        # Opaque Secret; a template is only needed to change the type or shape.
+                        "template": template,
+                    },
+                    "data": [
+                        {"secretKey": key, "remoteRef": {"key": props.remote_key, "property": prop}}
+                        for key, prop in sorted(props.keys.items())
+                    ],
+                },
+            },
         )
 
     def key(self, key: str) -> SecretKeyRef:

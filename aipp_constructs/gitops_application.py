@@ -20,10 +20,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cdk8s import ApiObjectMetadata
 from constructs import Construct
 
-from ._bindings import argocd
+from ._manifest import Manifest
 from ._validation import check_dns_label
 
 __all__ = ["GitOpsApplication", "GitOpsApplicationProps"]
@@ -97,27 +96,29 @@ class GitOpsApplication(Construct):
 
     def __init__(self, scope: Construct, id: str, props: GitOpsApplicationProps) -> None:
         super().__init__(scope, id)
-        self.resource = argocd.Application(
+        self.resource = Manifest(
             self,
             "Resource",
-            metadata=ApiObjectMetadata(name=props.name, namespace=props.argocd_namespace),
-            spec=argocd.ApplicationSpec(
-                project=props.project,
-                source=argocd.ApplicationSpecSource(
-                    repo_url=props.repo_url, target_revision=props.revision, path=props.path
-                ),
-                destination=argocd.ApplicationSpecDestination(
-                    server=props.destination_server, namespace=props.destination_namespace
-                ),
-                sync_policy=argocd.ApplicationSpecSyncPolicy(
-                    automated=argocd.ApplicationSpecSyncPolicyAutomated(prune=True, self_heal=True),
-                    sync_options=["ServerSideApply=true", "PruneLast=true"],
-                    retry=argocd.ApplicationSpecSyncPolicyRetry(
-                        limit=props.retry_limit,
-                        backoff=argocd.ApplicationSpecSyncPolicyRetryBackoff(
-                            duration=props.retry_backoff, factor=2, max_duration=props.retry_max_backoff
-                        ),
-                    ),
-                ),
-            ),
+            {
+                "apiVersion": "argoproj.io/v1alpha1",
+                "kind": "Application",
+                "metadata": {"name": props.name, "namespace": props.argocd_namespace},
+                "spec": {
+                    "project": props.project,
+                    "source": {"repoURL": props.repo_url, "targetRevision": props.revision, "path": props.path},
+                    "destination": {"server": props.destination_server, "namespace": props.destination_namespace},
+                    "syncPolicy": {
+                        "automated": {"prune": True, "selfHeal": True},
+                        "syncOptions": ["ServerSideApply=true", "PruneLast=true"],
+                        "retry": {
+                            "limit": props.retry_limit,
+                            "backoff": {
+                                "duration": props.retry_backoff,
+                                "factor": 2,
+                                "maxDuration": props.retry_max_backoff,
+                            },
+                        },
+                    },
+                },
+            },
         )

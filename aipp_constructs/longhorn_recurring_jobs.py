@@ -44,10 +44,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal, get_args
 
-from cdk8s import ApiObjectMetadata
 from constructs import Construct
 
-from ._bindings import longhorn
+from ._manifest import Manifest
 from ._validation import LABEL_KEY, check_dns_label
 from .component import CONFIG_WAVE, SKIP_DRY_RUN_ON_MISSING_RESOURCE, SYNC_WAVE_ANNOTATION
 from .references import check_label_value
@@ -75,16 +74,7 @@ RecurringJobTask = Literal[
     "backup-force-create",
     "filesystem-trim",
 ]
-_TASKS = {
-    "snapshot": longhorn.RecurringJobSpecTask.SNAPSHOT,
-    "snapshot-force-create": longhorn.RecurringJobSpecTask.SNAPSHOT_HYPHEN_FORCE_HYPHEN_CREATE,
-    "snapshot-cleanup": longhorn.RecurringJobSpecTask.SNAPSHOT_HYPHEN_CLEANUP,
-    "snapshot-delete": longhorn.RecurringJobSpecTask.SNAPSHOT_HYPHEN_DELETE,
-    "backup": longhorn.RecurringJobSpecTask.BACKUP,
-    "backup-force-create": longhorn.RecurringJobSpecTask.BACKUP_HYPHEN_FORCE_HYPHEN_CREATE,
-    "filesystem-trim": longhorn.RecurringJobSpecTask.FILESYSTEM_HYPHEN_TRIM,
-}
-assert set(_TASKS) == set(get_args(RecurringJobTask))
+_TASKS = frozenset(get_args(RecurringJobTask))
 # Tasks that keep nothing: Longhorn's webhook rewrites their retain to 0.
 _NO_RETAIN_TASKS = frozenset({"snapshot-cleanup", "filesystem-trim"})
 _MAX_RETAIN = 100  # Longhorn setting recurring-job-max-retention, default value
@@ -207,29 +197,33 @@ class LonghornRecurringJobs(Construct):
         super().__init__(scope, id)
         self.names: tuple[str, ...] = tuple(job.name for job in props.jobs)
         self.namespace = props.namespace
-        self.resources: dict[str, longhorn.RecurringJob] = {}
+        self.resources: dict[str, Manifest] = {}
         for job in props.jobs:
-            self.resources[job.name] = longhorn.RecurringJob(
+            self.resources[job.name] = Manifest(
                 self,
                 job.name,
-                metadata=ApiObjectMetadata(
-                    name=job.name,
-                    # Set explicitly, so the chart's namespace does not apply.
-                    namespace=props.namespace,
-                    labels=dict(props.labels) or None,
-                    annotations={SYNC_WAVE_ANNOTATION: str(CONFIG_WAVE), **SKIP_DRY_RUN_ON_MISSING_RESOURCE},
-                ),
-                spec=longhorn.RecurringJobSpec(
-                    name=job.name,
-                    task=_TASKS[job.task],
-                    cron=job.cron,
-                    retain=job.retain,
-                    concurrency=job.concurrency,
-                    # Written even when empty: Longhorn's webhook sets [] and {} otherwise, and
-                    # the manifest should say what the cluster holds.
-                    groups=list(job.groups),
-                    labels=dict(job.labels),
-                ),
+                {
+                    "apiVersion": "longhorn.io/v1beta2",
+                    "kind": "RecurringJob",
+                    "metadata": {
+                        "name": job.name,
+                        # Set explicitly, so the chart's namespace does not apply.
+                        "namespace": props.namespace,
+                        "labels": dict(props.labels) or None,
+                        "annotations": {SYNC_WAVE_ANNOTATION: str(CONFIG_WAVE), **SKIP_DRY_RUN_ON_MISSING_RESOURCE},
+                    },
+                    "spec": {
+                        "name": job.name,
+                        "task": job.task,
+                        "cron": job.cron,
+                        "retain": job.retain,
+                        "concurrency": job.concurrency,
+                        # Written even when empty: Longhorn's webhook sets [] and {} otherwise,
+                        # and the manifest should say what the cluster holds.
+                        "groups": list(job.groups),
+                        "labels": dict(job.labels),
+                    },
+                },
             )
 
     def volume_labels(self) -> dict[str, str]:

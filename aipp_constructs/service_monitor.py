@@ -25,11 +25,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cdk8s import ApiObjectMetadata, Chart
+from cdk8s import Chart
 from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from ._bindings import monitoring
+from ._manifest import Manifest
 from ._validation import LABEL_KEY, check_dns_label
 from .component import SKIP_DRY_RUN_ON_MISSING_RESOURCE, SYNC_WAVE_ANNOTATION, Component
 from .references import check_label_value
@@ -146,39 +146,41 @@ class ComponentServiceMonitor(Construct):
         service_name = component.service.name  # type: ignore[attr-defined]
         # The Services are in the component's chart, which need not be this monitor's chart.
         namespace = Chart.of(component).namespace
-        self.resource = monitoring.ServiceMonitor(
+        self.resource = Manifest(
             self,
             "Resource",
-            metadata=ApiObjectMetadata(
-                name=self.name,
-                labels={**component.labels, **props.labels},
-                annotations={SYNC_WAVE_ANNOTATION: str(component.wave), **SKIP_DRY_RUN_ON_MISSING_RESOURCE},
-            ),
-            spec=monitoring.ServiceMonitorSpec(
-                selector=monitoring.ServiceMonitorSpecSelector(match_labels=dict(component.selector_labels)),
-                # Without a namespace the monitor and the Services land in the same (Application)
-                # namespace, which is what an absent namespaceSelector selects.
-                namespace_selector=monitoring.ServiceMonitorSpecNamespaceSelector(match_names=[namespace])
-                if namespace
-                else None,
-                endpoints=[
-                    monitoring.ServiceMonitorSpecEndpoints(
-                        port=props.port,
-                        path=props.path,
-                        interval=props.interval,
-                        scrape_timeout=props.scrape_timeout,
-                        scheme=monitoring.ServiceMonitorSpecEndpointsScheme.HTTP,
-                        relabelings=[
-                            # Not the headless Service, which has the same labels.
-                            monitoring.ServiceMonitorSpecEndpointsRelabelings(
-                                action=monitoring.ServiceMonitorSpecEndpointsRelabelingsAction.KEEP,
-                                source_labels=["__meta_kubernetes_service_name"],
-                                regex=service_name,  # a DNS label: no regex metacharacters
-                            )
-                        ],
-                    )
-                ],
-            ),
+            {
+                "apiVersion": "monitoring.coreos.com/v1",
+                "kind": "ServiceMonitor",
+                "metadata": {
+                    "name": self.name,
+                    "labels": {**component.labels, **props.labels},
+                    "annotations": {SYNC_WAVE_ANNOTATION: str(component.wave), **SKIP_DRY_RUN_ON_MISSING_RESOURCE},
+                },
+                "spec": {
+                    "selector": {"matchLabels": dict(component.selector_labels)},
+                    # Without a namespace the monitor and the Services land in the same
+                    # (Application) namespace, which is what an absent namespaceSelector selects.
+                    "namespaceSelector": {"matchNames": [namespace]} if namespace else None,
+                    "endpoints": [
+                        {
+                            "port": props.port,
+                            "path": props.path,
+                            "interval": props.interval,
+                            "scrapeTimeout": props.scrape_timeout,
+                            "scheme": "http",
+                            "relabelings": [
+                                # Not the headless Service, which has the same labels.
+                                {
+                                    "action": "keep",
+                                    "sourceLabels": ["__meta_kubernetes_service_name"],
+                                    "regex": service_name,  # a DNS label: no regex metacharacters
+                                }
+                            ],
+                        }
+                    ],
+                },
+            },
         )
 
 
