@@ -24,12 +24,11 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
-from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from . import _pod
+from ._manifest import Manifest
 from ._validation import check_dns_label, check_port
 from .component import CONFIG_WAVE, SYNC_WAVE_ANNOTATION, Component
 
@@ -149,20 +148,18 @@ class ExternalPeer:
                     "except only ranges inside cidr, or widen cidr"
                 )
 
-    def peer(self) -> k8s.NetworkPolicyPeer:
+    def peer(self) -> dict[str, Any]:
+        """The NetworkPolicy peer (``ipBlock``, or namespace and pod selectors)."""
         if self.cidr is not None:
-            return k8s.NetworkPolicyPeer(ip_block=k8s.IpBlock(cidr=self.cidr, except_=list(self.except_cidrs) or None))
-        return k8s.NetworkPolicyPeer(
-            namespace_selector=k8s.LabelSelector(match_labels={"kubernetes.io/metadata.name": self.namespace}),
-            pod_selector=k8s.LabelSelector(match_labels=dict(self.pod_labels)) if self.pod_labels else None,
-        )
+            return {"ipBlock": {"cidr": self.cidr, "except": list(self.except_cidrs) or None}}
+        return {
+            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": self.namespace}},
+            "podSelector": {"matchLabels": dict(self.pod_labels)} if self.pod_labels else None,
+        }
 
-    def policy_ports(self) -> list[k8s.NetworkPolicyPort]:
-        return [
-            k8s.NetworkPolicyPort(port=_pod.int_or_string(port), protocol=protocol)
-            for port in self.ports
-            for protocol in self.protocols
-        ]
+    def policy_ports(self) -> list[dict[str, Any]]:
+        """The NetworkPolicy ports: every port with every protocol."""
+        return [{"port": port, "protocol": protocol} for port in self.ports for protocol in self.protocols]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -209,15 +206,15 @@ class GraphNetworkPolicies(Construct):
 
     def __init__(self, scope: Construct, id: str, props: GraphNetworkPoliciesProps) -> None:
         super().__init__(scope, id)
-        self.policies: dict[str, k8s.KubeNetworkPolicy] = {}
-        everyone = k8s.LabelSelector()
+        self.policies: dict[str, Manifest] = {}
+        everyone: dict[str, Any] = {}
         self._add(props, "default-deny", everyone, ingress=[], egress=[])
         self._add(
             props,
             "allow-dns",
             everyone,
             ingress=None,
-            egress=[k8s.NetworkPolicyEgressRule(to=[props.dns.peer()], ports=props.dns.policy_ports())],
+            egress=[{"to": [props.dns.peer()], "ports": props.dns.policy_ports()}],
         )
         deployed = {c.name for c in props.components}
         for component in props.components:
@@ -226,52 +223,48 @@ class GraphNetworkPolicies(Construct):
             ingress = []
             if component.endpoint is not None:
                 ingress = [
-                    k8s.NetworkPolicyIngressRule(
-                        from_=[k8s.NetworkPolicyPeer(pod_selector=dependent.label_selector())],
-                        ports=[_tcp(component.endpoint.main_port)],
-                    )
+                    {"from": [{"podSelector": _selector(dependent)}], "ports": [_tcp(component.endpoint.main_port)]}
                     for dependent in dependents
                 ]
             ingress += [
-                k8s.NetworkPolicyIngressRule(from_=[peer.peer()], ports=peer.policy_ports())
-                for peer in props.ingress.get(component.name, ())
+                {"from": [peer.peer()], "ports": peer.policy_ports()} for peer in props.ingress.get(component.name, ())
             ]
             egress = [
-                k8s.NetworkPolicyEgressRule(
-                    to=[k8s.NetworkPolicyPeer(pod_selector=dep.label_selector())],
-                    ports=[_tcp(dep.endpoint.main_port)],  # type: ignore[union-attr]
-                )
+                {"to": [{"podSelector": _selector(dep)}], "ports": [_tcp(dep.endpoint.main_port)]}  # type: ignore[union-attr]
                 for dep in dependencies
-            ] + [
-                k8s.NetworkPolicyEgressRule(to=[peer.peer()], ports=peer.policy_ports())
-                for peer in props.egress.get(component.name, ())
-            ]
-            self._add(props, component.name, component.label_selector(), ingress=ingress, egress=egress)
+            ] + [{"to": [peer.peer()], "ports": peer.policy_ports()} for peer in props.egress.get(component.name, ())]
+            self._add(props, component.name, _selector(component), ingress=ingress, egress=egress)
 
     def _add(
         self,
         props: GraphNetworkPoliciesProps,
         name: str,
-        selector: k8s.LabelSelector,
+        selector: Mapping[str, Any],
         *,
-        ingress: Sequence[k8s.NetworkPolicyIngressRule] | None,
-        egress: Sequence[k8s.NetworkPolicyEgressRule] | None,
+        ingress: Sequence[Mapping[str, Any]] | None,
+        egress: Sequence[Mapping[str, Any]] | None,
     ) -> None:
         types = [t for t, rules in (("Ingress", ingress), ("Egress", egress)) if rules is not None]
-        self.policies[name] = k8s.KubeNetworkPolicy(
+        # Plain data, one object per policy: a policy with many rules would otherwise cost a
+        # jsii round trip per nested struct (aipp_constructs._manifest).
+        self.policies[name] = Manifest(
             self,
             name,
-            metadata=k8s.ObjectMeta(
-                name=name,
-                labels=dict(props.labels) or None,
-                annotations={SYNC_WAVE_ANNOTATION: str(CONFIG_WAVE)},
-            ),
-            spec=k8s.NetworkPolicySpec(
-                pod_selector=selector,
-                policy_types=types,
-                ingress=list(ingress) if ingress else None,
-                egress=list(egress) if egress else None,
-            ),
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "NetworkPolicy",
+                "metadata": {
+                    "name": name,
+                    "labels": dict(props.labels) or None,
+                    "annotations": {SYNC_WAVE_ANNOTATION: str(CONFIG_WAVE)},
+                },
+                "spec": {
+                    "podSelector": dict(selector),
+                    "policyTypes": types,
+                    "ingress": list(ingress) if ingress else None,
+                    "egress": list(egress) if egress else None,
+                },
+            },
         )
 
 
@@ -287,5 +280,9 @@ def _network_hint(value: object) -> str:
     return "write an address and a prefix length, e.g. '10.0.0.0/8'"
 
 
-def _tcp(port: int) -> k8s.NetworkPolicyPort:
-    return k8s.NetworkPolicyPort(port=_pod.int_or_string(port), protocol="TCP")
+def _tcp(port: int) -> dict[str, Any]:
+    return {"port": port, "protocol": "TCP"}
+
+
+def _selector(component: Component) -> dict[str, Any]:
+    return {"matchLabels": dict(component.selector_labels)}
