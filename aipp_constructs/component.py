@@ -14,7 +14,7 @@ from typing import Any
 from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from ._pod import service_port
+from ._manifest import Manifest
 from ._validation import check_dns_label
 from .references import Endpoint
 
@@ -156,47 +156,65 @@ class Component(Construct):
         """Metadata of the pod template: the component labels, no sync wave."""
         return k8s.ObjectMeta(labels=dict(self.labels), annotations=dict(annotations) if annotations else None)
 
+    def meta(
+        self,
+        name: str | None = None,
+        *,
+        wave: int | None = None,
+        annotations: Mapping[str, str] | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """:meth:`object_meta` as plain data, for objects written with ``Manifest``."""
+        return {
+            "name": name or self.name,
+            "labels": {**self.labels, **(labels or {})},
+            "annotations": {SYNC_WAVE_ANNOTATION: str(self.wave if wave is None else wave), **(annotations or {})},
+        }
+
+    def selector(self) -> dict[str, Any]:
+        """The selector of the component's pods, as plain data."""
+        return {"matchLabels": dict(self.selector_labels)}
+
     def add_client_service(
         self, ports: Mapping[str, int], *, id: str = "Service", protocols: Mapping[str, str] | None = None
-    ) -> k8s.KubeService:
+    ) -> Manifest:
         """The ClusterIP Service dependents connect to, named after the component
         (``protocols``: port name -> ``UDP``; default ``TCP``)."""
-        return k8s.KubeService(
-            self,
-            id,
-            metadata=self.object_meta(self.name),
-            spec=k8s.ServiceSpec(
-                type="ClusterIP",
-                selector=dict(self.selector_labels),
-                ports=[
-                    service_port(port_name, number, (protocols or {}).get(port_name, "TCP"))
-                    for port_name, number in ports.items()
-                ],
-            ),
-        )
+        return self._service(id, self.name, ports, protocols, {"type": "ClusterIP"})
 
     def add_headless_service(
         self, ports: Mapping[str, int], *, id: str = "HeadlessService", protocols: Mapping[str, str] | None = None
-    ) -> k8s.KubeService:
+    ) -> Manifest:
         """The governing Service of a StatefulSet, ``<name>-headless``.
 
         Not-ready pods are published so that a pod can resolve its own stable DNS name
         while it starts (RabbitMQ needs that for its node name).
         """
-        return k8s.KubeService(
+        return self._service(
+            id, f"{self.name}-headless", ports, protocols, {"clusterIP": "None", "publishNotReadyAddresses": True}
+        )
+
+    def _service(
+        self,
+        id: str,
+        name: str,
+        ports: Mapping[str, int],
+        protocols: Mapping[str, str] | None,
+        fields: Mapping[str, Any],
+    ) -> Manifest:
+        service_ports = [
+            {"name": port, "port": number, "targetPort": port, "protocol": (protocols or {}).get(port, "TCP")}
+            for port, number in ports.items()
+        ]
+        return Manifest(
             self,
             id,
-            metadata=self.object_meta(f"{self.name}-headless"),
-            spec=k8s.ServiceSpec(
-                cluster_ip="None",
-                publish_not_ready_addresses=True,
-                selector=dict(self.selector_labels),
-                ports=[
-                    service_port(port_name, number, (protocols or {}).get(port_name, "TCP"))
-                    for port_name, number in ports.items()
-                ]
-                or None,
-            ),
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": self.meta(name),
+                "spec": {**fields, "selector": dict(self.selector_labels), "ports": service_ports or None},
+            },
         )
 
     def label_selector(self) -> k8s.LabelSelector:

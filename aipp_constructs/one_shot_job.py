@@ -17,11 +17,11 @@ See: https://argo-cd.readthedocs.io/en/stable/user-guide/resource_hooks/
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-from cdk8s_plus_27 import k8s
 from constructs import Construct
 
+from ._manifest import Manifest
 from .workload import Workload, WorkloadProps, _check_int
 
 __all__ = ["OneShotJob", "OneShotJobProps"]
@@ -94,18 +94,22 @@ class OneShotJob(Workload):
         # A failed attempt is a new pod, counted against backoffLimit, its log kept.
         return "Never"
 
-    def _emit(self, template: k8s.PodTemplateSpec) -> k8s.ApiObject:
+    def _emit(self, template: dict[str, Any]) -> Manifest:
         props = self.spec
         assert isinstance(props, OneShotJobProps)
         hook = {_HOOK: props.hook, _HOOK_DELETE_POLICY: "BeforeHookCreation"} if props.hook else {}
-        return k8s.KubeJob(
+        return Manifest(
             self,
             "Resource",
-            metadata=self.workload_meta(hook),
-            spec=k8s.JobSpec(
-                backoff_limit=props.backoff_limit,
-                active_deadline_seconds=props.active_deadline_seconds,
-                ttl_seconds_after_finished=props.ttl_seconds_after_finished,
-                template=template,
-            ),
+            {
+                "apiVersion": "batch/v1",
+                "kind": "Job",
+                "metadata": self.workload_meta(hook),
+                "spec": {
+                    "backoffLimit": props.backoff_limit,
+                    "activeDeadlineSeconds": props.active_deadline_seconds,
+                    "ttlSecondsAfterFinished": props.ttl_seconds_after_finished,
+                    "template": template,
+                },
+            },
         )

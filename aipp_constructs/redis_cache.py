@@ -20,14 +20,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from . import _pod
+from . import _spec
+from ._manifest import Manifest
 from ._validation import (
-    check_ids,
     check_dns_label,
     check_dns_subdomain,
+    check_ids,
     check_image,
     check_port,
     check_quantity_binary,
@@ -172,13 +172,16 @@ class RedisCache(Workload):
         )
         self.props = props
         # In the Deployment's wave, so a WaitForFirstConsumer class cannot deadlock the sync.
-        self.claim = k8s.KubePersistentVolumeClaim(
+        storage_class = props.storage_class_name or port_default(self, "storage_class_name")
+        self.claim = Manifest(
             self,
             "Data",
-            metadata=self.object_meta(claim_name, annotations=KEEP_ON_PRUNE_AND_DELETE, labels=props.volume_labels),
-            spec=_pod.claim_spec(
-                props.storage_class_name or port_default(self, "storage_class_name"), props.storage_size
-            ),
+            {
+                "apiVersion": "v1",
+                "kind": "PersistentVolumeClaim",
+                "metadata": self.meta(claim_name, annotations=KEEP_ON_PRUNE_AND_DELETE, labels=props.volume_labels),
+                "spec": _spec.claim_spec(storage_class, props.storage_size),
+            },
         )
         self.endpoint = Endpoint(
             host=props.name,

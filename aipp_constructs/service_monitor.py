@@ -25,8 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cdk8s import Chart
-from cdk8s_plus_27 import k8s
+from cdk8s import ApiObject, Chart
 from constructs import Construct
 
 from ._manifest import Manifest
@@ -88,7 +87,7 @@ class ComponentServiceMonitorProps:
         if not isinstance(self.component, Component):
             raise ValueError(f"component must be a Component, got {self.component!r}")
         service = getattr(self.component, "service", None)
-        if not isinstance(service, k8s.KubeService):
+        if not isinstance(service, ApiObject) or service.kind != "Service":
             raise ValueError(
                 f"component must have a client Service (.service), got {self.component.node.path!r} "
                 f"({type(self.component).__name__}) without one; monitor a component that serves"
@@ -184,7 +183,7 @@ class ComponentServiceMonitor(Construct):
         )
 
 
-def _port_names(service: k8s.KubeService) -> list[str]:
-    """Names of the ports of an L1 Service, read back from its resolved manifest."""
+def _port_names(service: ApiObject) -> list[str]:
+    """Names of the ports of a Service, read back from its manifest."""
     manifest: dict[str, Any] = service.to_json()
     return [port.get("name", "") for port in manifest.get("spec", {}).get("ports", [])]

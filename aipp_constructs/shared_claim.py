@@ -17,10 +17,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from . import _pod
+from . import _spec
+from ._manifest import Manifest
 from ._validation import check_dns_label, check_dns_subdomain, check_quantity_binary
 from .component import CONFIG_WAVE, KEEP_ON_PRUNE_AND_DELETE, SYNC_WAVE_ANNOTATION
 from .references import check_labels
@@ -76,15 +76,19 @@ class SharedClaim(Construct):
         labels = {"app.kubernetes.io/name": props.name, "app.kubernetes.io/managed-by": "cdk8s", **props.labels}
         if props.part_of:
             labels["app.kubernetes.io/part-of"] = props.part_of
-        self.claim = k8s.KubePersistentVolumeClaim(
+        self.claim = Manifest(
             self,
             "Resource",
-            metadata=k8s.ObjectMeta(
-                name=props.name,
-                labels=labels,
-                annotations={SYNC_WAVE_ANNOTATION: str(CONFIG_WAVE), **KEEP_ON_PRUNE_AND_DELETE},
-            ),
-            spec=_pod.claim_spec(props.storage_class_name, props.size, props.access_modes),
+            {
+                "apiVersion": "v1",
+                "kind": "PersistentVolumeClaim",
+                "metadata": {
+                    "name": props.name,
+                    "labels": labels,
+                    "annotations": {SYNC_WAVE_ANNOTATION: str(CONFIG_WAVE), **KEEP_ON_PRUNE_AND_DELETE},
+                },
+                "spec": _spec.claim_spec(props.storage_class_name, props.size, props.access_modes),
+            },
         )
 
     @property

@@ -12,10 +12,9 @@ Service with no ready endpoint refuses connections, so "answers" means "has a re
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from cdk8s_plus_27 import k8s
-
-from . import _pod
+from . import _spec
 from ._validation import check_image
 from .references import Resources
 
@@ -58,7 +57,7 @@ class WaitPolicy:
                 raise ValueError(f"wait.{name} must be an integer from 1 to 3600, got {value!r}")
 
 
-def wait_container(dependency: str, host: str, port: int, policy: WaitPolicy) -> k8s.Container:
+def wait_container(dependency: str, host: str, port: int, policy: WaitPolicy) -> dict[str, Any]:
     """The init container ``wait-for-<dependency>``.
 
     Every attempt and the outcome are logged with the container name first, so
@@ -83,7 +82,7 @@ def wait_container(dependency: str, host: str, port: int, policy: WaitPolicy) ->
             "",
         ]
     )
-    return _pod.container(
+    return _spec.container(
         name=name,
         image=policy.image,
         uid=_UID,

@@ -42,12 +42,12 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
-from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from . import _pod
+from . import _pod, _spec
+from ._manifest import Manifest
 from ._validation import (
     LABEL_KEY,
     check_directory,
@@ -780,23 +780,12 @@ class Workload(Component):
         # Built first: it refuses an env entry that repeats a variable the construct sets.
         env = self._environment()
         self.files = (
-            k8s.KubeConfigMap(
-                self,
-                "Files",
-                metadata=self.object_meta(props.config_map_name or f"{props.name}-files", wave=CONFIG_WAVE),
-                data=dict(props.config_files),
-            )
+            self._config_map("Files", props.config_map_name or f"{props.name}-files", props.config_files)
             if props.config_files
             else None
         )
         settings = self._literal_settings() if props.settings_in_config_map else None
-        self.settings = (
-            k8s.KubeConfigMap(
-                self, "Config", metadata=self.object_meta(f"{props.name}-config", wave=CONFIG_WAVE), data=settings
-            )
-            if settings is not None
-            else None
-        )
+        self.settings = self._config_map("Config", f"{props.name}-config", settings) if settings is not None else None
         exposed = {p.name: p.number for p in props.ports if p.expose}
         self.service = (
             self.add_client_service(exposed, protocols={p.name: p.protocol for p in props.ports}) if exposed else None
@@ -819,7 +808,7 @@ class Workload(Component):
             else None
         )
         volumes, mounts = self._volumes()
-        container = _pod.container(
+        container = _spec.container(
             name=props.container_name or props.name,
             image=props.image,
             uid=props.run_as_user,
@@ -828,9 +817,7 @@ class Workload(Component):
             command=props.command,
             args=props.args,
             env=env,
-            env_from=[k8s.EnvFromSource(config_map_ref=k8s.ConfigMapEnvSource(name=f"{props.name}-config"))]
-            if settings is not None
-            else (),
+            env_from=[{"configMapRef": {"name": f"{props.name}-config"}}] if settings is not None else (),
             ports={p.name: p.number for p in props.ports},
             protocols={p.name: p.protocol for p in props.ports},
             volume_mounts=mounts,
@@ -838,9 +825,7 @@ class Workload(Component):
             startup_probe=self._probe(props.probes.startup if props.probes else None, startup=True),
             readiness_probe=self._probe(props.probes.readiness if props.probes else None),
             liveness_probe=self._probe(props.probes.liveness if props.probes else None),
-            lifecycle=k8s.Lifecycle(
-                pre_stop=k8s.LifecycleHandler(exec=k8s.ExecAction(command=list(props.pre_stop_command)))
-            )
+            lifecycle={"preStop": {"exec": {"command": list(props.pre_stop_command)}}}
             if props.pre_stop_command
             else None,
             exception=props.security_exception,
@@ -852,9 +837,9 @@ class Workload(Component):
             **props.telemetry.pod_annotations(props.telemetry_language),
             **({"checksum/config": _pod.config_checksum(*documents)} if any(documents) else {}),
         }
-        template = k8s.PodTemplateSpec(
-            metadata=self.pod_meta(pod_annotations or None),
-            spec=_pod.pod_spec(
+        template = {
+            "metadata": {"labels": dict(self.labels), "annotations": pod_annotations or None},
+            "spec": _spec.pod_spec(
                 containers=[container],
                 init_containers=[*self._wait_containers(), *self._init_step_containers(mounts)],
                 uid=props.run_as_user,
@@ -864,103 +849,128 @@ class Workload(Component):
                 image_pull_secrets=props.image_pull_secrets,
                 node_selector=props.node_selector,
                 tolerations=[
-                    k8s.Toleration(key=t.key, operator=t.operator, value=t.value, effect=t.effect)
+                    {"key": t.key, "operator": t.operator, "value": t.value, "effect": t.effect}
                     for t in props.tolerations
                 ],
                 runtime_class_name=props.runtime_class_name,
                 topology_spread_constraints=[
-                    k8s.TopologySpreadConstraint(
-                        max_skew=1,
-                        topology_key="kubernetes.io/hostname",
-                        when_unsatisfiable="ScheduleAnyway",
-                        label_selector=self.label_selector(),
-                    )
+                    {
+                        "maxSkew": 1,
+                        "topologyKey": "kubernetes.io/hostname",
+                        "whenUnsatisfiable": "ScheduleAnyway",
+                        "labelSelector": self.selector(),
+                    }
                 ]
                 if props.spread_over_nodes
                 else (),
                 restart_policy=self._restart_policy(),
             ),
-        )
+        }
         self.workload = self._emit(template)
         budget = props.disruption_budget if props.disruption_budget is not None else props.replicas > 1
         self.disruption_budget = (
-            k8s.KubePodDisruptionBudget(
+            Manifest(
                 self,
                 "DisruptionBudget",
-                metadata=self.object_meta(),
-                spec=k8s.PodDisruptionBudgetSpec(min_available=_pod.int_or_string(1), selector=self.label_selector()),
+                {
+                    "apiVersion": "policy/v1",
+                    "kind": "PodDisruptionBudget",
+                    "metadata": self.meta(),
+                    "spec": {"minAvailable": 1, "selector": self.selector()},
+                },
             )
             if budget
             else None
         )
 
+    def _config_map(self, id: str, name: str, data: Mapping[str, str]) -> Manifest:
+        """A ConfigMap the pods read at start: wave 0, before the workload."""
+        return Manifest(
+            self,
+            id,
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": self.meta(name, wave=CONFIG_WAVE),
+                "data": dict(data),
+            },
+        )
+
     # -- the workload object ----------------------------------------------------------------
 
-    def workload_meta(self, annotations: Mapping[str, str] | None = None) -> k8s.ObjectMeta:
+    def workload_meta(self, annotations: Mapping[str, str] | None = None) -> dict[str, Any]:
         """Metadata of the workload object: the component's, plus the security exception's
         annotations (what is relaxed, why, and the Pod Security level it needs)."""
         exception = self.spec.security_exception
-        return self.object_meta(annotations={**(exception.annotations() if exception else {}), **(annotations or {})})
+        return self.meta(annotations={**(exception.annotations() if exception else {}), **(annotations or {})})
 
     def _restart_policy(self) -> str | None:
         """The pod's restart policy; the kind of workload decides (``None``: the default, Always)."""
         return None
 
-    def _emit(self, template: k8s.PodTemplateSpec) -> k8s.ApiObject:
+    def _emit(self, template: dict[str, Any]) -> Manifest:
         """The Deployment, or the StatefulSet when the workload has claim templates."""
         props = self.spec
         if props.claim_templates:
-            return _pod.StatefulSetWithTypedClaims(
+            return Manifest(
                 self,
                 "Resource",
-                metadata=self.workload_meta(),
-                spec=k8s.StatefulSetSpec(
-                    replicas=props.replicas,
-                    revision_history_limit=3,
-                    service_name=f"{props.name}-headless",
-                    pod_management_policy="OrderedReady",
-                    update_strategy=k8s.StatefulSetUpdateStrategy(type="RollingUpdate"),
-                    # The data outlives the StatefulSet: deleting or scaling it never deletes a volume.
-                    persistent_volume_claim_retention_policy=k8s.StatefulSetPersistentVolumeClaimRetentionPolicy(
-                        when_deleted="Retain", when_scaled="Retain"
-                    ),
-                    selector=self.label_selector(),
-                    template=template,
-                    volume_claim_templates=[
-                        k8s.KubePersistentVolumeClaimProps(
-                            metadata=k8s.ObjectMeta(name=claim.name, labels={**self.selector_labels, **claim.labels}),
-                            spec=_pod.claim_spec(claim.storage_class_name, claim.size, claim.access_modes),
-                        )
-                        for claim in props.claim_templates
-                    ],
-                ),
+                {
+                    "apiVersion": "apps/v1",
+                    "kind": "StatefulSet",
+                    "metadata": self.workload_meta(),
+                    "spec": {
+                        "replicas": props.replicas,
+                        "revisionHistoryLimit": 3,
+                        "serviceName": f"{props.name}-headless",
+                        "podManagementPolicy": "OrderedReady",
+                        "updateStrategy": {"type": "RollingUpdate"},
+                        # The data outlives the StatefulSet: deleting or scaling it never deletes a volume.
+                        "persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Retain", "whenScaled": "Retain"},
+                        "selector": self.selector(),
+                        "template": template,
+                        # With apiVersion and kind, which the L1 serializer would drop: without
+                        # them ArgoCD (server-side apply) shows the StatefulSet out of sync (argo-cd#11143).
+                        "volumeClaimTemplates": [
+                            {
+                                "apiVersion": "v1",
+                                "kind": "PersistentVolumeClaim",
+                                "metadata": {"name": claim.name, "labels": {**self.selector_labels, **claim.labels}},
+                                "spec": _spec.claim_spec(claim.storage_class_name, claim.size, claim.access_modes),
+                            }
+                            for claim in props.claim_templates
+                        ],
+                    },
+                },
             )
-        return k8s.KubeDeployment(
+        strategy: dict[str, Any] = (
+            {"type": "Recreate"}
+            if props.strategy == "Recreate"
+            else {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
+        )
+        return Manifest(
             self,
             "Resource",
-            metadata=self.workload_meta(),
-            spec=k8s.DeploymentSpec(
-                replicas=props.replicas,
-                revision_history_limit=3,
-                # A rollout may legitimately take the whole startup budget; only after that
-                # (plus margin) should ArgoCD call the Deployment degraded.
-                progress_deadline_seconds=props.startup_timeout_seconds + 300,
-                strategy=k8s.DeploymentStrategy(type="Recreate")
-                if props.strategy == "Recreate"
-                else k8s.DeploymentStrategy(
-                    type="RollingUpdate",
-                    rolling_update=k8s.RollingUpdateDeployment(
-                        max_surge=_pod.int_or_string(1), max_unavailable=_pod.int_or_string(0)
-                    ),
-                ),
-                selector=self.label_selector(),
-                template=template,
-            ),
+            {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": self.workload_meta(),
+                "spec": {
+                    "replicas": props.replicas,
+                    "revisionHistoryLimit": 3,
+                    # A rollout may legitimately take the whole startup budget; only after that
+                    # (plus margin) should ArgoCD call the Deployment degraded.
+                    "progressDeadlineSeconds": props.startup_timeout_seconds + 300,
+                    "strategy": strategy,
+                    "selector": self.selector(),
+                    "template": template,
+                },
+            },
         )
 
     # -- pieces ----------------------------------------------------------------------------
 
-    def _wait_containers(self) -> list[k8s.Container]:
+    def _wait_containers(self) -> list[dict[str, Any]]:
         """``wait-for-<dependency>`` init containers, one per waited-for component."""
         if self.spec.wait is None:
             return []
@@ -970,38 +980,38 @@ class Workload(Component):
             if dep.endpoint is not None
         ]
 
-    def _init_step_containers(self, mounts: Sequence[k8s.VolumeMount]) -> list[k8s.Container]:
+    def _init_step_containers(self, mounts: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         """The ``init_steps``, each mounting the volumes it names where the main container does."""
         props = self.spec
         return [
-            _pod.container(
+            _spec.container(
                 name=step.name,
                 image=props.image,
                 uid=props.run_as_user,
                 gid=props.run_as_group,
                 resources_=step.resources,
                 command=step.command,
-                volume_mounts=[mount for mount in mounts if mount.name in step.volumes],
+                volume_mounts=[mount for mount in mounts if mount["name"] in step.volumes],
             )
             for step in props.init_steps
         ]
 
-    def _environment(self) -> list[k8s.EnvVar]:
+    def _environment(self) -> list[dict[str, Any]]:
         props = self.spec
         telemetry = props.telemetry.env(
             service_name=props.name, service_namespace=props.part_of, version=image_tag(props.image)
         )
         in_config_map = props.settings_in_config_map
-        env: list[k8s.EnvVar] = []
+        env: list[dict[str, Any]] = []
         if telemetry:
-            env += [_pod.env_from_field(name, path) for name, path in _DOWNWARD_ENV.items()]
+            env += [_spec.env_from_field(name, path) for name, path in _DOWNWARD_ENV.items()]
         for var, value in self.wired:
             if isinstance(value, SecretKeyRef):
-                env.append(_pod.env_from_secret(var, value))
+                env.append(_spec.env_from_secret(var, value))
             elif not in_config_map:
-                env.append(_pod.env_value(var, value))
-        env += [_pod.env_value(var, value) for var, value in [*props.base_env.items(), *telemetry]]
-        taken = {var.name for var in env} | {var for var, _ in self.wired}
+                env.append(_spec.env_value(var, value))
+        env += [_spec.env_value(var, value) for var, value in [*props.base_env.items(), *telemetry]]
+        taken = {var["name"] for var in env} | {var for var, _ in self.wired}
         for var in props.env:
             if var in taken:
                 raise ValueError(
@@ -1010,18 +1020,18 @@ class Workload(Component):
                 )
         for var, value in props.env.items():
             if isinstance(value, SecretKeyRef):
-                env.append(_pod.env_from_secret(var, value))
+                env.append(_spec.env_from_secret(var, value))
             elif isinstance(value, EnvTemplate):
                 secrets, text = value.render(var)
                 for secret_var, ref in secrets:
                     if secret_var in taken or secret_var in props.env:
                         raise ValueError(f"env.{var}: the template's variable {secret_var} is already set; rename one")
-                    env.append(_pod.env_from_secret(secret_var, ref))
-                env.append(_pod.env_value(var, text))
+                    env.append(_spec.env_from_secret(secret_var, ref))
+                env.append(_spec.env_value(var, text))
             elif isinstance(value, FieldRef):
-                env.append(_pod.env_from_field(var, value.field_path))
+                env.append(_spec.env_from_field(var, value.field_path))
             elif not in_config_map:
-                env.append(_pod.env_value(var, value))
+                env.append(_spec.env_value(var, value))
         return env
 
     def _literal_settings(self) -> dict[str, str]:
@@ -1031,61 +1041,40 @@ class Workload(Component):
             **{var: value for var, value in self.spec.env.items() if isinstance(value, str)},
         }
 
-    def _volumes(self) -> tuple[list[k8s.Volume], list[k8s.VolumeMount]]:
+    def _volumes(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         props = self.spec
-        volumes: list[k8s.Volume] = []
-        mounts: list[k8s.VolumeMount] = []
+        volumes: list[dict[str, Any]] = []
+        mounts: list[dict[str, Any]] = []
         if props.tmp_size is not None:
-            volumes.append(_pod.empty_dir("tmp", size_limit=props.tmp_size))
-            mounts.append(k8s.VolumeMount(name="tmp", mount_path="/tmp"))
+            volumes.append(_spec.empty_dir("tmp", size_limit=props.tmp_size))
+            mounts.append(_spec.volume_mount("tmp", "/tmp"))
         if self.files is not None:
-            volumes.append(
-                k8s.Volume(
-                    name="files",
-                    config_map=k8s.ConfigMapVolumeSource(
-                        name=props.config_map_name or f"{props.name}-files", default_mode=0o444
-                    ),
-                )
-            )
+            name = props.config_map_name or f"{props.name}-files"
+            volumes.append({"name": "files", "configMap": {"name": name, "defaultMode": 0o444}})
             if props.config_files_mount == "directory":
-                mounts.append(k8s.VolumeMount(name="files", mount_path=props.config_dir, read_only=True))
+                mounts.append(_spec.volume_mount("files", props.config_dir, read_only=True))
             else:
                 mounts += [
-                    k8s.VolumeMount(
-                        name="files", mount_path=f"{props.config_dir}/{file}", sub_path=file, read_only=True
-                    )
+                    _spec.volume_mount("files", f"{props.config_dir}/{file}", read_only=True, sub_path=file)
                     for file in props.config_files
                 ]
         for scratch in props.scratch:
-            volumes.append(_pod.empty_dir(scratch.name, size_limit=scratch.size, memory=scratch.memory))
-            mounts.append(k8s.VolumeMount(name=scratch.name, mount_path=scratch.path))
+            volumes.append(_spec.empty_dir(scratch.name, size_limit=scratch.size, memory=scratch.memory))
+            mounts.append(_spec.volume_mount(scratch.name, scratch.path))
         for claim in props.claims:
-            volumes.append(
-                k8s.Volume(
-                    name=claim.name,
-                    persistent_volume_claim=k8s.PersistentVolumeClaimVolumeSource(
-                        claim_name=claim.claim_name, read_only=claim.read_only or None
-                    ),
-                )
-            )
-            mounts.append(k8s.VolumeMount(name=claim.name, mount_path=claim.path, read_only=claim.read_only or None))
+            claim_source = {"claimName": claim.claim_name, "readOnly": True if claim.read_only else None}
+            volumes.append({"name": claim.name, "persistentVolumeClaim": claim_source})
+            mounts.append(_spec.volume_mount(claim.name, claim.path, read_only=claim.read_only))
         for claim_template in props.claim_templates:
-            mounts.append(k8s.VolumeMount(name=claim_template.name, mount_path=claim_template.path))
+            mounts.append(_spec.volume_mount(claim_template.name, claim_template.path))
         for secret_file in props.secret_files:
-            volumes.append(
-                k8s.Volume(
-                    name=secret_file.name,
-                    secret=k8s.SecretVolumeSource(
-                        secret_name=secret_file.secret.name,
-                        items=[k8s.KeyToPath(key=secret_file.secret.key, path=secret_file.path.rpartition("/")[2])],
-                        default_mode=secret_file.mode,
-                    ),
-                )
-            )
-            mounts.append(k8s.VolumeMount(name=secret_file.name, mount_path=secret_file.folder, read_only=True))
+            items = [{"key": secret_file.secret.key, "path": secret_file.path.rpartition("/")[2]}]
+            secret = {"secretName": secret_file.secret.name, "items": items, "defaultMode": secret_file.mode}
+            volumes.append({"name": secret_file.name, "secret": secret})
+            mounts.append(_spec.volume_mount(secret_file.name, secret_file.folder, read_only=True))
         return volumes, mounts
 
-    def _probe(self, probe: Probe | None, *, startup: bool = False) -> k8s.Probe | None:
+    def _probe(self, probe: Probe | None, *, startup: bool = False) -> dict[str, Any] | None:
         if probe is None:
             return None
         failures = probe.failure_threshold
@@ -1094,10 +1083,10 @@ class Workload(Component):
         timing = {"period": probe.period_seconds, "timeout": probe.timeout_seconds, "failures": failures}
         check = probe.check
         if isinstance(check, HttpCheck):
-            return _pod.http_probe(check.path, check.port, **timing)
+            return _spec.http_probe(check.path, check.port, **timing)
         if isinstance(check, TcpCheck):
-            return _pod.tcp_probe(check.port, **timing)
-        return _pod.exec_probe(check.command, **timing)
+            return _spec.tcp_probe(check.port, **timing)
+        return _spec.exec_probe(check.command, **timing)
 
 
 def data_service_props(depends_on: Sequence[Component]) -> dict[str, object]:

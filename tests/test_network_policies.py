@@ -364,7 +364,9 @@ def test_except_cidrs_reach_the_ipblock_and_internet_excepts_private_and_cluster
         }
     ]
     # Without exceptions the ipBlock stays as before: no empty "except" list.
-    assert ExternalPeer(cidr="203.0.113.0/24", ports=(443,)).peer() == {"ipBlock": {"cidr": "203.0.113.0/24", "except": None}}
+    assert ExternalPeer(cidr="203.0.113.0/24", ports=(443,)).peer() == {
+        "ipBlock": {"cidr": "203.0.113.0/24", "except": None}
+    }
 
 
 def test_internet_is_ipv4_everything_except_the_private_and_cluster_ranges() -> None:

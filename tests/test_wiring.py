@@ -149,8 +149,8 @@ def test_telemetry_validation(kwargs: dict, message: str) -> None:
 
 def test_wait_container_waits_with_bounded_attempts_and_says_what_it_waits_for() -> None:
     c = wait_container("pgvector", "pgvector", 5432, WaitPolicy(image=IMAGE, attempts=3, interval_seconds=2))
-    assert (c.name, c.image, c.command[:2]) == ("wait-for-pgvector", IMAGE, ["sh", "-c"])
-    script = c.command[2]
+    assert (c["name"], c["image"], c["command"][:2]) == ("wait-for-pgvector", IMAGE, ["sh", "-c"])
+    script = c["command"][2]
     assert "until nc -z -w 2 pgvector 5432; do" in script
     assert 'if [ "$n" -ge 3 ]; then' in script
     assert "pgvector:5432 did not answer after 3 attempts; giving up" in script
@@ -161,14 +161,16 @@ def test_wait_container_waits_with_bounded_attempts_and_says_what_it_waits_for()
 def test_wait_script_gives_up_after_the_attempts_with_a_clear_log_line() -> None:
     """Run the real script with an ``nc`` that always fails: it must stop, exit 1 and say why."""
     c = wait_container("db", "db", 5432, WaitPolicy(image=IMAGE, attempts=2, interval_seconds=1))
-    script = "nc() { return 1; }; sleep() { :; }\n" + c.command[2]
+    script = "nc() { return 1; }; sleep() { :; }\n" + c["command"][2]
     result = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=10)
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
         "wait-for-db: db:5432 not answering yet (attempt 1/2), retrying in 1s",
         "wait-for-db: db:5432 did not answer after 2 attempts; giving up",
     ]
-    ok = subprocess.run(["sh", "-c", "nc() { return 0; }\n" + c.command[2]], capture_output=True, text=True, timeout=10)
+    ok = subprocess.run(
+        ["sh", "-c", "nc() { return 0; }\n" + c["command"][2]], capture_output=True, text=True, timeout=10
+    )
     assert (ok.returncode, ok.stdout) == (0, "wait-for-db: db:5432 answers\n")
 
 
