@@ -127,10 +127,39 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
-    from .port_chart import ImageMirror, PortChart, PortDefaults, SecretStore
-    from .security import SecurityException
+    from ._app import AppProps
+    from ._config_loader import ConfigError, ConfigErrors
+    from .component import CONFIG_WAVE, SYNC_WAVE_ANNOTATION, Component, sync_wave_of
+    from .external_secret import VaultSecret, VaultSecretProps
+    from .gitops_application import GitOpsApplication, GitOpsApplicationProps
+    from .gpu_worker import GpuWorker, GpuWorkerProps
+    from .graph import GraphError, GraphNode, resolve_order
+    from .longhorn_recurring_jobs import LonghornRecurringJobs, LonghornRecurringJobsProps, RecurringJobSpec
+    from .names import kubernetes_name, kubernetes_names
+    from .namespace import RestrictedNamespace, RestrictedNamespaceProps
+    from .network_policies import (
+        PRIVATE_AND_CLUSTER_RANGES,
+        ExternalPeer,
+        GraphNetworkPolicies,
+        GraphNetworkPoliciesProps,
+    )
     from .one_shot_job import OneShotJob, OneShotJobProps
+    from .pg_dump_backup import PgDumpBackup, PgDumpBackupProps
+    from .pgvector_db import PgvectorDb, PgvectorDbProps
+    from .port_chart import ImageMirror, PortChart, PortDefaults, SecretStore
+    from .post_sync_check import PostSyncCheck, PostSyncCheckProps, http_check_script, sql_check_script
+    from .rabbit_mq import RabbitMq, RabbitMqProps
+    from .redis_cache import RedisCache, RedisCacheProps
+    from .references import Endpoint, Resources, SecretKeyRef, Toleration
+    from .security import SecurityException
+    from .service_monitor import ComponentServiceMonitor, ComponentServiceMonitorProps
     from .shared_claim import SharedClaim, SharedClaimProps
+    from .spring_service import SpringService, SpringServiceProps
+    from .startup_wait import WaitPolicy
+    from .telemetry import Telemetry
+    from .tls_ingress import IngressRoute, TlsIngress, TlsIngressProps
+    from .web_frontend import WebFrontend, WebFrontendProps
+    from .wiring import NAMED_WIRING, SPRING_BOOT_WIRING, connection_env
     from .workload import (
         ClaimTemplate,
         ClaimVolume,
@@ -148,32 +177,3 @@ if TYPE_CHECKING:
         Workload,
         WorkloadProps,
     )
-    from .longhorn_recurring_jobs import LonghornRecurringJobs, LonghornRecurringJobsProps, RecurringJobSpec
-    from .pg_dump_backup import PgDumpBackup, PgDumpBackupProps
-    from .post_sync_check import PostSyncCheck, PostSyncCheckProps, http_check_script, sql_check_script
-    from .service_monitor import ComponentServiceMonitor, ComponentServiceMonitorProps
-    from ._app import AppProps
-    from ._config_loader import ConfigError, ConfigErrors
-    from .component import CONFIG_WAVE, SYNC_WAVE_ANNOTATION, Component, sync_wave_of
-    from .external_secret import VaultSecret, VaultSecretProps
-    from .gitops_application import GitOpsApplication, GitOpsApplicationProps
-    from .gpu_worker import GpuWorker, GpuWorkerProps
-    from .graph import GraphError, GraphNode, resolve_order
-    from .namespace import RestrictedNamespace, RestrictedNamespaceProps
-    from .names import kubernetes_name, kubernetes_names
-    from .network_policies import (
-        PRIVATE_AND_CLUSTER_RANGES,
-        ExternalPeer,
-        GraphNetworkPolicies,
-        GraphNetworkPoliciesProps,
-    )
-    from .pgvector_db import PgvectorDb, PgvectorDbProps
-    from .rabbit_mq import RabbitMq, RabbitMqProps
-    from .redis_cache import RedisCache, RedisCacheProps
-    from .references import Endpoint, Resources, SecretKeyRef, Toleration
-    from .spring_service import SpringService, SpringServiceProps
-    from .startup_wait import WaitPolicy
-    from .telemetry import Telemetry
-    from .tls_ingress import IngressRoute, TlsIngress, TlsIngressProps
-    from .web_frontend import WebFrontend, WebFrontendProps
-    from .wiring import NAMED_WIRING, SPRING_BOOT_WIRING, connection_env

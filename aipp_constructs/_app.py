@@ -17,7 +17,7 @@ whose pod
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ._validation import check_directory, check_dns_label, check_image, check_port, check_quantity_binary

@@ -1,9 +1,11 @@
 """Hardened pod and container specs as plain data, for objects written with
 :class:`~aipp_constructs._manifest.Manifest`.
 
-The same choices as :mod:`aipp_constructs._pod` (which builds the cdk8s L1 structs for the
-constructs that still use them), without a jsii round trip per struct: every field of the
-Pod Security "restricted" profile set on purpose, in one place. Keys are the Kubernetes API's
+cdk8s-plus-27 leaves out seccomp, ``capabilities.drop`` and ``runAsUser``, and adds defaults
+we do not want (1 CPU requests, ``imagePullPolicy: Always``, a 30 s TCP startup probe,
+path-hashed selector labels). Every construct builds its pods with these helpers instead, so
+that every field of the Pod Security "restricted" profile is set on purpose, in one place,
+as plain data (no jsii round trip per struct). Keys are the Kubernetes API's
 (camelCase); ``None`` values are left out when the manifest is written.
 """
 
@@ -17,6 +19,7 @@ from .security import SecurityException
 
 __all__ = [
     "claim_spec",
+    "config_checksum",
     "container",
     "empty_dir",
     "env_from_field",
@@ -210,3 +213,16 @@ def claim_spec(storage_class_name: str | None, size: str, access_modes: Sequence
         "storageClassName": storage_class_name,
         "resources": {"requests": {"storage": size}},
     }
+
+
+def config_checksum(*documents: Mapping[str, str]) -> str:
+    """A stable digest of configuration data, for a pod-template annotation.
+
+    A change of a mounted ConfigMap then rolls the pods, as Helm charts do with
+    ``checksum/config``. Keys are sorted so the digest does not depend on dict order.
+    """
+    import hashlib
+    import json
+
+    payload = json.dumps(list(documents), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from cdk8s_plus_27 import k8s
 from constructs import Construct
 
 from ._manifest import Manifest
@@ -126,14 +125,14 @@ class Component(Construct):
         }
         self.endpoint: Endpoint | None = None
 
-    def object_meta(
+    def meta(
         self,
         name: str | None = None,
         *,
         wave: int | None = None,
         annotations: Mapping[str, str] | None = None,
         labels: Mapping[str, str] | None = None,
-    ) -> k8s.ObjectMeta:
+    ) -> dict[str, Any]:
         """Metadata for one of this component's objects, stamped with its sync wave.
 
         Args:
@@ -143,28 +142,6 @@ class Component(Construct):
             annotations: Extra annotations.
             labels: Extra labels (e.g. Longhorn recurring-job labels on a claim).
         """
-        return k8s.ObjectMeta(
-            name=name or self.name,
-            labels={**self.labels, **(labels or {})},
-            annotations={
-                SYNC_WAVE_ANNOTATION: str(self.wave if wave is None else wave),
-                **(annotations or {}),
-            },
-        )
-
-    def pod_meta(self, annotations: Mapping[str, str] | None = None) -> k8s.ObjectMeta:
-        """Metadata of the pod template: the component labels, no sync wave."""
-        return k8s.ObjectMeta(labels=dict(self.labels), annotations=dict(annotations) if annotations else None)
-
-    def meta(
-        self,
-        name: str | None = None,
-        *,
-        wave: int | None = None,
-        annotations: Mapping[str, str] | None = None,
-        labels: Mapping[str, str] | None = None,
-    ) -> dict[str, Any]:
-        """:meth:`object_meta` as plain data, for objects written with ``Manifest``."""
         return {
             "name": name or self.name,
             "labels": {**self.labels, **(labels or {})},
@@ -216,10 +193,6 @@ class Component(Construct):
                 "spec": {**fields, "selector": dict(self.selector_labels), "ports": service_ports or None},
             },
         )
-
-    def label_selector(self) -> k8s.LabelSelector:
-        """The selector of the component's pods."""
-        return k8s.LabelSelector(match_labels=dict(self.selector_labels))
 
 
 def _label_value(value: str) -> str:

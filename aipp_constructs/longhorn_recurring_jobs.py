@@ -38,7 +38,6 @@ See: https://longhorn.io/docs/latest/snapshots-and-backups/scheduling-backups-an
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType

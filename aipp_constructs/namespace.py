@@ -12,13 +12,12 @@ relaxed pod still shows in the audit log and in ``kubectl`` warnings.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
-from cdk8s import ApiObject, JsonPatch
-from cdk8s_plus_27 import k8s
 from constructs import Construct
 
+from ._manifest import Manifest
 from ._validation import check_dns_label
 from .component import CONFIG_WAVE, KEEP_ON_PRUNE_AND_DELETE, SYNC_WAVE_ANNOTATION
 from .security import LEVELS, PodSecurityLevel
@@ -74,17 +73,20 @@ class RestrictedNamespace(Construct):
         for mode in ("enforce", "audit", "warn"):
             psa[f"pod-security.kubernetes.io/{mode}"] = props.level if mode == "enforce" else "restricted"
             psa[f"pod-security.kubernetes.io/{mode}-version"] = props.pod_security_version
-        self.resource = k8s.KubeNamespace(
+        # Cluster-scoped: no metadata.namespace, although the chart has a namespace.
+        self.resource = Manifest(
             self,
             "Resource",
-            metadata=k8s.ObjectMeta(
-                name=props.name,
-                labels={**props.labels, **psa},
-                # Deleting the namespace would delete every volume in it, whatever the volumes'
-                # own sync options say: ArgoCD must never prune or delete it.
-                annotations={SYNC_WAVE_ANNOTATION: str(CONFIG_WAVE), **KEEP_ON_PRUNE_AND_DELETE},
-            ),
+            {
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {
+                    "name": props.name,
+                    "labels": {**props.labels, **psa},
+                    # Deleting the namespace would delete every volume in it, whatever the
+                    # volumes' own sync options say: ArgoCD must never prune or delete it.
+                    "annotations": {SYNC_WAVE_ANNOTATION: str(CONFIG_WAVE), **KEEP_ON_PRUNE_AND_DELETE},
+                },
+            },
+            cluster_scoped=True,
         )
-        # A Namespace is cluster-scoped, but a Chart(namespace=...) stamps metadata.namespace
-        # on every object it holds; drop it here so the chart can keep its namespace.
-        ApiObject.of(self.resource).add_json_patch(JsonPatch.remove("/metadata/namespace"))

@@ -41,10 +41,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from . import _pod
+from . import _spec
+from ._manifest import Manifest
 from ._validation import (
     check_dns_label,
     check_dns_subdomain,
@@ -196,21 +196,19 @@ class PgDumpBackup(Component):
         assert endpoint is not None  # checked by PgDumpBackupProps
         database = endpoint.properties["database"]
 
-        claim_meta = self.object_meta(annotations=KEEP_ON_PRUNE_AND_DELETE)
-        self.claim = k8s.KubePersistentVolumeClaim(
+        storage_class = props.storage_class_name or port_default(self, "storage_class_name")
+        self.claim = Manifest(
             self,
             "Claim",
-            metadata=k8s.ObjectMeta(
-                name=claim_meta.name,
-                labels={**(claim_meta.labels or {}), **props.claim_labels},
-                annotations=claim_meta.annotations,
-            ),
-            spec=_pod.claim_spec(
-                props.storage_class_name or port_default(self, "storage_class_name"), props.storage_size
-            ),
+            {
+                "apiVersion": "v1",
+                "kind": "PersistentVolumeClaim",
+                "metadata": self.meta(annotations=KEEP_ON_PRUNE_AND_DELETE, labels=props.claim_labels),
+                "spec": _spec.claim_spec(storage_class, props.storage_size),
+            },
         )
 
-        pg_dump = _pod.container(
+        pg_dump = _spec.container(
             name="pg-dump",
             image=props.image,
             uid=_UID,
@@ -218,63 +216,57 @@ class PgDumpBackup(Component):
             # The image's entrypoint is for starting a server; run the script directly.
             command=["sh", "-c", _script(database, props.retention_days)],
             env=[
-                _pod.env_value("PGHOST", endpoint.host),
-                _pod.env_value("PGPORT", str(endpoint.main_port)),
-                _pod.env_value("PGDATABASE", database),
-                _pod.env_from_secret("PGUSER", endpoint.credentials["username"]),
-                _pod.env_from_secret("PGPASSWORD", endpoint.credentials["password"]),
+                _spec.env_value("PGHOST", endpoint.host),
+                _spec.env_value("PGPORT", str(endpoint.main_port)),
+                _spec.env_value("PGDATABASE", database),
+                _spec.env_from_secret("PGUSER", endpoint.credentials["username"]),
+                _spec.env_from_secret("PGPASSWORD", endpoint.credentials["password"]),
                 # A database that is down fails the attempt in 30 s (and the Job retries)
                 # instead of hanging on the TCP timeout.
-                _pod.env_value("PGCONNECT_TIMEOUT", "30"),
+                _spec.env_value("PGCONNECT_TIMEOUT", "30"),
             ],
-            volume_mounts=[
-                k8s.VolumeMount(name="backups", mount_path=_BACKUP_DIR),
-                k8s.VolumeMount(name="tmp", mount_path="/tmp"),
+            volume_mounts=[_spec.volume_mount("backups", _BACKUP_DIR), _spec.volume_mount("tmp", "/tmp")],
+        )
+        pod_labels = {"labels": dict(self.labels)}
+        pod = _spec.pod_spec(
+            containers=[pg_dump],
+            uid=_UID,
+            # Never, not OnFailure: each retry is a new pod and a failed pod stays (with its logs)
+            # until its Job leaves the history, so a failed night can be read in the morning;
+            # with OnFailure the Job controller deletes the pod once backoffLimit is reached.
+            # Retries can still use the ReadWriteOnce volume: a failed pod releases it.
+            restart_policy="Never",
+            volumes=[
+                {"name": "backups", "persistentVolumeClaim": {"claimName": props.name}},
+                _spec.empty_dir("tmp", size_limit="64Mi"),
             ],
         )
-        self.cron_job = k8s.KubeCronJob(
+        self.cron_job = Manifest(
             self,
             "Resource",
-            metadata=self.object_meta(),
-            spec=k8s.CronJobSpec(
-                schedule=props.schedule,
-                time_zone=props.time_zone,
-                # Two dumps at once would double the load and race on the same volume.
-                concurrency_policy="Forbid",
-                # After a controller outage, a run more than an hour late is skipped, not caught up.
-                starting_deadline_seconds=3600,
-                successful_jobs_history_limit=3,
-                failed_jobs_history_limit=3,
-                job_template=k8s.JobTemplateSpec(
-                    metadata=self.pod_meta(),
-                    spec=k8s.JobSpec(
-                        backoff_limit=2,
-                        active_deadline_seconds=3600,
-                        template=k8s.PodTemplateSpec(
-                            metadata=self.pod_meta(),
-                            spec=_pod.pod_spec(
-                                containers=[pg_dump],
-                                uid=_UID,
-                                # Never, not OnFailure: each retry is a new pod and a failed pod
-                                # stays (with its logs) until its Job leaves the history, so a
-                                # failed night can be read in the morning; with OnFailure the Job
-                                # controller deletes the pod once backoffLimit is reached. Retries
-                                # can still use the ReadWriteOnce volume: a failed pod releases it.
-                                restart_policy="Never",
-                                volumes=[
-                                    k8s.Volume(
-                                        name="backups",
-                                        persistent_volume_claim=k8s.PersistentVolumeClaimVolumeSource(
-                                            claim_name=props.name
-                                        ),
-                                    ),
-                                    _pod.empty_dir("tmp", size_limit="64Mi"),
-                                ],
-                            ),
-                        ),
-                    ),
-                ),
-            ),
+            {
+                "apiVersion": "batch/v1",
+                "kind": "CronJob",
+                "metadata": self.meta(),
+                "spec": {
+                    "schedule": props.schedule,
+                    "timeZone": props.time_zone,
+                    # Two dumps at once would double the load and race on the same volume.
+                    "concurrencyPolicy": "Forbid",
+                    # After a controller outage, a run more than an hour late is skipped, not caught up.
+                    "startingDeadlineSeconds": 3600,
+                    "successfulJobsHistoryLimit": 3,
+                    "failedJobsHistoryLimit": 3,
+                    "jobTemplate": {
+                        "metadata": pod_labels,
+                        "spec": {
+                            "backoffLimit": 2,
+                            "activeDeadlineSeconds": 3600,
+                            "template": {"metadata": pod_labels, "spec": pod},
+                        },
+                    },
+                },
+            },
         )
         self.endpoint = None
 

@@ -33,10 +33,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from cdk8s_plus_27 import k8s
 from constructs import Construct
 
-from . import _pod
+from . import _spec
+from ._manifest import Manifest
 from ._validation import check_dns_label, check_image, image_tag
 from .component import Component
 from .references import Resources, SecretKeyRef, check_label_value
@@ -169,49 +169,50 @@ class PostSyncCheck(Component):
             depends_on=(props.target,),
         )
         self.props = props
-        check = _pod.container(
+        check = _spec.container(
             name="check",
             image=props.image,
             uid=props.uid,
             resources_=props.resources,
             command=["sh", "-c", _check_command(props.description, props.script)],
             env=[
-                *(_pod.env_value(var, value) for var, value in props.env.items()),
-                *(_pod.env_from_secret(var, ref) for var, ref in props.secret_env.items()),
+                *(_spec.env_value(var, value) for var, value in props.env.items()),
+                *(_spec.env_from_secret(var, ref) for var, ref in props.secret_env.items()),
             ],
-            volume_mounts=[k8s.VolumeMount(name="tmp", mount_path="/tmp")],
+            volume_mounts=[_spec.volume_mount("tmp", "/tmp")],
         )
-        self.job = k8s.KubeJob(
+        hook = {
+            _HOOK: "PostSync",
+            # BeforeHookCreation: the previous Job is deleted only when the next sync creates it
+            # again, so a failed check (its Job, pod and log) stays there to be read until then.
+            # Not HookSucceeded alone: it deletes a passing Job (and its "OK" log) at once, and
+            # leaves a failed one in place, and ArgoCD creates a named hook only once, so the
+            # check would never run again.
+            _HOOK_DELETE_POLICY: "BeforeHookCreation",
+        }
+        pod = _spec.pod_spec(
+            containers=[check],
+            uid=props.uid,
+            volumes=[_spec.empty_dir("tmp", size_limit=_TMP_SIZE)],
+            # A failed attempt is a failed pod, not a restart in place: it counts against
+            # backoffLimit and keeps its log.
+            restart_policy="Never",
+        )
+        self.job = Manifest(
             self,
             "Resource",
-            metadata=self.object_meta(
-                annotations={
-                    _HOOK: "PostSync",
-                    # BeforeHookCreation: the previous Job is deleted only when the next sync
-                    # creates it again, so a failed check (its Job, pod and log) stays there
-                    # to be read until then. Not HookSucceeded alone: it deletes a passing
-                    # Job (and its "OK" log) at once, and leaves a failed one in place, and
-                    # ArgoCD creates a named hook only once, so the check would never run again.
-                    _HOOK_DELETE_POLICY: "BeforeHookCreation",
-                }
-            ),
-            spec=k8s.JobSpec(
-                backoff_limit=props.backoff_limit,
-                active_deadline_seconds=props.active_deadline_seconds,
-                # No ttlSecondsAfterFinished: the hook delete policy owns deletion; a TTL
-                # would remove a failed check's log before anyone reads it.
-                template=k8s.PodTemplateSpec(
-                    metadata=self.pod_meta(),
-                    spec=_pod.pod_spec(
-                        containers=[check],
-                        uid=props.uid,
-                        volumes=[_pod.empty_dir("tmp", size_limit=_TMP_SIZE)],
-                        # A failed attempt is a failed pod, not a restart in place: it counts
-                        # against backoffLimit and keeps its log.
-                        restart_policy="Never",
-                    ),
-                ),
-            ),
+            {
+                "apiVersion": "batch/v1",
+                "kind": "Job",
+                "metadata": self.meta(annotations=hook),
+                "spec": {
+                    "backoffLimit": props.backoff_limit,
+                    "activeDeadlineSeconds": props.active_deadline_seconds,
+                    # No ttlSecondsAfterFinished: the hook delete policy owns deletion; a TTL
+                    # would remove a failed check's log before anyone reads it.
+                    "template": {"metadata": {"labels": dict(self.labels)}, "spec": pod},
+                },
+            },
         )
 
 

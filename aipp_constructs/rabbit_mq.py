@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from constructs import Construct
 
 from ._validation import (
-    check_ids,
     check_dns_label,
     check_dns_subdomain,
+    check_ids,
     check_image,
     check_quantity_binary,
     quantity_to_bytes,

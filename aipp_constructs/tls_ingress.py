@@ -20,11 +20,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
-from cdk8s_plus_27 import k8s
 from constructs import Construct
 
+from ._manifest import Manifest
 from ._validation import check_dns_label, check_dns_subdomain
 from .component import SYNC_WAVE_ANNOTATION, Component
 
@@ -141,40 +141,40 @@ class TlsIngress(Construct):
         if props.external_dns_prefix:
             annotations[f"{props.external_dns_prefix}hostname"] = ",".join(props.hosts)
         annotations.update(props.annotations)
-        for route in props.routes:
-            self.node.add_dependency(route.target)
-        self.resource = k8s.KubeIngress(
+        # No construct dependency on the targets (cdk8s would walk every path between their
+        # objects): the Ingress is created after them, so it already follows them in the output.
+        spec: dict[str, Any] = {
+            "ingressClassName": props.ingress_class_name,
+            "tls": [{"hosts": [host], "secretName": tls_secret_name(host)} for host in props.hosts]
+            if props.cluster_issuer
+            else None,
+            "rules": [
+                {
+                    "host": host,
+                    "http": {
+                        "paths": [
+                            {
+                                "path": route.path,
+                                "pathType": route.path_type,
+                                "backend": {"service": {"name": route.target.name, "port": {"name": route.port}}},
+                            }
+                            for route in props.routes
+                            if route.host == host
+                        ]
+                    },
+                }
+                for host in props.hosts
+            ],
+        }
+        self.resource = Manifest(
             self,
             "Resource",
-            metadata=k8s.ObjectMeta(name=props.name, labels=dict(props.labels) or None, annotations=annotations),
-            spec=k8s.IngressSpec(
-                ingress_class_name=props.ingress_class_name,
-                tls=[k8s.IngressTls(hosts=[host], secret_name=tls_secret_name(host)) for host in props.hosts]
-                if props.cluster_issuer
-                else None,
-                rules=[
-                    k8s.IngressRule(
-                        host=host,
-                        http=k8s.HttpIngressRuleValue(
-                            paths=[
-                                k8s.HttpIngressPath(
-                                    path=route.path,
-                                    path_type=route.path_type,
-                                    backend=k8s.IngressBackend(
-                                        service=k8s.IngressServiceBackend(
-                                            name=route.target.name,
-                                            port=k8s.ServiceBackendPort(name=route.port),
-                                        )
-                                    ),
-                                )
-                                for route in props.routes
-                                if route.host == host
-                            ]
-                        ),
-                    )
-                    for host in props.hosts
-                ],
-            ),
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "Ingress",
+                "metadata": {"name": props.name, "labels": dict(props.labels) or None, "annotations": annotations},
+                "spec": spec,
+            },
         )
 
 

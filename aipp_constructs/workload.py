@@ -46,7 +46,7 @@ from typing import Any, Literal
 
 from constructs import Construct
 
-from . import _pod, _spec
+from . import _spec
 from ._manifest import Manifest
 from ._validation import (
     LABEL_KEY,
@@ -835,7 +835,7 @@ class Workload(Component):
         pod_annotations = {
             **exception,
             **props.telemetry.pod_annotations(props.telemetry_language),
-            **({"checksum/config": _pod.config_checksum(*documents)} if any(documents) else {}),
+            **({"checksum/config": _spec.config_checksum(*documents)} if any(documents) else {}),
         }
         template = {
             "metadata": {"labels": dict(self.labels), "annotations": pod_annotations or None},

@@ -19,17 +19,15 @@ from urllib.parse import urlsplit
 
 from constructs import Construct
 
-from ..workload import Workload
 from .._config_loader import ConfigError
 from ..component import Component
-from ..external_secret import VaultSecret
 from ..gpu_worker import GpuWorker, GpuWorkerProps
-from ..longhorn_recurring_jobs import LonghornRecurringJobs, LonghornRecurringJobsProps, RecurringJobSpec
 from ..graph import GraphError, GraphNode, resolve_order
+from ..longhorn_recurring_jobs import LonghornRecurringJobs, LonghornRecurringJobsProps, RecurringJobSpec
 from ..network_policies import ExternalPeer, GraphNetworkPolicies
 from ..pg_dump_backup import PgDumpBackup, PgDumpBackupProps
-from ..port_chart import PortChart, PortDefaults, SecretStore
 from ..pgvector_db import PgvectorDb, PgvectorDbProps
+from ..port_chart import PortChart, PortDefaults, SecretStore
 from ..post_sync_check import PostSyncCheck, PostSyncCheckProps, http_check_script, sql_check_script
 from ..rabbit_mq import RabbitMq, RabbitMqProps
 from ..redis_cache import RedisCache, RedisCacheProps
@@ -39,6 +37,7 @@ from ..startup_wait import WaitPolicy
 from ..telemetry import Telemetry
 from ..tls_ingress import IngressRoute, TlsIngress, TlsIngressProps
 from ..web_frontend import WebFrontend, WebFrontendProps
+from ..workload import Workload
 from .config import WAIT_IMAGE, AppConfig, EnvironmentConfig, FrontendConfig, GpuWorkerConfig, SpringConfig
 from .images import image_ref
 

@@ -16,13 +16,13 @@ Command line: ``python -m aipp_constructs.checks DIR [DIR...]``.
 from __future__ import annotations
 
 from aipp_constructs.checks.pod_security import check_pod_security, declared_exceptions, object_ref, pod_specs
-from aipp_constructs.checks.secrets import check_no_credential_values, check_template
 from aipp_constructs.checks.schemas import (
     KUBERNETES_VERSIONS,
     load_crd_schemas,
     load_manifests,
     validate_manifest,
 )
+from aipp_constructs.checks.secrets import check_no_credential_values, check_template
 
 __all__ = [
     "KUBERNETES_VERSIONS",

@@ -18,13 +18,13 @@ from pathlib import Path
 import yaml
 
 from aipp_constructs.checks.pod_security import check_pod_security, declared_exceptions
-from aipp_constructs.checks.secrets import check_no_credential_values
 from aipp_constructs.checks.schemas import (
     KUBERNETES_VERSIONS,
     load_crd_schemas,
     load_manifests,
     validate_manifest,
 )
+from aipp_constructs.checks.secrets import check_no_credential_values
 
 
 def main(argv: Sequence[str] | None = None) -> int:
