@@ -1,8 +1,9 @@
 """``Manifest``: one API object written from plain Python data.
 
-A cdk8s L1 or CRD-binding object costs a jsii round trip for every nested struct and helper
-value (``Quantity``, ``IntOrString``, enums), plus loading a binding's JavaScript assembly
-into Node the first time its module is imported. A ``Manifest`` is one ``ApiObject`` created
+Every object of the library is written this way. A cdk8s L1 or CRD-binding object costs a
+jsii round trip for every nested struct and helper value (``Quantity``, ``IntOrString``,
+enums), plus loading a binding's JavaScript assembly into Node the first time its module is
+imported. A ``Manifest`` is one ``ApiObject`` created
 with its name, whose ``to_json`` returns the manifest as given: one round trip to create it
 and one to read it at synthesis, whatever its size.
 

@@ -929,7 +929,7 @@ class Workload(Component):
                         "persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Retain", "whenScaled": "Retain"},
                         "selector": self.selector(),
                         "template": template,
-                        # With apiVersion and kind, which the L1 serializer would drop: without
+                        # With apiVersion and kind (the cdk8s L1 serializer dropped them): without
                         # them ArgoCD (server-side apply) shows the StatefulSet out of sync (argo-cd#11143).
                         "volumeClaimTemplates": [
                             {
