@@ -15,6 +15,7 @@ synth with (tests/test_environments.py): each object starts with a comment namin
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -37,8 +38,6 @@ def use_project_node() -> None:
 
 
 use_project_node()
-
-import yaml  # noqa: E402
 
 from aipp_constructs._config_loader import ConfigError, ConfigErrors, locate  # noqa: E402
 from aipp_constructs.aipp.config import BOOTSTRAP_DIR, EnvironmentConfig, load_environment  # noqa: E402
@@ -153,10 +152,20 @@ def render(app: App) -> str:
 
 
 def _ref(document: str) -> str:
-    obj = yaml.load(document, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loaders
-    meta = obj.get("metadata", {})
-    parts = [obj["kind"], meta.get("namespace"), meta.get("name")]
-    return "/".join(part for part in parts if part)
+    """``<kind>/<namespace>/<name>`` of one YAML document as cdk8s writes it: top-level
+    ``kind:``, and ``name:``/``namespace:`` directly under ``metadata:`` (read from the text:
+    parsing every document again would cost more than the rest of the rendering)."""
+    kind = _KIND.search(document)
+    block = _METADATA.search(document)
+    fields = dict(_FIELD.findall(block.group(1))) if block else {}
+    parts = [kind.group(1) if kind else "?", fields.get("namespace"), fields.get("name")]
+    return "/".join(part.strip("'\"") for part in parts if part)
+
+
+_KIND = re.compile(r"^kind: (\S+)$", re.MULTILINE)
+#: The lines under ``metadata:`` up to the next top-level key.
+_METADATA = re.compile(r"^metadata:\n((?:  .*\n?)*)", re.MULTILINE)
+_FIELD = re.compile(r"^  (name|namespace): (\S+)$", re.MULTILINE)
 
 
 def write_kustomization(folder: Path) -> None:
