@@ -101,3 +101,11 @@ def test_the_readme_counts_the_network_policies_of_dev_meta(tmp_path: Path) -> N
     path.write_text(yaml.safe_dump(data))
     count = _synth_yaml(path, tmp_path).count("\nkind: NetworkPolicy\n")
     assert f"{count} `NetworkPolicy`s" in (main.PROJECT / "README.md").read_text()
+
+
+def test_the_readme_quotes_the_benchmark_results_verbatim() -> None:
+    readme = (main.PROJECT / "README.md").read_text()
+    block = readme.split("<!-- bench:begin", 1)[1].split("<!-- bench:end -->", 1)[0]
+    rows = [line for line in block.splitlines() if line.startswith("|")]
+    results = (main.PROJECT / "benchmarks" / "RESULTS.md").read_text().splitlines()
+    assert rows and [row for row in rows if row not in results] == []
