@@ -19,12 +19,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
 from constructs import Construct
 
 from . import _spec
 from ._manifest import Manifest
 from ._validation import (
+    quantity_to_bytes,
     check_dns_label,
     check_dns_subdomain,
     check_ids,
@@ -45,7 +47,13 @@ _MANAGED_OPTIONS = {
     "--port": "use the port prop",
     "--dir": "the data directory is fixed (the claim is mounted at /data)",
     "--appendonly": "append-only persistence is always on (tune it with --appendfsync)",
+    "--maxmemory": "use the maxmemory_percent prop (a share of the memory limit)",
+    "--maxmemory-policy": "use the maxmemory_policy prop",
 }
+MaxmemoryPolicy = Literal[
+    "noeviction", "allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru", "volatile-lfu", "volatile-random",
+    "volatile-ttl",
+]  # fmt: skip
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -75,9 +83,15 @@ class RedisCacheProps:
             tags use gid 999, the Alpine tags gid 1000; either works, since the data volume is
             made writable through ``fsGroup``. Defaults to ``run_as_user``.
         extra_args: Server options appended after the generated ones, e.g.
-            ``("--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru")``; a later option
-            overrides an earlier one (``--appendfsync always``). ``--requirepass``, ``--port``,
-            ``--dir`` and ``--appendonly`` are refused: use the props. Defaults to none.
+            ``("--appendfsync", "always")``; a later option overrides an earlier one.
+            ``--requirepass``, ``--port``, ``--dir``, ``--appendonly``, ``--maxmemory`` and
+            ``--maxmemory-policy`` are refused: use the props. Defaults to none.
+        maxmemory_percent: Share of ``resources.memory_limit`` Redis may fill with data
+            (``--maxmemory``); the rest covers the process, client buffers and the fork of an
+            append-only rewrite. Defaults to ``75``.
+        maxmemory_policy: What Redis does at ``maxmemory`` (``--maxmemory-policy``):
+            ``noeviction`` refuses writes, the others evict keys. Defaults to ``"noeviction"``
+            (a queue or a session store must not lose keys silently).
 
     See: https://hub.docker.com/_/redis, https://redis.io/docs/latest/operate/oss_and_stack/management/config/,
     https://redis.io/docs/latest/operate/oss_and_stack/management/persistence/
@@ -100,6 +114,8 @@ class RedisCacheProps:
     run_as_user: int = _UID
     run_as_group: int | None = None
     extra_args: tuple[str, ...] = ()
+    maxmemory_percent: int = 75
+    maxmemory_policy: MaxmemoryPolicy = "noeviction"
 
     def __post_init__(self) -> None:
         check_image("image", self.image)
@@ -111,6 +127,19 @@ class RedisCacheProps:
         check_labels("volume_labels", self.volume_labels)
         check_ids(self.run_as_user, self.run_as_group, "999 in the official images")
         _check_extra_args(self.extra_args)
+        if (
+            isinstance(self.maxmemory_percent, bool)
+            or not isinstance(self.maxmemory_percent, int)
+            or not (10 <= self.maxmemory_percent <= 90)
+        ):
+            raise ValueError(
+                f"maxmemory_percent must be an integer from 10 to 90, got {self.maxmemory_percent!r}; the rest of "
+                "the memory limit covers the process, client buffers and the fork of append-only rewrites"
+            )
+        if self.maxmemory_policy not in get_args(MaxmemoryPolicy):
+            raise ValueError(
+                f"maxmemory_policy must be one of {', '.join(get_args(MaxmemoryPolicy))}, got {self.maxmemory_policy!r}"
+            )
 
 
 class RedisCache(Workload):
@@ -149,6 +178,12 @@ class RedisCache(Workload):
                     "everysec",
                     "--requirepass",
                     "$(REDIS_PASSWORD)",
+                    # Below the container's memory limit, so Redis refuses writes (or evicts,
+                    # by maxmemory_policy) instead of being OOM-killed.
+                    "--maxmemory",
+                    str(quantity_to_bytes(props.resources.memory_limit) * props.maxmemory_percent // 100),
+                    "--maxmemory-policy",
+                    props.maxmemory_policy,
                     *props.extra_args,
                 ),
                 ports=(Port(name="redis", number=props.port),),

@@ -794,7 +794,7 @@ def test_langfuse_web_props(langfuse: dict[str, Any]) -> None:
 def test_langfuse_presets_and_images(langfuse: dict[str, Any]) -> None:
     postgres, redis, minio = (_props(langfuse[name]) for name in ("postgres", "redis", "minio"))
     assert postgres["extensions"] == "()" and postgres["run_as_user"] == "999"
-    assert redis["extra_args"] == '("--maxmemory-policy", "noeviction")'
+    assert redis["maxmemory_policy"] == '"noeviction"'
     assert redis["password"] == 'redis_keys.key("redis-auth")'
     assert minio["command"] == '("sh", "-c")'
     assert minio["args"].startswith('("mkdir -p /data/langfuse && exec minio server')

@@ -109,6 +109,11 @@ def test_redis_args_enable_append_only_and_require_the_password_from_env(redis: 
         "everysec",
         "--requirepass",
         "$(REDIS_PASSWORD)",
+        # 75% of the 512Mi limit: Redis refuses writes there instead of being OOM-killed.
+        "--maxmemory",
+        str(512 * 2**20 * 75 // 100),
+        "--maxmemory-policy",
+        "noeviction",
     ]
     # $(VAR) expansion needs the variable in the container env.
     assert "REDIS_PASSWORD" in env_of(redis)
@@ -223,7 +228,9 @@ def test_redis_every_prop_reaches_the_yaml(chart: Chart) -> None:
         "volume_labels": {"recurring-job.longhorn.io/source": "enable", "recurring-job.longhorn.io/backup": "enabled"},
         "run_as_user": 1999,
         "run_as_group": 1000,
-        "extra_args": ("--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru"),
+        "extra_args": ("--appendfsync", "always"),
+        "maxmemory_percent": 50,
+        "maxmemory_policy": "allkeys-lru",
     }
     fields = {f.name: f for f in dataclasses.fields(RedisCacheProps)}
     assert set(values) == set(fields), "a RedisCacheProps field is not covered by this test"
@@ -282,7 +289,13 @@ def test_redis_every_prop_reaches_the_yaml(chart: Chart) -> None:
     assert (context["runAsUser"], context["runAsGroup"], context["fsGroup"]) == (1999, 1000, 1000)
     assert (redis["securityContext"]["runAsUser"], redis["securityContext"]["runAsGroup"]) == (1999, 1000)
     # extra_args, after the generated ones
-    assert redis["args"][-5:] == ["$(REDIS_PASSWORD)", "--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru"]
+    limit = {"Mi": 2**20, "Gi": 2**30}
+    memory = values["resources"].memory_limit
+    expected_bytes = int(memory[:-2]) * limit[memory[-2:]] * 50 // 100
+    assert redis["args"][-7:] == [
+        "$(REDIS_PASSWORD)", "--maxmemory", str(expected_bytes), "--maxmemory-policy", "allkeys-lru",
+        "--appendfsync", "always",
+    ]  # fmt: skip
 
 
 def test_redis_run_as_user_70_reaches_the_pod_and_every_container(chart: Chart) -> None:
@@ -317,6 +330,10 @@ def test_redis_extra_args_are_appended_after_the_generated_arguments(chart: Char
         "everysec",
         "--requirepass",
         "$(REDIS_PASSWORD)",
+        "--maxmemory",
+        str(512 * 2**20 * 75 // 100),
+        "--maxmemory-policy",
+        "noeviction",
         # The later --appendfsync wins; an empty string renames a command away.
         "--appendfsync",
         "always",
@@ -396,9 +413,16 @@ def test_fails_when_a_prop_is_invalid(overrides: dict[str, Any], message: str) -
             "extra_args must be a tuple of strings, got '--maxmemory 256mb'",
             id="args-string",
         ),
-        pytest.param({"extra_args": ("--maxmemory", 256)}, "extra_args must be a tuple of strings", id="args-int"),
+        pytest.param({"extra_args": ("--save", 256)}, "extra_args must be a tuple of strings", id="args-int"),
         pytest.param(
-            {"extra_args": ("--maxmemory", "1mb\nrequirepass x")},
+            {"extra_args": ("--maxmemory", "1gb")},
+            "extra_args must not set options the construct manages, got .--maxmemory.; use the maxmemory_percent prop",
+            id="args-maxmemory",
+        ),
+        pytest.param({"maxmemory_percent": 95}, "maxmemory_percent must be an integer from 10 to 90", id="maxmemory-95"),
+        pytest.param({"maxmemory_policy": "evict-all"}, "maxmemory_policy must be one of noeviction", id="policy"),
+        pytest.param(
+            {"extra_args": ("--save", "1mb\nrequirepass x")},
             "extra_args must not contain newlines or NUL characters",
             id="args-newline",
         ),

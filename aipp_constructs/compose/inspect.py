@@ -12,8 +12,8 @@ Constructs, first match wins:
    repository, or ``pgvector`` anywhere in it) -> ``PgvectorDb`` (``extensions=()`` unless the
    image ships pgvector; ``run_as_user`` from ``user:``, else 70 for an alpine image);
 3. ``redis``, ``valkey``, ``redis-stack-server`` -> ``RedisCache`` (``password`` from
-   ``--requirepass``; the other server flags but ``--port``/``--dir``/``--appendonly`` ->
-   ``extra_args``);
+   ``--requirepass``; ``--maxmemory-policy`` -> ``maxmemory_policy``; the other server flags but
+   ``--port``/``--dir``/``--appendonly``/``--maxmemory`` -> ``extra_args``);
 4. ``rabbitmq`` -> ``RabbitMq``;
 5. ``restart: "no"``, or a service another one waits for with
    ``service_completed_successfully`` -> ``OneShotJob`` (a Job: no ports, no probes);
@@ -945,7 +945,11 @@ def _preset_props(plan: _Plan, service: Service, construct: str, name: str) -> l
         index = 0
         while index < len(args):
             arg = args[index]
-            if arg.lower() in ("--requirepass", "--appendonly", "--port", "--dir"):
+            if arg.lower() == "--maxmemory-policy" and index + 1 < len(args):
+                props.append(("maxmemory_policy", _py(args[index + 1]), "the Compose --maxmemory-policy"))
+                index += 2
+                continue
+            if arg.lower() in ("--requirepass", "--appendonly", "--port", "--dir", "--maxmemory"):
                 index += 2
                 continue
             if not arg.startswith("-") and not extra:

@@ -43,8 +43,7 @@ def build(app: App) -> ac.PortChart:
     ))  # fmt: skip
     # Langfuse's queues must never be evicted.
     redis = ac.RedisCache(port, "Redis", ac.RedisCacheProps(
-        image=port.image("redis:7.4.11"), password=redis_keys.key("password"),
-        extra_args=("--maxmemory-policy", "noeviction"),
+        image=port.image("redis:7.4.11"), password=redis_keys.key("password"), maxmemory_policy="noeviction",
     ))  # fmt: skip
     clickhouse = ac.Workload(port, "ClickHouse", ac.WorkloadProps(
         name="clickhouse", image=port.image("clickhouse/clickhouse-server:25.8.33.6"), run_as_user=101,
