@@ -33,6 +33,7 @@ from ._validation import (
     check_ids,
     check_image,
     check_quantity_binary,
+    image_tag,
     quantity_to_bytes,
 )
 from .component import Component
@@ -64,6 +65,8 @@ _MANAGED_KEYS = {
     "log.file": "logs go to the console only (the root filesystem is read-only)",
 }
 _HOME = "/var/lib/rabbitmq"
+#: The oldest release line that starts under the read-only root filesystem.
+_OLDEST = (3, 12)
 _COOKIE_SECRET_DIR = "/run/secrets/erlang-cookie"
 _PORTS = {"amqp": 5672, "management": 15672, "prometheus": 15692}
 # Erlang distribution ports, reachable only through the headless Service.
@@ -76,7 +79,9 @@ class RabbitMqProps:
 
     Attributes:
         image: Pinned image reference with the management plugin, e.g.
-            ``registry/library/rabbitmq:3.13.7-management``. Required.
+            ``registry/library/rabbitmq:3.13.7-management``. RabbitMQ 3.12 or later:
+            3.10 and 3.11 write an upgrade log under ``/var/log/rabbitmq`` and cannot start on
+            the read-only root filesystem. Required.
         username: Secret key holding the default user (``RABBITMQ_DEFAULT_USER``). Required.
         password: Secret key holding its password (``RABBITMQ_DEFAULT_PASS``). Required.
         erlang_cookie: Secret key holding the Erlang cookie. Required.
@@ -131,6 +136,13 @@ class RabbitMqProps:
 
     def __post_init__(self) -> None:
         check_image("image", self.image)
+        version = re.match(r"v?(\d+)\.(\d+)", image_tag(self.image))
+        if version and (int(version.group(1)), int(version.group(2))) < _OLDEST:
+            raise ValueError(
+                f"image is RabbitMQ {version.group(1)}.{version.group(2)}, got {self.image!r}; RabbitMQ before "
+                f"{_OLDEST[0]}.{_OLDEST[1]} cannot start on a read-only root filesystem (3.10 and 3.11 write an "
+                f"upgrade log under /var/log/rabbitmq): use {_OLDEST[0]}.{_OLDEST[1]} or later"
+            )
         check_dns_label("name", self.name)
         check_quantity_binary("storage_size", self.storage_size)
         if self.storage_class_name is not None:

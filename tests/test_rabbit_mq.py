@@ -461,6 +461,11 @@ def test_rabbitmq_pod_template_checksum_follows_the_config() -> None:
             "image uses the moving tag '3-management', got 'library/rabbitmq:3-management'",
             id="image-release-line",
         ),
+        pytest.param(
+            {"image": "registry.example.com/library/rabbitmq:3.11.28-management"},
+            "image is RabbitMQ 3.11, got .*; RabbitMQ before 3.12 cannot start on a read-only root filesystem",
+            id="image-3.11",
+        ),
         pytest.param({"name": "RabbitMQ"}, "name must be a DNS-1123 label .*, got 'RabbitMQ'", id="name-upper"),
         pytest.param({"name": "-rabbit"}, "name must be a DNS-1123 label .*, got '-rabbit'", id="name-leading-dash"),
         pytest.param(
