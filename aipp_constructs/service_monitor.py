@@ -46,6 +46,9 @@ _PATH = re.compile(r"^/[A-Za-z0-9/._~%!$&'()*+,;=:@-]*$")
 _LABEL_KEY = LABEL_KEY
 
 
+_UNDECLARED = object()
+
+
 def prometheus_duration_ms(value: str) -> int | None:
     """Milliseconds in a Prometheus duration such as ``"30s"`` or ``"1m30s"``; None if malformed."""
     match = _DURATION.fullmatch(value) if isinstance(value, str) and value.isascii() else None
@@ -64,7 +67,9 @@ class ComponentServiceMonitorProps:
         port: Name of the Service port serving metrics, e.g. ``"prometheus"`` on ``RabbitMq``
             or ``"management"`` on a ``SpringService`` with a separate actuator port. Required.
         path: HTTP path of the metrics, e.g. ``"/actuator/prometheus"`` for Spring Boot.
-            Defaults to ``"/metrics"``.
+            Defaults to the component's ``metrics_path`` when it has one (``SpringService``
+            with ``metrics=True``), else ``"/metrics"``. A component whose ``metrics_path`` is
+            ``None`` serves no metrics and is refused.
         interval: Scrape interval, a Prometheus duration. Defaults to ``"30s"``.
         scrape_timeout: Scrape timeout, a Prometheus duration not longer than ``interval``.
             Defaults to ``None``: Prometheus' global timeout (capped at the interval).
@@ -77,7 +82,7 @@ class ComponentServiceMonitorProps:
 
     component: Component
     port: str
-    path: str = "/metrics"
+    path: str | None = None
     interval: str = "30s"
     scrape_timeout: str | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
@@ -96,6 +101,18 @@ class ComponentServiceMonitorProps:
         if self.port not in ports:
             raise ValueError(
                 f"port must name a port of Service {self.component.name!r}, got {self.port!r}; known: {ports}"
+            )
+        served = getattr(self.component, "metrics_path", _UNDECLARED)
+        if served is None:
+            raise ValueError(
+                f"component {self.component.name!r} serves no metrics (its metrics_path is None); "
+                "turn them on in its props (SpringService: metrics=True) or do not monitor it"
+            )
+        if self.path is None:
+            object.__setattr__(self, "path", "/metrics" if served is _UNDECLARED else served)
+        elif served is not _UNDECLARED and self.path != served:
+            raise ValueError(
+                f"path must be the component's metrics path {served!r}, got {self.path!r}; leave path unset"
             )
         if not isinstance(self.path, str) or not _PATH.fullmatch(self.path):
             raise ValueError(

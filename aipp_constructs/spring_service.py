@@ -16,6 +16,9 @@ Spring-specific choices:
 * the JVM sized to the container: ``JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=<n>``;
 * graceful shutdown: a ``preStop`` pause (endpoints are removed before the JVM stops
   accepting requests), ``SERVER_SHUTDOWN=graceful`` and a grace period that covers both;
+* the Prometheus endpoint ``/actuator/prometheus`` exposed over HTTP only when asked for
+  (``metrics``), which is when a ServiceMonitor scrapes it; otherwise the web exposure is
+  ``health`` alone, whatever the image's own configuration says;
 * a singleton (a service that runs scheduled jobs) is refused more than one replica unless
   it is declared leader-elected.
 
@@ -34,10 +37,12 @@ from ._validation import check_port
 from .wiring import SPRING_BOOT_WIRING, Wiring
 from .workload import HttpCheck, Port, Probe, Probes, Workload
 
-__all__ = ["SpringService", "SpringServiceProps"]
+__all__ = ["METRICS_PATH", "SpringService", "SpringServiceProps"]
 
 _LIVENESS = "/actuator/health/liveness"
 _READINESS = "/actuator/health/readiness"
+#: Where Spring Boot's actuator serves Prometheus metrics (``micrometer-registry-prometheus``).
+METRICS_PATH = "/actuator/prometheus"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -61,6 +66,10 @@ class SpringServiceProps(AppProps):
         singleton: The service must not run twice (it runs scheduled jobs). Defaults to ``False``.
         leader_elected: The service takes a leader lock, so a singleton may have more than
             one replica. Defaults to ``False``.
+        metrics: Expose ``/actuator/prometheus`` (``MANAGEMENT_ENDPOINTS_WEB_EXPOSURE_INCLUDE=
+            health,prometheus``); set it exactly when a ServiceMonitor scrapes the service (the
+            image needs ``micrometer-registry-prometheus``). Defaults to ``False``: the exposure is
+            ``health`` only, so no metrics are served to whoever can reach the port.
 
     See: https://docs.spring.io/spring-boot/reference/actuator/endpoints.html#actuator.endpoints.kubernetes-probes
     """
@@ -74,6 +83,7 @@ class SpringServiceProps(AppProps):
     shutdown_timeout_seconds: int = 30
     singleton: bool = False
     leader_elected: bool = False
+    metrics: bool = False
 
     def __post_init__(self) -> None:
         AppProps.__post_init__(self)
@@ -101,6 +111,8 @@ class SpringServiceProps(AppProps):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 300:
                 raise ValueError(f"{name} must be an integer from 0 to 300, got {value!r}")
+        if not isinstance(self.metrics, bool):
+            raise ValueError(f"metrics must be True or False, got {self.metrics!r}")
         if self.singleton and self.replicas > 1 and not self.leader_elected:
             raise ValueError(
                 f"replicas must be 1 for {self.name}, which runs scheduled jobs that must not run twice, "
@@ -114,6 +126,8 @@ class SpringService(Workload):
     Attributes:
         props: The :class:`SpringServiceProps` it was built with.
         endpoint: Host ``<name>``, ports ``http`` (and ``management``), protocol ``http``, fact ``url``.
+        metrics_path: :data:`METRICS_PATH` when ``metrics`` is set, else ``None``; a
+            ``ComponentServiceMonitor`` refuses to scrape a path the service does not serve.
     """
 
     def __init__(self, scope: Construct, id: str, props: SpringServiceProps) -> None:
@@ -126,6 +140,7 @@ class SpringService(Workload):
             base_env["MANAGEMENT_SERVER_PORT"] = str(props.management_port)
         base_env |= {
             "JAVA_TOOL_OPTIONS": f"-XX:MaxRAMPercentage={props.max_ram_percentage} {props.java_options}".strip(),
+            "MANAGEMENT_ENDPOINTS_WEB_EXPOSURE_INCLUDE": "health,prometheus" if props.metrics else "health",
             "SERVER_SHUTDOWN": "graceful",
             "SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE": f"{props.shutdown_timeout_seconds}s",
         }
@@ -157,3 +172,4 @@ class SpringService(Workload):
             ),
         )
         self.props = props
+        self.metrics_path = METRICS_PATH if props.metrics else None

@@ -419,7 +419,9 @@ def test_fails_when_a_prop_is_invalid(overrides: dict[str, Any], message: str) -
             "extra_args must not set options the construct manages, got .--maxmemory.; use the maxmemory_percent prop",
             id="args-maxmemory",
         ),
-        pytest.param({"maxmemory_percent": 95}, "maxmemory_percent must be an integer from 10 to 90", id="maxmemory-95"),
+        pytest.param(
+            {"maxmemory_percent": 95}, "maxmemory_percent must be an integer from 10 to 90", id="maxmemory-95"
+        ),
         pytest.param({"maxmemory_policy": "evict-all"}, "maxmemory_policy must be one of noeviction", id="policy"),
         pytest.param(
             {"extra_args": ("--save", "1mb\nrequirepass x")},

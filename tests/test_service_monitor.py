@@ -163,11 +163,16 @@ def test_service_monitor_follows_the_component_wave_name_and_port_of_a_spring_se
         chart,
         "Api",
         SpringServiceProps(
-            name="api", image="registry.example.com/app/api:v1.0.0", management_port=8081, depends_on=(mq,)
+            name="api",
+            image="registry.example.com/app/api:v1.0.0",
+            management_port=8081,
+            depends_on=(mq,),
+            metrics=True,
         ),
     )
     assert api.wave == 2
-    ComponentServiceMonitor(chart, "Monitor", monitor_props(api, port="management", path="/actuator/prometheus"))
+    # The path defaults to the one the service serves.
+    ComponentServiceMonitor(chart, "Monitor", monitor_props(api, port="management"))
     sm = one(synth(chart), "ServiceMonitor", "api")
     assert sm["metadata"]["annotations"] == {"argocd.argoproj.io/sync-wave": "2", **SKIP_DRY_RUN}
     assert sm["metadata"]["labels"] == dict(api.labels)
@@ -330,6 +335,24 @@ def test_fails_when_the_component_has_no_service(chart: Chart) -> None:
         ),
     ):
         monitor_props(bare)
+
+
+def spring(chart: Chart, metrics: bool) -> SpringService:
+    return SpringService(
+        chart, "Api", SpringServiceProps(name="api", image="registry.example.com/app/api:v1.0.0", metrics=metrics)
+    )
+
+
+def test_fails_when_the_component_serves_no_metrics(chart: Chart) -> None:
+    with pytest.raises(ValueError, match="^component 'api' serves no metrics .* metrics=True"):
+        monitor_props(spring(chart, metrics=False), port="http")
+
+
+def test_fails_when_the_path_is_not_the_one_the_component_serves(chart: Chart) -> None:
+    with pytest.raises(
+        ValueError, match="^path must be the component's metrics path '/actuator/prometheus', got '/metrics'"
+    ):
+        monitor_props(spring(chart, metrics=True), port="http", path="/metrics")
 
 
 def test_fails_when_the_component_is_not_a_component() -> None:

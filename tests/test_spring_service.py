@@ -158,6 +158,8 @@ def test_spring_env_sizes_the_jvm_and_shuts_down_gracefully(backend: dict[str, A
     assert env["JAVA_TOOL_OPTIONS"] == "-XX:MaxRAMPercentage=75"
     assert env["SERVER_PORT"] == "8080"
     assert env["MANAGEMENT_ENDPOINT_HEALTH_PROBES_ENABLED"] == "true"
+    # No metrics unless asked for: the image's own exposure settings are overridden.
+    assert env["MANAGEMENT_ENDPOINTS_WEB_EXPOSURE_INCLUDE"] == "health"
     assert env["SERVER_SHUTDOWN"] == "graceful"
     assert env["SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE"] == "30s"
     for absent in ("MANAGEMENT_SERVER_PORT", "SPRING_CONFIG_ADDITIONAL_LOCATION"):
@@ -171,6 +173,7 @@ def test_spring_env_is_downward_api_then_own_settings_then_telemetry(backend: di
         "SERVER_PORT",
         "MANAGEMENT_ENDPOINT_HEALTH_PROBES_ENABLED",
         "JAVA_TOOL_OPTIONS",
+        "MANAGEMENT_ENDPOINTS_WEB_EXPOSURE_INCLUDE",
         "SERVER_SHUTDOWN",
         "SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE",
         "OTEL_SERVICE_NAME",
@@ -305,6 +308,7 @@ def test_spring_every_prop_reaches_the_yaml(chart: Chart) -> None:
         "shutdown_timeout_seconds": 20,
         "singleton": True,
         "leader_elected": True,
+        "metrics": True,
     }
     fields = {f.name: f for f in dataclasses.fields(SpringServiceProps)}
     assert set(values) == set(fields), "a SpringServiceProps field is not covered by this test"
@@ -350,6 +354,9 @@ def test_spring_every_prop_reaches_the_yaml(chart: Chart) -> None:
     ]
     assert env["SERVER_PORT"] == "9000"
     assert env["MANAGEMENT_SERVER_PORT"] == "9001"
+    # metrics
+    assert env["MANAGEMENT_ENDPOINTS_WEB_EXPOSURE_INCLUDE"] == "health,prometheus"
+    assert worker.metrics_path == "/actuator/prometheus"
     # startup_timeout_seconds: ceil(125 / 10) = 13 failures; deadline 125 + 300
     assert main["startupProbe"] == http_probe("/actuator/health/liveness", "management", 13)
     assert main["readinessProbe"] == http_probe("/actuator/health/readiness", "management", 3)
@@ -555,7 +562,9 @@ def test_spring_fails_when_env_repeats_a_wired_variable(chart: Chart) -> None:
         SpringService(chart, "Spring", props(depends_on=(cache,), env={"SPRING_DATA_REDIS_HOST": "other"}))
 
 
-@pytest.mark.parametrize("variable", ["JAVA_TOOL_OPTIONS", "OTEL_SERVICE_NAME", "SERVER_PORT"])
+@pytest.mark.parametrize(
+    "variable", ["JAVA_TOOL_OPTIONS", "OTEL_SERVICE_NAME", "SERVER_PORT", "MANAGEMENT_ENDPOINTS_WEB_EXPOSURE_INCLUDE"]
+)
 def test_spring_fails_when_env_repeats_a_variable_it_sets_itself(chart: Chart, variable: str) -> None:
     with pytest.raises(ValueError, match=f"^env\\.{variable} is already set by the construct"):
         SpringService(chart, "Spring", props(env={variable: "x"}))
@@ -658,6 +667,7 @@ def test_spring_singleton_with_one_replica_is_recreated_never_doubled(chart: Cha
         ),
         pytest.param({"pre_stop_seconds": 301}, "pre_stop_seconds", 301, id="pre-stop-long"),
         pytest.param({"shutdown_timeout_seconds": -1}, "shutdown_timeout_seconds", -1, id="shutdown-negative"),
+        pytest.param({"metrics": "yes"}, "metrics", "yes", id="metrics-not-bool"),
     ],
 )
 def test_fails_when_a_prop_is_invalid(overrides: dict[str, Any], field: str, bad: Any) -> None:

@@ -238,6 +238,8 @@ class AippChart(PortChart):
             _given(props, config, shared + ("management_port", "max_ram_percentage", "java_options"))
             props["singleton"] = name in SINGLETONS
             props["leader_elected"] = config.leader_elected
+            # Every Spring service is scraped (``_service_monitors``), so each serves metrics.
+            props["metrics"] = True
             return SpringService(self, construct_id, SpringServiceProps(**props))
         if isinstance(config, FrontendConfig):
             _given(props, config, shared + ("health_path", "cache_dirs"))
@@ -409,7 +411,8 @@ class AippChart(PortChart):
             if isinstance(component, SpringService):
                 props = component.props
                 port = ("management", props.management_port) if props.management_port else ("http", props.port)
-                targets[name] = (port[0], port[1], "/actuator/prometheus")
+                if component.metrics_path is not None:
+                    targets[name] = (port[0], port[1], component.metrics_path)
             elif isinstance(component, RabbitMq):
                 targets[name] = ("prometheus", component.endpoint.port("prometheus"), "/metrics")  # type: ignore[union-attr]
         return targets
