@@ -95,6 +95,27 @@ def image_tag(image: str) -> str:
     return image.split("@", 1)[0].rsplit(":", 1)[-1]
 
 
+_KUBERNETES_VERSION = re.compile(r"v1\.(\d{1,3})")
+#: The Kubernetes version assumed when neither a workload nor its port names one.
+DEFAULT_KUBERNETES_VERSION = "v1.27"
+#: The oldest Kubernetes minor whose preStop ``sleep`` action is on by default (beta in 1.30).
+PRE_STOP_SLEEP_SINCE = (1, 30)
+
+
+def kubernetes_minor(field: str, value: str) -> tuple[int, int]:
+    """``(1, minor)`` of a Kubernetes version like ``v1.30``; the error names ``field``."""
+    match = _KUBERNETES_VERSION.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(f"{field} must be a Kubernetes version like 'v1.30' (v1.<minor>), got {value!r}")
+    return (1, int(match.group(1)))
+
+
+def check_kubernetes_version(field: str, value: str) -> str:
+    """A Kubernetes version like ``v1.30``."""
+    kubernetes_minor(field, value)
+    return value
+
+
 def check_port(field: str, value: int) -> int:
     """A TCP port number."""
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:

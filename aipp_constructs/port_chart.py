@@ -30,7 +30,14 @@ from typing import Any, Literal
 from cdk8s import Chart
 from constructs import Construct, IConstruct
 
-from ._validation import check_dns_label, check_dns_subdomain, check_image, normalize_image
+from ._validation import (
+    DEFAULT_KUBERNETES_VERSION,
+    check_dns_label,
+    check_dns_subdomain,
+    check_image,
+    check_kubernetes_version,
+    normalize_image,
+)
 from .component import Component
 from .external_secret import VaultSecret, VaultSecretProps
 from .namespace import RestrictedNamespace, RestrictedNamespaceProps
@@ -95,6 +102,9 @@ class PortDefaults:
             ``baseline`` when a workload declares a security exception that needs it.
             Defaults to ``"restricted"``.
         pod_security_version: Pod Security version pinned on the namespace. Defaults to ``"v1.27"``.
+        kubernetes_version: The cluster's Kubernetes version (``v1.<minor>``); features newer
+            than it are not used (a v1.30 cluster gets the native preStop ``sleep``).
+            Defaults to ``"v1.27"``.
         image_mirror: Where Docker Hub images are pulled from; ``None`` pulls them as given.
             Defaults to ``None``.
         image_pull_secrets: Pull secrets of every workload. Defaults to none.
@@ -110,6 +120,7 @@ class PortDefaults:
     part_of: str
     pod_security_level: PodSecurityLevel = "restricted"
     pod_security_version: str = "v1.27"
+    kubernetes_version: str = DEFAULT_KUBERNETES_VERSION
     image_mirror: ImageMirror | None = None
     image_pull_secrets: tuple[str, ...] = ()
     telemetry: Telemetry = field(default_factory=Telemetry)
@@ -121,6 +132,7 @@ class PortDefaults:
     def __post_init__(self) -> None:
         check_dns_label("namespace", self.namespace)
         check_dns_label("part_of", self.part_of)
+        check_kubernetes_version("kubernetes_version", self.kubernetes_version)
         if self.pod_security_level not in LEVELS:
             raise ValueError(f"pod_security_level must be one of {', '.join(LEVELS)}, got {self.pod_security_level!r}")
         for secret in self.image_pull_secrets:

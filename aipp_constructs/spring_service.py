@@ -23,7 +23,7 @@ Spring-specific choices:
   it is declared leader-elected.
 
 Image facts it relies on: a JVM honouring ``JAVA_TOOL_OPTIONS``, Spring Boot 2.3+ actuator,
-``sleep`` on the ``PATH`` (for ``preStop``), and nothing written outside ``/tmp``.
+``sleep`` on the ``PATH`` (for ``preStop`` on clusters before v1.30), and nothing written outside ``/tmp``.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from constructs import Construct
 
 from ._app import AppProps, workload_props
-from ._validation import check_port
+from ._validation import check_kubernetes_version, check_port
 from .wiring import SPRING_BOOT_WIRING, Wiring
 from .workload import HttpCheck, Port, Probe, Probes, Workload
 
@@ -60,7 +60,11 @@ class SpringServiceProps(AppProps):
             Defaults to ``75``.
         java_options: Further JVM options appended to ``JAVA_TOOL_OPTIONS``. Defaults to none.
         pre_stop_seconds: Pause before the JVM gets SIGTERM, while endpoints drain; 0 disables
-            the ``preStop`` hook. Defaults to ``10``.
+            the ``preStop`` hook. The native ``sleep`` action on Kubernetes v1.30 and later
+            (``kubernetes_version``, by default the port's), else ``sleep`` in the container.
+            Defaults to ``10``.
+        kubernetes_version: The cluster's Kubernetes version, e.g. ``"v1.30"``. Defaults to the
+            port's (inside a PortChart), else ``"v1.27"``.
         shutdown_timeout_seconds: Time Spring may take to finish in-flight requests
             (``SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE``). Defaults to ``30``.
         singleton: The service must not run twice (it runs scheduled jobs). Defaults to ``False``.
@@ -80,6 +84,7 @@ class SpringServiceProps(AppProps):
     max_ram_percentage: int = 75
     java_options: str = ""
     pre_stop_seconds: int = 10
+    kubernetes_version: str | None = None
     shutdown_timeout_seconds: int = 30
     singleton: bool = False
     leader_elected: bool = False
@@ -111,6 +116,8 @@ class SpringServiceProps(AppProps):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 300:
                 raise ValueError(f"{name} must be an integer from 0 to 300, got {value!r}")
+        if self.kubernetes_version is not None:
+            check_kubernetes_version("kubernetes_version", self.kubernetes_version)
         if not isinstance(self.metrics, bool):
             raise ValueError(f"metrics must be True or False, got {self.metrics!r}")
         if self.singleton and self.replicas > 1 and not self.leader_elected:
@@ -163,7 +170,8 @@ class SpringService(Workload):
                     # out of the liveness group): a database outage would restart every pod.
                     liveness=Probe(check=liveness, failure_threshold=6),
                 ),
-                pre_stop_command=("sleep", str(props.pre_stop_seconds)) if props.pre_stop_seconds else None,
+                pre_stop_sleep_seconds=props.pre_stop_seconds,
+                kubernetes_version=props.kubernetes_version,
                 # A singleton must never run twice, not even for the length of a rollout.
                 strategy="Recreate" if props.singleton and not props.leader_elected else "RollingUpdate",
                 termination_grace_period_seconds=props.pre_stop_seconds + props.shutdown_timeout_seconds + 5,

@@ -49,14 +49,18 @@ from constructs import Construct
 from . import _spec
 from ._manifest import Manifest
 from ._validation import (
+    DEFAULT_KUBERNETES_VERSION,
     LABEL_KEY,
+    PRE_STOP_SLEEP_SINCE,
     check_directory,
     check_dns_label,
     check_dns_subdomain,
     check_image,
+    check_kubernetes_version,
     check_port,
     check_quantity_binary,
     image_tag,
+    kubernetes_minor,
 )
 from .component import CONFIG_WAVE, Component
 from .references import Endpoint, Resources, SecretKeyRef, Toleration, check_label_value, check_labels
@@ -540,8 +544,13 @@ class WorkloadProps:
         node_selector: Labels of the nodes it may run on. Defaults to none.
         tolerations: Taints it tolerates. Defaults to none.
         runtime_class_name: ``runtimeClassName``. Defaults to none.
-        pre_stop_command: A command run before SIGTERM (e.g. a pause while endpoints drain).
-            Defaults to none.
+        pre_stop_command: A command run before SIGTERM. Defaults to none.
+        pre_stop_sleep_seconds: A pause before SIGTERM while the endpoints drain: the native
+            ``sleep`` action when ``kubernetes_version`` is v1.30 or later, else ``sleep`` run
+            in the container (the image needs it on the ``PATH``). ``0``: no pause. Not
+            together with ``pre_stop_command``. Defaults to ``0``.
+        kubernetes_version: The cluster's Kubernetes version, e.g. ``"v1.30"``; it picks the
+            form of ``pre_stop_sleep_seconds``. Defaults to the port's, else ``"v1.27"``.
         termination_grace_period_seconds: Time from SIGTERM to SIGKILL. Defaults to ``30``.
         telemetry: OpenTelemetry wiring. Defaults to the port's (see
             :class:`~aipp_constructs.port_chart.PortChart`), else ``Telemetry()``.
@@ -602,6 +611,8 @@ class WorkloadProps:
     tolerations: tuple[Toleration, ...] = ()
     runtime_class_name: str | None = None
     pre_stop_command: tuple[str, ...] | None = None
+    pre_stop_sleep_seconds: int = 0
+    kubernetes_version: str | None = None
     termination_grace_period_seconds: int = 30
     telemetry: Telemetry | None = None
     telemetry_language: str = "java"
@@ -713,6 +724,14 @@ class WorkloadProps:
             check_dns_label("runtime_class_name", self.runtime_class_name)
         if self.pre_stop_command is not None and not self.pre_stop_command:
             raise ValueError("pre_stop_command must not be empty; leave it None for no preStop hook")
+        _check_int("pre_stop_sleep_seconds", self.pre_stop_sleep_seconds, 0, 3600)
+        if self.pre_stop_sleep_seconds and self.pre_stop_command is not None:
+            raise ValueError(
+                f"pre_stop_sleep_seconds must be 0 when pre_stop_command is set, got {self.pre_stop_sleep_seconds!r}; "
+                "a container has one preStop hook: put the pause into the command"
+            )
+        if self.kubernetes_version is not None:
+            check_kubernetes_version("kubernetes_version", self.kubernetes_version)
         _check_int("termination_grace_period_seconds", self.termination_grace_period_seconds, 0, 3600)
         for secret in self.image_pull_secrets:
             check_dns_label("image_pull_secrets[]", secret)
@@ -825,9 +844,7 @@ class Workload(Component):
             startup_probe=self._probe(props.probes.startup if props.probes else None, startup=True),
             readiness_probe=self._probe(props.probes.readiness if props.probes else None),
             liveness_probe=self._probe(props.probes.liveness if props.probes else None),
-            lifecycle={"preStop": {"exec": {"command": list(props.pre_stop_command)}}}
-            if props.pre_stop_command
-            else None,
+            lifecycle=_lifecycle(props),
             exception=props.security_exception,
         )
         documents = [dict(props.config_files), *([settings] if settings is not None else [])]
@@ -1102,6 +1119,19 @@ def data_service_props(depends_on: Sequence[Component]) -> dict[str, object]:
     }
 
 
+def _lifecycle(props: WorkloadProps) -> dict[str, Any] | None:
+    """The container's ``lifecycle``: the preStop command, or the pause in the form the
+    cluster's version allows."""
+    if props.pre_stop_command:
+        return {"preStop": {"exec": {"command": list(props.pre_stop_command)}}}
+    if not props.pre_stop_sleep_seconds:
+        return None
+    version = kubernetes_minor("kubernetes_version", props.kubernetes_version or DEFAULT_KUBERNETES_VERSION)
+    if version >= PRE_STOP_SLEEP_SINCE:
+        return {"preStop": {"sleep": {"seconds": props.pre_stop_sleep_seconds}}}
+    return {"preStop": {"exec": {"command": ["sleep", str(props.pre_stop_sleep_seconds)]}}}
+
+
 def _with_port_defaults(scope: Construct, props: WorkloadProps) -> WorkloadProps:
     """``props`` with the enclosing port chart's defaults for what it does not set, and the
     security exception checked against the port's Pod Security level."""
@@ -1117,6 +1147,8 @@ def _with_port_defaults(scope: Construct, props: WorkloadProps) -> WorkloadProps
             changes["wait"] = defaults.wait
         if props.telemetry is None:
             changes["telemetry"] = defaults.telemetry
+        if props.kubernetes_version is None:
+            changes["kubernetes_version"] = defaults.kubernetes_version
         if not props.image_pull_secrets and defaults.image_pull_secrets:
             changes["image_pull_secrets"] = defaults.image_pull_secrets
         if defaults.storage_class_name and any(t.storage_class_name is None for t in props.claim_templates):

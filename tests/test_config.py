@@ -98,6 +98,13 @@ BAD_FILES = [
         "without tag",
     ),
     ("non-dns-namespace", "namespace: aipp", "namespace: AIPP_ns", "namespace", "DNS-1123"),
+    (
+        "kubernetes-version-without-v",
+        "kubernetes_version: v1.27",
+        "kubernetes_version: '1.30'",
+        "kubernetes_version",
+        "must be a Kubernetes version like 'v1.30'",
+    ),
     ("non-dns-store", "store: vault-backend", "store: Vault_Backend", "secrets.store", "DNS-1123"),
     ("bad-cpu", 'cpu_limit: "2"', "cpu_limit: 2", "components.pgvector.resources.cpu_limit", "quote it in YAML"),
     (

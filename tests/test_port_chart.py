@@ -52,6 +52,29 @@ def test_images_are_pulled_through_the_mirror_and_must_be_pinned() -> None:
     assert _chart(image_mirror=None).image("redis:7.4.11") == "redis:7.4.11"
 
 
+def test_workloads_take_the_ports_kubernetes_version_unless_they_set_one() -> None:
+    chart = _chart(kubernetes_version="v1.31")
+    for name, version in (("api", None), ("old", "v1.28")):
+        props = WorkloadProps(
+            name=name,
+            image=chart.image("acme/api:1.2.3"),
+            pre_stop_sleep_seconds=5,
+            kubernetes_version=version,
+            telemetry=Telemetry(mode="off"),
+        )
+        Workload(chart, name.title(), props)
+    manifests = synth(chart)
+    assert container(one(manifests, "Deployment", "api"), "api")["lifecycle"] == {"preStop": {"sleep": {"seconds": 5}}}
+    assert container(one(manifests, "Deployment", "old"), "old")["lifecycle"] == {
+        "preStop": {"exec": {"command": ["sleep", "5"]}}
+    }
+
+
+def test_port_defaults_refuse_a_malformed_kubernetes_version() -> None:
+    with pytest.raises(ValueError, match="^kubernetes_version must be a Kubernetes version like 'v1.30'.*got 'latest'"):
+        _chart(kubernetes_version="latest")
+
+
 def test_workloads_take_the_port_defaults_they_do_not_set() -> None:
     chart = _chart()
     db = Workload(

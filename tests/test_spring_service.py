@@ -209,6 +209,11 @@ def test_spring_pauses_before_stop_and_grants_the_grace_period(
     assert pod_spec(deployment)["terminationGracePeriodSeconds"] == 45
 
 
+def test_spring_pauses_with_the_native_sleep_action_on_v1_30_and_later(chart: Chart) -> None:
+    _, _, deployment = build(chart, kubernetes_version="v1.30")
+    assert container(deployment, "backend")["lifecycle"] == {"preStop": {"sleep": {"seconds": 10}}}
+
+
 def test_spring_mounts_a_limited_writable_tmp_only(deployment: dict[str, Any], backend: dict[str, Any]) -> None:
     assert backend["volumeMounts"] == [{"name": "tmp", "mountPath": "/tmp"}]
     assert pod_spec(deployment)["volumes"] == [{"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}}]
@@ -305,6 +310,7 @@ def test_spring_every_prop_reaches_the_yaml(chart: Chart) -> None:
         "max_ram_percentage": 60,
         "java_options": "-XX:+UseG1GC",
         "pre_stop_seconds": 0,
+        "kubernetes_version": "v1.30",
         "shutdown_timeout_seconds": 20,
         "singleton": True,
         "leader_elected": True,
@@ -668,6 +674,7 @@ def test_spring_singleton_with_one_replica_is_recreated_never_doubled(chart: Cha
         pytest.param({"pre_stop_seconds": 301}, "pre_stop_seconds", 301, id="pre-stop-long"),
         pytest.param({"shutdown_timeout_seconds": -1}, "shutdown_timeout_seconds", -1, id="shutdown-negative"),
         pytest.param({"metrics": "yes"}, "metrics", "yes", id="metrics-not-bool"),
+        pytest.param({"kubernetes_version": "1.30"}, "kubernetes_version", "1.30", id="version-no-v"),
     ],
 )
 def test_fails_when_a_prop_is_invalid(overrides: dict[str, Any], field: str, bad: Any) -> None:

@@ -66,6 +66,23 @@ def _build(chart: Chart, **overrides: Any) -> tuple[Workload, list[dict[str, Any
     return workload, synth(chart)
 
 
+@pytest.mark.parametrize(
+    ("version", "lifecycle"),
+    [
+        (None, {"preStop": {"exec": {"command": ["sleep", "7"]}}}),
+        ("v1.27", {"preStop": {"exec": {"command": ["sleep", "7"]}}}),
+        ("v1.29", {"preStop": {"exec": {"command": ["sleep", "7"]}}}),
+        ("v1.30", {"preStop": {"sleep": {"seconds": 7}}}),
+        ("v1.34", {"preStop": {"sleep": {"seconds": 7}}}),
+    ],
+)
+def test_pre_stop_pause_is_the_native_sleep_action_from_v1_30(
+    chart: Chart, version: str | None, lifecycle: dict[str, Any]
+) -> None:
+    _, manifests = _build(chart, pre_stop_sleep_seconds=7, kubernetes_version=version)
+    assert container(one(manifests, "Deployment", "api"), "api")["lifecycle"] == lifecycle
+
+
 # --- defaults -------------------------------------------------------------------------------
 
 
@@ -520,6 +537,13 @@ def test_operator_telemetry_uses_the_language(chart: Chart) -> None:
         ),
         ({"node_selector": {"bad key!": "x"}}, "node_selector keys must be label keys"),
         ({"pre_stop_command": ()}, "pre_stop_command must not be empty"),
+        (
+            {"pre_stop_command": ("true",), "pre_stop_sleep_seconds": 5},
+            "^pre_stop_sleep_seconds must be 0 when pre_stop_command is set, got 5",
+        ),
+        ({"pre_stop_sleep_seconds": -1}, "^pre_stop_sleep_seconds must be an integer from 0 to 3600"),
+        ({"kubernetes_version": "1.30"}, "^kubernetes_version must be a Kubernetes version like 'v1.30'.*got '1.30'"),
+        ({"kubernetes_version": "v2.0"}, "^kubernetes_version must be a Kubernetes version"),
         (
             {"termination_grace_period_seconds": 4000},
             "termination_grace_period_seconds must be an integer from 0 to 3600",

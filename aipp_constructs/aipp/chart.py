@@ -91,6 +91,7 @@ class AippChart(PortChart):
                 namespace=env.namespace,
                 part_of=PART_OF,
                 pod_security_version=env.pod_security_version,
+                kubernetes_version=env.kubernetes_version,
                 telemetry=Telemetry(
                     mode=env.telemetry.mode,
                     endpoint=env.telemetry.endpoint,

@@ -18,6 +18,7 @@ from .._validation import (
     check_dns_label,
     check_dns_subdomain,
     check_image_tag,
+    check_kubernetes_version,
     check_port,
     check_quantity_binary,
 )
@@ -641,6 +642,9 @@ class EnvironmentConfig:
         namespace: Namespace of every object. Required.
         pod_security_version: Pod Security policy version pinned on the namespace.
             Defaults to ``"v1.27"``.
+        kubernetes_version: The cluster's Kubernetes version (``v1.<minor>``); from v1.30 the
+            Spring services pause before SIGTERM with the native preStop ``sleep`` action
+            instead of running ``sleep`` in the container. Defaults to ``"v1.27"``.
         storage_class: Storage class of every data volume. Required.
         registry: See :class:`RegistryConfig`. Required.
         secrets: See :class:`SecretsConfig`. Required.
@@ -663,6 +667,7 @@ class EnvironmentConfig:
     secrets: SecretsConfig
     images: Mapping[str, ImageConfig]
     pod_security_version: str = "v1.27"
+    kubernetes_version: str = field(default="v1.27", metadata={"check": check_kubernetes_version})
     telemetry: TelemetryConfig = field(default_factory=TelemetryConfig)
     wait: WaitConfig = field(default_factory=WaitConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
