@@ -63,8 +63,12 @@ synth snapshot: setup
 test: setup
 	$(PY) -m pytest -n 2
 
+# Each environment's output against its own kubernetes_version (the oldest it must run on).
 check: setup
-	$(PY) -m aipp_constructs.checks dist
+	@for env in $$($(PY) -c 'import main; print(*(f"{e.name}:{e.kubernetes_version}" for e in main.load_environments()))'); do \
+	  echo "$${env%%:*} (Kubernetes $${env#*:} and newest):"; \
+	  $(PY) -m aipp_constructs.checks dist/$${env%%:*} dist/bootstrap/$${env%%:*} --kubernetes-version $${env#*:} || exit 1; \
+	done
 
 # Whole-process timings, medians of 5 runs after a warm-up; writes benchmarks/RESULTS.md.
 bench: setup

@@ -717,3 +717,14 @@ def test_cli_exits_2_on_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main([str(tmp_path / "missing")]) == 2
     assert main([str(tmp_path)]) == 2  # exists but holds no manifests
     assert "is not a directory" in capsys.readouterr().err
+
+
+def test_cli_validates_against_the_given_oldest_version(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    doc = hardened_deployment()
+    _app(doc)["lifecycle"] = {"preStop": {"sleep": {"seconds": 5}}}  # a field Kubernetes 1.27 does not have
+    (tmp_path / "sleep.yaml").write_text(yaml.safe_dump(doc))
+    assert main([str(tmp_path)]) == 1
+    assert "'sleep' was unexpected" in capsys.readouterr().out
+    assert main([str(tmp_path), "--kubernetes-version", "v1.30"]) == 0
+    assert main([str(tmp_path), "--kubernetes-version", "1.30"]) == 2
+    assert "--kubernetes-version must be a Kubernetes version like 'v1.30'" in capsys.readouterr().err

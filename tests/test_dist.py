@@ -22,6 +22,7 @@ import main
 from aipp_constructs.aipp import load_environment
 from aipp_constructs.checks import (
     KUBERNETES_VERSIONS,
+    kubernetes_versions,
     check_no_credential_values,
     check_pod_security,
     load_crd_schemas,
@@ -167,10 +168,23 @@ def crd_schemas() -> Any:
     return load_crd_schemas()
 
 
-@pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
-def test_every_object_validates_strictly(version: str, crd_schemas: Any, manifests: list[dict[str, Any]]) -> None:
-    errors = [e for doc in manifests for e in validate_manifest(doc, version, crd_schemas)]
+@pytest.mark.parametrize("end", ["oldest", "newest"])
+def test_every_object_validates_strictly(end: str, crd_schemas: Any, variant: tuple[Path, Path]) -> None:
+    """Each environment's objects against its own ``kubernetes_version`` and the newest minor."""
+    environments, dist = variant
+    errors = []
+    for env in main.load_environments(environments):
+        versions = kubernetes_versions(env.kubernetes_version)
+        version = versions[0] if end == "oldest" else versions[-1]
+        for folder in (dist / env.name, dist / "bootstrap" / env.name):
+            errors += [e for doc in load_manifests(folder) for e in validate_manifest(doc, version, crd_schemas)]
     assert errors == []
+
+
+def test_an_environment_on_a_newer_cluster_is_validated_against_its_version() -> None:
+    assert kubernetes_versions("v1.31") == ("1.31", KUBERNETES_VERSIONS[1])
+    assert kubernetes_versions(None) == KUBERNETES_VERSIONS
+    assert kubernetes_versions(f"v{KUBERNETES_VERSIONS[1]}") == (KUBERNETES_VERSIONS[1],)
 
 
 def test_newest_bundled_kubernetes_version_is_checked() -> None:

@@ -6,6 +6,7 @@ these tests check what each recipe says besides "the output is valid".
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 
 import howtos
@@ -16,8 +17,8 @@ import main
 from aipp_constructs._config_loader import ConfigErrors
 
 
-def test_the_readme_has_the_four_recipes() -> None:
-    assert set(howtos.recipes()) == {"add-environment", "bump-image", "option-b", "no-gpu"}
+def test_the_readme_has_the_five_recipes() -> None:
+    assert set(howtos.recipes()) == {"add-environment", "bump-image", "option-b", "no-gpu", "newer-cluster"}
 
 
 def test_a_copied_environment_syncs_its_own_folder_under_its_own_name(tmp_path: Path) -> None:
@@ -55,3 +56,17 @@ def test_a_bump_changes_only_the_bumped_workload(tmp_path: Path) -> None:
     # Its Deployment (image, version labels) and the objects carrying its version label.
     assert f"# Deployment/aipp/{service}" in changed
     assert all(comment.endswith(f"/{service}") for comment in changed), changed
+
+
+def test_a_newer_cluster_changes_only_the_spring_pre_stop_hooks(tmp_path: Path) -> None:
+    howtos.apply(howtos.recipes()["newer-cluster"], tmp_path / "environments")
+    main.synth_all(tmp_path / "dist", tmp_path / "environments")
+    before = (main.PROJECT / "dist" / "dev-meta" / main.MANIFEST_FILE).read_text().splitlines()
+    after = (tmp_path / "dist" / "dev-meta" / main.MANIFEST_FILE).read_text().splitlines()
+    diff = [line for line in difflib.unified_diff(before, after, lineterm="", n=0) if line[:1] in "+-"][2:]
+    removed = [line[1:].strip() for line in diff if line.startswith("-")]
+    added = [line[1:].strip() for line in diff if line.startswith("+")]
+    assert removed == ["exec:", "command:", "- sleep", '- "10"'] * 3, removed
+    assert added == ["sleep:", "seconds: 10"] * 3, added
+    hooks = [after[i + 1].strip() for i, line in enumerate(after) if line.strip() == "preStop:"]
+    assert hooks.count("sleep:") == 3

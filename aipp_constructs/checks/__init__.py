@@ -18,6 +18,7 @@ from __future__ import annotations
 from aipp_constructs.checks.pod_security import check_pod_security, declared_exceptions, object_ref, pod_specs
 from aipp_constructs.checks.schemas import (
     KUBERNETES_VERSIONS,
+    kubernetes_versions,
     load_crd_schemas,
     load_manifests,
     validate_manifest,
@@ -26,6 +27,7 @@ from aipp_constructs.checks.secrets import check_no_credential_values, check_tem
 
 __all__ = [
     "KUBERNETES_VERSIONS",
+    "kubernetes_versions",
     "check_no_credential_values",
     "check_pod_security",
     "check_template",

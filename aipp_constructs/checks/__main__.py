@@ -1,8 +1,10 @@
 """Command line: ``python -m aipp_constructs.checks DIR [DIR...]``.
 
 Runs the Pod Security Standards ``restricted`` check and the credential-value check once per
-object and the schema validation once per object and Kubernetes version in ``KUBERNETES_VERSIONS``, prints one finding per line
-and a closing ``N objects checked, M findings`` line.
+object and the schema validation once per object against the oldest Kubernetes version the
+cluster runs (``--kubernetes-version``, default 1.27; an environment's ``kubernetes_version``)
+and the newest one kubernetes-validate knows, prints one finding per line and a closing
+``N objects checked, M findings`` line.
 
 Exit codes: 0 no findings, 1 findings, 2 usage error (bad arguments, a path that is not a
 directory, or a directory without manifests, which usually means synth did not run).
@@ -17,9 +19,11 @@ from pathlib import Path
 
 import yaml
 
+from aipp_constructs._validation import check_kubernetes_version
 from aipp_constructs.checks.pod_security import check_pod_security, declared_exceptions
 from aipp_constructs.checks.schemas import (
     KUBERNETES_VERSIONS,
+    kubernetes_versions,
     load_crd_schemas,
     load_manifests,
     validate_manifest,
@@ -41,12 +45,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="offline pod security (restricted) and schema checks over manifest folders",
     )
     parser.add_argument("dirs", nargs="+", type=Path, metavar="DIR", help="folder of *.yaml files")
+    parser.add_argument(
+        "--kubernetes-version",
+        default=f"v{KUBERNETES_VERSIONS[0]}",
+        metavar="v1.N",
+        help="the oldest Kubernetes version the manifests must be valid for (default: %(default)s)",
+    )
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         # argparse exits 2 on bad usage and 0 on --help; keep its code but return it.
         return int(exit_.code or 0)
 
+    try:
+        versions = kubernetes_versions(check_kubernetes_version("--kubernetes-version", args.kubernetes_version))
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     findings: list[str] = []
     exceptions: list[str] = []
     objects = 0
@@ -69,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             findings.extend(check_pod_security(doc))
             exceptions.extend(declared_exceptions(doc))
             findings.extend(check_no_credential_values(doc))
-            for version in KUBERNETES_VERSIONS:
+            for version in versions:
                 findings.extend(validate_manifest(doc, version, crd_schemas))
 
     # CRD errors do not depend on the Kubernetes version: report each distinct line once.

@@ -27,6 +27,7 @@ from aipp_constructs.checks.pod_security import object_ref
 
 __all__ = [
     "KUBERNETES_VERSIONS",
+    "kubernetes_versions",
     "load_crd_schemas",
     "load_manifests",
     "validate_manifest",
@@ -60,6 +61,13 @@ def _newest_bundled_version() -> str:
 # kubernetes-validate knows. The old end catches fields and APIs that 1.27 does not have yet, the
 # new end catches APIs that were removed since.
 KUBERNETES_VERSIONS: tuple[str, str] = ("1.27", _newest_bundled_version())
+
+
+def kubernetes_versions(oldest: str | None = None) -> tuple[str, ...]:
+    """The minors to validate against: ``oldest`` (an environment's ``kubernetes_version``
+    such as ``v1.31``; default 1.27) and the newest bundled one, once each."""
+    first = _major_minor(oldest) if oldest else KUBERNETES_VERSIONS[0]
+    return tuple(dict.fromkeys((first, KUBERNETES_VERSIONS[1])))
 
 
 def load_manifests(path: Path) -> list[dict[str, Any]]:
