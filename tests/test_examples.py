@@ -119,7 +119,7 @@ def test_examples_use_only_the_public_api() -> None:
                 names = []
             else:
                 continue
-            assert not any(part.startswith("_") and part != "__future__" for part in modules), (path, modules)
+            assert not any(part.startswith("_") for part in modules), (path, modules)
             assert not any(name.startswith("_") for name in names), (path, names)
 
 

@@ -4,8 +4,6 @@
 Every secret comes from Vault (secret/langfuse/<key>) through External Secrets; nothing in git.
 """
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 
