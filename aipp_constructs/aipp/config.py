@@ -14,6 +14,7 @@ from typing import Literal
 
 from .._config_loader import ConfigError, ConfigErrors, did_you_mean, line_of, load_dataclass_collecting, read_yaml
 from .._validation import (
+    DEFAULT_KUBERNETES_VERSION,
     check_digest,
     check_dns_label,
     check_dns_subdomain,
@@ -667,7 +668,7 @@ class EnvironmentConfig:
     secrets: SecretsConfig
     images: Mapping[str, ImageConfig]
     pod_security_version: str = "v1.27"
-    kubernetes_version: str = field(default="v1.27", metadata={"check": check_kubernetes_version})
+    kubernetes_version: str = field(default=DEFAULT_KUBERNETES_VERSION, metadata={"check": check_kubernetes_version})
     telemetry: TelemetryConfig = field(default_factory=TelemetryConfig)
     wait: WaitConfig = field(default_factory=WaitConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)

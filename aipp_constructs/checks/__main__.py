@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from aipp_constructs._validation import check_kubernetes_version
+from aipp_constructs._validation import DEFAULT_KUBERNETES_VERSION, check_kubernetes_version
 from aipp_constructs.checks.pod_security import check_pod_security, declared_exceptions
 from aipp_constructs.checks.schemas import (
     KUBERNETES_VERSIONS,
@@ -47,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("dirs", nargs="+", type=Path, metavar="DIR", help="folder of *.yaml files")
     parser.add_argument(
         "--kubernetes-version",
-        default=f"v{KUBERNETES_VERSIONS[0]}",
+        default=DEFAULT_KUBERNETES_VERSION,
         metavar="v1.N",
         help="the oldest Kubernetes version the manifests must be valid for (default: %(default)s)",
     )
