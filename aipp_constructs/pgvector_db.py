@@ -2,9 +2,9 @@
 
 Creates:
 
-* a ``ConfigMap`` ``<name>-init`` (wave 0) with an idempotent SQL script, mounted at
-  ``/docker-entrypoint-initdb.d``, that creates the configured extensions (``vector``) in
-  the application database on first start;
+* a ``ConfigMap`` ``<name>-init`` (wave 0) with the bootstrap, mounted at
+  ``/etc/postgresql-bootstrap``: ``bootstrap.sh`` (the container's command), ``bootstrap.sql``
+  and ``ready.sh`` (the readiness check), see "Bootstrap" below;
 * a ``StatefulSet`` ``<name>`` with a ``volumeClaimTemplate`` (``apiVersion``/``kind`` set,
   storage class and size from props) retained on scale-down and deletion;
 * a headless ``Service`` ``<name>-headless`` (the StatefulSet's governing service) and a
@@ -17,6 +17,21 @@ uid/gid 999 (Debian-based tags; ``postgres:*-alpine`` uses 70, see ``run_as_user
 only on an empty data directory, as ``POSTGRES_USER`` (a superuser) against ``POSTGRES_DB``;
 ``POSTGRES_PASSWORD_FILE`` is read instead of a password in the environment; the default
 command is ``postgres``, and the entrypoint passes the arguments after it to the server.
+
+Bootstrap: converged on every start, not only on an empty volume. The image's entrypoint sets
+up the database only when the data directory is empty, so a first start that died after
+``initdb`` (no application database, no extension, for ever) and an image bump that ships a
+newer pgvector (``CREATE EXTENSION IF NOT EXISTS`` never upgrades) both stay broken. The
+container's command is therefore ``bootstrap.sh``: it starts the image's entrypoint with the
+server's arguments, waits until the server accepts TCP connections (the entrypoint's
+first-start server listens on the socket only), then creates the application database when
+it is missing and runs ``bootstrap.sql`` in it (``CREATE EXTENSION IF NOT EXISTS`` and
+``ALTER EXTENSION ... UPDATE`` for each extension), retrying every 5 seconds until that
+succeeds, and logs one line: ``bootstrap: database <db> converged: vector 0.8.1 (was 0.8.0)``.
+It forwards SIGTERM and SIGINT to the server and exits with the server's status. The
+readiness probe (``ready.sh``) passes only when the application database answers and every
+extension is installed at the version the image ships; startup and liveness stay
+``pg_isready`` (a missing extension makes the pod unready, it does not restart it).
 """
 
 from __future__ import annotations
@@ -60,6 +75,7 @@ _MANAGED_OPTIONS = {
     "data_directory": "the data directory is fixed (PGDATA on the data volume)",
 }
 _DATA_MOUNT = "/var/lib/postgresql/data"
+_BOOTSTRAP_DIR = "/etc/postgresql-bootstrap"
 _PASSWORD_DIR = "/run/secrets/postgres"
 
 
@@ -73,8 +89,8 @@ class PgvectorDbProps:
         username: Secret key holding the superuser name (``POSTGRES_USER``). Required.
         password: Secret key holding the superuser password (mounted as a file and read
             through ``POSTGRES_PASSWORD_FILE``, never put in the environment). Required.
-        database: Application database created at first start (``POSTGRES_DB``); the
-            extensions are created in it. Defaults to ``"app"``.
+        database: Application database (``POSTGRES_DB``), created on any start that finds it
+            missing; the extensions are created in it. Defaults to ``"app"``.
         name: Name of the StatefulSet and the client Service. Defaults to ``"pgvector"``.
         part_of: ``app.kubernetes.io/part-of`` label. Defaults to the port's, else no label.
         port: PostgreSQL port. Defaults to ``5432``.
@@ -88,7 +104,8 @@ class PgvectorDbProps:
             need at least ``maintenance_work_mem``). It counts against ``memory_limit``.
             Defaults to ``"256Mi"``.
         resources: Requests and limits. Defaults to 250m/1Gi requested, 2 CPU/1Gi limit.
-        extensions: Extensions created in ``database`` at first start. Defaults to ``("vector",)``.
+        extensions: Extensions created in ``database`` and updated to the version the image
+            ships, on every start. Defaults to ``("vector",)``.
         depends_on: Components applied before it (a later sync wave) and allowed through the
             NetworkPolicies; neither waited for nor wired. Defaults to none.
         run_as_user: uid of the pod and of every container; the image must own its files for
@@ -168,9 +185,10 @@ class PgvectorDb(Workload):
     """
 
     def __init__(self, scope: Construct, id: str, props: PgvectorDbProps) -> None:
-        ready = ExecCheck(
+        alive = ExecCheck(
             command=("sh", "-c", f'exec pg_isready -U "$POSTGRES_USER" -d "$POSTGRES_DB" -h 127.0.0.1 -p {props.port}')
         )
+        converged = ExecCheck(command=("sh", f"{_BOOTSTRAP_DIR}/ready.sh"))
         super().__init__(
             scope,
             id,
@@ -180,16 +198,18 @@ class PgvectorDb(Workload):
                 part_of=props.part_of,
                 component_label="database",
                 container_name="postgres",
-                # Without extra_args no args at all: the image's CMD ["postgres"] applies.
+                # bootstrap.sh runs the image's entrypoint with these arguments; without
+                # extra_args none at all, and the script passes the image's default "postgres".
+                command=("sh", f"{_BOOTSTRAP_DIR}/bootstrap.sh"),
                 args=("postgres", *props.extra_args) if props.extra_args else None,
                 ports=(Port(name="postgresql", number=props.port),),
                 protocol="postgresql",
-                # initdb plus the init scripts on a fresh volume, or crash recovery after an
-                # unclean stop, can take minutes: up to 5 minutes before liveness applies.
+                # initdb on a fresh volume, or crash recovery after an unclean stop, can take
+                # minutes: up to 5 minutes before liveness applies. Ready only once converged.
                 probes=Probes(
-                    startup=Probe(check=ready, timeout_seconds=5, failure_threshold=30),
-                    readiness=Probe(check=ready, timeout_seconds=5),
-                    liveness=Probe(check=ready, timeout_seconds=5, failure_threshold=6),
+                    startup=Probe(check=alive, timeout_seconds=5, failure_threshold=30),
+                    readiness=Probe(check=converged, timeout_seconds=5),
+                    liveness=Probe(check=alive, timeout_seconds=5, failure_threshold=6),
                 ),
                 resources=props.resources,
                 run_as_user=props.run_as_user,
@@ -204,8 +224,12 @@ class PgvectorDb(Workload):
                     "PGDATA": f"{_DATA_MOUNT}/pgdata",
                     "PGPORT": str(props.port),
                 },
-                config_files={"01-extensions.sql": _extensions_sql(props.extensions)},
-                config_dir="/docker-entrypoint-initdb.d",
+                config_files={
+                    "bootstrap.sh": _bootstrap_sh(props.database, props.extensions),
+                    "bootstrap.sql": _bootstrap_sql(props.extensions),
+                    "ready.sh": _ready_sh(props.database, props.port, props.extensions),
+                },
+                config_dir=_BOOTSTRAP_DIR,
                 config_map_name=f"{props.name}-init",
                 tmp_size="1Gi",
                 scratch=(
@@ -245,13 +269,79 @@ class PgvectorDb(Workload):
         )
 
 
-def _extensions_sql(extensions: tuple[str, ...]) -> str:
+def _bootstrap_sql(extensions: tuple[str, ...]) -> str:
     lines = [
-        "-- Runs once, on an empty data directory, as POSTGRES_USER against POSTGRES_DB.",
-        "-- Idempotent, so a re-run after a failed first start is harmless.",
+        "-- Run by bootstrap.sh on every start of the server, as POSTGRES_USER in the application",
+        "-- database, with ON_ERROR_STOP. Idempotent: CREATE is skipped when the extension exists,",
+        "-- UPDATE moves it to the version the image ships (a notice when it is already there).",
     ]
-    lines += [f"CREATE EXTENSION IF NOT EXISTS {ext};" for ext in extensions]
+    for ext in extensions:
+        lines += [f"CREATE EXTENSION IF NOT EXISTS {ext};", f"ALTER EXTENSION {ext} UPDATE;"]
     return "\n".join(lines) + "\n"
+
+
+def _versions_query(extensions: tuple[str, ...]) -> str:
+    names = ", ".join(f"'{ext}'" for ext in extensions)
+    return (
+        "SELECT coalesce(string_agg(extname || ' ' || extversion, ', ' ORDER BY extname), 'none') "
+        f"FROM pg_extension WHERE extname IN ({names})"
+    )
+
+
+def _bootstrap_sh(database: str, extensions: tuple[str, ...]) -> str:
+    # A ConfigMap file: Kubernetes expands $(VAR) in command and args only, never in files.
+    return f"""\
+# PgvectorDb's bootstrap, the container's command: converges the database on EVERY start.
+# The image's entrypoint initialises an empty data directory only; this also repairs a first
+# start that died after initdb and upgrades the extensions after an image bump.
+set -u
+say() {{ printf 'bootstrap: %s\\n' "$*"; }}
+[ "$#" -gt 0 ] || set -- postgres
+docker-entrypoint.sh "$@" &
+server=$!
+trap 'kill -TERM "$server" 2>/dev/null' TERM
+trap 'kill -INT "$server" 2>/dev/null' INT
+(
+  PGPASSWORD=$(cat "$POSTGRES_PASSWORD_FILE") || exit 1
+  export PGPASSWORD PGHOST=127.0.0.1 PGUSER="$POSTGRES_USER" PGCONNECT_TIMEOUT=5
+  psql="psql -X -w -q -v ON_ERROR_STOP=1"
+  versions="{_versions_query(extensions)}"
+  # TCP answers only once the real server runs: the entrypoint's first-start server is socket-only.
+  until pg_isready -q -d postgres; do sleep 1; done
+  until
+    exists=$($psql -At -d postgres -c "SELECT 1 FROM pg_database WHERE datname = '{database}'") &&
+    {{ [ -n "$exists" ] || {{ $psql -d postgres -c 'CREATE DATABASE "{database}"' && say 'created the missing database {database}'; }}; }} &&
+    before=$($psql -At -d {database} -c "$versions") &&
+    $psql -d {database} -f {_BOOTSTRAP_DIR}/bootstrap.sql &&
+    after=$($psql -At -d {database} -c "$versions")
+  do
+    say 'not converged yet (the error is above); retrying in 5s'
+    sleep 5
+  done
+  say "database {database} converged: $after (was: $before)"
+) &
+# Wait for the server; a trapped signal interrupts wait, so wait again until it has exited.
+while :; do
+  wait "$server"
+  status=$?
+  kill -0 "$server" 2>/dev/null || exit "$status"
+done
+"""
+
+
+def _ready_sh(database: str, port: int, extensions: tuple[str, ...]) -> str:
+    names = ", ".join(f"('{ext}')" for ext in extensions)
+    return f"""\
+# PgvectorDb's readiness: the application database answers, and every extension is installed
+# at the version the image ships (bootstrap.sh has converged).
+PGPASSWORD=$(cat "$POSTGRES_PASSWORD_FILE") || exit 1
+export PGPASSWORD
+behind=$(psql -X -w -At -h 127.0.0.1 -p {port} -U "$POSTGRES_USER" -d {database} -c "
+  SELECT string_agg(wanted.name || ' ' || coalesce(a.installed_version, 'missing'), ', ')
+  FROM (VALUES {names}) AS wanted(name) LEFT JOIN pg_available_extensions a USING (name)
+  WHERE a.installed_version IS NULL OR a.installed_version <> a.default_version") || exit 1
+[ -z "$behind" ] || {{ echo "not ready: extensions not converged: $behind"; exit 1; }}
+"""
 
 
 def _check_extra_args(extra_args: object) -> None:

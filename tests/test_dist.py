@@ -251,6 +251,9 @@ _PASSWORD_LINE = re.compile(
     r"|path: password"
     r"|--requirepass|\$\(REDIS_PASSWORD\)"
     r"|name: password"
+    # PgvectorDb's bootstrap and readiness scripts read the password file at run time.
+    r'|PGPASSWORD=\$\(cat "\$POSTGRES_PASSWORD_FILE"\) \|\| exit 1'
+    r"|export PGPASSWORD( PGHOST=127\.0\.0\.1 PGUSER=\"\$POSTGRES_USER\" PGCONNECT_TIMEOUT=5)?"
     r")\s*$",
     re.IGNORECASE,
 )

@@ -113,16 +113,17 @@ def test_pgvector_container_exposes_postgresql_port(postgres: dict[str, Any]) ->
     assert postgres["terminationMessagePolicy"] == "FallbackToLogsOnError"
 
 
-def test_pgvector_container_has_no_command_or_args_by_default(postgres: dict[str, Any]) -> None:
-    # The image's ENTRYPOINT and CMD ["postgres"] apply unchanged.
-    assert "command" not in postgres
+def test_pgvector_container_runs_the_bootstrap_with_no_args_by_default(postgres: dict[str, Any]) -> None:
+    # bootstrap.sh runs the image's entrypoint with its arguments, "postgres" when there are none.
+    assert postgres["command"] == ["sh", "/etc/postgresql-bootstrap/bootstrap.sh"]
     assert "args" not in postgres
 
 
-def test_pgvector_probes_run_pg_isready_with_every_timing_field(postgres: dict[str, Any]) -> None:
-    command = ["sh", "-c", 'exec pg_isready -U "$POSTGRES_USER" -d "$POSTGRES_DB" -h 127.0.0.1 -p 5432']
+def test_pgvector_probes_are_pg_isready_and_ready_means_converged(postgres: dict[str, Any]) -> None:
+    alive = ["sh", "-c", 'exec pg_isready -U "$POSTGRES_USER" -d "$POSTGRES_DB" -h 127.0.0.1 -p 5432']
+    converged = ["sh", "/etc/postgresql-bootstrap/ready.sh"]
 
-    def probe(failures: int) -> dict[str, Any]:
+    def probe(failures: int, command: list[str] = alive) -> dict[str, Any]:
         return {
             "exec": {"command": command},
             "initialDelaySeconds": 0,
@@ -133,7 +134,7 @@ def test_pgvector_probes_run_pg_isready_with_every_timing_field(postgres: dict[s
         }
 
     assert postgres["startupProbe"] == probe(30)
-    assert postgres["readinessProbe"] == probe(3)
+    assert postgres["readinessProbe"] == probe(3, converged)
     assert postgres["livenessProbe"] == probe(6)
 
 
@@ -180,7 +181,7 @@ def test_pgvector_password_file_points_into_the_mounted_secret_volume(
 def test_pgvector_mounts_data_init_password_and_writable_scratch(postgres: dict[str, Any]) -> None:
     assert postgres["volumeMounts"] == [
         {"name": "tmp", "mountPath": "/tmp"},
-        {"name": "files", "mountPath": "/docker-entrypoint-initdb.d", "readOnly": True},
+        {"name": "files", "mountPath": "/etc/postgresql-bootstrap", "readOnly": True},
         {"name": "run", "mountPath": "/var/run/postgresql"},
         {"name": "shm", "mountPath": "/dev/shm"},
         {"name": "data", "mountPath": "/var/lib/postgresql/data"},
@@ -197,15 +198,24 @@ def test_pgvector_volumes_are_size_limited_with_memory_backed_shm(sts: dict[str,
     assert volumes["files"]["configMap"] == {"name": "pgvector-init", "defaultMode": 0o444}
 
 
-def test_pgvector_init_configmap_creates_the_vector_extension(
+def test_pgvector_init_configmap_holds_the_bootstrap(
     manifests: list[dict[str, Any]], sts: dict[str, Any], postgres: dict[str, Any]
 ) -> None:
     config = one(manifests, "ConfigMap", "pgvector-init")
-    assert list(config["data"]) == ["01-extensions.sql"]
-    sql = config["data"]["01-extensions.sql"]
-    assert "CREATE EXTENSION IF NOT EXISTS vector;" in sql.splitlines()
-    assert sql.endswith("\n")
-    [mount] = [m for m in postgres["volumeMounts"] if m["mountPath"] == "/docker-entrypoint-initdb.d"]
+    assert sorted(config["data"]) == ["bootstrap.sh", "bootstrap.sql", "ready.sh"]
+    sql = config["data"]["bootstrap.sql"].splitlines()
+    assert sql[-2:] == ["CREATE EXTENSION IF NOT EXISTS vector;", "ALTER EXTENSION vector UPDATE;"]
+    script = config["data"]["bootstrap.sh"]
+    # The image's entrypoint in the background, the server's status as the container's.
+    assert 'docker-entrypoint.sh "$@" &' in script
+    assert """CREATE DATABASE "app\"""" in script
+    assert "$psql -d app -f /etc/postgresql-bootstrap/bootstrap.sql" in script
+    assert "say \"database app converged: $after (was: $before)\"" in script
+    assert "FROM (VALUES ('vector')) AS wanted(name)" in config["data"]["ready.sh"]
+    assert "-d app -c" in config["data"]["ready.sh"]
+    for text in config["data"].values():
+        assert text.endswith("\n")
+    [mount] = [m for m in postgres["volumeMounts"] if m["mountPath"] == "/etc/postgresql-bootstrap"]
     [volume] = [v for v in pod_spec(sts)["volumes"] if v["name"] == mount["name"]]
     assert volume["configMap"]["name"] == config["metadata"]["name"]
     assert len(sts["spec"]["template"]["metadata"]["annotations"]["checksum/config"]) == 64
@@ -344,7 +354,8 @@ def test_pgvector_every_prop_reaches_the_yaml(chart: Chart) -> None:
         ]
     assert postgres["ports"] == [{"containerPort": 6543, "name": "postgresql", "protocol": "TCP"}]
     assert env["PGPORT"] == "6543"
-    assert postgres["readinessProbe"]["exec"]["command"][-1].endswith("-p 6543")
+    assert postgres["livenessProbe"]["exec"]["command"][-1].endswith("-p 6543")
+    assert "psql -X -w -At -h 127.0.0.1 -p 6543" in one(manifests, "ConfigMap", "vectors-init")["data"]["ready.sh"]
     # storage_size, storage_class_name
     assert vct["spec"]["resources"] == {"requests": {"storage": "20Gi"}}
     assert vct["spec"]["storageClassName"] == "longhorn"
@@ -356,9 +367,15 @@ def test_pgvector_every_prop_reaches_the_yaml(chart: Chart) -> None:
         "limits": {"cpu": "4", "memory": "3Gi"},
     }
     # extensions
-    sql = one(manifests, "ConfigMap", "vectors-init")["data"]["01-extensions.sql"].splitlines()
-    assert "CREATE EXTENSION IF NOT EXISTS vector;" in sql
-    assert "CREATE EXTENSION IF NOT EXISTS pg_trgm;" in sql
+    files = one(manifests, "ConfigMap", "vectors-init")["data"]
+    sql = files["bootstrap.sql"].splitlines()
+    for ext in ("vector", "pg_trgm"):
+        assert f"CREATE EXTENSION IF NOT EXISTS {ext};" in sql
+        assert f"ALTER EXTENSION {ext} UPDATE;" in sql
+    assert "FROM (VALUES ('vector'), ('pg_trgm')) AS wanted(name)" in files["ready.sh"]
+    assert "WHERE extname IN ('vector', 'pg_trgm')" in files["bootstrap.sh"]
+    # database
+    assert "-d aipp -c" in files["ready.sh"] and """CREATE DATABASE "aipp\"""" in files["bootstrap.sh"]
     # depends_on
     assert db.after == (upstream,) and db.wave == upstream.wave + 1
     assert sts["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] == "2"
@@ -368,7 +385,6 @@ def test_pgvector_every_prop_reaches_the_yaml(chart: Chart) -> None:
     assert (postgres["securityContext"]["runAsUser"], postgres["securityContext"]["runAsGroup"]) == (70, 1070)
     # extra_args
     assert postgres["args"] == ["postgres", "-c", "max_connections=200", "-c", "shared_buffers=256MB"]
-    assert "command" not in postgres
 
 
 def test_pgvector_run_as_user_70_reaches_the_pod_and_every_container(chart: Chart) -> None:
@@ -393,7 +409,7 @@ def test_pgvector_extra_args_follow_the_postgres_command(chart: Chart) -> None:
     PgvectorDb(chart, "Pgvector", props(extra_args=("-c", "max_connections=200")))
     postgres = container(one(synth(chart), "StatefulSet", "pgvector"), "postgres")
     assert postgres["args"] == ["postgres", "-c", "max_connections=200"]
-    assert "command" not in postgres
+    assert postgres["command"] == ["sh", "/etc/postgresql-bootstrap/bootstrap.sh"]
 
 
 def test_pgvector_pod_template_checksum_follows_the_init_script() -> None:

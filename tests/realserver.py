@@ -1,0 +1,517 @@
+"""Run a synthesized workload on this machine the way its container would run, for the
+real-server tests (``tests/test_real_*.py``).
+
+Everything a container gets is taken from the manifests, never retyped: the command and
+arguments (with the image's entrypoint and command where the manifest leaves them out, as
+Kubernetes does), the environment (literals, ``secretKeyRef`` from the test's secret values,
+``fieldRef``, ``$(VAR)`` expanded and ``$$`` unescaped the Kubernetes way), every volume
+(ConfigMap files with their keys, items and subPaths, secret files with their mode,
+``emptyDir`` and claims), the uid and gid of the security context, the exec probes and their
+timeouts.
+
+How a pod is imitated, and where it differs from a cluster:
+
+* **Network:** every pod of a test shares one network namespace with nothing but loopback
+  (``ip netns``): servers listen on the manifest's own ports, on loopback only. Service names
+  resolve to ``127.0.0.2`` (``/etc/netns/<ns>/hosts``), so a client that names a Service
+  connects from outside the server's ``127.0.0.1`` trust, like a pod over the pod network.
+* **Users:** the process runs with the manifest's uid and gid (``setpriv``), no supplementary
+  groups, no capabilities, ``no_new_privs``; ``/etc/passwd`` and ``/etc/group`` in the
+  namespace name the image's users, as the image's own files do.
+* **File system:** the root file system is read-only (a read-only bind of ``/`` in a private
+  mount namespace); each volume is a folder under one base folder and the only writable
+  places. The volumes cannot appear at the manifest's paths (they are not on this machine), so
+  the mount paths are translated to those folders wherever they appear: in the command, the
+  environment and the ConfigMap files.
+* **Images:** an :class:`Image` says what the image provides here: the Debian or PyPI build of
+  the same server on ``PATH``, the image's entrypoint and default command, its environment.
+
+The tests need root (network namespaces, uid switching, mounts) and the servers; without them
+they skip with a message saying what to install, except when ``CI`` is set: then they fail.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import os
+import re
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+PROJECT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+#: The Debian packages the real-server tests use; ``make test`` installs them (as root).
+DEBIAN_PACKAGES = tuple((HERE / "real-server-packages.txt").read_text().split())
+#: The address Service names resolve to (any 127/8 address is loopback on Linux).
+SERVICE_ADDRESS = "127.0.0.2"
+_NAMESPACE = "aipp"
+_counter = itertools.count()
+
+
+def require(*programs: str, root: bool = True, modules: Iterable[str] = ()) -> None:
+    """Skip (or fail under ``CI``) unless this machine can run the real-server tests."""
+    missing = [p for p in (*programs, "ip", "setpriv", "unshare") if shutil.which(p) is None]
+    for module in modules:
+        # Found, not imported (pgserver's import has side effects).
+        if importlib.util.find_spec(module) is None:
+            missing.append(f"the Python package {module} (requirements.txt)")
+    problems = []
+    if missing:
+        problems.append(
+            f"missing {', '.join(missing)}; install the Debian packages {' '.join(DEBIAN_PACKAGES)} "
+            "(`make test` does it as root) and run `make setup`"
+        )
+    if root and os.geteuid() != 0:
+        problems.append("they need root (network namespaces, the manifests' uids, a read-only root)")
+    if problems:
+        message = "real-server tests: " + "; ".join(problems)
+        if os.environ.get("CI"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+
+
+def load(text: str) -> list[dict[str, Any]]:
+    """The objects of a manifest file."""
+    return [doc for doc in yaml.safe_load_all(text) if doc]
+
+
+def find(objects: Iterable[Mapping[str, Any]], kind: str, name: str) -> dict[str, Any]:
+    """The one object of that kind and name."""
+    found = [o for o in objects if o["kind"] == kind and o["metadata"]["name"] == name]
+    assert len(found) == 1, f"{kind}/{name}: {len(found)} objects"
+    return dict(found[0])
+
+
+def mutate(text: str, old: str, new: str) -> str:
+    """``text`` with ``old`` (which must occur) replaced: a mutated copy of the YAML."""
+    assert old in text, f"the mutation's text is not in the manifest: {old!r}"
+    return text.replace(old, new)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Image:
+    """What a container image provides on this machine.
+
+    Attributes:
+        path: Folders of its programs, first on ``PATH`` (then ``/usr/sbin:/usr/bin:/sbin:/bin``).
+        entrypoint: The image's ``ENTRYPOINT``.
+        cmd: The image's ``CMD``.
+        env: The image's ``ENV`` (the manifest's env overrides it).
+    """
+
+    path: tuple[Path, ...] = ()
+    entrypoint: tuple[str, ...] = ()
+    cmd: tuple[str, ...] = ()
+    env: Mapping[str, str] = field(default_factory=dict)
+
+
+class Sandbox:
+    """The pod network and the base folder of one test: see the module documentation.
+
+    Args:
+        users: The image users by name and uid (each with a group of the same id), written to
+            the namespace's ``/etc/passwd`` and ``/etc/group``.
+        hosts: Service names that resolve to :data:`SERVICE_ADDRESS`.
+    """
+
+    def __init__(self, *, users: Mapping[str, int], hosts: Iterable[str]) -> None:
+        self.netns = f"aippit{os.getpid()}x{next(_counter)}"
+        # Not under /tmp: a container's /tmp volume is mounted over /tmp.
+        self.base = Path(tempfile.mkdtemp(prefix="aipp-real-", dir="/var/tmp"))
+        self.base.chmod(0o755)
+        subprocess.run(["ip", "netns", "add", self.netns], check=True)
+        self._etc = Path("/etc/netns") / self.netns
+        self._etc.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["ip", "netns", "exec", self.netns, "ip", "link", "set", "lo", "up"], check=True)
+        names = sorted({n for host in hosts for n in (host, f"{host}.{_NAMESPACE}", f"{host}.{_NAMESPACE}.svc")})
+        (self._etc / "hosts").write_text(f"127.0.0.1 localhost\n{SERVICE_ADDRESS} {' '.join(names)}\n")
+        accounts = {"root": 0, **users, "nobody": 65534}
+        (self._etc / "passwd").write_text(
+            "".join(f"{user}:x:{uid}:{uid}:{user}:/nonexistent:/usr/sbin/nologin\n" for user, uid in accounts.items())
+        )
+        (self._etc / "group").write_text("".join(f"{user}:x:{uid}:\n" for user, uid in accounts.items()))
+        self.processes: list[subprocess.Popen[str]] = []
+
+    def folder(self, name: str, *, uid: int = 0, gid: int = 0, mode: int = 0o755) -> Path:
+        path = self.base / name
+        path.mkdir(parents=True, exist_ok=True)
+        os.chown(path, uid, gid)
+        path.chmod(mode)
+        return path
+
+    def close(self) -> None:
+        for process in self.processes:
+            _stop(process, 5)
+        subprocess.run(["ip", "netns", "del", self.netns], check=False)
+        shutil.rmtree(self._etc, ignore_errors=True)
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+def _stop(process: subprocess.Popen[str], grace: float) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
+
+
+@dataclass
+class Result:
+    returncode: int
+    output: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+class Pod:
+    """One pod of a workload (Deployment, StatefulSet, Job, CronJob) run in a :class:`Sandbox`.
+
+    Args:
+        sandbox: Where it runs.
+        objects: The manifests (the ConfigMaps it mounts are found there).
+        workload: The workload object.
+        images: By image repository name (the part after the last ``/``, before ``:``).
+        secrets: Secret values by Secret name and key.
+        claims: Folders to use for claims and claim templates by name (to keep data across a
+            restart); others are made empty.
+    """
+
+    def __init__(
+        self,
+        sandbox: Sandbox,
+        objects: list[dict[str, Any]],
+        workload: Mapping[str, Any],
+        *,
+        images: Mapping[str, Image],
+        secrets: Mapping[str, Mapping[str, str]],
+        claims: Mapping[str, Path] | None = None,
+    ) -> None:
+        self.sandbox = sandbox
+        #: ConfigMap files as written, translated anew for each container's mount table.
+        self.config_files: dict[Path, str] = {}
+        self.kind = workload["kind"]
+        self.name = workload["metadata"]["name"]
+        spec = workload["spec"]
+        if self.kind == "CronJob":
+            spec = spec["jobTemplate"]["spec"]
+        self.template = spec["template"]
+        self.spec = self.template["spec"]
+        pod_security = self.spec.get("securityContext", {})
+        self.fs_group = int(pod_security.get("fsGroup", 0))
+        self.pod_name = f"{self.name}-0" if self.kind == "StatefulSet" else f"{self.name}-7d9f8b-x2x4q"
+        self.images = images
+        self.secrets = secrets
+        self.dir = sandbox.folder(f"{self.name}-{next(_counter)}")
+        self.volumes: dict[str, Path] = {}
+        claim_folders = dict(claims or {})
+        for volume in self.spec.get("volumes", []):
+            self.volumes[volume["name"]] = self._volume(volume, objects, claim_folders)
+        for template in spec.get("volumeClaimTemplates", []):
+            name = template["metadata"]["name"]
+            self.volumes[name] = claim_folders.get(name) or self._claim(name)
+        self.claims = {name: path for name, path in self.volumes.items() if name in claim_folders or self._is_claim(name, spec)}
+
+    @staticmethod
+    def _is_claim(name: str, spec: Mapping[str, Any]) -> bool:
+        return any(t["metadata"]["name"] == name for t in spec.get("volumeClaimTemplates", []))
+
+    def _claim(self, name: str) -> Path:
+        return self.sandbox.folder(f"{self.dir.name}/{name}", gid=self.fs_group, mode=0o2775)
+
+    def _volume(self, volume: Mapping[str, Any], objects: list[dict[str, Any]], claims: dict[str, Path]) -> Path:
+        name = volume["name"]
+        if "emptyDir" in volume:
+            return self.sandbox.folder(f"{self.dir.name}/{name}", gid=self.fs_group, mode=0o2777)
+        if "persistentVolumeClaim" in volume:
+            claim = volume["persistentVolumeClaim"]["claimName"]
+            return claims.setdefault(name, claims.get(claim) or self._claim(name))
+        folder = self.sandbox.folder(f"{self.dir.name}/{name}", mode=0o755)
+        if "configMap" in volume:
+            source = volume["configMap"]
+            data = find(objects, "ConfigMap", source["name"])["data"]
+            self._files(folder, data, source, owner=(0, self.fs_group), translate=True)
+        elif "secret" in volume:
+            source = volume["secret"]
+            data = self.secrets[source["secretName"]]
+            self._files(folder, data, source, owner=(0, self.fs_group), translate=False)
+        else:
+            raise NotImplementedError(f"volume {name}: {sorted(volume)}")
+        return folder
+
+    def _files(
+        self, folder: Path, data: Mapping[str, str], source: Mapping[str, Any], *, owner: tuple[int, int], translate: bool
+    ) -> None:
+        items = source.get("items") or [{"key": key, "path": key} for key in data]
+        for item in items:
+            target = folder / item["path"]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            # Translated when the container starts (the mount table is per container).
+            target.write_text(data[item["key"]])
+            os.chown(target, *owner)
+            target.chmod(int(item.get("mode", source.get("defaultMode", 0o644))))
+            if translate:
+                self.config_files[target] = data[item["key"]]
+
+    def container(self, name: str) -> Container:
+        for spec in (*self.spec.get("initContainers", []), *self.spec["containers"]):
+            if spec["name"] == name:
+                return Container(self, spec)
+        raise KeyError(f"{self.kind}/{self.name} has no container {name!r}")
+
+    @property
+    def main(self) -> Container:
+        return Container(self, self.spec["containers"][0])
+
+
+class Container:
+    """One container of a :class:`Pod`: its process, exec commands and probes."""
+
+    def __init__(self, pod: Pod, spec: Mapping[str, Any]) -> None:
+        self.pod = pod
+        self.spec = spec
+        self.name = spec["name"]
+        repository = spec["image"].rsplit("/", 1)[-1].split("@")[0].split(":")[0]
+        self.image = pod.images[repository]
+        context = {**pod.spec.get("securityContext", {}), **spec.get("securityContext", {})}
+        self.uid = int(context.get("runAsUser", 0))
+        self.gid = int(context.get("runAsGroup", self.uid))
+        # Mount table: container path -> folder on this machine.
+        self.mounts: dict[str, Path] = {}
+        for mount in spec.get("volumeMounts", []):
+            source = pod.volumes[mount["name"]]
+            self.mounts[mount["mountPath"]] = source / mount["subPath"] if mount.get("subPath") else source
+        read_only = {m["mountPath"] for m in spec.get("volumeMounts", []) if m.get("readOnly")}
+        # Folders that exist here (/tmp, /dev/shm, /var/run/postgresql...) are mounted at their
+        # own path in the container's mount namespace; the others are translated.
+        self.exact = {
+            path: (source, path in read_only)
+            for path, source in self.mounts.items()
+            if source.is_dir() and os.path.isdir(path) and path != "/"
+        }
+        self.writable = [
+            source for path, source in self.mounts.items() if path not in read_only and path not in self.exact
+        ]
+        prefixes = sorted((p for p in self.mounts if p not in self.exact), key=len, reverse=True)
+        self._paths = re.compile(r"(?<![\w./-])(" + "|".join(map(re.escape, prefixes)) + r")(?![\w.-])") if prefixes else None
+        for file, text in pod.config_files.items():
+            file.write_text(self.translate(text))
+        self.env = self._environment()
+
+    def translate(self, text: str) -> str:
+        """``text`` with every container path of a mount replaced by its folder here."""
+        if self._paths is None:
+            return text
+        return self._paths.sub(lambda m: str(self.mounts[m.group(1)]), text)
+
+    def _environment(self) -> dict[str, str]:
+        env = dict(self.image.env)
+        for var in self.spec.get("env", []):
+            if "value" in var:
+                env[var["name"]] = _expand(var["value"], env)
+                continue
+            source = var["valueFrom"]
+            if "secretKeyRef" in source:
+                ref = source["secretKeyRef"]
+                env[var["name"]] = self.pod.secrets[ref["name"]][ref["key"]]
+            elif "fieldRef" in source:
+                env[var["name"]] = {
+                    "metadata.name": self.pod.pod_name,
+                    "metadata.namespace": _NAMESPACE,
+                    "status.podIP": SERVICE_ADDRESS,
+                }[source["fieldRef"]["fieldPath"]]
+            else:
+                raise NotImplementedError(f"env {var['name']}: {sorted(source)}")
+        return {key: self.translate(value) for key, value in env.items()}
+
+    def argv(self) -> list[str]:
+        """The process Kubernetes would start: command/args against the image's entrypoint/cmd."""
+        command, args = self.spec.get("command"), self.spec.get("args")
+        if command is not None:
+            argv = [*command, *(args or [])]
+        else:
+            argv = [*self.image.entrypoint, *(args if args is not None else self.image.cmd)]
+        return [self.translate(_expand(part, self.env)) for part in argv]
+
+    def _wrap(self, argv: list[str], env: Mapping[str, str] | None = None) -> list[str]:
+        variables = {**self.env, **(env or {})}
+        path = ":".join([*map(str, self.image.path), "/usr/sbin:/usr/bin:/sbin:/bin"])
+        # A private mount namespace: the volumes stay writable, the rest of / is read-only.
+        binds = "".join(f"mount --bind {shlex.quote(str(p))} {shlex.quote(str(p))} && " for p in self.writable)
+        # Every mount is made before the read-only bind of / (a bind of a read-only mount is
+        # read-only): the volumes are submounts of it and stay writable.
+        exact = "".join(f"mount --bind {shlex.quote(str(src))} {shlex.quote(path)} && " for path, (src, _) in self.exact.items())
+        read_only = "".join(f"mount -o remount,bind,ro {shlex.quote(path)} && " for path, (_, ro) in self.exact.items() if ro)
+        setup = f'{binds}{exact}mount --rbind / / && mount -o remount,bind,ro / && {read_only}cd / && exec "$@"'
+        return [
+            "ip", "netns", "exec", self.pod.sandbox.netns,
+            "unshare", "--mount", "--propagation", "private", "--",
+            "sh", "-c", setup, "container",
+            "setpriv", f"--reuid={self.uid}", f"--regid={self.gid}", "--clear-groups",
+            "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs",
+            "env", "-i", f"PATH={path}", *(f"{k}={v}" for k, v in variables.items()),
+            *argv,
+        ]  # fmt: skip
+
+    def start(self) -> subprocess.Popen[str]:
+        """Start the container's process in the background (stopped when the sandbox closes)."""
+        # The child keeps its own descriptor of the log.
+        with open(self.pod.dir / f"{self.name}.log", "w") as log:
+            process = subprocess.Popen(
+                self._wrap(self.argv()),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=self.pod.dir,
+                start_new_session=True,
+                text=True,
+            )
+        self.pod.sandbox.processes.append(process)
+        self.process = process
+        return process
+
+    def log(self) -> str:
+        path = self.pod.dir / f"{self.name}.log"
+        return path.read_text() if path.exists() else ""
+
+    def wait_for_log(self, text: str, *, timeout: float = 30) -> str:
+        """The log once it contains ``text`` (or after ``timeout`` seconds)."""
+        deadline = time.monotonic() + timeout
+        while text not in (log := self.log()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        return log
+
+    def stop(self, grace: float = 30) -> int:
+        """SIGTERM, then SIGKILL after ``grace`` seconds, as the kubelet does; the exit status."""
+        _stop(self.process, grace)
+        return self.process.returncode
+
+    def run(self, argv: list[str] | None = None, *, timeout: float = 120, env: Mapping[str, str] | None = None) -> Result:
+        """Run ``argv`` (default: the container's own process) to completion."""
+        command = argv if argv is not None else self.argv()
+        try:
+            done = subprocess.run(
+                self._wrap(command, env), capture_output=True, text=True, timeout=timeout, cwd=self.pod.dir
+            )
+        except subprocess.TimeoutExpired as e:
+            return Result(-1, f"timed out after {timeout}s: {e.stdout or ''}{e.stderr or ''}")
+        return Result(done.returncode, done.stdout + done.stderr)
+
+    def probe(self, kind: str, *, env: Mapping[str, str] | None = None) -> Result:
+        """Run the container's ``kind`` probe (``readinessProbe``...) once, with its timeout."""
+        probe = self.spec[kind]
+        if "exec" in probe:
+            # exec probes are not expanded by Kubernetes: the command runs as written.
+            command = [self.translate(part) for part in probe["exec"]["command"]]
+            return self.run(command, timeout=probe.get("timeoutSeconds", 1), env=env)
+        if "tcpSocket" in probe:
+            port = probe["tcpSocket"]["port"]
+            if isinstance(port, str):
+                port = next(p["containerPort"] for p in self.spec["ports"] if p["name"] == port)
+            return self.run(["sh", "-c", f"exec nc -z -w 2 127.0.0.1 {port}"], timeout=probe.get("timeoutSeconds", 1))
+        raise NotImplementedError(f"{kind}: {sorted(probe)}")
+
+    def wait_until(self, kind: str, *, timeout: float = 60, env: Mapping[str, str] | None = None) -> Result:
+        """Run the probe every half second until it passes; the last result."""
+        deadline = time.monotonic() + timeout
+        while True:
+            result = self.probe(kind, env=env)
+            if result.ok or time.monotonic() > deadline:
+                return result
+            if getattr(self, "process", None) is not None and self.process.poll() is not None:
+                return Result(result.returncode, f"{result.output}\n(the container exited {self.process.returncode})")
+            time.sleep(0.5)
+
+
+def _expand(text: str, env: Mapping[str, str]) -> str:
+    """Kubernetes' expansion of command, args and env values: ``$(VAR)`` when defined, ``$$`` -> ``$``."""
+
+    def one(match: re.Match[str]) -> str:
+        if match.group(0) == "$$":
+            return "$"
+        name = match.group(1)
+        return env[name] if name in env else match.group(0)
+
+    return re.sub(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)", one, text)
+
+
+_STAGE = Path("/var/tmp/aipp-real-images")
+
+
+def staged(name: str, root: Path, *parts: str) -> Path:
+    """A copy of ``root`` (or of its sub-paths ``parts``, keeping their layout) that the
+    containers' uids can read: a fresh clone may sit in a folder only root can enter. Hard
+    links where the file system allows; made once."""
+    stat = root.stat()
+    target = _STAGE / f"{name}-{stat.st_ino}-{int(stat.st_mtime)}"
+    if target.exists():
+        return target
+    _STAGE.mkdir(parents=True, exist_ok=True)
+    _STAGE.chmod(0o755)
+    partial = _STAGE / f".{target.name}.{os.getpid()}"
+
+    def link_or_copy(src: str, dst: str) -> None:
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+
+    for part in parts or (".",):
+        shutil.copytree(root / part, partial / part, symlinks=True, copy_function=link_or_copy)
+    for folder, _, _ in os.walk(partial):
+        os.chmod(folder, 0o755)
+    try:
+        partial.rename(target)
+    except OSError:  # another worker staged it first
+        shutil.rmtree(partial, ignore_errors=True)
+    return target
+
+
+def package_root(module: str) -> Path:
+    """The folder an installed Python package lies in (site-packages), found without importing it."""
+    spec = importlib.util.find_spec(module)
+    assert spec is not None and spec.submodule_search_locations, f"{module} is not installed"
+    return Path(next(iter(spec.submodule_search_locations))).parent
+
+
+def busybox(*applets: str) -> Path:
+    """A folder of BusyBox applets (``nc``, ``wget``...), as the BusyBox image has them."""
+    binary = shutil.which("busybox")
+    assert binary is not None, "busybox is not installed"
+    folder = _STAGE / f"busybox-{'-'.join(applets)}"
+    if not folder.exists():
+        partial = _STAGE / f".{folder.name}.{os.getpid()}"
+        partial.mkdir(parents=True)
+        for applet in applets:
+            (partial / applet).symlink_to(binary)
+        partial.chmod(0o755)
+        try:
+            partial.rename(folder)
+        except OSError:
+            shutil.rmtree(partial, ignore_errors=True)
+    return folder

