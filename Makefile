@@ -22,12 +22,12 @@ export JSII_NODE := $(NODE_BIN)/node
 # cdk8s-cli asks the npm registry for a newer version on every run; nothing to learn offline.
 export CDK8S_CHECK_UPGRADE := false
 
-.PHONY: help setup synth snapshot test check bench imports clean
+.PHONY: help setup servers synth snapshot test check bench imports clean
 
 help:
 	@echo "make synth     set up, then synthesize dist/<environment>/ from environments/*.yaml, and the examples"
 	@echo "make snapshot  the same: dist/<environment>/aipp.k8s.yaml is the test suite's snapshot"
-	@echo "make test      set up, then run the whole test suite"
+	@echo "make test      set up (and, as root, the real-server tests' Debian packages), then run the whole test suite"
 	@echo "make check     run the offline policy checks (strict schemas, Pod Security) over dist/"
 	@echo "make bench     measure synthesis against the cdk8s floor and at scale (benchmarks/RESULTS.md, ~8 min)"
 	@echo "make imports   regenerate imports/ from aipp_constructs/crds/ (offline)"
@@ -59,8 +59,21 @@ synth snapshot: setup
 	@$(PY) main.py || { kill -INT $$PPID; sleep 5; }
 	@for example in $(EXAMPLES); do $(PY) $$example || { kill -INT $$PPID; sleep 5; }; done
 
+# The Debian packages of the real-server tests (tests/test_real_*.py), installed when missing
+# and make runs as root with apt-get; otherwise a note (those tests then skip, or fail under CI).
+SERVER_PACKAGES := $(shell cat tests/real-server-packages.txt)
+servers:
+	@missing=$$(for p in $(SERVER_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing the real-server tests' Debian packages:" $$missing; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else \
+	  echo "note: the real-server tests need the Debian packages:" $$missing "(apt-get install, as root); they skip without them"; \
+	fi
+
 # Two workers: the machines have two cores (pytest-xdist); `.venv/bin/python -m pytest` runs serially.
-test: setup
+test: setup servers
 	$(PY) -m pytest -n 2
 
 # Each environment's output against its own kubernetes_version (the oldest it must run on).

@@ -13,8 +13,9 @@ How a pod is imitated, and where it differs from a cluster:
 
 * **Network:** every pod of a test shares one network namespace with nothing but loopback
   (``ip netns``): servers listen on the manifest's own ports, on loopback only. Service names
-  resolve to ``127.0.0.2`` (``/etc/netns/<ns>/hosts``), so a client that names a Service
-  connects from outside the server's ``127.0.0.1`` trust, like a pod over the pod network.
+  resolve to :data:`SERVICE_ADDRESS`, a second address of the namespace's loopback
+  (``/etc/netns/<ns>/hosts``), so a client that names a Service connects from outside the
+  server's ``127.0.0.1`` trust, like a pod over the pod network.
 * **Users:** the process runs with the manifest's uid and gid (``setpriv``), no supplementary
   groups, no capabilities, ``no_new_privs``; ``/etc/passwd`` and ``/etc/group`` in the
   namespace name the image's users, as the image's own files do.
@@ -55,8 +56,10 @@ PROJECT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
 #: The Debian packages the real-server tests use; ``make test`` installs them (as root).
 DEBIAN_PACKAGES = tuple((HERE / "real-server-packages.txt").read_text().split())
-#: The address Service names resolve to (any 127/8 address is loopback on Linux).
-SERVICE_ADDRESS = "127.0.0.2"
+#: The address Service names resolve to, on the namespace's loopback interface: a client that
+#: connects to it comes from it (not from 127.0.0.1), as from another pod, so a server's
+#: loopback trust (PostgreSQL's initdb default) does not apply.
+SERVICE_ADDRESS = "10.96.0.10"
 _NAMESPACE = "aipp"
 _counter = itertools.count()
 
@@ -142,6 +145,9 @@ class Sandbox:
         self._etc = Path("/etc/netns") / self.netns
         self._etc.mkdir(parents=True, exist_ok=True)
         subprocess.run(["ip", "netns", "exec", self.netns, "ip", "link", "set", "lo", "up"], check=True)
+        subprocess.run(
+            ["ip", "netns", "exec", self.netns, "ip", "addr", "add", f"{SERVICE_ADDRESS}/32", "dev", "lo"], check=True
+        )
         names = sorted({n for host in hosts for n in (host, f"{host}.{_NAMESPACE}", f"{host}.{_NAMESPACE}.svc")})
         (self._etc / "hosts").write_text(f"127.0.0.1 localhost\n{SERVICE_ADDRESS} {' '.join(names)}\n")
         accounts = {"root": 0, **users, "nobody": 65534}

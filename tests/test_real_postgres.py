@@ -10,6 +10,8 @@ copy of the YAML, which must fail.
 from __future__ import annotations
 
 import secrets as random_secrets
+import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -153,11 +155,12 @@ def test_an_image_bump_updates_the_extension(sandbox, images, credentials):
 def test_broken_bootstrap_sql_keeps_the_pod_unready_and_says_why(sandbox, images, credentials):
     text = rs.mutate(DIST.read_text(), "CREATE EXTENSION IF NOT EXISTS vector;", "CREATE EXTENSION IF NOT EXISTS vectr;")
     postgres = start(database(sandbox, images["0.8.2"], credentials, text=text))
-    assert postgres.wait_until("livenessProbe", timeout=120).ok, postgres.log()
-    unready = postgres.wait_until("readinessProbe", timeout=8)
-    assert not unready.ok
-    assert 'extension "vectr" is not available' in postgres.log()
-    assert "bootstrap: not converged yet (the error is above); retrying in 5s" in postgres.log()
+    retrying = "bootstrap: not converged yet (the error is above); retrying in 5s"
+    log = postgres.wait_for_log(retrying, timeout=60)
+    assert retrying in log and 'extension "vectr" is not available' in log, log
+    unready = postgres.probe("readinessProbe")
+    assert not unready.ok and "not converged: vector missing" in unready.output, unready.output
+    assert postgres.probe("livenessProbe").ok
 
 
 def test_a_probe_typo_fails(sandbox, images, credentials):
@@ -174,3 +177,99 @@ def _without_bootstrap() -> str:
         "        - command:\n            - sh\n            - /etc/postgresql-bootstrap/bootstrap.sh\n          env:\n",
         "        - env:\n",
     )
+
+
+@pytest.fixture(scope="module")
+def converged_volume(images, credentials) -> Iterator[Path]:
+    """A data volume after a first start of dist/dev-meta's pgvector, copied by `running`."""
+    box = rs.Sandbox(users={"postgres": 999}, hosts=("pgvector",))
+    try:
+        postgres = start(pod := database(box, images["0.8.2"], credentials))
+        assert postgres.wait_until("readinessProbe", timeout=120).ok, postgres.log()
+        assert postgres.stop() == 0, postgres.log()
+        yield pod.claims["data"]
+    finally:
+        box.close()
+
+
+@pytest.fixture
+def running(sandbox, images, credentials, converged_volume) -> rs.Container:
+    """The pgvector server of dist/dev-meta, up and converged, on a copy of that volume."""
+    data = sandbox.base / "data"
+    subprocess.run(["cp", "-a", str(converged_volume), str(data)], check=True)
+    postgres = start(database(sandbox, images["0.8.2"], credentials, claims={"data": data}))
+    ready = postgres.wait_until("readinessProbe", timeout=60)
+    assert ready.ok, f"{ready.output}\n{postgres.log()}"
+    return postgres
+
+
+def workload(
+    sandbox: rs.Sandbox,
+    images: dict[str, dict[str, rs.Image]],
+    credentials: dict[str, dict[str, str]],
+    kind: str,
+    name: str,
+    *,
+    text: str | None = None,
+    claims: dict[str, Path] | None = None,
+) -> rs.Pod:
+    objects = rs.load(text if text is not None else DIST.read_text())
+    return rs.Pod(sandbox, objects, rs.find(objects, kind, name), images=images["0.8.2"], secrets=credentials, claims=claims)
+
+
+def test_the_post_sync_check_passes_on_the_converged_database(sandbox, images, credentials, running):
+    check = workload(sandbox, images, credentials, "Job", "verify-pgvector").main
+    result = check.run()
+    assert result.ok, result.output
+    assert result.output.splitlines()[0] == "checking: the vector extension exists in database aipp on pgvector"
+    assert result.output.splitlines()[-2:] == ["vector 0.8.2", "OK"]
+
+
+def test_the_post_sync_check_fails_with_a_wrong_password_or_a_missing_extension(
+    sandbox, images, credentials, running
+):
+    # Through the Service address, as from another pod: password authentication applies.
+    wrong = {"pgvector-credentials": {**credentials["pgvector-credentials"], "password": "not-the-password"}}
+    check = workload(sandbox, images, wrong, "Job", "verify-pgvector").main
+    result = check.run()
+    assert not result.ok
+    assert 'password authentication failed for user "aipp"' in result.output
+    assert "FAILED: psql could not run the query on pgvector:5432/aipp as aipp" in result.output
+    assert psql(running, "DROP EXTENSION vector").ok
+    missing = workload(sandbox, images, credentials, "Job", "verify-pgvector").main.run()
+    assert not missing.ok and "FAILED: the vector extension is missing in database aipp" in missing.output
+
+
+def test_the_post_sync_check_fails_when_the_server_is_down(sandbox, images, credentials, running):
+    running.stop()
+    result = workload(sandbox, images, credentials, "Job", "verify-pgvector").main.run()
+    assert not result.ok and "FAILED: psql could not run the query" in result.output
+
+
+def test_the_pg_dump_cronjob_writes_a_dump_that_pg_restore_restores(sandbox, images, credentials, running):
+    rows = "CREATE TABLE items (id int PRIMARY KEY, embedding vector(3)); INSERT INTO items VALUES (1, '[1,2,3]'), (2, '[4,5,6]')"
+    assert psql(running, rows).ok
+    backup = workload(sandbox, images, credentials, "CronJob", "pgvector-backup")
+    result = backup.main.run()
+    assert result.ok, result.output
+    [dump] = backup.claims["backups"].glob("aipp-*.dump")
+    written = backup.main.translate(f"/backups/{dump.name}")
+    assert f"pg_dump of database aipp on pgvector:5432 written to {written}" in result.output
+    assert not list(backup.claims["backups"].glob("*.partial"))
+    # Restore into a new database of the same server, as the restore procedure does.
+    assert psql(running, "CREATE DATABASE restored", database="postgres").ok
+    shared = running.pod.sandbox.folder("restore", mode=0o755)
+    shutil.copy(dump, shared / dump.name)
+    restore = running.run(
+        ["pg_restore", "--no-owner", "-h", "127.0.0.1", "-U", USER, "-d", "restored", "--exit-on-error", str(shared / dump.name)]
+    )
+    assert restore.ok, restore.output
+    assert psql(running, "SELECT count(*), round(max(embedding <-> '[4,5,6]')::numeric, 3) FROM items", database="restored").output.strip() == "2|5.196"
+
+
+def test_a_broken_pg_dump_command_fails_and_leaves_no_partial_dump(sandbox, images, credentials, running):
+    text = rs.mutate(DIST.read_text(), "pg_dump --format=custom", "pg_dump --format=custum")
+    backup = workload(sandbox, images, credentials, "CronJob", "pgvector-backup", text=text)
+    result = backup.main.run()
+    assert not result.ok and 'invalid output format "custum"' in result.output
+    assert list(backup.claims["backups"].iterdir()) == []
