@@ -80,7 +80,7 @@ HIGH_UID_FROM = 10000
 #: Written for :data:`IMAGE_DIGEST` when an image of the pod has no digest.
 DIGEST_REASON = (
     "an image of the pod is pinned by a released tag without a digest; "
-    "add @sha256:<digest> to every image to pin its bytes"
+    "give every image a sha256 digest (name:tag@sha256:...) to pin its bytes"
 )
 #: Written for :data:`PULL_POLICY_ALWAYS` when an image of the pod has no digest.
 PULL_POLICY_REASON = (
