@@ -3,7 +3,8 @@
 #   make test    set up (if needed), then the whole test suite
 # Set-up is project-local: .venv/ (pinned requirements.txt, plus this package installed
 # editable) and node_modules/ (pinned package-lock.json: cdk8s-cli and a Node 22 runtime,
-# used by cdk8s and by jsii).
+# used by cdk8s and by jsii), and .tools/<tool>/: a venv per policy tool of the test suite
+# (checkov, detect-secrets), each from its own pinned tools/<tool>/requirements.txt.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -13,6 +14,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 NODE_BIN := $(CURDIR)/node_modules/.bin
+# Policy tools the test suite runs (tests/test_policy_gate.py), each in its own venv: their
+# dependencies clash with requirements.txt and with each other.
+TOOLS := checkov detect-secrets
+TOOL_STAMPS := $(foreach tool,$(TOOLS),.tools/$(tool)/.installed)
 # Other vendors' ports written with the library; each writes its own snapshot folder (dist/).
 EXAMPLES := examples/langfuse/langfuse.py
 
@@ -22,12 +27,13 @@ export JSII_NODE := $(NODE_BIN)/node
 # cdk8s-cli asks the npm registry for a newer version on every run; nothing to learn offline.
 export CDK8S_CHECK_UPGRADE := false
 
-.PHONY: help setup servers synth snapshot test check bench imports clean
+.PHONY: help setup tools servers synth snapshot test check bench imports clean
 
 help:
 	@echo "make synth     set up, then synthesize dist/<environment>/ from environments/*.yaml, and the examples"
 	@echo "make snapshot  the same: dist/<environment>/aipp.k8s.yaml is the test suite's snapshot"
-	@echo "make test      set up (and, as root, the real-server tests' Debian packages), then run the whole test suite"
+	@echo "make test      set up (policy tools, and as root the real-server tests' Debian packages), then run the whole test suite"
+	@echo "make tools     install the policy tools of the test suite (.tools/checkov, .tools/detect-secrets)"
 	@echo "make check     run the offline policy checks (strict schemas, Pod Security) over dist/"
 	@echo "make bench     measure synthesis against the cdk8s floor and at scale (benchmarks/RESULTS.md, ~8 min)"
 	@echo "make imports   regenerate imports/ from aipp_constructs/crds/ (offline)"
@@ -43,6 +49,16 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-input --no-deps --no-build-isolation -e .
 	@# `git diff` of dist/ names the object of each hunk (the `# Kind/namespace/name` comments).
 	@if [ -d .git ]; then git config diff.k8s-manifest.xfuncname '^# ([A-Z][A-Za-z]*/.*)$$'; fi
+	@touch $@
+
+# A venv per tool, rebuilt from scratch when its requirements file changes (like $(VENV)/.installed).
+tools: $(TOOL_STAMPS)
+
+.tools/%/.installed: tools/%/requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required, found " + sys.version.split()[0])'
+	rm -rf .tools/$*
+	$(PYTHON) -m venv .tools/$*
+	.tools/$*/bin/python -m pip install --quiet --disable-pip-version-check --no-input -r $<
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -61,7 +77,7 @@ synth snapshot: setup
 
 # The Debian packages of the real-server tests (tests/test_real_*.py), installed when missing
 # and make runs as root with apt-get; otherwise a note (those tests then skip, or fail under CI).
-SERVER_PACKAGES := $(shell cat tests/real-server-packages.txt)
+SERVER_PACKAGES := $(shell cat tests/real-server-packages.txt 2>/dev/null)
 servers:
 	@missing=$$(for p in $(SERVER_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -z "$$missing" ]; then exit 0; fi; \
@@ -73,7 +89,7 @@ servers:
 	fi
 
 # Two workers: the machines have two cores (pytest-xdist); `.venv/bin/python -m pytest` runs serially.
-test: setup servers
+test: setup tools servers
 	$(PY) -m pytest -n 2
 
 # Each environment's output against its own kubernetes_version (the oldest it must run on).
@@ -92,4 +108,4 @@ imports: node_modules/.installed
 	cdk8s import --language python --output imports
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache
+	rm -rf $(VENV) node_modules .tools .pytest_cache

@@ -16,6 +16,7 @@ Generic, hardened building blocks (each knows nothing of any vendor):
   :class:`PostSyncCheck`: data protection, monitoring and post-deploy verification;
 * :class:`RestrictedNamespace`: a namespace enforcing Pod Security "restricted";
   :class:`SecurityException`: what a workload needs beyond the hardened default, and why;
+  :class:`PolicyException`: a checkov check an object cannot meet, and why (``policy_exceptions``);
 * :class:`PortChart` (:class:`PortDefaults`, :class:`ImageMirror`, :class:`SecretStore`): a
   chart holding a port's defaults once, deriving its NetworkPolicies from what it contains;
 * :class:`Component`, :class:`Endpoint`, :class:`SecretKeyRef`, :class:`Resources`,
@@ -34,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 # (pure Python) does not start jsii and Node.
 _EXPORTS = {
     "SecurityException": "security",
+    "PolicyException": "policy",
     "PortChart": "port_chart",
     "PortDefaults": "port_chart",
     "ImageMirror": "port_chart",
@@ -147,6 +149,7 @@ if TYPE_CHECKING:
     from .pg_dump_backup import PgDumpBackup, PgDumpBackupProps
     from .pgvector_db import PgvectorDb, PgvectorDbProps
     from .port_chart import ImageMirror, PortChart, PortDefaults, SecretStore
+    from .policy import PolicyException
     from .post_sync_check import PostSyncCheck, PostSyncCheckProps, http_check_script, sql_check_script
     from .rabbit_mq import RabbitMq, RabbitMqProps
     from .redis_cache import RedisCache, RedisCacheProps

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from ._validation import check_directory, check_dns_label, check_image, check_port, check_quantity_binary
 from .component import Component
+from .policy import HIGH_UID, SECRETS_AS_ENV, policy_exceptions
 from .references import Resources
 from .startup_wait import WaitPolicy
 from .telemetry import Telemetry
@@ -68,6 +69,9 @@ class AppProps:
         image_pull_secrets: Secrets to pull the image with. Defaults to the port's, else none.
         startup_timeout_seconds: How long the process may take to start before the kubelet
             restarts it. Defaults to the construct's own budget.
+        policy_exceptions: checkov checks the workload cannot meet, check id -> reason, added
+            to (and replacing for the same check) the presets' own, :data:`APP_POLICY_EXCEPTIONS`;
+            see :class:`~aipp_constructs.workload.WorkloadProps`. Defaults to none.
     """
 
     name: str
@@ -93,6 +97,7 @@ class AppProps:
     telemetry: Telemetry | None = None
     image_pull_secrets: tuple[str, ...] = ()
     startup_timeout_seconds: int = 300
+    policy_exceptions: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         check_dns_label("name", self.name)
@@ -135,6 +140,18 @@ class AppProps:
             raise ValueError(
                 f"startup_timeout_seconds must be an integer from 10 to 7200, got {self.startup_timeout_seconds!r}"
             )
+        policy_exceptions("policy_exceptions", self.policy_exceptions)
+
+
+#: The checkov exceptions of the application presets (``SpringService``, ``WebFrontend``,
+#: ``GpuWorker``), each written only while the workload fails the check: a vendor image takes
+#: its connection credentials the way its Compose file passes them, and runs as its own uid.
+APP_POLICY_EXCEPTIONS = {
+    SECRETS_AS_ENV: "the vendor image takes its connection credentials as environment variables, as its "
+    "Compose file passes them; no file setting is known for it",
+    HIGH_UID: "run_as_user is the uid the vendor image is built for; a uid of 10000 or more passes "
+    "where the image allows it",
+}
 
 
 def workload_props(props: AppProps, **fields: object) -> WorkloadProps:
@@ -159,5 +176,6 @@ def workload_props(props: AppProps, **fields: object) -> WorkloadProps:
         telemetry=props.telemetry,
         image_pull_secrets=props.image_pull_secrets,
         startup_timeout_seconds=props.startup_timeout_seconds,
+        policy_exceptions={**APP_POLICY_EXCEPTIONS, **props.policy_exceptions},
         **fields,  # type: ignore[arg-type]
     )

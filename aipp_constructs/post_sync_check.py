@@ -15,7 +15,9 @@ The check declares the component it verifies as its ``target``. That one edge gi
   components: egress to exactly the target's main port, and ingress there from this Job.
 
 The script runs as ``sh -c`` under the restricted security context, read-only root file
-system, with a small writable ``/tmp``. Two builders produce the usual scripts:
+system, with a small writable ``/tmp``. The Job carries checkov's skip annotations
+(:mod:`aipp_constructs.policy`): the image digest and pull policy checks while the image has no
+digest, and ``CKV_K8S_35`` while ``secret_env`` is used (the client reads those variables). Two builders produce the usual scripts:
 :func:`http_check_script` (BusyBox ``wget``) and :func:`sql_check_script` (``psql``).
 
 Kubernetes expands ``$(NAME)`` in a container's ``command`` (when ``NAME`` is one of its
@@ -39,6 +41,7 @@ from . import _spec
 from ._manifest import Manifest
 from ._validation import check_dns_label, check_image, image_tag
 from .component import Component
+from .policy import SECRETS_AS_ENV, policy_annotations, policy_exceptions
 from .references import Resources, SecretKeyRef, check_label_value
 from .wiring import check_env_name
 
@@ -50,6 +53,14 @@ _HOOK_DELETE_POLICY = "argocd.argoproj.io/hook-delete-policy"
 #: Where the scripts keep what they print: the Job's writable ``/tmp``.
 _TMP_SIZE = "16Mi"
 _DESCRIPTION_MAX = 200
+#: checkov exceptions of the Job, each written only while the Job fails the check.
+_POLICY_EXCEPTIONS = policy_exceptions(
+    "PostSyncCheck policy_exceptions",
+    {
+        SECRETS_AS_ENV: "secret_env: the check's client reads its credentials from environment variables "
+        "(psql: PGUSER and PGPASSWORD)"
+    },
+)
 #: ``printf '%s\n'`` prints its argument as is; dash's ``echo`` would interpret backslashes.
 _SAY = "printf '%s\\n'"
 
@@ -198,13 +209,15 @@ class PostSyncCheck(Component):
             # backoffLimit and keeps its log.
             restart_policy="Never",
         )
+        #: checkov's skip annotations of the Job (see :mod:`aipp_constructs.policy`).
+        self.policy_annotations = policy_annotations(props.name, pod, _POLICY_EXCEPTIONS)
         self.job = Manifest(
             self,
             "Resource",
             {
                 "apiVersion": "batch/v1",
                 "kind": "Job",
-                "metadata": self.meta(annotations=hook),
+                "metadata": self.meta(annotations={**hook, **self.policy_annotations}),
                 "spec": {
                     "backoffLimit": props.backoff_limit,
                     "activeDeadlineSeconds": props.active_deadline_seconds,

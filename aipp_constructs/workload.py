@@ -29,6 +29,10 @@ capabilities dropped, seccomp ``RuntimeDefault``, read-only root filesystem, exp
 requests and limits, no service-account token, no service links, ``IfNotPresent`` pulls of a
 pinned image. ``SpringService``, ``WebFrontend`` and ``GpuWorker`` are presets over it.
 
+The workload object carries a ``checkov.io/skip<n>`` annotation, with its reason, for each
+checkov check it cannot meet (:mod:`aipp_constructs.policy`): the image digest and pull policy
+checks while an image of the pod has no digest, and what ``policy_exceptions`` declares.
+
 Environment order matters: Kubernetes expands ``$(NAME)`` only for variables defined
 earlier in the list. The container's variables are written in this order: the downward API
 (pod name and namespace, when telemetry uses them), the wired connection facts, the preset's
@@ -63,6 +67,7 @@ from ._validation import (
     kubernetes_minor,
 )
 from .component import CONFIG_WAVE, Component
+from .policy import policy_annotations, policy_exceptions
 from .references import Endpoint, Resources, SecretKeyRef, Toleration, check_label_value, check_labels
 from .security import SecurityException
 from .startup_wait import WaitPolicy, wait_container
@@ -561,6 +566,13 @@ class WorkloadProps:
             the reason (:class:`~aipp_constructs.security.SecurityException`); written on the
             objects as annotations, and refused by a port chart whose namespace does not admit
             it. Defaults to none.
+        policy_exceptions: checkov checks the workload cannot meet, check id -> reason (one
+            line, no ``=``), e.g. ``{"CKV_K8S_40": "runs as the user the vendor image is built
+            for"}``; written on the workload object as ``checkov.io/skip<n>`` annotations, those
+            of ``CKV_K8S_35`` (a Secret in an environment variable) and ``CKV_K8S_40`` (a uid
+            below 10000) only while the workload fails that check. ``CKV_K8S_43`` and
+            ``CKV_K8S_15`` are refused: the construct writes them itself while an image has no
+            digest (see :mod:`~aipp_constructs.policy`). Defaults to none.
     """
 
     name: str
@@ -618,6 +630,7 @@ class WorkloadProps:
     telemetry_language: str = "java"
     image_pull_secrets: tuple[str, ...] = ()
     security_exception: SecurityException | None = None
+    policy_exceptions: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         check_dns_label("name", self.name)
@@ -737,6 +750,7 @@ class WorkloadProps:
             check_dns_label("image_pull_secrets[]", secret)
         if self.security_exception is not None and not isinstance(self.security_exception, SecurityException):
             raise ValueError(f"security_exception must be a SecurityException, got {self.security_exception!r}")
+        policy_exceptions("policy_exceptions", self.policy_exceptions)
 
 
 class Workload(Component):
@@ -883,6 +897,10 @@ class Workload(Component):
                 restart_policy=self._restart_policy(),
             ),
         }
+        # checkov's skip annotations, on the workload object (the one checkov reads).
+        self.policy_annotations = policy_annotations(
+            props.name, template["spec"], policy_exceptions("policy_exceptions", props.policy_exceptions)
+        )
         self.workload = self._emit(template)
         budget = props.disruption_budget if props.disruption_budget is not None else props.replicas > 1
         self.disruption_budget = (
@@ -917,9 +935,16 @@ class Workload(Component):
 
     def workload_meta(self, annotations: Mapping[str, str] | None = None) -> dict[str, Any]:
         """Metadata of the workload object: the component's, plus the security exception's
-        annotations (what is relaxed, why, and the Pod Security level it needs)."""
+        annotations (what is relaxed, why, and the Pod Security level it needs) and the policy
+        exceptions' (``checkov.io/skip<n>``)."""
         exception = self.spec.security_exception
-        return self.meta(annotations={**(exception.annotations() if exception else {}), **(annotations or {})})
+        return self.meta(
+            annotations={
+                **(exception.annotations() if exception else {}),
+                **self.policy_annotations,
+                **(annotations or {}),
+            }
+        )
 
     def _restart_policy(self) -> str | None:
         """The pod's restart policy; the kind of workload decides (``None``: the default, Always)."""

@@ -242,9 +242,12 @@ def test_no_secret_object_and_no_credential_value(manifests: list[dict[str, Any]
     assert [finding for doc in manifests for finding in check_no_credential_values(doc)] == []
 
 
-#: What a line mentioning "password" may be: a key name, a reference, a $(VAR) expansion.
+#: What a line mentioning "password" may be: a key name, a reference, a $(VAR) expansion, the
+#: reason of a checkov exception (aipp_constructs.policy: prose that names variables, e.g. PGPASSWORD).
 _PASSWORD_LINE = re.compile(
     r"^\s*(- )?("
+    r'checkov\.io/skip[1-9][0-9]*: "?CKV_K8S_[0-9]+=[^=]*'
+    r"|"
     r"(name|key|secretKey|property): [\w-]*password[\w-]*"
     r"|name: (POSTGRES_PASSWORD_FILE|RABBITMQ_DEFAULT_PASS|REDIS_PASSWORD)"
     r"|value: /run/secrets/postgres/password"

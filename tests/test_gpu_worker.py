@@ -255,6 +255,7 @@ def custom() -> dict[str, Any]:
         ),
         "runtime_class_name": "nvidia",
         "shm_size": "2Gi",
+        "policy_exceptions": {"CKV_K8S_35": "the reranker reads its cache password from the environment only"},
     }
     GpuWorker(chart, "Worker", GpuWorkerProps(**values))
     manifests = [m for m in synth(chart) if m["metadata"]["name"].startswith("reranker")]
@@ -275,6 +276,13 @@ def test_every_prop_is_covered_with_a_non_default_value(custom: dict[str, Any]) 
     for name, f in fields.items():
         default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
         assert custom["values"][name] != default, f"{name} is set to its default"
+
+
+def test_policy_exceptions_replace_the_presets_reason_for_the_same_check(custom: dict[str, Any]) -> None:
+    skips = {k: v for k, v in custom["deployment"]["metadata"]["annotations"].items() if k.startswith("checkov.io/")}
+    assert skips["checkov.io/skip2"] == "CKV_K8S_35=the reranker reads its cache password from the environment only"
+    assert skips["checkov.io/skip3"].startswith("CKV_K8S_40=run_as_user is the uid the vendor image is built for")
+    assert "checkov.io/" not in str(custom["deployment"]["spec"]["template"]["metadata"])
 
 
 def test_gpu_count_and_gpu_resource_reach_limits_and_requests(custom: dict[str, Any]) -> None:

@@ -48,6 +48,7 @@ PUBLIC = [
     "PgDumpBackupProps",
     "PgvectorDb",
     "PgvectorDbProps",
+    "PolicyException",
     "Port",
     "PortChart",
     "PortDefaults",

@@ -315,6 +315,7 @@ def test_spring_every_prop_reaches_the_yaml(chart: Chart) -> None:
         "singleton": True,
         "leader_elected": True,
         "metrics": True,
+        "policy_exceptions": {"CKV_K8S_40": "the worker image's files belong to uid 2000"},
     }
     fields = {f.name: f for f in dataclasses.fields(SpringServiceProps)}
     assert set(values) == set(fields), "a SpringServiceProps field is not covered by this test"
@@ -378,6 +379,11 @@ def test_spring_every_prop_reaches_the_yaml(chart: Chart) -> None:
     assert main["resources"] == {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": "2", "memory": "2Gi"}}
     # run_as_user
     assert spec["securityContext"]["runAsUser"] == 2000
+    # policy_exceptions: the caller's reason replaces the preset's for CKV_K8S_40; the preset's
+    # CKV_K8S_35 stays (the wired Redis and RabbitMQ credentials are variables)
+    skips = {k: v for k, v in deployment["metadata"]["annotations"].items() if k.startswith("checkov.io/")}
+    assert skips["checkov.io/skip3"] == "CKV_K8S_40=the worker image's files belong to uid 2000"
+    assert skips["checkov.io/skip2"].startswith("CKV_K8S_35=the vendor image takes its connection credentials")
     assert spec["securityContext"]["fsGroup"] == 2000
     assert (main["securityContext"]["runAsUser"], main["securityContext"]["runAsGroup"]) == (2000, 2000)
     # depends_on, wait

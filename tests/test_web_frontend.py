@@ -400,6 +400,10 @@ def test_web_every_prop_reaches_the_yaml(chart: Chart) -> None:
         "health_path": "/api/health",
         "cache_dirs": ("/app/.next/cache",),
         "cache_size": "512Mi",
+        "policy_exceptions": {
+            "CKV_K8S_35": "the portal would read its session key from the environment",
+            "CKV_K8S_40": "the portal image's files belong to uid 1001",
+        },
     }
     fields = {f.name: f for f in dataclasses.fields(WebFrontendProps)}
     assert set(values) == set(fields), "a WebFrontendProps field is not covered by this test"
@@ -472,6 +476,11 @@ def test_web_every_prop_reaches_the_yaml(chart: Chart) -> None:
     # startup_timeout_seconds, health_path
     assert portal["startupProbe"] == http_probe("/api/health", period=5, timeout=3, failures=12)
     assert portal["readinessProbe"]["httpGet"]["path"] == portal["livenessProbe"]["httpGet"]["path"] == "/api/health"
+    # policy_exceptions: on the Deployment only; CKV_K8S_35 is not written, the portal reads no Secret
+    skips = {k: v for k, v in deployment["metadata"]["annotations"].items() if k.startswith("checkov.io/")}
+    assert [v.partition("=")[0] for v in skips.values()] == ["CKV_K8S_15", "CKV_K8S_40", "CKV_K8S_43"]
+    assert skips["checkov.io/skip2"] == "CKV_K8S_40=the portal image's files belong to uid 1001"
+    assert not [k for k in annotations if k.startswith("checkov.io/")]
 
 
 # --- validation ---------------------------------------------------------------------------

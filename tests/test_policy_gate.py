@@ -1,0 +1,168 @@
+"""The policy gate: checkov, every check enabled, over every synthesized folder, with no failure;
+every exception is a ``checkov.io/skip<n>`` annotation with its reason, and the README lists them.
+
+checkov runs from its own pinned venv (``.tools/checkov``, built by ``make tools``, which
+``make test`` depends on), offline: ``--skip-download``, ``BC_SKIP_MAPPING=TRUE``,
+``CKV_SKIP_PACKAGE_UPDATE_CHECK=true``; framework ``kubernetes`` only, no ``--skip-check``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+import main
+from aipp_constructs.checks import load_manifests, object_ref
+from aipp_constructs.policy import IMAGE_DIGEST, PULL_POLICY_ALWAYS, SKIP_ANNOTATION_PREFIX
+
+PROJECT = main.PROJECT
+CHECKOV = PROJECT / ".tools" / "checkov" / "bin" / "checkov"
+#: The library's outputs: each environment's folder and its bootstrap, and each example's dist/.
+EXAMPLE_DISTS = [PROJECT / "examples" / "langfuse" / "dist"]
+README = PROJECT / "README.md"
+_README_LIST = re.compile(r"<!-- policy-exceptions:begin -->\n(.*?)<!-- policy-exceptions:end -->", re.DOTALL)
+DIGEST = "sha256:" + "0123456789abcdef" * 4
+
+
+def gate_folders(dist: Path = main.PROJECT / "dist") -> list[Path]:
+    """Every ``dist/<env>/`` and ``dist/bootstrap/<env>/`` of the environment files, and the examples' dist/."""
+    names = [env.name for env in main.load_environments()]
+    return [*(dist / name for name in names), *(dist / "bootstrap" / name for name in names), *EXAMPLE_DISTS]
+
+
+def run_checkov(folders: Iterable[Path], *, quiet: bool = True) -> dict[str, Any]:
+    """One checkov process over every YAML file of ``folders``: its JSON report."""
+    if not CHECKOV.exists():
+        pytest.fail(f"{CHECKOV} is missing: run `make tools` (make test does)")
+    files = sorted(str(f) for folder in folders for f in folder.rglob("*.yaml") if f.name != "kustomization.yaml")
+    assert files, "no manifest to check"
+    env = {**os.environ, "BC_SKIP_MAPPING": "TRUE", "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "LOG_LEVEL": "WARNING"}
+    command = [str(CHECKOV), "--framework", "kubernetes", "--skip-download", "--compact", "-o", "json", "--file", *files]
+    result = subprocess.run(
+        [*command, *(["--quiet"] if quiet else [])], capture_output=True, text=True, env=env, timeout=300, check=False
+    )
+    # Exit 1 means failed checks; anything else but 0 is checkov failing.
+    assert result.returncode in (0, 1), f"checkov exited {result.returncode}: {result.stderr[-2000:]}"
+    report = json.loads(result.stdout)
+    reports = report if isinstance(report, list) else [report]
+    assert [r["check_type"] for r in reports] == ["kubernetes"], result.stdout[:500]
+    return reports[0]
+
+
+def failures(report: dict[str, Any]) -> list[str]:
+    return [f"{f['check_id']} {f['resource']} {f['file_path']}" for f in report["results"]["failed_checks"]]
+
+
+def exceptions_in(folders: Iterable[Path]) -> dict[tuple[str, str], list[str]]:
+    """(check, reason) -> the objects (``<folder>: Kind/namespace/name``) whose annotation says so."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for folder in folders:
+        label = folder.relative_to(PROJECT).as_posix()
+        for doc in load_manifests(folder):
+            for key, value in ((doc.get("metadata") or {}).get("annotations") or {}).items():
+                if key.startswith(SKIP_ANNOTATION_PREFIX):
+                    check, _, reason = value.partition("=")
+                    found.setdefault((check, reason), []).append(f"`{label}`: `{object_ref(doc)}`")
+    return found
+
+
+def readme_exceptions() -> dict[tuple[str, str], list[str]]:
+    """The README's list: (check, reason) -> objects."""
+    match = _README_LIST.search(README.read_text())
+    assert match, "README.md has no <!-- policy-exceptions:begin --> ... <!-- policy-exceptions:end --> list"
+    listed: dict[tuple[str, str], list[str]] = {}
+    for line in match.group(1).splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
+        if len(cells) != 3 or not cells[0].startswith("`CKV"):
+            continue
+        check, objects, reason = cells
+        listed[(check.strip("`"), reason)] = [o.strip() for o in objects.split("<br>")]
+    return listed
+
+
+def readme_table(found: dict[tuple[str, str], list[str]]) -> str:
+    """The README's list as it should read (`python -c` this to regenerate it)."""
+    rows = ["| check | objects | reason |", "|---|---|---|"]
+    for (check, reason), objects in sorted(found.items()):
+        rows.append(f"| `{check}` | {'<br>'.join(objects)} | {reason} |")
+    return "\n".join(rows) + "\n"
+
+
+# --- the gate ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def report() -> dict[str, Any]:
+    return run_checkov(gate_folders(), quiet=False)
+
+
+def test_checkov_passes_every_folder_with_every_check(report: dict[str, Any]) -> None:
+    summary = report["summary"]
+    assert failures(report) == [], "checkov failed checks (fix, or explain on the object):\n" + "\n".join(
+        failures(report)
+    )
+    assert summary["parsing_errors"] == 0
+    assert summary["passed"] > 1000, summary  # every workload was checked
+    assert summary["checkov_version"] == "3.3.30"
+
+
+def test_every_skip_has_a_reason_and_no_check_is_skipped_without_an_annotation(report: dict[str, Any]) -> None:
+    skipped = report["results"]["skipped_checks"]
+    assert skipped, "no exception at all: update the README's list and this test"
+    for check in skipped:
+        assert check["check_result"].get("suppress_comment") not in (None, "", "No comment provided"), check
+    assert len(skipped) == sum(len(objects) for objects in exceptions_in(gate_folders()).values())
+
+
+def test_the_gate_fails_when_an_exception_is_removed(tmp_path: Path) -> None:
+    """Remove every checkov annotation from a copy of dist/: the gate reports what they explained."""
+    copy = tmp_path / "dist"
+    shutil.copytree(PROJECT / "dist", copy)
+    for path in copy.rglob("*.yaml"):
+        path.write_text(re.sub(r"^ +checkov\.io/skip[0-9]+: .*\n", "", path.read_text(), flags=re.MULTILINE))
+    found = failures(run_checkov(gate_folders(copy)[:1]))
+    assert {line.split()[0] for line in found} == {"CKV_K8S_15", "CKV_K8S_35", "CKV_K8S_40", "CKV_K8S_43"}
+    assert any(line.startswith("CKV_K8S_40 StatefulSet.aipp.pgvector ") for line in found), found
+
+
+def test_an_environment_that_pins_every_digest_has_no_digest_or_pull_policy_exception(tmp_path: Path) -> None:
+    """The digest exception disappears when the environment file gives digests, and checkov then
+    passes CKV_K8S_43 and CKV_K8S_15 for every object, without any annotation."""
+    environments = tmp_path / "environments"
+    environments.mkdir()
+    data = yaml.safe_load((main.ENVIRONMENTS_DIR / "dev-meta.yaml").read_text())
+    for row in data["images"].values():
+        row["digest"] = DIGEST
+    (environments / "dev-meta.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    main.synth_all(tmp_path / "dist", environments)
+    folder = tmp_path / "dist" / "dev-meta"
+    text = (folder / "aipp.k8s.yaml").read_text()
+    assert f"@{DIGEST}" in text
+    assert f"={IMAGE_DIGEST}" not in text and f"{IMAGE_DIGEST}=" not in text
+    assert f"{PULL_POLICY_ALWAYS}=" not in text
+    report = run_checkov([folder], quiet=False)
+    assert failures(report) == []
+    passed = {(c["check_id"], c["resource"]) for c in report["results"]["passed_checks"]}
+    for resource in ("Deployment.aipp.enai-front", "StatefulSet.aipp.pgvector", "CronJob.aipp.pgvector-backup"):
+        assert (IMAGE_DIGEST, resource) in passed and (PULL_POLICY_ALWAYS, resource) in passed, resource
+    skipped = {c["check_id"] for c in report["results"]["skipped_checks"]}
+    assert skipped == {"CKV_K8S_35", "CKV_K8S_40"}
+
+
+# --- the README lists every exception ---------------------------------------------------------------
+
+
+def test_the_readme_lists_exactly_the_exceptions_in_dist() -> None:
+    found = exceptions_in(gate_folders())
+    assert readme_exceptions() == found, "README.md's policy exceptions differ from dist/; write:\n" + readme_table(
+        found
+    )
