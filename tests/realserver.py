@@ -6,8 +6,8 @@ arguments (with the image's entrypoint and command where the manifest leaves the
 Kubernetes does), the environment (literals, ``secretKeyRef`` from the test's secret values,
 ``fieldRef``, ``$(VAR)`` expanded and ``$$`` unescaped the Kubernetes way), every volume
 (ConfigMap files with their keys, items and subPaths, secret files with their mode,
-``emptyDir`` and claims), the uid and gid of the security context, the exec probes and their
-timeouts.
+``emptyDir`` and claims), the uid and gid of the security context, the exec and tcpSocket
+probes and their timeouts.
 
 How a pod is imitated, and where it differs from a cluster:
 
@@ -15,7 +15,11 @@ How a pod is imitated, and where it differs from a cluster:
   (``ip netns``): servers listen on the manifest's own ports, on loopback only. Service names
   resolve to :data:`SERVICE_ADDRESS`, a second address of the namespace's loopback
   (``/etc/netns/<ns>/hosts``), so a client that names a Service connects from outside the
-  server's ``127.0.0.1`` trust, like a pod over the pod network.
+  server's ``127.0.0.1`` trust, like a pod over the pod network. A tcpSocket probe connects
+  from outside the container, as the kubelet does, to the pod's IP (that same address); the
+  test's own clients (an AMQP client of the venv, say) run as root in the namespace
+  (:meth:`Sandbox.client`). What is left in the namespace when the sandbox closes (a daemon
+  that left its process group, like Erlang's ``epmd``) is killed, as the end of the pod would.
 * **Users:** the process runs with the manifest's uid and gid (``setpriv``), no supplementary
   groups, no capabilities, ``no_new_privs``; ``/etc/passwd`` and ``/etc/group`` in the
   namespace name the image's users, as the image's own files do.
@@ -23,9 +27,15 @@ How a pod is imitated, and where it differs from a cluster:
   mount namespace); each volume is a folder under one base folder and the only writable
   places. The volumes cannot appear at the manifest's paths (they are not on this machine), so
   the mount paths are translated to those folders wherever they appear: in the command, the
-  environment and the ConfigMap files.
+  environment and the ConfigMap files. Where a mount path exists here as a folder (``/tmp``,
+  ``/var/lib/rabbitmq``...), the volume is mounted at it instead, in the container's mount
+  namespace; so is a mount inside such a mount or inside an image folder, a file of a
+  ``subPath`` included (``/etc/rabbitmq/conf.d/20-kubernetes.conf``): its mount point is made
+  in the folder below, as the container runtime does, parents mounted before children.
 * **Images:** an :class:`Image` says what the image provides here: the Debian or PyPI build of
-  the same server on ``PATH``, the image's entrypoint and default command, its environment.
+  the same server on ``PATH``, the image's entrypoint and default command, its environment,
+  and its own files where the server reads them (``Image.folders``: a copy mounted read-only
+  over a folder of this machine, e.g. ``/etc/rabbitmq`` with the image's ``conf.d``).
 
 The tests need root (network namespaces, uid switching, mounts) and the servers; without them
 they skip with a message saying what to install, except when ``CI`` is set: then they fail.
@@ -42,6 +52,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterable, Mapping
@@ -104,6 +115,15 @@ def mutate(text: str, old: str, new: str) -> str:
     return text.replace(old, new)
 
 
+def quantity(text: str) -> int:
+    """A Kubernetes memory quantity in bytes (``512Mi``, ``1Gi``, ``1000``)."""
+    units = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "k": 10**3, "M": 10**6, "G": 10**9}
+    for unit, factor in units.items():
+        if text.endswith(unit) and text[: -len(unit)].isdigit():
+            return int(text[: -len(unit)]) * factor
+    return int(text)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -119,12 +139,16 @@ class Image:
         entrypoint: The image's ``ENTRYPOINT``.
         cmd: The image's ``CMD``.
         env: The image's ``ENV`` (the manifest's env overrides it).
+        folders: The image's own files: by container path (a folder that exists on this
+            machine, e.g. ``/etc/rabbitmq``), a folder here whose copy is mounted over it,
+            read-only, in each container of the image (mounts below it go into the copy).
     """
 
     path: tuple[Path, ...] = ()
     entrypoint: tuple[str, ...] = ()
     cmd: tuple[str, ...] = ()
     env: Mapping[str, str] = field(default_factory=dict)
+    folders: Mapping[str, Path] = field(default_factory=dict)
 
 
 class Sandbox:
@@ -157,6 +181,25 @@ class Sandbox:
         (self._etc / "group").write_text("".join(f"{user}:x:{uid}:\n" for user, uid in accounts.items()))
         self.processes: list[subprocess.Popen[str]] = []
 
+    def client(self, argv: list[str], *, timeout: float = 60, env: Mapping[str, str] | None = None) -> Result:
+        """Run ``argv`` on this machine, as root, in the pod network: a client of the test's own
+        (a program of the venv, say), or the kubelet's side of a probe; not a container."""
+        try:
+            done = subprocess.run(
+                ["ip", "netns", "exec", self.netns, *argv],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                env={**os.environ, **(env or {})},
+            )
+        except subprocess.TimeoutExpired as e:
+            return Result(-1, f"timed out after {timeout}s: {e.stdout or ''}{e.stderr or ''}")
+        return Result(done.returncode, done.stdout + done.stderr)
+
+    def connect(self, host: str, port: int, *, timeout: float) -> Result:
+        """A TCP connection to ``host:port`` in the pod network, closed at once (a tcpSocket probe)."""
+        return self.client([sys.executable, "-c", _CONNECT, host, str(port), str(timeout)], timeout=timeout + 10)
+
     def folder(self, name: str, *, uid: int = 0, gid: int = 0, mode: int = 0o755) -> Path:
         path = self.base / name
         path.mkdir(parents=True, exist_ok=True)
@@ -167,6 +210,14 @@ class Sandbox:
     def close(self) -> None:
         for process in self.processes:
             _stop(process, 5)
+        # What is left in the pod network (a daemon that left its process group, like Erlang's
+        # epmd) ends with the pod.
+        left = subprocess.run(["ip", "netns", "pids", self.netns], capture_output=True, text=True, check=False)
+        for pid in left.stdout.split():
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         subprocess.run(["ip", "netns", "del", self.netns], check=False)
         shutil.rmtree(self._etc, ignore_errors=True)
         shutil.rmtree(self.base, ignore_errors=True)
@@ -314,13 +365,33 @@ class Container:
             source = pod.volumes[mount["name"]]
             self.mounts[mount["mountPath"]] = source / mount["subPath"] if mount.get("subPath") else source
         read_only = {m["mountPath"] for m in spec.get("volumeMounts", []) if m.get("readOnly")}
+        # The image's folders: a copy for this container of the pod (made once), mounted read-only.
+        self.image_folders: dict[str, Path] = {}
+        for index, (path, source) in enumerate(self.image.folders.items()):
+            assert os.path.isdir(path), f"{path}: the image's folder is mounted over a folder of this machine"
+            copy = pod.dir / f"{self.name}.image{index}"
+            if not copy.exists():
+                shutil.copytree(source, copy, symlinks=True)
+            self.image_folders[path] = copy
         # Folders that exist here (/tmp, /dev/shm, /var/run/postgresql...) are mounted at their
-        # own path in the container's mount namespace; the others are translated.
-        self.exact = {
-            path: (source, path in read_only)
-            for path, source in self.mounts.items()
-            if source.is_dir() and os.path.isdir(path) and path != "/"
-        }
+        # own path in the container's mount namespace, and so is a mount inside such a mount or
+        # an image folder (a file of a subPath too): its mount point is made in the folder
+        # below, as the container runtime does. The others are translated.
+        self.exact: dict[str, tuple[Path, bool]] = {}
+        for path, source in sorted(self.mounts.items(), key=lambda item: item[0].rstrip("/").count("/")):
+            if path == "/":
+                continue
+            below = _parent_mount(path, {**{p: s for p, (s, _) in self.exact.items()}, **self.image_folders})
+            here = os.path.isdir(path) or below is not None
+            if source.is_dir() and here or source.is_file() and below is not None:
+                self.exact[path] = (source, path in read_only)
+                if below is not None:
+                    point = below[1] / os.path.relpath(path, below[0])
+                    if source.is_dir():
+                        point.mkdir(parents=True, exist_ok=True)
+                    else:
+                        point.parent.mkdir(parents=True, exist_ok=True)
+                        point.touch()
         self.writable = [
             source for path, source in self.mounts.items() if path not in read_only and path not in self.exact
         ]
@@ -372,8 +443,16 @@ class Container:
         binds = "".join(f"mount --bind {shlex.quote(str(p))} {shlex.quote(str(p))} && " for p in self.writable)
         # Every mount is made before the read-only bind of / (a bind of a read-only mount is
         # read-only): the volumes are submounts of it and stay writable.
-        exact = "".join(f"mount --bind {shlex.quote(str(src))} {shlex.quote(path)} && " for path, (src, _) in self.exact.items())
-        read_only = "".join(f"mount -o remount,bind,ro {shlex.quote(path)} && " for path, (_, ro) in self.exact.items() if ro)
+        # Parents before children: the image's folders, then the mounts (in depth order).
+        mounts = sorted(
+            [
+                *((path, src, True) for path, src in self.image_folders.items()),
+                *((path, src, ro) for path, (src, ro) in self.exact.items()),
+            ],
+            key=lambda mount: mount[0].rstrip("/").count("/"),
+        )
+        exact = "".join(f"mount --bind {shlex.quote(str(src))} {shlex.quote(path)} && " for path, src, _ in mounts)
+        read_only = "".join(f"mount -o remount,bind,ro {shlex.quote(path)} && " for path, _, ro in mounts if ro)
         setup = f'{binds}{exact}mount --rbind / / && mount -o remount,bind,ro / && {read_only}cd / && exec "$@"'
         return [
             "ip", "netns", "exec", self.pod.sandbox.netns,
@@ -439,7 +518,9 @@ class Container:
             port = probe["tcpSocket"]["port"]
             if isinstance(port, str):
                 port = next(p["containerPort"] for p in self.spec["ports"] if p["name"] == port)
-            return self.run(["sh", "-c", f"exec nc -z -w 2 127.0.0.1 {port}"], timeout=probe.get("timeoutSeconds", 1))
+            # The kubelet connects from outside the container, to the pod's IP.
+            host = probe["tcpSocket"].get("host", SERVICE_ADDRESS)
+            return self.pod.sandbox.connect(host, int(port), timeout=probe.get("timeoutSeconds", 1))
         raise NotImplementedError(f"{kind}: {sorted(probe)}")
 
     def wait_until(self, kind: str, *, timeout: float = 60, env: Mapping[str, str] | None = None) -> Result:
@@ -452,6 +533,26 @@ class Container:
             if getattr(self, "process", None) is not None and self.process.poll() is not None:
                 return Result(result.returncode, f"{result.output}\n(the container exited {self.process.returncode})")
             time.sleep(0.5)
+
+
+def _parent_mount(path: str, mounts: Mapping[str, Path]) -> tuple[str, Path] | None:
+    """The deepest of ``mounts`` (container path -> folder) that ``path`` lies strictly inside."""
+    parents = [p for p in mounts if path.startswith(p.rstrip("/") + "/")]
+    if not parents:
+        return None
+    parent = max(parents, key=len)
+    return parent, mounts[parent]
+
+
+_CONNECT = """
+import socket, sys
+host, port, timeout = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+try:
+    socket.create_connection((host, port), timeout=timeout).close()
+except OSError as error:
+    sys.exit(f"tcp {host}:{port}: {error}")
+print(f"tcp {host}:{port}: connected")
+"""
 
 
 def _expand(text: str, env: Mapping[str, str]) -> str:
@@ -505,19 +606,32 @@ def package_root(module: str) -> Path:
     return Path(next(iter(spec.submodule_search_locations))).parent
 
 
+#: Applets taken from another Debian package, with the options the scripts use: Debian's
+#: BusyBox 1.35 is built without ``nc -z`` (``NC_110_COMPAT``, on in the official busybox
+#: image), and its ``wget -T`` dies of a segmentation fault. GNU wget runs with ``--tries=1``:
+#: BusyBox's wget tries once.
+_NOT_BUSYBOX = {"nc": "nc.openbsd", "wget": "wget"}
+_EXTRA_OPTIONS = {"wget": "--tries=1"}
+
+
 def busybox(*applets: str) -> Path:
-    """A folder of BusyBox applets (``nc``, ``wget``...), as the BusyBox image has them."""
-    binary = shutil.which("busybox")
-    assert binary is not None, "busybox is not installed"
-    folder = _STAGE / f"busybox-{'-'.join(applets)}"
+    """A folder of BusyBox applets (``sh``, ``nc``, ``wget``...), as the BusyBox image has them."""
+    found = {applet: shutil.which(_NOT_BUSYBOX.get(applet, "busybox")) for applet in applets}
+    assert all(found.values()), f"not installed: {found} (tests/real-server-packages.txt)"
+    folder = _STAGE / f"busybox-v3-{'-'.join(applets)}"
     if not folder.exists():
         partial = _STAGE / f".{folder.name}.{os.getpid()}"
         partial.mkdir(parents=True)
-        for applet in applets:
-            (partial / applet).symlink_to(binary)
+        for applet, binary in found.items():
+            if applet in _EXTRA_OPTIONS:
+                (partial / applet).write_text(f'#!/bin/sh\nexec {binary} {_EXTRA_OPTIONS[applet]} "$@"\n')
+                (partial / applet).chmod(0o755)
+            else:
+                (partial / applet).symlink_to(binary)
         partial.chmod(0o755)
         try:
             partial.rename(folder)
         except OSError:
             shutil.rmtree(partial, ignore_errors=True)
     return folder
+

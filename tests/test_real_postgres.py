@@ -200,6 +200,9 @@ def running(sandbox, images, credentials, converged_volume) -> rs.Container:
     postgres = start(database(sandbox, images["0.8.2"], credentials, claims={"data": data}))
     ready = postgres.wait_until("readinessProbe", timeout=60)
     assert ready.ok, f"{ready.output}\n{postgres.log()}"
+    # Ready already (the copied volume is converged): wait for the bootstrap to finish too.
+    converged = "bootstrap: database aipp converged"
+    assert converged in postgres.wait_for_log(converged), postgres.log()
     return postgres
 
 

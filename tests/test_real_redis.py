@@ -1,0 +1,187 @@
+"""RedisCache run for real (tests/realserver.py): the Deployment ``redis`` of dist/dev-meta.
+
+The server is Debian's redis-server 7.0.15 (the manifest pins the image ``redis:7.2.7``); every
+flag the manifest passes (``--port --dir --appendonly --appendfsync --requirepass --maxmemory
+--maxmemory-policy``) exists with the same meaning in both. It is started with exactly the
+manifest's arguments, through the image's entrypoint as it behaves for a non-root user (see
+:data:`REDIS`), with a password made up for each run. Each behaviour is also run on a mutated
+copy of the YAML, which must fail.
+"""
+
+from __future__ import annotations
+
+import secrets as random_secrets
+import time
+from collections.abc import Iterator
+
+import pytest
+import realserver as rs
+
+DIST = rs.PROJECT / "dist" / "dev-meta" / "aipp.k8s.yaml"
+PROBES = ("startupProbe", "readinessProbe", "livenessProbe")
+#: The official image: ``redis-server`` and ``redis-cli`` on PATH (here Debian's, in /usr/bin),
+#: ``CMD ["redis-server"]``, and a ``docker-entrypoint.sh`` that, when the container does not run
+#: as root and its first argument is ``redis-server``, only sets the umask to 0077 (when it is
+#: 0022) and ``exec``s its arguments: the stand-in below does exactly that.
+REDIS = rs.Image(
+    entrypoint=("sh", "-c", 'if [ "$(umask)" = 0022 ]; then umask 0077; fi; exec "$@"', "docker-entrypoint.sh"),
+    cmd=("redis-server",),
+)
+
+
+@pytest.fixture(scope="module")
+def credentials() -> dict[str, dict[str, str]]:
+    # Made up for each run: never a value in git.
+    return {"redis-credentials": {"password": random_secrets.token_urlsafe(16)}}
+
+
+def sandbox() -> rs.Sandbox:
+    rs.require("redis-server", "redis-cli")
+    return rs.Sandbox(users={"redis": 999}, hosts=("redis",))
+
+
+@pytest.fixture
+def box() -> Iterator[rs.Sandbox]:
+    made = sandbox()
+    yield made
+    made.close()
+
+
+def redis_pod(box: rs.Sandbox, credentials: dict[str, dict[str, str]], *, text: str | None = None) -> rs.Pod:
+    objects = rs.load(text if text is not None else DIST.read_text())
+    return rs.Pod(box, objects, rs.find(objects, "Deployment", "redis"), images={"redis": REDIS}, secrets=credentials)
+
+
+def start(box: rs.Sandbox, credentials: dict[str, dict[str, str]], *, text: str | None = None) -> rs.Container:
+    redis = redis_pod(box, credentials, text=text).main
+    redis.start()
+    return redis
+
+
+def started(box: rs.Sandbox, credentials: dict[str, dict[str, str]]) -> rs.Container:
+    redis = start(box, credentials)
+    up = redis.wait_until("startupProbe", timeout=30)
+    assert up.ok, f"{up.output}\n{redis.log()}"
+    return redis
+
+
+@pytest.fixture(scope="module")
+def server(credentials) -> Iterator[rs.Container]:
+    """One Redis of dist/dev-meta for the tests that only read (and write a key or two)."""
+    made = sandbox()
+    try:
+        yield started(made, credentials)
+    finally:
+        made.close()
+
+
+def cli(redis: rs.Container, *command: str, host: str = "127.0.0.1") -> rs.Result:
+    """``redis-cli`` in the container, with its environment (REDISCLI_AUTH from the Secret)."""
+    return redis.run(["redis-cli", "-h", host, "-p", "6379", *command], timeout=10)
+
+
+def argument(redis: rs.Container, flag: str) -> str:
+    """The value the manifest gives ``flag`` in the container's arguments."""
+    args = list(redis.spec["args"])
+    return str(args[args.index(flag) + 1])
+
+
+def test_every_flag_of_the_manifest_is_in_effect(server):
+    argv = server.argv()[len(REDIS.entrypoint) :]
+    assert argv[0] == "redis-server" and len(argv) % 2 == 1, argv
+    flags = dict(zip(argv[1::2], argv[2::2], strict=True))
+    assert {"--appendonly", "--requirepass", "--maxmemory", "--maxmemory-policy"} <= set(flags), flags
+    for flag, value in flags.items():
+        name = flag.removeprefix("--")
+        assert cli(server, "config", "get", name).output.splitlines() == [name, value], flag
+
+
+def test_every_probe_passes_when_up_and_fails_with_a_wrong_password(server, credentials):
+    wrong = {"REDISCLI_AUTH": "not-" + credentials["redis-credentials"]["password"]}
+    for kind in PROBES:
+        passed = server.probe(kind)
+        assert passed.ok, f"{kind}: {passed.output}"
+        refused = server.probe(kind, env=wrong)
+        assert not refused.ok, kind
+        assert "WRONGPASS" in refused.output, f"{kind}: {refused.output}"
+
+
+def test_an_unauthenticated_ping_is_refused(server):
+    # From another pod's address (the Service name), with no password: refused, not PONG.
+    anonymous = server.run(["sh", "-c", "unset REDISCLI_AUTH; exec redis-cli -h redis -p 6379 ping"], timeout=10)
+    assert "NOAUTH Authentication required" in anonymous.output, anonymous.output
+    assert "PONG" not in anonymous.output
+    # The same with the Secret's password answers.
+    assert cli(server, "ping", host="redis").output.strip() == "PONG"
+
+
+def test_append_only_is_on_and_written_to_the_data_volume(server):
+    assert cli(server, "config", "get", "appendonly").output.split() == ["appendonly", "yes"]
+    assert cli(server, "config", "get", "appendfsync").output.split() == ["appendfsync", "everysec"]
+    data = server.pod.volumes["data"]
+    assert cli(server, "config", "get", "dir").output.split() == ["dir", str(data)]
+    marker = random_secrets.token_hex(8)
+    assert cli(server, "set", "aof-marker", marker).output.strip() == "OK"
+    # Redis 7 keeps the append-only file as a base, an increment and a manifest in appendonlydir.
+    aof = data / "appendonlydir"
+    deadline = time.monotonic() + 5
+    while not any(marker.encode() in f.read_bytes() for f in aof.glob("*.incr.aof")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    names = sorted(f.name for f in aof.iterdir())
+    assert any(n.endswith(".manifest") for n in names) and any(n.endswith(".base.rdb") for n in names), names
+    assert any(marker.encode() in f.read_bytes() for f in aof.glob("*.incr.aof")), names
+
+
+def test_maxmemory_is_the_manifests_and_writes_past_it_are_refused_not_oom_killed(box, credentials):
+    redis = started(box, credentials)
+    maxmemory = int(argument(redis, "--maxmemory"))
+    policy = argument(redis, "--maxmemory-policy")
+    assert cli(redis, "config", "get", "maxmemory").output.split() == ["maxmemory", str(maxmemory)]
+    assert cli(redis, "config", "get", "maxmemory-policy").output.split() == ["maxmemory-policy", policy]
+    assert policy == "noeviction"
+    limit = rs.quantity(redis.spec["resources"]["limits"]["memory"])
+    assert maxmemory < limit
+    # Values filled server-side (SETRANGE zero-fills up to the offset), half of maxmemory each:
+    # after the first, writes are accepted; after the second (past maxmemory), refused.
+    half = str(maxmemory // 2)
+    assert cli(redis, "setrange", "filler-1", half, "x").output.strip() == str(maxmemory // 2 + 1)
+    assert cli(redis, "set", "below", "1").output.strip() == "OK"
+    assert cli(redis, "setrange", "filler-2", half, "x").output.strip() == str(maxmemory // 2 + 1)
+    refused = cli(redis, "set", "above", "1")
+    assert "OOM command not allowed when used memory > 'maxmemory'" in refused.output, refused.output
+    assert cli(redis, "exists", "filler-1", "filler-2", "below").output.strip() == "3"  # noeviction
+    # Still alive and ready (reads and PING are not refused), and well under the memory limit.
+    assert all(redis.probe(kind).ok for kind in PROBES)
+    assert cli(redis, "get", "below").output.strip() == "1"
+    info = dict(line.split(":", 1) for line in cli(redis, "info", "memory").output.split() if ":" in line)
+    rss = int(info["used_memory_rss"])
+    assert maxmemory < rss < limit, (maxmemory, rss, limit)
+
+
+def test_every_probe_fails_when_the_server_is_down(box, credentials):
+    redis = started(box, credentials)
+    assert redis.stop() == 0, redis.log()
+    for kind in PROBES:
+        assert not redis.probe(kind).ok, kind
+
+
+def test_a_bad_redis_flag_stops_the_server_with_the_error(box, credentials):
+    text = rs.mutate(DIST.read_text(), "            - --appendonly\n", "            - --apendonly\n")
+    redis = start(box, credentials, text=text)
+    assert redis.process.wait(timeout=30) != 0, redis.log()
+    log = redis.log()
+    assert "FATAL CONFIG FILE ERROR" in log and "apendonly" in log, log
+    assert "Bad directive or wrong number of arguments" in log, log
+    assert not redis.probe("startupProbe").ok
+
+
+def test_a_probe_typo_fails(box, credentials):
+    text = rs.mutate(DIST.read_text(), "ping | grep -qx PONG", "pign | grep -qx PONG")
+    redis = start(box, credentials, text=text)
+    deadline = time.monotonic() + 30
+    while cli(redis, "ping").output.strip() != "PONG" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert cli(redis, "ping").output.strip() == "PONG", redis.log()  # the server is up
+    for kind in PROBES:
+        assert not redis.probe(kind).ok, kind
+
