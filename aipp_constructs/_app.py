@@ -147,7 +147,7 @@ class AppProps:
 #: ``GpuWorker``), each written only while the workload fails the check: a vendor image takes
 #: its connection credentials the way its Compose file passes them, and runs as its own uid.
 APP_POLICY_EXCEPTIONS = {
-    SECRETS_AS_ENV: "the vendor image takes its connection credentials as environment variables, as its "
+    SECRETS_AS_ENV: "the vendor image takes its connection credentials as environment variables, as its "  # pragma: allowlist secret
     "Compose file passes them; no file setting is known for it",
     HIGH_UID: "run_as_user is the uid the vendor image is built for; a uid of 10000 or more passes "
     "where the image allows it",

@@ -33,8 +33,8 @@ class VaultSecretProps:
         name: Name of the ExternalSecret and of the Secret it writes. Required.
         store_name: Name of the (Cluster)SecretStore that reads Vault. Required.
         remote_key: Vault KV path, e.g. ``secret/aipp/pgvector``. Required.
-        keys: Secret key -> Vault property, e.g. ``{"password": "password"}``. Required,
-            at least one.
+        keys: Secret key -> Vault property, e.g. the key ``password`` from the property
+            ``password``. Required, at least one.
         store_kind: ``ClusterSecretStore`` or ``SecretStore``. Defaults to ``"ClusterSecretStore"``.
         refresh_interval: How often ESO re-reads Vault (Go duration). Defaults to ``"1h"``.
         secret_type: Type of the written Secret. Defaults to ``"Opaque"``.
@@ -91,7 +91,7 @@ class VaultSecret(Construct):
         self._keys = frozenset(props.keys)
         template = (
             None
-            if props.secret_type == "Opaque" and not props.template_data
+            if props.secret_type == "Opaque" and not props.template_data  # pragma: allowlist secret
             else {"type": props.secret_type, "engineVersion": "v2", "data": dict(props.template_data) or None}
         )
         self.resource = Manifest(

@@ -64,7 +64,7 @@ _BACKUP_DIR = "/backups"
 _POLICY_EXCEPTIONS = policy_exceptions(
     "PgDumpBackup policy_exceptions",
     {
-        SECRETS_AS_ENV: "pg_dump reads PGUSER and PGPASSWORD from its environment; a password file built "
+        SECRETS_AS_ENV: "pg_dump reads PGUSER and PGPASSWORD from its environment; a password file built "  # pragma: allowlist secret
         "from the Secret would avoid it (not built yet)",
         HIGH_UID: "runs as 999, the postgres user of the database image that provides pg_dump, "
         "who owns the dumps on the retained volume",

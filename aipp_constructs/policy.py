@@ -71,7 +71,7 @@ IMAGE_DIGEST = "CKV_K8S_43"
 #: The checks the library knows how to tell failing, and what each asks for.
 CHECKS = {
     PULL_POLICY_ALWAYS: "imagePullPolicy Always, or an image with a digest",
-    SECRETS_AS_ENV: "no Secret read into an environment variable",
+    SECRETS_AS_ENV: "no Secret read into an environment variable",  # pragma: allowlist secret
     HIGH_UID: "a uid of 10000 or more",
     IMAGE_DIGEST: "every image with a digest",
 }

@@ -474,7 +474,7 @@ def vault_props(**overrides: Any) -> VaultSecretProps:
             "name": "pgvector-credentials",
             "store_name": "vault",
             "remote_key": "secret/aipp/pgvector",
-            "keys": {"username": "user", "password": "pass"},
+            "keys": {"username": "user", "password": "pass"},  # pragma: allowlist secret
             **overrides,
         }
     )

@@ -39,7 +39,7 @@ WAVE = "argocd.argoproj.io/sync-wave"
 HEALTH = "http://enai-backend:8080/actuator/health"
 UP = '"status":"UP"'
 #: What a secret variable holds when a test runs the Job's script.
-SECRET_VALUES = {"PGUSER": "aipp", "PGPASSWORD": "s3cret"}
+SECRET_VALUES = {"PGUSER": "aipp", "PGPASSWORD": "s3cret"}  # pragma: allowlist secret
 
 
 def redis(chart: Chart, name: str = "redis", **overrides: Any) -> RedisCache:
@@ -454,7 +454,7 @@ def valid_target() -> RedisCache:
             {"secret_env": {"PG-PASSWORD": _REF}}, "secret_env.PG-PASSWORD must be a variable name", id="secret-name"
         ),
         pytest.param(
-            {"secret_env": {"PGPASSWORD": "s3cret"}},
+            {"secret_env": {"PGPASSWORD": "s3cret"}},  # pragma: allowlist secret
             "secret_env.PGPASSWORD must be a SecretKeyRef, got 's3cret'; name the Secret and key",
             id="secret-literal",
         ),

@@ -232,7 +232,7 @@ def test_the_post_sync_check_fails_with_a_wrong_password_or_a_missing_extension(
     sandbox, images, credentials, running
 ):
     # Through the Service address, as from another pod: password authentication applies.
-    wrong = {"pgvector-credentials": {**credentials["pgvector-credentials"], "password": "not-the-password"}}
+    wrong = {"pgvector-credentials": {**credentials["pgvector-credentials"], "password": random_secrets.token_urlsafe(8)}}
     check = workload(sandbox, images, wrong, "Job", "verify-pgvector").main
     result = check.run()
     assert not result.ok

@@ -36,7 +36,7 @@ def _everything() -> list[dict[str, Any]]:
     )
     keys = port.vault_secret("all", "all", {"password": "password", "token": "token"})
     pull = port.vault_secret(
-        "pull", "pull", {"username": "username", "password": "password"}, secret_type="kubernetes.io/dockerconfigjson",
+        "pull", "pull", {"username": "username", "password": "password"}, secret_type="kubernetes.io/dockerconfigjson",  # pragma: allowlist secret
         template_data={".dockerconfigjson": '{"auths":{"r":{"auth":"{{ printf "%s:%s" .username .password | b64enc }}"}}}'},
     )  # fmt: skip
     del pull

@@ -7,7 +7,7 @@ hold a credential. Three places could hold one, and each is checked:
 * a container variable whose name says it is a credential (``*PASSWORD*``, ``*TOKEN*``,
   ``*SECRET*``...) with a literal ``value`` (``valueFrom`` is fine, and so are names that say
   they hold an address or a switch: ``*_URL``, ``*_HOST``, ``*_FILE``, ``*_ENABLED``...), or
-  any variable holding a URL with a literal password (``postgresql://app:hunter2@db``);
+  any variable holding a URL with a literal password (``postgresql://app:PASSWORD@db``);
 * an External Secrets template (``spec.target.template.data`` of an ``ExternalSecret``):
   every ``{{ ... }}`` action may only read keys of the synchronised secret (``.password``),
   call template functions and use format strings (``"%s:%s"``); outside the actions, a
@@ -31,7 +31,7 @@ SENSITIVE_NAME = re.compile(r"PASS|SECRET|TOKEN|COOKIE|AUTH|CREDENTIAL|PRIVATE|A
 #: ...unless the name says it is an address or a switch (``NEXTAUTH_URL``, ``AUTH_ENABLED``,
 #: ``POSTGRES_PASSWORD_FILE``): those values are checked for credentials inside URLs instead.
 NOT_A_CREDENTIAL = re.compile(r"_(URL|URI|HOST|PORT|ENDPOINT|FILE|PATH|DIR|ENABLED)$", re.IGNORECASE)
-#: A URL with a literal password: ``scheme://user:password@host`` (a ``$(VAR)`` reference is fine).
+#: A URL with a literal password: ``scheme://USER:PASSWORD@host`` (a ``$(VAR)`` reference is fine).
 _URL_WITH_PASSWORD = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]*:(?!\$\()[^/\s@]+@", re.IGNORECASE)
 
 _ACTION = re.compile(r"\{\{-?(.*?)-?\}\}", re.DOTALL)

@@ -71,7 +71,7 @@ Secrets: a variable name looks secret when it contains ``PASS``, ``SECRET``, ``T
 (``*_URL``, ``*_HOST``, ``*_PORT``, ``*_ENDPOINT``, ``*_FILE``, ``*_PATH``, ``*_ENABLED``). A
 literal value is shown as ``<redacted>`` when the name looks secret (a value starting with
 ``/`` is a path, not a secret) or when it holds a credential URL with a literal password
-(``scheme://user:password@``). A value that is only a reference to the ``.env`` file
+(``scheme://USER:PASSWORD@``). A value that is only a reference to the ``.env`` file
 (``${NAME}`` or ``$NAME``) is shown as written: it names where the secret lives. A ``.env``
 variable is a secret when its own name looks secret, when a secret-looking variable is set to
 it, or when it is the user or password of a credential URL; its Vault key is its name in
