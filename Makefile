@@ -89,8 +89,10 @@ servers:
 	fi
 
 # Two workers: the machines have two cores (pytest-xdist); `.venv/bin/python -m pytest` runs serially.
+# loadgroup: the tests of a module marked xdist_group (the real-server tests that share a
+# broker) run on one worker, so the shared server starts once.
 test: setup tools servers
-	$(PY) -m pytest -n 2
+	$(PY) -m pytest -n 2 --dist loadgroup
 
 # Each environment's output against its own kubernetes_version (the oldest it must run on).
 check: setup

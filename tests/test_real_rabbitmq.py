@@ -33,6 +33,9 @@ from pathlib import Path
 import pytest
 import realserver as rs
 
+#: One worker runs this module (`pytest -n 2 --dist loadgroup`), so its shared servers start once.
+pytestmark = pytest.mark.xdist_group("real-rabbitmq")
+
 DIST = rs.PROJECT / "dist" / "dev-meta" / "aipp.k8s.yaml"
 PROBES = ("startupProbe", "readinessProbe", "livenessProbe")
 HOSTS = ("rabbitmq", "rabbitmq-headless", "rabbitmq-0.rabbitmq-headless")

@@ -10,7 +10,7 @@ with every plugin and the options of ``tools/detect-secrets/scan.args``, one per
   ExternalSecret writes), ``secretName`` (a Secret's name), ``secret_type``,
   ``vendor_pull_secret`` (an environment file's Secret name) and the ``checkov.io/skip<n>``
   annotations (a reason); and the lines of ``aipp_constructs/__init__.py``'s lazy-import table
-  (``"VaultSecret": "external_secret",``: a class name and its module);
+  (each line maps a class name to its module, as ``VaultSecret`` to ``external_secret``);
 * ``--exclude-secrets``: an environment-variable name (``DB_PASSWORD``, ``PASSWORD`` in a
   documented URL), the value of a wiring map; and the bare key names ``password`` and
   ``username`` (a map from Secret keys to Vault properties or variables), never credentials.
@@ -24,6 +24,7 @@ found with these options.
 from __future__ import annotations
 
 import json
+import secrets
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -55,9 +56,11 @@ def test_the_repository_and_dist_hold_no_secret() -> None:
 
 
 def test_a_credential_is_still_found_with_these_options(tmp_path: Path) -> None:
+    # Made up for each run (and never a literal here, which the scan of this file would find).
+    credential = "x" + secrets.token_urlsafe(12)
     (tmp_path / "leak.yaml").write_text(
-        "env:\n  - name: DB_URL\n    value: postgres://app:Zq8vLw2pXe@db:5432/app\n"
-        "secretKey: password\npassword: Zq8vLw2pXe\n"
+        f"env:\n  - name: DB_URL\n    value: postgres://app:{credential}@db:5432/app\n"
+        f"secretKey: password\npassword: {credential}\n"
     )
     findings = scan("leak.yaml", cwd=tmp_path)
     found = sorted((item["line_number"], item["type"]) for item in findings.get("leak.yaml", []))
