@@ -12,6 +12,7 @@ as plain data (no jsii round trip per struct). Keys are the Kubernetes API's
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from .references import Resources, SecretKeyRef
@@ -170,6 +171,40 @@ def env_value(name: str, value: str) -> Spec:
 def env_from_secret(name: str, ref: SecretKeyRef) -> Spec:
     """A variable read from a Secret key; the value never appears in the YAML."""
     return {"name": name, "valueFrom": {"secretKeyRef": {"name": ref.name, "key": ref.key}}}
+
+
+#: Where :func:`secret_variables` mounts each Secret key: ``<dir>/<variable>``.
+SECRET_VARIABLES_DIR = "/run/secrets/env"
+
+
+@dataclass(frozen=True, slots=True)
+class SecretVariables:
+    """Secret keys mounted as files and read into shell variables by the script itself, so no
+    secret is an environment variable of the pod spec (checkov ``CKV_K8S_35``): volumes and
+    mounts for the pod and container, and the ``sh`` lines that read and export them."""
+
+    volumes: tuple[Spec, ...]
+    mounts: tuple[Spec, ...]
+    script: str
+
+
+def secret_variables(variables: Mapping[str, SecretKeyRef]) -> SecretVariables:
+    """Each ``variables`` entry as a read-only file ``<SECRET_VARIABLES_DIR>/<VAR>/value`` (mode
+    0440, readable by the pod's fsGroup) and the lines ``VAR=$(cat <file>) || exit 1`` and
+    ``export VAR`` (a missing file ends the script at once, with ``cat``'s message)."""
+    volumes, mounts, lines = [], [], []
+    for var, ref in variables.items():
+        volume = f"secret-env-{var.lower().replace('_', '-')}"[:63].rstrip("-")
+        folder = f"{SECRET_VARIABLES_DIR}/{var}"
+        volumes.append(
+            {
+                "name": volume,
+                "secret": {"secretName": ref.name, "items": [{"key": ref.key, "path": "value"}], "defaultMode": 0o440},
+            }
+        )
+        mounts.append(volume_mount(volume, folder, read_only=True))
+        lines += [f"{var}=$(cat {folder}/value) || exit 1", f"export {var}"]
+    return SecretVariables(tuple(volumes), tuple(mounts), "".join(f"{line}\n" for line in lines))
 
 
 def env_from_field(name: str, field_path: str) -> Spec:

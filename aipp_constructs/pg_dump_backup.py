@@ -22,6 +22,10 @@ Facts it relies on:
   major version, so ``image`` should be the database's own image;
 * ``pg_dump`` reads ``PGHOST``, ``PGPORT``, ``PGDATABASE``, ``PGUSER``, ``PGPASSWORD`` and
   ``PGCONNECT_TIMEOUT`` from the environment (libpq), so no credential is on a command line;
+  the user name and password are Secret keys mounted as files (``/run/secrets/env/<VAR>/value``,
+  mode 0440) that the script reads into ``PGUSER`` and ``PGPASSWORD`` itself: no secret is an
+  environment variable of the pod spec (checkov ``CKV_K8S_35``), where ``kubectl describe``
+  and every process of the container would see it;
 * an ext4 volume root holds ``lost+found`` (mode 0700, root), which uid 999 cannot read:
   ``find`` is kept at ``-maxdepth 1`` so it never tries to descend into it.
 
@@ -53,7 +57,7 @@ from ._validation import (
     image_tag,
 )
 from .component import KEEP_ON_PRUNE_AND_DELETE, Component, port_default
-from .policy import HIGH_UID, SECRETS_AS_ENV, policy_annotations, policy_exceptions
+from .policy import HIGH_UID, policy_annotations, policy_exceptions
 from .references import Resources, check_label_value
 
 __all__ = ["PgDumpBackup", "PgDumpBackupProps"]
@@ -64,8 +68,6 @@ _BACKUP_DIR = "/backups"
 _POLICY_EXCEPTIONS = policy_exceptions(
     "PgDumpBackup policy_exceptions",
     {
-        SECRETS_AS_ENV: "pg_dump reads PGUSER and PGPASSWORD from its environment; a password file built "  # pragma: allowlist secret
-        "from the Secret would avoid it (not built yet)",
         HIGH_UID: "runs as 999, the postgres user of the database image that provides pg_dump, "
         "who owns the dumps on the retained volume",
     },
@@ -219,24 +221,29 @@ class PgDumpBackup(Component):
             },
         )
 
+        credentials = _spec.secret_variables(
+            {"PGUSER": endpoint.credentials["username"], "PGPASSWORD": endpoint.credentials["password"]}
+        )
         pg_dump = _spec.container(
             name="pg-dump",
             image=props.image,
             uid=_UID,
             resources_=props.resources,
             # The image's entrypoint is for starting a server; run the script directly.
-            command=["sh", "-c", _script(database, props.retention_days)],
+            command=["sh", "-c", _script(database, props.retention_days, credentials.script)],
             env=[
                 _spec.env_value("PGHOST", endpoint.host),
                 _spec.env_value("PGPORT", str(endpoint.main_port)),
                 _spec.env_value("PGDATABASE", database),
-                _spec.env_from_secret("PGUSER", endpoint.credentials["username"]),
-                _spec.env_from_secret("PGPASSWORD", endpoint.credentials["password"]),
                 # A database that is down fails the attempt in 30 s (and the Job retries)
                 # instead of hanging on the TCP timeout.
                 _spec.env_value("PGCONNECT_TIMEOUT", "30"),
             ],
-            volume_mounts=[_spec.volume_mount("backups", _BACKUP_DIR), _spec.volume_mount("tmp", "/tmp")],
+            volume_mounts=[
+                _spec.volume_mount("backups", _BACKUP_DIR),
+                _spec.volume_mount("tmp", "/tmp"),
+                *credentials.mounts,
+            ],
         )
         pod_labels = {"labels": dict(self.labels)}
         pod = _spec.pod_spec(
@@ -250,6 +257,7 @@ class PgDumpBackup(Component):
             volumes=[
                 {"name": "backups", "persistentVolumeClaim": {"claimName": props.name}},
                 _spec.empty_dir("tmp", size_limit="64Mi"),
+                *credentials.volumes,
             ],
         )
         #: checkov's skip annotations of the CronJob (see :mod:`aipp_constructs.policy`).
@@ -284,18 +292,20 @@ class PgDumpBackup(Component):
         self.endpoint = None
 
 
-def _script(database: str, retention_days: int) -> str:
+def _script(database: str, retention_days: int, credentials: str) -> str:
     """The ``sh -c`` script of the pg-dump container.
 
     Kubernetes expands ``$(NAME)`` in ``command`` and ``args`` when ``NAME`` is a variable of
     the container env, and turns ``$$`` into ``$``. ``$(date ...)``, ``$(find ...)`` and
     ``$(du ...)`` name no variable and reach the shell unchanged; the script must never use
     ``$$`` or a command substitution spelled like a variable, e.g. ``$(PGHOST)``.
+    ``credentials`` are the lines that read the Secret files into ``PGUSER`` and ``PGPASSWORD``.
     """
     return (
         "\n".join(
             [
                 "set -eu",
+                credentials.rstrip("\n"),
                 # A run killed by the OOM killer or activeDeadlineSeconds cannot clean up after itself.
                 # -maxdepth 1: find must not descend into lost+found (root, 0700), unreadable for 999.
                 f"find {_BACKUP_DIR} -maxdepth 1 -name '*.dump.partial' -delete",

@@ -17,7 +17,9 @@ The check declares the component it verifies as its ``target``. That one edge gi
 The script runs as ``sh -c`` under the restricted security context, read-only root file
 system, with a small writable ``/tmp``. The Job carries checkov's skip annotations
 (:mod:`aipp_constructs.policy`): the image digest and pull policy checks while the image has no
-digest, and ``CKV_K8S_35`` while ``secret_env`` is used (the client reads those variables). Two builders produce the usual scripts:
+digest. ``secret_env`` never makes a secret an environment variable of the pod spec: each key is
+a read-only file (``/run/secrets/env/<VAR>/value``, mode 0440) that the Job's script reads into
+the variable and exports before the check runs. Two builders produce the usual scripts:
 :func:`http_check_script` (BusyBox ``wget``) and :func:`sql_check_script` (``psql``).
 
 Kubernetes expands ``$(NAME)`` in a container's ``command`` (when ``NAME`` is one of its
@@ -41,7 +43,7 @@ from . import _spec
 from ._manifest import Manifest
 from ._validation import check_dns_label, check_image, image_tag
 from .component import Component
-from .policy import SECRETS_AS_ENV, policy_annotations, policy_exceptions
+from .policy import policy_annotations, policy_exceptions
 from .references import Resources, SecretKeyRef, check_label_value
 from .wiring import check_env_name
 
@@ -54,13 +56,7 @@ _HOOK_DELETE_POLICY = "argocd.argoproj.io/hook-delete-policy"
 _TMP_SIZE = "16Mi"
 _DESCRIPTION_MAX = 200
 #: checkov exceptions of the Job, each written only while the Job fails the check.
-_POLICY_EXCEPTIONS = policy_exceptions(
-    "PostSyncCheck policy_exceptions",
-    {
-        SECRETS_AS_ENV: "secret_env: the check's client reads its credentials from environment variables "
-        "(psql: PGUSER and PGPASSWORD)"
-    },
-)
+_POLICY_EXCEPTIONS = policy_exceptions("PostSyncCheck policy_exceptions", {})
 #: ``printf '%s\n'`` prints its argument as is; dash's ``echo`` would interpret backslashes.
 _SAY = "printf '%s\\n'"
 
@@ -85,8 +81,10 @@ class PostSyncCheckProps:
             serve an endpoint. Required.
         env: Literal variables of the script (never secrets: use ``secret_env``), e.g.
             ``{"PGHOST": "pgvector"}``. Defaults to none.
-        secret_env: Variables read from Secret keys, e.g. ``{"PGPASSWORD": SecretKeyRef(...)}``.
-            Names must differ from those of ``env``. Defaults to none.
+        secret_env: Variables read from Secret keys, e.g. ``{"PGPASSWORD": SecretKeyRef(...)}``:
+            each key is mounted as a file that the script reads and exports before the check
+            (never an environment variable of the pod spec). Names must differ from those of
+            ``env``. Defaults to none.
         uid: uid and gid the check runs as (pod and container). Defaults to ``65534``
             (``nobody``).
         part_of: ``app.kubernetes.io/part-of`` label. Defaults to the port's, else no label.
@@ -180,17 +178,15 @@ class PostSyncCheck(Component):
             depends_on=(props.target,),
         )
         self.props = props
+        secrets = _spec.secret_variables(props.secret_env)
         check = _spec.container(
             name="check",
             image=props.image,
             uid=props.uid,
             resources_=props.resources,
-            command=["sh", "-c", _check_command(props.description, props.script)],
-            env=[
-                *(_spec.env_value(var, value) for var, value in props.env.items()),
-                *(_spec.env_from_secret(var, ref) for var, ref in props.secret_env.items()),
-            ],
-            volume_mounts=[_spec.volume_mount("tmp", "/tmp")],
+            command=["sh", "-c", _check_command(props.description, secrets.script + props.script)],
+            env=[_spec.env_value(var, value) for var, value in props.env.items()],
+            volume_mounts=[_spec.volume_mount("tmp", "/tmp"), *secrets.mounts],
         )
         hook = {
             _HOOK: "PostSync",
@@ -204,7 +200,7 @@ class PostSyncCheck(Component):
         pod = _spec.pod_spec(
             containers=[check],
             uid=props.uid,
-            volumes=[_spec.empty_dir("tmp", size_limit=_TMP_SIZE)],
+            volumes=[_spec.empty_dir("tmp", size_limit=_TMP_SIZE), *secrets.volumes],
             # A failed attempt is a failed pod, not a restart in place: it counts against
             # backoffLimit and keeps its log.
             restart_policy="Never",

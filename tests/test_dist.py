@@ -257,6 +257,9 @@ _PASSWORD_LINE = re.compile(
     # PgvectorDb's bootstrap and readiness scripts read the password file at run time.
     r'|PGPASSWORD=\$\(cat "\$POSTGRES_PASSWORD_FILE"\) \|\| exit 1'
     r"|export PGPASSWORD( PGHOST=127\.0\.0\.1 PGUSER=\"\$POSTGRES_USER\" PGCONNECT_TIMEOUT=5)?"
+    # Secret keys mounted as files, read by the scripts of PgDumpBackup and PostSyncCheck.
+    r"|PGPASSWORD=\$\$?\(cat /run/secrets/env/PGPASSWORD/value\) \|\| exit 1"
+    r"|mountPath: /run/secrets/env/PGPASSWORD"
     r")\s*$",
     re.IGNORECASE,
 )

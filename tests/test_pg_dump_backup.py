@@ -152,6 +152,10 @@ def test_backup_container_runs_the_script_with_sh(pg_dump: dict[str, Any]) -> No
 def test_backup_script_dumps_to_a_partial_name_renames_then_prunes(cron_job: dict[str, Any]) -> None:
     assert script_of(cron_job) == (
         "set -eu\n"
+        "PGUSER=$(cat /run/secrets/env/PGUSER/value) || exit 1\n"
+        "export PGUSER\n"
+        "PGPASSWORD=$(cat /run/secrets/env/PGPASSWORD/value) || exit 1\n"
+        "export PGPASSWORD\n"
         "find /backups -maxdepth 1 -name '*.dump.partial' -delete\n"
         'dump="/backups/app-$(date -u +%Y%m%dT%H%M%SZ).dump"\n'
         "trap 'rm -f \"$dump.partial\"' EXIT\n"
@@ -204,18 +208,16 @@ def test_backup_script_survives_kubernetes_variable_expansion(
     assert _kubernetes_expand("$(PGHOST) $$HOME", env) == "<PGHOST> $HOME"
 
 
-def test_backup_env_names_the_database_and_reads_credentials_from_the_secret(pg_dump: dict[str, Any]) -> None:
+def test_backup_env_names_the_database_and_no_secret(pg_dump: dict[str, Any]) -> None:
     assert env_of(pg_dump) == {
         "PGHOST": "pgvector",
         "PGPORT": "5432",
         "PGDATABASE": "app",
-        "PGUSER": {"secretKeyRef": {"name": "pgvector-credentials", "key": "username"}},
-        "PGPASSWORD": {"secretKeyRef": {"name": "pgvector-credentials", "key": "password"}},
         "PGCONNECT_TIMEOUT": "30",
     }
 
 
-def test_backup_never_writes_a_credential_literally(chart: Chart) -> None:
+def test_backup_reads_the_credentials_from_secret_files_never_literally(chart: Chart) -> None:
     db = database(
         chart,
         username=SecretKeyRef(name="pg", key="the-user-key"),
@@ -223,24 +225,36 @@ def test_backup_never_writes_a_credential_literally(chart: Chart) -> None:
     )
     PgDumpBackup(chart, "Backup", props(db))
     cron_job = one(synth(chart), "CronJob")
-    env = pg_dump_container(cron_job)["env"]
-    credentials = [e for e in env if e["name"] in ("PGUSER", "PGPASSWORD")]
-    assert [e["valueFrom"]["secretKeyRef"] for e in credentials] == [
-        {"name": "pg", "key": "the-user-key"},
-        {"name": "pg", "key": "the-password-key"},
-    ]
-    assert all("value" not in e for e in credentials)
-    assert "--password" not in script_of(cron_job) and "PGPASSWORD" not in script_of(cron_job)
+    container = pg_dump_container(cron_job)
+    assert all("valueFrom" not in e for e in container["env"])
+    volumes = {v["name"]: v for v in job_pod(cron_job)["spec"]["volumes"]}
+    assert volumes["secret-env-pguser"]["secret"] == {
+        "secretName": "pg",
+        "items": [{"key": "the-user-key", "path": "value"}],
+        "defaultMode": 0o440,
+    }
+    assert volumes["secret-env-pgpassword"]["secret"] == {
+        "secretName": "pg",
+        "items": [{"key": "the-password-key", "path": "value"}],
+        "defaultMode": 0o440,
+    }
+    script = script_of(cron_job)
+    assert "PGPASSWORD=$(cat /run/secrets/env/PGPASSWORD/value) || exit 1\nexport PGPASSWORD\n" in script
+    assert "--password" not in script
+    # The policy gate's secrets-as-environment exception is gone with the variables.
+    assert not any("CKV_K8S_35" in v for v in cron_job["metadata"]["annotations"].values())
 
 
-def test_backup_mounts_the_claim_at_backups_and_a_limited_tmp(
+def test_backup_mounts_the_claim_at_backups_a_limited_tmp_and_the_credentials(
     cron_job: dict[str, Any], pg_dump: dict[str, Any]
 ) -> None:
     assert pg_dump["volumeMounts"] == [
         {"name": "backups", "mountPath": "/backups"},
         {"name": "tmp", "mountPath": "/tmp"},
+        {"name": "secret-env-pguser", "mountPath": "/run/secrets/env/PGUSER", "readOnly": True},
+        {"name": "secret-env-pgpassword", "mountPath": "/run/secrets/env/PGPASSWORD", "readOnly": True},
     ]
-    assert job_pod(cron_job)["spec"]["volumes"] == [
+    assert job_pod(cron_job)["spec"]["volumes"][:2] == [
         {"name": "backups", "persistentVolumeClaim": {"claimName": "pgvector-backup"}},
         {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
     ]
@@ -364,10 +378,13 @@ def test_backup_every_prop_reaches_the_yaml(chart: Chart) -> None:
         "PGHOST": "vectors",
         "PGPORT": "5433",
         "PGDATABASE": "aipp",
-        "PGUSER": {"secretKeyRef": {"name": "vectors-auth", "key": "user"}},
-        "PGPASSWORD": {"secretKeyRef": {"name": "vectors-auth", "key": "pass"}},
         "PGCONNECT_TIMEOUT": "30",
     }
+    secret_files = [v["secret"] for v in job_pod(cron_job)["spec"]["volumes"] if "secret" in v]
+    assert [(f["secretName"], f["items"][0]["key"]) for f in secret_files] == [
+        ("vectors-auth", "user"),
+        ("vectors-auth", "pass"),
+    ]
     assert 'dump="/backups/aipp-$(date -u +%Y%m%dT%H%M%SZ).dump"' in script
     # image
     assert pg_dump["image"] == "registry.example:5000/mirror/postgres:17.2-bookworm"
@@ -663,15 +680,19 @@ pg_dump() {
 def _run_script(cron_job: Mapping[str, Any], backups: Path, **env: str) -> subprocess.CompletedProcess[str]:
     script = script_of(cron_job)
     assert script.count("/backups") == 3
+    # The mounted Secret files: the user name, and a password made up for this run.
+    secrets = backups.parent / "secrets"
+    for var, value in {"PGUSER": "postgres", "PGPASSWORD": os.urandom(8).hex()}.items():
+        (secrets / var).mkdir(parents=True, exist_ok=True)
+        (secrets / var / "value").write_text(value)
+    script = script.replace("/backups", str(backups)).replace("/run/secrets/env", str(secrets))
     return subprocess.run(
-        ["sh", "-c", _PG_DUMP_STUB + script.replace("/backups", str(backups))],
+        ["sh", "-c", _PG_DUMP_STUB + script],
         env={
             "PATH": os.environ["PATH"],
             "PGHOST": "pgvector",
             "PGPORT": "5432",
             "PGDATABASE": "app",
-            "PGUSER": "postgres",
-            "PGPASSWORD": "secret",
             **env,
         },
         capture_output=True,

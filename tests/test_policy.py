@@ -174,7 +174,8 @@ def test_a_high_uid_removes_the_data_presets_uid_exception(chart: Chart) -> None
         assert checks == ["CKV_K8S_15", "CKV_K8S_35", "CKV_K8S_43"], workload["metadata"]["name"]
 
 
-def test_post_sync_check_explains_secret_env_only_when_used(chart: Chart) -> None:
+def test_post_sync_check_needs_no_exception_for_secret_env(chart: Chart) -> None:
+    # secret_env is mounted as files and read by the script: no secret is a pod-spec variable.
     target = Component(chart, "Db", name="db", component="test", version="1")
     target.endpoint = Endpoint(host="db", ports={"pg": 5432})
     common = {"image": f"postgres:17.6@{DIGEST}", "script": "true", "description": "d", "target": target}
@@ -182,20 +183,16 @@ def test_post_sync_check_explains_secret_env_only_when_used(chart: Chart) -> Non
     PostSyncCheck(chart, "Sql", PostSyncCheckProps(name="sql", secret_env={"PGPASSWORD": SECRET}, **common))
     manifests = synth(chart)
     assert _skips(one(manifests, "Job", "plain")) == {}
-    assert _skips(one(manifests, "Job", "sql")) == {
-        "checkov.io/skip1": "CKV_K8S_35=secret_env: the check's client reads its credentials from environment "
-        "variables (psql: PGUSER and PGPASSWORD)"
-    }
+    assert _skips(one(manifests, "Job", "sql")) == {}
 
 
-def test_pg_dump_backup_explains_its_env_and_uid_and_its_image(chart: Chart) -> None:
+def test_pg_dump_backup_explains_its_uid_and_its_image(chart: Chart) -> None:
     key = SecretKeyRef(name="creds", key="password")
     db = PgvectorDb(chart, "Db", PgvectorDbProps(image="postgres:17.6", username=key, password=key))
     PgDumpBackup(chart, "Backup", PgDumpBackupProps(database=db, image="postgres:17.6"))
     cron_job = one(synth(chart), "CronJob")
     assert [v.partition("=")[0] for v in _skips(cron_job).values()] == [
         "CKV_K8S_15",
-        "CKV_K8S_35",
         "CKV_K8S_40",
         "CKV_K8S_43",
     ]

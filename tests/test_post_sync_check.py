@@ -157,8 +157,16 @@ def run_job(job: Mapping[str, Any], tmp_path: Path, stubs: str = "", **stub_env:
     Stubs append what they were called with to ``$TMPDIR/calls``.
     """
     env = {"PATH": "/usr/bin:/bin", "TMPDIR": str(tmp_path), **job_env(job), **stub_env}
+    # The secret_env files, as mounted (values from SECRET_VALUES), under tmp_path.
+    secrets = tmp_path / "secrets"
+    for mount in container(job, "check").get("volumeMounts", []):
+        if mount["mountPath"].startswith("/run/secrets/env/"):
+            var = mount["mountPath"].rsplit("/", 1)[1]
+            (secrets / var).mkdir(parents=True, exist_ok=True)
+            (secrets / var / "value").write_text(SECRET_VALUES[var])
+    text = shell_text(job).replace("/run/secrets/env/", f"{secrets}/")
     result = subprocess.run(
-        ["sh", "-c", f"{stubs}\n{shell_text(job)}"],
+        ["sh", "-c", f"{stubs}\n{text}"],
         env=env,
         capture_output=True,
         text=True,
@@ -347,15 +355,23 @@ def test_check_every_prop_reaches_the_yaml(chart: Chart) -> None:
     # image
     assert check["image"] == "registry.example:5000/mirror/busybox:1.36.1-musl"
     assert job["metadata"]["labels"]["app.kubernetes.io/version"] == "1.36.1-musl"
-    # script, description
-    assert check["command"] == ["sh", "-c", "printf '%s\\n' 'checking: the cache answers PING'\nredis-cli ping"]
+    # script, description (after the lines that read secret_env's files)
+    assert check["command"] == [
+        "sh",
+        "-c",
+        "printf '%s\\n' 'checking: the cache answers PING'\n"
+        "REDISCLI_AUTH=$$(cat /run/secrets/env/REDISCLI_AUTH/value) || exit 1\nexport REDISCLI_AUTH\n"
+        "redis-cli ping",
+    ]
     # target: the wave follows it (cache is wave 2)
     assert job["metadata"]["annotations"][WAVE] == "3"
-    # env (literal, in order) then secret_env (references)
-    assert check["env"] == [
-        {"name": "REDISCLI_HOST", "value": "cache"},
-        {"name": "MODE", "value": "strict"},
-        {"name": "REDISCLI_AUTH", "valueFrom": {"secretKeyRef": {"name": "cache-auth", "key": "requirepass"}}},
+    # env (literal, in order); secret_env: a file per variable
+    assert check["env"] == [{"name": "REDISCLI_HOST", "value": "cache"}, {"name": "MODE", "value": "strict"}]
+    assert [v for v in spec["volumes"] if "secret" in v] == [
+        {
+            "name": "secret-env-rediscli-auth",
+            "secret": {"secretName": "cache-auth", "items": [{"key": "requirepass", "path": "value"}], "defaultMode": 0o440},
+        }
     ]
     # uid
     assert spec["securityContext"]["runAsUser"] == spec["securityContext"]["runAsGroup"] == 1001
@@ -373,7 +389,7 @@ def test_check_every_prop_reaches_the_yaml(chart: Chart) -> None:
     assert (job["spec"]["activeDeadlineSeconds"], job["spec"]["backoffLimit"]) == (120, 0)
 
 
-def test_check_secret_env_are_secret_key_refs_and_never_values(chart: Chart) -> None:
+def test_check_secret_env_are_secret_files_never_values_or_variables(chart: Chart) -> None:
     PostSyncCheck(
         chart,
         "Check",
@@ -385,12 +401,21 @@ def test_check_secret_env_are_secret_key_refs_and_never_values(chart: Chart) -> 
             },
         ),
     )
-    check = container(one(synth(chart), "Job"), "check")
-    assert env_of(check) == {
-        "PGUSER": {"secretKeyRef": {"name": "pgvector-credentials", "key": "username"}},
-        "PGPASSWORD": {"secretKeyRef": {"name": "pgvector-credentials", "key": "password"}},
-    }
-    assert all("value" not in e for e in check["env"])
+    job = one(synth(chart), "Job")
+    check = container(job, "check")
+    assert "PGUSER" not in env_of(check) and "PGPASSWORD" not in env_of(check)
+    assert all("valueFrom" not in e for e in check.get("env", []))
+    assert [m for m in check["volumeMounts"] if m["mountPath"].startswith("/run/secrets/")] == [
+        {"name": "secret-env-pguser", "mountPath": "/run/secrets/env/PGUSER", "readOnly": True},
+        {"name": "secret-env-pgpassword", "mountPath": "/run/secrets/env/PGPASSWORD", "readOnly": True},
+    ]
+    assert [v["secret"]["items"] for v in pod_spec(job)["volumes"] if "secret" in v] == [
+        [{"key": "username", "path": "value"}],
+        [{"key": "password", "path": "value"}],
+    ]
+    # Read before the check runs; no checkov secrets-as-environment exception is needed.
+    assert "PGPASSWORD=$$(cat /run/secrets/env/PGPASSWORD/value) || exit 1\nexport PGPASSWORD\n" in check["command"][2]
+    assert not any("CKV_K8S_35" in v for v in job["metadata"]["annotations"].values())
 
 
 def test_check_props_env_cannot_be_changed_afterwards(chart: Chart) -> None:
