@@ -119,12 +119,8 @@ def test_a_volume_initialised_but_never_bootstrapped_converges(sandbox, images, 
     assert init.ok, init.output
     # Only the server, as the image's entrypoint would start it on a non-empty directory: the
     # readiness probe sees that the database is missing, although pg_isready passes.
-    bare = database(sandbox, images["0.8.2"], credentials, text=_without_bootstrap(), claims=pod.claims).main
-    bare.start()
-    assert bare.wait_until("livenessProbe", timeout=60).ok, bare.log()
-    unready = bare.probe("readinessProbe")
-    assert not unready.ok and 'database "aipp" does not exist' in unready.output, unready.output
-    assert bare.stop() == 0
+    unready = _unready_without_bootstrap(sandbox, images["0.8.2"], credentials, pod.claims)
+    assert 'database "aipp" does not exist' in unready, unready
     # With the bootstrap: converged.
     fixed = start(database(sandbox, images["0.8.2"], credentials, claims=pod.claims))
     ready = fixed.wait_until("readinessProbe", timeout=60)
@@ -140,12 +136,8 @@ def test_an_image_bump_updates_the_extension(sandbox, images, credentials):
     assert psql(old, "CREATE TABLE items (id int PRIMARY KEY, embedding vector(3)); INSERT INTO items VALUES (1, '[1,2,3]')").ok
     assert old.stop() == 0
     # The new image without the bootstrap: the extension stays behind and the pod is not ready.
-    stale = database(sandbox, images["0.8.5"], credentials, text=_without_bootstrap(), claims=pod.claims).main
-    stale.start()
-    assert stale.wait_until("livenessProbe", timeout=60).ok, stale.log()
-    unready = stale.probe("readinessProbe")
-    assert not unready.ok and "not converged: vector 0.8.2" in unready.output, unready.output
-    assert stale.stop() == 0
+    unready = _unready_without_bootstrap(sandbox, images["0.8.5"], credentials, pod.claims)
+    assert "not converged: vector 0.8.2" in unready, unready
     new = start(database(sandbox, images["0.8.5"], credentials, claims=pod.claims))
     assert new.wait_until("readinessProbe", timeout=60).ok, new.log()
     assert "bootstrap: database aipp converged: vector 0.8.5 (was: vector 0.8.2)" in new.log()
@@ -168,6 +160,20 @@ def test_a_probe_typo_fails(sandbox, images, credentials):
     postgres = start(database(sandbox, images["0.8.2"], credentials, text=text))
     assert postgres.wait_until("readinessProbe", timeout=120).ok, postgres.log()
     assert not postgres.probe("livenessProbe").ok
+
+
+def _unready_without_bootstrap(
+    sandbox: rs.Sandbox, image: dict[str, rs.Image], credentials: dict[str, dict[str, str]], claims: dict[str, Path]
+) -> str:
+    """Start the server on ``claims`` as the image alone would (no bootstrap): pg_isready passes,
+    the readiness probe must fail; its output."""
+    bare = database(sandbox, image, credentials, text=_without_bootstrap(), claims=claims).main
+    bare.start()
+    assert bare.wait_until("livenessProbe", timeout=60).ok, bare.log()
+    unready = bare.probe("readinessProbe")
+    assert not unready.ok, unready.output
+    assert bare.stop() == 0
+    return unready.output
 
 
 def _without_bootstrap() -> str:
