@@ -14,11 +14,14 @@ synth with (tests/test_environments.py): each object starts with a comment namin
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import os
 import re
 import shutil
 import sys
 import tempfile
+import typing
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,7 +42,7 @@ def use_project_node() -> None:
 
 use_project_node()
 
-from aipp_constructs._config_loader import ConfigError, ConfigErrors, locate  # noqa: E402
+from aipp_constructs._config_loader import ConfigError, ConfigErrors, locate, with_fix  # noqa: E402
 from aipp_constructs.aipp.config import BOOTSTRAP_DIR, EnvironmentConfig, load_environment  # noqa: E402
 
 if TYPE_CHECKING:
@@ -123,8 +126,8 @@ def build_app(env: EnvironmentConfig, outdir: str, directory: Path | None = None
         AippChart(app, CHART_ID, env, source=source)
     except ValueError as err:
         if isinstance(err, ConfigError):
-            raise _with_line(err, path) from None
-        raise ConfigError(source, "(chart)", str(err)) from err
+            raise _located(err, path) from None
+        raise _located(ConfigError(source, "(chart)", str(err)), path) from err
     return app
 
 
@@ -139,7 +142,7 @@ def build_bootstrap(env: EnvironmentConfig, outdir: str, directory: Path | None 
     try:
         BootstrapChart(app, CHART_ID, env)
     except ValueError as err:
-        raise ConfigError(_display(path), "gitops", str(err), line=locate(path, "gitops")) from err
+        raise _located(ConfigError(_display(path), "gitops", str(err)), path) from err
     return app
 
 
@@ -224,11 +227,67 @@ def _errors_of(err: ConfigError) -> Iterable[ConfigError]:
     return err.errors if isinstance(err, ConfigErrors) else (err,)
 
 
-def _with_line(err: ConfigError, path: Path) -> ConfigError:
-    """A chart-stage error (the graph, a construct's props) located in the environment file."""
-    if err.line is not None or not err.path or err.path.startswith("("):
-        return err
-    return ConfigError(err.file, err.path, err.problem, line=locate(path, err.path))
+def _located(err: ConfigError, path: Path) -> ConfigErrors:
+    """Chart-stage errors (the graph, a construct's props) made like the parser's: each at the
+    most precise field of the environment file its message names, with its line, and saying
+    what to write.
+
+    A construct's message starts with its own name for the value (``refresh_interval must
+    be ...``): when that is a field of the environment file below the error's path (or, for
+    an error of the chart as a whole, anywhere in the file, if only one field has that name),
+    the error moves there.
+    """
+    located = []
+    for problem in _errors_of(err):
+        field, message = problem.path, problem.problem
+        token = message.split(" ", 1)[0].rstrip(":")
+        if " " in message and field != "name":
+            found = _field_named(token, "" if field.startswith("(") else field)
+            if found:
+                field, message = found, message.split(" ", 1)[1]
+        line = problem.line
+        if line is None and not field.startswith("(") and field != "name":
+            line = locate(path, field)
+        if line is None:
+            line = locate(path, "(top level)")
+        located.append(ConfigError(problem.file, field, with_fix(message, None), line=line))
+    return ConfigErrors(located)
+
+
+def _field_named(token: str, under: str) -> str | None:
+    """The one field path of the environment file that ``token`` names below ``under``."""
+    if not token or token.startswith("("):
+        return None
+    if under:
+        wanted = f"{under}.{token}"
+        return wanted if _schema_path(wanted) else None
+    matches = [p for p in _environment_fields() if p == token or p.endswith(f".{token}")]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _schema_path(dotted: str) -> bool:
+    """Whether ``dotted`` (component keys included, list indexes dropped) is a field path."""
+    return re.sub(r"\[[0-9]+\]", "", dotted) in _environment_fields()
+
+
+@functools.cache
+def _environment_fields() -> frozenset[str]:
+    """Every field path of the environment file's schema (``wait.attempts``, ``components.redis.resources``...)."""
+    paths: set[str] = set()
+
+    def walk(cls: type, prefix: str) -> None:
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            key = f.metadata.get("key", f.name)
+            dotted = f"{prefix}{key}"
+            paths.add(dotted)
+            for tp in (hints[f.name], *typing.get_args(hints[f.name])):
+                for inner in (tp, *typing.get_args(tp)):
+                    if dataclasses.is_dataclass(inner) and isinstance(inner, type):
+                        walk(inner, f"{dotted}.")
+
+    walk(EnvironmentConfig, "")
+    return frozenset(paths)
 
 
 def _display(path: Path) -> str:

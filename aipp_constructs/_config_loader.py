@@ -23,6 +23,7 @@ import inspect
 import re
 import types
 import typing
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Generic, NamedTuple, TypeVar
@@ -32,9 +33,12 @@ import yaml
 __all__ = [
     "ConfigError",
     "ConfigErrors",
+    "FieldProblem",
     "Loaded",
     "YamlDocument",
     "did_you_mean",
+    "key_line",
+    "key_text",
     "line_of",
     "load_dataclass",
     "load_dataclass_collecting",
@@ -106,6 +110,23 @@ class ConfigErrors(ConfigError):
         return (type(self), (self.errors,))
 
 
+class FieldProblem(ValueError):
+    """What a value check (``metadata={"check": fn}``) or a ``__post_init__`` raises to report
+    its problem at a field *inside* the value it checks, rather than at the value itself: a
+    label of a mapping (``key="release"``), an item of a list (``key="[0]"``), or one field of
+    a dataclass (``key="rabbitmq_management_host"``).
+
+    Attributes:
+        key: The field below the checked one: a key, ``[index]``, or a dotted path of them.
+        problem: What is wrong and what to write, without the field's name.
+    """
+
+    def __init__(self, key: str, problem: str) -> None:
+        self.key = key
+        self.problem = problem
+        super().__init__(f"{key} {problem}")
+
+
 # --- YAML with line numbers -------------------------------------------------------------
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -155,33 +176,35 @@ def read_yaml(path: Path, display: str) -> YamlDocument:
             repeats a key (one error per repeated key, at its line).
     """
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as err:
         raise ConfigErrors([ConfigError(display, "", f"cannot be read: {err.strerror}")]) from None
-    loader = _StrictLoader(text)
     try:
-        root = loader.get_single_node()
-        data = loader.construct_document(root) if root is not None else None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        line = mark.line + 1 if mark else None
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "?"
-        problem = getattr(err, "problem", None) or str(err)
-        context = getattr(err, "context", None)
-        context_mark = getattr(err, "context_mark", None)
-        opened = f" ({context} opened at line {context_mark.line + 1})" if context and context_mark else ""
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        column = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
         raise ConfigErrors(
             [
                 ConfigError(
                     display,
                     "",
-                    f"is not valid YAML at {where}: {problem}{opened}; fix the indentation, quotes or brackets there",
+                    f"is not valid YAML at line {line}, column {column}: byte {raw[err.start]:#04x} is not UTF-8; "
+                    "save the file as UTF-8 (YAML files are UTF-8 text)",
                     line=line,
                 )
             ]
         ) from None
+    loader: _StrictLoader | None = None
+    try:
+        loader = _StrictLoader(text)  # reads the whole text: refuses unprintable characters
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    except yaml.YAMLError as err:
+        raise ConfigErrors([_yaml_error(display, text, err)]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if loader.duplicates:
         raise ConfigErrors(
             ConfigError(
@@ -193,6 +216,36 @@ def read_yaml(path: Path, display: str) -> YamlDocument:
             for key, line, first in sorted(loader.duplicates, key=lambda d: d[1])
         )
     return YamlDocument(data, root)
+
+
+def _yaml_error(display: str, text: str, err: yaml.YAMLError) -> ConfigError:
+    """A YAML syntax error as one line: where, what, and what to do."""
+    if isinstance(err, yaml.reader.ReaderError):
+        # A character YAML never accepts (a control character, U+FFFE...): no mark, a position.
+        position = err.position if isinstance(err.position, int) else 0
+        line = text.count("\n", 0, position) + 1
+        column = position - (text.rfind("\n", 0, position) + 1) + 1
+        character = err.character if isinstance(err.character, int) else ord(str(err.character)[:1] or "?")
+        return ConfigError(
+            display,
+            "",
+            f"is not valid YAML at line {line}, column {column}: the character {character:#06x} is not allowed "
+            f"({err.reason}); remove it, or write it as an escape like \\u{character:04x} in a double-quoted string",
+            line=line,
+        )
+    mark = getattr(err, "problem_mark", None)
+    line = mark.line + 1 if mark else None
+    where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "?"
+    problem = getattr(err, "problem", None) or str(err)
+    context = getattr(err, "context", None)
+    context_mark = getattr(err, "context_mark", None)
+    opened = f" ({context} opened at line {context_mark.line + 1})" if context and context_mark else ""
+    return ConfigError(
+        display,
+        "",
+        f"is not valid YAML at {where}: {problem}{opened}; fix the indentation, quotes or brackets there",
+        line=line,
+    )
 
 
 def load_yaml_file(path: Path, display: str) -> Any:
@@ -215,6 +268,11 @@ def line_of(root: yaml.Node | None, field_path: str) -> int | None:
     """
     if root is None:
         return None
+    return _walk(root, field_path)[1]
+
+
+def _walk(root: yaml.Node, field_path: str) -> tuple[yaml.Node, int, str]:
+    """(deepest node along ``field_path``, its line, the part of the path not found)."""
     node: yaml.Node = root
     line = 1
     rest = "" if field_path.startswith("(") else field_path  # "(top level)", "(chart)"
@@ -243,7 +301,25 @@ def line_of(root: yaml.Node | None, field_path: str) -> int | None:
             rest = rest[match.end() :]
         else:
             break
-    return line
+    return node, line, rest
+
+
+def key_line(root: yaml.Node | None, path: str, key: Any) -> int | None:
+    """The line of the key ``key`` (as loaded) in the mapping at ``path``, else of the mapping."""
+    if root is None:
+        return None
+    node, line, rest = _walk(root, path)
+    if rest or not isinstance(node, yaml.MappingNode):
+        return line
+    constructor = yaml.constructor.SafeConstructor()
+    for key_node, _ in node.value:
+        try:
+            same = isinstance(key_node, yaml.ScalarNode) and constructor.construct_object(key_node) == key
+        except yaml.YAMLError:
+            same = False
+        if same:
+            return key_node.start_mark.line + 1
+    return line if path else 1
 
 
 @functools.lru_cache(maxsize=16)
@@ -354,6 +430,9 @@ def _convert(ctx: _Context, tp: Any, value: Any, path: str, meta: Mapping[str, A
     if check is not None and result is not _BAD and result is not None:
         try:
             check(path, result)
+        except FieldProblem as err:
+            sub = _join_key(path, err.key)
+            return ctx.error(sub, with_fix(err.problem, None), line)
         except ValueError as err:
             return ctx.error(path, with_fix(_strip_field(str(err), path), result), line)
     return result
@@ -392,7 +471,7 @@ def _convert_type(ctx: _Context, tp: Any, value: Any, path: str) -> Any:
         out = {}
         bad = False
         for key, item in value.items():
-            sub = f"{path}.{key}"
+            sub = f"{path}.{key_text(key)}"
             if _convert_type(ctx, key_tp, key, sub) is _BAD:
                 bad = True
                 continue
@@ -423,6 +502,13 @@ def _convert_type(ctx: _Context, tp: Any, value: Any, path: str) -> Any:
             else:
                 fix = f'write "{_yaml_scalar(value)}"'
             return ctx.error(path, f"must be a string (quote it in YAML), got {_show(value)}; {fix}")
+        control = next((c for c in value if unicodedata.category(c) in ("Cc", "Cs") and c not in "\t\n\r"), None)
+        if control is not None:
+            # YAML readers refuse them in the written manifests (and no Kubernetes name takes one).
+            return ctx.error(
+                path,
+                f"must not contain the control character U+{ord(control):04X}, got {_show(value)}; remove it",
+            )
         return value
     raise TypeError(f"unsupported config type {tp!r} at {path}")  # a schema bug, not user input
 
@@ -449,7 +535,11 @@ def _convert_fields(
         if key not in fields or key in given:
             close = did_you_mean(str(key), [k for k in fields if k not in given and k not in value])
             hint = f"did you mean {close!r}? " if close else ""
-            ctx.error(_join(path, str(key)), f"is not a known key; {hint}allowed here: {allowed}")
+            ctx.error(
+                _join(path, key_text(key)),
+                f"is not a known key; {hint}allowed here: {allowed}",
+                line=key_line(ctx.root, path, key),
+            )
     out: dict[str, Any] = {}
     for key, f in fields.items():
         sub = _join(path, key)
@@ -471,6 +561,8 @@ def _convert_fields(
 def _build(ctx: _Context, cls: Any, converted: dict[str, Any], path: str) -> Any:
     try:
         return cls(**converted)
+    except FieldProblem as err:
+        return ctx.error(_join_key(path, err.key), with_fix(err.problem, None))
     except ValueError as err:
         if isinstance(err, ConfigError):
             ctx.errors.extend(err.errors if isinstance(err, ConfigErrors) else (err,))
@@ -521,11 +613,16 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
 
 _DNS_FIX = re.compile(r"[^a-z0-9-]+")
 _DNS_SUB_FIX = re.compile(r"[^a-z0-9.-]+")
+#: A quoted value in a message (a Python ``repr`` of a string): its ``;`` is no advice.
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+_RANGE = re.compile(r"\bfrom (-?[0-9]+) to (-?[0-9]+)\b")
 
 
 def with_fix(message: str, value: Any) -> str:
-    """``message``, with what to write appended when it does not say (no ``;`` after ``got``)."""
-    tail = message[message.rfind("got ") :] if "got " in message else message
+    """``message``, with what to write appended when it does not say (no ``;`` after ``got``,
+    outside the quoted values)."""
+    unquoted = _QUOTED.sub("''", message)
+    tail = unquoted[unquoted.rfind("got ") :] if "got " in unquoted else unquoted
     if ";" in tail:
         return message
     if "DNS-1123 label" in message or "DNS-1123 subdomain" in message:
@@ -536,6 +633,9 @@ def with_fix(message: str, value: Any) -> str:
         return f"{message}; write e.g. 'my-name'"
     if "port number" in message:
         return f"{message}; write a number between 1 and 65535"
+    bounds = _RANGE.search(message)
+    if bounds:
+        return f"{message}; write a whole number from {bounds.group(1)} to {bounds.group(2)}"
     if "CPU quantity" in message:
         return f"{message}; write e.g. '250m' or \"2\", quoted"
     if "image tag" in message:
@@ -560,6 +660,23 @@ def _yaml_scalar(value: Any) -> str:
 
 def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
+
+
+def _join_key(path: str, key: str) -> str:
+    """``path`` and a :class:`FieldProblem` key below it (``release``, ``[0]``, ``a.b``, or ``''``)."""
+    if not key:
+        return path or "(top level)"
+    return f"{path}{key}" if key.startswith("[") else _join(path, key)
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*")
+
+
+def key_text(key: Any) -> str:
+    """A mapping key as a field path shows it: as written when it is a plain name, quoted
+    (``''``, ``'a b'``, ``'x\\n'``) otherwise, so that a path is always one readable line."""
+    text = str(key)
+    return text if _PLAIN_KEY.fullmatch(text) and ".." not in text else repr(text)
 
 
 def _strip_field(message: str, path: str) -> str:

@@ -25,6 +25,8 @@ from decimal import Decimal
 __all__ = [
     "MAX_ID",
     "check_cpu",
+    "check_cron",
+    "cron_problem",
     "check_ids",
     "check_dns_label",
     "check_dns_subdomain",
@@ -33,6 +35,7 @@ __all__ = [
     "check_image_tag",
     "check_port",
     "check_quantity_binary",
+    "check_repository_path",
     "image_tag",
     "is_moving_tag",
     "normalize_image",
@@ -127,6 +130,64 @@ def check_cpu(field: str, value: str) -> str:
     """A CPU quantity: millicores ('250m') or cores ('1', '0.5')."""
     if not isinstance(value, str) or not _CPU.fullmatch(value) or quantity_cpu_millis(value) == 0:
         raise ValueError(f"{field} must be a CPU quantity such as '250m' or '2' (a quoted string), got {value!r}")
+    return value
+
+
+_MONTHS = {m: i for i, m in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split(), 1)}
+_WEEKDAYS = {d: i for i, d in enumerate("SUN MON TUE WED THU FRI SAT".split())}
+#: (name, lowest, highest, names) of the five standard cron fields, as robfig/cron parses them
+#: (Kubernetes CronJobs and Longhorn RecurringJobs alike).
+_CRON_FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
+    ("minute", 0, 59, {}),
+    ("hour", 0, 23, {}),
+    ("day-of-month", 1, 31, {}),
+    ("month", 1, 12, _MONTHS),
+    ("day-of-week", 0, 6, _WEEKDAYS),
+)
+
+
+def cron_problem(cron: object) -> str | None:
+    """What is wrong with a 5-field cron expression as robfig/cron parses it, if anything:
+    five fields separated by single spaces, each a comma list of ``*``, ``?``, ``N`` or ``N-M``
+    (numbers or ``JAN``/``MON`` names in range), optionally followed by ``/step``. Macros
+    (``@daily``) and ``CRON_TZ=`` prefixes are refused."""
+    if not isinstance(cron, str):
+        return "is not a string"
+    fields = cron.split(" ")
+    if len(fields) != len(_CRON_FIELDS) or not all(fields):
+        return "must have 5 fields separated by single spaces"
+    for text, (name, low, high, names) in zip(fields, _CRON_FIELDS, strict=True):
+        if not all(_cron_item_ok(item, low, high, names) for item in text.split(",")):
+            return f"has an invalid {name} field {text!r} (values {low}-{high})"
+    return None
+
+
+def _cron_item_ok(item: str, low: int, high: int, names: dict[str, int]) -> bool:
+    base, slash, step = item.partition("/")
+    if slash and not (step.isascii() and step.isdigit() and int(step) >= 1):
+        return False
+    if base in ("*", "?"):
+        return True
+    start, dash, end = base.partition("-")
+    first = _cron_value(start, names)
+    last = _cron_value(end, names) if dash else first
+    return first is not None and last is not None and low <= first <= last <= high
+
+
+def _cron_value(text: str, names: dict[str, int]) -> int | None:
+    if text.isascii() and text.isdigit():
+        return int(text)
+    return names.get(text.upper())
+
+
+def check_cron(field: str, value: str) -> str:
+    """A standard 5-field cron schedule (:func:`cron_problem`)."""
+    problem = cron_problem(value)
+    if problem:
+        raise ValueError(
+            f"{field} {problem}, got {value!r}; write five fields 'minute hour day-of-month month day-of-week' "
+            "separated by single spaces and quoted, e.g. '0 3 * * *' for 03:00 every day"
+        )
     return value
 
 
@@ -255,6 +316,20 @@ def normalize_image(ref: str) -> str:
         if "/" not in path:
             path = f"library/{path}"
     return f"{host}/{path}" + (f":{tag}" if tag else "") + (f"@{digest}" if digest else "")
+
+
+def check_repository_path(field: str, value: str) -> str:
+    """A repository path without registry host, tag or digest (``library/redis``,
+    ``enai/prod/backend``): ``/``-separated components of lowercase letters and digits, joined
+    by ``.``, ``_``, ``__`` or dashes, as Docker reads them."""
+    parts = value.split("/") if isinstance(value, str) else [""]
+    bad = next((part for part in parts if not _REPOSITORY_COMPONENT.fullmatch(part)), None)
+    if bad is not None:
+        raise ValueError(
+            f"{field} has an invalid repository path component {bad!r} (lowercase letters and digits, "
+            f"joined by '.', '_' or '-'), got {value!r}"
+        )
+    return value
 
 
 def check_digest(field: str, value: str) -> str:

@@ -6,15 +6,30 @@ refuses anything it does not know. README.md ("Environment files") documents eve
 
 from __future__ import annotations
 
+import ipaddress
+import re
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Literal
 
-from .._config_loader import ConfigError, ConfigErrors, did_you_mean, line_of, load_dataclass_collecting, read_yaml
+from .._config_loader import (
+    ConfigError,
+    ConfigErrors,
+    FieldProblem,
+    did_you_mean,
+    key_line,
+    key_text,
+    line_of,
+    load_dataclass_collecting,
+    read_yaml,
+)
 from .._validation import (
     DEFAULT_KUBERNETES_VERSION,
+    LABEL_KEY,
+    LABEL_VALUE,
+    check_cron,
     check_digest,
     check_dns_label,
     check_dns_subdomain,
@@ -22,8 +37,10 @@ from .._validation import (
     check_kubernetes_version,
     check_port,
     check_quantity_binary,
+    check_repository_path,
 )
 from ..references import Resources, Toleration
+from ..wiring import check_env_name
 
 __all__ = [
     "ScheduleConfig",
@@ -59,9 +76,19 @@ _DNS = {"check": check_dns_label}
 _SIZE = {"check": check_quantity_binary}
 
 
+_HOST_LABEL = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?")
+
+
 def _check_registry_host(field_path: str, value: str) -> None:
     host, _, port = value.partition(":")
-    if "/" in value or "." not in host or (port and not port.isdigit()):
+    labels = host.split(".")
+    if (
+        "/" in value
+        or len(labels) < 2
+        or not all(_HOST_LABEL.fullmatch(label) for label in labels)
+        or (port and not (port.isascii() and port.isdigit() and 1 <= int(port) <= 65535))
+        or (not port and value.endswith(":"))
+    ):
         raise ValueError(
             f"{field_path} must be a registry host name like 'harbor.example.com' "
             f"(with an optional ':port'), got {value!r}; write the host name only, without scheme or path"
@@ -87,6 +114,163 @@ def _check_repository(field_path: str, value: str) -> None:
             f"{field_path} must be a repository path without tag or digest, like 'library/redis', "
             f"got {value!r}; put the tag under 'tag'"
         )
+    try:
+        check_repository_path(field_path, value)
+    except ValueError as err:
+        raise ValueError(f"{err}; write the path as the registry shows it, like 'library/redis'") from None
+
+
+def _check_labels(field_path: str, labels: Mapping[str, str]) -> None:
+    """Label keys and values Kubernetes accepts (a selector of pods outside this port)."""
+    for key, value in labels.items():
+        if not LABEL_KEY.fullmatch(key):
+            raise FieldProblem(
+                key_text(key),
+                f"is not a label key (an optional DNS prefix and '/', then at most 63 of [-A-Za-z0-9_.]), "
+                f"got {key!r}; write e.g. 'app.kubernetes.io/name' or 'release'",
+            )
+        if not LABEL_VALUE.fullmatch(value):
+            raise FieldProblem(
+                key_text(key),
+                f"must be a label value (at most 63 of [-A-Za-z0-9_.], letters or digits at both ends), "
+                f"got {value!r}; write e.g. 'kube-prometheus-stack'",
+            )
+
+
+def _check_annotations(field_path: str, annotations: Mapping[str, str]) -> None:
+    """Annotation keys have the shape of label keys; their values may be any text."""
+    for key in annotations:
+        if not LABEL_KEY.fullmatch(key):
+            raise FieldProblem(
+                key_text(key),
+                f"is not an annotation key (an optional DNS prefix and '/', then at most 63 of [-A-Za-z0-9_.]), "
+                f"got {key!r}; write e.g. 'nginx.ingress.kubernetes.io/proxy-body-size'",
+            )
+
+
+_LABELS = {"check": _check_labels}
+
+
+def _check_range(low: int, high: int, what: str) -> typing.Callable[[str, int], None]:
+    """A check that an integer is from ``low`` to ``high``; ``what`` says what the number is."""
+
+    def check(field_path: str, value: int) -> None:
+        if not low <= value <= high:
+            raise ValueError(
+                f"{field_path} must be an integer from {low} to {high} ({what}), got {value!r}; "
+                f"write a whole number from {low} to {high}"
+            )
+
+    return check
+
+
+# Mirrors of construct rules, checked while the file is read so that each mistake is reported
+# at its key with every other mistake of the file (the constructs check the same again).
+#: ExternalSecret ``refreshInterval`` (external_secret.py).
+_ESO_DURATION = re.compile(r"([0-9]+h)?([0-9]+m)?([0-9]+s)?")
+#: Pod Security admission version label (namespace.py).
+_PSA_VERSION = re.compile(r"latest|v1\.[0-9]+")
+#: OTLP endpoint (telemetry.py), with the port a URL can have.
+_OTLP_ENDPOINT = re.compile(r"https?://[A-Za-z0-9.-]+(?::(?P<port>[0-9]{1,5}))?(?:/\S*)?")
+#: Argo CD source repository (gitops_application.py).
+_GIT_URL = re.compile(r"(https://|ssh://|git@)\S+")
+#: Ingress path (tls_ingress.py).
+_INGRESS_PATH = re.compile(r"/[-._~a-zA-Z0-9/]*")
+#: external-dns annotation prefix (tls_ingress.py).
+_DNS_PREFIX = re.compile(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?/")
+#: PostgreSQL database name (pgvector_db.py).
+_SQL_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+#: Config file names under /config (workload.py).
+_FILE_NAME = re.compile(r"[-._a-zA-Z0-9]+")
+#: RabbitMQ releases that cannot start on a read-only root filesystem (rabbit_mq.py).
+_RABBITMQ_OLDEST = (3, 12)
+
+
+def _check_refresh_interval(field_path: str, value: str) -> None:
+    if not value or not _ESO_DURATION.fullmatch(value):
+        raise ValueError(
+            f"{field_path} must be a duration of hours, minutes and seconds like '1h' or '30m', got {value!r}; "
+            "write e.g. '1h'"
+        )
+
+
+def _check_pod_security_version(field_path: str, value: str) -> None:
+    if not _PSA_VERSION.fullmatch(value):
+        raise ValueError(
+            f"{field_path} must be 'latest' or a version like 'v1.27', got {value!r}; "
+            "write the cluster's Kubernetes version, e.g. 'v1.27'"
+        )
+
+
+def _check_otlp_endpoint(field_path: str, value: str) -> None:
+    match = _OTLP_ENDPOINT.fullmatch(value)
+    port = match.group("port") if match else None
+    if not match or (port is not None and not 1 <= int(port) <= 65535):
+        raise ValueError(
+            f"{field_path} must be an http(s) URL like 'http://collector.observability.svc:4318', got {value!r}; "
+            "write the collector's OTLP address with scheme and port"
+        )
+
+
+def _check_git_url(field_path: str, value: str) -> None:
+    if not _GIT_URL.fullmatch(value):
+        raise ValueError(
+            f"{field_path} must be a git URL (https://, ssh:// or git@), got {value!r}; "
+            "write the URL ArgoCD clones, e.g. 'https://gitlab.example.com/platform/aipp-k8s.git'"
+        )
+
+
+def _check_revision(field_path: str, value: str) -> None:
+    if not value or any(c.isspace() for c in value):
+        raise ValueError(f"{field_path} must be a branch, tag or commit, got {value!r}; write e.g. 'main'")
+
+
+def _check_dns_prefix(field_path: str, value: str) -> None:
+    if not _DNS_PREFIX.fullmatch(value):
+        raise ValueError(
+            f"{field_path} must be an annotation prefix ending in '/', got {value!r}; "
+            "write 'external-dns.kubernetes.io/' (or 'external-dns.alpha.kubernetes.io/' before external-dns 0.22)"
+        )
+
+
+def _check_database(field_path: str, value: str) -> None:
+    if not _SQL_IDENTIFIER.fullmatch(value):
+        raise ValueError(
+            f"{field_path} must be a lowercase SQL identifier ([a-z_][a-z0-9_]*, at most 63), got {value!r}; "
+            "write e.g. 'aipp'"
+        )
+
+
+def _check_env(field_path: str, env: Mapping[str, str]) -> None:
+    """Variable names a shell can read, and no two that differ only by case: Spring's relaxed
+    binding (and many other programs) read ``LOG_LEVEL`` and ``log_level`` as one setting, and
+    which of the two wins is not defined."""
+    seen: dict[str, str] = {}
+    for name in env:
+        try:
+            check_env_name("", name)
+        except ValueError:
+            raise FieldProblem(
+                key_text(name),
+                f"is not a variable name ([A-Za-z_][A-Za-z0-9_]*), got {name!r}; write e.g. 'LOG_LEVEL'",
+            ) from None
+        first = seen.setdefault(name.upper(), name)
+        if first != name:
+            raise FieldProblem(
+                key_text(name),
+                f"differs from the variable {first} only by case, got {name!r}; programs such as Spring Boot "
+                f"read both as one setting: keep one of them",
+            )
+
+
+def _check_config_files(field_path: str, files: Mapping[str, str]) -> None:
+    for name in files:
+        if not _FILE_NAME.fullmatch(name) or name in (".", ".."):
+            raise FieldProblem(
+                key_text(name),
+                f"must be a file name ([-._a-zA-Z0-9]+, every file lands in /config), got {name!r}; "
+                "write e.g. 'application.yaml'",
+            )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -131,7 +315,7 @@ class SecretsConfig:
     store: str = field(metadata=_DNS)
     store_kind: Literal["ClusterSecretStore", "SecretStore"] = "ClusterSecretStore"
     vault_path: str = field(default="secret/aipp", metadata={"check": _check_vault_path})
-    refresh_interval: str = "1h"
+    refresh_interval: str = field(default="1h", metadata={"check": _check_refresh_interval})
 
 
 def _check_tag_syntax(field_path: str, value: str) -> None:
@@ -228,7 +412,9 @@ class TelemetryConfig:
     """
 
     mode: Literal["env", "operator", "off"] = "env"
-    endpoint: str = "http://opentelemetry-collector.observability.svc:4318"
+    endpoint: str = field(
+        default="http://opentelemetry-collector.observability.svc:4318", metadata={"check": _check_otlp_endpoint}
+    )
     protocol: Literal["http/protobuf", "grpc"] = "http/protobuf"
     instrumentation: str = "true"
 
@@ -243,18 +429,15 @@ def _check_host(field_path: str, value: str) -> None:
 
 
 def _check_url_path(field_path: str, value: str) -> None:
-    if not value.startswith("/") or " " in value:
+    if not _INGRESS_PATH.fullmatch(value):
         raise ValueError(
-            f"{field_path} must be an absolute URL path like '/' or '/api', got {value!r}; write it starting with '/'"
+            f"{field_path} must be an absolute URL path like '/' or '/api' ([-._~a-zA-Z0-9/]), got {value!r}; "
+            "write it starting with '/'"
         )
 
 
 def _check_cron(field_path: str, value: str) -> None:
-    if len(value.split()) != 5:
-        raise ValueError(
-            f"{field_path} must be a cron schedule of 5 fields like '0 3 * * *', got {value!r}; "
-            "write minute hour day month weekday, quoted"
-        )
+    check_cron(field_path, value)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -270,6 +453,22 @@ class RouteConfig:
     service: str
     path: str = field(default="/", metadata={"check": _check_url_path})
     port: str = "http"
+
+
+def _check_routes(field_path: str, routes: tuple[RouteConfig, ...]) -> None:
+    if not routes:
+        raise ValueError(
+            f"{field_path} must list at least one route, got []; "
+            "write '- {path: /, service: enai-front}', or remove the key for that default"
+        )
+    seen: dict[str, int] = {}
+    for index, route in enumerate(routes):
+        first = seen.setdefault(route.path, index)
+        if first != index:
+            raise FieldProblem(
+                f"[{index}].path",
+                f"repeats the path of routes[{first}], got {route.path!r} twice; remove one of the two routes",
+            )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -293,13 +492,23 @@ class IngressConfig:
 
     host: str = field(metadata={"check": _check_host})
     cluster_issuer: str = field(metadata={"check": check_dns_subdomain})
-    routes: tuple[RouteConfig, ...] = (RouteConfig(service="enai-front"),)
+    routes: tuple[RouteConfig, ...] = field(
+        default=(RouteConfig(service="enai-front"),), metadata={"check": _check_routes}
+    )
     class_name: str | None = field(default=None, metadata={"check": check_dns_subdomain})
-    external_dns_prefix: str = "external-dns.kubernetes.io/"
-    annotations: Mapping[str, str] = field(default_factory=dict)
+    external_dns_prefix: str = field(default="external-dns.kubernetes.io/", metadata={"check": _check_dns_prefix})
+    annotations: Mapping[str, str] = field(default_factory=dict, metadata={"check": _check_annotations})
     rabbitmq_management_host: str | None = field(default=None, metadata={"check": _check_host})
     controller_namespace: str = field(default="kube-system", metadata=_DNS)
-    controller_pod_labels: Mapping[str, str] = field(default_factory=dict)
+    controller_pod_labels: Mapping[str, str] = field(default_factory=dict, metadata=_LABELS)
+
+    def __post_init__(self) -> None:
+        if self.rabbitmq_management_host == self.host:
+            raise FieldProblem(
+                "rabbitmq_management_host",
+                f"must differ from host (the web UI's), got {self.host!r} for both; "
+                "give the management UI a host of its own, or remove the key",
+            )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -316,8 +525,8 @@ class MonitoringConfig:
     """
 
     namespace: str = field(default="monitoring", metadata=_DNS)
-    prometheus_pod_labels: Mapping[str, str] = field(default_factory=dict)
-    service_monitor_labels: Mapping[str, str] = field(default_factory=dict)
+    prometheus_pod_labels: Mapping[str, str] = field(default_factory=dict, metadata=_LABELS)
+    service_monitor_labels: Mapping[str, str] = field(default_factory=dict, metadata=_LABELS)
     interval: str = "30s"
 
 
@@ -331,7 +540,7 @@ class ScheduleConfig:
     """
 
     cron: str = field(metadata={"check": _check_cron})
-    retain: int
+    retain: int = field(metadata={"check": _check_range(1, 100, "Longhorn's recurring-job-max-retention")})
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -345,7 +554,7 @@ class PgDumpConfig:
     """
 
     schedule: str = field(default="30 2 * * *", metadata={"check": _check_cron})
-    retention_days: int = 7
+    retention_days: int = field(default=7, metadata={"check": _check_range(1, 365, "days of dumps kept")})
     storage_size: str = field(default="20Gi", metadata=_SIZE)
 
 
@@ -384,12 +593,30 @@ class GitOpsConfig:
         project: ArgoCD project. Defaults to ``"default"``.
     """
 
-    repo_url: str
-    revision: str = "main"
+    repo_url: str = field(metadata={"check": _check_git_url})
+    revision: str = field(default="main", metadata={"check": _check_revision})
     path: str | None = None
     application_name: str | None = field(default=None, metadata=_DNS)
     argocd_namespace: str = field(default="argocd", metadata=_DNS)
     project: str = field(default="default", metadata=_DNS)
+
+
+def _check_ports(field_path: str, ports: tuple[int, ...]) -> None:
+    if not ports:
+        raise ValueError(f"{field_path} must list at least one port, got []; write e.g. [443]")
+    for index, port in enumerate(ports):
+        if not 1 <= port <= 65535:
+            raise FieldProblem(f"[{index}]", f"must be a port number between 1 and 65535, got {port!r}; write e.g. 443")
+
+
+def _check_cidr(field_path: str, value: str) -> None:
+    try:
+        ipaddress.ip_network(value)
+    except ValueError:
+        raise ValueError(
+            f"{field_path} must be an address range like '10.20.0.0/16' (no host bits set), got {value!r}; "
+            "write the network address and its prefix length"
+        ) from None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -404,11 +631,24 @@ class EgressConfig:
         protocol: ``TCP`` or ``UDP``. Defaults to ``"TCP"``.
     """
 
-    ports: tuple[int, ...]
+    ports: tuple[int, ...] = field(metadata={"check": _check_ports})
     namespace: str | None = field(default=None, metadata=_DNS)
-    pod_labels: Mapping[str, str] = field(default_factory=dict)
-    cidr: str | None = None
+    pod_labels: Mapping[str, str] = field(default_factory=dict, metadata=_LABELS)
+    cidr: str | None = field(default=None, metadata={"check": _check_cidr})
     protocol: Literal["TCP", "UDP"] = "TCP"
+
+    def __post_init__(self) -> None:
+        if (self.namespace is None) == (self.cidr is None):
+            raise ValueError(
+                f"needs exactly one of namespace and cidr, got namespace {self.namespace!r} and cidr {self.cidr!r}; "
+                "write 'namespace: <name>' for pods of the cluster or 'cidr: <range>' for addresses outside it"
+            )
+        if self.cidr is not None and self.pod_labels:
+            raise FieldProblem(
+                "pod_labels",
+                f"only apply with namespace, got {dict(self.pod_labels)!r} with cidr {self.cidr!r}; "
+                "remove pod_labels, or give a namespace instead of the cidr",
+            )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -428,9 +668,9 @@ class NetworkConfig:
     """
 
     dns_namespace: str = field(default="kube-system", metadata=_DNS)
-    dns_pod_labels: Mapping[str, str] = field(default_factory=lambda: {"k8s-app": "kube-dns"})
+    dns_pod_labels: Mapping[str, str] = field(default_factory=lambda: {"k8s-app": "kube-dns"}, metadata=_LABELS)
     collector_namespace: str = field(default="observability", metadata=_DNS)
-    collector_pod_labels: Mapping[str, str] = field(default_factory=dict)
+    collector_pod_labels: Mapping[str, str] = field(default_factory=dict, metadata=_LABELS)
     egress: Mapping[str, tuple[EgressConfig, ...]] = field(default_factory=dict)
 
 
@@ -443,8 +683,8 @@ class WaitConfig:
         interval_seconds: Pause between attempts. Defaults to ``5``.
     """
 
-    attempts: int = 60
-    interval_seconds: int = 5
+    attempts: int = field(default=60, metadata={"check": _check_range(1, 3600, "connection attempts")})
+    interval_seconds: int = field(default=5, metadata={"check": _check_range(1, 3600, "seconds between attempts")})
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -480,8 +720,8 @@ class AppConfig:
     run_as_user: int | None = None
     resources: Resources | None = None
     startup_timeout_seconds: int | None = None
-    env: Mapping[str, str] = field(default_factory=dict)
-    config_files: Mapping[str, str] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=dict, metadata={"check": _check_env})
+    config_files: Mapping[str, str] = field(default_factory=dict, metadata={"check": _check_config_files})
     wiring: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
@@ -517,6 +757,14 @@ class FrontendConfig(AppConfig):
     cache_dirs: tuple[str, ...] | None = None
 
 
+def _check_gpu_count(field_path: str, value: int) -> None:
+    if not 1 <= value <= 16:
+        raise ValueError(
+            f"{field_path} must be an integer from 1 to 16 (GPUs per pod), got {value!r}; write 1 or more, "
+            "or disable the component with 'enabled: false' if the cluster has no GPU"
+        )
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class GpuWorkerConfig(AppConfig):
     """The GPU worker (``enai-linker``).
@@ -533,9 +781,9 @@ class GpuWorkerConfig(AppConfig):
     """
 
     health_path: str | None = None
-    gpu_count: int | None = None
+    gpu_count: int | None = field(default=None, metadata={"check": _check_gpu_count})
     shm_size: str | None = field(default=None, metadata=_SIZE)
-    node_selector: Mapping[str, str] | None = None
+    node_selector: Mapping[str, str] | None = field(default=None, metadata=_LABELS)
     tolerations: tuple[Toleration, ...] | None = None
     runtime_class_name: str | None = None
 
@@ -551,7 +799,7 @@ class PgvectorConfig:
         resources: Requests and limits. Defaults to 250m/2Gi requested, 2 CPU/2Gi limit.
     """
 
-    database: str = "aipp"
+    database: str = field(default="aipp", metadata={"check": _check_database})
     storage_size: str = field(default="20Gi", metadata=_SIZE)
     shm_size: str = field(default="512Mi", metadata=_SIZE)
     resources: Resources = field(
@@ -667,7 +915,7 @@ class EnvironmentConfig:
     registry: RegistryConfig
     secrets: SecretsConfig
     images: Mapping[str, ImageConfig]
-    pod_security_version: str = "v1.27"
+    pod_security_version: str = field(default="v1.27", metadata={"check": _check_pod_security_version})
     kubernetes_version: str = field(default=DEFAULT_KUBERNETES_VERSION, metadata={"check": check_kubernetes_version})
     telemetry: TelemetryConfig = field(default_factory=TelemetryConfig)
     wait: WaitConfig = field(default_factory=WaitConfig)
@@ -756,7 +1004,11 @@ def load_environment(path: Path, *, display: str | None = None) -> EnvironmentCo
                 close = did_you_mean(str(key), [k for k in known if k not in rows])
                 renamed.add(close)
                 hint = f"did you mean {close!r}? " if close else ""
-                error(f"images.{key}", f"is not a component; {hint}known: {', '.join(known)}")
+                error(
+                    f"images.{key_text(key)}",
+                    f"is not a component; {hint}known: {', '.join(known)}",
+                    line=key_line(root, "images", key),
+                )
         if components is not None:
             # A disabled component may keep its row (it is simply not used).
             required = {name for name in names if _enabled(components, name)} | {WAIT_IMAGE}
@@ -778,6 +1030,16 @@ def load_environment(path: Path, *, display: str | None = None) -> EnvironmentCo
             tag_problem = _check_row_tag(f"images.{name}.tag", row) if isinstance(row, dict) else None
             if tag_problem:
                 error(f"images.{name}.tag", tag_problem)
+        rabbitmq = rows.get("rabbitmq")
+        tag = rabbitmq.get("tag") if isinstance(rabbitmq, dict) else None
+        version = re.match(r"v?(\d+)\.(\d+)", tag) if isinstance(tag, str) else None
+        if version and (int(version.group(1)), int(version.group(2))) < _RABBITMQ_OLDEST:
+            error(
+                "images.rabbitmq.tag",
+                f"is RabbitMQ {version.group(1)}.{version.group(2)}, which cannot start on a read-only root "
+                f"filesystem (3.10 and 3.11 write an upgrade log under /var/log/rabbitmq), got {tag!r}; "
+                "use 3.12 or later, e.g. '3.13.7-management'",
+            )
     ingress = data.get("ingress")
     routes = ingress.get("routes", [{"service": "enai-front"}]) if isinstance(ingress, dict) else None
     for index, route in enumerate(routes if isinstance(routes, list) else ()):
