@@ -12,6 +12,7 @@ from cdk8s import Chart
 from conftest import one, synth
 
 from aipp_constructs import (
+    CONFIG_WAVE,
     Component,
     Endpoint,
     Resources,
@@ -26,10 +27,13 @@ from aipp_constructs._validation import (
     check_cpu,
     check_digest,
     check_dns_label,
+    check_dns_subdomain,
     check_image,
     check_image_tag,
     check_port,
     check_quantity_binary,
+    is_moving_tag,
+    normalize_image,
     quantity_cpu_millis,
     quantity_to_bytes,
 )
@@ -49,8 +53,24 @@ def test_resources_defaults_are_explicit_and_valid() -> None:
 
 
 def test_resources_compares_cores_and_millicores_alike() -> None:
-    Resources(cpu_request="1", cpu_limit="1000m", memory_request="1Gi", memory_limit="1024Mi")
-    Resources(cpu_request="0.5", cpu_limit="500m")
+    # A limit equal to the request, written in the other unit, is accepted and kept as written...
+    equal = Resources(cpu_request="1", cpu_limit="1000m", memory_request="1Gi", memory_limit="1024Mi")
+    assert (equal.cpu_request, equal.cpu_limit, equal.memory_request, equal.memory_limit) == (
+        "1",
+        "1000m",
+        "1Gi",
+        "1024Mi",
+    )
+    assert Resources(cpu_request="0.5", cpu_limit="500m").cpu_limit == "500m"
+    # ...and one millicore or one mebibyte below it is refused: the units are compared, not the text.
+    with pytest.raises(ValueError, match="^cpu_limit must be at least cpu_request, got limit '999m' < request '1'"):
+        Resources(cpu_request="1", cpu_limit="999m")
+    with pytest.raises(ValueError, match="^cpu_limit must be at least cpu_request, got limit '499m' < request '0.5'"):
+        Resources(cpu_request="0.5", cpu_limit="499m")
+    with pytest.raises(
+        ValueError, match="^memory_limit must be at least memory_request, got limit '1023Mi' < request '1Gi'"
+    ):
+        Resources(memory_request="1Gi", memory_limit="1023Mi")
 
 
 @pytest.mark.parametrize(
@@ -199,6 +219,13 @@ def test_check_image_accepts_pinned_references(image: str) -> None:
             "h.example/Library/redis:7", "has an invalid repository path component 'Library'", id="upper-repo"
         ),
         pytest.param("h.example/a:-1", "has an invalid tag '-1'", id="bad-tag"),
+        # A first segment with a port is a registry host even without a dot: the tag decides.
+        pytest.param("registry:5000/a:1", "uses the moving tag '1'", id="host-with-port-no-dot"),
+        pytest.param("localhost/a:1", "uses the moving tag '1'", id="localhost"),
+        # A ':' before the last '/' is not a tag separator.
+        pytest.param("h.example/a:1/b", "has an invalid repository path component 'a:1'", id="colon-in-path"),
+        # Two numbers name a release of PostgreSQL only.
+        pytest.param("h.example/proxy/redis:7.2", "uses the moving tag '7.2'", id="two-numbers"),
     ],
 )
 def test_check_image_refuses_unpinned_or_malformed_references(image: str, problem: str) -> None:
@@ -211,6 +238,27 @@ def test_check_image_refuses_unpinned_or_malformed_references(image: str, proble
 def test_check_image_refuses_a_non_string() -> None:
     with pytest.raises(ValueError, match="^image is not a string, got None"):
         check_image("image", None)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="^image reference is not a string, got 7; pin a released tag, like"):
+        normalize_image(7)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "image", ["postgres:17.6", "library/postgres:17.6-bookworm", "h.example/proxy/library/postgres:17.6"]
+)
+def test_check_image_accepts_two_numbers_for_postgres_whatever_the_path(image: str) -> None:
+    assert check_image("image", image) == image
+
+
+@pytest.mark.parametrize(
+    "repository", ["postgres", "library/postgres", "h.example/proxy/library/postgres", "library/postgres/"]
+)
+def test_is_moving_tag_reads_the_last_segment_of_the_repository(repository: str) -> None:
+    assert not is_moving_tag("17.6", repository=repository)
+    assert check_image_tag("tag", "17.6", repository=repository) == "17.6"
+    assert is_moving_tag("17", repository=repository)
+    assert is_moving_tag("17.6", repository=repository.replace("postgres", "postgres-proxy"))
+    with pytest.raises(ValueError, match="^tag is the moving tag '17.6', which is refused"):
+        check_image_tag("tag", "17.6")
 
 
 def test_check_image_tag_accepts_a_build_and_refuses_moving_or_malformed_tags() -> None:
@@ -239,6 +287,25 @@ def test_check_dns_label_accepts_rfc1123_labels(value: str) -> None:
 def test_check_dns_label_refuses_anything_else(value: Any) -> None:
     with pytest.raises(ValueError, match=f"^name must be a DNS-1123 label .*, got {re.escape(repr(value))}$"):
         check_dns_label("name", value)
+
+
+#: A DNS subdomain of exactly 253 characters: three 63-character labels and one of 61.
+SUBDOMAIN_253 = ".".join(["a" * 63, "b" * 63, "c" * 63, "d" * 61])
+
+
+@pytest.mark.parametrize("value", ["a", "a.b", "longhorn-ssd", "storage.k8s.io", "a-1.b-2.c", SUBDOMAIN_253])
+def test_check_dns_subdomain_accepts_dotted_rfc1123_names_up_to_253_characters(value: str) -> None:
+    assert len(SUBDOMAIN_253) == 253
+    assert check_dns_subdomain("name", value) == value
+
+
+@pytest.mark.parametrize(
+    "value",
+    [SUBDOMAIN_253 + "d", "", ".", "a.", ".a", "a..b", "A.b", "a_b.c", "-a.b", "a.b-", 5, None],
+)
+def test_check_dns_subdomain_refuses_anything_else(value: Any) -> None:
+    with pytest.raises(ValueError, match=f"^name must be a DNS-1123 subdomain .*, got {re.escape(repr(value))}$"):
+        check_dns_subdomain("name", value)
 
 
 @pytest.mark.parametrize("value", ["1Ki", "512Mi", "10Gi", "1Ti", "1Pi"])
@@ -386,8 +453,129 @@ def test_component_version_label_is_sanitised_to_a_label_value(chart: Chart) -> 
     assert version.startswith("1.0_build_7")
 
 
+@pytest.mark.parametrize(
+    ("version", "label"),
+    [
+        pytest.param("1.2.3", "1.2.3", id="kept"),
+        pytest.param("v" + "1" * 62, "v" + "1" * 62, id="63-kept"),
+        pytest.param("v" + "1" * 62 + "2", "v" + "1" * 62, id="64-cut-to-63"),
+        # Cut first, then trimmed: the 63rd character is a '-', so 62 remain.
+        pytest.param("a" * 62 + "-b", "a" * 62, id="cut-then-trimmed"),
+        pytest.param("_.-1.0-._", "1.0", id="trimmed-both-ends"),
+        pytest.param("", "unknown", id="empty"),
+        pytest.param("+/+", "unknown", id="nothing-left"),
+    ],
+)
+def test_component_version_label_is_cut_to_63_characters_or_unknown(chart: Chart, version: str, label: str) -> None:
+    c = Component(chart, "C", name="c", component="test", version=version)
+    assert c.labels["app.kubernetes.io/version"] == label
+
+
 def test_component_without_an_endpoint_has_none(chart: Chart) -> None:
     assert component(chart, "a").endpoint is None
+
+
+def test_after_and_waits_for_order_connects_to_does_not(chart: Chart) -> None:
+    a = component(chart, "a")
+    after = Component(chart, "After", name="after", component="test", version="1", after=(a,))
+    waits = Component(chart, "Waits", name="waits", component="test", version="1", waits_for=(after,))
+    connects = Component(chart, "Connects", name="connects", component="test", version="1", connects_to=(waits, a))
+    assert (a.wave, after.wave, waits.wave, connects.wave) == (1, 2, 3, 1)
+    assert (after.after, after.reaches) == ((a,), ())
+    assert (waits.waits_for, waits.reaches) == ((after,), (after,))
+    assert (connects.connects_to, connects.reaches) == ((waits, a), (waits, a))
+
+
+def test_component_reaches_each_component_once_in_declaration_order(chart: Chart) -> None:
+    a, b = component(chart, "a"), component(chart, "b")
+    c = Component(
+        chart, "C", name="c", component="test", version="1", depends_on=(a,), waits_for=(b, a), connects_to=(b,)
+    )
+    assert c.reaches == (a, b)
+
+
+def test_component_meta_stamps_name_labels_and_wave(chart: Chart) -> None:
+    a = component(chart, "a")
+    b = Component(chart, "B", name="b", component="cache", version="2.0.0", part_of="aipp", depends_on=(a,))
+    labels = {
+        "app.kubernetes.io/name": "b",
+        "app.kubernetes.io/part-of": "aipp",
+        "app.kubernetes.io/component": "cache",
+        "app.kubernetes.io/version": "2.0.0",
+        "app.kubernetes.io/managed-by": "cdk8s",
+    }
+    assert b.meta() == {"name": "b", "labels": labels, "annotations": {"argocd.argoproj.io/sync-wave": "2"}}
+    assert b.meta("b-config", wave=CONFIG_WAVE, annotations={"note": "x"}, labels={"extra": "y"}) == {
+        "name": "b-config",
+        "labels": {**labels, "extra": "y"},
+        "annotations": {"argocd.argoproj.io/sync-wave": "0", "note": "x"},
+    }
+    assert b.meta(wave=7)["annotations"] == {"argocd.argoproj.io/sync-wave": "7"}
+    assert b.selector() == {"matchLabels": {"app.kubernetes.io/name": "b", "app.kubernetes.io/part-of": "aipp"}}
+
+
+def test_component_services_select_its_pods_on_named_ports(chart: Chart) -> None:
+    c = Component(chart, "Dns", name="dns", component="resolver", version="1.0.0", part_of="aipp")
+    client = c.add_client_service({"dns": 53, "metrics": 9153}, protocols={"dns": "UDP"})
+    headless = c.add_headless_service({"dns-tcp": 53})
+    assert (client.node.id, headless.node.id) == ("Service", "HeadlessService")
+    services = {m["metadata"]["name"]: m for m in synth(chart) if m["kind"] == "Service"}
+    metadata = {
+        "name": "dns",
+        "namespace": "test",
+        "labels": dict(c.labels),
+        "annotations": {"argocd.argoproj.io/sync-wave": "1"},
+    }
+    selector = {"app.kubernetes.io/name": "dns", "app.kubernetes.io/part-of": "aipp"}
+    assert services["dns"] == {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": metadata,
+        "spec": {
+            "type": "ClusterIP",
+            "selector": selector,
+            "ports": [
+                {"name": "dns", "port": 53, "targetPort": "dns", "protocol": "UDP"},
+                {"name": "metrics", "port": 9153, "targetPort": "metrics", "protocol": "TCP"},
+            ],
+        },
+    }
+    assert services["dns-headless"] == {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {**metadata, "name": "dns-headless"},
+        "spec": {
+            "clusterIP": "None",
+            "publishNotReadyAddresses": True,
+            "selector": selector,
+            "ports": [{"name": "dns-tcp", "port": 53, "targetPort": "dns-tcp", "protocol": "TCP"}],
+        },
+    }
+
+
+def test_component_services_take_protocols_and_ids(chart: Chart) -> None:
+    c = Component(chart, "Dns", name="dns", component="resolver", version="1.0.0")
+    c.add_client_service({"dns": 53}, id="Client", protocols={"dns": "UDP"})
+    c.add_headless_service({"dns": 53}, id="Peers", protocols={"dns": "UDP"})
+    assert [child.node.id for child in c.node.children] == ["Client", "Peers"]
+    services = [m for m in synth(chart) if m["kind"] == "Service"]
+    assert [s["spec"]["ports"][0]["protocol"] for s in services] == ["UDP", "UDP"]
+    # A service without ports writes no empty list.
+    bare = Component(chart, "Bare", name="bare", component="test", version="1")
+    assert "ports" not in bare.add_client_service({}).to_json()["spec"]
+
+
+def test_component_part_of_defaults_to_the_port_chart_and_is_absent_outside_one() -> None:
+    from aipp_constructs import PortChart, PortDefaults
+
+    port = PortChart(cdk8s.Testing.app(), "acme", PortDefaults(namespace="acme", part_of="acme"))
+    inside = Component(port, "In", name="in", component="test", version="1")
+    given = Component(port, "Given", name="given", component="test", version="1", part_of="other")
+    assert inside.selector_labels == {"app.kubernetes.io/name": "in", "app.kubernetes.io/part-of": "acme"}
+    assert given.selector_labels["app.kubernetes.io/part-of"] == "other"
+    plain = Chart(cdk8s.Testing.app(), "plain")
+    outside = Component(plain, "Out", name="out", component="test", version="1")
+    assert dict(outside.selector_labels) == {"app.kubernetes.io/name": "out"}
 
 
 # --- namespace ----------------------------------------------------------------------------

@@ -260,12 +260,66 @@ def test_external_peer_validation(kwargs: dict[str, Any], message: str) -> None:
         ExternalPeer(**kwargs)
 
 
-def test_egress_for_an_unknown_component_is_refused() -> None:
+@pytest.mark.parametrize("protocols", [("TCP", "SCTP"), ("SCTP", "UDP"), ("UDP", "tcp")])
+def test_external_peer_refuses_a_protocol_list_with_one_unknown_protocol(protocols: tuple[str, ...]) -> None:
+    from aipp_constructs import ExternalPeer
+
+    with pytest.raises(ValueError, match=re.escape(f"protocols must be TCP and/or UDP, got {protocols!r}")):
+        ExternalPeer(namespace="a", ports=(53,), protocols=protocols)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("protocols", [("TCP",), ("UDP",), ("UDP", "TCP")])
+def test_external_peer_accepts_tcp_and_udp_alone_or_together(protocols: tuple[str, ...]) -> None:
+    from aipp_constructs import ExternalPeer
+
+    peer = ExternalPeer(namespace="a", ports=(53,), protocols=protocols)  # type: ignore[arg-type]
+    assert peer.policy_ports() == [{"port": 53, "protocol": protocol} for protocol in protocols]
+
+
+def test_default_dns_peer_is_kube_dns_in_kube_system_on_53_udp_and_tcp() -> None:
+    from conftest import synth
+
+    from aipp_constructs import ExternalPeer, GraphNetworkPolicies, GraphNetworkPoliciesProps
+
+    chart, redis, web = _chain()
+    props = GraphNetworkPoliciesProps(components=(redis, web))
+    assert props.dns == ExternalPeer(
+        namespace="kube-system", pod_labels={"k8s-app": "kube-dns"}, ports=(53,), protocols=("UDP", "TCP")
+    )
+    GraphNetworkPolicies(chart, "Policies", props)
+    policies = {m["metadata"]["name"]: m for m in synth(chart) if m["kind"] == "NetworkPolicy"}
+    assert policies["allow-dns"]["spec"] == {
+        "podSelector": {},
+        "policyTypes": ["Egress"],
+        "egress": [
+            {
+                "to": [
+                    {
+                        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+                        "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+                    }
+                ],
+                "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}],
+            }
+        ],
+    }
+    assert policies["default-deny"]["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    assert {(p["apiVersion"], p["metadata"]["namespace"]) for p in policies.values()} == {
+        ("networking.k8s.io/v1", "test")
+    }
+
+
+@pytest.mark.parametrize("direction", ["egress", "ingress"])
+def test_extra_peers_for_an_unknown_component_are_refused(direction: str) -> None:
     from aipp_constructs import ExternalPeer, GraphNetworkPoliciesProps
 
-    _chart, redis, _web = _chain()
-    with pytest.raises(ValueError, match="egress names 'wbe', which is not a component; known: redis"):
-        GraphNetworkPoliciesProps(components=(redis,), egress={"wbe": (ExternalPeer(namespace="a", ports=(1,)),)})
+    _chart, redis, web = _chain()
+    peers = {"wbe": (ExternalPeer(namespace="a", ports=(1,)),)}
+    with pytest.raises(ValueError, match=f"^{direction} names 'wbe', which is not a component; known: redis, web$"):
+        GraphNetworkPoliciesProps(components=(redis, web), **{direction: peers})
+    # A component's own name is accepted in either direction.
+    props = GraphNetworkPoliciesProps(components=(redis, web), **{direction: {"web": peers["wbe"]}})
+    assert getattr(props, direction) == {"web": peers["wbe"]}
 
 
 def _env_with(tmp_path: Any, name: str, **sections: Any) -> Any:
@@ -436,6 +490,10 @@ def test_internet_is_ipv4_everything_except_the_private_and_cluster_ranges() -> 
         (
             {"cidr": "0.0.0.0/0", "except_cidrs": "10.0.0.0/8", "ports": (1,)},
             "except_cidrs must be a tuple of address ranges, got '10.0.0.0/8'; write e.g. ('10.0.0.0/8',)",
+        ),
+        (
+            {"cidr": "0.0.0.0/0", "except_cidrs": {"10.0.0.0/8"}, "ports": (1,)},
+            "except_cidrs must be a tuple of address ranges, got {'10.0.0.0/8'}; write e.g. ('10.0.0.0/8',)",
         ),
     ],
 )

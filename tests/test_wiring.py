@@ -12,12 +12,14 @@ from aipp_constructs import (
     NAMED_WIRING,
     SPRING_BOOT_WIRING,
     Endpoint,
+    Resources,
     SecretKeyRef,
     Telemetry,
     WaitPolicy,
     connection_env,
 )
 from aipp_constructs.startup_wait import wait_container
+from aipp_constructs.wiring import check_wiring, upper_snake
 
 USER = SecretKeyRef(name="db-credentials", key="username")
 PASSWORD = SecretKeyRef(name="db-credentials", key="password")
@@ -97,6 +99,30 @@ def test_bad_overrides_are_refused_naming_the_dependency(overrides: dict, messag
         connection_env([("pgvector", DB)], SPRING_BOOT_WIRING, overrides)
 
 
+def test_a_wiring_override_names_the_dependencies_there_are() -> None:
+    with pytest.raises(ValueError, match=r"^wiring names 'redis', which is not a dependency; dependencies: none$"):
+        connection_env([], SPRING_BOOT_WIRING, {"redis": {}})
+    with pytest.raises(ValueError, match=r"; dependencies: pgvector, enai-backend$"):
+        connection_env([("pgvector", DB), ("enai-backend", API)], SPRING_BOOT_WIRING, {"redis": {}})
+
+
+@pytest.mark.parametrize(
+    ("name", "snake"), [("enai-backend", "ENAI_BACKEND"), ("Api.V2", "API_V2"), ("redis", "REDIS"), ("a_b", "A_B")]
+)
+def test_upper_snake_replaces_what_is_not_a_letter_or_digit(name: str, snake: str) -> None:
+    assert upper_snake(name) == snake
+
+
+def test_check_wiring_names_the_protocol_and_fact_of_a_bad_variable_name() -> None:
+    check_wiring("wiring", SPRING_BOOT_WIRING)
+    check_wiring("wiring", NAMED_WIRING)
+    with pytest.raises(ValueError) as info:
+        check_wiring("spec.wiring", {"http": {"url": "{NAME}_URL", "host": "{NAME}-HOST"}})
+    assert str(info.value) == (
+        "spec.wiring.http.host must be a variable name ([A-Za-z_][A-Za-z0-9_]*), got 'X-HOST'"
+    )
+
+
 def test_two_dependencies_cannot_set_the_same_variable() -> None:
     other = Endpoint(host="other-db", ports={"postgresql": 5432}, properties={"jdbc_url": "x"}, protocol="postgresql")
     with pytest.raises(ValueError, match="wiring sets SPRING_DATASOURCE_URL for both pgvector and other-db"):
@@ -157,6 +183,29 @@ def test_wait_container_waits_with_bounded_attempts_and_says_what_it_waits_for()
     assert "sleep 2" in script
 
 
+def test_wait_container_runs_exactly_this_script_as_nobody_with_the_policys_resources() -> None:
+    resources = Resources(cpu_request="5m", memory_request="8Mi", cpu_limit="50m", memory_limit="16Mi")
+    policy = WaitPolicy(image=IMAGE, attempts=3, interval_seconds=2, connect_timeout_seconds=4, resources=resources)
+    c = wait_container("db", "pgvector", 5432, policy)
+    assert c["command"] == [
+        "sh",
+        "-c",
+        "n=0\n"
+        "until nc -z -w 4 pgvector 5432; do\n"
+        "  n=$((n+1))\n"
+        '  if [ "$n" -ge 3 ]; then\n'
+        '    echo "wait-for-db: pgvector:5432 did not answer after 3 attempts; giving up"\n'
+        "    exit 1\n"
+        "  fi\n"
+        '  echo "wait-for-db: pgvector:5432 not answering yet (attempt $n/3), retrying in 2s"\n'
+        "  sleep 2\n"
+        "done\n"
+        'echo "wait-for-db: pgvector:5432 answers"\n',
+    ]
+    assert (c["securityContext"]["runAsUser"], c["securityContext"]["runAsGroup"]) == (65534, 65534)
+    assert c["resources"] == {"requests": {"cpu": "5m", "memory": "8Mi"}, "limits": {"cpu": "50m", "memory": "16Mi"}}
+
+
 @pytest.mark.skipif(shutil.which("sh") is None, reason="needs a POSIX shell")
 def test_wait_script_gives_up_after_the_attempts_with_a_clear_log_line() -> None:
     """Run the real script with an ``nc`` that always fails: it must stop, exit 1 and say why."""
@@ -185,3 +234,25 @@ def test_wait_script_gives_up_after_the_attempts_with_a_clear_log_line() -> None
 def test_wait_policy_validation(kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
         WaitPolicy(**{"image": IMAGE, **kwargs})
+
+
+def test_wait_policy_defaults_wait_about_five_minutes_with_small_containers() -> None:
+    policy = WaitPolicy(image=IMAGE)
+    assert (policy.attempts, policy.interval_seconds, policy.connect_timeout_seconds) == (60, 5, 2)
+    assert policy.resources == Resources(
+        cpu_request="10m", memory_request="16Mi", cpu_limit="100m", memory_limit="32Mi"
+    )
+    script = wait_container("db", "db", 5432, policy)["command"][2]
+    assert "until nc -z -w 2 db 5432; do" in script
+    assert 'if [ "$n" -ge 60 ]; then' in script
+    assert "  sleep 5\n" in script
+
+
+@pytest.mark.parametrize("name", ["attempts", "interval_seconds", "connect_timeout_seconds"])
+def test_wait_policy_numbers_range_from_1_to_3600(name: str) -> None:
+    for good in (1, 3600):
+        assert getattr(WaitPolicy(image=IMAGE, **{name: good}), name) == good
+    for bad in (0, 3601, -1, "5", 5.0, False):
+        message = f"wait.{name} must be an integer from 1 to 3600, got {bad!r}"
+        with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+            WaitPolicy(image=IMAGE, **{name: bad})
