@@ -168,6 +168,10 @@ class YamlDocument(NamedTuple):
     root: yaml.Node | None
 
 
+#: Line breaks to YAML other than "\n" (a CR of a CRLF pair is fine).
+_OTHER_LINE_BREAKS = frozenset("\r\x85\u2028\u2029")
+
+
 def read_yaml(path: Path, display: str) -> YamlDocument:
     """Parse one YAML document, keeping its nodes for :func:`line_of`.
 
@@ -195,6 +199,23 @@ def read_yaml(path: Path, display: str) -> YamlDocument:
                 )
             ]
         ) from None
+    # YAML also breaks lines at U+0085, U+2028 and U+2029 (and a lone CR), editors and this
+    # loader's line numbers do not: refuse them, so that every line number stays right.
+    odd = next((i for i, ch in enumerate(text) if ch in _OTHER_LINE_BREAKS and text[i : i + 2] != "\r\n"), None)
+    if odd is not None:
+        line = text.count("\n", 0, odd) + 1
+        column = odd - (text.rfind("\n", 0, odd) + 1) + 1
+        raise ConfigErrors(
+            [
+                ConfigError(
+                    display,
+                    "",
+                    f"is not valid here at line {line}, column {column}: the character {ord(text[odd]):#06x} is a line "
+                    "break to YAML but not to editors; remove it (end lines with a newline only)",
+                    line=line,
+                )
+            ]
+        )
     loader: _StrictLoader | None = None
     try:
         loader = _StrictLoader(text)  # reads the whole text: refuses unprintable characters

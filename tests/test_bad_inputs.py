@@ -170,6 +170,20 @@ def test_a_character_yaml_refuses_is_a_located_error_not_a_traceback(tmp_path: P
     assert "; remove it" in err.problem
 
 
+@pytest.mark.parametrize("character", ["\x85", "\u2028", "\u2029", "\r"])
+def test_a_line_break_only_yaml_counts_is_refused_so_line_numbers_stay_right(tmp_path: Path, character: str) -> None:
+    # Found by the fuzzer: YAML counts U+0085 (NEL) as a new line, so every later error was
+    # reported a line too far down.
+    (err,) = _refused(tmp_path, f"namespace: aipp\nstorage_class: 'long{character}horn'\nregistry: {{}}\n")
+    assert (err.line, err.path) == (2, "")
+    assert err.problem.startswith(f"is not valid here at line 2, column 21: the character {ord(character):#06x} is a line break")
+
+
+def test_windows_line_ends_are_fine(tmp_path: Path) -> None:
+    errors = _refused(tmp_path, "namespace: aipp\r\nstorage_class: 42\r\n")
+    assert all("line break" not in e.problem for e in errors)
+
+
 def test_a_file_that_is_not_utf8_is_a_located_error(tmp_path: Path) -> None:
     (err,) = _refused(tmp_path, b"namespace: aipp\nstorage_class: caf\xe9\n")
     assert err.line == 2
