@@ -210,7 +210,7 @@ def read_yaml(path: Path, display: str) -> YamlDocument:
                 ConfigError(
                     display,
                     "",
-                    f"is not valid here at line {line}, column {column}: the character {ord(text[odd]):#06x} is a line "
+                    f"is not valid YAML at line {line}, column {column}: the character {ord(text[odd]):#06x} is a line "
                     "break to YAML but not to editors; remove it (end lines with a newline only)",
                     line=line,
                 )
