@@ -462,6 +462,7 @@ def test_component_version_label_is_sanitised_to_a_label_value(chart: Chart) -> 
         # Cut first, then trimmed: the 63rd character is a '-', so 62 remain.
         pytest.param("a" * 62 + "-b", "a" * 62, id="cut-then-trimmed"),
         pytest.param("_.-1.0-._", "1.0", id="trimmed-both-ends"),
+        pytest.param("X.1.0.X", "X.1.0.X", id="letters-at-both-ends-kept"),
         pytest.param("", "unknown", id="empty"),
         pytest.param("+/+", "unknown", id="nothing-left"),
     ],

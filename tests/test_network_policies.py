@@ -260,6 +260,33 @@ def test_external_peer_validation(kwargs: dict[str, Any], message: str) -> None:
         ExternalPeer(**kwargs)
 
 
+def test_a_component_without_an_endpoint_accepts_no_connection_and_reaches_its_dependencies() -> None:
+    from conftest import synth
+
+    from aipp_constructs import Component, GraphNetworkPolicies, GraphNetworkPoliciesProps
+
+    chart, redis, _web = _chain()
+    worker = Component(chart, "Worker", name="worker", component="worker", version="1", depends_on=(redis,))
+    GraphNetworkPolicies(chart, "Policies", GraphNetworkPoliciesProps(components=(redis, worker)))
+    policies = {m["metadata"]["name"]: m for m in synth(chart) if m["kind"] == "NetworkPolicy"}
+    assert policies["worker"]["spec"] == {
+        "podSelector": {"matchLabels": {"app.kubernetes.io/name": "worker"}},
+        "policyTypes": ["Ingress", "Egress"],
+        "egress": [
+            {
+                "to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "redis"}}}],
+                "ports": [{"port": 6379, "protocol": "TCP"}],
+            }
+        ],
+    }
+    assert policies["redis"]["spec"]["ingress"] == [
+        {
+            "from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "worker"}}}],
+            "ports": [{"port": 6379, "protocol": "TCP"}],
+        }
+    ]
+
+
 @pytest.mark.parametrize("protocols", [("TCP", "SCTP"), ("SCTP", "UDP"), ("UDP", "tcp")])
 def test_external_peer_refuses_a_protocol_list_with_one_unknown_protocol(protocols: tuple[str, ...]) -> None:
     from aipp_constructs import ExternalPeer

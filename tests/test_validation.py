@@ -66,8 +66,7 @@ def test_check_directory_accepts_normalised_absolute_directories(value: str) -> 
 )
 def test_check_directory_refuses_relative_unnormalised_or_odd_paths(value: Any) -> None:
     message = (
-        "path must be a normalised absolute directory like '/config' (no trailing '/', '.' or '..'), "
-        f"got {value!r}"
+        f"path must be a normalised absolute directory like '/config' (no trailing '/', '.' or '..'), got {value!r}"
     )
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         check_directory("path", value)

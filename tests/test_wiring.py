@@ -118,9 +118,7 @@ def test_check_wiring_names_the_protocol_and_fact_of_a_bad_variable_name() -> No
     check_wiring("wiring", NAMED_WIRING)
     with pytest.raises(ValueError) as info:
         check_wiring("spec.wiring", {"http": {"url": "{NAME}_URL", "host": "{NAME}-HOST"}})
-    assert str(info.value) == (
-        "spec.wiring.http.host must be a variable name ([A-Za-z_][A-Za-z0-9_]*), got 'X-HOST'"
-    )
+    assert str(info.value) == ("spec.wiring.http.host must be a variable name ([A-Za-z_][A-Za-z0-9_]*), got 'X-HOST'")
 
 
 def test_two_dependencies_cannot_set_the_same_variable() -> None:
@@ -190,17 +188,19 @@ def test_wait_container_runs_exactly_this_script_as_nobody_with_the_policys_reso
     assert c["command"] == [
         "sh",
         "-c",
-        "n=0\n"
-        "until nc -z -w 4 pgvector 5432; do\n"
-        "  n=$((n+1))\n"
-        '  if [ "$n" -ge 3 ]; then\n'
-        '    echo "wait-for-db: pgvector:5432 did not answer after 3 attempts; giving up"\n'
-        "    exit 1\n"
-        "  fi\n"
-        '  echo "wait-for-db: pgvector:5432 not answering yet (attempt $n/3), retrying in 2s"\n'
-        "  sleep 2\n"
-        "done\n"
-        'echo "wait-for-db: pgvector:5432 answers"\n',
+        (
+            "n=0\n"
+            "until nc -z -w 4 pgvector 5432; do\n"
+            "  n=$((n+1))\n"
+            '  if [ "$n" -ge 3 ]; then\n'
+            '    echo "wait-for-db: pgvector:5432 did not answer after 3 attempts; giving up"\n'
+            "    exit 1\n"
+            "  fi\n"
+            '  echo "wait-for-db: pgvector:5432 not answering yet (attempt $n/3), retrying in 2s"\n'
+            "  sleep 2\n"
+            "done\n"
+            'echo "wait-for-db: pgvector:5432 answers"\n'
+        ),
     ]
     assert (c["securityContext"]["runAsUser"], c["securityContext"]["runAsGroup"]) == (65534, 65534)
     assert c["resources"] == {"requests": {"cpu": "5m", "memory": "8Mi"}, "limits": {"cpu": "50m", "memory": "16Mi"}}
