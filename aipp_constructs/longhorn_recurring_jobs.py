@@ -46,7 +46,7 @@ from typing import Literal, get_args
 from constructs import Construct
 
 from ._manifest import Manifest
-from ._validation import LABEL_KEY, check_dns_label
+from ._validation import LABEL_KEY, check_dns_label, cron_problem
 from .component import CONFIG_WAVE, SKIP_DRY_RUN_ON_MISSING_RESOURCE, SYNC_WAVE_ANNOTATION
 from .references import check_label_value
 
@@ -80,18 +80,6 @@ _MAX_RETAIN = 100  # Longhorn setting recurring-job-max-retention, default value
 _MAX_NAME = 40  # longhorn-manager datastore.NameMaximumLength; longer names are rewritten
 
 _LABEL_KEY = LABEL_KEY
-_MONTHS = {
-    m: i for i, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], 1)
-}
-_WEEKDAYS = {d: i for i, d in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"])}
-# (name, lowest, highest, names) of the five standard cron fields, as robfig/cron parses them.
-_CRON_FIELDS: tuple[tuple[str, int, int, Mapping[str, int]], ...] = (
-    ("minute", 0, 59, {}),
-    ("hour", 0, 23, {}),
-    ("day-of-month", 1, 31, {}),
-    ("month", 1, 12, _MONTHS),
-    ("day-of-week", 0, 6, _WEEKDAYS),
-)
 _CRON_ADVICE = (
     "write five fields 'minute hour day-of-month month day-of-week' separated by single spaces, "
     "e.g. '0 2 * * *' for 02:00 every day"
@@ -136,7 +124,7 @@ class RecurringJobSpec:
             )
         if self.task not in _TASKS:
             raise ValueError(f"RecurringJobSpec.task must be one of {sorted(_TASKS)}, got {self.task!r}")
-        problem = _cron_problem(self.cron)
+        problem = cron_problem(self.cron)
         if problem:
             raise ValueError(f"RecurringJobSpec.cron {problem}, got {self.cron!r}; {_CRON_ADVICE}")
         _check_retain(self.task, self.retain)
@@ -258,37 +246,3 @@ def _check_labels(field: str, labels: Mapping[str, str]) -> None:
         if not isinstance(key, str) or not _LABEL_KEY.fullmatch(key):
             raise ValueError(f"{field} keys must be label keys like 'example.com/tier' or 'tier', got {key!r}")
         check_label_value(f"{field}[{key!r}]", value)
-
-
-def _cron_problem(cron: object) -> str | None:
-    """What is wrong with a 5-field cron expression as robfig/cron (Longhorn) parses it, if anything."""
-    if not isinstance(cron, str):
-        return "is not a string"
-    fields = cron.split(" ")
-    if len(fields) != len(_CRON_FIELDS) or not all(fields):
-        return "must have 5 fields separated by single spaces"
-    for text, (name, low, high, names) in zip(fields, _CRON_FIELDS, strict=True):
-        if not all(_cron_item_ok(item, low, high, names) for item in text.split(",")):
-            return f"has an invalid {name} field {text!r} (values {low}-{high})"
-    return None
-
-
-def _cron_item_ok(item: str, low: int, high: int, names: Mapping[str, int]) -> bool:
-    """One comma-separated item: ``*``, ``?``, ``N`` or ``N-M``, optionally followed by ``/step``."""
-    base, slash, step = item.partition("/")
-    if slash and not (step.isdigit() and step.isascii() and int(step) >= 1):
-        return False
-    if base in ("*", "?"):
-        return True
-    start, dash, end = base.partition("-")
-    first, last = _cron_value(start, names), _cron_value(end, names) if dash else None
-    if first is None or (dash and last is None):
-        return False
-    last = first if last is None else last
-    return low <= first <= last <= high
-
-
-def _cron_value(text: str, names: Mapping[str, int]) -> int | None:
-    if text.isascii() and text.isdigit():
-        return int(text)
-    return names.get(text.upper())
