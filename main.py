@@ -42,8 +42,8 @@ def use_project_node() -> None:
 
 use_project_node()
 
-from aipp_constructs._config_loader import ConfigError, ConfigErrors, locate, with_fix  # noqa: E402
-from aipp_constructs.aipp.config import BOOTSTRAP_DIR, EnvironmentConfig, load_environment  # noqa: E402
+from aipp_constructs._config_loader import ConfigError, ConfigErrors, locate, with_fix
+from aipp_constructs.aipp.config import BOOTSTRAP_DIR, EnvironmentConfig, load_environment
 
 if TYPE_CHECKING:
     from cdk8s import App

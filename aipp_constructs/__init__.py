@@ -148,8 +148,8 @@ if TYPE_CHECKING:
     from .one_shot_job import OneShotJob, OneShotJobProps
     from .pg_dump_backup import PgDumpBackup, PgDumpBackupProps
     from .pgvector_db import PgvectorDb, PgvectorDbProps
-    from .port_chart import ImageMirror, PortChart, PortDefaults, SecretStore
     from .policy import PolicyException
+    from .port_chart import ImageMirror, PortChart, PortDefaults, SecretStore
     from .post_sync_check import PostSyncCheck, PostSyncCheckProps, http_check_script, sql_check_script
     from .rabbit_mq import RabbitMq, RabbitMqProps
     from .redis_cache import RedisCache, RedisCacheProps

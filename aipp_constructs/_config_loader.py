@@ -312,7 +312,7 @@ def _walk(root: yaml.Node, field_path: str) -> tuple[yaml.Node, int, str]:
             key, key_node, node = best
             line = key_node.start_mark.line + 1
             rest = rest[len(key) :]
-            rest = rest[1:] if rest.startswith(".") else rest
+            rest = rest.removeprefix(".")
         elif isinstance(node, yaml.SequenceNode):
             match = _INDEX.match(rest)
             if not match or int(match.group(1)) >= len(node.value):
@@ -346,7 +346,7 @@ def key_line(root: yaml.Node | None, path: str, key: Any) -> int | None:
 @functools.lru_cache(maxsize=16)
 def _compose(text: str) -> yaml.Node | None:
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)  # noqa: S506 - the safe loader
+        return yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
         return None
 
@@ -394,7 +394,7 @@ class Loaded(Generic[T]):
 
 
 class _Context:
-    __slots__ = ("file", "root", "errors")
+    __slots__ = ("errors", "file", "root")
 
     def __init__(self, file: str, root: yaml.Node | None) -> None:
         self.file = file
@@ -591,7 +591,7 @@ def _build(ctx: _Context, cls: Any, converted: dict[str, Any], path: str) -> Any
         return ctx.error(path or "(top level)", with_fix(str(err), None))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _schema(cls: Any) -> tuple[dict[str, Any], dict[str, dataclasses.Field[Any]]]:
     hints = typing.get_type_hints(cls)
     # A field's YAML key is its name, or metadata["key"] where YAML wants a name Python
@@ -603,14 +603,14 @@ def _schema(cls: Any) -> tuple[dict[str, Any], dict[str, dataclasses.Field[Any]]
 _MARKUP = re.compile(r":\w+:`~?([^`]+)`|``([^`]+)``")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _field_doc(cls: Any, name: str) -> str:
     """The first sentence of the field's ``Attributes:`` entry, without markup; '' if none useful."""
     for klass in cls.__mro__:
         doc = inspect.getdoc(klass) or ""
         if "Attributes:" not in doc:
             continue
-        entry = re.search(rf"^\s+{re.escape(name)}:(.*?)(?=^\s+\w+:|\Z)", doc.split("Attributes:", 1)[1], re.M | re.S)
+        entry = re.search(rf"^\s+{re.escape(name)}:(.*?)(?=^\s+\w+:|\Z)", doc.split("Attributes:", 1)[1], re.MULTILINE | re.DOTALL)
         if not entry:
             continue
         text = _MARKUP.sub(lambda m: m.group(1) or m.group(2), " ".join(entry.group(1).split()))

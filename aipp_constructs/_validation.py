@@ -26,16 +26,16 @@ __all__ = [
     "MAX_ID",
     "check_cpu",
     "check_cron",
-    "cron_problem",
-    "check_ids",
+    "check_digest",
     "check_dns_label",
     "check_dns_subdomain",
-    "check_digest",
+    "check_ids",
     "check_image",
     "check_image_tag",
     "check_port",
     "check_quantity_binary",
     "check_repository_path",
+    "cron_problem",
     "image_tag",
     "is_moving_tag",
     "normalize_image",
@@ -133,8 +133,8 @@ def check_cpu(field: str, value: str) -> str:
     return value
 
 
-_MONTHS = {m: i for i, m in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split(), 1)}
-_WEEKDAYS = {d: i for i, d in enumerate("SUN MON TUE WED THU FRI SAT".split())}
+_MONTHS = {m: i for i, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], 1)}
+_WEEKDAYS = {d: i for i, d in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"])}
 #: (name, lowest, highest, names) of the five standard cron fields, as robfig/cron parses them
 #: (Kubernetes CronJobs and Longhorn RecurringJobs alike).
 _CRON_FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (

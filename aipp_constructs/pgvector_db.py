@@ -365,9 +365,7 @@ def _check_extra_args(extra_args: object) -> None:
                 f"extra_args must not set options the construct manages, got {arg!r}; {_MANAGED_OPTIONS[name]}"
             )
         # A setting: "-c name=value", "-cname=value" or "--name=value".
-        if arg.startswith("--"):
-            setting = arg[2:]
-        elif arg.startswith("-c") and len(arg) > 2:
+        if arg.startswith("--") or arg.startswith("-c") and len(arg) > 2:
             setting = arg[2:]
         elif i > 0 and extra_args[i - 1] == "-c":
             setting = arg

@@ -26,13 +26,13 @@ from constructs import Construct
 from . import _spec
 from ._manifest import Manifest
 from ._validation import (
-    quantity_to_bytes,
     check_dns_label,
     check_dns_subdomain,
     check_ids,
     check_image,
     check_port,
     check_quantity_binary,
+    quantity_to_bytes,
 )
 from .component import KEEP_ON_PRUNE_AND_DELETE, Component, port_default
 from .references import Endpoint, Resources, SecretKeyRef, check_labels

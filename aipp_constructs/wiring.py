@@ -18,7 +18,7 @@ from types import MappingProxyType
 
 from .references import Endpoint, SecretKeyRef
 
-__all__ = ["SPRING_BOOT_WIRING", "NAMED_WIRING", "Wiring", "check_env_name", "connection_env", "upper_snake"]
+__all__ = ["NAMED_WIRING", "SPRING_BOOT_WIRING", "Wiring", "check_env_name", "connection_env", "upper_snake"]
 
 #: protocol -> fact -> variable name.
 Wiring = Mapping[str, Mapping[str, str]]

@@ -17,8 +17,8 @@ _NODE = PROJECT / "node_modules" / ".bin" / "node"
 if "JSII_NODE" not in os.environ and _NODE.exists():
     os.environ["JSII_NODE"] = str(_NODE)
 
-from cdk8s import App, Chart  # noqa: E402
-from cdk8s_plus_27 import k8s  # noqa: E402
+from cdk8s import App, Chart
+from cdk8s_plus_27 import k8s
 
 
 def main() -> int:

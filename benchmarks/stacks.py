@@ -23,9 +23,9 @@ _NODE = PROJECT / "node_modules" / ".bin" / "node"
 if "JSII_NODE" not in os.environ and _NODE.exists():
     os.environ["JSII_NODE"] = str(_NODE)
 
-from cdk8s import App, Chart  # noqa: E402
+from cdk8s import App, Chart
 
-from aipp_constructs import (  # noqa: E402
+from aipp_constructs import (
     GraphNetworkPolicies,
     GraphNetworkPoliciesProps,
     HttpCheck,

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 import yaml
+from cdk8s import Chart, Testing
 from syrupy.data import Snapshot, SnapshotCollection, SnapshotCollections
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 from syrupy.location import PyTestLocation
 from syrupy.types import SnapshotIndex
 
 import main  # (sets JSII_NODE to the project's Node 22 before cdk8s loads)
-from cdk8s import Chart, Testing
 
 PROJECT = Path(__file__).resolve().parent.parent
 DIST = PROJECT / "dist"

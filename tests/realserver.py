@@ -293,7 +293,9 @@ class Pod:
         for template in spec.get("volumeClaimTemplates", []):
             name = template["metadata"]["name"]
             self.volumes[name] = claim_folders.get(name) or self._claim(name)
-        self.claims = {name: path for name, path in self.volumes.items() if name in claim_folders or self._is_claim(name, spec)}
+        self.claims = {
+            name: path for name, path in self.volumes.items() if name in claim_folders or self._is_claim(name, spec)
+        }
 
     @staticmethod
     def _is_claim(name: str, spec: Mapping[str, Any]) -> bool:
@@ -323,7 +325,13 @@ class Pod:
         return folder
 
     def _files(
-        self, folder: Path, data: Mapping[str, str], source: Mapping[str, Any], *, owner: tuple[int, int], translate: bool
+        self,
+        folder: Path,
+        data: Mapping[str, str],
+        source: Mapping[str, Any],
+        *,
+        owner: tuple[int, int],
+        translate: bool,
     ) -> None:
         items = source.get("items") or [{"key": key, "path": key} for key in data]
         for item in items:
@@ -396,7 +404,9 @@ class Container:
             source for path, source in self.mounts.items() if path not in read_only and path not in self.exact
         ]
         prefixes = sorted((p for p in self.mounts if p not in self.exact), key=len, reverse=True)
-        self._paths = re.compile(r"(?<![\w./-])(" + "|".join(map(re.escape, prefixes)) + r")(?![\w.-])") if prefixes else None
+        self._paths = (
+            re.compile(r"(?<![\w./-])(" + "|".join(map(re.escape, prefixes)) + r")(?![\w.-])") if prefixes else None
+        )
         for file, text in pod.config_files.items():
             file.write_text(self.translate(text))
         self.env = self._environment()
@@ -496,7 +506,9 @@ class Container:
         _stop(self.process, grace)
         return self.process.returncode
 
-    def run(self, argv: list[str] | None = None, *, timeout: float = 120, env: Mapping[str, str] | None = None) -> Result:
+    def run(
+        self, argv: list[str] | None = None, *, timeout: float = 120, env: Mapping[str, str] | None = None
+    ) -> Result:
         """Run ``argv`` (default: the container's own process) to completion."""
         command = argv if argv is not None else self.argv()
         try:
@@ -634,4 +646,3 @@ def busybox(*applets: str) -> Path:
         except OSError:
             shutil.rmtree(partial, ignore_errors=True)
     return folder
-

@@ -176,7 +176,9 @@ def test_a_line_break_only_yaml_counts_is_refused_so_line_numbers_stay_right(tmp
     # reported a line too far down.
     (err,) = _refused(tmp_path, f"namespace: aipp\nstorage_class: 'long{character}horn'\nregistry: {{}}\n")
     assert (err.line, err.path) == (2, "")
-    assert err.problem.startswith(f"is not valid YAML at line 2, column 21: the character {ord(character):#06x} is a line break")
+    assert err.problem.startswith(
+        f"is not valid YAML at line 2, column 21: the character {ord(character):#06x} is a line break"
+    )
 
 
 def test_windows_line_ends_are_fine(tmp_path: Path) -> None:

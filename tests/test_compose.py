@@ -363,7 +363,7 @@ def test_addresses_and_switches_are_not_secrets(name: str, secret: bool) -> None
 
 def test_the_module_has_no_tag_policy_of_its_own() -> None:
     import aipp_constructs._validation as validation
-    import aipp_constructs.compose.inspect as inspect
+    from aipp_constructs.compose import inspect
 
     assert inspect.is_moving_tag is validation.is_moving_tag
 

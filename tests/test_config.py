@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
-
-import re
 
 import pytest
 import yaml
 
 import main
 from aipp_constructs import ConfigError, ConfigErrors
-from aipp_constructs.aipp import load_environment
 from aipp_constructs._validation import check_image
+from aipp_constructs.aipp import load_environment
 from aipp_constructs.aipp.config import EnvironmentConfig
 from aipp_constructs.aipp.images import image_ref
 

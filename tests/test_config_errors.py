@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 import yaml
 
-import main
 from aipp_constructs import ConfigError, ConfigErrors
 from aipp_constructs._config_loader import locate
 from aipp_constructs.aipp import load_environment
@@ -193,7 +192,7 @@ def test_list_items_are_located_at_the_item(tmp_path: Path) -> None:
 
 def test_flow_list_items_share_the_item_line(tmp_path: Path) -> None:
     text = DEV_META.read_text()
-    route = re.search(r"^    - \{path: /, service: enai-front\}$", text, re.M)
+    route = re.search(r"^    - \{path: /, service: enai-front\}$", text, re.MULTILINE)
     assert route, "dev-meta.yaml has its route as a flow mapping"
     bad = text.replace(route.group(0), "    - {path: /, service: enai-frnt}", 1)
     (only,) = _refused(_write(tmp_path, bad)[0]).errors

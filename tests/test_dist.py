@@ -22,9 +22,9 @@ import main
 from aipp_constructs.aipp import load_environment
 from aipp_constructs.checks import (
     KUBERNETES_VERSIONS,
-    kubernetes_versions,
     check_no_credential_values,
     check_pod_security,
+    kubernetes_versions,
     load_crd_schemas,
     load_manifests,
     object_ref,

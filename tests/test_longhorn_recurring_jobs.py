@@ -384,7 +384,7 @@ def test_props_are_frozen_keyword_only_and_every_field_is_documented(cls: type) 
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in inspect.signature(cls).parameters.values())
     attributes = (inspect.getdoc(cls) or "").split("Attributes:", 1)[1]
     for f in dataclasses.fields(cls):
-        entry = re.search(rf"^\s+{f.name}:(.*?)(?=^\s+\w+:|\Z)", attributes, re.M | re.S)
+        entry = re.search(rf"^\s+{f.name}:(.*?)(?=^\s+\w+:|\Z)", attributes, re.MULTILINE | re.DOTALL)
         assert entry, f"{cls.__name__}.{f.name} is not documented"
         if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING:
             assert "Defaults to" in entry.group(1), f"{cls.__name__}.{f.name} does not document its default"

@@ -210,7 +210,7 @@ def test_pgvector_init_configmap_holds_the_bootstrap(
     assert 'docker-entrypoint.sh "$@" &' in script
     assert """CREATE DATABASE "app\"""" in script
     assert "$psql -d app -f /etc/postgresql-bootstrap/bootstrap.sql" in script
-    assert "say \"database app converged: $after (was: $before)\"" in script
+    assert 'say "database app converged: $after (was: $before)"' in script
     assert "FROM (VALUES ('vector')) AS wanted(name)" in config["data"]["ready.sh"]
     assert "-d app -c" in config["data"]["ready.sh"]
     for text in config["data"].values():
@@ -265,7 +265,9 @@ def test_pgvector_has_no_cdk8s_address_label_anywhere(manifests: list[dict[str, 
 def test_pgvector_configmap_is_wave_0_and_everything_else_wave_1(manifests: list[dict[str, Any]]) -> None:
     # (checkov's skip annotations aside: tests/test_policy.py)
     waves = {
-        (m["kind"], m["metadata"]["name"]): {k: v for k, v in m["metadata"]["annotations"].items() if "checkov" not in k}
+        (m["kind"], m["metadata"]["name"]): {
+            k: v for k, v in m["metadata"]["annotations"].items() if "checkov" not in k
+        }
         for m in manifests
     }
     assert waves == {

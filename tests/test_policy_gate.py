@@ -46,7 +46,17 @@ def run_checkov(folders: Iterable[Path], *, quiet: bool = True) -> dict[str, Any
     files = sorted(str(f) for folder in folders for f in folder.rglob("*.yaml") if f.name != "kustomization.yaml")
     assert files, "no manifest to check"
     env = {**os.environ, "BC_SKIP_MAPPING": "TRUE", "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "LOG_LEVEL": "WARNING"}
-    command = [str(CHECKOV), "--framework", "kubernetes", "--skip-download", "--compact", "-o", "json", "--file", *files]
+    command = [
+        str(CHECKOV),
+        "--framework",
+        "kubernetes",
+        "--skip-download",
+        "--compact",
+        "-o",
+        "json",
+        "--file",
+        *files,
+    ]
     result = subprocess.run(
         [*command, *(["--quiet"] if quiet else [])], capture_output=True, text=True, env=env, timeout=300, check=False
     )

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
 import cdk8s
+import pytest
 from conftest import container, env_of, one, pod_spec, synth
 
 from aipp_constructs import (

@@ -370,7 +370,11 @@ def test_check_every_prop_reaches_the_yaml(chart: Chart) -> None:
     assert [v for v in spec["volumes"] if "secret" in v] == [
         {
             "name": "secret-env-rediscli-auth",
-            "secret": {"secretName": "cache-auth", "items": [{"key": "requirepass", "path": "value"}], "defaultMode": 0o440},
+            "secret": {
+                "secretName": "cache-auth",
+                "items": [{"key": "requirepass", "path": "value"}],
+                "defaultMode": 0o440,
+            },
         }
     ]
     # uid

@@ -124,7 +124,7 @@ def test_every_props_field_is_documented_with_its_default(cls: type) -> None:
     assert "Attributes:" in docs[0], f"{cls.__name__} has no Attributes: section"
     attributes = "\n".join(doc.split("Attributes:", 1)[1] for doc in docs if "Attributes:" in doc)
     for f in dataclasses.fields(cls):
-        entry = re.search(rf"^\s+{f.name}:(.*?)(?=^\s+\w+:|\Z)", attributes, re.M | re.S)
+        entry = re.search(rf"^\s+{f.name}:(.*?)(?=^\s+\w+:|\Z)", attributes, re.MULTILINE | re.DOTALL)
         assert entry, f"{cls.__name__}.{f.name} is not documented"
         required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
         if not required:

@@ -280,7 +280,9 @@ def test_rabbitmq_has_no_cdk8s_address_label_anywhere(manifests: list[dict[str, 
 def test_rabbitmq_configmap_is_wave_0_and_everything_else_wave_1(manifests: list[dict[str, Any]]) -> None:
     # (checkov's skip annotations aside: tests/test_policy.py)
     waves = {
-        (m["kind"], m["metadata"]["name"]): {k: v for k, v in m["metadata"]["annotations"].items() if "checkov" not in k}
+        (m["kind"], m["metadata"]["name"]): {
+            k: v for k, v in m["metadata"]["annotations"].items() if "checkov" not in k
+        }
         for m in manifests
     }
     assert waves == {

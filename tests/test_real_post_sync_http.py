@@ -67,8 +67,8 @@ def sandbox() -> Iterator[rs.Sandbox]:
 def script_of(text: str, check: str) -> tuple[str, str | None]:
     """The URL and the expected body text (``None``: any 2xx answer), as the Job's script states them."""
     script = rs.find(rs.load(text), "Job", check)["spec"]["template"]["spec"]["containers"][0]["command"][-1]
-    url = re.search(r"^url=(\S+)$", script, re.M)
-    expect = re.search(r"^expect=(.+)$", script, re.M)
+    url = re.search(r"^url=(\S+)$", script, re.MULTILINE)
+    expect = re.search(r"^expect=(.+)$", script, re.MULTILINE)
     assert url, script
     return url.group(1), shlex.split(expect.group(1))[0] if expect else None
 
@@ -78,7 +78,20 @@ def serve(sandbox: rs.Sandbox, url: str, status: int, body: str) -> subprocess.P
     parts = urlsplit(url)
     port = parts.port or 80
     process = subprocess.Popen(
-        ["ip", "netns", "exec", sandbox.netns, sys.executable, "-c", _SERVER, rs.SERVICE_ADDRESS, str(port), parts.path, str(status), body],
+        [
+            "ip",
+            "netns",
+            "exec",
+            sandbox.netns,
+            sys.executable,
+            "-c",
+            _SERVER,
+            rs.SERVICE_ADDRESS,
+            str(port),
+            parts.path,
+            str(status),
+            body,
+        ],
         start_new_session=True,
         text=True,
     )

@@ -32,7 +32,9 @@ def images() -> dict[str, dict[str, rs.Image]]:
         # The binaries find their libraries at $ORIGIN/../../../<libs>: keep that layout.
         root = rs.staged(module, rs.package_root(module), f"{module}/{install}", libs)
         bin_dir = root / module / install / "bin"
-        postgres = rs.Image(path=(entrypoint, bin_dir, busybox), entrypoint=("docker-entrypoint.sh",), cmd=("postgres",))
+        postgres = rs.Image(
+            path=(entrypoint, bin_dir, busybox), entrypoint=("docker-entrypoint.sh",), cmd=("postgres",)
+        )
         return {"pgvector": postgres}
 
     return {
@@ -80,7 +82,9 @@ def logged(container: rs.Container, line: str) -> bool:
 
 
 def psql(container: rs.Container, sql: str, *, database: str = "aipp") -> rs.Result:
-    return container.run(["psql", "-X", "-w", "-At", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-U", USER, "-d", database, "-c", sql])
+    return container.run(
+        ["psql", "-X", "-w", "-At", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-U", USER, "-d", database, "-c", sql]
+    )
 
 
 def test_a_fresh_volume_converges_and_every_probe_passes(sandbox, images, credentials):
@@ -94,7 +98,9 @@ def test_a_fresh_volume_converges_and_every_probe_passes(sandbox, images, creden
     # The bootstrap SQL again, by hand, twice: idempotent.
     sql = postgres.translate("/etc/postgresql-bootstrap/bootstrap.sql")
     for _ in range(2):
-        again = postgres.run(["psql", "-X", "-w", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-U", USER, "-d", "aipp", "-f", sql])
+        again = postgres.run(
+            ["psql", "-X", "-w", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-U", USER, "-d", "aipp", "-f", sql]
+        )
         assert again.ok, again.output
     # Down: every probe fails.
     assert postgres.stop() == 0, postgres.log()
@@ -138,7 +144,9 @@ def test_an_image_bump_updates_the_extension(sandbox, images, credentials):
     """Finding 2: pgvector 0.8.2 -> 0.8.5 on existing data (PostgreSQL 18.3 -> 18.4)."""
     old = start(pod := database(sandbox, images["0.8.2"], credentials))
     assert old.wait_until("readinessProbe", timeout=120).ok, old.log()
-    assert psql(old, "CREATE TABLE items (id int PRIMARY KEY, embedding vector(3)); INSERT INTO items VALUES (1, '[1,2,3]')").ok
+    assert psql(
+        old, "CREATE TABLE items (id int PRIMARY KEY, embedding vector(3)); INSERT INTO items VALUES (1, '[1,2,3]')"
+    ).ok
     assert old.stop() == 0
     # The new image without the bootstrap: the extension stays behind and the pod is not ready.
     unready = _unready_without_bootstrap(sandbox, images["0.8.5"], credentials, pod.claims)
@@ -150,7 +158,9 @@ def test_an_image_bump_updates_the_extension(sandbox, images, credentials):
 
 
 def test_broken_bootstrap_sql_keeps_the_pod_unready_and_says_why(sandbox, images, credentials):
-    text = rs.mutate(DIST.read_text(), "CREATE EXTENSION IF NOT EXISTS vector;", "CREATE EXTENSION IF NOT EXISTS vectr;")
+    text = rs.mutate(
+        DIST.read_text(), "CREATE EXTENSION IF NOT EXISTS vector;", "CREATE EXTENSION IF NOT EXISTS vectr;"
+    )
     postgres = start(database(sandbox, images["0.8.2"], credentials, text=text))
     retrying = "bootstrap: not converged yet (the error is above); retrying in 5s"
     log = postgres.wait_for_log(retrying, timeout=60)
@@ -228,7 +238,9 @@ def workload(
     claims: dict[str, Path] | None = None,
 ) -> rs.Pod:
     objects = rs.load(text if text is not None else DIST.read_text())
-    return rs.Pod(sandbox, objects, rs.find(objects, kind, name), images=images["0.8.2"], secrets=credentials, claims=claims)
+    return rs.Pod(
+        sandbox, objects, rs.find(objects, kind, name), images=images["0.8.2"], secrets=credentials, claims=claims
+    )
 
 
 def test_the_post_sync_check_passes_on_the_converged_database(sandbox, images, credentials, running):
@@ -239,11 +251,11 @@ def test_the_post_sync_check_passes_on_the_converged_database(sandbox, images, c
     assert result.output.splitlines()[-2:] == ["vector 0.8.2", "OK"]
 
 
-def test_the_post_sync_check_fails_with_a_wrong_password_or_a_missing_extension(
-    sandbox, images, credentials, running
-):
+def test_the_post_sync_check_fails_with_a_wrong_password_or_a_missing_extension(sandbox, images, credentials, running):
     # Through the Service address, as from another pod: password authentication applies.
-    wrong = {"pgvector-credentials": {**credentials["pgvector-credentials"], "password": random_secrets.token_urlsafe(8)}}
+    wrong = {
+        "pgvector-credentials": {**credentials["pgvector-credentials"], "password": random_secrets.token_urlsafe(8)}
+    }
     check = workload(sandbox, images, wrong, "Job", "verify-pgvector").main
     result = check.run()
     assert not result.ok
@@ -275,10 +287,26 @@ def test_the_pg_dump_cronjob_writes_a_dump_that_pg_restore_restores(sandbox, ima
     shared = running.pod.sandbox.folder("restore", mode=0o755)
     shutil.copy(dump, shared / dump.name)
     restore = running.run(
-        ["pg_restore", "--no-owner", "-h", "127.0.0.1", "-U", USER, "-d", "restored", "--exit-on-error", str(shared / dump.name)]
+        [
+            "pg_restore",
+            "--no-owner",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            USER,
+            "-d",
+            "restored",
+            "--exit-on-error",
+            str(shared / dump.name),
+        ]
     )
     assert restore.ok, restore.output
-    assert psql(running, "SELECT count(*), round(max(embedding <-> '[4,5,6]')::numeric, 3) FROM items", database="restored").output.strip() == "2|5.196"
+    assert (
+        psql(
+            running, "SELECT count(*), round(max(embedding <-> '[4,5,6]')::numeric, 3) FROM items", database="restored"
+        ).output.strip()
+        == "2|5.196"
+    )
 
 
 def test_a_broken_pg_dump_command_fails_and_leaves_no_partial_dump(sandbox, images, credentials, running):

@@ -184,4 +184,3 @@ def test_a_probe_typo_fails(box, credentials):
     assert cli(redis, "ping").output.strip() == "PONG", redis.log()  # the server is up
     for kind in PROBES:
         assert not redis.probe(kind).ok, kind
-

@@ -10,16 +10,18 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import write_environment
 
 from aipp_constructs.__main__ import (
     PG_DATABASE_VAR,
     PG_DUMP_CRONJOB,
     application_name,
+)
+from aipp_constructs.__main__ import (
     main as cli,
 )
 from aipp_constructs.aipp import load_environment
 from aipp_constructs.aipp.config import APP_COMPONENTS
-from conftest import write_environment
 
 PROJECT = Path(__file__).resolve().parent.parent
 DEV_META = PROJECT / "environments" / "dev-meta.yaml"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 import cdk8s
+import pytest
 from conftest import container, one, pod_spec, synth
 
 from aipp_constructs import PortChart, PortDefaults, SecurityException, Telemetry, Workload, WorkloadProps

@@ -15,7 +15,6 @@ import yaml
 
 import main
 
-
 #: The frozen reference environment (a copy of dev-meta), so routine edits never break this file.
 REFERENCE = Path(__file__).resolve().parent / "environments" / "reference.yaml"
 

@@ -14,11 +14,11 @@ from aipp_constructs import (
     Component,
     EnvTemplate,
     ExecCheck,
+    FieldRef,
     GraphNetworkPolicies,
     GraphNetworkPoliciesProps,
     HttpCheck,
     InitStep,
-    FieldRef,
     Port,
     Probe,
     Probes,
@@ -205,7 +205,7 @@ def test_env_from_literals_secrets_and_templates_in_order(chart: Chart) -> None:
         },
     )
     env = container(one(manifests, "Deployment"), "api")["env"]
-    secret = lambda key: {"valueFrom": {"secretKeyRef": {"key": key, "name": "db-credentials"}}}  # noqa: E731
+    secret = lambda key: {"valueFrom": {"secretKeyRef": {"key": key, "name": "db-credentials"}}}
     assert env == [
         {"name": "MODE", "value": "production"},
         {"name": "SALT", "valueFrom": {"secretKeyRef": {"key": "salt", "name": "app-secrets"}}},

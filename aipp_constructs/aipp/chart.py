@@ -41,7 +41,7 @@ from ..workload import Workload
 from .config import WAIT_IMAGE, AppConfig, EnvironmentConfig, FrontendConfig, GpuWorkerConfig, SpringConfig
 from .images import image_ref
 
-__all__ = ["PART_OF", "SINGLETONS", "AippChart", "CREDENTIAL_SETS"]
+__all__ = ["CREDENTIAL_SETS", "PART_OF", "SINGLETONS", "AippChart"]
 
 PART_OF = "aipp"
 

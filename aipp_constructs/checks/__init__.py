@@ -27,11 +27,11 @@ from aipp_constructs.checks.secrets import check_no_credential_values, check_tem
 
 __all__ = [
     "KUBERNETES_VERSIONS",
-    "kubernetes_versions",
     "check_no_credential_values",
     "check_pod_security",
     "check_template",
     "declared_exceptions",
+    "kubernetes_versions",
     "load_crd_schemas",
     "load_manifests",
     "object_ref",

@@ -22,7 +22,6 @@ import yaml
 from aipp_constructs._validation import DEFAULT_KUBERNETES_VERSION, check_kubernetes_version
 from aipp_constructs.checks.pod_security import check_pod_security, declared_exceptions
 from aipp_constructs.checks.schemas import (
-    KUBERNETES_VERSIONS,
     kubernetes_versions,
     load_crd_schemas,
     load_manifests,

@@ -97,7 +97,7 @@ def load_manifests(path: Path) -> list[dict[str, Any]]:
     return manifests
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _read_crd_schemas(crd_dir: Path) -> Mapping[CrdKey, dict[str, Any]]:
     """Parses the CRD files of a directory once per process (the files are large)."""
     schemas: dict[CrdKey, dict[str, Any]] = {}

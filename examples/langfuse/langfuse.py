@@ -103,8 +103,10 @@ def build(app: App) -> ac.PortChart:
         "wiring": {},  # every variable is written out above, with Langfuse's names
         "run_as_user": 1001,
         "telemetry_language": "nodejs",
-        "policy_exceptions": {"CKV_K8S_35": "Langfuse takes its credentials as variables, its documented configuration",
-                              "CKV_K8S_40": "1001 is the user the Langfuse images are built for and own their files"},
+        "policy_exceptions": {
+            "CKV_K8S_35": "Langfuse takes its credentials as variables, its documented configuration",
+            "CKV_K8S_40": "1001 is the user the Langfuse images are built for and own their files",
+        },
         "resources": ac.Resources(cpu_request="500m", memory_request="1Gi", cpu_limit="2", memory_limit="2Gi"),
     }
     # Migrations run at start: ten minutes.
