@@ -14,14 +14,12 @@ synth with (tests/test_environments.py): each object starts with a comment namin
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import os
 import re
 import shutil
 import sys
 import tempfile
-import typing
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,7 +40,7 @@ def use_project_node() -> None:
 
 use_project_node()
 
-from aipp_constructs._config_loader import ConfigError, ConfigErrors, locate, with_fix
+from aipp_constructs._config_loader import ConfigError, ConfigErrors, field_paths, locate, with_fix
 from aipp_constructs.aipp.config import BOOTSTRAP_DIR, EnvironmentConfig, load_environment
 
 if TYPE_CHECKING:
@@ -273,21 +271,7 @@ def _schema_path(dotted: str) -> bool:
 @functools.cache
 def _environment_fields() -> frozenset[str]:
     """Every field path of the environment file's schema (``wait.attempts``, ``components.redis.resources``...)."""
-    paths: set[str] = set()
-
-    def walk(cls: type, prefix: str) -> None:
-        hints = typing.get_type_hints(cls)
-        for f in dataclasses.fields(cls):
-            key = f.metadata.get("key", f.name)
-            dotted = f"{prefix}{key}"
-            paths.add(dotted)
-            for tp in (hints[f.name], *typing.get_args(hints[f.name])):
-                for inner in (tp, *typing.get_args(tp)):
-                    if dataclasses.is_dataclass(inner) and isinstance(inner, type):
-                        walk(inner, f"{dotted}.")
-
-    walk(EnvironmentConfig, "")
-    return frozenset(paths)
+    return field_paths(EnvironmentConfig)
 
 
 def _display(path: Path) -> str:

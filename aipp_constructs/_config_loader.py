@@ -1,16 +1,18 @@
-"""A strict loader from YAML to frozen dataclasses, with errors that name the field and its line.
+"""A strict loader from YAML to frozen pydantic models, with errors that name the field and its line.
 
-The dataclass is the schema: a field's type says what is accepted (``str``, ``int``,
-``bool``, ``float``, ``X | None``, ``tuple[X, ...]``, ``Mapping[str, X]``, ``Literal[...]``
-and nested dataclasses); ``field(metadata={"check": fn})`` adds a value rule, where ``fn``
-is one of the ``_validation`` checks. Unknown keys, duplicate keys, missing required keys
-and wrong types are all errors, and every one of them in a file is reported: each is a
+The model is the schema (:class:`ConfigModel`: strict, unknown keys forbidden, frozen): a
+field's annotation says what is accepted (``Text``, ``int``, ``bool``, ``float``, ``X | None``,
+:data:`ListOf`, :data:`MapOf`, ``Literal[...]`` and nested models), and
+``Annotated[..., checked(fn)]`` adds a value rule, where ``fn`` is one of the ``_validation``
+checks. pydantic finds the mistakes; this module reads the file (:func:`read_yaml`: duplicate
+keys and YAML's odd corners refused, line numbers kept) and turns each mistake into a
 :class:`ConfigError` of one line, ``<file>:<line>: <field path>: <problem>, got <value>;
-<what to write>``, and a file with any is refused with a :class:`ConfigErrors` holding them
-all, ordered by line.
+<what to write>``. A file with any is refused with a :class:`ConfigErrors` holding them all,
+ordered by line. The same models give the JSON Schema editors read
+(``schemas/environment.schema.json``).
 
 A field whose value is wrong is reported once: a mapping with an error inside is not built,
-so the checks that span several of its fields (``__post_init__``) and those of its parents
+so the checks that span several of its fields (``model_validator``) and those of its parents
 are skipped rather than reported against a value that is already known to be wrong.
 """
 
@@ -26,28 +28,35 @@ import typing
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Annotated, Any, Generic, NamedTuple, TypeVar
 
 import yaml
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError
+from pydantic_core import ErrorDetails
 
 __all__ = [
     "ConfigError",
     "ConfigErrors",
+    "ConfigModel",
     "FieldProblem",
+    "ListOf",
     "Loaded",
+    "MapOf",
+    "Text",
     "YamlDocument",
+    "attribute_docs",
+    "checked",
     "did_you_mean",
+    "field_paths",
     "key_line",
     "key_text",
     "line_of",
-    "load_dataclass",
-    "load_dataclass_collecting",
+    "load_model",
     "load_yaml_file",
     "locate",
     "read_yaml",
+    "summary",
 ]
-
-T = TypeVar("T")
 
 #: Where a message sends the reader when the schema has nothing more specific to say.
 README_HINT = "see README.md, Environment files"
@@ -84,7 +93,7 @@ class ConfigError(ValueError):
 class ConfigErrors(ConfigError):
     """Every mistake found in one or more files; ``str(err)`` is one line per mistake.
 
-    Nested :class:`ConfigErrors` are flattened; the order given is kept (:func:`load_dataclass`
+    Nested :class:`ConfigErrors` are flattened; the order given is kept (:func:`load_model`
     and ``load_environment`` order by line).
 
     Attributes:
@@ -111,10 +120,10 @@ class ConfigErrors(ConfigError):
 
 
 class FieldProblem(ValueError):
-    """What a value check (``metadata={"check": fn}``) or a ``__post_init__`` raises to report
+    """What a value check (:func:`checked`) or a ``model_validator`` raises to report
     its problem at a field *inside* the value it checks, rather than at the value itself: a
     label of a mapping (``key="release"``), an item of a list (``key="[0]"``), or one field of
-    a dataclass (``key="rabbitmq_management_host"``).
+    a model (``key="rabbitmq_management_host"``).
 
     Attributes:
         key: The field below the checked one: a key, ``[index]``, or a dotted path of them.
@@ -255,7 +264,7 @@ def _yaml_error(display: str, text: str, err: yaml.YAMLError) -> ConfigError:
             line=line,
         )
     mark = getattr(err, "problem_mark", None)
-    line = mark.line + 1 if mark else None
+    at: int | None = mark.line + 1 if mark else None
     where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "?"
     problem = getattr(err, "problem", None) or str(err)
     context = getattr(err, "context", None)
@@ -265,7 +274,7 @@ def _yaml_error(display: str, text: str, err: yaml.YAMLError) -> ConfigError:
         display,
         "",
         f"is not valid YAML at {where}: {problem}{opened}; fix the indentation, quotes or brackets there",
-        line=line,
+        line=at,
     )
 
 
@@ -339,7 +348,7 @@ def key_line(root: yaml.Node | None, path: str, key: Any) -> int | None:
         except yaml.YAMLError:
             same = False
         if same:
-            return key_node.start_mark.line + 1
+            return int(key_node.start_mark.line) + 1
     return line if path else 1
 
 
@@ -371,233 +380,320 @@ def locate(text_or_path: str | Path, field_path: str) -> int | None:
     return line_of(_compose(text), field_path)
 
 
-# --- from data to dataclasses -----------------------------------------------------------
+# --- pydantic models, and their errors in the one-line form ------------------------------
 
-_BAD: Any = object()  # a value already reported as wrong
+#: Stands for the field path in a check's message (the check runs before the path is known);
+#: replaced by the path when the error is reported.
+_FIELD = "\x00field\x00"
+
+
+class ConfigModel(BaseModel):
+    """Base of the models of a configuration file: strict types (``"2"`` is no integer,
+    ``yes`` no string), unknown keys refused, instances frozen.
+
+    A field's annotation says what is accepted; :data:`Text` for strings (no control
+    characters), :data:`ListOf` for lists, :data:`MapOf` for mappings, and
+    ``Annotated[..., checked(fn)]`` adds a value rule where ``fn(field_path, value)`` is one of
+    the ``_validation`` checks. Checks across fields are ``@model_validator(mode="after")``
+    methods raising :class:`ValueError` (reported at the model) or :class:`FieldProblem`
+    (reported at one of its fields). :func:`load_model` reads a mapping into a model and turns
+    pydantic's errors into :class:`ConfigError` lines.
+    """
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, hide_input_in_errors=False)
+
+
+def checked(check: Callable[[str, Any], object]) -> AfterValidator:
+    """A pydantic validator running ``check(field_path, value)`` on a value that is not ``None``;
+    the path in its message is filled in when the error is reported."""
+
+    def run(value: Any) -> Any:
+        if value is not None:
+            check(_FIELD, value)
+        return value
+
+    return AfterValidator(run)
+
+
+def _plain_text(value: str) -> str:
+    control = next((c for c in value if unicodedata.category(c) in ("Cc", "Cs") and c not in "\t\n\r"), None)
+    if control is not None:
+        # YAML readers refuse them in the written manifests (and no Kubernetes name takes one).
+        raise ValueError(f"must not contain the control character U+{ord(control):04X}, got {_show(value)}; remove it")
+    return value
+
+
+def _as_tuple(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+#: A string without control characters (tab and line breaks allowed).
+Text = Annotated[str, AfterValidator(_plain_text)]
+
+_T = TypeVar("_T")
+
+#: A YAML list of ``_T``, held as a tuple: ``ListOf[int]``.
+ListOf = Annotated[tuple[_T, ...], BeforeValidator(_as_tuple)]
+#: A YAML mapping of :data:`Text` keys to ``_T``, held read-only: ``MapOf[Text]``.
+MapOf = Annotated[Mapping[Text, _T], AfterValidator(types.MappingProxyType)]
+
+
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclasses.dataclass(slots=True)
-class Loaded(Generic[T]):
-    """What :func:`load_dataclass_collecting` made of a mapping.
+class Loaded(Generic[M]):
+    """What :func:`load_model` made of a mapping.
 
     Attributes:
-        value: The dataclass, or ``None`` when any error was found.
-        fields: Field name -> converted value, for every field that converted without error
-            (absent optional fields hold their default), so that checks spanning several
-            sections can run on the good ones.
+        value: The model, or ``None`` when any error was found.
         errors: Every error found, ordered by line.
     """
 
-    value: T | None
-    fields: dict[str, Any]
+    value: M | None
     errors: list[ConfigError]
 
 
-class _Context:
-    __slots__ = ("errors", "file", "root")
-
-    def __init__(self, file: str, root: yaml.Node | None) -> None:
-        self.file = file
-        self.root = root
-        self.errors: list[ConfigError] = []
-
-    def error(self, path: str, problem: str, line: int | None | bool = True) -> Any:
-        where = line_of(self.root, path) if line is True else line
-        self.errors.append(ConfigError(self.file, path, problem, line=typing.cast("int | None", where)))
-        return _BAD
-
-
-def load_dataclass(cls: type[T], data: Any, *, file: str, path: str = "", root: yaml.Node | None = None) -> T:
-    """Build ``cls`` from ``data``, or raise :class:`ConfigErrors` with every mistake.
-
-    ``root`` is the YAML node tree ``data`` came from (:func:`read_yaml`), for line numbers.
-    """
-    loaded = load_dataclass_collecting(cls, data, file=file, path=path, root=root)
-    if loaded.errors:
-        raise ConfigErrors(loaded.errors)
-    return typing.cast(T, loaded.value)
-
-
-def load_dataclass_collecting(
-    cls: type[T],
+def load_model(
+    cls: type[M],
     data: Any,
     *,
     file: str,
-    path: str = "",
     root: yaml.Node | None = None,
     given: Mapping[str, Any] | None = None,
-) -> Loaded[T]:
-    """Like :func:`load_dataclass`, but return the errors and the fields that converted.
+) -> Loaded[M]:
+    """Validate ``data`` (a mapping read by :func:`read_yaml`) as ``cls``, collecting every mistake.
 
-    ``given`` holds field values that come from elsewhere than ``data`` (the environment
-    name, from the file name): their keys are not accepted in ``data``, their checks run,
-    and their errors carry no line.
+    ``root`` is the YAML node tree ``data`` came from, for line numbers. ``given`` holds field
+    values that come from elsewhere than ``data`` (the environment name, from the file name):
+    their keys are not accepted in ``data``, their checks run, and their errors carry no line.
     """
-    ctx = _Context(file, root)
-    top = path or "(top level)"
+    given = given or {}
+    errors: list[ConfigError] = []
     if not isinstance(data, dict):
-        ctx.error(top, f"must be a mapping, got {_show(data)}; write its settings as 'key: value' lines")
-        return Loaded(None, {}, ctx.errors)
-    converted = _convert_fields(ctx, cls, data, path, given or {})
-    value = _build(ctx, cls, converted, path) if len(ctx.errors) == 0 else None
-    good = {name: v for name, v in converted.items() if v is not _BAD}
-    ctx.errors.sort(key=lambda e: e.line or 0)
-    return Loaded(None if value is _BAD else value, good, ctx.errors)
-
-
-def _convert(ctx: _Context, tp: Any, value: Any, path: str, meta: Mapping[str, Any], line: Any = True) -> Any:
-    result = _convert_type(ctx, tp, value, path)
-    check: Callable[[str, Any], Any] | None = meta.get("check")
-    if check is not None and result is not _BAD and result is not None:
-        try:
-            check(path, result)
-        except FieldProblem as err:
-            sub = _join_key(path, err.key)
-            return ctx.error(sub, with_fix(err.problem, None), line)
-        except ValueError as err:
-            return ctx.error(path, with_fix(_strip_field(str(err), path), result), line)
-    return result
-
-
-def _convert_type(ctx: _Context, tp: Any, value: Any, path: str) -> Any:
-    origin = typing.get_origin(tp)
-    args = typing.get_args(tp)
-    if origin in (typing.Union, types.UnionType):
-        if value is None and type(None) in args:
-            return None
-        (inner,) = [a for a in args if a is not type(None)]
-        return _convert_type(ctx, inner, value, path)
-    if dataclasses.is_dataclass(tp):
-        return _convert_dataclass(ctx, tp, value, path)
-    if origin is typing.Literal:
-        if value not in args:
-            allowed = ", ".join(repr(a) for a in args)
-            close = did_you_mean(value, [a for a in args if isinstance(a, str)]) if isinstance(value, str) else None
-            fix = f"did you mean {close!r}?" if close else "write one of these"
-            return ctx.error(path, f"must be one of {allowed}, got {_show(value)}; {fix}")
-        return value
-    if origin is tuple:
-        if not isinstance(value, list):
-            scalar = isinstance(value, (str, int)) and not isinstance(value, bool)
-            fix = f"write [{value}]" if scalar else "write a YAML list like [a, b]"
-            return ctx.error(path, f"must be a list, got {_show(value)}; {fix}")
-        items = [_convert_type(ctx, args[0], item, f"{path}[{i}]") for i, item in enumerate(value)]
-        return _BAD if any(item is _BAD for item in items) else tuple(items)
-    if origin in (Mapping, dict) or tp is Mapping:
-        if not isinstance(value, dict):
-            return ctx.error(
-                path, f"must be a mapping, got {_show(value)}; write its keys indented under it, or {{key: value}}"
+        errors.append(
+            ConfigError(
+                file,
+                "(top level)",
+                f"must be a mapping, got {_show(data)}; write its settings as 'key: value' lines",
+                line=line_of(root, ""),
             )
-        key_tp, value_tp = args
-        out = {}
-        bad = False
-        for key, item in value.items():
-            sub = f"{path}.{key_text(key)}"
-            if _convert_type(ctx, key_tp, key, sub) is _BAD:
-                bad = True
-                continue
-            out[key] = _convert_type(ctx, value_tp, item, sub)
-            bad = bad or out[key] is _BAD
-        return _BAD if bad else types.MappingProxyType(out)
-    if tp is bool:
-        if not isinstance(value, bool):
-            return ctx.error(path, f"must be true or false, got {_show(value)}; write true or false, without quotes")
-        return value
-    if tp is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            fix = (
-                f"write {value.strip()} without quotes"
-                if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value)
-                else "write a whole number like 2"
-            )
-            return ctx.error(path, f"must be an integer, got {_show(value)}; {fix}")
-        return value
-    if tp is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return ctx.error(path, f"must be a number, got {_show(value)}; write a number without quotes")
-        return float(value)
-    if tp is str:
-        if not isinstance(value, str):
-            if isinstance(value, (dict, list)) or value is None:
-                fix = "write one quoted value"
-            else:
-                fix = f'write "{_yaml_scalar(value)}"'
-            return ctx.error(path, f"must be a string (quote it in YAML), got {_show(value)}; {fix}")
-        control = next((c for c in value if unicodedata.category(c) in ("Cc", "Cs") and c not in "\t\n\r"), None)
-        if control is not None:
-            # YAML readers refuse them in the written manifests (and no Kubernetes name takes one).
-            return ctx.error(
-                path,
-                f"must not contain the control character U+{ord(control):04X}, got {_show(value)}; remove it",
-            )
-        return value
-    raise TypeError(f"unsupported config type {tp!r} at {path}")  # a schema bug, not user input
-
-
-def _convert_dataclass(ctx: _Context, cls: Any, value: Any, path: str) -> Any:
-    if not isinstance(value, dict):
-        return ctx.error(
-            path or "(top level)", f"must be a mapping, got {_show(value)}; write its keys indented under it"
         )
-    before = len(ctx.errors)
-    converted = _convert_fields(ctx, cls, value, path, {})
-    if len(ctx.errors) > before:
-        return _BAD
-    return _build(ctx, cls, converted, path)
-
-
-def _convert_fields(
-    ctx: _Context, cls: Any, value: dict[Any, Any], path: str, given: Mapping[str, Any]
-) -> dict[str, Any]:
-    """Field name -> converted value (``_BAD`` if wrong); absent optional fields get their default."""
-    hints, fields = _schema(cls)
-    allowed = ", ".join(sorted(k for k in fields if k not in given))
-    for key in value:
-        if key not in fields or key in given:
-            close = did_you_mean(str(key), [k for k in fields if k not in given and k not in value])
-            hint = f"did you mean {close!r}? " if close else ""
-            ctx.error(
-                _join(path, key_text(key)),
-                f"is not a known key; {hint}allowed here: {allowed}",
-                line=key_line(ctx.root, path, key),
-            )
-    out: dict[str, Any] = {}
-    for key, f in fields.items():
-        sub = _join(path, key)
+        return Loaded(None, errors)
+    for key in data:
         if key in given:
-            out[f.name] = _convert(ctx, hints[f.name], given[key], sub, f.metadata, line=None)
-        elif key in value:
-            out[f.name] = _convert(ctx, hints[f.name], value[key], sub, f.metadata)
-        elif f.default is not dataclasses.MISSING:
-            out[f.name] = f.default
-        elif f.default_factory is not dataclasses.MISSING:
-            out[f.name] = f.default_factory()
-        else:
-            where = f"under '{path}'" if path else "at the top level"
-            about = _field_doc(cls, f.name)
-            out[f.name] = ctx.error(sub, f"is required; add '{key}:' {where} ({about or README_HINT})")
-    return out
-
-
-def _build(ctx: _Context, cls: Any, converted: dict[str, Any], path: str) -> Any:
+            errors.append(_unknown_key(cls, data, key, "", file, root, given))
     try:
-        return cls(**converted)
-    except FieldProblem as err:
-        return ctx.error(_join_key(path, err.key), with_fix(err.problem, None))
-    except ValueError as err:
-        if isinstance(err, ConfigError):
-            ctx.errors.extend(err.errors if isinstance(err, ConfigErrors) else (err,))
-            return _BAD
-        return ctx.error(path or "(top level)", with_fix(str(err), None))
+        value = cls.model_validate({**{k: v for k, v in data.items() if k not in given}, **given})
+    except ValidationError as err:
+        for problem in err.errors(include_url=False):
+            errors.extend(_config_errors(cls, data, problem, file, root, given))
+        value = None
+    errors.sort(key=lambda e: e.line or 0)
+    return Loaded(None if errors else value, errors)
 
 
-@functools.cache
-def _schema(cls: Any) -> tuple[dict[str, Any], dict[str, dataclasses.Field[Any]]]:
-    hints = typing.get_type_hints(cls)
-    # A field's YAML key is its name, or metadata["key"] where YAML wants a name Python
-    # cannot spell (a Compose service called "enai-backend").
-    fields = {f.metadata.get("key", f.name): f for f in dataclasses.fields(cls) if f.init}
-    return hints, fields
+def _config_errors(
+    cls: type[BaseModel],
+    data: dict[Any, Any],
+    problem: ErrorDetails,
+    file: str,
+    root: yaml.Node | None,
+    given: Mapping[str, Any],
+) -> list[ConfigError]:
+    """One pydantic error as :class:`ConfigError` lines (more than one for nested ConfigErrors)."""
+    loc = tuple(problem["loc"])
+    kind = problem["type"]
+    value = problem.get("input")
+    if kind == "extra_forbidden":
+        parent = _model_at(cls, loc[:-1])
+        raw = _raw(data, loc[:-1])
+        return [_unknown_key(parent, raw, loc[-1], _path(cls, loc[:-1]), file, root, given if not loc[:-1] else {})]
+    path = _path(cls, loc)
+    line: int | None = None if loc[:1] and loc[0] in given else line_of(root, path)
+
+    def error(message: str, at: str = path) -> list[ConfigError]:
+        return [ConfigError(file, at or "(top level)", message, line=line if at == path else line_of(root, at))]
+
+    if kind == "missing":
+        parent = _model_at(cls, loc[:-1])
+        key = str(loc[-1])
+        parent_path = _path(cls, loc[:-1])
+        where = f"under '{parent_path}'" if parent_path else "at the top level"
+        name = _field_name(parent, key)
+        about = _field_doc(parent, name) if name else ""
+        return error(f"is required; add '{key}:' {where} ({about or README_HINT})")
+    if kind in ("value_error", "assertion_error"):
+        exc = (problem.get("ctx") or {}).get("error")
+        if isinstance(exc, ConfigErrors):
+            return list(exc.errors)
+        if isinstance(exc, ConfigError):
+            return [exc]
+        if isinstance(exc, FieldProblem):
+            return error(with_fix(exc.problem, None), _join_key(path, exc.key))
+        message = str(exc) if exc is not None else problem["msg"]
+        message = _strip_field(message.replace(_FIELD, path), path)
+        _, tp = _resolve(cls, loc)
+        model_level = isinstance(tp, type) and issubclass(tp, BaseModel)
+        return error(with_fix(message, None if model_level else value))
+    show = _show(value)
+    if kind == "literal_error":
+        _, tp = _resolve(cls, loc)
+        args = typing.get_args(tp)
+        allowed = ", ".join(repr(a) for a in args)
+        close = did_you_mean(value, [a for a in args if isinstance(a, str)]) if isinstance(value, str) else None
+        fix = f"did you mean {close!r}?" if close else "write one of these"
+        return error(f"must be one of {allowed}, got {show}; {fix}")
+    if kind == "tuple_type":
+        scalar = isinstance(value, (str, int)) and not isinstance(value, bool)
+        fix = f"write [{value}]" if scalar else "write a YAML list like [a, b]"
+        return error(f"must be a list, got {show}; {fix}")
+    if kind in ("dict_type", "mapping_type"):
+        return error(f"must be a mapping, got {show}; write its keys indented under it, or {{key: value}}")
+    if kind in ("model_type", "model_attributes_type", "dataclass_type"):
+        return error(f"must be a mapping, got {show}; write its keys indented under it")
+    if kind == "bool_type":
+        return error(f"must be true or false, got {show}; write true or false, without quotes")
+    if kind in ("int_type", "int_from_float"):
+        fix = (
+            f"write {value.strip()} without quotes"
+            if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value)
+            else "write a whole number like 2"
+        )
+        return error(f"must be an integer, got {show}; {fix}")
+    if kind == "float_type":
+        return error(f"must be a number, got {show}; write a number without quotes")
+    if kind == "string_type":
+        fix = (
+            "write one quoted value"
+            if isinstance(value, (dict, list)) or value is None
+            else f'write "{_yaml_scalar(value)}"'
+        )
+        return error(f"must be a string (quote it in YAML), got {show}; {fix}")
+    return error(f"{problem['msg'][:1].lower()}{problem['msg'][1:]}, got {show}; {README_HINT}")
+
+
+def _unknown_key(
+    cls: type[BaseModel] | None,
+    raw: Any,
+    key: Any,
+    path: str,
+    file: str,
+    root: yaml.Node | None,
+    given: Mapping[str, Any],
+) -> ConfigError:
+    keys = [k for k in _keys(cls) if k not in given] if cls is not None else []
+    present = raw if isinstance(raw, dict) else {}
+    close = did_you_mean(str(key), [k for k in keys if k not in present])
+    hint = f"did you mean {close!r}? " if close else ""
+    return ConfigError(
+        file,
+        _join(path, key_text(key)),
+        f"is not a known key; {hint}allowed here: {', '.join(sorted(keys))}",
+        line=key_line(root, path, key),
+    )
+
+
+def _keys(cls: type[BaseModel]) -> list[str]:
+    """The YAML keys of a model: its fields' aliases, or names."""
+    return [f.alias or name for name, f in cls.model_fields.items()]
+
+
+def _field_name(cls: type[BaseModel] | None, key: str) -> str | None:
+    if cls is None:
+        return None
+    return next((name for name, f in cls.model_fields.items() if (f.alias or name) == key), None)
+
+
+def _unwrap(tp: Any) -> Any:
+    """``tp`` without ``Annotated`` and ``| None``."""
+    while True:
+        if typing.get_origin(tp) is Annotated:
+            tp = typing.get_args(tp)[0]
+            continue
+        if typing.get_origin(tp) in (typing.Union, types.UnionType):
+            inner = [a for a in typing.get_args(tp) if a is not type(None)]
+            if len(inner) == 1:
+                tp = inner[0]
+                continue
+        return tp
+
+
+def _resolve(cls: type[BaseModel], loc: tuple[Any, ...]) -> tuple[type[BaseModel] | None, Any]:
+    """The model that holds the last element of ``loc`` (``None`` if not a model), and the type at ``loc``."""
+    tp: Any = cls
+    holder: type[BaseModel] | None = None
+    for part in loc:
+        tp = _unwrap(tp)
+        origin = typing.get_origin(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            holder = tp
+            name = _field_name(tp, str(part))
+            if name is None:
+                return holder, None
+            tp = tp.model_fields[name].annotation
+        elif origin is tuple:
+            holder, tp = None, typing.get_args(tp)[0]
+        elif origin in (Mapping, dict):
+            holder = None
+            tp = typing.get_args(tp)[0] if part == "[key]" else typing.get_args(tp)[1]
+        else:
+            return None, None
+    return holder, _unwrap(tp)
+
+
+def _model_at(cls: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model at ``loc``, or ``None`` when the value there is not a model."""
+    _, tp = _resolve(cls, loc)
+    return tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
+
+
+def _path(cls: type[BaseModel], loc: tuple[Any, ...]) -> str:
+    """The field path of ``loc`` as messages show it: ``a.b[0].c``, mapping keys as :func:`key_text`."""
+    path = ""
+    for index, part in enumerate(loc):
+        if part == "[key]":
+            continue
+        _, tp = _resolve(cls, loc[:index])
+        if typing.get_origin(tp) is tuple and isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path = _join(path, key_text(part))
+    return path
+
+
+def field_paths(cls: type[BaseModel]) -> frozenset[str]:
+    """Every field path of a model's file (``wait.attempts``, ``components.redis.resources``...):
+    keys as written in the file, list indexes and mapping keys left out."""
+    paths: set[str] = set()
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for key in _keys(model):
+            dotted = f"{prefix}{key}"
+            paths.add(dotted)
+            _, tp = _resolve(model, (key,))
+            pending = [tp]
+            while pending:
+                inner = _unwrap(pending.pop())
+                if isinstance(inner, type) and issubclass(inner, BaseModel):
+                    walk(inner, f"{dotted}.")
+                else:
+                    pending.extend(typing.get_args(inner))
+
+    walk(cls, "")
+    return frozenset(paths)
+
+
+def _raw(data: Any, loc: tuple[Any, ...]) -> Any:
+    """The value of the input at ``loc``, or ``None``."""
+    for part in loc:
+        if isinstance(data, dict):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
 
 
 _MARKUP = re.compile(r":\w+:`~?([^`]+)`|``([^`]+)``")
@@ -610,7 +706,9 @@ def _field_doc(cls: Any, name: str) -> str:
         doc = inspect.getdoc(klass) or ""
         if "Attributes:" not in doc:
             continue
-        entry = re.search(rf"^\s+{re.escape(name)}:(.*?)(?=^\s+\w+:|\Z)", doc.split("Attributes:", 1)[1], re.MULTILINE | re.DOTALL)
+        entry = re.search(
+            rf"^\s+{re.escape(name)}:(.*?)(?=^\s+\w+:|\Z)", doc.split("Attributes:", 1)[1], re.MULTILINE | re.DOTALL
+        )
         if not entry:
             continue
         text = _MARKUP.sub(lambda m: m.group(1) or m.group(2), " ".join(entry.group(1).split()))
@@ -624,6 +722,26 @@ def _field_doc(cls: Any, name: str) -> str:
             return ""
         return text[0].lower() + text[1:] if len(text) > 1 and text[1].islower() else text
     return ""
+
+
+def attribute_docs(cls: type) -> dict[str, str]:
+    """Field name -> its ``Attributes:`` entry in the docstrings of ``cls`` and its bases, as
+    one line of plain text (reST markup removed); the subclass's entry wins."""
+    docs: dict[str, str] = {}
+    for klass in reversed(cls.__mro__):
+        doc = inspect.getdoc(klass) if "__doc__" in vars(klass) else None
+        if not doc or "Attributes:" not in doc or klass is BaseModel:
+            continue
+        section = doc.split("Attributes:", 1)[1]
+        for entry in re.finditer(r"^([ \t]+)(\w+):(.*?)(?=^\1\w+:|^\S|\Z)", section, re.MULTILINE | re.DOTALL):
+            docs[entry.group(2)] = _MARKUP.sub(lambda m: m.group(1) or m.group(2), " ".join(entry.group(3).split()))
+    return docs
+
+
+def summary(cls: type) -> str:
+    """The first paragraph of the docstring of ``cls``, as one line of plain text."""
+    doc = (inspect.getdoc(cls) or "").split("\n\n", 1)[0]
+    return _MARKUP.sub(lambda m: m.group(1) or m.group(2), " ".join(doc.split()))
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pydantic import ValidationError
 
 import main
 from aipp_constructs import ConfigError, ConfigErrors
@@ -45,7 +46,7 @@ def test_an_environment_parses_into_typed_immutable_config() -> None:
     assert env.secrets.store_kind == "ClusterSecretStore"
     assert env.secrets.vault_path == "secret/aipp"
     assert env.components.pgvector.storage_size == "20Gi"
-    with pytest.raises(AttributeError):
+    with pytest.raises(ValidationError, match="frozen"):
         env.namespace = "other"  # type: ignore[misc]
 
     with pytest.raises(TypeError):
@@ -232,6 +233,7 @@ def test_main_prints_one_line_error_and_exits_1(tmp_path: Path) -> None:
     )
     result = subprocess.run(
         [sys.executable, "-c", script],
+        check=False,
         cwd=main.PROJECT,
         env={**os.environ, "AIPP_OUTDIR": str(out)},
         capture_output=True,

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import collections.abc
 import contextlib
-import dataclasses
+import os
 import re
 import tempfile
 import types
@@ -40,6 +40,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 import main
 from aipp_constructs import ConfigError
@@ -123,26 +124,43 @@ VALUES = st.recursive(
 COMPONENTS = ["pgvector", "redis", "rabbitmq", "enai-front", "enai-backend", "enai-data-processor", "enai-linker"]
 
 
+def _bare(tp: Any) -> Any:
+    """``tp`` without its ``Annotated`` validators."""
+    while typing.get_origin(tp) is typing.Annotated:
+        tp = typing.get_args(tp)[0]
+    return tp
+
+
 def _optional(tp: Any) -> Any:
-    """``X`` of ``X | None``; other types as they are."""
+    """``X`` of ``X | None``; other types as they are (both without ``Annotated``)."""
+    tp = _bare(tp)
     if typing.get_origin(tp) in (typing.Union, types.UnionType):
         (inner,) = [a for a in typing.get_args(tp) if a is not type(None)]
-        return inner
+        return _bare(inner)
     return tp
+
+
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, BaseModel)
+
+
+def _fields(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's YAML keys and their types."""
+    return {f.alias or name: f.annotation for name, f in model.model_fields.items()}
 
 
 def _typed(tp: Any, depth: int = 0) -> st.SearchStrategy[Any]:
     """Values of the schema type ``tp``, often valid, often just wrong: they get past the type
     checks, so the value checks and the constructs behind them are reached too."""
+    tp = _bare(tp)
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if origin in (typing.Union, types.UnionType):
         return st.one_of(_typed(_optional(tp), depth), st.none())
     if origin is typing.Literal:
         return st.sampled_from(list(args))
-    if dataclasses.is_dataclass(tp) and depth < 2:
-        hints = typing.get_type_hints(tp)
-        keys = {f.metadata.get("key", f.name): _typed(hints[f.name], depth + 1) for f in dataclasses.fields(tp)}
-        return st.fixed_dictionaries({}, optional=keys)
+    if _is_model(tp) and depth < 2:
+        fields = {key: _typed(field_tp, depth + 1) for key, field_tp in _fields(tp).items()}
+        return st.fixed_dictionaries({}, optional=fields)
     if origin is tuple:
         return st.lists(_typed(args[0], depth + 1), max_size=3)
     if origin is collections.abc.Mapping:
@@ -163,9 +181,8 @@ def _schema_at(path: Path_) -> Any:
     tp: Any = EnvironmentConfig
     for key in path:
         tp = _optional(tp)
-        if dataclasses.is_dataclass(tp):
-            hints = typing.get_type_hints(tp)
-            by_key = {f.metadata.get("key", f.name): hints[f.name] for f in dataclasses.fields(tp)}
+        if _is_model(tp):
+            by_key = _fields(tp)
             if key not in by_key:
                 return None
             tp = by_key[key]
@@ -177,7 +194,7 @@ def _schema_at(path: Path_) -> Any:
 
 
 #: The mappings of the file that are a section of the schema (``registry``, ``components.redis``...).
-SECTION_PATHS = [p for p in MAPPING_PATHS if dataclasses.is_dataclass(_optional(_schema_at(p)))]
+SECTION_PATHS = [p for p in MAPPING_PATHS if _is_model(_optional(_schema_at(p)))]
 
 
 #: Characters inserted into the text: YAML's syntax characters first.
@@ -202,9 +219,8 @@ def mutated_files(draw: st.DrawFn) -> str:
     elif kind == "set":
         path = draw(st.sampled_from(SECTION_PATHS))
         section = _optional(_schema_at(path))
-        field = draw(st.sampled_from(dataclasses.fields(section)))
-        key = field.metadata.get("key", field.name)
-        value = draw(_typed(typing.get_type_hints(section)[field.name]))
+        key, field_tp = draw(st.sampled_from(sorted(_fields(section).items())))
+        value = draw(_typed(field_tp))
         note(f"set {key!r}: {value!r} under {path!r}")
         _get(data, path)[key] = value
     elif kind == "delete":
@@ -292,7 +308,7 @@ def _workspace() -> Iterator[tuple[Path, Path, Path]]:
 
 
 @settings(
-    max_examples=200,
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "200")),
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],

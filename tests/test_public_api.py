@@ -7,8 +7,10 @@ import inspect
 import re
 
 import pytest
+from pydantic import BaseModel
 
 import aipp_constructs
+from aipp_constructs._config_loader import ConfigModel
 from aipp_constructs.aipp import config as aipp_config
 
 PUBLIC = [
@@ -117,18 +119,40 @@ def _dataclasses() -> list[type]:
     return [c for c in classes if inspect.isclass(c) and dataclasses.is_dataclass(c)]
 
 
-@pytest.mark.parametrize("cls", _dataclasses(), ids=lambda c: c.__name__)
+def _models() -> list[type[BaseModel]]:
+    """The environment file's models (pydantic)."""
+    classes = [getattr(aipp_config, n) for n in aipp_config.__all__]
+    return [c for c in classes if inspect.isclass(c) and issubclass(c, BaseModel)]
+
+
+def _documented_fields(cls: type) -> list[tuple[str, bool]]:
+    """(name, required) of every field of a props dataclass or a config model."""
+    if dataclasses.is_dataclass(cls):
+        missing = dataclasses.MISSING
+        return [(f.name, f.default is missing and f.default_factory is missing) for f in dataclasses.fields(cls)]
+    assert issubclass(cls, BaseModel)
+    return [(name, f.is_required()) for name, f in cls.model_fields.items()]
+
+
+@pytest.mark.parametrize("cls", _dataclasses() + _models(), ids=lambda c: c.__name__)
 def test_every_props_field_is_documented_with_its_default(cls: type) -> None:
     # A subclass documents what it adds or changes; inherited fields are documented on the base.
-    docs = [inspect.getdoc(c) or "" for c in cls.__mro__ if dataclasses.is_dataclass(c)]
+    docs = [inspect.getdoc(c) or "" for c in cls.__mro__ if c not in (BaseModel, ConfigModel, object)]
     assert "Attributes:" in docs[0], f"{cls.__name__} has no Attributes: section"
     attributes = "\n".join(doc.split("Attributes:", 1)[1] for doc in docs if "Attributes:" in doc)
-    for f in dataclasses.fields(cls):
-        entry = re.search(rf"^\s+{f.name}:(.*?)(?=^\s+\w+:|\Z)", attributes, re.MULTILINE | re.DOTALL)
-        assert entry, f"{cls.__name__}.{f.name} is not documented"
-        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    for name, required in _documented_fields(cls):
+        entry = re.search(rf"^\s+{name}:(.*?)(?=^\s+\w+:|\Z)", attributes, re.MULTILINE | re.DOTALL)
+        assert entry, f"{cls.__name__}.{name} is not documented"
         if not required:
-            assert "Defaults to" in entry.group(1), f"{cls.__name__}.{f.name} does not document its default"
+            assert "Defaults to" in entry.group(1), f"{cls.__name__}.{name} does not document its default"
+
+
+@pytest.mark.parametrize("cls", _models(), ids=lambda c: c.__name__)
+def test_config_models_are_strict_frozen_and_refuse_unknown_keys(cls: type[BaseModel]) -> None:
+    assert issubclass(cls, ConfigModel)
+    assert cls.model_config.get("strict") is True
+    assert cls.model_config.get("frozen") is True
+    assert cls.model_config.get("extra") == "forbid"
 
 
 @pytest.mark.parametrize("cls", _dataclasses(), ids=lambda c: c.__name__)

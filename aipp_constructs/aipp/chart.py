@@ -38,7 +38,15 @@ from ..telemetry import Telemetry
 from ..tls_ingress import IngressRoute, TlsIngress, TlsIngressProps
 from ..web_frontend import WebFrontend, WebFrontendProps
 from ..workload import Workload
-from .config import WAIT_IMAGE, AppConfig, EnvironmentConfig, FrontendConfig, GpuWorkerConfig, SpringConfig
+from .config import (
+    WAIT_IMAGE,
+    AppConfig,
+    EnvironmentConfig,
+    FrontendConfig,
+    GpuWorkerConfig,
+    ResourcesConfig,
+    SpringConfig,
+)
 from .images import image_ref
 
 __all__ = ["CREDENTIAL_SETS", "PART_OF", "SINGLETONS", "AippChart"]
@@ -177,7 +185,7 @@ class AippChart(PortChart):
             "storage_size": config.storage_size,
             "storage_class_name": self.env.storage_class,
             "volume_labels": self.volume_labels,
-            "resources": config.resources,
+            "resources": config.resources.to_resources(),
         }
 
     def _pgvector(self, name: str, config: Any) -> Component:
@@ -503,7 +511,7 @@ class AippChart(PortChart):
         except ValueError as err:
             message = str(err)
             first = message.split(" ", 1)[0].split(".", 1)[0]
-            if first.rstrip(":") in getattr(config, "__dataclass_fields__", {}) and " " in message:
+            if first.rstrip(":") in getattr(type(config), "model_fields", {}) and " " in message:
                 path = f"{path}.{message.split(' ', 1)[0].rstrip(':')}"
                 message = message.split(" ", 1)[1]
             raise ConfigError(self._source, path, message) from err
@@ -526,5 +534,9 @@ def _given(props: dict[str, Any], config: Any, keys: tuple[str, ...]) -> None:
     """Copy the settings the environment file sets; unset ones keep the construct default."""
     for key in keys:
         value = getattr(config, key)
+        if isinstance(value, ResourcesConfig):
+            value = value.to_resources()
+        elif key == "tolerations" and value is not None:
+            value = tuple(toleration.to_toleration() for toleration in value)
         if value is not None:
             props[key] = value

@@ -10,19 +10,25 @@ import ipaddress
 import re
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal, Self
+
+from pydantic import Field, model_validator
 
 from .._config_loader import (
     ConfigError,
     ConfigErrors,
+    ConfigModel,
     FieldProblem,
+    ListOf,
+    MapOf,
+    Text,
+    checked,
     did_you_mean,
     key_line,
     key_text,
     line_of,
-    load_dataclass_collecting,
+    load_model,
     read_yaml,
 )
 from .._validation import (
@@ -63,18 +69,16 @@ __all__ = [
     "RabbitMqConfig",
     "RedisConfig",
     "RegistryConfig",
+    "ResourcesConfig",
     "RouteConfig",
     "ScheduleConfig",
     "SecretsConfig",
     "SpringConfig",
     "TelemetryConfig",
+    "TolerationConfig",
     "WaitConfig",
     "load_environment",
 ]
-
-_DNS = {"check": check_dns_label}
-_SIZE = {"check": check_quantity_binary}
-
 
 _HOST_LABEL = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?")
 
@@ -146,9 +150,6 @@ def _check_annotations(field_path: str, annotations: Mapping[str, str]) -> None:
                 f"is not an annotation key (an optional DNS prefix and '/', then at most 63 of [-A-Za-z0-9_.]), "
                 f"got {key!r}; write e.g. 'nginx.ingress.kubernetes.io/proxy-body-size'",
             )
-
-
-_LABELS = {"check": _check_labels}
 
 
 def _check_range(low: int, high: int, what: str) -> typing.Callable[[str, int], None]:
@@ -273,8 +274,7 @@ def _check_config_files(field_path: str, files: Mapping[str, str]) -> None:
             )
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class RegistryConfig:
+class RegistryConfig(ConfigModel):
     """Where images are pulled from (the plan's section 3).
 
     Attributes:
@@ -292,16 +292,15 @@ class RegistryConfig:
             used in ``vendor`` mode. Defaults to ``"gitlab-registry"``.
     """
 
-    host: str = field(metadata={"check": _check_registry_host})
-    vendor_host: str = field(metadata={"check": _check_registry_host})
-    dockerhub_proxy_project: str = field(default="dockerhub-proxy", metadata=_DNS)
+    host: Annotated[Text, checked(_check_registry_host)]
+    vendor_host: Annotated[Text, checked(_check_registry_host)]
+    dockerhub_proxy_project: Annotated[Text, checked(check_dns_label)] = "dockerhub-proxy"
     vendor_images: Literal["mirror", "vendor"] = "mirror"
-    mirror_project: str = field(default="aipp", metadata=_DNS)
-    vendor_pull_secret: str = field(default="gitlab-registry", metadata=_DNS)
+    mirror_project: Annotated[Text, checked(check_dns_label)] = "aipp"
+    vendor_pull_secret: Annotated[Text, checked(check_dns_label)] = "gitlab-registry"
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class SecretsConfig:
+class SecretsConfig(ConfigModel):
     """How credentials reach the cluster: External Secrets Operator reading Vault.
 
     Attributes:
@@ -312,10 +311,10 @@ class SecretsConfig:
         refresh_interval: How often ESO re-reads Vault. Defaults to ``"1h"``.
     """
 
-    store: str = field(metadata=_DNS)
+    store: Annotated[Text, checked(check_dns_label)]
     store_kind: Literal["ClusterSecretStore", "SecretStore"] = "ClusterSecretStore"
-    vault_path: str = field(default="secret/aipp", metadata={"check": _check_vault_path})
-    refresh_interval: str = field(default="1h", metadata={"check": _check_refresh_interval})
+    vault_path: Annotated[Text, checked(_check_vault_path)] = "secret/aipp"
+    refresh_interval: Annotated[Text, checked(_check_refresh_interval)] = "1h"
 
 
 def _check_tag_syntax(field_path: str, value: str) -> None:
@@ -358,8 +357,7 @@ def _check_source_tag(field_path: str, value: str) -> None:
         )
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class ImageConfig:
+class ImageConfig(ConfigModel):
     """One row of the image table.
 
     Attributes:
@@ -378,18 +376,20 @@ class ImageConfig:
             Defaults to ``tag``.
     """
 
-    repository: str = field(metadata={"check": _check_repository})
-    tag: str = field(metadata={"check": _check_tag_syntax})
-    digest: str | None = field(default=None, metadata={"check": check_digest})
+    repository: Annotated[Text, checked(_check_repository)]
+    tag: Annotated[Text, checked(_check_tag_syntax)]
+    digest: Annotated[Text | None, checked(check_digest)] = None
     source: Literal["dockerhub", "vendor"] = "dockerhub"
-    vendor_tag: str | None = field(default=None, metadata={"check": _check_source_tag})
+    vendor_tag: Annotated[Text | None, checked(_check_source_tag)] = None
 
-    def __post_init__(self) -> None:
+    @model_validator(mode="after")
+    def _vendor_tag_needs_vendor_source(self) -> Self:
         if self.vendor_tag is not None and self.source != "vendor":
             raise ValueError(
                 f"vendor_tag is only for 'source: vendor' images, got source {self.source!r}; "
                 "remove vendor_tag or write 'source: vendor'"
             )
+        return self
 
     @property
     def mirror_name(self) -> str:
@@ -397,8 +397,7 @@ class ImageConfig:
         return self.repository.rsplit("/", 1)[-1]
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class TelemetryConfig:
+class TelemetryConfig(ConfigModel):
     """``telemetry``: how the application services reach the cluster's OpenTelemetry collector.
 
     Attributes:
@@ -412,11 +411,9 @@ class TelemetryConfig:
     """
 
     mode: Literal["env", "operator", "off"] = "env"
-    endpoint: str = field(
-        default="http://opentelemetry-collector.observability.svc:4318", metadata={"check": _check_otlp_endpoint}
-    )
+    endpoint: Annotated[Text, checked(_check_otlp_endpoint)] = "http://opentelemetry-collector.observability.svc:4318"
     protocol: Literal["http/protobuf", "grpc"] = "http/protobuf"
-    instrumentation: str = "true"
+    instrumentation: Text = "true"
 
 
 def _check_host(field_path: str, value: str) -> None:
@@ -440,8 +437,7 @@ def _check_cron(field_path: str, value: str) -> None:
     check_cron(field_path, value)
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class RouteConfig:
+class RouteConfig(ConfigModel):
     """One route of ``ingress.routes``.
 
     Attributes:
@@ -450,9 +446,9 @@ class RouteConfig:
         port: Named port of that component. Defaults to ``"http"``.
     """
 
-    service: str
-    path: str = field(default="/", metadata={"check": _check_url_path})
-    port: str = "http"
+    service: Text
+    path: Annotated[Text, checked(_check_url_path)] = "/"
+    port: Text = "http"
 
 
 def _check_routes(field_path: str, routes: tuple[RouteConfig, ...]) -> None:
@@ -471,8 +467,7 @@ def _check_routes(field_path: str, routes: tuple[RouteConfig, ...]) -> None:
             )
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class IngressConfig:
+class IngressConfig(ConfigModel):
     """``ingress``: the public entry (the plan's TLS Ingress, wave 4).
 
     Attributes:
@@ -490,29 +485,28 @@ class IngressConfig:
             that namespace. Defaults to none.
     """
 
-    host: str = field(metadata={"check": _check_host})
-    cluster_issuer: str = field(metadata={"check": check_dns_subdomain})
-    routes: tuple[RouteConfig, ...] = field(
-        default=(RouteConfig(service="enai-front"),), metadata={"check": _check_routes}
-    )
-    class_name: str | None = field(default=None, metadata={"check": check_dns_subdomain})
-    external_dns_prefix: str = field(default="external-dns.kubernetes.io/", metadata={"check": _check_dns_prefix})
-    annotations: Mapping[str, str] = field(default_factory=dict, metadata={"check": _check_annotations})
-    rabbitmq_management_host: str | None = field(default=None, metadata={"check": _check_host})
-    controller_namespace: str = field(default="kube-system", metadata=_DNS)
-    controller_pod_labels: Mapping[str, str] = field(default_factory=dict, metadata=_LABELS)
+    host: Annotated[Text, checked(_check_host)]
+    cluster_issuer: Annotated[Text, checked(check_dns_subdomain)]
+    routes: Annotated[ListOf[RouteConfig], checked(_check_routes)] = (RouteConfig(service="enai-front"),)
+    class_name: Annotated[Text | None, checked(check_dns_subdomain)] = None
+    external_dns_prefix: Annotated[Text, checked(_check_dns_prefix)] = "external-dns.kubernetes.io/"
+    annotations: Annotated[MapOf[Text], checked(_check_annotations)] = Field(default_factory=dict)
+    rabbitmq_management_host: Annotated[Text | None, checked(_check_host)] = None
+    controller_namespace: Annotated[Text, checked(check_dns_label)] = "kube-system"
+    controller_pod_labels: Annotated[MapOf[Text], checked(_check_labels)] = Field(default_factory=dict)
 
-    def __post_init__(self) -> None:
+    @model_validator(mode="after")
+    def _management_host_differs(self) -> Self:
         if self.rabbitmq_management_host == self.host:
             raise FieldProblem(
                 "rabbitmq_management_host",
                 f"must differ from host (the web UI's), got {self.host!r} for both; "
                 "give the management UI a host of its own, or remove the key",
             )
+        return self
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class MonitoringConfig:
+class MonitoringConfig(ConfigModel):
     """``monitoring``: scraping by the cluster's existing Prometheus.
 
     Attributes:
@@ -524,14 +518,13 @@ class MonitoringConfig:
         interval: Scrape interval. Defaults to ``"30s"``.
     """
 
-    namespace: str = field(default="monitoring", metadata=_DNS)
-    prometheus_pod_labels: Mapping[str, str] = field(default_factory=dict, metadata=_LABELS)
-    service_monitor_labels: Mapping[str, str] = field(default_factory=dict, metadata=_LABELS)
-    interval: str = "30s"
+    namespace: Annotated[Text, checked(check_dns_label)] = "monitoring"
+    prometheus_pod_labels: Annotated[MapOf[Text], checked(_check_labels)] = Field(default_factory=dict)
+    service_monitor_labels: Annotated[MapOf[Text], checked(_check_labels)] = Field(default_factory=dict)
+    interval: Text = "30s"
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class ScheduleConfig:
+class ScheduleConfig(ConfigModel):
     """A Longhorn recurring job.
 
     Attributes:
@@ -539,12 +532,11 @@ class ScheduleConfig:
         retain: How many snapshots or backups to keep. Required.
     """
 
-    cron: str = field(metadata={"check": _check_cron})
-    retain: int = field(metadata={"check": _check_range(1, 100, "Longhorn's recurring-job-max-retention")})
+    cron: Annotated[Text, checked(_check_cron)]
+    retain: Annotated[int, checked(_check_range(1, 100, "Longhorn's recurring-job-max-retention"))]
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class PgDumpConfig:
+class PgDumpConfig(ConfigModel):
     """The logical ``pg_dump`` of pgvector.
 
     Attributes:
@@ -553,13 +545,12 @@ class PgDumpConfig:
         storage_size: Size of the dump volume. Defaults to ``"20Gi"``.
     """
 
-    schedule: str = field(default="30 2 * * *", metadata={"check": _check_cron})
-    retention_days: int = field(default=7, metadata={"check": _check_range(1, 365, "days of dumps kept")})
-    storage_size: str = field(default="20Gi", metadata=_SIZE)
+    schedule: Annotated[Text, checked(_check_cron)] = "30 2 * * *"
+    retention_days: Annotated[int, checked(_check_range(1, 365, "days of dumps kept"))] = 7
+    storage_size: Annotated[Text, checked(check_quantity_binary)] = "20Gi"
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class BackupsConfig:
+class BackupsConfig(ConfigModel):
     """``backups``: data protection of the data volumes.
 
     Attributes:
@@ -571,14 +562,13 @@ class BackupsConfig:
         pg_dump: See :class:`PgDumpConfig`. Defaults to its defaults.
     """
 
-    longhorn_namespace: str = field(default="longhorn-system", metadata=_DNS)
-    snapshot: ScheduleConfig = field(default_factory=lambda: ScheduleConfig(cron="0 * * * *", retain=24))
-    backup: ScheduleConfig = field(default_factory=lambda: ScheduleConfig(cron="0 3 * * *", retain=14))
-    pg_dump: PgDumpConfig = field(default_factory=PgDumpConfig)
+    longhorn_namespace: Annotated[Text, checked(check_dns_label)] = "longhorn-system"
+    snapshot: ScheduleConfig = Field(default_factory=lambda: ScheduleConfig(cron="0 * * * *", retain=24))
+    backup: ScheduleConfig = Field(default_factory=lambda: ScheduleConfig(cron="0 3 * * *", retain=14))
+    pg_dump: PgDumpConfig = Field(default_factory=PgDumpConfig)
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class GitOpsConfig:
+class GitOpsConfig(ConfigModel):
     """``gitops``: the ArgoCD Application that syncs ``dist/<environment>/``.
 
     Attributes:
@@ -593,12 +583,12 @@ class GitOpsConfig:
         project: ArgoCD project. Defaults to ``"default"``.
     """
 
-    repo_url: str = field(metadata={"check": _check_git_url})
-    revision: str = field(default="main", metadata={"check": _check_revision})
-    path: str | None = None
-    application_name: str | None = field(default=None, metadata=_DNS)
-    argocd_namespace: str = field(default="argocd", metadata=_DNS)
-    project: str = field(default="default", metadata=_DNS)
+    repo_url: Annotated[Text, checked(_check_git_url)]
+    revision: Annotated[Text, checked(_check_revision)] = "main"
+    path: Text | None = None
+    application_name: Annotated[Text | None, checked(check_dns_label)] = None
+    argocd_namespace: Annotated[Text, checked(check_dns_label)] = "argocd"
+    project: Annotated[Text, checked(check_dns_label)] = "default"
 
 
 def _check_ports(field_path: str, ports: tuple[int, ...]) -> None:
@@ -619,8 +609,7 @@ def _check_cidr(field_path: str, value: str) -> None:
         ) from None
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class EgressConfig:
+class EgressConfig(ConfigModel):
     """One declared egress of ``network.egress.<component>``: pods elsewhere or an address range.
 
     Attributes:
@@ -631,13 +620,14 @@ class EgressConfig:
         protocol: ``TCP`` or ``UDP``. Defaults to ``"TCP"``.
     """
 
-    ports: tuple[int, ...] = field(metadata={"check": _check_ports})
-    namespace: str | None = field(default=None, metadata=_DNS)
-    pod_labels: Mapping[str, str] = field(default_factory=dict, metadata=_LABELS)
-    cidr: str | None = field(default=None, metadata={"check": _check_cidr})
+    ports: Annotated[ListOf[int], checked(_check_ports)]
+    namespace: Annotated[Text | None, checked(check_dns_label)] = None
+    pod_labels: Annotated[MapOf[Text], checked(_check_labels)] = Field(default_factory=dict)
+    cidr: Annotated[Text | None, checked(_check_cidr)] = None
     protocol: Literal["TCP", "UDP"] = "TCP"
 
-    def __post_init__(self) -> None:
+    @model_validator(mode="after")
+    def _one_destination(self) -> Self:
         if (self.namespace is None) == (self.cidr is None):
             raise ValueError(
                 f"needs exactly one of namespace and cidr, got namespace {self.namespace!r} and cidr {self.cidr!r}; "
@@ -649,10 +639,10 @@ class EgressConfig:
                 f"only apply with namespace, got {dict(self.pod_labels)!r} with cidr {self.cidr!r}; "
                 "remove pod_labels, or give a namespace instead of the cidr",
             )
+        return self
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class NetworkConfig:
+class NetworkConfig(ConfigModel):
     """``network``: cluster facts the NetworkPolicies select peers by.
 
     Attributes:
@@ -667,15 +657,16 @@ class NetworkConfig:
             namespace. A disabled component's entries are dropped with it. Defaults to none.
     """
 
-    dns_namespace: str = field(default="kube-system", metadata=_DNS)
-    dns_pod_labels: Mapping[str, str] = field(default_factory=lambda: {"k8s-app": "kube-dns"}, metadata=_LABELS)
-    collector_namespace: str = field(default="observability", metadata=_DNS)
-    collector_pod_labels: Mapping[str, str] = field(default_factory=dict, metadata=_LABELS)
-    egress: Mapping[str, tuple[EgressConfig, ...]] = field(default_factory=dict)
+    dns_namespace: Annotated[Text, checked(check_dns_label)] = "kube-system"
+    dns_pod_labels: Annotated[MapOf[Text], checked(_check_labels)] = Field(
+        default_factory=lambda: {"k8s-app": "kube-dns"}
+    )
+    collector_namespace: Annotated[Text, checked(check_dns_label)] = "observability"
+    collector_pod_labels: Annotated[MapOf[Text], checked(_check_labels)] = Field(default_factory=dict)
+    egress: MapOf[ListOf[EgressConfig]] = Field(default_factory=dict)
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class WaitConfig:
+class WaitConfig(ConfigModel):
     """``wait``: how each service waits for its dependencies at start (image: ``images.wait-for``).
 
     Attributes:
@@ -683,12 +674,61 @@ class WaitConfig:
         interval_seconds: Pause between attempts. Defaults to ``5``.
     """
 
-    attempts: int = field(default=60, metadata={"check": _check_range(1, 3600, "connection attempts")})
-    interval_seconds: int = field(default=5, metadata={"check": _check_range(1, 3600, "seconds between attempts")})
+    attempts: Annotated[int, checked(_check_range(1, 3600, "connection attempts"))] = 60
+    interval_seconds: Annotated[int, checked(_check_range(1, 3600, "seconds between attempts"))] = 5
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class AppConfig:
+class ResourcesConfig(ConfigModel):
+    """Requests and limits of one container (:class:`aipp_constructs.references.Resources`).
+
+    Attributes:
+        cpu_request: CPU request, e.g. ``"250m"``. Defaults to ``"100m"``.
+        memory_request: Memory request, e.g. ``"256Mi"``. Defaults to ``"128Mi"``.
+        cpu_limit: CPU limit. Defaults to ``"500m"``.
+        memory_limit: Memory limit; must be at least the request. Defaults to ``"256Mi"``.
+    """
+
+    cpu_request: Text = "100m"
+    memory_request: Text = "128Mi"
+    cpu_limit: Text = "500m"
+    memory_limit: Text = "256Mi"
+
+    @model_validator(mode="after")
+    def _valid(self) -> Self:
+        self.to_resources()  # the construct's own rules, reported here at their key
+        return self
+
+    def to_resources(self) -> Resources:
+        """The value the constructs take."""
+        return Resources(**self.model_dump())
+
+
+class TolerationConfig(ConfigModel):
+    """A pod toleration (:class:`aipp_constructs.references.Toleration`).
+
+    Attributes:
+        key: Taint key, e.g. ``nvidia.com/gpu``. Required.
+        operator: ``Exists`` or ``Equal``. Defaults to ``"Exists"``.
+        value: Taint value (only with ``Equal``). Defaults to none.
+        effect: ``NoSchedule``, ``PreferNoSchedule`` or ``NoExecute``. Defaults to ``"NoSchedule"``.
+    """
+
+    key: Text
+    operator: Literal["Exists", "Equal"] = "Exists"
+    value: Text | None = None
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] = "NoSchedule"
+
+    @model_validator(mode="after")
+    def _valid(self) -> Self:
+        self.to_toleration()  # the construct's own rules, reported here at their key
+        return self
+
+    def to_toleration(self) -> Toleration:
+        """The value the constructs take."""
+        return Toleration(**self.model_dump())
+
+
+class AppConfig(ConfigModel):
     """Settings every application service shares (``components.enai-*``).
 
     Unset keys keep the construct's default, documented on its props.
@@ -713,19 +753,18 @@ class AppConfig:
     """
 
     enabled: bool = True
-    depends_on: tuple[str, ...] = ()
-    after: tuple[str, ...] = ()
+    depends_on: ListOf[Text] = ()
+    after: ListOf[Text] = ()
     replicas: int | None = None
-    port: int | None = field(default=None, metadata={"check": _check_port})
+    port: Annotated[int | None, checked(_check_port)] = None
     run_as_user: int | None = None
-    resources: Resources | None = None
+    resources: ResourcesConfig | None = None
     startup_timeout_seconds: int | None = None
-    env: Mapping[str, str] = field(default_factory=dict, metadata={"check": _check_env})
-    config_files: Mapping[str, str] = field(default_factory=dict, metadata={"check": _check_config_files})
-    wiring: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    env: Annotated[MapOf[Text], checked(_check_env)] = Field(default_factory=dict)
+    config_files: Annotated[MapOf[Text], checked(_check_config_files)] = Field(default_factory=dict)
+    wiring: MapOf[MapOf[Text]] = Field(default_factory=dict)
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
 class SpringConfig(AppConfig):
     """A Spring Boot service (``enai-backend``, ``enai-data-processor``, ``enai-scheduler``).
 
@@ -737,13 +776,12 @@ class SpringConfig(AppConfig):
             (``enai-scheduler``) have more than one replica. Defaults to ``false``.
     """
 
-    management_port: int | None = field(default=None, metadata={"check": _check_port})
+    management_port: Annotated[int | None, checked(_check_port)] = None
     max_ram_percentage: int | None = None
-    java_options: str | None = None
+    java_options: Text | None = None
     leader_elected: bool = False
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
 class FrontendConfig(AppConfig):
     """The web front end (``enai-front``).
 
@@ -753,8 +791,8 @@ class FrontendConfig(AppConfig):
             Defaults to none.
     """
 
-    health_path: str | None = None
-    cache_dirs: tuple[str, ...] | None = None
+    health_path: Text | None = None
+    cache_dirs: ListOf[Text] | None = None
 
 
 def _check_gpu_count(field_path: str, value: int) -> None:
@@ -765,7 +803,6 @@ def _check_gpu_count(field_path: str, value: int) -> None:
         )
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
 class GpuWorkerConfig(AppConfig):
     """The GPU worker (``enai-linker``).
 
@@ -780,16 +817,15 @@ class GpuWorkerConfig(AppConfig):
         runtime_class_name: e.g. ``nvidia`` (GPU Operator before CDI). Defaults to none.
     """
 
-    health_path: str | None = None
-    gpu_count: int | None = field(default=None, metadata={"check": _check_gpu_count})
-    shm_size: str | None = field(default=None, metadata=_SIZE)
-    node_selector: Mapping[str, str] | None = field(default=None, metadata=_LABELS)
-    tolerations: tuple[Toleration, ...] | None = None
-    runtime_class_name: str | None = None
+    health_path: Text | None = None
+    gpu_count: Annotated[int | None, checked(_check_gpu_count)] = None
+    shm_size: Annotated[Text | None, checked(check_quantity_binary)] = None
+    node_selector: Annotated[MapOf[Text] | None, checked(_check_labels)] = None
+    tolerations: ListOf[TolerationConfig] | None = None
+    runtime_class_name: Text | None = None
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class PgvectorConfig:
+class PgvectorConfig(ConfigModel):
     """``components.pgvector``.
 
     Attributes:
@@ -799,16 +835,17 @@ class PgvectorConfig:
         resources: Requests and limits. Defaults to 250m/2Gi requested, 2 CPU/2Gi limit.
     """
 
-    database: str = field(default="aipp", metadata={"check": _check_database})
-    storage_size: str = field(default="20Gi", metadata=_SIZE)
-    shm_size: str = field(default="512Mi", metadata=_SIZE)
-    resources: Resources = field(
-        default_factory=lambda: Resources(cpu_request="250m", memory_request="2Gi", cpu_limit="2", memory_limit="2Gi")
+    database: Annotated[Text, checked(_check_database)] = "aipp"
+    storage_size: Annotated[Text, checked(check_quantity_binary)] = "20Gi"
+    shm_size: Annotated[Text, checked(check_quantity_binary)] = "512Mi"
+    resources: ResourcesConfig = Field(
+        default_factory=lambda: ResourcesConfig(
+            cpu_request="250m", memory_request="2Gi", cpu_limit="2", memory_limit="2Gi"
+        )
     )
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class RedisConfig:
+class RedisConfig(ConfigModel):
     """``components.redis``.
 
     Attributes:
@@ -816,16 +853,15 @@ class RedisConfig:
         resources: Requests and limits. Defaults to 100m/256Mi requested, 1 CPU/512Mi limit.
     """
 
-    storage_size: str = field(default="5Gi", metadata=_SIZE)
-    resources: Resources = field(
-        default_factory=lambda: Resources(
+    storage_size: Annotated[Text, checked(check_quantity_binary)] = "5Gi"
+    resources: ResourcesConfig = Field(
+        default_factory=lambda: ResourcesConfig(
             cpu_request="100m", memory_request="256Mi", cpu_limit="1", memory_limit="512Mi"
         )
     )
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class RabbitMqConfig:
+class RabbitMqConfig(ConfigModel):
     """``components.rabbitmq``.
 
     Attributes:
@@ -833,14 +869,15 @@ class RabbitMqConfig:
         resources: Requests and limits. Defaults to 250m/1Gi requested, 1 CPU/1Gi limit.
     """
 
-    storage_size: str = field(default="10Gi", metadata=_SIZE)
-    resources: Resources = field(
-        default_factory=lambda: Resources(cpu_request="250m", memory_request="1Gi", cpu_limit="1", memory_limit="1Gi")
+    storage_size: Annotated[Text, checked(check_quantity_binary)] = "10Gi"
+    resources: ResourcesConfig = Field(
+        default_factory=lambda: ResourcesConfig(
+            cpu_request="250m", memory_request="1Gi", cpu_limit="1", memory_limit="1Gi"
+        )
     )
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class ComponentsConfig:
+class ComponentsConfig(ConfigModel):
     """``components``: per-service settings, keyed by Compose service name.
 
     Attributes:
@@ -854,27 +891,27 @@ class ComponentsConfig:
         enai_front: ``enai-front``. See :class:`FrontendConfig`. Defaults to its defaults.
     """
 
-    pgvector: PgvectorConfig = field(default_factory=PgvectorConfig)
-    redis: RedisConfig = field(default_factory=RedisConfig)
-    rabbitmq: RabbitMqConfig = field(default_factory=RabbitMqConfig)
+    pgvector: PgvectorConfig = Field(default_factory=PgvectorConfig)
+    redis: RedisConfig = Field(default_factory=RedisConfig)
+    rabbitmq: RabbitMqConfig = Field(default_factory=RabbitMqConfig)
     # In the order of the plan's tables (docs/plan.md); the mirror commands follow it.
-    enai_front: FrontendConfig = field(default_factory=FrontendConfig, metadata={"key": "enai-front"})
-    enai_backend: SpringConfig = field(default_factory=SpringConfig, metadata={"key": "enai-backend"})
-    enai_data_processor: SpringConfig = field(default_factory=SpringConfig, metadata={"key": "enai-data-processor"})
-    enai_linker: GpuWorkerConfig = field(default_factory=GpuWorkerConfig, metadata={"key": "enai-linker"})
-    enai_scheduler: SpringConfig = field(default_factory=SpringConfig, metadata={"key": "enai-scheduler"})
+    enai_front: FrontendConfig = Field(default_factory=FrontendConfig, alias="enai-front")
+    enai_backend: SpringConfig = Field(default_factory=SpringConfig, alias="enai-backend")
+    enai_data_processor: SpringConfig = Field(default_factory=SpringConfig, alias="enai-data-processor")
+    enai_linker: GpuWorkerConfig = Field(default_factory=GpuWorkerConfig, alias="enai-linker")
+    enai_scheduler: SpringConfig = Field(default_factory=SpringConfig, alias="enai-scheduler")
 
     def by_name(self) -> dict[str, object]:
         """Every component's settings under its Compose service name, in declaration order."""
-        return {f.metadata.get("key", f.name): getattr(self, f.name) for f in fields(self)}
+        return {f.alias or name: getattr(self, name) for name, f in type(self).model_fields.items()}
 
 
 #: The application services (settings of type :class:`AppConfig`), by Compose name, in
 #: declaration order.
 APP_COMPONENTS = tuple(
-    f.metadata.get("key", f.name)
-    for f in fields(ComponentsConfig)
-    if issubclass(typing.get_type_hints(ComponentsConfig)[f.name], AppConfig)
+    f.alias or name
+    for name, f in ComponentsConfig.model_fields.items()
+    if isinstance(f.annotation, type) and issubclass(f.annotation, AppConfig)
 )
 #: ``dist/<BOOTSTRAP_DIR>/<environment>/`` holds the ArgoCD Application, outside every synced path.
 BOOTSTRAP_DIR = "bootstrap"
@@ -882,8 +919,7 @@ BOOTSTRAP_DIR = "bootstrap"
 WAIT_IMAGE = "wait-for"
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class EnvironmentConfig:
+class EnvironmentConfig(ConfigModel):
     """One target cluster: the whole content of ``environments/<name>.yaml``.
 
     Attributes:
@@ -909,22 +945,22 @@ class EnvironmentConfig:
         components: See :class:`ComponentsConfig`. Defaults to every component's defaults.
     """
 
-    name: str = field(metadata=_DNS)
-    namespace: str = field(metadata=_DNS)
-    storage_class: str = field(metadata={"check": check_dns_subdomain})
+    name: Annotated[Text, checked(check_dns_label)]
+    namespace: Annotated[Text, checked(check_dns_label)]
+    storage_class: Annotated[Text, checked(check_dns_subdomain)]
     registry: RegistryConfig
     secrets: SecretsConfig
-    images: Mapping[str, ImageConfig]
-    pod_security_version: str = field(default="v1.27", metadata={"check": _check_pod_security_version})
-    kubernetes_version: str = field(default=DEFAULT_KUBERNETES_VERSION, metadata={"check": check_kubernetes_version})
-    telemetry: TelemetryConfig = field(default_factory=TelemetryConfig)
-    wait: WaitConfig = field(default_factory=WaitConfig)
-    network: NetworkConfig = field(default_factory=NetworkConfig)
+    images: MapOf[ImageConfig]
+    pod_security_version: Annotated[Text, checked(_check_pod_security_version)] = "v1.27"
+    kubernetes_version: Annotated[Text, checked(check_kubernetes_version)] = DEFAULT_KUBERNETES_VERSION
+    telemetry: TelemetryConfig = Field(default_factory=TelemetryConfig)
+    wait: WaitConfig = Field(default_factory=WaitConfig)
+    network: NetworkConfig = Field(default_factory=NetworkConfig)
     ingress: IngressConfig
-    monitoring: MonitoringConfig = field(default_factory=MonitoringConfig)
-    backups: BackupsConfig = field(default_factory=BackupsConfig)
+    monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)
+    backups: BackupsConfig = Field(default_factory=BackupsConfig)
     gitops: GitOpsConfig
-    components: ComponentsConfig = field(default_factory=ComponentsConfig)
+    components: ComponentsConfig = Field(default_factory=ComponentsConfig)
 
     def enabled(self, component: str) -> bool:
         """Whether ``component`` is deployed (the data tier always is)."""
@@ -946,6 +982,16 @@ def _enabled(components: ComponentsConfig, component: str) -> bool:
     return not isinstance(settings, AppConfig) or settings.enabled
 
 
+def _components(raw: object) -> ComponentsConfig | None:
+    """The ``components`` section on its own, or ``None`` when it has a mistake (reported elsewhere)."""
+    if raw is not None and not isinstance(raw, dict):
+        return None
+    try:
+        return ComponentsConfig.model_validate(raw or {})
+    except ValueError:
+        return None
+
+
 def load_environment(path: Path, *, display: str | None = None) -> EnvironmentConfig:
     """Parse and validate one environment file; the environment is named after the file.
 
@@ -964,7 +1010,7 @@ def load_environment(path: Path, *, display: str | None = None) -> EnvironmentCo
 
     def error(field_path: str, problem: str, line: int | None | bool = True) -> None:
         where = line_of(root, field_path) if line is True else line
-        errors.append(ConfigError(shown, field_path, problem, line=typing.cast("int | None", where)))
+        errors.append(ConfigError(shown, field_path, problem, line=None if isinstance(where, bool) else where))
 
     if not isinstance(data, dict):
         raise ConfigErrors(
@@ -988,13 +1034,13 @@ def load_environment(path: Path, *, display: str | None = None) -> EnvironmentCo
     if path.stem == BOOTSTRAP_DIR:
         reserved = f"{path.stem!r} is reserved for dist/{BOOTSTRAP_DIR}/ (the ArgoCD Applications); rename the file"
         error("name", reserved, line=None)
-    loaded = load_dataclass_collecting(EnvironmentConfig, data, file=shown, root=root, given={"name": path.stem})
+    loaded = load_model(EnvironmentConfig, data, file=shown, root=root, given={"name": path.stem})
     errors.extend(loaded.errors)
     # Checks across sections. Each reads only values the schema accepted (a value of the
     # wrong type is already reported), and the components only when they were read without
     # error, so that no mistake is reported twice.
-    names = tuple(f.metadata.get("key", f.name) for f in fields(ComponentsConfig))
-    components: ComponentsConfig | None = loaded.fields.get("components")
+    names = tuple(f.alias or name for name, f in ComponentsConfig.model_fields.items())
+    components = loaded.value.components if loaded.value is not None else _components(data.get("components"))
     rows = data.get("images")
     if isinstance(rows, dict):
         known = sorted({*names, WAIT_IMAGE})
@@ -1063,4 +1109,5 @@ def load_environment(path: Path, *, display: str | None = None) -> EnvironmentCo
         )
     if errors:
         raise ConfigErrors(sorted(errors, key=lambda e: e.line or 0))
-    return typing.cast(EnvironmentConfig, loaded.value)
+    assert loaded.value is not None  # no error, so validated
+    return loaded.value
