@@ -27,12 +27,14 @@ export JSII_NODE := $(NODE_BIN)/node
 # cdk8s-cli asks the npm registry for a newer version on every run; nothing to learn offline.
 export CDK8S_CHECK_UPGRADE := false
 
-.PHONY: help setup tools servers synth snapshot test check bench imports mutation clean
+.PHONY: help setup tools servers synth snapshot lint fmt test check bench imports mutation clean
 
 help:
 	@echo "make synth     set up, then synthesize dist/<environment>/ from environments/*.yaml, and the examples"
 	@echo "make snapshot  the same: dist/<environment>/aipp.k8s.yaml is the test suite's snapshot"
-	@echo "make test      set up (policy tools, and as root the real-server tests' Debian packages), then run the whole test suite"
+	@echo "make test      set up (policy tools, and as root the real-server tests' Debian packages), then make lint and the whole test suite"
+	@echo "make lint      ruff check, ruff format --check and mypy (strict) over the project (part of make test)"
+	@echo "make fmt       ruff format, then ruff check --fix (the safe fixes) over the project"
 	@echo "make tools     install the policy tools of the test suite (.tools/checkov, .tools/detect-secrets)"
 	@echo "make check     run the offline policy checks (strict schemas, Pod Security) over dist/"
 	@echo "make bench     measure synthesis against the cdk8s floor and at scale (benchmarks/RESULTS.md, ~8 min)"
@@ -91,10 +93,25 @@ servers:
 	  echo "note: the real-server tests need the Debian packages:" $$missing "(apt-get install, as root); they skip without them"; \
 	fi
 
+# Lint, format and type checks (part of `make test`, and of .pre-commit-config.yaml): ruff and
+# mypy from the project venv, pinned in requirements.txt; what they check and how is in
+# pyproject.toml ([tool.ruff], [tool.mypy]: strict). Any finding fails the target.
+lint: setup
+	$(VENV)/bin/ruff check
+	$(VENV)/bin/ruff format --check
+	$(VENV)/bin/mypy
+
+# Rewrites the files in place: the formatter first, then ruff's safe fixes (unused imports,
+# import order...); what is left is for `make lint` to report.
+fmt: setup
+	$(VENV)/bin/ruff format
+	$(VENV)/bin/ruff check --fix
+
 # Two workers: the machines have two cores (pytest-xdist); `.venv/bin/python -m pytest` runs serially.
 # loadgroup: the tests of a module marked xdist_group (the real-server tests that share a
-# broker) run on one worker, so the shared server starts once.
-test: setup tools servers
+# broker) run on one worker, so the shared server starts once. `lint` is a prerequisite: a lint,
+# format or type finding fails `make test` before the suite starts.
+test: setup tools servers lint
 	$(PY) -m pytest -n 2 --dist loadgroup
 
 # Each environment's output against its own kubernetes_version (the oldest it must run on).

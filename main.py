@@ -20,7 +20,7 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -78,7 +78,7 @@ def load_environments(directory: Path | None = None) -> list[EnvironmentConfig]:
 
 #: What two environments may never share: (field path, what it names, value of an environment).
 #: The Application name defaults to the namespace: a clash of derived names is the namespace's.
-_UNIQUE = (
+_UNIQUE: tuple[tuple[str, str, Callable[[EnvironmentConfig], str]], ...] = (
     ("namespace", "namespace", lambda env: env.namespace),
     ("gitops.application_name", "ArgoCD Application name", lambda env: env.application_name),
     ("ingress.host", "host name", lambda env: env.ingress.host),

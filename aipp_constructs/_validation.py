@@ -133,7 +133,9 @@ def check_cpu(field: str, value: str) -> str:
     return value
 
 
-_MONTHS = {m: i for i, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], 1)}
+_MONTHS = {
+    m: i for i, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], 1)
+}
 _WEEKDAYS = {d: i for i, d in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"])}
 #: (name, lowest, highest, names) of the five standard cron fields, as robfig/cron parses them
 #: (Kubernetes CronJobs and Longhorn RecurringJobs alike).

@@ -134,5 +134,5 @@ class GpuWorker(Workload):
                 disruption_budget=False,
             ),
         )
-        self.props = props
+        self.props: GpuWorkerProps = props
         self.config = self.settings

@@ -105,7 +105,7 @@ class ExternalPeer:
             raise ValueError(f"protocols must be TCP and/or UDP, got {self.protocols!r}")
 
     @classmethod
-    def internet(cls, ports: tuple[int, ...], protocols: tuple[Literal["TCP", "UDP"], ...] = ("TCP",)) -> ExternalPeer:
+    def internet(cls, ports: Sequence[int], protocols: tuple[Literal["TCP", "UDP"], ...] = ("TCP",)) -> ExternalPeer:
         """Every IPv4 address outside the cluster and private networks, on ``ports``.
 
         ``0.0.0.0/0`` except :data:`PRIVATE_AND_CLUSTER_RANGES`: a vendor service that calls a
@@ -118,12 +118,14 @@ class ExternalPeer:
         return cls(cidr="0.0.0.0/0", except_cidrs=PRIVATE_AND_CLUSTER_RANGES, ports=tuple(ports), protocols=protocols)
 
     def _check_except_cidrs(self, network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> None:
-        if isinstance(self.except_cidrs, str) or not isinstance(self.except_cidrs, (tuple, list)):
+        # Typed as a tuple, but a caller without a type checker can pass anything (a bare string).
+        except_cidrs: object = self.except_cidrs
+        if isinstance(except_cidrs, str) or not isinstance(except_cidrs, (tuple, list)):
             raise ValueError(
-                f"except_cidrs must be a tuple of address ranges, got {self.except_cidrs!r}; "
+                f"except_cidrs must be a tuple of address ranges, got {except_cidrs!r}; "
                 "write e.g. ('10.0.0.0/8',), not a bare string"
             )
-        for value in self.except_cidrs:
+        for value in except_cidrs:
             try:
                 if not isinstance(value, str):
                     raise ValueError

@@ -161,7 +161,7 @@ class PgDumpBackupProps:
         if self.storage_class_name is not None:
             check_dns_subdomain("storage_class_name", self.storage_class_name)
         if not isinstance(self.claim_labels, Mapping):
-            raise ValueError(f"claim_labels must be a mapping of label keys to values, got {self.claim_labels!r}")  # noqa: TRY004
+            raise ValueError(f"claim_labels must be a mapping of label keys to values, got {self.claim_labels!r}")
         for key, value in self.claim_labels.items():
             _check_label_key("claim_labels", key)
             check_label_value(f"claim_labels[{key!r}]", value)
@@ -332,7 +332,7 @@ def _check_database(field_name: str, database: object) -> None:
     """``database`` is a component whose endpoint is a usable PostgreSQL endpoint."""
     if not isinstance(database, Component):
         # ValueError like every other props check (callers catch one exception type).
-        raise ValueError(f"{field_name} must be a Component such as a PgvectorDb, got {database!r}")  # noqa: TRY004
+        raise ValueError(f"{field_name} must be a Component such as a PgvectorDb, got {database!r}")
     endpoint = database.endpoint
     if endpoint is None or endpoint.protocol != "postgresql":
         protocol = None if endpoint is None else endpoint.protocol

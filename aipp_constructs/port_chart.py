@@ -178,8 +178,10 @@ class PortChart(Chart):
         )
         self.network_policies: GraphNetworkPolicies | None = None
 
+    # Public API that shadows cdk8s's Chart.of on purpose: None when there is no port chart
+    # (Chart.of returns the nearest Chart, or raises), so the narrower signature cannot match.
     @staticmethod
-    def of(construct: IConstruct) -> PortChart | None:
+    def of(construct: IConstruct) -> PortChart | None:  # type: ignore[override]
         """The port chart ``construct`` is in, or ``None``."""
         for scope in reversed(construct.node.scopes):
             if isinstance(scope, PortChart):
@@ -257,7 +259,7 @@ class PortChart(Chart):
                 ingress=dict(ingress or {}),
                 egress=dict(egress or {}),
                 labels={"app.kubernetes.io/part-of": self.defaults.part_of},
-                **extra,  # type: ignore[arg-type]
+                **extra,
             ),
         )
         return self.network_policies

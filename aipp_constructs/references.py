@@ -124,7 +124,8 @@ class Endpoint:
         reference, never a value). Properties and credentials may not reuse these names.
         """
         facts: dict[str, str | SecretKeyRef] = {"host": self.host, "port": str(self.main_port)}
-        for name, value in [*self.properties.items(), *self.credentials.items()]:
+        entries: list[tuple[str, str | SecretKeyRef]] = [*self.properties.items(), *self.credentials.items()]
+        for name, value in entries:
             if name in facts:
                 raise ValueError(f"Endpoint {self.host} defines the fact {name!r} twice; rename one")
             facts[name] = value

@@ -50,7 +50,21 @@ REASON_ANNOTATION = "security.aipp-constructs.io/reason"
 LEVEL_ANNOTATION = "security.aipp-constructs.io/pod-security-level"
 #: Capabilities the "baseline" level lets a container add (Docker's default set).
 BASELINE_CAPABILITIES = frozenset(
-    ["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"]
+    [
+        "AUDIT_WRITE",
+        "CHOWN",
+        "DAC_OVERRIDE",
+        "FOWNER",
+        "FSETID",
+        "KILL",
+        "MKNOD",
+        "NET_BIND_SERVICE",
+        "SETFCAP",
+        "SETGID",
+        "SETPCAP",
+        "SETUID",
+        "SYS_CHROOT",
+    ]
 )
 #: The one capability "restricted" lets a container add.
 RESTRICTED_CAPABILITIES = frozenset({"NET_BIND_SERVICE"})

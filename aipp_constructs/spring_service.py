@@ -179,5 +179,5 @@ class SpringService(Workload):
                 disruption_budget=False,
             ),
         )
-        self.props = props
+        self.props: SpringServiceProps = props
         self.metrics_path = METRICS_PATH if props.metrics else None

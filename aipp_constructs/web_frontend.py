@@ -105,4 +105,4 @@ class WebFrontend(Workload):
                 spread_over_nodes=True,
             ),
         )
-        self.props = props
+        self.props: WebFrontendProps = props

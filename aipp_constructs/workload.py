@@ -46,7 +46,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from constructs import Construct
 
@@ -101,6 +101,20 @@ _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _DOWNWARD_ENV = {"K8S_POD_NAME": "metadata.name", "K8S_NAMESPACE_NAME": "metadata.namespace"}
 #: Volume names the construct uses itself.
 _RESERVED_VOLUMES = ("tmp", "files")
+
+
+class _Named(Protocol):
+    """A volume by name: scratch, claims, claim templates and secret files."""
+
+    @property
+    def name(self) -> str: ...
+
+
+class _Mounted(_Named, Protocol):
+    """A volume mounted as a folder: scratch, claims and claim templates."""
+
+    @property
+    def path(self) -> str: ...
 
 
 def _check_int(field_name: str, value: object, low: int, high: int, hint: str = "") -> None:
@@ -694,7 +708,8 @@ class WorkloadProps:
                 f"strategy must be 'RollingUpdate' with claim_templates (a StatefulSet replaces pods one by one "
                 f"in order), got {self.strategy!r}"
             )
-        volumes = [v.name for v in (*self.scratch, *self.claims, *self.claim_templates, *self.secret_files)]
+        named: tuple[_Named, ...] = (*self.scratch, *self.claims, *self.claim_templates, *self.secret_files)
+        volumes = [v.name for v in named]
         for volume in volumes:
             if volume in _RESERVED_VOLUMES or volumes.count(volume) > 1:
                 raise ValueError(
@@ -707,8 +722,9 @@ class WorkloadProps:
             *([self.config_dir] if self.config_files and self.config_files_mount == "directory" else []),
         ]
         config = (self.config_dir,) if self.config_files and self.config_files_mount == "directory" else ()
+        mounted: tuple[_Mounted, ...] = (*self.scratch, *self.claims, *self.claim_templates)
         for name, path in [
-            *((v.name, v.path) for v in (*self.scratch, *self.claims, *self.claim_templates)),
+            *((v.name, v.path) for v in mounted),
             *((f.name, f.folder) for f in self.secret_files),
         ]:
             check_directory(f"{name}.path", path, reserved=config)
@@ -863,6 +879,7 @@ class Workload(Component):
         )
         documents = [dict(props.config_files), *([settings] if settings is not None else [])]
         exception = props.security_exception.annotations() if props.security_exception else {}
+        assert props.telemetry is not None  # _with_port_defaults always sets it
         pod_annotations = {
             **exception,
             **props.telemetry.pod_annotations(props.telemetry_language),
@@ -1040,6 +1057,7 @@ class Workload(Component):
 
     def _environment(self) -> list[dict[str, Any]]:
         props = self.spec
+        assert props.telemetry is not None  # _with_port_defaults always sets it
         telemetry = props.telemetry.env(
             service_name=props.name, service_namespace=props.part_of, version=image_tag(props.image)
         )
@@ -1060,20 +1078,20 @@ class Workload(Component):
                     f"env.{var} is already set by the construct (wiring, telemetry or its own settings); "
                     f"change it through wiring_overrides or the matching prop instead"
                 )
-        for var, value in props.env.items():
-            if isinstance(value, SecretKeyRef):
-                env.append(_spec.env_from_secret(var, value))
-            elif isinstance(value, EnvTemplate):
-                secrets, text = value.render(var)
+        for var, entry in props.env.items():
+            if isinstance(entry, SecretKeyRef):
+                env.append(_spec.env_from_secret(var, entry))
+            elif isinstance(entry, EnvTemplate):
+                secrets, text = entry.render(var)
                 for secret_var, ref in secrets:
                     if secret_var in taken or secret_var in props.env:
                         raise ValueError(f"env.{var}: the template's variable {secret_var} is already set; rename one")
                     env.append(_spec.env_from_secret(secret_var, ref))
                 env.append(_spec.env_value(var, text))
-            elif isinstance(value, FieldRef):
-                env.append(_spec.env_from_field(var, value.field_path))
+            elif isinstance(entry, FieldRef):
+                env.append(_spec.env_from_field(var, entry.field_path))
             elif not in_config_map:
-                env.append(_spec.env_value(var, value))
+                env.append(_spec.env_value(var, entry))
         return env
 
     def _literal_settings(self) -> dict[str, str]:

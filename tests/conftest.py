@@ -144,12 +144,13 @@ def names_and_selectors(manifests: list[dict[str, Any]]) -> list[tuple[str, str,
 
 
 def pod_spec(workload: Mapping[str, Any]) -> dict[str, Any]:
-    return workload["spec"]["template"]["spec"]
+    spec: dict[str, Any] = workload["spec"]["template"]["spec"]
+    return spec
 
 
 def container(workload: Mapping[str, Any], name: str) -> dict[str, Any]:
     spec = pod_spec(workload)
-    found = [c for c in spec["containers"] + spec.get("initContainers", []) if c["name"] == name]
+    found: list[dict[str, Any]] = [c for c in spec["containers"] + spec.get("initContainers", []) if c["name"] == name]
     assert len(found) == 1, f"expected one container {name}"
     return found[0]
 

@@ -187,13 +187,14 @@ class Sandbox:
         try:
             done = subprocess.run(
                 ["ip", "netns", "exec", self.netns, *argv],
+                check=False,
                 capture_output=True,
                 text=True,
                 timeout=timeout,
                 env={**os.environ, **(env or {})},
             )
         except subprocess.TimeoutExpired as e:
-            return Result(-1, f"timed out after {timeout}s: {e.stdout or ''}{e.stderr or ''}")
+            return _timed_out(timeout, e)
         return Result(done.returncode, done.stdout + done.stderr)
 
     def connect(self, host: str, port: int, *, timeout: float) -> Result:
@@ -235,6 +236,17 @@ def _stop(process: subprocess.Popen[str], grace: float) -> None:
     except ProcessLookupError:
         pass
     process.wait()
+
+
+def _timed_out(timeout: float, error: subprocess.TimeoutExpired) -> Result:
+    """What a command printed before it timed out. On POSIX, subprocess.run leaves the output
+    of a timed-out command as bytes even with ``text=True``: decoded here."""
+    output = "".join(
+        part.decode(errors="replace") if isinstance(part, bytes) else part
+        for part in (error.stdout, error.stderr)
+        if part is not None
+    )
+    return Result(-1, f"timed out after {timeout}s: {output}")
 
 
 @dataclass
@@ -513,10 +525,10 @@ class Container:
         command = argv if argv is not None else self.argv()
         try:
             done = subprocess.run(
-                self._wrap(command, env), capture_output=True, text=True, timeout=timeout, cwd=self.pod.dir
+                self._wrap(command, env), check=False, capture_output=True, text=True, timeout=timeout, cwd=self.pod.dir
             )
         except subprocess.TimeoutExpired as e:
-            return Result(-1, f"timed out after {timeout}s: {e.stdout or ''}{e.stderr or ''}")
+            return _timed_out(timeout, e)
         return Result(done.returncode, done.stdout + done.stderr)
 
     def probe(self, kind: str, *, env: Mapping[str, str] | None = None) -> Result:
@@ -628,8 +640,9 @@ _EXTRA_OPTIONS = {"wget": "--tries=1"}
 
 def busybox(*applets: str) -> Path:
     """A folder of BusyBox applets (``sh``, ``nc``, ``wget``...), as the BusyBox image has them."""
-    found = {applet: shutil.which(_NOT_BUSYBOX.get(applet, "busybox")) for applet in applets}
-    assert all(found.values()), f"not installed: {found} (tests/real-server-packages.txt)"
+    which = {applet: shutil.which(_NOT_BUSYBOX.get(applet, "busybox")) for applet in applets}
+    found = {applet: binary for applet, binary in which.items() if binary is not None}
+    assert found == which, f"not installed: {which} (tests/real-server-packages.txt)"
     folder = _STAGE / f"busybox-v3-{'-'.join(applets)}"
     if not folder.exists():
         partial = _STAGE / f".{folder.name}.{os.getpid()}"

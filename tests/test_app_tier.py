@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import REFERENCE, container, env_of, one, pod_spec, write_environment
 
 import main
 from aipp_constructs import ConfigError
 from aipp_constructs.__main__ import main as cli
 from aipp_constructs.aipp import load_environment
-from tests.conftest import REFERENCE, container, env_of, one, pod_spec, write_environment
 
 #: The real environment: read only by the README graph test, which derives from it.
 DEV_META = main.ENVIRONMENTS_DIR / "dev-meta.yaml"
@@ -31,7 +31,7 @@ HARBOR = "harbor.dev.unifiedmeta.net"
 APPS = ["enai-backend", "enai-data-processor", "enai-linker", "enai-scheduler", "enai-front"]
 
 
-def _env_file(tmp_path: Path, name: str = "reference", **changes: Any) -> Path:
+def _env_file(tmp_path: Path, name: str = "reference", /, **changes: Any) -> Path:
     """The reference fixture with ``changes`` applied: ``{"components.enai-linker": {...}}`` style keys."""
     return write_environment(tmp_path, name, **changes)
 
@@ -278,13 +278,11 @@ def test_option_b_pulls_from_the_vendor_with_a_pull_secret_from_vault(tmp_path: 
     path = _env_file(tmp_path, **{"registry.vendor_images": "vendor"})
     docs = _docs(_synth_text(path, tmp_path))
     secret = one(docs, "ExternalSecret", "gitlab-registry")
+    auth = '{{ printf "%s:%s" .username .password | b64enc }}'  # (External Secrets' Go template)
     assert secret["spec"]["target"]["template"] == {
         "type": "kubernetes.io/dockerconfigjson",
         "engineVersion": "v2",
-        "data": {
-            ".dockerconfigjson": '{"auths":{"%s":{"auth":"{{ printf "%%s:%%s" .username .password | b64enc }}"}}}'
-            % VENDOR
-        },
+        "data": {".dockerconfigjson": '{"auths":{"' + VENDOR + '":{"auth":"' + auth + '"}}}'},
     }
     assert [d["remoteRef"] for d in secret["spec"]["data"]] == [
         {"key": "secret/aipp/gitlab-registry", "property": "password"},

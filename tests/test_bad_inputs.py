@@ -148,7 +148,9 @@ def _refused(tmp_path: Path, text: str | bytes) -> list[ConfigError]:
 
 
 def _base() -> dict[str, Any]:
-    return yaml.safe_load(REFERENCE.read_text(encoding="utf-8"))
+    data = yaml.safe_load(REFERENCE.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
 
 
 def _with(tmp_path: Path, field: str, value: Any) -> list[ConfigError]:

@@ -103,15 +103,18 @@ def hardened_deployment() -> Doc:
 
 
 def _pod(doc: Doc) -> Doc:
-    return doc["spec"]["template"]["spec"]
+    pod: Doc = doc["spec"]["template"]["spec"]
+    return pod
 
 
 def _app(doc: Doc) -> Doc:
-    return _pod(doc)["containers"][0]
+    app: Doc = _pod(doc)["containers"][0]
+    return app
 
 
 def _wait(doc: Doc) -> Doc:
-    return _pod(doc)["initContainers"][0]
+    wait: Doc = _pod(doc)["initContainers"][0]
+    return wait
 
 
 # --- Pod Security Standards ------------------------------------------------------------------

@@ -19,7 +19,9 @@ DEV_META = Path(__file__).resolve().parent / "environments" / "reference.yaml"
 
 
 def _dev_meta() -> dict[str, Any]:
-    return yaml.safe_load(DEV_META.read_text())
+    data = yaml.safe_load(DEV_META.read_text())
+    assert isinstance(data, dict)
+    return data
 
 
 def _write(tmp_path: Path, data: dict[str, Any] | str, name: str = "dev-meta.yaml") -> tuple[Path, str]:
@@ -85,7 +87,8 @@ def test_many_mistakes_are_all_reported_in_line_order_each_with_a_fix(tmp_path: 
     err = _refused(path)
 
     lines = [e.line for e in err.errors]
-    assert lines == sorted(lines) and all(isinstance(n, int) for n in lines)
+    assert all(isinstance(n, int) for n in lines)
+    assert lines == sorted(n or 0 for n in lines)
     problems = {e.path: e.problem for e in err.errors}
     assert problems == {
         "pod_security_version": 'must be a string (quote it in YAML), got 1.27; write "1.27"',
@@ -185,7 +188,7 @@ def test_list_items_are_located_at_the_item(tmp_path: Path) -> None:
         ("ingress.routes[2]", _line(text, r"^  routes:", r"^  - enai-front")),
         ("ingress.routes[3].service", _line(text, r"^  routes:", r"^  - path: /x")),
     ]
-    assert all(e.line > routes for e in err.errors)
+    assert all(e.line is not None and e.line > routes for e in err.errors)
     assert err.errors[1].problem.startswith("must be a mapping, got 'enai-front'; ")
     assert err.errors[2].problem.startswith("is required; add 'service:' under 'ingress.routes[3]'")
 

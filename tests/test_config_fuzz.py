@@ -44,7 +44,7 @@ from pydantic import BaseModel
 
 import main
 from aipp_constructs import ConfigError
-from aipp_constructs.aipp.config import EnvironmentConfig
+from aipp_constructs.aipp.config import BOOTSTRAP_DIR, EnvironmentConfig
 from aipp_constructs.checks import check_pod_security, load_manifests
 
 REFERENCE = Path(__file__).resolve().parent / "environments" / "reference.yaml"
@@ -325,7 +325,7 @@ def test_a_mutated_file_is_refused_cleanly_or_synthesizes_to_restricted_pods(tex
             check_refusal(err, text)
             assert _snapshot(out) == before, "a refusal changed the output folder"
             return
-        for folder in (out / "reference", out / main.BOOTSTRAP_DIR / "reference"):
+        for folder in (out / "reference", out / BOOTSTRAP_DIR / "reference"):
             findings = [f for doc in load_manifests(folder) for f in check_pod_security(doc)]
             assert findings == [], findings
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -196,7 +196,7 @@ def test_every_pod_template_is_pod_security_restricted(manifests: list[dict[str,
     assert [finding for doc in manifests for finding in check_pod_security(doc)] == []
 
 
-def _pod_spec_docs(manifests: list[dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
+def _pod_spec_docs(manifests: list[dict[str, Any]]) -> Iterator[tuple[str, Mapping[str, Any]]]:
     for doc in manifests:
         for _, spec in pod_specs(doc):
             yield object_ref(doc), spec

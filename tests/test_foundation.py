@@ -649,7 +649,7 @@ def test_restricted_namespace_pins_the_given_version_and_keeps_extra_labels_belo
         ),
     ],
 )
-def test_fails_when_restricted_namespace_props_are_invalid(overrides: dict[str, str], message: str) -> None:
+def test_fails_when_restricted_namespace_props_are_invalid(overrides: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=f"^{message}$"):
         RestrictedNamespaceProps(**{"name": "aipp", **overrides})
 

@@ -67,7 +67,10 @@ def backend(chart: Chart) -> SpringService:
 def checksum(**overrides: Any) -> str:
     chart = new_chart()
     GpuWorker(chart, "Worker", props(**overrides))
-    return one(synth(chart), "Deployment", "embedder")["spec"]["template"]["metadata"]["annotations"]["checksum/config"]
+    value: str = one(synth(chart), "Deployment", "embedder")["spec"]["template"]["metadata"]["annotations"][
+        "checksum/config"
+    ]
+    return value
 
 
 # --- defaults, field by field -------------------------------------------------------------

@@ -168,7 +168,7 @@ def test_names_do_not_depend_on_construct_ids() -> None:
 def test_props_do_not_share_the_callers_collections() -> None:
     labels = {"tier": "gold"}
     groups = ["aipp"]
-    jobs = [job(labels=labels, groups=groups)]  # type: ignore[arg-type]
+    jobs = [job(labels=labels, groups=groups)]
     p = props(jobs=jobs)
     labels["tier"] = "lead"
     groups.append("more")

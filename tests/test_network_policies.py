@@ -52,7 +52,8 @@ EXPECTED = {
 
 def _env_data() -> dict[str, Any]:
     """The reference fixture as plain data, to be changed and written under another name."""
-    return yaml.safe_load(REFERENCE.read_text())
+    data: dict[str, Any] = yaml.safe_load(REFERENCE.read_text())
+    return data
 
 
 @functools.cache
@@ -342,10 +343,12 @@ def test_extra_peers_for_an_unknown_component_are_refused(direction: str) -> Non
 
     _chart, redis, web = _chain()
     peers = {"wbe": (ExternalPeer(namespace="a", ports=(1,)),)}
+    unknown: dict[str, Any] = {direction: peers}
     with pytest.raises(ValueError, match=f"^{direction} names 'wbe', which is not a component; known: redis, web$"):
-        GraphNetworkPoliciesProps(components=(redis, web), **{direction: peers})
+        GraphNetworkPoliciesProps(components=(redis, web), **unknown)
     # A component's own name is accepted in either direction.
-    props = GraphNetworkPoliciesProps(components=(redis, web), **{direction: {"web": peers["wbe"]}})
+    own: dict[str, Any] = {direction: {"web": peers["wbe"]}}
+    props = GraphNetworkPoliciesProps(components=(redis, web), **own)
     assert getattr(props, direction) == {"web": peers["wbe"]}
 
 

@@ -63,7 +63,8 @@ def backup_objects(manifests: list[dict[str, Any]], name: str = "pgvector-backup
 
 
 def job_pod(cron_job: Mapping[str, Any]) -> dict[str, Any]:
-    return cron_job["spec"]["jobTemplate"]["spec"]["template"]
+    pod: dict[str, Any] = cron_job["spec"]["jobTemplate"]["spec"]["template"]
+    return pod
 
 
 def pg_dump_container(cron_job: Mapping[str, Any]) -> dict[str, Any]:
@@ -73,7 +74,8 @@ def pg_dump_container(cron_job: Mapping[str, Any]) -> dict[str, Any]:
 def script_of(cron_job: Mapping[str, Any]) -> str:
     command = pg_dump_container(cron_job)["command"]
     assert command[:2] == ["sh", "-c"] and len(command) == 3
-    return command[2]
+    script: str = command[2]
+    return script
 
 
 @pytest.fixture(scope="module")

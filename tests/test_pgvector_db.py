@@ -422,7 +422,8 @@ def test_pgvector_pod_template_checksum_follows_the_init_script() -> None:
     def checksum(**overrides: Any) -> str:
         chart = new_chart()
         PgvectorDb(chart, "Pgvector", props(**overrides))
-        return one(synth(chart), "StatefulSet")["spec"]["template"]["metadata"]["annotations"]["checksum/config"]
+        value: str = one(synth(chart), "StatefulSet")["spec"]["template"]["metadata"]["annotations"]["checksum/config"]
+        return value
 
     assert checksum() == checksum()
     assert checksum() != checksum(extensions=("vector", "pg_trgm"))

@@ -178,7 +178,12 @@ def test_post_sync_check_needs_no_exception_for_secret_env(chart: Chart) -> None
     # secret_env is mounted as files and read by the script: no secret is a pod-spec variable.
     target = Component(chart, "Db", name="db", component="test", version="1")
     target.endpoint = Endpoint(host="db", ports={"pg": 5432})
-    common = {"image": f"postgres:17.6@{DIGEST}", "script": "true", "description": "d", "target": target}
+    common: dict[str, Any] = {
+        "image": f"postgres:17.6@{DIGEST}",
+        "script": "true",
+        "description": "d",
+        "target": target,
+    }
     PostSyncCheck(chart, "Plain", PostSyncCheckProps(name="plain", **common))
     PostSyncCheck(chart, "Sql", PostSyncCheckProps(name="sql", secret_env={"PGPASSWORD": SECRET}, **common))
     manifests = synth(chart)

@@ -63,7 +63,7 @@ def run_checkov(folders: Iterable[Path], *, quiet: bool = True) -> dict[str, Any
     # Exit 1 means failed checks; anything else but 0 is checkov failing.
     assert result.returncode in (0, 1), f"checkov exited {result.returncode}: {result.stderr[-2000:]}"
     report = json.loads(result.stdout)
-    reports = report if isinstance(report, list) else [report]
+    reports: list[dict[str, Any]] = report if isinstance(report, list) else [report]
     assert [r["check_type"] for r in reports] == ["kubernetes"], result.stdout[:500]
     return reports[0]
 

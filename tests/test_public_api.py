@@ -103,6 +103,11 @@ def test_all_lists_exactly_the_public_names_sorted() -> None:
     assert aipp_constructs.__all__ == sorted(PUBLIC)
 
 
+def test_all_matches_the_lazy_exports() -> None:
+    # __all__ is a literal (for type checkers and linters); _EXPORTS says where each name lives.
+    assert aipp_constructs.__all__ == sorted(aipp_constructs._EXPORTS)
+
+
 @pytest.mark.parametrize("name", PUBLIC)
 def test_every_public_name_resolves(name: str) -> None:
     assert getattr(aipp_constructs, name) is not None

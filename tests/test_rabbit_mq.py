@@ -433,7 +433,8 @@ def test_rabbitmq_pod_template_checksum_follows_the_config() -> None:
     def checksum(**overrides: Any) -> str:
         chart = new_chart()
         RabbitMq(chart, "RabbitMq", props(**overrides))
-        return one(synth(chart), "StatefulSet")["spec"]["template"]["metadata"]["annotations"]["checksum/config"]
+        value: str = one(synth(chart), "StatefulSet")["spec"]["template"]["metadata"]["annotations"]["checksum/config"]
+        return value
 
     assert checksum() == checksum()
     assert checksum() != checksum(memory_high_watermark=0.5)

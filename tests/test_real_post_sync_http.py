@@ -120,7 +120,7 @@ def test_there_are_http_checks() -> None:
 
 
 @pytest.mark.parametrize("check", CHECKS)
-def test_the_check_passes_on_a_healthy_answer(sandbox, busybox, check) -> None:
+def test_the_check_passes_on_a_healthy_answer(sandbox: rs.Sandbox, busybox: rs.Image, check: str) -> None:
     text = DIST.read_text()
     url, expect = script_of(text, check)
     serve(sandbox, url, 200, f'{{"groups":["liveness"],{expect}}}' if expect else "<html>AI Hub</html>")
@@ -130,7 +130,9 @@ def test_the_check_passes_on_a_healthy_answer(sandbox, busybox, check) -> None:
 
 
 @pytest.mark.parametrize("check", CHECKS)
-def test_the_check_fails_on_an_error_status_a_wrong_body_or_no_answer(sandbox, busybox, check) -> None:
+def test_the_check_fails_on_an_error_status_a_wrong_body_or_no_answer(
+    sandbox: rs.Sandbox, busybox: rs.Image, check: str
+) -> None:
     text = one_attempt(DIST.read_text())
     url, expect = script_of(text, check)
     server = serve(sandbox, url, 503, expect or "")

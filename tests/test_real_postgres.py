@@ -87,7 +87,9 @@ def psql(container: rs.Container, sql: str, *, database: str = "aipp") -> rs.Res
     )
 
 
-def test_a_fresh_volume_converges_and_every_probe_passes(sandbox, images, credentials):
+def test_a_fresh_volume_converges_and_every_probe_passes(
+    sandbox: rs.Sandbox, images: dict[str, dict[str, rs.Image]], credentials: dict[str, dict[str, str]]
+) -> None:
     postgres = start(database(sandbox, images["0.8.2"], credentials))
     ready = postgres.wait_until("readinessProbe", timeout=120)
     assert ready.ok, f"{ready.output}\n{postgres.log()}"
@@ -108,7 +110,9 @@ def test_a_fresh_volume_converges_and_every_probe_passes(sandbox, images, creden
         assert not postgres.probe(kind).ok, kind
 
 
-def test_a_restart_converges_again_without_error(sandbox, images, credentials):
+def test_a_restart_converges_again_without_error(
+    sandbox: rs.Sandbox, images: dict[str, dict[str, rs.Image]], credentials: dict[str, dict[str, str]]
+) -> None:
     first = start(pod := database(sandbox, images["0.8.2"], credentials))
     assert first.wait_until("readinessProbe", timeout=120).ok, first.log()
     assert first.stop() == 0
@@ -120,7 +124,9 @@ def test_a_restart_converges_again_without_error(sandbox, images, credentials):
     assert "ERROR" not in second.log()
 
 
-def test_a_volume_initialised_but_never_bootstrapped_converges(sandbox, images, credentials):
+def test_a_volume_initialised_but_never_bootstrapped_converges(
+    sandbox: rs.Sandbox, images: dict[str, dict[str, rs.Image]], credentials: dict[str, dict[str, str]]
+) -> None:
     """Finding 1: the first start died after initdb, before the database and extension."""
     pod = database(sandbox, images["0.8.2"], credentials)
     postgres = pod.main
@@ -140,7 +146,9 @@ def test_a_volume_initialised_but_never_bootstrapped_converges(sandbox, images, 
     assert logged(fixed, "bootstrap: database aipp converged: vector 0.8.2 (was: none)"), fixed.log()
 
 
-def test_an_image_bump_updates_the_extension(sandbox, images, credentials):
+def test_an_image_bump_updates_the_extension(
+    sandbox: rs.Sandbox, images: dict[str, dict[str, rs.Image]], credentials: dict[str, dict[str, str]]
+) -> None:
     """Finding 2: pgvector 0.8.2 -> 0.8.5 on existing data (PostgreSQL 18.3 -> 18.4)."""
     old = start(pod := database(sandbox, images["0.8.2"], credentials))
     assert old.wait_until("readinessProbe", timeout=120).ok, old.log()
@@ -157,7 +165,9 @@ def test_an_image_bump_updates_the_extension(sandbox, images, credentials):
     assert psql(new, "SELECT embedding <-> '[1,2,4]' FROM items").output.strip() == "1"
 
 
-def test_broken_bootstrap_sql_keeps_the_pod_unready_and_says_why(sandbox, images, credentials):
+def test_broken_bootstrap_sql_keeps_the_pod_unready_and_says_why(
+    sandbox: rs.Sandbox, images: dict[str, dict[str, rs.Image]], credentials: dict[str, dict[str, str]]
+) -> None:
     text = rs.mutate(
         DIST.read_text(), "CREATE EXTENSION IF NOT EXISTS vector;", "CREATE EXTENSION IF NOT EXISTS vectr;"
     )
@@ -170,7 +180,9 @@ def test_broken_bootstrap_sql_keeps_the_pod_unready_and_says_why(sandbox, images
     assert postgres.probe("livenessProbe").ok
 
 
-def test_a_probe_typo_fails(sandbox, images, credentials):
+def test_a_probe_typo_fails(
+    sandbox: rs.Sandbox, images: dict[str, dict[str, rs.Image]], credentials: dict[str, dict[str, str]]
+) -> None:
     text = rs.mutate(DIST.read_text(), 'exec pg_isready -U "$POSTGRES_USER"', 'exec pg_isredy -U "$POSTGRES_USER"')
     postgres = start(database(sandbox, images["0.8.2"], credentials, text=text))
     assert postgres.wait_until("readinessProbe", timeout=120).ok, postgres.log()
@@ -201,7 +213,7 @@ def _without_bootstrap() -> str:
 
 
 @pytest.fixture(scope="module")
-def converged_volume(images, credentials) -> Iterator[Path]:
+def converged_volume(images: dict[str, dict[str, rs.Image]], credentials: dict[str, dict[str, str]]) -> Iterator[Path]:
     """A data volume after a first start of dist/dev-meta's pgvector, copied by `running`."""
     box = rs.Sandbox(users={"postgres": 999}, hosts=("pgvector",))
     try:
@@ -214,7 +226,12 @@ def converged_volume(images, credentials) -> Iterator[Path]:
 
 
 @pytest.fixture
-def running(sandbox, images, credentials, converged_volume) -> rs.Container:
+def running(
+    sandbox: rs.Sandbox,
+    images: dict[str, dict[str, rs.Image]],
+    credentials: dict[str, dict[str, str]],
+    converged_volume: Path,
+) -> rs.Container:
     """The pgvector server of dist/dev-meta, up and converged, on a copy of that volume."""
     data = sandbox.base / "data"
     subprocess.run(["cp", "-a", str(converged_volume), str(data)], check=True)
@@ -243,7 +260,12 @@ def workload(
     )
 
 
-def test_the_post_sync_check_passes_on_the_converged_database(sandbox, images, credentials, running):
+def test_the_post_sync_check_passes_on_the_converged_database(
+    sandbox: rs.Sandbox,
+    images: dict[str, dict[str, rs.Image]],
+    credentials: dict[str, dict[str, str]],
+    running: rs.Container,
+) -> None:
     check = workload(sandbox, images, credentials, "Job", "verify-pgvector").main
     result = check.run()
     assert result.ok, result.output
@@ -251,7 +273,12 @@ def test_the_post_sync_check_passes_on_the_converged_database(sandbox, images, c
     assert result.output.splitlines()[-2:] == ["vector 0.8.2", "OK"]
 
 
-def test_the_post_sync_check_fails_with_a_wrong_password_or_a_missing_extension(sandbox, images, credentials, running):
+def test_the_post_sync_check_fails_with_a_wrong_password_or_a_missing_extension(
+    sandbox: rs.Sandbox,
+    images: dict[str, dict[str, rs.Image]],
+    credentials: dict[str, dict[str, str]],
+    running: rs.Container,
+) -> None:
     # Through the Service address, as from another pod: password authentication applies.
     wrong = {
         "pgvector-credentials": {**credentials["pgvector-credentials"], "password": random_secrets.token_urlsafe(8)}
@@ -266,13 +293,23 @@ def test_the_post_sync_check_fails_with_a_wrong_password_or_a_missing_extension(
     assert not missing.ok and "FAILED: the vector extension is missing in database aipp" in missing.output
 
 
-def test_the_post_sync_check_fails_when_the_server_is_down(sandbox, images, credentials, running):
+def test_the_post_sync_check_fails_when_the_server_is_down(
+    sandbox: rs.Sandbox,
+    images: dict[str, dict[str, rs.Image]],
+    credentials: dict[str, dict[str, str]],
+    running: rs.Container,
+) -> None:
     running.stop()
     result = workload(sandbox, images, credentials, "Job", "verify-pgvector").main.run()
     assert not result.ok and "FAILED: psql could not run the query" in result.output
 
 
-def test_the_pg_dump_cronjob_writes_a_dump_that_pg_restore_restores(sandbox, images, credentials, running):
+def test_the_pg_dump_cronjob_writes_a_dump_that_pg_restore_restores(
+    sandbox: rs.Sandbox,
+    images: dict[str, dict[str, rs.Image]],
+    credentials: dict[str, dict[str, str]],
+    running: rs.Container,
+) -> None:
     rows = "CREATE TABLE items (id int PRIMARY KEY, embedding vector(3)); INSERT INTO items VALUES (1, '[1,2,3]'), (2, '[4,5,6]')"
     assert psql(running, rows).ok
     backup = workload(sandbox, images, credentials, "CronJob", "pgvector-backup")
@@ -309,7 +346,12 @@ def test_the_pg_dump_cronjob_writes_a_dump_that_pg_restore_restores(sandbox, ima
     )
 
 
-def test_a_broken_pg_dump_command_fails_and_leaves_no_partial_dump(sandbox, images, credentials, running):
+def test_a_broken_pg_dump_command_fails_and_leaves_no_partial_dump(
+    sandbox: rs.Sandbox,
+    images: dict[str, dict[str, rs.Image]],
+    credentials: dict[str, dict[str, str]],
+    running: rs.Container,
+) -> None:
     text = rs.mutate(DIST.read_text(), "pg_dump --format=custom", "pg_dump --format=custum")
     backup = workload(sandbox, images, credentials, "CronJob", "pgvector-backup", text=text)
     result = backup.main.run()

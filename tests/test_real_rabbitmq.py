@@ -132,7 +132,7 @@ def sandbox() -> rs.Sandbox:
 
 
 @pytest.fixture
-def box(image) -> Iterator[rs.Sandbox]:
+def box(image: rs.Image) -> Iterator[rs.Sandbox]:
     made = sandbox()
     yield made
     made.close()
@@ -168,7 +168,7 @@ def started(
 
 
 @pytest.fixture(scope="module")
-def server(image, credentials) -> Iterator[rs.Container]:
+def server(image: rs.Image, credentials: dict[str, dict[str, str]]) -> Iterator[rs.Container]:
     """One broker of dist/dev-meta for the tests that only read (or use a queue of their own)."""
     made = sandbox()
     try:
@@ -204,7 +204,9 @@ def exited(broker: rs.Container) -> str:
     return broker.log()
 
 
-def test_the_erlang_cookie_comes_from_the_secret_and_the_cli_tools_use_it(server, credentials):
+def test_the_erlang_cookie_comes_from_the_secret_and_the_cli_tools_use_it(
+    server: rs.Container, credentials: dict[str, dict[str, str]]
+) -> None:
     cookie = server.pod.volumes["home"] / ".erlang.cookie"
     assert cookie.read_text() == credentials["rabbitmq-credentials"]["erlang-cookie"]
     assert cookie.stat().st_mode & 0o777 == 0o600 and cookie.stat().st_uid == 999
@@ -215,7 +217,9 @@ def test_the_erlang_cookie_comes_from_the_secret_and_the_cli_tools_use_it(server
     assert (server.pod.volumes["data"] / "rabbit@rabbitmq-0.rabbitmq-headless.aipp").is_dir()
 
 
-def test_the_manifests_user_logs_in_over_amqp_and_guest_is_refused(server, credentials):
+def test_the_manifests_user_logs_in_over_amqp_and_guest_is_refused(
+    server: rs.Container, credentials: dict[str, dict[str, str]]
+) -> None:
     secret = credentials["rabbitmq-credentials"]
     accepted = login(server.pod.sandbox, secret["username"], secret["password"])
     assert accepted.ok and "login accepted; the queue returned b'round trip'" in accepted.output, accepted.output
@@ -226,7 +230,9 @@ def test_the_manifests_user_logs_in_over_amqp_and_guest_is_refused(server, crede
     assert [line.split()[0] for line in users.output.splitlines() if line.strip()] == [secret["username"]]
 
 
-def test_without_the_manifests_user_guest_would_log_in_from_any_pod(box, image, credentials):
+def test_without_the_manifests_user_guest_would_log_in_from_any_pod(
+    box: rs.Sandbox, image: rs.Image, credentials: dict[str, dict[str, str]]
+) -> None:
     """The mutation that proves the test above can fail: the image's guest/guest is open."""
     broker = started(box, image, credentials, text=rs.mutate(DIST.read_text(), DEFAULT_USER_ENV, ""))
     guest = login(box, "guest", "guest")
@@ -236,7 +242,7 @@ def test_without_the_manifests_user_guest_would_log_in_from_any_pod(box, image, 
     broker.stop(grace=0)
 
 
-def test_the_settings_of_20_kubernetes_conf_are_in_effect(server):
+def test_the_settings_of_20_kubernetes_conf_are_in_effect(server: rs.Container) -> None:
     text = rs.find(rs.load(DIST.read_text()), "ConfigMap", "rabbitmq-config")["data"]["20-kubernetes.conf"]
     conf = dict(line.split(" = ", 1) for line in text.splitlines() if line and not line.startswith("#"))
     assert sorted(conf) == ["log.file", "total_memory_available_override_value", "vm_memory_high_watermark.relative"]
@@ -256,7 +262,7 @@ def test_the_settings_of_20_kubernetes_conf_are_in_effect(server):
         assert name in files, files
 
 
-def test_the_service_monitors_endpoint_answers(server):
+def test_the_service_monitors_endpoint_answers(server: rs.Container) -> None:
     objects = rs.load(DIST.read_text())
     [endpoint] = rs.find(objects, "ServiceMonitor", "rabbitmq")["spec"]["endpoints"]
     ports = rs.find(objects, "Service", "rabbitmq")["spec"]["ports"]
@@ -267,7 +273,9 @@ def test_the_service_monitors_endpoint_answers(server):
     assert "rabbitmq_build_info" in scrape.output or "rabbitmq_identity_info" in scrape.output, scrape.output[:2000]
 
 
-def test_every_probe_passes_when_up_and_fails_when_down(box, image, credentials):
+def test_every_probe_passes_when_up_and_fails_when_down(
+    box: rs.Sandbox, image: rs.Image, credentials: dict[str, dict[str, str]]
+) -> None:
     broker = started(box, image, credentials)
     for kind in PROBES:
         assert broker.probe(kind).ok, kind
@@ -277,21 +285,27 @@ def test_every_probe_passes_when_up_and_fails_when_down(box, image, credentials)
         assert not down.ok and "Connection refused" in down.output, f"{kind}: {down.output}"
 
 
-def test_a_broken_config_line_stops_the_broker_with_the_error(box, image, credentials):
+def test_a_broken_config_line_stops_the_broker_with_the_error(
+    box: rs.Sandbox, image: rs.Image, credentials: dict[str, dict[str, str]]
+) -> None:
     line = "vm_memory_high_watermark.relative = 0.6"
     text = rs.mutate(DIST.read_text(), line, line.replace("relative", "relatve"))
     log = exited(start(box, image, credentials, text=text))
     assert "Conf file attempted to set unknown variable: vm_memory_high_watermark.relatve" in log, log
 
 
-def test_a_cookie_readable_by_others_stops_the_broker(box, image, credentials):
+def test_a_cookie_readable_by_others_stops_the_broker(
+    box: rs.Sandbox, image: rs.Image, credentials: dict[str, dict[str, str]]
+) -> None:
     chmod = "&& chmod 600 /var/lib/rabbitmq/.erlang.cookie"
     text = rs.mutate(DIST.read_text(), chmod, chmod.replace("600", "644"))
     log = exited(start(box, image, credentials, text=text))
     assert "Cookie file /var/lib/rabbitmq/.erlang.cookie must be accessible by owner only" in log, log
 
 
-def test_rabbitmq_3_10_cannot_start_on_the_read_only_root(box, image, credentials):
+def test_rabbitmq_3_10_cannot_start_on_the_read_only_root(
+    box: rs.Sandbox, image: rs.Image, credentials: dict[str, dict[str, str]]
+) -> None:
     """Finding 6, and why the stand-in image sets RABBITMQ_UPGRADE_LOG (module documentation)."""
     plain = replace(image, env={k: v for k, v in image.env.items() if k != "RABBITMQ_UPGRADE_LOG"})
     log = exited(start(box, plain, credentials))

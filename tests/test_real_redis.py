@@ -66,7 +66,7 @@ def started(box: rs.Sandbox, credentials: dict[str, dict[str, str]]) -> rs.Conta
 
 
 @pytest.fixture(scope="module")
-def server(credentials) -> Iterator[rs.Container]:
+def server(credentials: dict[str, dict[str, str]]) -> Iterator[rs.Container]:
     """One Redis of dist/dev-meta for the tests that only read (and write a key or two)."""
     made = sandbox()
     try:
@@ -86,7 +86,7 @@ def argument(redis: rs.Container, flag: str) -> str:
     return str(args[args.index(flag) + 1])
 
 
-def test_every_flag_of_the_manifest_is_in_effect(server):
+def test_every_flag_of_the_manifest_is_in_effect(server: rs.Container) -> None:
     argv = server.argv()[len(REDIS.entrypoint) :]
     assert argv[0] == "redis-server" and len(argv) % 2 == 1, argv
     flags = dict(zip(argv[1::2], argv[2::2], strict=True))
@@ -96,7 +96,9 @@ def test_every_flag_of_the_manifest_is_in_effect(server):
         assert cli(server, "config", "get", name).output.splitlines() == [name, value], flag
 
 
-def test_every_probe_passes_when_up_and_fails_with_a_wrong_password(server, credentials):
+def test_every_probe_passes_when_up_and_fails_with_a_wrong_password(
+    server: rs.Container, credentials: dict[str, dict[str, str]]
+) -> None:
     wrong = {"REDISCLI_AUTH": "not-" + credentials["redis-credentials"]["password"]}
     for kind in PROBES:
         passed = server.probe(kind)
@@ -106,7 +108,7 @@ def test_every_probe_passes_when_up_and_fails_with_a_wrong_password(server, cred
         assert "WRONGPASS" in refused.output, f"{kind}: {refused.output}"
 
 
-def test_an_unauthenticated_ping_is_refused(server):
+def test_an_unauthenticated_ping_is_refused(server: rs.Container) -> None:
     # From another pod's address (the Service name), with no password: refused, not PONG.
     anonymous = server.run(["sh", "-c", "unset REDISCLI_AUTH; exec redis-cli -h redis -p 6379 ping"], timeout=10)
     assert "NOAUTH Authentication required" in anonymous.output, anonymous.output
@@ -115,7 +117,7 @@ def test_an_unauthenticated_ping_is_refused(server):
     assert cli(server, "ping", host="redis").output.strip() == "PONG"
 
 
-def test_append_only_is_on_and_written_to_the_data_volume(server):
+def test_append_only_is_on_and_written_to_the_data_volume(server: rs.Container) -> None:
     assert cli(server, "config", "get", "appendonly").output.split() == ["appendonly", "yes"]
     assert cli(server, "config", "get", "appendfsync").output.split() == ["appendfsync", "everysec"]
     data = server.pod.volumes["data"]
@@ -132,7 +134,9 @@ def test_append_only_is_on_and_written_to_the_data_volume(server):
     assert any(marker.encode() in f.read_bytes() for f in aof.glob("*.incr.aof")), names
 
 
-def test_maxmemory_is_the_manifests_and_writes_past_it_are_refused_not_oom_killed(box, credentials):
+def test_maxmemory_is_the_manifests_and_writes_past_it_are_refused_not_oom_killed(
+    box: rs.Sandbox, credentials: dict[str, dict[str, str]]
+) -> None:
     redis = started(box, credentials)
     maxmemory = int(argument(redis, "--maxmemory"))
     policy = argument(redis, "--maxmemory-policy")
@@ -158,14 +162,16 @@ def test_maxmemory_is_the_manifests_and_writes_past_it_are_refused_not_oom_kille
     assert maxmemory < rss < limit, (maxmemory, rss, limit)
 
 
-def test_every_probe_fails_when_the_server_is_down(box, credentials):
+def test_every_probe_fails_when_the_server_is_down(box: rs.Sandbox, credentials: dict[str, dict[str, str]]) -> None:
     redis = started(box, credentials)
     assert redis.stop() == 0, redis.log()
     for kind in PROBES:
         assert not redis.probe(kind).ok, kind
 
 
-def test_a_bad_redis_flag_stops_the_server_with_the_error(box, credentials):
+def test_a_bad_redis_flag_stops_the_server_with_the_error(
+    box: rs.Sandbox, credentials: dict[str, dict[str, str]]
+) -> None:
     text = rs.mutate(DIST.read_text(), "            - --appendonly\n", "            - --apendonly\n")
     redis = start(box, credentials, text=text)
     assert redis.process.wait(timeout=30) != 0, redis.log()
@@ -175,7 +181,7 @@ def test_a_bad_redis_flag_stops_the_server_with_the_error(box, credentials):
     assert not redis.probe("startupProbe").ok
 
 
-def test_a_probe_typo_fails(box, credentials):
+def test_a_probe_typo_fails(box: rs.Sandbox, credentials: dict[str, dict[str, str]]) -> None:
     text = rs.mutate(DIST.read_text(), "ping | grep -qx PONG", "pign | grep -qx PONG")
     redis = start(box, credentials, text=text)
     deadline = time.monotonic() + 30

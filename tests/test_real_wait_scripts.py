@@ -66,7 +66,7 @@ def sandbox() -> rs.Sandbox:
 
 
 @pytest.fixture
-def box(busybox) -> Iterator[rs.Sandbox]:
+def box(busybox: rs.Image) -> Iterator[rs.Sandbox]:
     made = sandbox()
     yield made
     made.close()
@@ -78,7 +78,11 @@ def backend(box: rs.Sandbox, busybox: rs.Image, *, text: str | None = None) -> r
 
 
 @pytest.fixture(scope="module")
-def servers(images, credentials, busybox) -> Iterator[rs.Sandbox]:  # noqa: F811 - images is the imported fixture
+def servers(
+    images: dict[str, dict[str, rs.Image]],  # noqa: F811 - images is the imported fixture
+    credentials: dict[str, dict[str, str]],
+    busybox: rs.Image,
+) -> Iterator[rs.Sandbox]:
     """pgvector, redis and rabbitmq of dist/dev-meta, up in one pod network."""
     rs.require("redis-server", "rabbitmq-server", "erl")
     made = sandbox()
@@ -96,7 +100,7 @@ def servers(images, credentials, busybox) -> Iterator[rs.Sandbox]:  # noqa: F811
         made.close()
 
 
-def test_every_wait_script_passes_when_its_server_answers(servers, busybox):
+def test_every_wait_script_passes_when_its_server_answers(servers: rs.Sandbox, busybox: rs.Image) -> None:
     pod = backend(servers, busybox)
     assert [c["name"] for c in pod.spec["initContainers"]] == list(WAITS)
     for name, address in WAITS.items():
@@ -105,7 +109,7 @@ def test_every_wait_script_passes_when_its_server_answers(servers, busybox):
         assert result.output == f"{name}: {address} answers\n", result.output
 
 
-def test_every_wait_script_gives_up_when_its_server_never_answers(box, busybox):
+def test_every_wait_script_gives_up_when_its_server_never_answers(box: rs.Sandbox, busybox: rs.Image) -> None:
     text = DIST.read_text()
     for old in ('[ "$n" -ge 60 ]', "after 60 attempts", "$n/60"):
         text = rs.mutate(text, old, old.replace("60", "2"))
@@ -123,7 +127,9 @@ def test_every_wait_script_gives_up_when_its_server_never_answers(box, busybox):
         ], wait.log()
 
 
-def test_a_wait_script_lets_the_pod_go_on_once_its_server_comes_up(box, busybox, credentials):
+def test_a_wait_script_lets_the_pod_go_on_once_its_server_comes_up(
+    box: rs.Sandbox, busybox: rs.Image, credentials: dict[str, dict[str, str]]
+) -> None:
     rs.require("redis-server", "redis-cli")
     wait = backend(box, busybox).container("wait-for-redis")
     wait.start()

@@ -154,6 +154,6 @@ def test_the_names_are_those_of_the_synthesized_cronjob() -> None:
     assert env[PG_DATABASE_VAR] == load_environment(DEV_META).components.pgvector.database
     assert {m["mountPath"] for m in container["volumeMounts"]} >= {"/backups"}
     deployments = {d["metadata"]["name"] for d in docs if d["kind"] == "Deployment"}
-    code, out, _ = _run("restore", str(DEV_META), "--dump", DUMP)
+    _, out, _ = _run("restore", str(DEV_META), "--dump", DUMP)
     scaled = set(_scale_line(out).split(" scale deployment ")[1].removesuffix(" --replicas=0").split())
     assert scaled == deployments - {"redis"}

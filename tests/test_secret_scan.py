@@ -45,7 +45,8 @@ def scan(*paths: str, cwd: Path = PROJECT) -> dict[str, Any]:
         [str(DETECT_SECRETS), "scan", *ARGS, *paths], capture_output=True, text=True, cwd=cwd, timeout=300, check=False
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    return json.loads(result.stdout)["results"]
+    results: dict[str, Any] = json.loads(result.stdout)["results"]
+    return results
 
 
 def test_the_repository_and_dist_hold_no_secret() -> None:

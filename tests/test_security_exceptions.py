@@ -11,6 +11,7 @@ from conftest import container, one, pod_spec, synth
 
 from aipp_constructs import PortChart, PortDefaults, SecurityException, Telemetry, Workload, WorkloadProps
 from aipp_constructs.checks import check_pod_security, declared_exceptions
+from aipp_constructs.security import PodSecurityLevel
 
 IMAGE = "registry.example.com/acme/sandbox:0.2.0"
 SANDBOX = SecurityException(
@@ -19,10 +20,10 @@ SANDBOX = SecurityException(
 )
 
 
-def _sandbox(level: str = "baseline", exception: SecurityException = SANDBOX) -> list[dict[str, Any]]:
+def _sandbox(level: PodSecurityLevel = "baseline", exception: SecurityException = SANDBOX) -> list[dict[str, Any]]:
     chart = PortChart(
         cdk8s.Testing.app(), "port", PortDefaults(namespace="acme", part_of="acme", pod_security_level=level)
-    )  # type: ignore[arg-type]
+    )
     Workload(
         chart,
         "Sandbox",

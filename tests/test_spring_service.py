@@ -429,7 +429,8 @@ def test_spring_every_prop_reaches_the_yaml(chart: Chart) -> None:
 def test_spring_config_files_roll_the_pods_through_a_checksum_that_follows_the_content() -> None:
     def checksum(content: str) -> str:
         _, _, deployment = build(new_chart(), config_files={"application.yaml": content})
-        return deployment["spec"]["template"]["metadata"]["annotations"]["checksum/config"]
+        value: str = deployment["spec"]["template"]["metadata"]["annotations"]["checksum/config"]
+        return value
 
     first = checksum("feature: x\n")
     assert re.fullmatch(r"[0-9a-f]{64}", first)

@@ -47,7 +47,13 @@ def project(tmp_path: Path) -> Path:
 def test_make_synth_prints_exactly_one_line_per_mistake(project: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "MFLAGS"))}
     result = subprocess.run(
-        ["make", "--no-print-directory", "synth"], cwd=project, capture_output=True, text=True, env=env, timeout=120
+        ["make", "--no-print-directory", "synth"],
+        cwd=project,
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     assert result.returncode != 0
     assert result.stdout == ""
@@ -67,7 +73,11 @@ def test_the_image_command_reports_every_mistake_on_its_own_line(tmp_path: Path)
     path = tmp_path / "dev-meta.yaml"
     path.write_text(_two_mistakes(REFERENCE.read_text()))
     result = subprocess.run(
-        [sys.executable, "-m", "aipp_constructs", "images", str(path)], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "aipp_constructs", "images", str(path)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 1
     assert [line.split(": ", 3)[2] for line in result.stderr.splitlines()] == [
@@ -90,6 +100,7 @@ def test_the_compose_tooling_is_a_subcommand_of_the_main_command() -> None:
             "json",
         ],
         cwd=main.PROJECT,
+        check=False,
         capture_output=True,
         text=True,
         timeout=60,

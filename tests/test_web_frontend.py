@@ -330,7 +330,8 @@ def test_web_config_files_are_a_wave_0_config_map_mounted_read_only(chart: Chart
 def test_web_config_change_changes_the_pod_checksum() -> None:
     def checksum(content: str) -> str:
         deployment = one(build(new_chart(), config_files={"app.json": content}), "Deployment")
-        return deployment["spec"]["template"]["metadata"]["annotations"]["checksum/config"]
+        value: str = deployment["spec"]["template"]["metadata"]["annotations"]["checksum/config"]
+        return value
 
     assert checksum("{}") != checksum('{"a": 1}')
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from typing import Any
 
 import pytest
 
@@ -94,7 +95,7 @@ def test_an_override_replaces_the_wiring_of_that_dependency_only() -> None:
     ],
     ids=["not-a-dependency", "unknown-fact", "bad-name"],
 )
-def test_bad_overrides_are_refused_naming_the_dependency(overrides: dict, message: str) -> None:
+def test_bad_overrides_are_refused_naming_the_dependency(overrides: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
         connection_env([("pgvector", DB)], SPRING_BOOT_WIRING, overrides)
 
@@ -166,7 +167,7 @@ def test_telemetry_off_sets_nothing() -> None:
         ({"resource_attributes": {"team": "a,b"}}, "telemetry.resource_attributes must map"),
     ],
 )
-def test_telemetry_validation(kwargs: dict, message: str) -> None:
+def test_telemetry_validation(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
         Telemetry(**kwargs)
 
@@ -211,14 +212,14 @@ def test_wait_script_gives_up_after_the_attempts_with_a_clear_log_line() -> None
     """Run the real script with an ``nc`` that always fails: it must stop, exit 1 and say why."""
     c = wait_container("db", "db", 5432, WaitPolicy(image=IMAGE, attempts=2, interval_seconds=1))
     script = "nc() { return 1; }; sleep() { :; }\n" + c["command"][2]
-    result = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=10)
+    result = subprocess.run(["sh", "-c", script], check=False, capture_output=True, text=True, timeout=10)
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
         "wait-for-db: db:5432 not answering yet (attempt 1/2), retrying in 1s",
         "wait-for-db: db:5432 did not answer after 2 attempts; giving up",
     ]
     ok = subprocess.run(
-        ["sh", "-c", "nc() { return 0; }\n" + c["command"][2]], capture_output=True, text=True, timeout=10
+        ["sh", "-c", "nc() { return 0; }\n" + c["command"][2]], check=False, capture_output=True, text=True, timeout=10
     )
     assert (ok.returncode, ok.stdout) == (0, "wait-for-db: db:5432 answers\n")
 
@@ -231,7 +232,7 @@ def test_wait_script_gives_up_after_the_attempts_with_a_clear_log_line() -> None
         ({"interval_seconds": True}, "wait.interval_seconds must be an integer from 1 to 3600, got True"),
     ],
 )
-def test_wait_policy_validation(kwargs: dict, message: str) -> None:
+def test_wait_policy_validation(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
         WaitPolicy(**{"image": IMAGE, **kwargs})
 
@@ -251,8 +252,10 @@ def test_wait_policy_defaults_wait_about_five_minutes_with_small_containers() ->
 @pytest.mark.parametrize("name", ["attempts", "interval_seconds", "connect_timeout_seconds"])
 def test_wait_policy_numbers_range_from_1_to_3600(name: str) -> None:
     for good in (1, 3600):
-        assert getattr(WaitPolicy(image=IMAGE, **{name: good}), name) == good
+        number: dict[str, Any] = {name: good}
+        assert getattr(WaitPolicy(image=IMAGE, **number), name) == good
     for bad in (0, 3601, -1, "5", 5.0, False):
         message = f"wait.{name} must be an integer from 1 to 3600, got {bad!r}"
+        wrong: dict[str, Any] = {name: bad}
         with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
-            WaitPolicy(image=IMAGE, **{name: bad})
+            WaitPolicy(image=IMAGE, **wrong)

@@ -144,7 +144,7 @@ class AippChart(PortChart):
         self.components: dict[str, Component] = {}
         for name in order:
             config = settings[name]
-            build = builders.get(name) or self._app
+            build: Callable[[str, Any], Component] = builders.get(name) or self._app
             with self._config_path(f"components.{name}", config):
                 self.components[name] = build(name, config)
         self.pgvector = self.components["pgvector"]

@@ -34,7 +34,21 @@ _REASON_ANNOTATION = "security.aipp-constructs.io/reason"
 _LEVEL_ANNOTATION = "security.aipp-constructs.io/pod-security-level"
 # What "baseline" lets a container add (Docker's default set): the most a declaration may cover.
 _BASELINE_CAPABILITIES = frozenset(
-    ["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"]
+    [
+        "AUDIT_WRITE",
+        "CHOWN",
+        "DAC_OVERRIDE",
+        "FOWNER",
+        "FSETID",
+        "KILL",
+        "MKNOD",
+        "NET_BIND_SERVICE",
+        "SETFCAP",
+        "SETGID",
+        "SETPCAP",
+        "SETUID",
+        "SYS_CHROOT",
+    ]
 )
 
 

@@ -14,7 +14,7 @@ understood; a policy using ``matchExpressions`` is refused rather than guessed a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,7 +83,7 @@ def _port_matches(rule_ports: list[Mapping[str, Any]] | None, port: int, protoco
 
 
 def _side_allows(
-    policies: list[Mapping[str, Any]], subject: Pod, other: Pod, port: int, protocol: str, direction: str
+    policies: Sequence[Mapping[str, Any]], subject: Pod, other: Pod, port: int, protocol: str, direction: str
 ) -> bool:
     """Whether ``subject``'s policies of ``direction`` let it talk to ``other`` on ``port``."""
     key, peers_key = ("ingress", "from") if direction == "Ingress" else ("egress", "to")
@@ -105,7 +105,7 @@ def _side_allows(
     return False
 
 
-def allowed(policies: list[Mapping[str, Any]], source: Pod, target: Pod, port: int, protocol: str = "TCP") -> bool:
+def allowed(policies: Sequence[Mapping[str, Any]], source: Pod, target: Pod, port: int, protocol: str = "TCP") -> bool:
     """Whether ``source`` may open ``port`` on ``target``."""
     return _side_allows(policies, source, target, port, protocol, "Egress") and _side_allows(
         policies, target, source, port, protocol, "Ingress"

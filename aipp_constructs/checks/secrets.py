@@ -40,7 +40,35 @@ _TOKEN = re.compile(r'\s+|\||\(|\)|\.[A-Za-z_][A-Za-z0-9_]*|[A-Za-z_][A-Za-z0-9_
 _FORMAT_ONLY = re.compile(r'"(?:%[-+ #0-9.]*[svdqxXtbfeEgG]|[\s:;,/@=._-])*"')
 # Template functions ESO offers that transform data without bringing in a value of their own.
 _FUNCTIONS = frozenset(
-    ["printf", "b64enc", "b64dec", "toString", "toJson", "fromJson", "upper", "lower", "trim", "trimPrefix", "trimSuffix", "quote", "squote", "replace", "join", "list", "dict", "get", "index", "pkcs12key", "pkcs12cert", "filterPEM", "jwkPublicKeyPem", "jwkPrivateKeyPem", "toYaml", "fromYaml", "urlquery"]
+    [
+        "printf",
+        "b64enc",
+        "b64dec",
+        "toString",
+        "toJson",
+        "fromJson",
+        "upper",
+        "lower",
+        "trim",
+        "trimPrefix",
+        "trimSuffix",
+        "quote",
+        "squote",
+        "replace",
+        "join",
+        "list",
+        "dict",
+        "get",
+        "index",
+        "pkcs12key",
+        "pkcs12cert",
+        "filterPEM",
+        "jwkPublicKeyPem",
+        "jwkPrivateKeyPem",
+        "toYaml",
+        "fromYaml",
+        "urlquery",
+    ]
 )
 # A credential-named field in the literal text around the actions: "auth": "...", password=...
 _FIELD = re.compile(r'"?([A-Za-z_][A-Za-z0-9_.-]*)"?\s*[:=]\s*("(?:[^"\\]|\\.)*"|[^\s,;{}\[\]&"]+)')

@@ -149,7 +149,7 @@ def _pod_spec(workload: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def _main_container(workload: Mapping[str, Any], names: Iterable[str]) -> Mapping[str, Any] | None:
-    containers = _pod_spec(workload).get("containers") or []
+    containers: Sequence[Mapping[str, Any]] = _pod_spec(workload).get("containers") or []
     wanted = [(workload.get("metadata") or {}).get("name"), *names]
     for want in wanted:
         for container in containers:

@@ -618,9 +618,10 @@ def _volume(ctx: _Context, path: tuple[Any, ...], item: Any, declared: tuple[str
         return _named(ctx, path, source, target, read_only, declared)
     if isinstance(item, dict):
         kind_key = item.get("type", "volume")
-        target = item.get("target")
-        if not isinstance(target, str) or not target.startswith("/"):
-            raise ctx.error((*path, "target"), f"must be an absolute container path, got {target!r}")
+        raw_target = item.get("target")
+        if not isinstance(raw_target, str) or not raw_target.startswith("/"):
+            raise ctx.error((*path, "target"), f"must be an absolute container path, got {raw_target!r}")
+        target = raw_target
         read_only = item.get("read_only") is True
         source = item.get("source")
         if source is not None and not isinstance(source, str):

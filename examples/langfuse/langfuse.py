@@ -13,6 +13,7 @@ import aipp_constructs as ac
 
 HOST, MEDIA_HOST = "langfuse.example.com", "langfuse-media.example.com"
 BUSYBOX = "harbor.example.com/dockerhub-proxy/library/busybox:1.37.0"
+OUTDIR = Path(__file__).resolve().parent / "dist"
 
 
 def build(app: App) -> ac.PortChart:
@@ -69,7 +70,7 @@ def build(app: App) -> ac.PortChart:
         policy_exceptions={"CKV_K8S_35": "MINIO_ROOT_USER/_PASSWORD as Compose passes them; _FILE is unverified here"},
     ))  # fmt: skip
 
-    s3 = {
+    s3: dict[str, str | ac.SecretKeyRef] = {
         "BUCKET": "langfuse",
         "REGION": "auto",
         "FORCE_PATH_STYLE": "true",
@@ -137,7 +138,7 @@ def build(app: App) -> ac.PortChart:
     return port
 
 
-def main(outdir: Path = Path(__file__).resolve().parent / "dist") -> int:
+def main(outdir: Path = OUTDIR) -> int:
     app = App(outdir=str(outdir))
     build(app)
     app.synth()
