@@ -472,7 +472,7 @@ def external_secret() -> Doc:
     }
 
 
-def test_load_crd_schemas_finds_all_six_crd_kinds(
+def test_load_crd_schemas_finds_all_seven_crd_kinds(
     crd_schemas: CrdSchemas,
 ) -> None:
     assert set(crd_schemas) == {
@@ -480,6 +480,7 @@ def test_load_crd_schemas_finds_all_six_crd_kinds(
         ("external-secrets.io", "v1", "ExternalSecret"),
         ("external-secrets.io", "v1", "ClusterSecretStore"),
         ("monitoring.coreos.com", "v1", "ServiceMonitor"),
+        ("monitoring.coreos.com", "v1", "PrometheusRule"),
         ("longhorn.io", "v1beta2", "RecurringJob"),
         ("cert-manager.io", "v1", "Certificate"),
     }

@@ -56,7 +56,16 @@ def test_dev_meta_waves_follow_the_plan(tmp_path: Path) -> None:
         component = doc["metadata"].get("labels", {}).get("app.kubernetes.io/name", "-")
         key = (
             doc["kind"]
-            if doc["kind"] in {"Namespace", "ExternalSecret", "ConfigMap", "NetworkPolicy", "Ingress", "RecurringJob"}
+            if doc["kind"]
+            in {
+                "Namespace",
+                "ExternalSecret",
+                "ConfigMap",
+                "NetworkPolicy",
+                "Ingress",
+                "RecurringJob",
+                "PrometheusRule",
+            }
             else component
         )
         waves.setdefault(key, set()).add(doc["metadata"]["annotations"][SYNC_WAVE_ANNOTATION])
@@ -79,6 +88,7 @@ def test_dev_meta_waves_follow_the_plan(tmp_path: Path) -> None:
         # Not in the plan's table, derived the same way: the Longhorn jobs are configuration;
         # the nightly dump follows pgvector; each PostSync check follows what it checks.
         "RecurringJob": {"0"},
+        "PrometheusRule": {"0"},
         "pgvector-backup": {"2"},
         "verify-pgvector": {"2"},
         "verify-enai-backend": {"3"},

@@ -22,6 +22,7 @@ from constructs import Construct
 from .._config_loader import ConfigError
 from ..component import Component
 from ..gpu_worker import GpuWorker, GpuWorkerProps
+from ..grafana_dashboard import GrafanaDashboard, GrafanaDashboardProps
 from ..graph import GraphError, GraphNode, resolve_order
 from ..longhorn_recurring_jobs import LonghornRecurringJobs, LonghornRecurringJobsProps, RecurringJobSpec
 from ..network_policies import ExternalPeer, GraphNetworkPolicies
@@ -29,6 +30,7 @@ from ..pg_dump_backup import PgDumpBackup, PgDumpBackupProps
 from ..pgvector_db import PgvectorDb, PgvectorDbProps
 from ..port_chart import PortChart, PortDefaults, SecretStore
 from ..post_sync_check import PostSyncCheck, PostSyncCheckProps, http_check_script, sql_check_script
+from ..prometheus_rule import PrometheusAlerts, PrometheusAlertsProps
 from ..rabbit_mq import RabbitMq, RabbitMqProps
 from ..redis_cache import RedisCache, RedisCacheProps
 from ..service_monitor import ComponentServiceMonitor, ComponentServiceMonitorProps
@@ -48,6 +50,7 @@ from .config import (
     SpringConfig,
 )
 from .images import image_ref
+from .observability import MetricsKind, Observed, alert_groups, dashboard
 
 __all__ = ["CREDENTIAL_SETS", "PART_OF", "SINGLETONS", "AippChart"]
 
@@ -155,6 +158,9 @@ class AippChart(PortChart):
         self.pg_dump = self._pg_dump()
         self.checks = self._post_sync_checks()
         self.network_policies = self._network_policies()
+        observed = self._observed()
+        self.alerts = self._alerts(observed)
+        self.dashboard = self._dashboard(observed)
 
     def image(self, component: str) -> str:
         """The full image reference of ``component`` from the image table."""
@@ -412,6 +418,62 @@ class AippChart(PortChart):
                     )
                 )
         return [PostSyncCheck(self, f"Check-{props.name}", props) for props in checks]
+
+    def _observed(self) -> Observed:
+        """What the alerts and the dashboard watch: the enabled components, the scraped ones, the Jobs."""
+        kinds: list[tuple[type, MetricsKind]] = [
+            (PgvectorDb, "postgres"),
+            (RedisCache, "redis"),
+            (RabbitMq, "rabbitmq"),
+            (SpringService, "spring"),
+        ]
+        scraped: dict[str, MetricsKind] = {}
+        for name in self.metrics_targets():
+            component = self.components[name]
+            scraped[name] = next(kind for cls, kind in kinds if isinstance(component, cls))
+        return Observed(
+            env=self.env,
+            scraped=scraped,
+            workloads={name: c.workload.kind for name, c in self.components.items() if isinstance(c, Workload)},
+            jobs=tuple(check.props.name for check in self.checks),
+            cronjobs=(self.pg_dump.props.name,),
+        )
+
+    def _alerts(self, observed: Observed) -> PrometheusAlerts | None:
+        """The PrometheusRule of the environment (README.md, "Alerts and runbooks")."""
+        monitoring = self.env.monitoring
+        if not monitoring.alerts.enabled:
+            return None
+        with self._config_path("monitoring.alerts", monitoring.alerts):
+            return PrometheusAlerts(
+                self,
+                "Alerts",
+                PrometheusAlertsProps(
+                    name=f"{self.env.namespace}-alerts",
+                    groups=alert_groups(observed),
+                    labels=monitoring.service_monitor_labels,
+                    part_of=PART_OF,
+                ),
+            )
+
+    def _dashboard(self, observed: Observed) -> GrafanaDashboard | None:
+        """The Grafana dashboard of the environment, for the Grafana sidecar."""
+        config = self.env.monitoring.dashboard
+        if not config.enabled:
+            return None
+        with self._config_path("monitoring.dashboard", config):
+            return GrafanaDashboard(
+                self,
+                "Dashboard",
+                GrafanaDashboardProps(
+                    name=f"{self.env.namespace}-dashboard",
+                    dashboard=dashboard(observed),
+                    sidecar_label=(config.label, config.label_value),
+                    folder=config.folder,
+                    folder_annotation=config.folder_annotation,
+                    part_of=PART_OF,
+                ),
+            )
 
     def metrics_targets(self) -> dict[str, tuple[str, int, str]]:
         """Component -> (Service port name, port number, path) Prometheus scrapes."""

@@ -52,9 +52,11 @@ __all__ = [
     "APP_COMPONENTS",
     "BOOTSTRAP_DIR",
     "WAIT_IMAGE",
+    "AlertsConfig",
     "AppConfig",
     "BackupsConfig",
     "ComponentsConfig",
+    "DashboardConfig",
     "EgressConfig",
     "EnvironmentConfig",
     "FrontendConfig",
@@ -150,6 +152,37 @@ def _check_annotations(field_path: str, annotations: Mapping[str, str]) -> None:
                 f"is not an annotation key (an optional DNS prefix and '/', then at most 63 of [-A-Za-z0-9_.]), "
                 f"got {key!r}; write e.g. 'nginx.ingress.kubernetes.io/proxy-body-size'",
             )
+
+
+def _check_label_key(field_path: str, value: str) -> None:
+    if not LABEL_KEY.fullmatch(value):
+        raise ValueError(
+            f"{field_path} must be a label key (an optional DNS prefix and '/', then at most 63 of "
+            f"[-A-Za-z0-9_.]), got {value!r}; write e.g. 'grafana_dashboard'"
+        )
+
+
+def _check_label_value(field_path: str, value: str) -> None:
+    if not LABEL_VALUE.fullmatch(value):
+        raise ValueError(
+            f"{field_path} must be a label value (at most 63 of [-A-Za-z0-9_.], letters or digits at both ends), "
+            f"got {value!r}; write e.g. '1'"
+        )
+
+
+def _check_prometheus_label(field_path: str, value: str) -> None:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+        raise ValueError(
+            f"{field_path} must be a Loki/Prometheus label name ([A-Za-z_][A-Za-z0-9_]*), got {value!r}; "
+            "write e.g. 'app_kubernetes_io_name'"
+        )
+
+
+def _check_folder(field_path: str, value: str) -> None:
+    if not value.strip() or len(value) > 100 or "/" in value:
+        raise ValueError(
+            f"{field_path} must be a Grafana folder name (1 to 100 characters, no '/'), got {value!r}; write e.g. 'AIPP'"
+        )
 
 
 def _check_range(low: int, high: int, what: str) -> typing.Callable[[str, int], None]:
@@ -506,6 +539,83 @@ class IngressConfig(ConfigModel):
         return self
 
 
+def _check_percent(field_path: str, value: int) -> None:
+    _check_range(1, 100, "percent")(field_path, value)
+
+
+def _check_runbook_url(field_path: str, value: str) -> None:
+    if not re.fullmatch(r"https?://[^\s#]+", value):
+        raise ValueError(
+            f"{field_path} must be an http(s) URL without '#' like "
+            f"'https://gitlab.example.com/platform/aipp-k8s/-/blob/main/README.md', got {value!r}; "
+            "write the address of the README (each alert links to its own section)"
+        )
+
+
+class AlertsConfig(ConfigModel):
+    """``monitoring.alerts``: the PrometheusRule ``<namespace>-alerts`` and its thresholds
+    (README.md, "Alerts and runbooks").
+
+    Attributes:
+        enabled: Write the PrometheusRule. Defaults to ``true``.
+        restarts_per_hour: Container restarts in an hour that raise ``PodRestarting``. Defaults to ``3``.
+        postgres_connections_percent: Share of PostgreSQL's ``max_connections`` in use that
+            raises ``PostgresConnectionsNearLimit``. Defaults to ``80``.
+        postgres_growth_per_hour: Database growth in an hour that raises
+            ``PostgresDatabaseGrowing`` (a binary quantity). Defaults to ``"1Gi"``.
+        redis_memory_percent: Share of Redis ``maxmemory`` in use that raises
+            ``RedisMemoryNearLimit``. Defaults to ``90``.
+        rabbitmq_unacked_messages: Unacknowledged messages, still growing, that raise
+            ``RabbitmqUnackedMessagesGrowing``. Defaults to ``1000``.
+        volume_used_percent: Share of a data volume in use that raises ``VolumeFillingUp``.
+            Defaults to ``80``.
+        http_5xx_percent: Share of a Spring service's requests answered with 5xx that raises
+            ``SpringHttp5xx``. Defaults to ``5``.
+        jvm_heap_percent: Share of a Spring service's maximum heap in use that raises
+            ``SpringHeapNearLimit``. Defaults to ``90``.
+        runbook_url: Address of this README as the team reads it; each alert's ``runbook_url``
+            is it plus the alert's section anchor. Defaults to none (the alerts name the
+            README section in their description).
+    """
+
+    enabled: bool = True
+    restarts_per_hour: Annotated[int, checked(_check_range(1, 1000, "restarts in an hour"))] = 3
+    postgres_connections_percent: Annotated[int, checked(_check_percent)] = 80
+    postgres_growth_per_hour: Annotated[Text, checked(check_quantity_binary)] = "1Gi"
+    redis_memory_percent: Annotated[int, checked(_check_percent)] = 90
+    rabbitmq_unacked_messages: Annotated[int, checked(_check_range(1, 100_000_000, "messages"))] = 1000
+    volume_used_percent: Annotated[int, checked(_check_percent)] = 80
+    http_5xx_percent: Annotated[int, checked(_check_percent)] = 5
+    jvm_heap_percent: Annotated[int, checked(_check_percent)] = 90
+    runbook_url: Annotated[Text | None, checked(_check_runbook_url)] = None
+
+
+class DashboardConfig(ConfigModel):
+    """``monitoring.dashboard``: the Grafana dashboard, a ConfigMap for the Grafana sidecar.
+
+    Attributes:
+        enabled: Write the dashboard ConfigMap ``<namespace>-dashboard``. Defaults to ``true``.
+        label: Label the Grafana sidecar loads dashboards by (kube-prometheus-stack:
+            ``grafana.sidecar.dashboards.label``). Defaults to ``"grafana_dashboard"``.
+        label_value: Its value (``grafana.sidecar.dashboards.labelValue``). Defaults to ``"1"``.
+        folder: Grafana folder of the dashboard. Defaults to ``"AIPP"``.
+        folder_annotation: Annotation the sidecar reads the folder from
+            (``grafana.sidecar.dashboards.folderAnnotation``). Defaults to ``"grafana_folder"``.
+        loki_label: The Loki label your log agent gives each stream from the pod label
+            ``app.kubernetes.io/name`` (Grafana Alloy's or promtail's ``labelmap`` of the pod
+            labels gives ``app_kubernetes_io_name``); the log panels select
+            ``{namespace="<namespace>", <loki_label>="<component>"}``. Defaults to
+            ``"app_kubernetes_io_name"``.
+    """
+
+    enabled: bool = True
+    label: Annotated[Text, checked(_check_label_key)] = "grafana_dashboard"
+    label_value: Annotated[Text, checked(_check_label_value)] = "1"
+    folder: Annotated[Text, checked(_check_folder)] = "AIPP"
+    folder_annotation: Annotated[Text, checked(_check_label_key)] = "grafana_folder"
+    loki_label: Annotated[Text, checked(_check_prometheus_label)] = "app_kubernetes_io_name"
+
+
 class MonitoringConfig(ConfigModel):
     """``monitoring``: scraping by the cluster's existing Prometheus.
 
@@ -516,12 +626,17 @@ class MonitoringConfig(ConfigModel):
         service_monitor_labels: Labels the cluster's Prometheus selects ServiceMonitors by
             (kube-prometheus-stack: ``release: <helm release>``). Defaults to none.
         interval: Scrape interval. Defaults to ``"30s"``.
+        alerts: See :class:`AlertsConfig`; the PrometheusRule carries ``service_monitor_labels``
+            too (kube-prometheus-stack selects rules by the same ``release`` label). Defaults to its defaults.
+        dashboard: See :class:`DashboardConfig`. Defaults to its defaults.
     """
 
     namespace: Annotated[Text, checked(check_dns_label)] = "monitoring"
     prometheus_pod_labels: Annotated[MapOf[Text], checked(_check_labels)] = Field(default_factory=dict)
     service_monitor_labels: Annotated[MapOf[Text], checked(_check_labels)] = Field(default_factory=dict)
     interval: Text = "30s"
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    dashboard: DashboardConfig = Field(default_factory=DashboardConfig)
 
 
 class ScheduleConfig(ConfigModel):
