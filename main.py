@@ -61,14 +61,14 @@ def load_environments(directory: Path | None = None) -> list[EnvironmentConfig]:
     directory = directory or ENVIRONMENTS_DIR
     files = environment_files(directory)
     if not files:
-        raise ConfigErrors([ConfigError(_display(directory), "", "holds no environment file (*.yaml); add one")])
+        raise ConfigErrors([ConfigError(display(directory), "", "holds no environment file (*.yaml); add one")])
     envs: list[EnvironmentConfig] = []
     problems: list[ConfigError] = []
     for path in files:
         try:
-            envs.append(load_environment(path, display=_display(path)))
+            envs.append(load_environment(path, display=display(path)))
         except ConfigError as err:
-            problems.extend(_errors_of(err))
+            problems.extend(errors_of(err))
     if not problems:
         problems = _collisions(envs, {env.name: path for env, path in zip(envs, files)})
     if problems:
@@ -98,12 +98,12 @@ def _collisions(envs: Sequence[EnvironmentConfig], paths: dict[str, Path]) -> li
             derived = not (env.gitops.application_name or first.gitops.application_name)
             if first is env or (field == "gitops.application_name" and derived):
                 continue
-            file = _display(paths[env.name])
+            file = display(paths[env.name])
             problems.append(
                 ConfigError(
                     file,
                     field,
-                    f"{what} {value!r} is already used by {_display(paths[first.name])}; "
+                    f"{what} {value!r} is already used by {display(paths[first.name])}; "
                     f"every environment needs its own (README: Add an environment)",
                     line=locate(paths[env.name], field),
                 )
@@ -119,7 +119,7 @@ def build_app(env: EnvironmentConfig, outdir: str, directory: Path | None = None
 
     app = App(outdir=outdir)
     path = (directory or ENVIRONMENTS_DIR) / f"{env.name}.yaml"
-    source = _display(path)
+    source = display(path)
     try:
         AippChart(app, CHART_ID, env, source=source)
     except ValueError as err:
@@ -140,7 +140,7 @@ def build_bootstrap(env: EnvironmentConfig, outdir: str, directory: Path | None 
     try:
         BootstrapChart(app, CHART_ID, env)
     except ValueError as err:
-        raise _located(ConfigError(_display(path), "gitops", str(err)), path) from err
+        raise _located(ConfigError(display(path), "gitops", str(err)), path) from err
     return app
 
 
@@ -199,17 +199,17 @@ def synth_all(outdir: Path, directory: Path | None = None) -> list[str]:
             try:
                 synth_environment(env, staging, directory)
             except ConfigError as err:
-                problems.extend(_errors_of(err))
+                problems.extend(errors_of(err))
         if problems:
             raise ConfigErrors(problems)
-        _replace_dir(staging, outdir)
+        replace_dir(staging, outdir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return [env.name for env in envs]
 
 
-def _replace_dir(new: Path, target: Path) -> None:
+def replace_dir(new: Path, target: Path) -> None:
     """Put ``new`` in place of ``target`` with renames only (same file system)."""
     new.chmod(0o755)
     if not target.exists():
@@ -221,7 +221,7 @@ def _replace_dir(new: Path, target: Path) -> None:
     shutil.rmtree(old)
 
 
-def _errors_of(err: ConfigError) -> Iterable[ConfigError]:
+def errors_of(err: ConfigError) -> Iterable[ConfigError]:
     return err.errors if isinstance(err, ConfigErrors) else (err,)
 
 
@@ -236,7 +236,7 @@ def _located(err: ConfigError, path: Path) -> ConfigErrors:
     the error moves there.
     """
     located = []
-    for problem in _errors_of(err):
+    for problem in errors_of(err):
         field, message = problem.path, problem.problem
         token = message.split(" ", 1)[0].rstrip(":")
         if " " in message and field != "name":
@@ -274,7 +274,7 @@ def _environment_fields() -> frozenset[str]:
     return field_paths(EnvironmentConfig)
 
 
-def _display(path: Path) -> str:
+def display(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
@@ -291,11 +291,15 @@ def main() -> int:
     try:
         names = synth_all(output_dir())
     except ConfigError as err:
-        for problem in _errors_of(err):
+        for problem in errors_of(err):
             print(f"error: {problem}", file=sys.stderr)
         return 1
-    print(f"synthesized {', '.join(names)} into {_display(output_dir())}", file=sys.stderr)
+    print(f"synthesized {', '.join(names)} into {display(output_dir())}", file=sys.stderr)
     return 0
+
+
+#: The name the tests use (``errors_of`` is public since ``aipp`` reuses it).
+_errors_of = errors_of
 
 
 if __name__ == "__main__":

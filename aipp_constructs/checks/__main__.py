@@ -1,4 +1,5 @@
-"""Command line: ``python -m aipp_constructs.checks DIR [DIR...]``.
+"""Command line: ``python -m aipp_constructs.checks DIR [DIR...]`` (``aipp check`` runs the same
+checks, and checkov and detect-secrets when they are installed).
 
 Runs the Pod Security Standards ``restricted`` check and the credential-value check once per
 object and the schema validation once per object against the oldest Kubernetes version the
@@ -14,14 +15,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from aipp_constructs._validation import DEFAULT_KUBERNETES_VERSION, check_kubernetes_version
-from aipp_constructs.checks.pod_security import check_pod_security, declared_exceptions
+from aipp_constructs.checks.pod_security import check_pod_security, declared_exceptions, object_ref
 from aipp_constructs.checks.schemas import (
+    CrdKey,
     kubernetes_versions,
     load_crd_schemas,
     load_manifests,
@@ -29,9 +33,90 @@ from aipp_constructs.checks.schemas import (
 )
 from aipp_constructs.checks.secrets import check_no_credential_values
 
+__all__ = ["CHECKS", "FolderChecks", "FolderError", "ObjectCheck", "check_folder", "main"]
+
+#: The checks run on every object, in the order their findings are printed.
+CHECKS = ("pod-security", "credentials", "schema")
+
+
+@dataclass(frozen=True)
+class ObjectCheck:
+    """One check of one object.
+
+    Attributes:
+        ref: The object, ``<kind>/<namespace>/<name>``; the folder for a folder that cannot be loaded.
+        check: ``pod-security``, ``credentials``, ``schema`` or ``load``.
+        findings: The finding lines as the checkers write them (each starts with ``ref``);
+            empty when the check passed.
+    """
+
+    ref: str
+    check: str
+    findings: tuple[str, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        return not self.findings
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """The findings without the object's name in front."""
+        return tuple(
+            finding[len(self.ref) :].lstrip(":/ ") if finding.startswith(self.ref) else finding
+            for finding in self.findings
+        )
+
+
+@dataclass
+class FolderChecks:
+    """What :func:`check_folder` found in one folder."""
+
+    objects: int = 0
+    exceptions: list[str] = field(default_factory=list)
+    results: list[ObjectCheck] = field(default_factory=list)
+
+
+class FolderError(ValueError):
+    """A folder that cannot be checked at all: a usage error, not a finding."""
+
+
+def check_folder(
+    directory: Path, versions: Sequence[str], crd_schemas: Mapping[CrdKey, Mapping[str, Any]]
+) -> FolderChecks:
+    """Every check of every object under ``directory``, against each Kubernetes minor of ``versions``.
+
+    A file that is not valid YAML is one failed ``load`` check of the folder (a finding about
+    the manifests, not a usage error).
+
+    Raises:
+        FolderError: ``directory`` is not a directory or holds no ``*.yaml`` manifest.
+    """
+    if not directory.is_dir():
+        raise FolderError(f"{directory} is not a directory")
+    try:
+        manifests = load_manifests(directory)
+    except (yaml.YAMLError, ValueError) as error:
+        return FolderChecks(
+            results=[ObjectCheck(str(directory), "load", (f"{directory}: cannot load manifests: {error}",))]
+        )
+    if not manifests:
+        raise FolderError(f"no *.yaml manifests under {directory}")
+    checked = FolderChecks(objects=len(manifests))
+    for doc in manifests:
+        ref = object_ref(doc)
+        checked.exceptions.extend(declared_exceptions(doc))
+        schema = [finding for version in versions for finding in validate_manifest(doc, version, crd_schemas)]
+        checked.results += [
+            ObjectCheck(ref, "pod-security", tuple(check_pod_security(doc))),
+            ObjectCheck(ref, "credentials", tuple(check_no_credential_values(doc))),
+            # CRD errors do not depend on the Kubernetes version: each distinct line once.
+            ObjectCheck(ref, "schema", tuple(dict.fromkeys(schema))),
+        ]
+    return checked
+
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Runs both checks over the manifests under the given directories.
+    """Runs the checks over the manifests under the given directories.
 
     Args:
         argv: Arguments without the program name; ``sys.argv[1:]`` when None.
@@ -66,25 +151,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     objects = 0
     crd_schemas = load_crd_schemas()
     for directory in args.dirs:
-        if not directory.is_dir():
-            print(f"error: {directory} is not a directory", file=sys.stderr)
-            return 2
         try:
-            manifests = load_manifests(directory)
-        except (yaml.YAMLError, ValueError) as error:
-            # A broken file is a finding about the manifests, not a usage error.
-            findings.append(f"{directory}: cannot load manifests: {error}")
-            continue
-        if not manifests:
-            print(f"error: no *.yaml manifests under {directory}", file=sys.stderr)
+            checked = check_folder(directory, versions, crd_schemas)
+        except FolderError as error:
+            print(f"error: {error}", file=sys.stderr)
             return 2
-        objects += len(manifests)
-        for doc in manifests:
-            findings.extend(check_pod_security(doc))
-            exceptions.extend(declared_exceptions(doc))
-            findings.extend(check_no_credential_values(doc))
-            for version in versions:
-                findings.extend(validate_manifest(doc, version, crd_schemas))
+        objects += checked.objects
+        exceptions += checked.exceptions
+        findings += [finding for result in checked.results for finding in result.findings]
 
     # CRD errors do not depend on the Kubernetes version: report each distinct line once.
     unique = list(dict.fromkeys(findings))

@@ -14,6 +14,9 @@
     stderr (``note: ...``) so that stale exclusions get removed. Exit 0 without drift, 1 with
     drift, 2 on a usage error (bad arguments, a malformed Compose file, a folder without
     manifests, an ``--ignore`` naming no service).
+
+``aipp compose inspect|drift`` (:mod:`aipp_constructs.cli`) runs the same two functions,
+:func:`run_inspect` and :func:`run_drift`.
 """
 
 from __future__ import annotations
@@ -50,6 +53,24 @@ def _parser() -> argparse.ArgumentParser:
         help="SERVICE, or SERVICE.env.NAME / .port.N / .volume.NAME / .healthcheck / .service (repeatable)",
     )
     return parser
+
+
+def run_inspect(file: Path, output_format: str = "text") -> int:
+    """``inspect FILE``: prints the report (``text`` or ``json``); returns the exit code (0, or 2)."""
+    try:
+        return _inspect(file, output_format)
+    except ComposeError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+
+
+def run_drift(file: Path, port_dir: Path, ignore: Sequence[str] = ()) -> int:
+    """``drift FILE PORT_DIR``: prints the findings; returns the exit code (0, 1, or 2)."""
+    try:
+        return _drift(file, port_dir, ignore)
+    except ComposeError as error:
+        print(str(error), file=sys.stderr)
+        return 2
 
 
 def _inspect(file: Path, output_format: str) -> int:
@@ -105,13 +126,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:
         # argparse exits 2 on bad usage and 0 on --help; keep its code but return it.
         return int(exit_.code or 0)
-    try:
-        if args.command == "inspect":
-            return _inspect(args.file, args.format)
-        return _drift(args.file, args.port_dir, args.ignore)
-    except ComposeError as error:
-        print(str(error), file=sys.stderr)
-        return 2
+    if args.command == "inspect":
+        return run_inspect(args.file, args.format)
+    return run_drift(args.file, args.port_dir, args.ignore)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,476 @@
+"""The ``aipp`` command (aipp_constructs/cli.py), through Click's test runner.
+
+A synth costs about a second: ``diff`` and ``graph`` build charts, so the tests that need one
+share it where they can (the graph fixture, the modified environment file).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+import main
+from aipp_constructs import cli
+from aipp_constructs.checks import load_manifests
+from aipp_constructs.cli import aipp
+from aipp_constructs.manifest_diff import diff_folders, render_markdown, render_text
+from tests.conftest import DIST, PROJECT, REFERENCE, write_environment
+
+DEV_META = PROJECT / "environments" / "dev-meta.yaml"
+DUMP = "aipp-20261126T023000Z.dump"
+ANSI = "\x1b["
+
+
+def env_file(tmp_path: Path, changes: dict[str, Any], name: str = "reference", source: Path = REFERENCE) -> Path:
+    """``source`` saved as ``tmp_path/<name>.yaml`` with ``changes`` (see ``write_environment``)."""
+    return write_environment(tmp_path, name, source, **changes)
+
+
+def run(*args: str, env: dict[str, str] | None = None, color: bool = False) -> Result:
+    return CliRunner().invoke(aipp, list(args), env=env, color=color, catch_exceptions=False)
+
+
+def last_line(text: str) -> str:
+    return text.rstrip("\n").rsplit("\n", 1)[-1]
+
+
+# -- the group -------------------------------------------------------------------------------------
+
+COMMANDS = [[], ["synth"], ["check"], ["diff"], ["graph"], ["images"], ["restore"], ["compose"]]
+COMMANDS += [["compose", "inspect"], ["compose", "drift"]]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "aipp")
+def test_every_command_has_help_with_a_one_line_description_and_an_example(command: list[str]) -> None:
+    result = run(*command, "--help")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Usage: ")
+    assert lines[1] == "" and lines[2].strip() and lines[3] == ""  # the one-line description
+    # `\b` keeps the example's lines as written: each its own line, indented under "Example:".
+    example = lines[lines.index("  Example:") + 1]
+    assert example.startswith("    aipp ") and " ".join(command) in example
+
+
+def test_the_group_lists_every_command_and_the_exit_codes() -> None:
+    out = run("--help").stdout
+    for name in ("synth", "check", "diff", "graph", "images", "restore", "compose"):
+        assert re.search(rf"^  {name} +\S", out, re.MULTILINE), name
+    assert "Exit codes: 0 ok; 1 findings" in " ".join(out.split())
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["no-such-command"],
+        ["images"],
+        ["images", "dev-meta", "--tool", "podman"],
+        ["restore", "dev-meta"],
+        ["graph", "dev-meta", "--format", "png"],
+        ["diff"],
+        ["diff", "dev-meta", "--dist", "no-such-folder"],
+        ["check", "no-such-folder"],
+        ["check", "dist/dev-meta", "--kubernetes-version", "1.30"],
+        ["compose", "drift", "vendor/aipp/docker-compose.yml"],
+        ["compose", "inspect", "vendor/aipp/docker-compose.yml", "--format", "xml"],
+    ],
+)
+def test_usage_errors_exit_2(args: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(PROJECT)
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    assert "Error: " in result.stderr or "error: " in result.stderr
+
+
+def test_a_folder_without_manifests_is_a_usage_error(tmp_path: Path) -> None:
+    result = run("check", str(tmp_path))
+    assert result.exit_code == 2 and f"no *.yaml manifests under {tmp_path}" in result.stderr
+
+
+def test_python_m_aipp_constructs_is_the_same_command_and_aipp_is_installed() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "aipp_constructs", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=PROJECT,
+        check=False,
+    )
+    assert out.returncode == 0 and out.stdout.startswith("Usage: python -m aipp_constructs [OPTIONS] COMMAND")
+    (script,) = importlib.metadata.entry_points(group="console_scripts", name="aipp")
+    assert script.value == "aipp_constructs.cli:main"
+
+
+def test_no_colour_unless_on_a_terminal(tmp_path: Path) -> None:
+    bad = env_file(tmp_path, {"images.enai-backend.tag": "latest"})
+    assert ANSI not in run("images", str(bad)).stderr
+    assert ANSI in run("images", str(bad), color=True).stderr  # what a terminal would get
+
+
+# -- bad environment files -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", [["images"], ["restore", "--dump", DUMP], ["graph"], ["diff"]])
+def test_a_bad_environment_file_is_one_error_line(command: list[str], tmp_path: Path) -> None:
+    bad = env_file(tmp_path, {"images.enai-backend.tag": "latest"}, "dev-meta")
+    result = run(command[0], str(bad), *command[1:])
+    assert result.exit_code == (2 if command == ["diff"] else 1)  # diff's 1 means "different"
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"error: {bad}:") and "images.enai-backend.tag: is the moving tag 'latest'" in line
+
+
+def test_a_missing_environment_is_one_error_line(tmp_path: Path) -> None:
+    result = run("graph", str(tmp_path / "nowhere.yaml"))
+    assert (result.exit_code, result.stderr) == (1, f"error: {tmp_path / 'nowhere.yaml'}: no such environment file\n")
+
+
+def test_a_chart_stage_mistake_is_located_like_the_parsers(tmp_path: Path) -> None:
+    cycle = env_file(tmp_path, {"components.enai-backend.depends_on": ["enai-linker"]})
+    result = run("graph", str(cycle))
+    assert result.exit_code == 1 and result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert re.match(rf"error: {re.escape(str(cycle))}:\d+: components.enai-backend.depends_on: dependency cycle", line)
+
+
+# -- synth -----------------------------------------------------------------------------------------
+
+
+def test_synth_of_one_environment_writes_what_main_writes(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (out / "other").mkdir(parents=True)
+    result = run("synth", "dev-meta", env={"AIPP_OUTDIR": str(out)})
+    assert result.exit_code == 0, result.output
+    assert result.stderr == f"synthesized dev-meta into {out}\n"
+    for folder in ("dev-meta", "bootstrap/dev-meta"):
+        for file in (DIST / folder).iterdir():
+            assert (out / folder / file.name).read_text() == file.read_text()
+    assert (out / "other").is_dir()  # only the named environment's folders are replaced
+
+
+def test_synth_refuses_bad_files_with_one_line_each_and_leaves_the_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    environments = tmp_path / "environments"
+    environments.mkdir()
+    env_file(environments, {"images.enai-backend.tag": "latest", "wait.attempts": 0}, "dev-meta")
+    monkeypatch.setattr(main, "ENVIRONMENTS_DIR", environments)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "sentinel").write_text("previous output\n")
+    for args in (["synth"], ["synth", "dev-meta"]):
+        result = run(*args, env={"AIPP_OUTDIR": str(out)})
+        assert result.exit_code == 1 and result.stdout == ""
+        lines = result.stderr.splitlines()
+        assert len(lines) == 2 and all(line.startswith("error: ") for line in lines), result.stderr
+        assert sorted(p.name for p in out.iterdir()) == ["sentinel"]
+    result = run("synth", "staging", env={"AIPP_OUTDIR": str(out)})
+    assert result.exit_code == 1 and "staging.yaml: no such environment file" in result.stderr
+
+
+# -- check -----------------------------------------------------------------------------------------
+
+
+def _privileged_copy(tmp_path: Path) -> Path:
+    """dist/dev-meta with enai-backend's container privileged."""
+    copy = tmp_path / "dev-meta"
+    copy.mkdir()
+    docs = [d for d in yaml.safe_load_all((DIST / "dev-meta" / "aipp.k8s.yaml").read_text()) if d]
+    (backend,) = [d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == "enai-backend"]
+    backend["spec"]["template"]["spec"]["containers"][0]["securityContext"]["privileged"] = True
+    (copy / "aipp.k8s.yaml").write_text(yaml.safe_dump_all(docs, sort_keys=False))
+    return copy
+
+
+def _tools_line(out: str, tool: str) -> str:
+    (line,) = [line for line in out.splitlines() if line.startswith(f"{tool}: ")]
+    return line
+
+
+def test_check_passes_dist_dev_meta_with_every_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(PROJECT)
+    result = run("check", "dist/dev-meta")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""  # progress only on a terminal
+    assert re.fullmatch(r"[1-9][0-9]* passed, 0 failed", last_line(result.stdout))
+    objects = len(load_manifests(DIST / "dev-meta"))
+    for check in ("pod-security", "credentials", "schema"):
+        assert _tools_line(result.stdout, check) == f"{check}: {objects} passed, 0 failed"
+    for tool in ("checkov", "detect-secrets"):
+        ran = cli.find_tool(tool) is not None
+        assert re.fullmatch(rf"{tool}: [1-9][0-9]* passed, 0 failed.*", _tools_line(result.stdout, tool)) or not ran
+    passed = sum(int(line.split()[1]) for line in result.stdout.splitlines()[:-1] if " passed, " in line)
+    assert last_line(result.stdout) == f"{passed} passed, 0 failed"
+
+
+def test_check_fails_a_privileged_container_and_names_the_object(tmp_path: Path) -> None:
+    result = run("check", str(_privileged_copy(tmp_path)))
+    assert result.exit_code == 1
+    findings = [line for line in result.stdout.splitlines() if line.startswith("Deployment/aipp/enai-backend: ")]
+    assert findings[0] == (
+        "Deployment/aipp/enai-backend: pod-security: "
+        'container "enai-backend" securityContext.privileged must be unset or false, got True'
+    )
+    if cli.find_tool("checkov"):
+        assert "Deployment/aipp/enai-backend: checkov CKV_K8S_16: Container should not be privileged" in findings
+    assert last_line(result.stdout).endswith(f" passed, {len(findings)} failed")
+
+
+def test_check_says_which_tools_are_missing_and_names_the_objects_of_secrets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A secret found by detect-secrets is reported on the object whose lines hold it."""
+    if cli.find_tool("detect-secrets") is None:
+        pytest.skip("detect-secrets is not installed (make tools)")
+    real = cli.find_tool
+    monkeypatch.setattr(cli, "find_tool", lambda name: None if name == "checkov" else real(name))
+    # Made up for each run (and never a literal here, which the scan of this file would find).
+    credential = "x" + secrets.token_urlsafe(12)
+    meta = {"namespace": "team"}
+    docs = [
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {**meta, "name": "clean"}, "data": {"a": "b"}},
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {**meta, "name": "leaky"},
+            "data": {"password": credential},
+        },
+    ]
+    file = tmp_path / "app.yaml"
+    file.write_text(yaml.safe_dump_all(docs))
+    number = file.read_text().splitlines().index(f"  password: {credential}") + 1
+    result = run("check", str(tmp_path))
+    assert result.exit_code == 1
+    assert _tools_line(result.stdout, "checkov") == "checkov: skipped: not installed"
+    assert _tools_line(result.stdout, "detect-secrets") == "detect-secrets: 1 passed, 1 failed"
+    assert f"ConfigMap/team/leaky: detect-secrets: Secret Keyword on line {number} of {file}\n" in result.stdout
+
+
+def test_the_built_in_secret_scan_options_are_those_of_the_project() -> None:
+    assert cli.DETECT_SECRETS_ARGS == tuple(
+        (PROJECT / "tools" / "detect-secrets" / "scan.args").read_text().splitlines()
+    )
+
+
+# -- diff ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def edited(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """dev-meta with enai-backend at 3 replicas and image tag v1.0.1."""
+    changes = {"components.enai-backend.replicas": 3, "images.enai-backend.tag": "v1.0.1"}
+    return env_file(tmp_path_factory.mktemp("edited"), changes, "dev-meta", DEV_META)
+
+
+def test_diff_of_a_clean_tree_is_no_difference() -> None:
+    result = run("diff", "dev-meta")
+    assert (result.exit_code, result.stdout) == (0, "no difference in dist/dev-meta, dist/bootstrap/dev-meta\n")
+
+
+def test_diff_lists_the_changed_objects_and_fields(edited: Path) -> None:
+    result = run("diff", str(edited), "--dist", str(DIST))
+    assert result.exit_code == 1, result.output
+    out = result.stdout
+    assert out.startswith("dist/dev-meta:\n")
+    assert "  changed apps/v1/Deployment/aipp/enai-backend\n" in out
+    assert "    spec.replicas: 1 -> 3\n" in out
+    image = "harbor.dev.unifiedmeta.net/aipp/backend"
+    assert f'    spec.template.spec.containers[0].image: "{image}:v1.0.0" -> "{image}:v1.0.1"\n' in out
+    assert "  changed v1/Service/aipp/enai-backend\n" in out  # its version label
+    assert "enai-front" not in out
+    assert last_line(out) == "3 changed, 0 added, 0 removed"
+
+
+def test_diff_markdown_is_a_pull_request_section(edited: Path) -> None:
+    result = run("diff", str(edited), "--markdown")
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == "### Manifest changes of `dev-meta`: 3 changed, 0 added, 0 removed"
+    assert "**Changed** (3)" in lines and "| object | folder | fields changed |" in lines
+    assert any(line.startswith("| `apps/v1/Deployment/aipp/enai-backend` |") for line in lines)
+    details = lines[lines.index("<details>") :]
+    assert details[1].startswith("<summary>Field changes (") and details[3] == "```text"
+    assert "  spec.replicas: 1 -> 3" in details and details[-1] == "</details>"
+
+
+def test_diff_against_a_folder_that_is_missing_an_environment(tmp_path: Path) -> None:
+    result = run("diff", "dev-meta", "--dist", str(tmp_path))
+    assert result.exit_code == 1
+    assert re.search(r"^  added apps/v1/Deployment/aipp/enai-backend$", result.stdout, re.MULTILINE)
+    assert f"{tmp_path}/dev-meta does not exist yet" in result.stdout
+
+
+def _folder(path: Path, *docs: dict[str, Any]) -> Path:
+    path.mkdir(parents=True)
+    (path / "app.yaml").write_text(yaml.safe_dump_all(docs, sort_keys=False))
+    return path
+
+
+def _deployment(name: str, env: list[dict[str, str]], image: str = "app:1.0.0") -> dict[str, Any]:
+    container = {"name": "app", "image": image, "env": env}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": "team", "annotations": {"argocd.argoproj.io/sync-wave": "1"}},
+        "spec": {"template": {"spec": {"containers": [container]}}},
+    }
+
+
+def test_manifest_diff_keys_objects_and_matches_named_lists_by_name(tmp_path: Path) -> None:
+    a, b = {"name": "A", "value": "1"}, {"name": "B", "value": "2"}
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "team"}}
+    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"}}
+    before = _folder(tmp_path / "before", namespace, _deployment("web", [a, b]), service)
+    changed = _deployment("web", [{"name": "NEW", "value": "x"}, b, a], image="app:1.0.1")
+    changed["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] = "2"
+    after = _folder(tmp_path / "after", namespace, changed, {**service, "apiVersion": "v2"})
+    diff = diff_folders(before, after, "dist/team")
+    assert [(item.change, item.key) for item in diff.objects] == [
+        ("changed", "apps/v1/Deployment/team/web"),
+        ("added", "v2/Service/team/web"),
+        ("removed", "v1/Service/team/web"),
+    ]
+    assert render_text([diff]) == [
+        "dist/team:",
+        "  changed apps/v1/Deployment/team/web",
+        '    metadata.annotations["argocd.argoproj.io/sync-wave"]: "1" -> "2"',
+        '    spec.template.spec.containers[0].image: "app:1.0.0" -> "app:1.0.1"',
+        '    spec.template.spec.containers[0].env[0]: (absent) -> {"name": "NEW", "value": "x"}',
+        '    spec.template.spec.containers[0].env (order): ["A", "B"] -> ["B", "A"]',
+        "  added v2/Service/team/web",
+        "  removed v1/Service/team/web",
+        "1 changed, 1 added, 1 removed",
+    ]
+    markdown = render_markdown([diff], "Changes")
+    assert markdown[0] == "### Changes: 1 changed, 1 added, 1 removed"
+    assert "| `v2/Service/team/web` | `dist/team` |" in markdown
+
+
+def test_manifest_diff_shortens_values_around_the_difference_and_sees_text_only_changes(tmp_path: Path) -> None:
+    script = "set -eu; " * 20
+    before = _folder(tmp_path / "before", _deployment("web", [{"name": "S", "value": script + "sleep 10"}]))
+    after = _folder(tmp_path / "after", _deployment("web", [{"name": "S", "value": script + "sleep 20"}]))
+    (line,) = render_text([diff_folders(before, after, "x")])[2:3]
+    assert line.startswith("    spec.template.spec.containers[0].env[0].value: ...")
+    assert "sleep 10" in line and "sleep 20" in line and len(line) < 200
+    (after / "app.yaml").write_text("# a comment\n" + (before / "app.yaml").read_text())
+    same = diff_folders(before, after, "x")
+    assert same.objects == () and same.notes == (
+        "x/app.yaml: same objects, different text (order, comments or formatting)",
+    )
+    assert not diff_folders(before, before, "x").differs
+
+
+# -- graph -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def mermaid() -> str:
+    result = run("graph", "dev-meta")
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_the_readme_graph_is_the_output_of_aipp_graph(mermaid: str) -> None:
+    readme = (PROJECT / "README.md").read_text()
+    block = readme.split("### The dependency graph of dev-meta", 1)[1].split("```mermaid\n", 1)[1].split("```", 1)[0]
+    assert block == mermaid, "README.md's graph of dev-meta is stale: paste the output of `aipp graph dev-meta`"
+
+
+def test_the_mermaid_graph_has_waves_ports_and_edge_kinds(mermaid: str) -> None:
+    lines = mermaid.splitlines()
+    assert lines[0] == "graph LR"
+    assert '  pgvector["pgvector<br/>StatefulSet, wave 1<br/>port 5432"]' in lines
+    assert '  rabbitmq["rabbitmq<br/>StatefulSet, wave 1<br/>ports 5672, 15672, 15692"]' in lines
+    assert '  enai-front["enai-front<br/>Deployment, wave 4<br/>port 3000"]' in lines
+    assert '  verify-pgvector["verify-pgvector<br/>Job, PostSync hook"]' in lines
+    assert "  enai-backend -->|5432| pgvector" in lines
+    assert "  enai-front -.->|after| enai-linker" in lines
+    # Every edge the environment file declares is drawn, with its kind.
+    env = main.load_environments()[0]
+    declared = {
+        (name, target, kind)
+        for name, settings in env.components.by_name().items()
+        for kind in ("depends_on", "after")
+        for target in getattr(settings, kind, ())
+    }
+    drawn = {
+        (m[1], m[4], "after" if m[3] == "after" else "depends_on")
+        for m in (re.fullmatch(r"  (\S+) (-->|-\.->)\|([^|]*)\| (\S+)", line) for line in lines)
+        if m and m[1] in env.components.by_name()
+    }
+    assert drawn == declared
+
+
+def test_the_dot_graph() -> None:
+    result = run("graph", "dev-meta", "--format", "dot")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[:3] == ['digraph "dev-meta" {', "  rankdir=LR;", "  node [shape=box];"] and lines[-1] == "}"
+    assert '  "pgvector" [label="pgvector\\nStatefulSet, wave 1\\nport 5432"];' in lines
+    assert '  "enai-backend" -> "pgvector" [label="5432"];' in lines
+    assert '  "enai-front" -> "enai-linker" [label="after", style=dotted];' in lines
+
+
+# -- images, restore, compose ----------------------------------------------------------------------
+
+
+def _pairs(lines: list[str], pattern: str) -> list[tuple[str, str]]:
+    return [(m[1], m[2]) for m in (re.fullmatch(pattern, line) for line in lines) if m]
+
+
+def test_images_script_and_crane(tmp_path: Path) -> None:
+    skopeo = run("images", "dev-meta").stdout.splitlines()
+    crane = run("images", "dev-meta", "--tool", "crane", "--script")
+    assert crane.exit_code == 0
+    script = crane.stdout.splitlines()
+    assert script[:2] == ["#!/bin/sh", "set -eu"] and script[2].startswith("# ")
+    pairs = _pairs(script[3:], r"crane copy (\S+) (\S+)")
+    assert len(pairs) == len(script) - 3 == 5
+    assert pairs == _pairs(skopeo, r"skopeo copy --all docker://(\S+) docker://(\S+)")
+    path = tmp_path / "mirror.sh"
+    path.write_text(crane.stdout)
+    assert subprocess.run(["sh", "-n", str(path)], capture_output=True, timeout=30, check=False).returncode == 0
+    docker = run("images", "dev-meta", "--tool", "docker", "--script").stdout.splitlines()
+    assert docker[:2] == ["#!/bin/sh", "set -eu"] and all(line.startswith("docker pull ") for line in docker[3:])
+
+
+def test_images_with_nothing_to_mirror_is_still_a_script(tmp_path: Path) -> None:
+    vendor = env_file(tmp_path, {"registry.vendor_images": "vendor"})
+    result = run("images", str(vendor), "--script")
+    assert result.exit_code == 0 and "mirroring is only needed for vendor_images: mirror" in result.stderr
+    assert result.stdout.splitlines()[:2] == ["#!/bin/sh", "set -eu"]
+
+
+def test_restore_is_the_restore_procedure() -> None:
+    from aipp_constructs.aipp import load_environment
+
+    result = run("restore", "dev-meta", "--dump", DUMP)
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == cli.restore_commands(load_environment(DEV_META), DUMP)
+    bad = run("restore", "dev-meta", "--dump", "../x.dump")
+    assert bad.exit_code == 1 and bad.stderr.startswith("error: --dump must be a file name")
+
+
+def test_compose_commands(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(PROJECT)
+    drift = run("compose", "drift", "vendor/aipp/docker-compose.yml", "dist/dev-meta")
+    assert (drift.exit_code, drift.stdout) == (0, "8 services compared, 0 findings\n")
+    inspect = run("compose", "inspect", "vendor/aipp/docker-compose.yml", "--format", "json")
+    assert inspect.exit_code == 0 and len(yaml.safe_load(inspect.stdout)["services"]) == 8
+    missing = run("compose", "drift", "vendor/aipp/docker-compose.yml", "no-such-dir")
+    assert missing.exit_code == 2 and "error: no-such-dir is not a directory" in missing.stderr
+
+
+def test_the_checkout_program_is_the_module_the_tests_import() -> None:
+    assert cli._load_program() is main
