@@ -17,13 +17,13 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner, Result
+from conftest import DIST, PROJECT, REFERENCE, write_environment
 
 import main
 from aipp_constructs import cli
 from aipp_constructs.checks import load_manifests
 from aipp_constructs.cli import aipp
 from aipp_constructs.manifest_diff import diff_folders, render_markdown, render_text
-from tests.conftest import DIST, PROJECT, REFERENCE, write_environment
 
 DEV_META = PROJECT / "environments" / "dev-meta.yaml"
 DUMP = "aipp-20261126T023000Z.dump"
