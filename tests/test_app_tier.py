@@ -166,7 +166,7 @@ def test_a_disabled_linker_may_keep_or_drop_its_image_row(tmp_path: Path) -> Non
             "images.enai-backend.tag",
             "is the moving tag 'latest', which is refused",
         ),
-        ({"images.enai-backend.tag": "main-latest"}, "images.enai-backend.tag", "python -m aipp_constructs images"),
+        ({"images.enai-backend.tag": "main-latest"}, "images.enai-backend.tag", "aipp images <environment>"),
         (
             {"components.enai-backend.depends_on": ["pgvector", "redis", "rabbitmq", "enai-linker"]},
             "components.enai-backend.depends_on",

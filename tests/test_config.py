@@ -88,7 +88,7 @@ BAD_FILES = [
     ("major-minor-line", "tag: 7.2.7", "tag: '7.2'", "images.redis.tag", "'7.2' names a release line, not a release"),
     ("variant-line", "tag: 3.13.7-management", "tag: 3-management", "images.rabbitmq.tag", "moving tag '3-management'"),
     ("pg-line", "tag: 0.8.1-pg17-bookworm", "tag: pg17", "images.pgvector.tag", "or add a digest"),
-    ("vendor-line", "tag: v1.0.0", "tag: v1", "images.enai-front.tag", "python -m aipp_constructs images"),
+    ("vendor-line", "tag: v1.0.0", "tag: v1", "images.enai-front.tag", "aipp images <environment>"),
     ("bad-tag-once", "tag: 7.2.7", "tag: 7/2", "images.redis.tag", "must be an image tag"),
     (
         "tag-in-repository",

@@ -2,7 +2,7 @@
 
 Everything AIPP-specific lives here; the constructs in :mod:`aipp_constructs` know nothing
 of AIPP and are reusable for other vendors' Compose packages. ``AippChart`` is imported on
-first use, so that reading environment files (``python -m aipp_constructs images``) does not
+first use, so that reading environment files (``aipp images``) does not
 start jsii and Node.
 """
 

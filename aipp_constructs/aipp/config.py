@@ -376,7 +376,7 @@ def _check_row_tag(field_path: str, row: Mapping[str, object]) -> str | None:
         if row.get("source") == "vendor":
             problem += (
                 "; or mirror the vendor's image under a version tag first "
-                "(`python -m aipp_constructs images <environment>` prints the mirror commands)"
+                "(`aipp images <environment>` prints the mirror commands)"
             )
         return problem
     return None

@@ -1,6 +1,6 @@
 """The image table turned into references and mirror commands, from one source.
 
-The chart pulls what :func:`image_ref` returns; ``python -m aipp_constructs images <env>``
+The chart pulls what :func:`image_ref` returns; ``aipp images <env>``
 prints what :func:`mirror_commands` returns. Both read the same rows of the environment
 file, so the manifests and the mirroring cannot drift apart.
 """
