@@ -14,6 +14,7 @@ Generic, hardened building blocks (each knows nothing of any vendor):
   network isolation from the graph, and ArgoCD delivery;
 * :class:`PgDumpBackup`, :class:`LonghornRecurringJobs`, :class:`ComponentServiceMonitor`,
   :class:`PostSyncCheck`: data protection, monitoring and post-deploy verification;
+  :class:`MetricsExporter`: a Prometheus exporter beside a data service, a :class:`Sidecar` of its pod;
 * :class:`RestrictedNamespace`: a namespace enforcing Pod Security "restricted";
   :class:`SecurityException`: what a workload needs beyond the hardened default, and why;
   :class:`PolicyException`: a checkov check an object cannot meet, and why (``policy_exceptions``);
@@ -49,6 +50,7 @@ _EXPORTS = {
     "ExecCheck": "workload",
     "FieldRef": "workload",
     "InitStep": "workload",
+    "Sidecar": "workload",
     "HttpCheck": "workload",
     "Port": "workload",
     "Probe": "workload",
@@ -89,6 +91,7 @@ _EXPORTS = {
     "IngressRoute": "tls_ingress",
     "NAMED_WIRING": "wiring",
     "PRIVATE_AND_CLUSTER_RANGES": "network_policies",
+    "MetricsExporter": "metrics_exporter",
     "PgvectorDb": "pgvector_db",
     "PgvectorDbProps": "pgvector_db",
     "RabbitMq": "rabbit_mq",
@@ -150,6 +153,7 @@ __all__ = [  # noqa: RUF022 - plain sorted() order (see above)
     "InitStep",
     "LonghornRecurringJobs",
     "LonghornRecurringJobsProps",
+    "MetricsExporter",
     "NAMED_WIRING",
     "OneShotJob",
     "OneShotJobProps",
@@ -183,6 +187,7 @@ __all__ = [  # noqa: RUF022 - plain sorted() order (see above)
     "SecurityException",
     "SharedClaim",
     "SharedClaimProps",
+    "Sidecar",
     "SpringService",
     "SpringServiceProps",
     "TcpCheck",
@@ -223,6 +228,7 @@ if TYPE_CHECKING:
     from .gpu_worker import GpuWorker, GpuWorkerProps
     from .graph import GraphError, GraphNode, resolve_order
     from .longhorn_recurring_jobs import LonghornRecurringJobs, LonghornRecurringJobsProps, RecurringJobSpec
+    from .metrics_exporter import MetricsExporter
     from .names import kubernetes_name, kubernetes_names
     from .namespace import RestrictedNamespace, RestrictedNamespaceProps
     from .network_policies import (
@@ -262,6 +268,7 @@ if TYPE_CHECKING:
         Probes,
         ScratchVolume,
         SecretFile,
+        Sidecar,
         TcpCheck,
         Workload,
         WorkloadProps,
