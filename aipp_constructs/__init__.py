@@ -14,6 +14,9 @@ Generic, hardened building blocks (each knows nothing of any vendor):
   network isolation from the graph, and ArgoCD delivery;
 * :class:`PgDumpBackup`, :class:`LonghornRecurringJobs`, :class:`ComponentServiceMonitor`,
   :class:`PostSyncCheck`: data protection, monitoring and post-deploy verification;
+  :class:`MetricsExporter`: a Prometheus exporter beside a data service, a :class:`Sidecar` of its pod;
+  :class:`PrometheusAlerts` (alerting rules) and :class:`GrafanaDashboard` (a dashboard for the
+  Grafana sidecar, built with :func:`dashboard_model`);
 * :class:`RestrictedNamespace`: a namespace enforcing Pod Security "restricted";
   :class:`SecurityException`: what a workload needs beyond the hardened default, and why;
   :class:`PolicyException`: a checkov check an object cannot meet, and why (``policy_exceptions``);
@@ -49,6 +52,7 @@ _EXPORTS = {
     "ExecCheck": "workload",
     "FieldRef": "workload",
     "InitStep": "workload",
+    "Sidecar": "workload",
     "HttpCheck": "workload",
     "Port": "workload",
     "Probe": "workload",
@@ -89,6 +93,18 @@ _EXPORTS = {
     "IngressRoute": "tls_ingress",
     "NAMED_WIRING": "wiring",
     "PRIVATE_AND_CLUSTER_RANGES": "network_policies",
+    "MetricsExporter": "metrics_exporter",
+    "AlertGroup": "prometheus_rule",
+    "AlertRule": "prometheus_rule",
+    "PrometheusAlerts": "prometheus_rule",
+    "PrometheusAlertsProps": "prometheus_rule",
+    "DashboardLink": "grafana_dashboard",
+    "DashboardRow": "grafana_dashboard",
+    "GrafanaDashboard": "grafana_dashboard",
+    "GrafanaDashboardProps": "grafana_dashboard",
+    "Panel": "grafana_dashboard",
+    "Query": "grafana_dashboard",
+    "dashboard_model": "grafana_dashboard",
     "PgvectorDb": "pgvector_db",
     "PgvectorDbProps": "pgvector_db",
     "RabbitMq": "rabbit_mq",
@@ -121,7 +137,9 @@ _EXPORTS = {
 # A literal list (the keys of _EXPORTS): type checkers and linters read the public names from
 # it, and tests/test_public_api.py checks that it is sorted(_EXPORTS). Plain sorted() order, not
 # the isort-style order RUF022 asks for (constants, then classes, then functions).
-__all__ = [  # noqa: RUF022 - plain sorted() order (see above)
+__all__ = [  # noqa: RUF022
+    "AlertGroup",
+    "AlertRule",
     "AppProps",
     "CONFIG_WAVE",
     "ClaimTemplate",
@@ -131,6 +149,8 @@ __all__ = [  # noqa: RUF022 - plain sorted() order (see above)
     "ComponentServiceMonitorProps",
     "ConfigError",
     "ConfigErrors",
+    "DashboardLink",
+    "DashboardRow",
     "Endpoint",
     "EnvTemplate",
     "ExecCheck",
@@ -140,6 +160,8 @@ __all__ = [  # noqa: RUF022 - plain sorted() order (see above)
     "GitOpsApplicationProps",
     "GpuWorker",
     "GpuWorkerProps",
+    "GrafanaDashboard",
+    "GrafanaDashboardProps",
     "GraphError",
     "GraphNetworkPolicies",
     "GraphNetworkPoliciesProps",
@@ -150,10 +172,12 @@ __all__ = [  # noqa: RUF022 - plain sorted() order (see above)
     "InitStep",
     "LonghornRecurringJobs",
     "LonghornRecurringJobsProps",
+    "MetricsExporter",
     "NAMED_WIRING",
     "OneShotJob",
     "OneShotJobProps",
     "PRIVATE_AND_CLUSTER_RANGES",
+    "Panel",
     "PgDumpBackup",
     "PgDumpBackupProps",
     "PgvectorDb",
@@ -166,6 +190,9 @@ __all__ = [  # noqa: RUF022 - plain sorted() order (see above)
     "PostSyncCheckProps",
     "Probe",
     "Probes",
+    "PrometheusAlerts",
+    "PrometheusAlertsProps",
+    "Query",
     "RabbitMq",
     "RabbitMqProps",
     "RecurringJobSpec",
@@ -183,6 +210,7 @@ __all__ = [  # noqa: RUF022 - plain sorted() order (see above)
     "SecurityException",
     "SharedClaim",
     "SharedClaimProps",
+    "Sidecar",
     "SpringService",
     "SpringServiceProps",
     "TcpCheck",
@@ -198,6 +226,7 @@ __all__ = [  # noqa: RUF022 - plain sorted() order (see above)
     "Workload",
     "WorkloadProps",
     "connection_env",
+    "dashboard_model",
     "http_check_script",
     "kubernetes_name",
     "kubernetes_names",
@@ -221,8 +250,18 @@ if TYPE_CHECKING:
     from .external_secret import VaultSecret, VaultSecretProps
     from .gitops_application import GitOpsApplication, GitOpsApplicationProps
     from .gpu_worker import GpuWorker, GpuWorkerProps
+    from .grafana_dashboard import (
+        DashboardLink,
+        DashboardRow,
+        GrafanaDashboard,
+        GrafanaDashboardProps,
+        Panel,
+        Query,
+        dashboard_model,
+    )
     from .graph import GraphError, GraphNode, resolve_order
     from .longhorn_recurring_jobs import LonghornRecurringJobs, LonghornRecurringJobsProps, RecurringJobSpec
+    from .metrics_exporter import MetricsExporter
     from .names import kubernetes_name, kubernetes_names
     from .namespace import RestrictedNamespace, RestrictedNamespaceProps
     from .network_policies import (
@@ -237,6 +276,7 @@ if TYPE_CHECKING:
     from .policy import PolicyException
     from .port_chart import ImageMirror, PortChart, PortDefaults, SecretStore
     from .post_sync_check import PostSyncCheck, PostSyncCheckProps, http_check_script, sql_check_script
+    from .prometheus_rule import AlertGroup, AlertRule, PrometheusAlerts, PrometheusAlertsProps
     from .rabbit_mq import RabbitMq, RabbitMqProps
     from .redis_cache import RedisCache, RedisCacheProps
     from .references import Endpoint, Resources, SecretKeyRef, Toleration
@@ -262,6 +302,7 @@ if TYPE_CHECKING:
         Probes,
         ScratchVolume,
         SecretFile,
+        Sidecar,
         TcpCheck,
         Workload,
         WorkloadProps,

@@ -30,6 +30,7 @@ __all__ = [
     "http_probe",
     "pod_spec",
     "resources",
+    "secret_key_volume",
     "tcp_probe",
     "volume_mount",
 ]
@@ -161,6 +162,12 @@ def empty_dir(name: str, *, size_limit: str, memory: bool = False) -> Spec:
 def volume_mount(name: str, path: str, *, read_only: bool = False, sub_path: str | None = None) -> Spec:
     """A volume mount; ``readOnly`` written only when true."""
     return {"name": name, "mountPath": path, "readOnly": True if read_only else None, "subPath": sub_path}
+
+
+def secret_key_volume(name: str, ref: SecretKeyRef, file_name: str, mode: int) -> Spec:
+    """A ``secret`` volume holding one key of a Secret as ``file_name`` (mode ``mode``)."""
+    items = [{"key": ref.key, "path": file_name}]
+    return {"name": name, "secret": {"secretName": ref.name, "items": items, "defaultMode": mode}}
 
 
 def env_value(name: str, value: str) -> Spec:

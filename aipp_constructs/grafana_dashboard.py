@@ -236,8 +236,8 @@ class GrafanaDashboardProps:
     Attributes:
         name: Name of the ConfigMap; the JSON is its key ``<name>.json``. Required.
         dashboard: The dashboard's JSON model (:func:`dashboard_model`). Required.
-        sidecar_label: Label the Grafana sidecar loads dashboards by, and its value. Defaults
-            to ``("grafana_dashboard", "1")`` (the Grafana chart's default).
+        sidecar_label: Label the Grafana sidecar loads dashboards by, and its value.
+            Defaults to ``("grafana_dashboard", "1")`` (the Grafana chart's default).
         folder: Grafana folder. Defaults to none (the sidecar's default folder).
         folder_annotation: Annotation the sidecar reads the folder from. Defaults to
             ``"grafana_folder"``.

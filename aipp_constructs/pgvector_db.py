@@ -8,7 +8,9 @@ Creates:
 * a ``StatefulSet`` ``<name>`` with a ``volumeClaimTemplate`` (``apiVersion``/``kind`` set,
   storage class and size from props) retained on scale-down and deletion;
 * a headless ``Service`` ``<name>-headless`` (the StatefulSet's governing service) and a
-  client ``Service`` ``<name>`` on the PostgreSQL port.
+  client ``Service`` ``<name>`` on the PostgreSQL port;
+* with ``metrics_exporter``, a sidecar ``postgres-exporter`` (postgres_exporter) in the pod on
+  a port ``metrics`` (9187) that both Services publish, see "Metrics" below.
 
 Facts of the official image it relies on (docker-library/postgres, pgvector/pgvector):
 uid/gid 999 (Debian-based tags; ``postgres:*-alpine`` uses 70, see ``run_as_user``);
@@ -32,6 +34,16 @@ It forwards SIGTERM and SIGINT to the server and exits with the server's status.
 readiness probe (``ready.sh``) passes only when the application database answers and every
 extension is installed at the version the image ships; startup and liveness stay
 ``pg_isready`` (a missing extension makes the pod unready, it does not restart it).
+
+Metrics (``metrics_exporter``, :mod:`~aipp_constructs.metrics_exporter`): postgres_exporter
+(``prometheuscommunity/postgres-exporter``, uid/gid 65534) runs beside the server and connects
+to ``127.0.0.1:<port>/<database>`` (``DATA_SOURCE_URI``, ``sslmode=disable``: loopback) as the
+superuser, reading the user name and the password from files of the same Secret keys
+(``DATA_SOURCE_USER_FILE``, ``DATA_SOURCE_PASS_FILE``), never from variables. Only flags and
+variables that postgres_exporter 0.11 and every later release understand are used
+(``--web.listen-address``, ``--web.telemetry-path``, ``DATA_SOURCE_*``). Its probes ask its
+landing page ``/``, never the database, so the exporter cannot make the pod unready while the
+server is down (it reports ``pg_up 0``).
 """
 
 from __future__ import annotations
@@ -51,6 +63,7 @@ from ._validation import (
     check_quantity_binary,
 )
 from .component import Component
+from .metrics_exporter import METRICS_PATH, METRICS_PORT, MetricsExporter, exporter_probes
 from .references import Endpoint, Resources, SecretKeyRef, check_labels, check_shm_fits
 from .workload import (
     ClaimTemplate,
@@ -60,6 +73,7 @@ from .workload import (
     Probes,
     ScratchVolume,
     SecretFile,
+    Sidecar,
     Workload,
     WorkloadProps,
     data_service_props,
@@ -77,6 +91,15 @@ _MANAGED_OPTIONS = {
 _DATA_MOUNT = "/var/lib/postgresql/data"
 _BOOTSTRAP_DIR = "/etc/postgresql-bootstrap"
 _PASSWORD_DIR = "/run/secrets/postgres"
+_USERNAME_DIR = "/run/secrets/postgres-username"
+#: postgres_exporter's registered port, and the user ``nobody`` of its image (busybox).
+_EXPORTER_PORT = 9187
+_EXPORTER_UID = 65534
+#: Flags of postgres_exporter the construct sets, and what to do instead.
+_EXPORTER_FLAGS = {
+    "web.listen-address": "use metrics_exporter.port",
+    "web.telemetry-path": f"the metrics path is fixed ({METRICS_PATH}), the ServiceMonitor scrapes it",
+}
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -119,6 +142,13 @@ class PgvectorDbProps:
             ``args: ["postgres", *extra_args]``. ``-p``/``-D`` and the settings ``port`` and
             ``data_directory`` are refused (use ``port``; the data directory is fixed).
             Defaults to none (no ``args``: the image's default ``postgres``).
+        metrics_exporter: A Prometheus exporter (postgres_exporter, image
+            ``prometheuscommunity/postgres-exporter``) in the pod, on the port ``metrics``
+            (``metrics_exporter.port``, 9187 by default) of both Services, serving ``/metrics``;
+            it reads ``username`` and ``password`` as files and connects to ``database`` over
+            ``127.0.0.1`` (see :mod:`~aipp_constructs.metrics_exporter`). Scrape it with a
+            :class:`~aipp_constructs.service_monitor.ComponentServiceMonitor` on port ``metrics``,
+            and let Prometheus through the NetworkPolicies to that port. Defaults to none.
 
     See: https://github.com/pgvector/pgvector, https://hub.docker.com/_/postgres,
     https://www.postgresql.org/docs/current/app-postgres.html
@@ -143,11 +173,13 @@ class PgvectorDbProps:
     run_as_user: int = _UID
     run_as_group: int | None = None
     extra_args: tuple[str, ...] = ()
+    metrics_exporter: MetricsExporter | None = None
 
     def __post_init__(self) -> None:
         check_image("image", self.image)
         check_dns_label("name", self.name)
         check_port("port", self.port)
+        _check_exporter(self.metrics_exporter, self.port)
         check_quantity_binary("storage_size", self.storage_size)
         if self.storage_class_name is not None:
             check_dns_subdomain("storage_class_name", self.storage_class_name)
@@ -171,6 +203,10 @@ class PgvectorDb(Workload):
         props: The :class:`PgvectorDbProps` it was built with.
         endpoint: Host ``<name>``, port ``postgresql``, credentials ``username``/``password``,
             properties ``database``, ``url``, ``jdbc_url``.
+        metrics_port: Number of the Services' ``metrics`` port (the exporter's), or ``None``
+            without ``metrics_exporter``.
+        metrics_path: ``/metrics`` with ``metrics_exporter``, else ``None`` (PostgreSQL serves
+            no metrics itself: a ServiceMonitor is refused).
         service: The client ``Service``.
         headless_service: The governing headless ``Service``.
         workload: The ``StatefulSet``.
@@ -189,6 +225,8 @@ class PgvectorDb(Workload):
             command=("sh", "-c", f'exec pg_isready -U "$POSTGRES_USER" -d "$POSTGRES_DB" -h 127.0.0.1 -p {props.port}')
         )
         converged = ExecCheck(command=("sh", f"{_BOOTSTRAP_DIR}/ready.sh"))
+        exporter = props.metrics_exporter
+        metrics_port = (exporter.port or _EXPORTER_PORT) if exporter is not None else None
         super().__init__(
             scope,
             id,
@@ -251,6 +289,7 @@ class PgvectorDb(Workload):
                 # every client to disconnect. A fast shutdown ends sessions and checkpoints.
                 pre_stop_command=("sh", "-c", 'exec pg_ctl stop -D "$PGDATA" -m fast -w -t 50'),
                 termination_grace_period_seconds=60,
+                sidecars=(_exporter_sidecar(props, exporter),) if exporter is not None else (),
                 # checkov exceptions, written only while the StatefulSet fails the check.
                 policy_exceptions={
                     "CKV_K8S_35": "POSTGRES_USER is a variable because the exec probes pass it to pg_isready; "
@@ -261,6 +300,8 @@ class PgvectorDb(Workload):
             ),
         )
         self.props = props
+        self.metrics_port = metrics_port
+        self.metrics_path = METRICS_PATH if exporter is not None else None
         self.init_config = self.files
         name = props.name
         self.endpoint = Endpoint(
@@ -274,6 +315,46 @@ class PgvectorDb(Workload):
             },
             protocol="postgresql",
         )
+
+
+def _exporter_sidecar(props: PgvectorDbProps, exporter: MetricsExporter) -> Sidecar:
+    """postgres_exporter beside the server: over loopback, the credentials as files."""
+    port = exporter.port or _EXPORTER_PORT
+    uid = exporter.run_as_user or _EXPORTER_UID
+    return Sidecar(
+        name="postgres-exporter",
+        image=exporter.image,
+        args=exporter.args((f"--web.listen-address=:{port}", f"--web.telemetry-path={METRICS_PATH}"), _EXPORTER_FLAGS),
+        env={
+            # Loopback: the server's own pod; no TLS there.
+            "DATA_SOURCE_URI": f"127.0.0.1:{props.port}/{props.database}?sslmode=disable",
+            "DATA_SOURCE_USER_FILE": f"{_USERNAME_DIR}/username",
+            "DATA_SOURCE_PASS_FILE": f"{_PASSWORD_DIR}/password",
+        },
+        ports=(Port(name=METRICS_PORT, number=port),),
+        # On the landing page, which queries nothing: the database's state never makes it unready.
+        probes=exporter_probes(),
+        resources=exporter.resources,
+        run_as_user=uid,
+        run_as_group=exporter.run_as_group if exporter.run_as_group is not None else uid,
+        # The server's password file (readable through the pod's fsGroup), and the user name
+        # as a file of the exporter's own.
+        volumes=("password",),
+        secret_files=(SecretFile(name="exporter-username", path=f"{_USERNAME_DIR}/username", secret=props.username),),
+    )
+
+
+def _check_exporter(exporter: object, port: int) -> None:
+    if exporter is None:
+        return
+    if not isinstance(exporter, MetricsExporter):
+        raise ValueError(f"metrics_exporter must be a MetricsExporter or None, got {exporter!r}")
+    if (exporter.port or _EXPORTER_PORT) == port:
+        raise ValueError(
+            f"metrics_exporter.port must differ from port ({port}), got {exporter.port or _EXPORTER_PORT}; "
+            "the containers of a pod share one network"
+        )
+    exporter.args((), _EXPORTER_FLAGS)  # refuses a managed flag now, with the props
 
 
 def _bootstrap_sql(extensions: tuple[str, ...]) -> str:

@@ -7,12 +7,26 @@ Creates:
   delete (``argocd.argoproj.io/sync-options: Prune=false,Delete=false``);
 * a ``Deployment`` ``<name>`` with one replica and strategy ``Recreate`` (the volume is
   ReadWriteOnce: a surge pod could not mount it);
-* a client ``Service`` ``<name>``.
+* a client ``Service`` ``<name>``;
+* with ``metrics_exporter``, a sidecar ``redis-exporter`` (redis_exporter) in the pod on a
+  port ``metrics`` (9121) that the Service publishes, see "Metrics" below.
 
 Facts of the official image it relies on (docker-library/redis): uid/gid 999 (the Alpine
 tags: uid 999, gid 1000), data in ``/data``; no password variable, so the password is passed as
 ``--requirepass $(REDIS_PASSWORD)`` (Kubernetes expands ``$(VAR)`` from the container env);
 ``redis-cli`` reads the password from ``REDISCLI_AUTH``, keeping it off probe command lines.
+
+Metrics (``metrics_exporter``, :mod:`~aipp_constructs.metrics_exporter`): redis_exporter
+(``oliver006/redis_exporter``, uid/gid 59000) runs beside the server and connects to
+``redis://127.0.0.1:<port>``. It reads no password variable: ``--redis.password-file`` takes a
+JSON map from server address to password (the exporter's only file form), which an init
+container ``redis-exporter-auth`` writes, in the Redis image, from the password Secret key
+mounted as a file, into a memory-backed volume the exporter reads (mode 0440, the pod's
+group); a double quote or a backslash in the password is escaped, a line break is not supported (generate
+passwords of letters and digits). Only flags that redis_exporter 1.45 and every later release
+understand are used (``--redis.addr``, ``--redis.password-file``, ``--web.listen-address``,
+``--web.telemetry-path``). Its probes ask its landing page ``/``, never Redis, so the exporter
+cannot make the pod unready while the server is down (it reports ``redis_up 0``).
 """
 
 from __future__ import annotations
@@ -35,8 +49,22 @@ from ._validation import (
     quantity_to_bytes,
 )
 from .component import KEEP_ON_PRUNE_AND_DELETE, Component, port_default
+from .metrics_exporter import METRICS_PATH, METRICS_PORT, MetricsExporter, exporter_probes
 from .references import Endpoint, Resources, SecretKeyRef, check_labels
-from .workload import ClaimVolume, ExecCheck, Port, Probe, Probes, Workload, WorkloadProps, data_service_props
+from .workload import (
+    ClaimVolume,
+    ExecCheck,
+    InitStep,
+    Port,
+    Probe,
+    Probes,
+    ScratchVolume,
+    SecretFile,
+    Sidecar,
+    Workload,
+    WorkloadProps,
+    data_service_props,
+)
 
 __all__ = ["RedisCache", "RedisCacheProps"]
 
@@ -50,6 +78,19 @@ _MANAGED_OPTIONS = {
     "--maxmemory": "use the maxmemory_percent prop (a share of the memory limit)",
     "--maxmemory-policy": "use the maxmemory_policy prop",
 }
+#: redis_exporter's registered port, and the user its image runs as (USER 59000:59000).
+_EXPORTER_PORT = 9121
+_EXPORTER_UID = 59000
+#: Flags of redis_exporter the construct sets, and what to do instead.
+_EXPORTER_FLAGS = {
+    "web.listen-address": "use metrics_exporter.port",
+    "web.telemetry-path": f"the metrics path is fixed ({METRICS_PATH}), the ServiceMonitor scrapes it",
+    "redis.addr": "the exporter scrapes the Redis of its own pod (127.0.0.1 and the port prop)",
+    **dict.fromkeys(("redis.password", "redis.password-file"), "the exporter reads the password prop, as a file"),
+    "redis.user": "the construct authenticates with the password prop alone",
+}
+_PASSWORD_DIR = "/run/secrets/redis"
+_EXPORTER_AUTH_DIR = "/run/redis-exporter"
 MaxmemoryPolicy = Literal[
     "noeviction", "allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru", "volatile-lfu", "volatile-random",
     "volatile-ttl",
@@ -92,6 +133,13 @@ class RedisCacheProps:
         maxmemory_policy: What Redis does at ``maxmemory`` (``--maxmemory-policy``):
             ``noeviction`` refuses writes, the others evict keys. Defaults to ``"noeviction"``
             (a queue or a session store must not lose keys silently).
+        metrics_exporter: A Prometheus exporter (redis_exporter, image
+            ``oliver006/redis_exporter``) in the pod, on the port ``metrics``
+            (``metrics_exporter.port``, 9121 by default) of the Service, serving ``/metrics``;
+            it connects to ``127.0.0.1`` with ``password``, read from a file (see the module
+            documentation). Scrape it with a
+            :class:`~aipp_constructs.service_monitor.ComponentServiceMonitor` on port ``metrics``,
+            and let Prometheus through the NetworkPolicies to that port. Defaults to none.
 
     See: https://hub.docker.com/_/redis, https://redis.io/docs/latest/operate/oss_and_stack/management/config/,
     https://redis.io/docs/latest/operate/oss_and_stack/management/persistence/
@@ -116,11 +164,13 @@ class RedisCacheProps:
     extra_args: tuple[str, ...] = ()
     maxmemory_percent: int = 75
     maxmemory_policy: MaxmemoryPolicy = "noeviction"
+    metrics_exporter: MetricsExporter | None = None
 
     def __post_init__(self) -> None:
         check_image("image", self.image)
         check_dns_label("name", self.name)
         check_port("port", self.port)
+        _check_exporter(self.metrics_exporter, self.port)
         check_quantity_binary("storage_size", self.storage_size)
         if self.storage_class_name is not None:
             check_dns_subdomain("storage_class_name", self.storage_class_name)
@@ -152,11 +202,16 @@ class RedisCache(Workload):
         service: The client ``Service``.
         workload: The ``Deployment``.
         claim: The ``PersistentVolumeClaim``.
+        metrics_port: Number of the Service's ``metrics`` port (the exporter's), or ``None``
+            without ``metrics_exporter``.
+        metrics_path: ``/metrics`` with ``metrics_exporter``, else ``None`` (Redis serves no
+            metrics itself: a ServiceMonitor is refused).
     """
 
     def __init__(self, scope: Construct, id: str, props: RedisCacheProps) -> None:
         claim_name = f"{props.name}-data"
         ping = ExecCheck(command=("sh", "-c", f"redis-cli -h 127.0.0.1 -p {props.port} ping | grep -qx PONG"))
+        exporter = props.metrics_exporter
         super().__init__(
             scope,
             id,
@@ -201,6 +256,7 @@ class RedisCache(Workload):
                 env={"REDIS_PASSWORD": props.password, "REDISCLI_AUTH": props.password},
                 tmp_size="64Mi",
                 claims=(ClaimVolume(name="data", path="/data", claim_name=claim_name),),
+                **(_exporter_props(props, exporter) if exporter is not None else {}),  # type: ignore[arg-type]
                 # ReadWriteOnce volume: the old pod must be gone before the new one mounts it.
                 strategy="Recreate",
                 # checkov exceptions, written only while the Deployment fails the check.
@@ -213,6 +269,8 @@ class RedisCache(Workload):
             ),
         )
         self.props = props
+        self.metrics_port = (exporter.port or _EXPORTER_PORT) if exporter is not None else None
+        self.metrics_path = METRICS_PATH if exporter is not None else None
         # In the Deployment's wave, so a WaitForFirstConsumer class cannot deadlock the sync.
         storage_class = props.storage_class_name or port_default(self, "storage_class_name")
         self.claim = Manifest(
@@ -232,6 +290,70 @@ class RedisCache(Workload):
             properties={"url": f"redis://{props.name}:{props.port}"},
             protocol="redis",
         )
+
+
+def _exporter_props(props: RedisCacheProps, exporter: MetricsExporter) -> dict[str, object]:
+    """What the exporter adds to the workload: the password as a file, an init container that
+    writes redis_exporter's password map from it into a memory volume, and the sidecar."""
+    port = exporter.port or _EXPORTER_PORT
+    uid = exporter.run_as_user or _EXPORTER_UID
+    address = f"redis://127.0.0.1:{props.port}"
+    auth_file = f"{_EXPORTER_AUTH_DIR}/auth.json"
+    # redis_exporter's password file is a JSON map from server address to password: the key is
+    # its --redis.addr exactly, the value the Secret's, JSON-escaped (a double quote, a
+    # backslash). Mode 0440: the exporter reads it through the pod's group (fsGroup).
+    script = (
+        "set -eu\n"
+        f"secret=$(cat {_PASSWORD_DIR}/password)\n"
+        "escaped=$(printf '%s' \"$secret\" | sed 's/[\\\\\"]/\\\\&/g')\n"
+        "umask 0337\n"
+        f'printf \'{{"%s": "%s"}}\\n\' \'{address}\' "$escaped" > {auth_file}.partial\n'
+        f"mv {auth_file}.partial {auth_file}\n"
+        f"echo 'redis-exporter-auth: wrote the credentials of {address} to {auth_file}'\n"
+    )
+    return {
+        # The server's password as a file too (the init step reads it).
+        "secret_files": (SecretFile(name="password", path=f"{_PASSWORD_DIR}/password", secret=props.password),),
+        "init_steps": (
+            InitStep(name="redis-exporter-auth", command=("sh", "-c", script), volumes=("password", "exporter-auth")),
+        ),
+        "sidecars": (
+            Sidecar(
+                name="redis-exporter",
+                image=exporter.image,
+                args=exporter.args(
+                    (
+                        f"--web.listen-address=:{port}",
+                        f"--web.telemetry-path={METRICS_PATH}",
+                        f"--redis.addr={address}",
+                        f"--redis.password-file={auth_file}",
+                    ),
+                    _EXPORTER_FLAGS,
+                ),
+                ports=(Port(name=METRICS_PORT, number=port),),
+                # On the landing page, which queries nothing: Redis's state never makes it unready.
+                probes=exporter_probes(),
+                resources=exporter.resources,
+                run_as_user=uid,
+                run_as_group=exporter.run_as_group if exporter.run_as_group is not None else uid,
+                # Its own memory volume, where the init step writes the password map.
+                scratch=(ScratchVolume(name="exporter-auth", path=_EXPORTER_AUTH_DIR, size="1Mi", memory=True),),
+            ),
+        ),
+    }
+
+
+def _check_exporter(exporter: object, port: int) -> None:
+    if exporter is None:
+        return
+    if not isinstance(exporter, MetricsExporter):
+        raise ValueError(f"metrics_exporter must be a MetricsExporter or None, got {exporter!r}")
+    if (exporter.port or _EXPORTER_PORT) == port:
+        raise ValueError(
+            f"metrics_exporter.port must differ from port ({port}), got {exporter.port or _EXPORTER_PORT}; "
+            "the containers of a pod share one network"
+        )
+    exporter.args((), _EXPORTER_FLAGS)  # refuses a managed flag now, with the props
 
 
 def _check_extra_args(extra_args: object) -> None:

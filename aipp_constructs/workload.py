@@ -88,6 +88,7 @@ __all__ = [
     "Probes",
     "ScratchVolume",
     "SecretFile",
+    "Sidecar",
     "TcpCheck",
     "Workload",
     "WorkloadProps",
@@ -490,6 +491,138 @@ EnvValue = str | SecretKeyRef | EnvTemplate | FieldRef
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class Sidecar:
+    """A second long-running container in the workload's pod, beside the main one: a metrics
+    exporter or a log shipper that reaches the main process over ``localhost``.
+
+    It is hardened like every container of the library (non-root with an explicit uid and gid,
+    read-only root filesystem, no privilege escalation, all capabilities dropped, seccomp
+    ``RuntimeDefault``, explicit requests and limits, ``IfNotPresent`` pulls of a pinned
+    image); the workload's ``security_exception`` applies to the main container only.
+    Kubernetes counts every container in a pod's readiness: a sidecar that is not running, or
+    fails its readiness probe, takes the whole pod out of its Services. A sidecar should
+    therefore exit only on a mistake of its own configuration, and its readiness probe should
+    ask the sidecar alone (its own HTTP page), never the main process or another service; a
+    liveness probe restarts the sidecar alone. A workload that runs to completion
+    (:class:`~aipp_constructs.one_shot_job.OneShotJob`) refuses sidecars: its pod would never
+    complete.
+
+    Attributes:
+        name: Container name (a DNS label), distinct from the workload's other containers. Required.
+        image: Pinned image reference. Required.
+        command: Replaces the image's entrypoint. Defaults to the image's.
+        args: Replaces the image's command. Defaults to the image's.
+        env: Variables: literals, Secret keys (:class:`~aipp_constructs.references.SecretKeyRef`)
+            or pod fields (:class:`FieldRef`). Where the program reads a secret from a file,
+            prefer ``secret_files``. Defaults to none.
+        ports: Its ports (:class:`Port`): container ports of the sidecar and, with ``expose``,
+            ports of the workload's Services, never the endpoint dependents connect to. Names
+            and numbers distinct from the workload's ports. Defaults to none.
+        probes: Its probes, on its own ports (:class:`HttpCheck`, :class:`TcpCheck`) or
+            commands (:class:`ExecCheck`). Defaults to none.
+        resources: Requests and limits. Defaults to 10m/32Mi requested, 100m/64Mi limit.
+        run_as_user: uid of the container; the image must run as it (non-root). Defaults to
+            the workload's ``run_as_user``.
+        run_as_group: gid of the container. Defaults to ``run_as_user`` when that is set, else
+            the workload's group. The pod's ``fsGroup`` (the workload's group) is a
+            supplementary group of every container, so the pod's secret files (mode 0440) stay
+            readable whatever the sidecar's own gid.
+        volumes: Names of the workload's volumes it mounts, at the main container's paths
+            (``tmp``, ``files``, scratch, claims, claim templates, secret files). Defaults to none.
+        scratch: Writable ``emptyDir`` volumes of its own (:class:`ScratchVolume`), mounted in
+            this container, not in the main one. Defaults to none.
+        secret_files: Secret keys mounted as read-only files in this container, not in the main
+            one (:class:`SecretFile`). Defaults to none.
+
+    Its own volumes (``scratch``, ``secret_files``) have names distinct from every other volume
+    of the pod; an :class:`InitStep` of the workload may name them, and mounts them at the
+    sidecar's paths (to prepare a file the sidecar reads).
+
+    Example::
+
+        Sidecar(name="exporter", image="registry.example.com/acme/exporter:1.2.3",
+                args=("--listen=:9100",), ports=(Port(name="metrics", number=9100),),
+                run_as_user=65534, volumes=("password",))
+    """
+
+    name: str
+    image: str
+    command: tuple[str, ...] | None = None
+    args: tuple[str, ...] | None = None
+    env: Mapping[str, str | SecretKeyRef | FieldRef] = field(default_factory=dict)
+    ports: tuple[Port, ...] = ()
+    probes: Probes | None = None
+    resources: Resources = field(
+        default_factory=lambda: Resources(
+            cpu_request="10m", memory_request="32Mi", cpu_limit="100m", memory_limit="64Mi"
+        )
+    )
+    run_as_user: int | None = None
+    run_as_group: int | None = None
+    volumes: tuple[str, ...] = ()
+    scratch: tuple[ScratchVolume, ...] = ()
+    secret_files: tuple[SecretFile, ...] = ()
+
+    def __post_init__(self) -> None:
+        check_dns_label("sidecars[].name", self.name)
+        where = f"sidecars[{self.name}]"
+        check_image(f"{where}.image", self.image)
+        for key in ("command", "args"):
+            value = getattr(self, key)
+            if value is not None and (not isinstance(value, tuple) or not all(isinstance(v, str) for v in value)):
+                raise ValueError(f"{where}.{key} must be a tuple of strings, got {value!r}; e.g. ('--port=9100',)")
+        for var, value in self.env.items():
+            check_env_name(f"{where}.env.{var}", var)
+            if not isinstance(value, (str, SecretKeyRef, FieldRef)):
+                raise ValueError(f"{where}.env.{var} must be a string, a SecretKeyRef or a FieldRef, got {value!r}")
+        if not isinstance(self.ports, tuple) or not all(isinstance(p, Port) for p in self.ports):
+            raise ValueError(f"{where}.ports must be a tuple of Port, got {self.ports!r}")
+        names = [p.name for p in self.ports]
+        if self.probes is not None:
+            for kind, probe in self.probes.all():
+                port = getattr(probe.check, "port", None)
+                if port is not None and port not in names:
+                    raise ValueError(
+                        f"{where}.probes.{kind} checks port {port!r}, which is not one of the sidecar's ports "
+                        f"({', '.join(names) or 'none'}); name one of them or use an ExecCheck"
+                    )
+        if not isinstance(self.resources, Resources):
+            raise ValueError(f"{where}.resources must be a Resources, got {self.resources!r}")
+        if self.run_as_user is not None:
+            _check_int(
+                f"{where}.run_as_user", self.run_as_user, 1, 2**31 - 1, "; Pod Security 'restricted' refuses root"
+            )
+        if self.run_as_group is not None:
+            _check_int(f"{where}.run_as_group", self.run_as_group, 0, 2**31 - 1)
+        if not isinstance(self.volumes, tuple) or not all(isinstance(v, str) for v in self.volumes):
+            raise ValueError(f"{where}.volumes must be a tuple of volume names, got {self.volumes!r}; e.g. ('tmp',)")
+        if not isinstance(self.scratch, tuple) or not all(isinstance(v, ScratchVolume) for v in self.scratch):
+            raise ValueError(f"{where}.scratch must be a tuple of ScratchVolume, got {self.scratch!r}")
+        if not isinstance(self.secret_files, tuple) or not all(isinstance(f, SecretFile) for f in self.secret_files):
+            raise ValueError(f"{where}.secret_files must be a tuple of SecretFile, got {self.secret_files!r}")
+        own = [v.name for v in self.own_volumes()]
+        paths = [path for _, path in self.own_mounts()]
+        if len(set(own)) != len(own) or len(set(paths)) != len(paths):
+            raise ValueError(
+                f"{where}: its scratch and secret_files must have distinct names and paths, got "
+                f"{[(v.name, p) for v, (_, p) in zip(self.own_volumes(), self.own_mounts(), strict=True)]}"
+            )
+        if set(own) & set(self.volumes):
+            raise ValueError(
+                f"{where}.volumes names {', '.join(sorted(set(own) & set(self.volumes)))}, which its own scratch or "
+                "secret_files name too; give the sidecar's own volumes names of their own"
+            )
+
+    def own_volumes(self) -> tuple[ScratchVolume | SecretFile, ...]:
+        """Its own volumes: scratch, then secret files."""
+        return (*self.scratch, *self.secret_files)
+
+    def own_mounts(self) -> list[tuple[str, str]]:
+        """(volume name, mount path) of its own volumes: a secret file's folder."""
+        return [(v.name, v.path) if isinstance(v, ScratchVolume) else (v.name, v.folder) for v in self.own_volumes()]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class WorkloadProps:
     """Props of :class:`Workload`.
 
@@ -553,6 +686,9 @@ class WorkloadProps:
             ``subPath``, beside the image's own files (a ``conf.d`` drop-in). Defaults to ``"directory"``.
         init_steps: Commands run in the workload's image before the main container, after
             the waits (:class:`InitStep`). Defaults to none.
+        sidecars: Further long-running containers of the pod, after the main one
+            (:class:`Sidecar`), e.g. a metrics exporter reaching the main process over
+            ``localhost``; their exposed ports join the workload's Services. Defaults to none.
         tmp_size: Size limit of the writable ``/tmp``; ``None`` mounts none. Defaults to ``"256Mi"``.
         scratch: Further writable scratch volumes. Defaults to none.
         claims: Claims to mount (persistent, possibly shared). Defaults to none.
@@ -628,6 +764,7 @@ class WorkloadProps:
     config_map_name: str | None = None
     config_files_mount: Literal["directory", "files"] = "directory"
     init_steps: tuple[InitStep, ...] = ()
+    sidecars: tuple[Sidecar, ...] = ()
     tmp_size: str | None = "256Mi"
     scratch: tuple[ScratchVolume, ...] = ()
     claims: tuple[ClaimVolume, ...] = ()
@@ -738,12 +875,19 @@ class WorkloadProps:
         if self.config_files_mount not in ("directory", "files"):
             raise ValueError(f"config_files_mount must be 'directory' or 'files', got {self.config_files_mount!r}")
         known_volumes = {*(["tmp"] if self.tmp_size else []), *(["files"] if self.config_files else []), *volumes}
+        paths = {
+            **({"tmp": "/tmp"} if self.tmp_size else {}),
+            **({"files": self.config_dir} if self.config_files else {}),
+            **{v.name: v.path for v in mounted},
+            **{f.name: f.folder for f in self.secret_files},
+        }
+        sidecar_volumes = self._check_sidecars(paths)
         for step in self.init_steps:
-            unknown = sorted(set(step.volumes) - known_volumes)
+            unknown = sorted(set(step.volumes) - known_volumes - sidecar_volumes)
             if unknown:
                 raise ValueError(
                     f"init_steps[{step.name}].volumes names {', '.join(unknown)}, which the workload does not have; "
-                    f"known: {', '.join(sorted(known_volumes)) or 'none'}"
+                    f"known: {', '.join(sorted(known_volumes | sidecar_volumes)) or 'none'}"
                 )
         for key, value in self.node_selector.items():
             if not LABEL_KEY.fullmatch(key):
@@ -767,6 +911,52 @@ class WorkloadProps:
         if self.security_exception is not None and not isinstance(self.security_exception, SecurityException):
             raise ValueError(f"security_exception must be a SecurityException, got {self.security_exception!r}")
         policy_exceptions("policy_exceptions", self.policy_exceptions)
+
+    def _check_sidecars(self, paths: Mapping[str, str]) -> set[str]:
+        """Sidecar names, ports and volumes against the rest of the pod (``paths``: the
+        workload's volumes and where the main container mounts them); the names of the
+        sidecars' own volumes."""
+        known_volumes = set(paths)
+        if not isinstance(self.sidecars, tuple) or not all(isinstance(s, Sidecar) for s in self.sidecars):
+            raise ValueError(f"sidecars must be a tuple of Sidecar, got {self.sidecars!r}")
+        containers = [self.container_name or self.name, *(step.name for step in self.init_steps)]
+        ports = [(p.name, p.number, p.protocol) for p in self.ports]
+        taken = set(known_volumes) | set(_RESERVED_VOLUMES)
+        for sidecar in self.sidecars:
+            if sidecar.name in containers:
+                raise ValueError(
+                    f"sidecars[{sidecar.name}].name is already the name of a container of the pod; "
+                    f"taken: {', '.join(containers)}"
+                )
+            containers.append(sidecar.name)
+            for port in sidecar.ports:
+                for name, number, protocol in ports:
+                    if port.name == name or (port.number, port.protocol) == (number, protocol):
+                        raise ValueError(
+                            f"sidecars[{sidecar.name}].ports[{port.name}] ({port.number}) collides with port "
+                            f"{name!r} ({number}) of the pod; the containers of a pod share one network"
+                        )
+                ports.append((port.name, port.number, port.protocol))
+            unknown = sorted(set(sidecar.volumes) - known_volumes)
+            if unknown:
+                raise ValueError(
+                    f"sidecars[{sidecar.name}].volumes names {', '.join(unknown)}, which the workload does not have; "
+                    f"known: {', '.join(sorted(known_volumes)) or 'none'}"
+                )
+            mounted = [paths[v] for v in sidecar.volumes] + [path for _, path in sidecar.own_mounts()]
+            if len(set(mounted)) != len(mounted):
+                raise ValueError(
+                    f"sidecars[{sidecar.name}] mounts two volumes at one path, got {sorted(mounted)}; "
+                    "give its own volumes paths of their own"
+                )
+            for volume in sidecar.own_volumes():
+                if volume.name in taken:
+                    raise ValueError(
+                        f"sidecars[{sidecar.name}]: its volume {volume.name!r} is already a volume of the pod; "
+                        "give it a name of its own"
+                    )
+                taken.add(volume.name)
+        return taken - known_volumes - set(_RESERVED_VOLUMES)
 
 
 class Workload(Component):
@@ -798,6 +988,12 @@ class Workload(Component):
 
     def __init__(self, scope: Construct, id: str, props: WorkloadProps) -> None:
         props = _with_port_defaults(scope, props)
+        if props.sidecars and self._restart_policy() is not None:
+            raise ValueError(
+                f"sidecars: {props.name} runs to completion, and a long-running sidecar "
+                f"({', '.join(s.name for s in props.sidecars)}) would keep its pod from completing; "
+                "leave sidecars out"
+            )
         # Checked before the node joins the tree, so a refused edge leaves nothing behind.
         for edge in ("depends_on", "waits_for", "connects_to"):
             for dep in getattr(props, edge):
@@ -836,13 +1032,14 @@ class Workload(Component):
         settings = self._literal_settings() if props.settings_in_config_map else None
         self.settings = self._config_map("Config", f"{props.name}-config", settings) if settings is not None else None
         exposed = {p.name: p.number for p in props.ports if p.expose}
-        self.service = (
-            self.add_client_service(exposed, protocols={p.name: p.protocol for p in props.ports}) if exposed else None
-        )
+        # The Services publish the sidecars' exposed ports too (a metrics port); the endpoint
+        # dependents connect to has the main container's only.
+        all_ports = [*props.ports, *(p for sidecar in props.sidecars for p in sidecar.ports)]
+        published = {p.name: p.number for p in all_ports if p.expose}
+        protocols = {p.name: p.protocol for p in all_ports}
+        self.service = self.add_client_service(published, protocols=protocols) if published else None
         self.headless_service = (
-            self.add_headless_service(exposed, protocols={p.name: p.protocol for p in props.ports})
-            if props.claim_templates
-            else None
+            self.add_headless_service(published, protocols=protocols) if props.claim_templates else None
         )
         self.endpoint = (
             Endpoint(
@@ -877,6 +1074,10 @@ class Workload(Component):
             lifecycle=_lifecycle(props),
             exception=props.security_exception,
         )
+        sidecars = [self._sidecar_container(sidecar, mounts) for sidecar in props.sidecars]
+        for sidecar in props.sidecars:
+            volumes += [_spec.empty_dir(v.name, size_limit=v.size, memory=v.memory) for v in sidecar.scratch]
+            volumes += [_secret_file_volume(f) for f in sidecar.secret_files]
         documents = [dict(props.config_files), *([settings] if settings is not None else [])]
         exception = props.security_exception.annotations() if props.security_exception else {}
         assert props.telemetry is not None  # _with_port_defaults always sets it
@@ -888,7 +1089,7 @@ class Workload(Component):
         template = {
             "metadata": {"labels": dict(self.labels), "annotations": pod_annotations or None},
             "spec": _spec.pod_spec(
-                containers=[container],
+                containers=[container, *sidecars],
                 init_containers=[*self._wait_containers(), *self._init_step_containers(mounts)],
                 uid=props.run_as_user,
                 gid=props.run_as_group,
@@ -1040,8 +1241,10 @@ class Workload(Component):
         ]
 
     def _init_step_containers(self, mounts: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The ``init_steps``, each mounting the volumes it names where the main container does."""
+        """The ``init_steps``, each mounting the volumes it names where the main container does
+        (a sidecar's own volume where that sidecar does)."""
         props = self.spec
+        mounts = [*mounts, *(mount for sidecar in props.sidecars for mount in _own_mounts(sidecar))]
         return [
             _spec.container(
                 name=step.name,
@@ -1128,11 +1331,46 @@ class Workload(Component):
         for claim_template in props.claim_templates:
             mounts.append(_spec.volume_mount(claim_template.name, claim_template.path))
         for secret_file in props.secret_files:
-            items = [{"key": secret_file.secret.key, "path": secret_file.path.rpartition("/")[2]}]
-            secret = {"secretName": secret_file.secret.name, "items": items, "defaultMode": secret_file.mode}
-            volumes.append({"name": secret_file.name, "secret": secret})
+            volumes.append(_secret_file_volume(secret_file))
             mounts.append(_spec.volume_mount(secret_file.name, secret_file.folder, read_only=True))
         return volumes, mounts
+
+    def _sidecar_container(self, sidecar: Sidecar, mounts: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        """A sidecar: hardened, with the workload's volumes it names (at the main container's
+        paths) and its own secret files; its uid and gid default to the pod's."""
+        props = self.spec
+        env: list[dict[str, Any]] = []
+        for var, value in sidecar.env.items():
+            if isinstance(value, SecretKeyRef):
+                env.append(_spec.env_from_secret(var, value))
+            elif isinstance(value, FieldRef):
+                env.append(_spec.env_from_field(var, value.field_path))
+            else:
+                env.append(_spec.env_value(var, value))
+        uid = sidecar.run_as_user if sidecar.run_as_user is not None else props.run_as_user
+        if sidecar.run_as_group is not None:
+            gid = sidecar.run_as_group
+        elif sidecar.run_as_user is not None:
+            gid = sidecar.run_as_user
+        else:
+            gid = props.run_as_group if props.run_as_group is not None else props.run_as_user
+        probes = sidecar.probes
+        return _spec.container(
+            name=sidecar.name,
+            image=sidecar.image,
+            uid=uid,
+            gid=gid,
+            resources_=sidecar.resources,
+            command=sidecar.command,
+            args=sidecar.args,
+            env=env,
+            ports={p.name: p.number for p in sidecar.ports},
+            protocols={p.name: p.protocol for p in sidecar.ports},
+            volume_mounts=[*(mount for mount in mounts if mount["name"] in sidecar.volumes), *_own_mounts(sidecar)],
+            startup_probe=self._probe(probes.startup if probes else None, startup=True),
+            readiness_probe=self._probe(probes.readiness if probes else None),
+            liveness_probe=self._probe(probes.liveness if probes else None),
+        )
 
     def _probe(self, probe: Probe | None, *, startup: bool = False) -> dict[str, Any] | None:
         if probe is None:
@@ -1147,6 +1385,21 @@ class Workload(Component):
         if isinstance(check, TcpCheck):
             return _spec.tcp_probe(check.port, **timing)
         return _spec.exec_probe(check.command, **timing)
+
+
+def _own_mounts(sidecar: Sidecar) -> list[dict[str, Any]]:
+    """The mounts of a sidecar's own volumes (secret files read-only)."""
+    return [
+        _spec.volume_mount(name, path, read_only=name in {f.name for f in sidecar.secret_files})
+        for name, path in sidecar.own_mounts()
+    ]
+
+
+def _secret_file_volume(secret_file: SecretFile) -> dict[str, Any]:
+    """The ``secret`` volume of a :class:`SecretFile`: that one key, as the file's name."""
+    return _spec.secret_key_volume(
+        secret_file.name, secret_file.secret, secret_file.path.rpartition("/")[2], secret_file.mode
+    )
 
 
 def data_service_props(depends_on: Sequence[Component]) -> dict[str, object]:

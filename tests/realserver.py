@@ -6,8 +6,8 @@ arguments (with the image's entrypoint and command where the manifest leaves the
 Kubernetes does), the environment (literals, ``secretKeyRef`` from the test's secret values,
 ``fieldRef``, ``$(VAR)`` expanded and ``$$`` unescaped the Kubernetes way), every volume
 (ConfigMap files with their keys, items and subPaths, secret files with their mode,
-``emptyDir`` and claims), the uid and gid of the security context, the exec and tcpSocket
-probes and their timeouts.
+``emptyDir`` and claims), the uid and gid of the security context, the exec, tcpSocket and
+httpGet probes and their timeouts. A sidecar is a container of the same pod (:meth:`Pod.container`).
 
 How a pod is imitated, and where it differs from a cluster:
 
@@ -20,8 +20,9 @@ How a pod is imitated, and where it differs from a cluster:
   test's own clients (an AMQP client of the venv, say) run as root in the namespace
   (:meth:`Sandbox.client`). What is left in the namespace when the sandbox closes (a daemon
   that left its process group, like Erlang's ``epmd``) is killed, as the end of the pod would.
-* **Users:** the process runs with the manifest's uid and gid (``setpriv``), no supplementary
-  groups, no capabilities, ``no_new_privs``; ``/etc/passwd`` and ``/etc/group`` in the
+* **Users:** the process runs with the manifest's uid and gid (``setpriv``), the pod's
+  ``fsGroup`` as its only supplementary group (as Kubernetes adds it to every container of the
+  pod), no capabilities, ``no_new_privs``; ``/etc/passwd`` and ``/etc/group`` in the
   namespace name the image's users, as the image's own files do.
 * **File system:** the root file system is read-only (a read-only bind of ``/`` in a private
   mount namespace); each volume is a folder under one base folder and the only writable
@@ -200,6 +201,11 @@ class Sandbox:
     def connect(self, host: str, port: int, *, timeout: float) -> Result:
         """A TCP connection to ``host:port`` in the pod network, closed at once (a tcpSocket probe)."""
         return self.client([sys.executable, "-c", _CONNECT, host, str(port), str(timeout)], timeout=timeout + 10)
+
+    def get(self, url: str, *, timeout: float = 10) -> Result:
+        """``GET url`` in the pod network, as the kubelet's httpGet probe or Prometheus does: ok
+        on a status from 200 to 399; the output is the body (or the error)."""
+        return self.client([sys.executable, "-c", _GET, url, str(timeout)], timeout=timeout + 10)
 
     def folder(self, name: str, *, uid: int = 0, gid: int = 0, mode: int = 0o755) -> Path:
         path = self.base / name
@@ -480,11 +486,16 @@ class Container:
             "ip", "netns", "exec", self.pod.sandbox.netns,
             "unshare", "--mount", "--propagation", "private", "--",
             "sh", "-c", setup, "container",
-            "setpriv", f"--reuid={self.uid}", f"--regid={self.gid}", "--clear-groups",
+            "setpriv", f"--reuid={self.uid}", f"--regid={self.gid}", *self._groups(),
             "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs",
             "env", "-i", f"PATH={path}", *(f"{k}={v}" for k, v in variables.items()),
             *argv,
         ]  # fmt: skip
+
+    def _groups(self) -> list[str]:
+        """The supplementary groups: the pod's ``fsGroup``, as Kubernetes gives every container
+        of the pod (a sidecar of another uid reads the pod's 0440 secret files through it)."""
+        return [f"--groups={self.pod.fs_group}"] if self.pod.fs_group else ["--clear-groups"]
 
     def start(self) -> subprocess.Popen[str]:
         """Start the container's process in the background (stopped when the sandbox closes)."""
@@ -538,6 +549,14 @@ class Container:
             # exec probes are not expanded by Kubernetes: the command runs as written.
             command = [self.translate(part) for part in probe["exec"]["command"]]
             return self.run(command, timeout=probe.get("timeoutSeconds", 1), env=env)
+        if "httpGet" in probe:
+            get = probe["httpGet"]
+            port = get["port"]
+            if isinstance(port, str):
+                port = next(p["containerPort"] for p in self.spec["ports"] if p["name"] == port)
+            # The kubelet asks the pod's IP, from outside the container.
+            url = f"{get.get('scheme', 'HTTP').lower()}://{get.get('host', SERVICE_ADDRESS)}:{port}{get['path']}"
+            return self.pod.sandbox.get(url, timeout=probe.get("timeoutSeconds", 1))
         if "tcpSocket" in probe:
             port = probe["tcpSocket"]["port"]
             if isinstance(port, str):
@@ -576,6 +595,20 @@ try:
 except OSError as error:
     sys.exit(f"tcp {host}:{port}: {error}")
 print(f"tcp {host}:{port}: connected")
+"""
+
+
+_GET = """
+import sys, urllib.error, urllib.request
+url, timeout = sys.argv[1], float(sys.argv[2])
+try:
+    with urllib.request.urlopen(url, timeout=timeout) as answer:
+        body = answer.read().decode(errors="replace")
+except urllib.error.HTTPError as error:
+    sys.exit(f"GET {url}: {error.code} {error.reason}")
+except OSError as error:
+    sys.exit(f"GET {url}: {error}")
+sys.stdout.write(body)
 """
 
 

@@ -23,6 +23,7 @@ import main
 from aipp_constructs import ConfigError
 from aipp_constructs.__main__ import main as cli
 from aipp_constructs.aipp import load_environment
+from aipp_constructs.aipp.observability import metric_names
 
 #: The real environment: read only by the README graph test, which derives from it.
 DEV_META = main.ENVIRONMENTS_DIR / "dev-meta.yaml"
@@ -455,3 +456,111 @@ def test_a_route_to_an_unknown_or_disabled_service_is_refused(tmp_path: Path) ->
     )
     with pytest.raises(ConfigError, match=r"ingress\.routes\[0\]\.service: enai-linker is disabled; remove the route"):
         load_environment(path)
+
+
+# --- the metrics exporters (monitoring.exporters) --------------------------------------------------
+
+#: The exporter beside each data service: the main container, the exporter's, its image (from its
+#: row), its port.
+EXPORTERS = {
+    "pgvector": (
+        "StatefulSet",
+        "postgres",
+        "postgres-exporter",
+        f"{HARBOR}/dockerhub-proxy/prometheuscommunity/postgres-exporter:v0.20.1",
+        9187,
+    ),
+    "redis": (
+        "Deployment",
+        "redis",
+        "redis-exporter",
+        f"{HARBOR}/dockerhub-proxy/oliver006/redis_exporter:v1.93.0",
+        9121,
+    ),
+}
+
+
+def test_the_exporters_run_beside_postgres_and_redis_and_are_scraped(reference_docs: list[dict[str, Any]]) -> None:
+    for name, (kind, _main, sidecar, image, port) in EXPORTERS.items():
+        workload = one(reference_docs, kind, name)
+        exporter = container(workload, sidecar)
+        assert exporter["image"] == image
+        assert exporter["ports"] == [{"containerPort": port, "name": "metrics", "protocol": "TCP"}]
+        assert {"name": "metrics", "port": port, "protocol": "TCP", "targetPort": "metrics"} in one(
+            reference_docs, "Service", name
+        )["spec"]["ports"]
+        [endpoint] = one(reference_docs, "ServiceMonitor", name)["spec"]["endpoints"]
+        assert (endpoint["port"], endpoint["path"], endpoint["interval"]) == ("metrics", "/metrics", "30s")
+        assert one(reference_docs, "ServiceMonitor", name)["metadata"]["labels"]["release"] == "kube-prometheus-stack"
+        # Prometheus, and nothing else from outside, may open the exporter's port.
+        [rule] = [
+            r for r in one(reference_docs, "NetworkPolicy", name)["spec"]["ingress"] if r["ports"][0]["port"] == port
+        ]
+        assert rule == {
+            "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}],
+            "ports": [{"port": port, "protocol": "TCP"}],
+        }
+    monitors = sorted(d["metadata"]["name"] for d in reference_docs if d["kind"] == "ServiceMonitor")
+    assert monitors == ["enai-backend", "enai-data-processor", "enai-scheduler", "pgvector", "rabbitmq", "redis"]
+
+
+def test_exporters_off_remove_the_sidecars_monitors_and_rules_and_nothing_else(
+    tmp_path: Path, reference_docs: list[dict[str, Any]]
+) -> None:
+    data = yaml.safe_load(REFERENCE.read_text())
+    data.setdefault("monitoring", {})["exporters"] = False
+    del data["images"]["postgres-exporter"], data["images"]["redis-exporter"]  # not required then
+    path = tmp_path / "reference.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    docs = _docs(_synth_text(path, tmp_path))
+    for name, (kind, main_container, _sidecar, _image, port) in EXPORTERS.items():
+        spec = pod_spec(one(docs, kind, name))
+        assert [c["name"] for c in spec["containers"]] == [main_container]
+        assert "redis-exporter-auth" not in {c["name"] for c in spec.get("initContainers", [])}
+        assert [p["name"] for p in one(docs, "Service", name)["spec"]["ports"]] == [
+            "postgresql" if name == "pgvector" else "redis"
+        ]
+        assert port not in {r["ports"][0]["port"] for r in one(docs, "NetworkPolicy", name)["spec"]["ingress"]}
+        assert [d for d in docs if d["kind"] == "ServiceMonitor" and d["metadata"]["name"] == name] == []
+    # Everything else is as with the exporters on.
+    changed = {
+        ("StatefulSet", "pgvector"),
+        ("Deployment", "redis"),
+        ("Service", "pgvector"),
+        ("Service", "pgvector-headless"),
+        ("Service", "redis"),
+        ("NetworkPolicy", "pgvector"),
+        ("NetworkPolicy", "redis"),
+        ("ServiceMonitor", "pgvector"),
+        ("ServiceMonitor", "redis"),
+        ("PrometheusRule", "aipp-alerts"),
+        ("ConfigMap", "aipp-dashboard"),
+    }
+
+    def rest(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [d for d in documents if (d["kind"], d["metadata"]["name"]) not in changed]
+
+    assert rest(docs) == rest(reference_docs)
+    # The alerts lose the exporters' groups (and TargetDown their targets); the dashboard their panels.
+    rules = one(docs, "PrometheusRule", "aipp-alerts")["spec"]["groups"]
+    reference_rules = one(reference_docs, "PrometheusRule", "aipp-alerts")["spec"]["groups"]
+    assert [g["name"] for g in rules] == [
+        g["name"] for g in reference_rules if g["name"] not in ("aipp.pgvector", "aipp.redis")
+    ]
+    read = {name for g in rules for r in g["rules"] for name in metric_names(r["expr"])}
+    assert read and not any(name.startswith(("pg_", "redis_")) for name in read)
+    (text,) = one(docs, "ConfigMap", "aipp-dashboard")["data"].values()
+    (reference_text,) = one(reference_docs, "ConfigMap", "aipp-dashboard")["data"].values()
+    titles = [p["title"] for p in json.loads(text)["panels"]]
+    reference_titles = [p["title"] for p in json.loads(reference_text)["panels"]]
+    assert titles == [
+        t
+        for t in reference_titles
+        if not t.startswith(
+            ("pgvector up", "pgvector connections", "pgvector database", "redis up", "redis memory", "redis clients")
+        )
+    ]
+    queried = {
+        name for p in json.loads(text)["panels"] for q in p.get("targets", []) for name in metric_names(q["expr"])
+    }
+    assert queried and not any(name.startswith(("pg_", "redis_")) for name in queried)

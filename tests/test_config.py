@@ -123,6 +123,22 @@ BAD_FILES = [
         "is not a component",
     ),
     ("literal-choice", "store_kind: ClusterSecretStore", "store_kind: Vault", "secrets.store_kind", "must be one of"),
+    ("exporter-moving-tag", "tag: v0.20.1", "tag: latest", "images.postgres-exporter.tag", "moving tag 'latest'"),
+    ("exporter-release-line", "tag: v1.93.0", "tag: v1.93", "images.redis-exporter.tag", "names a release line"),
+    (
+        "exporter-vendor-source",
+        "    repository: oliver006/redis_exporter\n",
+        "    repository: oliver006/redis_exporter\n    source: vendor\n",
+        "images.redis-exporter.source",
+        "must be 'dockerhub' for redis-exporter, got 'vendor'",
+    ),
+    (
+        "exporters-not-a-switch",
+        "  interval: 30s\n",
+        "  interval: 30s\n  exporters: 'yes'\n",
+        "monitoring.exporters",
+        "must be true or false",
+    ),
     ("duplicate-key", "namespace: aipp\n", "namespace: aipp\nnamespace: other\n", "", "duplicate key 'namespace'"),
 ]
 
@@ -177,6 +193,32 @@ def test_missing_image_row_is_named(tmp_path: Path) -> None:
     del data["images"]["rabbitmq-old"]
     with pytest.raises(ConfigError, match=r"^x\.yaml:\d+: images\.rabbitmq: is required"):
         load_environment(_write(tmp_path, yaml.safe_dump(data), "x.yaml"), display="x.yaml")
+
+
+def test_the_exporter_rows_are_required_while_the_exporters_are_on(tmp_path: Path) -> None:
+    data = yaml.safe_load(DEV_META.read_text())
+    assert data.get("monitoring", {}).get("exporters", True) is True  # on by default
+    del data["images"]["postgres-exporter"], data["images"]["redis-exporter"]
+    with pytest.raises(ConfigErrors) as info:
+        load_environment(_write(tmp_path, yaml.safe_dump(data), "x.yaml"), display="x.yaml")
+    assert [(e.path, e.problem) for e in info.value.errors] == [
+        (
+            f"images.{row}",
+            "is required while monitoring.exporters is on: the metrics exporter needs a pinned image; "
+            f"add '{row}: {{repository: ..., tag: ...}}' under images, or set 'monitoring.exporters: false'",
+        )
+        for row in ("postgres-exporter", "redis-exporter")
+    ]
+    # Off: the rows may go, or stay (unused).
+    data["monitoring"]["exporters"] = False
+    assert load_environment(_write(tmp_path, yaml.safe_dump(data), "y.yaml")).monitoring.exporters is False
+    data = yaml.safe_load(DEV_META.read_text())
+    data["monitoring"]["exporters"] = False
+    env = load_environment(_write(tmp_path, yaml.safe_dump(data), "z.yaml"))
+    assert (
+        image_ref(env, "redis-exporter")
+        == "harbor.dev.unifiedmeta.net/dockerhub-proxy/oliver006/redis_exporter:v1.93.0"
+    )
 
 
 def test_missing_required_key_is_named(tmp_path: Path) -> None:

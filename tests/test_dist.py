@@ -260,6 +260,10 @@ _PASSWORD_LINE = re.compile(
     # Secret keys mounted as files, read by the scripts of PgDumpBackup and PostSyncCheck.
     r"|PGPASSWORD=\$\$?\(cat /run/secrets/env/PGPASSWORD/value\) \|\| exit 1"
     r"|mountPath: /run/secrets/env/PGPASSWORD"
+    # RedisCache's exporter: the init step reads the password file and writes the exporter's
+    # password map, whose path the exporter's flag names.
+    r"|secret=\$\(cat /run/secrets/redis/password\)"
+    r"|--redis\.password-file=/run/redis-exporter/auth\.json"
     r")\s*$",
     re.IGNORECASE,
 )

@@ -42,6 +42,9 @@ EXPECTED = {
     ("ingress-controller", "enai-front", 3000),
     *(("prometheus", spring, 8080) for spring in ["enai-backend", "enai-data-processor", "enai-scheduler"]),
     ("prometheus", "rabbitmq", 15692),
+    # The metrics exporters beside PostgreSQL and Redis (monitoring.exporters).
+    ("prometheus", "pgvector", 9187),
+    ("prometheus", "redis", 9121),
     # The nightly dump and the PostSync checks are graph nodes too: each reaches what it reads.
     ("pgvector-backup", "pgvector", 5432),
     ("verify-pgvector", "pgvector", 5432),
@@ -75,8 +78,13 @@ def test_reference_reachability_is_exactly_the_graph() -> None:
     # Spelled out, the examples of the issue:
     assert ("enai-front", "pgvector", 5432) not in matrix
     outside = {(source, target, port) for source, target, port in matrix if source in {o.name for o in OUTSIDERS}}
-    # Nothing outside the namespace reaches the data tier, except Prometheus on RabbitMQ's metrics port.
-    assert {e for e in outside if e[1] in DATA} == {("prometheus", "rabbitmq", 15692)}
+    # Nothing outside the namespace reaches the data tier, except Prometheus on the metrics ports:
+    # RabbitMQ's own and the exporters'; never a server's port.
+    assert {e for e in outside if e[1] in DATA} == {
+        ("prometheus", "rabbitmq", 15692),
+        ("prometheus", "pgvector", 9187),
+        ("prometheus", "redis", 9121),
+    }
     assert not any(source == "stranger" for source, _, _ in outside)
 
 

@@ -20,9 +20,19 @@ from conftest import (
     synth,
 )
 
-from aipp_constructs import Component, PgvectorDb, PgvectorDbProps, Resources, SecretKeyRef
+from aipp_constructs import (
+    Component,
+    ComponentServiceMonitor,
+    ComponentServiceMonitorProps,
+    MetricsExporter,
+    PgvectorDb,
+    PgvectorDbProps,
+    Resources,
+    SecretKeyRef,
+)
 
 IMAGE = "harbor.example/dockerhub-proxy/pgvector/pgvector:0.8.1-pg17-bookworm"
+EXPORTER_IMAGE = "harbor.example/dockerhub-proxy/prometheuscommunity/postgres-exporter:v0.20.1"
 USERNAME = SecretKeyRef(name="pgvector-credentials", key="username")
 PASSWORD = SecretKeyRef(name="pgvector-credentials", key="password")
 
@@ -305,6 +315,14 @@ def test_pgvector_every_prop_reaches_the_yaml(chart: Chart) -> None:
         "run_as_user": 70,
         "run_as_group": 1070,
         "extra_args": ("-c", "max_connections=200", "-c", "shared_buffers=256MB"),
+        "metrics_exporter": MetricsExporter(
+            image="registry.example:5000/mirror/postgres-exporter:v0.17.1",
+            port=9300,
+            resources=Resources(cpu_request="20m", memory_request="48Mi", cpu_limit="300m", memory_limit="96Mi"),
+            run_as_user=10001,
+            run_as_group=10002,
+            extra_args=("--collector.long_running_transactions",),
+        ),
     }
     fields = {f.name: f for f in dataclasses.fields(PgvectorDbProps)}
     assert set(values) == set(fields), "a PgvectorDbProps field is not covered by this test"
@@ -354,9 +372,10 @@ def test_pgvector_every_prop_reaches_the_yaml(chart: Chart) -> None:
         assert m["metadata"]["labels"]["app.kubernetes.io/part-of"] == "aipp"
     for service in (one(manifests, "Service", "vectors"), one(manifests, "Service", "vectors-headless")):
         assert service["spec"]["selector"] == selector
-        # port
+        # port, metrics_exporter.port
         assert service["spec"]["ports"] == [
-            {"name": "postgresql", "port": 6543, "protocol": "TCP", "targetPort": "postgresql"}
+            {"name": "postgresql", "port": 6543, "protocol": "TCP", "targetPort": "postgresql"},
+            {"name": "metrics", "port": 9300, "protocol": "TCP", "targetPort": "metrics"},
         ]
     assert postgres["ports"] == [{"containerPort": 6543, "name": "postgresql", "protocol": "TCP"}]
     assert env["PGPORT"] == "6543"
@@ -391,6 +410,101 @@ def test_pgvector_every_prop_reaches_the_yaml(chart: Chart) -> None:
     assert (postgres["securityContext"]["runAsUser"], postgres["securityContext"]["runAsGroup"]) == (70, 1070)
     # extra_args
     assert postgres["args"] == ["postgres", "-c", "max_connections=200", "-c", "shared_buffers=256MB"]
+    # metrics_exporter (image, port, resources, run_as_user, run_as_group, extra_args), and the
+    # port, database, username and password it reads
+    exporter = container(sts, "postgres-exporter")
+    assert exporter["image"] == "registry.example:5000/mirror/postgres-exporter:v0.17.1"
+    assert exporter["args"] == [
+        "--web.listen-address=:9300",
+        "--web.telemetry-path=/metrics",
+        "--collector.long_running_transactions",
+    ]
+    assert exporter["ports"] == [{"containerPort": 9300, "name": "metrics", "protocol": "TCP"}]
+    assert exporter["resources"] == {
+        "requests": {"cpu": "20m", "memory": "48Mi"},
+        "limits": {"cpu": "300m", "memory": "96Mi"},
+    }
+    assert (exporter["securityContext"]["runAsUser"], exporter["securityContext"]["runAsGroup"]) == (10001, 10002)
+    assert env_of(exporter)["DATA_SOURCE_URI"] == "127.0.0.1:6543/aipp?sslmode=disable"
+    assert volumes["exporter-username"]["secret"] == {
+        "secretName": "db-user",
+        "items": [{"key": "user", "path": "username"}],
+        "defaultMode": 0o440,
+    }
+    assert (db.metrics_port, db.metrics_path) == (9300, "/metrics")
+
+
+def test_pgvector_has_no_exporter_and_serves_no_metrics_by_default(
+    manifests: list[dict[str, Any]], sts: dict[str, Any]
+) -> None:
+    assert [c["name"] for c in pod_spec(sts)["containers"]] == ["postgres"]
+    assert "metrics" not in {p["name"] for m in manifests if m["kind"] == "Service" for p in m["spec"]["ports"]}
+    chart = new_chart()
+    db = PgvectorDb(chart, "Pgvector", props())
+    assert (db.metrics_port, db.metrics_path) == (None, None)
+    with pytest.raises(ValueError, match="^component 'pgvector' serves no metrics"):
+        ComponentServiceMonitorProps(component=db, port="postgresql")
+
+
+def test_pgvector_metrics_exporter_defaults(chart: Chart) -> None:
+    db = PgvectorDb(chart, "Pgvector", props(metrics_exporter=MetricsExporter(image=EXPORTER_IMAGE)))
+    manifests = synth(chart)
+    sts = one(manifests, "StatefulSet", "pgvector")
+    assert [c["name"] for c in pod_spec(sts)["containers"]] == ["postgres", "postgres-exporter"]
+    exporter = container(sts, "postgres-exporter")
+    # postgres_exporter's own flags and variables, the ones 0.11 and every later release know.
+    assert exporter["args"] == ["--web.listen-address=:9187", "--web.telemetry-path=/metrics"]
+    assert "command" not in exporter  # the image's entrypoint, /bin/postgres_exporter
+    assert env_of(exporter) == {
+        "DATA_SOURCE_URI": "127.0.0.1:5432/app?sslmode=disable",
+        "DATA_SOURCE_USER_FILE": "/run/secrets/postgres-username/username",
+        "DATA_SOURCE_PASS_FILE": "/run/secrets/postgres/password",
+    }
+    # The credentials are files of the same Secret keys, never variables.
+    assert not any("valueFrom" in var for var in exporter["env"])
+    assert exporter["volumeMounts"] == [
+        {"mountPath": "/run/secrets/postgres", "name": "password", "readOnly": True},
+        {"mountPath": "/run/secrets/postgres-username", "name": "exporter-username", "readOnly": True},
+    ]
+    volumes = {v["name"]: v for v in pod_spec(sts)["volumes"]}
+    assert volumes["exporter-username"]["secret"] == {
+        "secretName": "pgvector-credentials",
+        "items": [{"key": "username", "path": "username"}],
+        "defaultMode": 0o440,  # readable through the pod's group (fsGroup 999)
+    }
+    assert "exporter-username" not in {m["name"] for m in container(sts, "postgres")["volumeMounts"]}
+    # nobody (65534), the user of the official image; hardened like every container.
+    assert exporter["securityContext"] == {**RESTRICTED_CONTAINER_CONTEXT, "runAsUser": 65534, "runAsGroup": 65534}
+    assert pod_spec(sts)["securityContext"]["fsGroup"] == 999
+    assert exporter["imagePullPolicy"] == "IfNotPresent" and exporter["image"] == EXPORTER_IMAGE
+    assert exporter["resources"] == {
+        "requests": {"cpu": "10m", "memory": "32Mi"},
+        "limits": {"cpu": "200m", "memory": "64Mi"},
+    }
+    assert exporter["ports"] == [{"containerPort": 9187, "name": "metrics", "protocol": "TCP"}]
+    for kind in ("readinessProbe", "livenessProbe"):
+        assert exporter[kind]["httpGet"] == {"path": "/", "port": "metrics", "scheme": "HTTP"}
+    assert "startupProbe" not in exporter
+    # Both Services publish it; the endpoint dependents connect to is PostgreSQL's alone.
+    for name in ("pgvector", "pgvector-headless"):
+        assert one(manifests, "Service", name)["spec"]["ports"][1] == {
+            "name": "metrics",
+            "port": 9187,
+            "protocol": "TCP",
+            "targetPort": "metrics",
+        }
+    assert db.endpoint is not None and dict(db.endpoint.ports) == {"postgresql": 5432}
+    assert (db.metrics_port, db.metrics_path) == (9187, "/metrics")
+    # The exporter adds no checkov exception: it has both probes, no secret variable, a high uid.
+    skips = {k: v.split("=")[0] for k, v in sts["metadata"]["annotations"].items() if k.startswith("checkov.io/")}
+    assert sorted(skips.values()) == ["CKV_K8S_15", "CKV_K8S_35", "CKV_K8S_40", "CKV_K8S_43"]
+
+
+def test_pgvector_metrics_exporter_is_monitored_on_its_port(chart: Chart) -> None:
+    db = PgvectorDb(chart, "Pgvector", props(metrics_exporter=MetricsExporter(image=EXPORTER_IMAGE)))
+    ComponentServiceMonitor(chart, "Monitor", ComponentServiceMonitorProps(component=db, port="metrics"))
+    [endpoint] = one(synth(chart), "ServiceMonitor", "pgvector")["spec"]["endpoints"]
+    assert (endpoint["port"], endpoint["path"]) == ("metrics", "/metrics")
 
 
 def test_pgvector_run_as_user_70_reaches_the_pod_and_every_container(chart: Chart) -> None:
@@ -568,6 +682,43 @@ def test_fails_when_a_prop_is_invalid(overrides: dict[str, Any], message: str) -
     ],
 )
 def test_fails_when_a_new_prop_is_invalid(overrides: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=f"^{message}"):
+        props(**overrides)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        pytest.param(
+            {"metrics_exporter": EXPORTER_IMAGE},
+            f"metrics_exporter must be a MetricsExporter or None, got '{EXPORTER_IMAGE}'",
+            id="not-an-exporter",
+        ),
+        pytest.param(
+            {"metrics_exporter": MetricsExporter(image=EXPORTER_IMAGE, port=5432)},
+            "metrics_exporter.port must differ from port \\(5432\\), got 5432",
+            id="port-of-postgres",
+        ),
+        pytest.param(
+            {"port": 9187, "metrics_exporter": MetricsExporter(image=EXPORTER_IMAGE)},
+            "metrics_exporter.port must differ from port \\(9187\\), got 9187",
+            id="postgres-on-the-exporter-port",
+        ),
+        pytest.param(
+            {"metrics_exporter": MetricsExporter(image=EXPORTER_IMAGE, extra_args=("--web.listen-address=:1",))},
+            "metrics_exporter.extra_args must not set flags the construct manages, got '--web.listen-address=:1'; "
+            "use metrics_exporter.port",
+            id="managed-listen-address",
+        ),
+        pytest.param(
+            {"metrics_exporter": MetricsExporter(image=EXPORTER_IMAGE, extra_args=("--web.telemetry-path=/m",))},
+            "metrics_exporter.extra_args must not set flags the construct manages, got '--web.telemetry-path=/m'; "
+            "the metrics path is fixed",
+            id="managed-path",
+        ),
+    ],
+)
+def test_fails_when_the_metrics_exporter_is_invalid(overrides: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=f"^{message}"):
         props(**overrides)
 

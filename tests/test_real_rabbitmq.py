@@ -24,13 +24,16 @@ do: the image lets ``guest`` in from anywhere if that user exists.
 
 from __future__ import annotations
 
+import functools
 import secrets as random_secrets
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import realmetrics as rm
 import realserver as rs
 
 #: One worker runs this module (`pytest -n 2 --dist loadgroup`), so its shared servers start once.
@@ -72,6 +75,20 @@ connection.close()
 print(f"login accepted; the queue returned {body!r}")
 """
 HTTP_GET = "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())"
+#: A durable queue with one message and no consumer, for the per-queue metrics.
+QUEUE = "realmetrics"
+DECLARE_QUEUE = f"""
+import os, pika
+credentials = pika.PlainCredentials(os.environ["AMQP_USER"], os.environ["AMQP_PASSWORD"])
+connection = pika.BlockingConnection(pika.ConnectionParameters(host="rabbitmq", port=5672, credentials=credentials))
+channel = connection.channel()
+channel.queue_declare("{QUEUE}", durable=True)
+channel.basic_publish("", "{QUEUE}", b"one message")
+connection.close()
+"""
+#: The per-queue families of RabbitMQ's detailed endpoint (``/metrics/detailed``): message
+#: counts and consumers, by queue, what a queue-depth or no-consumer alert needs.
+DETAILED_QUERY = "?family=queue_coarse_metrics&family=queue_consumer_count"
 #: The logger handlers that write a file (Erlang, evaluated in the broker).
 LOG_FILES = (
     "[maps:get(id, H) || H <- logger:get_handler_config(), maps:get(type, maps:get(config, H, #{}), none) =:= file]."
@@ -310,3 +327,94 @@ def test_rabbitmq_3_10_cannot_start_on_the_read_only_root(
     plain = replace(image, env={k: v for k, v in image.env.items() if k != "RABBITMQ_UPGRADE_LOG"})
     log = exited(start(box, plain, credentials))
     assert "BOOT FAILED" in log and "_upgrade.log', reason: read-only file system" in log, log
+
+
+# --- RabbitMQ's own Prometheus endpoint, scraped as the ServiceMonitor says -----------------------
+
+
+@functools.cache
+def _broker_scrapes() -> dict[str, rm.Scrape]:
+    """One broker of dist/dev-meta with a queue holding one message, scraped at the
+    ServiceMonitor's URL (``/metrics``, aggregated) and at ``/metrics/detailed`` with
+    :data:`DETAILED_QUERY` (per queue); once per test process (:func:`realmetrics.scrape_of`)."""
+    rs.require("rabbitmq-server", "erl", modules=("pika",))
+    box = sandbox()
+    try:
+        secret = {
+            "username": f"aipp-{random_secrets.token_hex(4)}",
+            "password": random_secrets.token_urlsafe(16),
+            "erlang-cookie": random_secrets.token_hex(20).upper(),
+        }
+        broker = started(box, rabbitmq_image(), {"rabbitmq-credentials": secret})
+        env = {"AMQP_USER": secret["username"], "AMQP_PASSWORD": secret["password"]}
+        declared = box.client([sys.executable, "-c", DECLARE_QUEUE], env=env)
+        assert declared.ok, declared.output
+        url = rm.endpoint_url(rs.load(DIST.read_text()), "rabbitmq")
+        # The aggregated metrics are refreshed every few seconds: wait for the queue's message.
+        deadline = time.monotonic() + 30
+        while True:
+            aggregated = rm.scrape(box, url, source="rabbitmq")
+            if aggregated.values("rabbitmq_queue_messages_ready") == [1] or time.monotonic() > deadline:
+                break
+            time.sleep(1)
+        detailed_url = url.replace("/metrics", "/metrics/detailed", 1) + DETAILED_QUERY
+        detailed = rm.scrape(box, detailed_url, source="rabbitmq-detailed")
+        broker.stop(grace=0)
+        return {"rabbitmq": aggregated, "rabbitmq-detailed": detailed}
+    finally:
+        box.close()
+
+
+def prometheus_scrape() -> rm.Scrape:
+    """What the ServiceMonitor ``rabbitmq`` scrapes (``/metrics`` on port ``prometheus``)."""
+    return _broker_scrapes()["rabbitmq"]
+
+
+def detailed_scrape() -> rm.Scrape:
+    """``/metrics/detailed`` with the per-queue families (:data:`DETAILED_QUERY`)."""
+    return _broker_scrapes()["rabbitmq-detailed"]
+
+
+def test_the_prometheus_endpoint_serves_the_core_metrics_with_the_manifests_settings() -> None:
+    scrape = prometheus_scrape()
+    print(f"\nrabbitmq /metrics metric names ({len(scrape.names)}):", *sorted(scrape.names), sep="\n  ")
+    assert scrape.url == "http://rabbitmq:15692/metrics"
+    [version] = [s.labels["rabbitmq_version"] for s in scrape.samples if s.name == "rabbitmq_build_info"]
+    assert version.startswith("3.10."), version
+    assert scrape.value("rabbitmq_identity_info", rabbitmq_node="rabbit@rabbitmq-0.rabbitmq-headless.aipp") == 1
+    # The memory limit RabbitMQ computes from 20-kubernetes.conf (the container limit, the watermark).
+    text = rs.find(rs.load(DIST.read_text()), "ConfigMap", "rabbitmq-config")["data"]["20-kubernetes.conf"]
+    conf = dict(line.split(" = ", 1) for line in text.splitlines() if line and not line.startswith("#"))
+    limit = int(conf["total_memory_available_override_value"]) * float(conf["vm_memory_high_watermark.relative"])
+    assert scrape.value("rabbitmq_resident_memory_limit_bytes") == int(limit)
+    assert scrape.value("rabbitmq_alarms_memory_used_watermark") == 0
+    assert scrape.value("rabbitmq_alarms_free_disk_space_watermark") == 0
+    # Aggregated over every queue: the count, not the queue's name.
+    assert scrape.value("rabbitmq_queues") == 1
+    assert scrape.value("rabbitmq_queue_messages_ready") == 1
+    assert {"rabbitmq_connections", "rabbitmq_consumers", "rabbitmq_queue_messages_unacked"} <= scrape.names
+    assert not any("queue" in s.labels for s in scrape.samples)
+
+
+def test_debians_3_10_serves_the_detailed_per_queue_metrics() -> None:
+    scrape = detailed_scrape()
+    print(f"\nrabbitmq /metrics/detailed metric names ({len(scrape.names)}):", *sorted(scrape.names), sep="\n  ")
+    assert scrape.value("rabbitmq_detailed_queue_messages_ready", vhost="/", queue=QUEUE) == 1
+    assert scrape.value("rabbitmq_detailed_queue_messages_unacked", vhost="/", queue=QUEUE) == 0
+    assert scrape.value("rabbitmq_detailed_queue_consumers", vhost="/", queue=QUEUE) == 0
+    # Only the families asked for (and the identity), nothing else of the broker.
+    assert {name for name in scrape.names if not name.startswith("rabbitmq_detailed_queue_")} <= {
+        "rabbitmq_identity_info",
+        "rabbitmq_build_info",
+    }
+
+
+def test_every_rabbitmq_metric_of_the_alerts_and_dashboard_is_in_the_real_scrape() -> None:
+    """Issue 13: a rule or panel on a metric the rabbitmq does not serve would never fire or draw."""
+    from aipp_constructs.aipp.observability import METRICS
+
+    used = {name for name in rm.used_in_dist() if name.startswith("rabbitmq_")}
+    assert used, "dist/dev-meta reads no rabbitmq_* metric: are the alerts and the dashboard there?"
+    assert used <= set(METRICS["rabbitmq"])
+    missing = set(METRICS["rabbitmq"]) - rm.metric_names("rabbitmq")
+    assert not missing, f"not in the real scrape of rabbitmq: {sorted(missing)}"

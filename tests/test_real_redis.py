@@ -4,17 +4,25 @@ The server is Debian's redis-server 7.0.15 (the manifest pins the image ``redis:
 flag the manifest passes (``--port --dir --appendonly --appendfsync --requirepass --maxmemory
 --maxmemory-policy``) exists with the same meaning in both. It is started with exactly the
 manifest's arguments, through the image's entrypoint as it behaves for a non-root user (see
-:data:`REDIS`), with a password made up for each run. Each behaviour is also run on a mutated
-copy of the YAML, which must fail.
+:data:`REDIS`), with a password made up for each run. The exporter sidecar is Debian's
+redis_exporter 1.45.0 (the manifest pins ``oliver006/redis_exporter:v1.93.0``, whose entrypoint
+is the same program), run with the manifest's flags, which both understand (``--redis.addr``,
+``--redis.password-file``, ``--web.listen-address``, ``--web.telemetry-path``), after the
+manifest's init container has written its password file. Each behaviour is also run on a
+mutated copy of the YAML, which must fail.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import secrets as random_secrets
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+import realmetrics as rm
 import realserver as rs
 
 DIST = rs.PROJECT / "dist" / "dev-meta" / "aipp.k8s.yaml"
@@ -27,6 +35,13 @@ REDIS = rs.Image(
     entrypoint=("sh", "-c", 'if [ "$(umask)" = 0022 ]; then umask 0077; fi; exec "$@"', "docker-entrypoint.sh"),
     cmd=("redis-server",),
 )
+#: The image ``oliver006/redis_exporter``: ``ENTRYPOINT ["/redis_exporter"]``, here Debian's
+#: build of the same program.
+EXPORTER = rs.Image(entrypoint=("prometheus-redis-exporter",))
+IMAGES = {"redis": REDIS, "redis_exporter": EXPORTER}
+#: The exporter tests share one worker (`pytest -n 2 --dist loadgroup`), so the scrape of
+#: :func:`exporter_scrape` is made once.
+exporter_group = pytest.mark.xdist_group("real-redis-exporter")
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +64,7 @@ def box() -> Iterator[rs.Sandbox]:
 
 def redis_pod(box: rs.Sandbox, credentials: dict[str, dict[str, str]], *, text: str | None = None) -> rs.Pod:
     objects = rs.load(text if text is not None else DIST.read_text())
-    return rs.Pod(box, objects, rs.find(objects, "Deployment", "redis"), images={"redis": REDIS}, secrets=credentials)
+    return rs.Pod(box, objects, rs.find(objects, "Deployment", "redis"), images=IMAGES, secrets=credentials)
 
 
 def start(box: rs.Sandbox, credentials: dict[str, dict[str, str]], *, text: str | None = None) -> rs.Container:
@@ -190,3 +205,155 @@ def test_a_probe_typo_fails(box: rs.Sandbox, credentials: dict[str, dict[str, st
     assert cli(redis, "ping").output.strip() == "PONG", redis.log()  # the server is up
     for kind in PROBES:
         assert not redis.probe(kind).ok, kind
+
+
+# --- the metrics exporter (redis_exporter, a sidecar of the pod) ----------------------------------
+
+
+def exporter_of(pod: rs.Pod) -> rs.Container:
+    """The pod's exporter sidecar, started after the init container that writes its password
+    file (as the kubelet orders them); ready (its probes, from the manifest) or failed."""
+    auth = pod.container("redis-exporter-auth").run(timeout=30)
+    assert auth.ok, auth.output
+    exporter = pod.container("redis-exporter")
+    exporter.start()
+    ready = exporter.wait_until("readinessProbe", timeout=30)
+    assert ready.ok, f"{ready.output}\n{exporter.log()}"
+    return exporter
+
+
+def metrics_url() -> str:
+    """Where Prometheus scrapes the exporter: the ServiceMonitor's port and path."""
+    return rm.endpoint_url(rs.load(DIST.read_text()), "redis")
+
+
+def up(pod: rs.Pod) -> rs.Container:
+    """The pod's server, up (its startup probe)."""
+    redis = pod.main
+    redis.start()
+    ready = redis.wait_until("startupProbe", timeout=30)
+    assert ready.ok, f"{ready.output}\n{redis.log()}"
+    return redis
+
+
+@functools.cache
+def exporter_scrape() -> rm.Scrape:
+    """The exporter of dist/dev-meta against its server, scraped once per test process
+    (:func:`realmetrics.scrape_of`): the server, the init container, then the sidecar."""
+    rs.require("redis-server", "redis-cli", "prometheus-redis-exporter")
+    box = rs.Sandbox(users={"redis": 999}, hosts=("redis",))
+    try:
+        pod = redis_pod(box, {"redis-credentials": {"password": random_secrets.token_urlsafe(16)}})
+        up(pod)
+        exporter = exporter_of(pod)
+        return rm.scrape(box, metrics_url(), source="redis-exporter", pid=exporter.process.pid)
+    finally:
+        box.close()
+
+
+@exporter_group
+def test_the_exporter_serves_the_servers_core_metrics() -> None:
+    scrape = exporter_scrape()
+    print(f"\nredis_exporter metric names ({len(scrape.names)}):", *sorted(scrape.names), sep="\n  ")
+    assert scrape.value("redis_up") == 1
+    assert scrape.value("redis_exporter_last_scrape_error") == 0
+    # The manifest's settings, as the server reports them.
+    redis = rs.find(rs.load(DIST.read_text()), "Deployment", "redis")["spec"]["template"]["spec"]["containers"][0]
+    args = redis["args"]
+    assert scrape.value("redis_memory_max_bytes") == int(args[args.index("--maxmemory") + 1])
+    assert scrape.value("redis_aof_enabled") == 1
+    assert scrape.value("redis_connected_clients") >= 1  # the exporter itself
+    assert scrape.value("redis_rdb_last_bgsave_status") == 1
+    assert {"redis_memory_used_bytes", "redis_evicted_keys_total", "redis_rejected_connections_total"} <= scrape.names
+    [version] = [s.labels["redis_version"] for s in scrape.samples if s.name == "redis_instance_info"]
+    assert version.startswith("7."), version
+
+
+@exporter_group
+def test_the_exporter_fits_its_resources_and_runs_as_the_manifest_says() -> None:
+    scrape = exporter_scrape()
+    spec = rs.find(rs.load(DIST.read_text()), "Deployment", "redis")["spec"]["template"]["spec"]
+    [sidecar] = [c for c in spec["containers"] if c["name"] == "redis-exporter"]
+    limit = rs.quantity(sidecar["resources"]["limits"]["memory"])
+    assert scrape.rss_bytes is not None and scrape.rss_bytes < limit * 0.75, (scrape.rss_bytes, limit)
+    context = sidecar["securityContext"]
+    assert (context["runAsUser"], context["runAsGroup"], context["readOnlyRootFilesystem"]) == (59000, 59000, True)
+    assert "env" not in sidecar  # no password variable: the password file
+
+
+@exporter_group
+def test_the_init_container_writes_the_exporters_password_map_for_the_pods_group_only(
+    box: rs.Sandbox, credentials: dict[str, dict[str, str]]
+) -> None:
+    rs.require("prometheus-redis-exporter")
+    pod = redis_pod(box, credentials)
+    auth = pod.container("redis-exporter-auth").run(timeout=30)
+    assert auth.ok, auth.output
+    exporter = pod.container("redis-exporter")
+    flags = dict(arg.split("=", 1) for arg in exporter.spec["args"])
+    written = Path(exporter.translate(flags["--redis.password-file"]))
+    assert json.loads(written.read_text()) == {flags["--redis.addr"]: credentials["redis-credentials"]["password"]}
+    assert written.stat().st_mode & 0o777 == 0o440
+    assert (written.stat().st_uid, written.stat().st_gid) == (999, pod.fs_group)
+    assert f"wrote the credentials of {flags['--redis.addr']} to" in auth.output
+
+
+@exporter_group
+def test_a_password_with_a_quote_and_a_backslash_is_escaped_in_the_map(box: rs.Sandbox) -> None:
+    rs.require("prometheus-redis-exporter")
+    pod = redis_pod(box, {"redis-credentials": {"password": 'pa"ss\\word'}})
+    up(pod)
+    exporter_of(pod)
+    assert rm.scrape(box, metrics_url(), source="redis-exporter").value("redis_up") == 1
+
+
+@exporter_group
+def test_a_password_map_for_another_address_leaves_the_exporter_unauthenticated(
+    box: rs.Sandbox, credentials: dict[str, dict[str, str]]
+) -> None:
+    rs.require("prometheus-redis-exporter")
+    text = rs.mutate(DIST.read_text(), "'redis://127.0.0.1:6379' \"$escaped\"", "'redis://localhost:6379' \"$escaped\"")
+    pod = redis_pod(box, credentials, text=text)
+    up(pod)
+    exporter = exporter_of(pod)
+    assert rm.scrape(box, metrics_url(), source="redis-exporter").value("redis_up") == 0
+    assert "NOAUTH" in exporter.log(), exporter.log()
+
+
+@exporter_group
+def test_without_the_init_container_the_exporter_stops_with_the_error(
+    box: rs.Sandbox, credentials: dict[str, dict[str, str]]
+) -> None:
+    rs.require("prometheus-redis-exporter")
+    exporter = redis_pod(box, credentials).container("redis-exporter")
+    exporter.start()
+    assert exporter.process.wait(timeout=30) != 0
+    assert "auth.json" in exporter.log(), exporter.log()
+
+
+@exporter_group
+def test_the_exporter_stays_ready_and_reports_redis_up_0_while_the_server_is_down(
+    box: rs.Sandbox, credentials: dict[str, dict[str, str]]
+) -> None:
+    rs.require("prometheus-redis-exporter")
+    pod = redis_pod(box, credentials)
+    redis = up(pod)
+    exporter = exporter_of(pod)
+    assert rm.scrape(box, metrics_url(), source="redis-exporter").value("redis_up") == 1
+    assert redis.stop() == 0, redis.log()
+    assert rm.scrape(box, metrics_url(), source="redis-exporter").value("redis_up") == 0
+    # Its probes ask its own page, never Redis: the pod does not go unready because of it.
+    assert exporter.process.poll() is None, exporter.log()
+    for kind in ("readinessProbe", "livenessProbe"):
+        assert exporter.probe(kind).ok, kind
+
+
+def test_every_redis_metric_of_the_alerts_and_dashboard_is_in_the_real_scrape() -> None:
+    """Issue 13: a rule or panel on a metric the redis-exporter does not serve would never fire or draw."""
+    from aipp_constructs.aipp.observability import METRICS
+
+    used = {name for name in rm.used_in_dist() if name.startswith("redis_")}
+    assert used, "dist/dev-meta reads no redis_* metric: are the alerts and the dashboard there?"
+    assert used <= set(METRICS["redis"])
+    missing = set(METRICS["redis"]) - rm.metric_names("redis-exporter")
+    assert not missing, f"not in the real scrape of redis-exporter: {sorted(missing)}"

@@ -19,9 +19,19 @@ from conftest import (
     synth,
 )
 
-from aipp_constructs import Component, RedisCache, RedisCacheProps, Resources, SecretKeyRef
+from aipp_constructs import (
+    Component,
+    ComponentServiceMonitor,
+    ComponentServiceMonitorProps,
+    MetricsExporter,
+    RedisCache,
+    RedisCacheProps,
+    Resources,
+    SecretKeyRef,
+)
 
 IMAGE = "harbor.example/dockerhub-proxy/library/redis:7.2.7"
+EXPORTER_IMAGE = "harbor.example/dockerhub-proxy/oliver006/redis_exporter:v1.93.0"
 PASSWORD = SecretKeyRef(name="redis-credentials", key="password")
 
 
@@ -231,6 +241,14 @@ def test_redis_every_prop_reaches_the_yaml(chart: Chart) -> None:
         "extra_args": ("--appendfsync", "always"),
         "maxmemory_percent": 50,
         "maxmemory_policy": "allkeys-lru",
+        "metrics_exporter": MetricsExporter(
+            image="registry.example:5000/mirror/redis_exporter:v1.67.0",
+            port=9300,
+            resources=Resources(cpu_request="20m", memory_request="48Mi", cpu_limit="300m", memory_limit="96Mi"),
+            run_as_user=10001,
+            run_as_group=10002,
+            extra_args=("--include-system-metrics",),
+        ),
     }
     fields = {f.name: f for f in dataclasses.fields(RedisCacheProps)}
     assert set(values) == set(fields), "a RedisCacheProps field is not covered by this test"
@@ -262,14 +280,18 @@ def test_redis_every_prop_reaches_the_yaml(chart: Chart) -> None:
         ("PersistentVolumeClaim", "cache-data"),
         ("Service", "cache"),
     ]
-    assert pod_spec(deployment)["volumes"][1] == {"name": "data", "persistentVolumeClaim": {"claimName": "cache-data"}}
+    volumes = {v["name"]: v for v in pod_spec(deployment)["volumes"]}
+    assert volumes["data"] == {"name": "data", "persistentVolumeClaim": {"claimName": "cache-data"}}
     # part_of
     assert deployment["spec"]["selector"]["matchLabels"] == selector
     assert service["spec"]["selector"] == selector
     for m in manifests:
         assert m["metadata"]["labels"]["app.kubernetes.io/part-of"] == "aipp"
-    # port
-    assert service["spec"]["ports"] == [{"name": "redis", "port": 6380, "protocol": "TCP", "targetPort": "redis"}]
+    # port, metrics_exporter.port
+    assert service["spec"]["ports"] == [
+        {"name": "redis", "port": 6380, "protocol": "TCP", "targetPort": "redis"},
+        {"name": "metrics", "port": 9300, "protocol": "TCP", "targetPort": "metrics"},
+    ]
     assert redis["ports"] == [{"containerPort": 6380, "name": "redis", "protocol": "TCP"}]
     assert redis["args"][1:3] == ["--port", "6380"]
     assert "-p 6380 " in redis["livenessProbe"]["exec"]["command"][-1]
@@ -296,6 +318,152 @@ def test_redis_every_prop_reaches_the_yaml(chart: Chart) -> None:
         "$(REDIS_PASSWORD)", "--maxmemory", str(expected_bytes), "--maxmemory-policy", "allkeys-lru",
         "--appendfsync", "always",
     ]  # fmt: skip
+    # metrics_exporter (image, port, resources, run_as_user, run_as_group, extra_args), and the
+    # port and password it reads
+    exporter = container(deployment, "redis-exporter")
+    assert exporter["image"] == "registry.example:5000/mirror/redis_exporter:v1.67.0"
+    assert exporter["args"] == [
+        "--web.listen-address=:9300",
+        "--web.telemetry-path=/metrics",
+        "--redis.addr=redis://127.0.0.1:6380",
+        "--redis.password-file=/run/redis-exporter/auth.json",
+        "--include-system-metrics",
+    ]
+    assert exporter["ports"] == [{"containerPort": 9300, "name": "metrics", "protocol": "TCP"}]
+    assert exporter["resources"] == {
+        "requests": {"cpu": "20m", "memory": "48Mi"},
+        "limits": {"cpu": "300m", "memory": "96Mi"},
+    }
+    assert (exporter["securityContext"]["runAsUser"], exporter["securityContext"]["runAsGroup"]) == (10001, 10002)
+    assert volumes["password"]["secret"]["secretName"] == "cache-auth"  # pragma: allowlist secret
+    assert volumes["password"]["secret"]["items"] == [{"key": "requirepass", "path": "password"}]
+    auth = container(deployment, "redis-exporter-auth")
+    assert "'redis://127.0.0.1:6380'" in auth["command"][2]
+    assert auth["image"] == "registry.example:5000/mirror/redis:7.4.1-alpine"
+    assert (auth["securityContext"]["runAsUser"], auth["securityContext"]["runAsGroup"]) == (1999, 1000)
+    assert (cache.metrics_port, cache.metrics_path) == (9300, "/metrics")
+
+
+def test_redis_has_no_exporter_and_serves_no_metrics_by_default(
+    manifests: list[dict[str, Any]], deployment: dict[str, Any]
+) -> None:
+    assert [c["name"] for c in pod_spec(deployment)["containers"]] == ["redis"]
+    assert "initContainers" not in pod_spec(deployment)
+    assert [v["name"] for v in pod_spec(deployment)["volumes"]] == ["tmp", "data"]
+    chart = new_chart()
+    cache = RedisCache(chart, "Redis", props())
+    assert (cache.metrics_port, cache.metrics_path) == (None, None)
+    with pytest.raises(ValueError, match="^component 'redis' serves no metrics"):
+        ComponentServiceMonitorProps(component=cache, port="redis")
+
+
+def test_redis_metrics_exporter_defaults(chart: Chart) -> None:
+    cache = RedisCache(chart, "Redis", props(metrics_exporter=MetricsExporter(image=EXPORTER_IMAGE)))
+    manifests = synth(chart)
+    deployment = one(manifests, "Deployment", "redis")
+    spec = pod_spec(deployment)
+    assert [c["name"] for c in spec["containers"]] == ["redis", "redis-exporter"]
+    exporter = container(deployment, "redis-exporter")
+    # redis_exporter's own flags, the ones 1.45 and every later release know; no variable at all.
+    assert exporter["args"] == [
+        "--web.listen-address=:9121",
+        "--web.telemetry-path=/metrics",
+        "--redis.addr=redis://127.0.0.1:6379",
+        "--redis.password-file=/run/redis-exporter/auth.json",
+    ]
+    assert "command" not in exporter and "env" not in exporter
+    assert exporter["volumeMounts"] == [{"mountPath": "/run/redis-exporter", "name": "exporter-auth"}]
+    # 59000:59000, the user of the official image; hardened like every container.
+    assert exporter["securityContext"] == {**RESTRICTED_CONTAINER_CONTEXT, "runAsUser": 59000, "runAsGroup": 59000}
+    assert exporter["imagePullPolicy"] == "IfNotPresent" and exporter["image"] == EXPORTER_IMAGE
+    assert exporter["resources"] == {
+        "requests": {"cpu": "10m", "memory": "32Mi"},
+        "limits": {"cpu": "200m", "memory": "64Mi"},
+    }
+    assert exporter["ports"] == [{"containerPort": 9121, "name": "metrics", "protocol": "TCP"}]
+    for kind in ("readinessProbe", "livenessProbe"):
+        assert exporter[kind]["httpGet"] == {"path": "/", "port": "metrics", "scheme": "HTTP"}
+    # The password map: written by an init container in the Redis image, from the password as a
+    # file, into a memory volume of the exporter's own (the redis container does not mount it).
+    [auth] = spec["initContainers"]
+    assert auth["name"] == "redis-exporter-auth" and auth["image"] == IMAGE
+    assert auth["securityContext"] == RESTRICTED_CONTAINER_CONTEXT
+    assert auth["command"][:2] == ["sh", "-c"]
+    script = auth["command"][2]
+    assert "secret=$(cat /run/secrets/redis/password)" in script
+    assert (
+        """printf '{"%s": "%s"}\\n' 'redis://127.0.0.1:6379' "$escaped" > /run/redis-exporter/auth.json.partial"""
+        in script
+    )
+    assert "umask 0337" in script  # 0440: the exporter reads it through the pod's group
+    assert auth["volumeMounts"] == [
+        {"mountPath": "/run/secrets/redis", "name": "password", "readOnly": True},
+        {"mountPath": "/run/redis-exporter", "name": "exporter-auth"},
+    ]
+    redis = container(deployment, "redis")
+    assert "exporter-auth" not in {m["name"] for m in redis["volumeMounts"]}
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    assert volumes["exporter-auth"]["emptyDir"] == {"medium": "Memory", "sizeLimit": "1Mi"}
+    assert volumes["password"]["secret"] == {
+        "secretName": "redis-credentials",
+        "items": [{"key": "password", "path": "password"}],
+        "defaultMode": 0o440,
+    }
+    assert spec["securityContext"]["fsGroup"] == 999
+    assert one(manifests, "Service", "redis")["spec"]["ports"][1] == {
+        "name": "metrics",
+        "port": 9121,
+        "protocol": "TCP",
+        "targetPort": "metrics",
+    }
+    assert cache.endpoint is not None and dict(cache.endpoint.ports) == {"redis": 6379}
+    assert (cache.metrics_port, cache.metrics_path) == (9121, "/metrics")
+    skips = {
+        k: v.split("=")[0] for k, v in deployment["metadata"]["annotations"].items() if k.startswith("checkov.io/")
+    }
+    assert sorted(skips.values()) == ["CKV_K8S_15", "CKV_K8S_35", "CKV_K8S_40", "CKV_K8S_43"]
+
+
+def test_redis_metrics_exporter_is_monitored_on_its_port(chart: Chart) -> None:
+    cache = RedisCache(chart, "Redis", props(metrics_exporter=MetricsExporter(image=EXPORTER_IMAGE)))
+    ComponentServiceMonitor(chart, "Monitor", ComponentServiceMonitorProps(component=cache, port="metrics"))
+    [endpoint] = one(synth(chart), "ServiceMonitor", "redis")["spec"]["endpoints"]
+    assert (endpoint["port"], endpoint["path"]) == ("metrics", "/metrics")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        pytest.param(
+            {"metrics_exporter": EXPORTER_IMAGE},
+            f"metrics_exporter must be a MetricsExporter or None, got '{EXPORTER_IMAGE}'",
+            id="not-an-exporter",
+        ),
+        pytest.param(
+            {"metrics_exporter": MetricsExporter(image=EXPORTER_IMAGE, port=6379)},
+            "metrics_exporter.port must differ from port \\(6379\\), got 6379",
+            id="port-of-redis",
+        ),
+        *(
+            pytest.param(
+                {"metrics_exporter": MetricsExporter(image=EXPORTER_IMAGE, extra_args=(flag,))},
+                f"metrics_exporter.extra_args must not set flags the construct manages, got '{flag}'; {fix}",
+                id=flag.split("=")[0].lstrip("-"),
+            )
+            for flag, fix in (
+                ("--web.listen-address=:1", "use metrics_exporter.port"),
+                ("--web.telemetry-path=/m", "the metrics path is fixed"),
+                ("--redis.addr=redis://redis:6379", "the exporter scrapes the Redis of its own pod"),
+                ("--redis.password=x", "the exporter reads the password prop, as a file"),
+                ("--redis.password-file=/p.json", "the exporter reads the password prop, as a file"),
+                ("--redis.user=exporter", "the construct authenticates with the password prop alone"),
+            )
+        ),
+    ],
+)
+def test_fails_when_the_metrics_exporter_is_invalid(overrides: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=f"^{message}"):
+        props(**overrides)
 
 
 def test_redis_run_as_user_70_reaches_the_pod_and_every_container(chart: Chart) -> None:

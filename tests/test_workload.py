@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, cast
 
 import pytest
@@ -28,6 +29,7 @@ from aipp_constructs import (
     SecretKeyRef,
     SharedClaim,
     SharedClaimProps,
+    Sidecar,
     TcpCheck,
     Telemetry,
     Toleration,
@@ -627,3 +629,317 @@ def test_names_do_not_depend_on_construct_ids() -> None:
     Workload(first, "A", _props(ports=(Port(name="http", number=80),), replicas=2))
     Workload(second, "Renamed", _props(ports=(Port(name="http", number=80),), replicas=2))
     assert synth(first) == synth(second)
+
+
+# --- sidecars -----------------------------------------------------------------------------------
+
+SIDECAR_IMAGE = "registry.example.com/acme/exporter:1.2.3"
+HARDENED = {
+    "allowPrivilegeEscalation": False,
+    "capabilities": {"drop": ["ALL"]},
+    "privileged": False,
+    "readOnlyRootFilesystem": True,
+    "runAsNonRoot": True,
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+
+
+def test_a_sidecar_defaults_to_a_hardened_container_of_the_pods_user(chart: Chart) -> None:
+    workload, manifests = _build(
+        chart,
+        ports=(Port(name="http", number=8080),),
+        run_as_user=999,
+        run_as_group=1999,
+        sidecars=(Sidecar(name="exporter", image=SIDECAR_IMAGE),),
+    )
+    spec = pod_spec(one(manifests, "Deployment", "api"))
+    assert [c["name"] for c in spec["containers"]] == ["api", "exporter"]  # the main container first
+    sidecar = container(one(manifests, "Deployment", "api"), "exporter")
+    assert sidecar == {
+        "name": "exporter",
+        "image": SIDECAR_IMAGE,
+        "imagePullPolicy": "IfNotPresent",
+        "resources": {"limits": {"cpu": "100m", "memory": "64Mi"}, "requests": {"cpu": "10m", "memory": "32Mi"}},
+        "securityContext": {**HARDENED, "runAsUser": 999, "runAsGroup": 1999},
+        "terminationMessagePolicy": "FallbackToLogsOnError",
+    }
+    # Without ports of its own, the Service and the endpoint are the main container's.
+    assert one(manifests, "Service", "api")["spec"]["ports"] == [
+        {"name": "http", "port": 8080, "protocol": "TCP", "targetPort": "http"}
+    ]
+    assert workload.endpoint is not None and dict(workload.endpoint.ports) == {"http": 8080}
+
+
+def test_every_sidecar_field_reaches_the_yaml(chart: Chart) -> None:
+    token = SecretKeyRef(name="exporter-credentials", key="token")
+    values: dict[str, Any] = {
+        "name": "exporter",
+        "image": SIDECAR_IMAGE,
+        "command": ("/bin/exporter",),
+        "args": ("--listen=:9100", "--path=/metrics"),
+        "env": {"MODE": "fast", "TOKEN": token, "POD": FieldRef(field_path="metadata.name")},
+        "ports": (Port(name="metrics", number=9100), Port(name="debug", number=6060, expose=False)),
+        "probes": Probes(readiness=Probe(check=HttpCheck(path="/", port="metrics")), liveness=None),
+        "resources": Resources(cpu_request="20m", memory_request="48Mi", cpu_limit="300m", memory_limit="96Mi"),
+        "run_as_user": 65534,
+        "run_as_group": 65533,
+        "volumes": ("password", "tmp"),
+        "scratch": (ScratchVolume(name="exporter-run", path="/run/exporter", size="1Mi", memory=True),),
+        "secret_files": (SecretFile(name="exporter-user", path="/run/secrets/user/username", secret=token),),
+    }
+    fields = {f.name: f for f in dataclasses.fields(Sidecar)}
+    assert set(values) == set(fields), "a Sidecar field is not covered by this test"
+    for name, f in fields.items():
+        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        assert values[name] != default, f"{name} is set to its default"
+    password = SecretFile(name="password", path="/run/secrets/db/password", secret=token)
+    workload, manifests = _build(
+        chart,
+        ports=(Port(name="http", number=8080),),
+        secret_files=(password,),
+        claim_templates=(ClaimTemplate(name="data", path="/data", size="1Gi"),),
+        sidecars=(Sidecar(**values),),
+    )
+    sts = one(manifests, "StatefulSet", "api")
+    sidecar = container(sts, "exporter")
+    main = container(sts, "api")
+    assert sidecar["image"] == SIDECAR_IMAGE
+    assert sidecar["command"] == ["/bin/exporter"] and sidecar["args"] == ["--listen=:9100", "--path=/metrics"]
+    assert env_of(sidecar) == {
+        "MODE": "fast",
+        "TOKEN": {"secretKeyRef": {"name": "exporter-credentials", "key": "token"}},
+        "POD": {"fieldRef": {"fieldPath": "metadata.name"}},
+    }
+    assert sidecar["ports"] == [
+        {"containerPort": 9100, "name": "metrics", "protocol": "TCP"},
+        {"containerPort": 6060, "name": "debug", "protocol": "TCP"},
+    ]
+    assert sidecar["readinessProbe"]["httpGet"] == {"path": "/", "port": "metrics", "scheme": "HTTP"}
+    assert "livenessProbe" not in sidecar and "startupProbe" not in sidecar
+    assert sidecar["resources"] == {
+        "limits": {"cpu": "300m", "memory": "96Mi"},
+        "requests": {"cpu": "20m", "memory": "48Mi"},
+    }
+    assert sidecar["securityContext"] == {**HARDENED, "runAsUser": 65534, "runAsGroup": 65533}
+    # The pod's volumes it names, at the main container's paths; its own, in it alone.
+    assert sidecar["volumeMounts"] == [
+        {"mountPath": "/tmp", "name": "tmp"},
+        {"mountPath": "/run/secrets/db", "name": "password", "readOnly": True},
+        {"mountPath": "/run/exporter", "name": "exporter-run"},
+        {"mountPath": "/run/secrets/user", "name": "exporter-user", "readOnly": True},
+    ]
+    assert {m["name"] for m in main["volumeMounts"]} == {"tmp", "data", "password"}
+    volumes = {v["name"]: v for v in pod_spec(sts)["volumes"]}
+    assert volumes["exporter-run"] == {"name": "exporter-run", "emptyDir": {"medium": "Memory", "sizeLimit": "1Mi"}}
+    assert volumes["exporter-user"]["secret"] == {
+        "secretName": "exporter-credentials",
+        "items": [{"key": "token", "path": "username"}],
+        "defaultMode": 0o440,
+    }
+    # Its exposed ports join both Services; the endpoint stays the main container's.
+    for service in ("api", "api-headless"):
+        assert [p["name"] for p in one(manifests, "Service", service)["spec"]["ports"]] == ["http", "metrics"]
+    assert workload.endpoint is not None and dict(workload.endpoint.ports) == {"http": 8080}
+
+
+def test_a_sidecar_without_its_own_uid_takes_the_group_of_the_pod_and_with_one_its_own(chart: Chart) -> None:
+    _, manifests = _build(
+        chart,
+        run_as_user=999,
+        sidecars=(
+            Sidecar(name="pods", image=SIDECAR_IMAGE),
+            Sidecar(name="own", image=SIDECAR_IMAGE, run_as_user=59000),
+        ),
+    )
+    deployment = one(manifests, "Deployment", "api")
+    contexts = {c["name"]: c["securityContext"] for c in pod_spec(deployment)["containers"]}
+    assert (contexts["pods"]["runAsUser"], contexts["pods"]["runAsGroup"]) == (999, 999)
+    assert (contexts["own"]["runAsUser"], contexts["own"]["runAsGroup"]) == (59000, 59000)
+    # The pod's fsGroup stays the workload's: the sidecar reads the pod's secret files through it.
+    assert pod_spec(deployment)["securityContext"]["fsGroup"] == 999
+
+
+def test_an_init_step_mounts_a_sidecars_own_volume_where_the_sidecar_does(chart: Chart) -> None:
+    _, manifests = _build(
+        chart,
+        init_steps=(InitStep(name="prepare", command=("sh", "-c", "echo x > /run/exporter/x"), volumes=("run",)),),
+        sidecars=(
+            Sidecar(name="exporter", image=SIDECAR_IMAGE, scratch=(ScratchVolume(name="run", path="/run/exporter"),)),
+        ),
+    )
+    deployment = one(manifests, "Deployment", "api")
+    assert container(deployment, "prepare")["volumeMounts"] == [{"mountPath": "/run/exporter", "name": "run"}]
+    assert container(deployment, "exporter")["volumeMounts"] == [{"mountPath": "/run/exporter", "name": "run"}]
+    assert container(deployment, "api")["volumeMounts"] == [{"mountPath": "/tmp", "name": "tmp"}]
+
+
+def test_a_worker_without_ports_gets_a_service_for_its_sidecars_metrics_only(chart: Chart) -> None:
+    workload, manifests = _build(
+        chart, sidecars=(Sidecar(name="exporter", image=SIDECAR_IMAGE, ports=(Port(name="metrics", number=9100),)),)
+    )
+    assert one(manifests, "Service", "api")["spec"]["ports"] == [
+        {"name": "metrics", "port": 9100, "protocol": "TCP", "targetPort": "metrics"}
+    ]
+    assert workload.endpoint is None  # nothing may depend on it
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        pytest.param(lambda: Sidecar(name="Exporter", image=SIDECAR_IMAGE), "sidecars\\[\\].name must be", id="name"),
+        pytest.param(
+            lambda: Sidecar(name="x", image="acme/exporter:latest"),
+            "sidecars\\[x\\].image uses the moving tag 'latest'",
+            id="image-moving",
+        ),
+        pytest.param(
+            lambda: Sidecar(name="x", image=SIDECAR_IMAGE, args="--flag"),  # type: ignore[arg-type]
+            "sidecars\\[x\\].args must be a tuple of strings, got '--flag'",
+            id="args-string",
+        ),
+        pytest.param(
+            lambda: Sidecar(name="x", image=SIDECAR_IMAGE, env={"bad-name": "1"}),
+            "sidecars\\[x\\].env.bad-name must be a variable name",
+            id="env-name",
+        ),
+        pytest.param(
+            lambda: Sidecar(name="x", image=SIDECAR_IMAGE, env={"X": EnvTemplate(text="a", values={})}),  # type: ignore[dict-item]
+            "sidecars\\[x\\].env.X must be a string, a SecretKeyRef or a FieldRef",
+            id="env-template",
+        ),
+        pytest.param(
+            lambda: Sidecar(name="x", image=SIDECAR_IMAGE, probes=Probes.of(TcpCheck(port="metrics"))),
+            "sidecars\\[x\\].probes.startup checks port 'metrics', which is not one of the sidecar's ports \\(none\\)",
+            id="probe-port",
+        ),
+        pytest.param(
+            lambda: Sidecar(name="x", image=SIDECAR_IMAGE, run_as_user=0),
+            "sidecars\\[x\\].run_as_user must be an integer from 1 to 2147483647, got 0; Pod Security",
+            id="uid-root",
+        ),
+        pytest.param(
+            lambda: Sidecar(name="x", image=SIDECAR_IMAGE, run_as_group=-1),
+            "sidecars\\[x\\].run_as_group must be an integer from 0",
+            id="gid-negative",
+        ),
+        pytest.param(
+            lambda: Sidecar(name="x", image=SIDECAR_IMAGE, resources="small"),  # type: ignore[arg-type]
+            "sidecars\\[x\\].resources must be a Resources",
+            id="resources",
+        ),
+        pytest.param(
+            lambda: Sidecar(name="x", image=SIDECAR_IMAGE, volumes="tmp"),  # type: ignore[arg-type]
+            "sidecars\\[x\\].volumes must be a tuple of volume names, got 'tmp'",
+            id="volumes-string",
+        ),
+        pytest.param(
+            lambda: Sidecar(
+                name="x",
+                image=SIDECAR_IMAGE,
+                scratch=(ScratchVolume(name="a", path="/run/a"),),
+                secret_files=(SecretFile(name="a", path="/run/b/f", secret=SecretKeyRef(name="s", key="k")),),
+            ),
+            "sidecars\\[x\\]: its scratch and secret_files must have distinct names and paths",
+            id="own-volume-twice",
+        ),
+        pytest.param(
+            lambda: Sidecar(
+                name="x", image=SIDECAR_IMAGE, volumes=("a",), scratch=(ScratchVolume(name="a", path="/run/a"),)
+            ),
+            "sidecars\\[x\\].volumes names a, which its own scratch or secret_files name too",
+            id="own-and-shared",
+        ),
+        pytest.param(
+            lambda: _props(sidecars=(Sidecar(name="api", image=SIDECAR_IMAGE),)),
+            "sidecars\\[api\\].name is already the name of a container of the pod; taken: api",
+            id="name-of-main",
+        ),
+        pytest.param(
+            lambda: _props(sidecars=(Sidecar(name="x", image=SIDECAR_IMAGE), Sidecar(name="x", image=SIDECAR_IMAGE))),
+            "sidecars\\[x\\].name is already the name of a container of the pod; taken: api, x",
+            id="name-twice",
+        ),
+        pytest.param(
+            lambda: _props(
+                ports=(Port(name="http", number=8080),),
+                sidecars=(Sidecar(name="x", image=SIDECAR_IMAGE, ports=(Port(name="metrics", number=8080),)),),
+            ),
+            "sidecars\\[x\\].ports\\[metrics\\] \\(8080\\) collides with port 'http' \\(8080\\) of the pod",
+            id="port-number",
+        ),
+        pytest.param(
+            lambda: _props(
+                ports=(Port(name="metrics", number=8080),),
+                sidecars=(Sidecar(name="x", image=SIDECAR_IMAGE, ports=(Port(name="metrics", number=9100),)),),
+            ),
+            "sidecars\\[x\\].ports\\[metrics\\] \\(9100\\) collides with port 'metrics' \\(8080\\) of the pod",
+            id="port-name",
+        ),
+        pytest.param(
+            lambda: _props(sidecars=(Sidecar(name="x", image=SIDECAR_IMAGE, volumes=("data",)),)),
+            "sidecars\\[x\\].volumes names data, which the workload does not have; known: tmp",
+            id="unknown-volume",
+        ),
+        pytest.param(
+            lambda: _props(
+                scratch=(ScratchVolume(name="cache", path="/cache"),),
+                sidecars=(
+                    Sidecar(name="x", image=SIDECAR_IMAGE, scratch=(ScratchVolume(name="cache", path="/run/c"),)),
+                ),
+            ),
+            "sidecars\\[x\\]: its volume 'cache' is already a volume of the pod",
+            id="own-volume-of-the-pod",
+        ),
+        pytest.param(
+            lambda: _props(
+                sidecars=(Sidecar(name="x", image=SIDECAR_IMAGE, scratch=(ScratchVolume(name="tmp", path="/t"),)),),
+                tmp_size=None,
+            ),
+            "sidecars\\[x\\]: its volume 'tmp' is already a volume of the pod",
+            id="own-volume-reserved",
+        ),
+        pytest.param(
+            lambda: _props(
+                sidecars=(
+                    Sidecar(
+                        name="x", image=SIDECAR_IMAGE, volumes=("tmp",), scratch=(ScratchVolume(name="t", path="/tmp"),)
+                    ),
+                )
+            ),
+            "sidecars\\[x\\] mounts two volumes at one path, got \\['/tmp', '/tmp'\\]",
+            id="own-volume-over-a-shared-one",
+        ),
+        pytest.param(
+            lambda: _props(sidecars=("exporter",)),
+            "sidecars must be a tuple of Sidecar, got \\('exporter',\\)",
+            id="not-a-sidecar",
+        ),
+        pytest.param(
+            lambda: _props(init_steps=(InitStep(name="prepare", command=("true",), volumes=("run",)),)),
+            "init_steps\\[prepare\\].volumes names run, which the workload does not have; known: tmp",
+            id="init-step-unknown",
+        ),
+    ],
+)
+def test_sidecar_validation(build: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=f"^{message}"):
+        build()
+
+
+def test_a_job_refuses_a_sidecar_that_would_keep_its_pod_from_completing(chart: Chart) -> None:
+    from aipp_constructs import OneShotJob, OneShotJobProps
+
+    with pytest.raises(
+        ValueError, match="^sidecars: migrate runs to completion, and a long-running sidecar \\(exporter\\)"
+    ):
+        OneShotJob(
+            chart,
+            "Migrate",
+            OneShotJobProps(
+                name="migrate",
+                image=IMAGE,
+                telemetry=OFF,
+                sidecars=(Sidecar(name="exporter", image=SIDECAR_IMAGE),),
+            ),
+        )
+    assert synth(chart) == []  # nothing left behind

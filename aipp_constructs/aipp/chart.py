@@ -25,6 +25,7 @@ from ..gpu_worker import GpuWorker, GpuWorkerProps
 from ..grafana_dashboard import GrafanaDashboard, GrafanaDashboardProps
 from ..graph import GraphError, GraphNode, resolve_order
 from ..longhorn_recurring_jobs import LonghornRecurringJobs, LonghornRecurringJobsProps, RecurringJobSpec
+from ..metrics_exporter import METRICS_PORT, MetricsExporter
 from ..network_policies import ExternalPeer, GraphNetworkPolicies
 from ..pg_dump_backup import PgDumpBackup, PgDumpBackupProps
 from ..pgvector_db import PgvectorDb, PgvectorDbProps
@@ -41,6 +42,7 @@ from ..tls_ingress import IngressRoute, TlsIngress, TlsIngressProps
 from ..web_frontend import WebFrontend, WebFrontendProps
 from ..workload import Workload
 from .config import (
+    EXPORTER_IMAGES,
     WAIT_IMAGE,
     AppConfig,
     EnvironmentConfig,
@@ -205,6 +207,7 @@ class AippChart(PortChart):
                 password=secret.key("password"),
                 database=config.database,
                 shm_size=config.shm_size,
+                metrics_exporter=self._exporter(name),
             ),
         )
 
@@ -215,8 +218,16 @@ class AippChart(PortChart):
             RedisCacheProps(
                 **self._data_props(name, config),
                 password=self.secrets["redis-credentials"].key("password"),
+                metrics_exporter=self._exporter(name),
             ),
         )
+
+    def _exporter(self, name: str) -> MetricsExporter | None:
+        """The metrics exporter beside data service ``name`` (``monitoring.exporters``), from
+        its image row; the construct's defaults for the rest."""
+        if not self.env.monitoring.exporters:
+            return None
+        return MetricsExporter(image=self.image(EXPORTER_IMAGES[name]))
 
     def _rabbitmq(self, name: str, config: Any) -> Component:
         secret = self.secrets["rabbitmq-credentials"]
@@ -476,7 +487,10 @@ class AippChart(PortChart):
             )
 
     def metrics_targets(self) -> dict[str, tuple[str, int, str]]:
-        """Component -> (Service port name, port number, path) Prometheus scrapes."""
+        """Component -> (Service port name, port number, path) Prometheus scrapes: each Spring
+        service's actuator, RabbitMQ's own endpoint, and the exporters beside PostgreSQL and
+        Redis. The ServiceMonitors and the NetworkPolicy rules admitting Prometheus both
+        come from it."""
         targets: dict[str, tuple[str, int, str]] = {}
         for name, component in self.components.items():
             if isinstance(component, SpringService):
@@ -486,6 +500,13 @@ class AippChart(PortChart):
                     targets[name] = (port[0], port[1], component.metrics_path)
             elif isinstance(component, RabbitMq):
                 targets[name] = ("prometheus", component.endpoint.port("prometheus"), "/metrics")  # type: ignore[union-attr]
+            elif (
+                isinstance(component, (PgvectorDb, RedisCache))
+                and component.metrics_port is not None
+                and component.metrics_path is not None
+            ):
+                # The exporter sidecar's port (monitoring.exporters).
+                targets[name] = (METRICS_PORT, component.metrics_port, component.metrics_path)
         return targets
 
     def _network_policies(self) -> GraphNetworkPolicies:

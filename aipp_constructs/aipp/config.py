@@ -51,6 +51,7 @@ from ..wiring import check_env_name
 __all__ = [
     "APP_COMPONENTS",
     "BOOTSTRAP_DIR",
+    "EXPORTER_IMAGES",
     "WAIT_IMAGE",
     "AlertsConfig",
     "AppConfig",
@@ -629,6 +630,12 @@ class MonitoringConfig(ConfigModel):
         alerts: See :class:`AlertsConfig`; the PrometheusRule carries ``service_monitor_labels``
             too (kube-prometheus-stack selects rules by the same ``release`` label). Defaults to its defaults.
         dashboard: See :class:`DashboardConfig`. Defaults to its defaults.
+        exporters: Run a Prometheus exporter beside PostgreSQL and Redis: postgres_exporter
+            and redis_exporter, each a sidecar container of the database's pod (it reads the
+            server over localhost with the credentials the server has, as files), on a port
+            ``metrics`` (9187, 9121) scraped by a ServiceMonitor and opened to Prometheus alone.
+            Their images are the rows ``postgres-exporter`` and ``redis-exporter`` of ``images``,
+            required while this is on. Defaults to ``true``.
     """
 
     namespace: Annotated[Text, checked(check_dns_label)] = "monitoring"
@@ -637,6 +644,7 @@ class MonitoringConfig(ConfigModel):
     interval: Text = "30s"
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     dashboard: DashboardConfig = Field(default_factory=DashboardConfig)
+    exporters: bool = True
 
 
 class ScheduleConfig(ConfigModel):
@@ -1032,6 +1040,9 @@ APP_COMPONENTS = tuple(
 BOOTSTRAP_DIR = "bootstrap"
 #: The image-table row of the start-up wait containers.
 WAIT_IMAGE = "wait-for"
+#: The image-table rows of the metrics exporters (``monitoring.exporters``), by the component
+#: whose pod runs each: Docker Hub images, required while the exporters are on.
+EXPORTER_IMAGES = {"pgvector": "postgres-exporter", "redis": "redis-exporter"}
 
 
 class EnvironmentConfig(ConfigModel):
@@ -1049,7 +1060,9 @@ class EnvironmentConfig(ConfigModel):
         registry: See :class:`RegistryConfig`. Required.
         secrets: See :class:`SecretsConfig`. Required.
         images: The image table, keyed by component, plus ``wait-for`` (the start-up wait
-            image). Required: one row per enabled component.
+            image) and ``postgres-exporter``, ``redis-exporter`` (the metrics exporters). Required:
+            one row per enabled component, ``wait-for``, and the exporters' rows while
+            ``monitoring.exporters`` is on.
         telemetry: See :class:`TelemetryConfig`. Defaults to its defaults.
         wait: See :class:`WaitConfig`. Defaults to its defaults.
         network: See :class:`NetworkConfig`. Defaults to its defaults.
@@ -1157,8 +1170,11 @@ def load_environment(path: Path, *, display: str | None = None) -> EnvironmentCo
     names = tuple(f.alias or name for name, f in ComponentsConfig.model_fields.items())
     components = loaded.value.components if loaded.value is not None else _components(data.get("components"))
     rows = data.get("images")
+    # Whether the exporters are on: None when the monitoring section is malformed (reported there).
+    monitoring = data.get("monitoring", {})
+    exporters = monitoring.get("exporters", True) if isinstance(monitoring, dict) else None
     if isinstance(rows, dict):
-        known = sorted({*names, WAIT_IMAGE})
+        known = sorted({*names, WAIT_IMAGE, *EXPORTER_IMAGES.values()})
         renamed = set()  # a misspelt row is one mistake, not also a missing row
         for key in rows:
             if key not in known:
@@ -1179,7 +1195,15 @@ def load_environment(path: Path, *, display: str | None = None) -> EnvironmentCo
                     "is required: every enabled component needs a pinned image; "
                     f"add '{name}: {{repository: ..., tag: ...}}' under images",
                 )
-        for name in (*names, WAIT_IMAGE):
+        # An exporter row may stay while the exporters are off (it is simply not used).
+        if exporters is True:
+            for name in sorted(set(EXPORTER_IMAGES.values()) - set(rows) - renamed):
+                error(
+                    f"images.{name}",
+                    "is required while monitoring.exporters is on: the metrics exporter needs a pinned image; "
+                    f"add '{name}: {{repository: ..., tag: ...}}' under images, or set 'monitoring.exporters: false'",
+                )
+        for name in (*names, WAIT_IMAGE, *EXPORTER_IMAGES.values()):
             row = rows.get(name)
             source = row.get("source", "dockerhub") if isinstance(row, dict) else None
             expected_source = "vendor" if name in APP_COMPONENTS else "dockerhub"

@@ -248,7 +248,7 @@ def alert_groups(seen: Observed) -> tuple[AlertGroup, ...]:
                         f"{name} (Redis) does not answer its exporter",
                         "critical",
                         "1m",
-                        "The exporter in the Redis pod cannot connect: the server is down or the password changed.",
+                        "The exporter in the Redis pod cannot connect: the server is down or its credentials changed.",
                     ),
                     rule(
                         "RedisMemoryNearLimit",

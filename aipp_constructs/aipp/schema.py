@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .._config_loader import attribute_docs, summary
-from .config import APP_COMPONENTS, WAIT_IMAGE, ComponentsConfig, EnvironmentConfig
+from .config import APP_COMPONENTS, EXPORTER_IMAGES, WAIT_IMAGE, ComponentsConfig, EnvironmentConfig
 
 __all__ = ["SCHEMA_FILE", "SCHEMA_HEADER", "environment_schema", "schema_text"]
 
@@ -74,10 +74,10 @@ def environment_schema() -> dict[str, Any]:
     # The environment's name is its file's name: not a key of the file.
     del schema["properties"]["name"]
     schema["required"].remove("name")
-    # The image table is keyed by component (and the wait image); the loader says which rows
-    # an enabled component needs.
+    # The image table is keyed by component (and the wait and exporter images); the loader
+    # says which rows an enabled component and the exporters need.
     components = [f.alias or name for name, f in ComponentsConfig.model_fields.items()]
-    schema["properties"]["images"]["propertyNames"] = {"enum": [*components, WAIT_IMAGE]}
+    schema["properties"]["images"]["propertyNames"] = {"enum": [*components, WAIT_IMAGE, *EXPORTER_IMAGES.values()]}
     assert set(APP_COMPONENTS) <= set(components)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
