@@ -38,6 +38,7 @@ from ._validation import (
 )
 from .component import Component
 from .references import Endpoint, Resources, SecretKeyRef, check_labels
+from .service_monitor import MetricsEndpoint
 from .workload import (
     ClaimTemplate,
     FieldRef,
@@ -53,7 +54,7 @@ from .workload import (
     data_service_props,
 )
 
-__all__ = ["RabbitMq", "RabbitMqProps"]
+__all__ = ["PER_QUEUE_METRICS", "RabbitMq", "RabbitMqProps"]
 
 _UID = 999  # user "rabbitmq" in the official Ubuntu-based image
 _CONFIG_KEY = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
@@ -69,6 +70,13 @@ _HOME = "/var/lib/rabbitmq"
 _OLDEST = (3, 12)
 _COOKIE_SECRET_DIR = "/run/secrets/erlang-cookie"
 _PORTS = {"amqp": 5672, "management": 15672, "prometheus": 15692}
+#: The rabbitmq_prometheus plugin's per-queue metrics on the ``prometheus`` port (``/metrics`` is
+#: aggregated, without a ``queue`` label): ready and unacknowledged messages and consumers of each
+#: queue, as ``rabbitmq_detailed_queue_*`` with labels ``vhost`` and ``queue``. Scrape it as a
+#: further ServiceMonitor endpoint (``ComponentServiceMonitorProps.extra_endpoints``).
+PER_QUEUE_METRICS = MetricsEndpoint(
+    path="/metrics/detailed", params={"family": ("queue_coarse_metrics", "queue_consumer_count")}
+)
 # Erlang distribution ports, reachable only through the headless Service.
 _CLUSTER_PORTS = {"epmd": 4369, "dist": 25672}
 

@@ -33,7 +33,7 @@ from ._validation import LABEL_KEY, check_dns_label
 from .component import SKIP_DRY_RUN_ON_MISSING_RESOURCE, SYNC_WAVE_ANNOTATION, Component
 from .references import check_label_value
 
-__all__ = ["ComponentServiceMonitor", "ComponentServiceMonitorProps", "prometheus_duration_ms"]
+__all__ = ["ComponentServiceMonitor", "ComponentServiceMonitorProps", "MetricsEndpoint", "prometheus_duration_ms"]
 
 # Prometheus duration (model.ParseDuration), units from largest to smallest, each at most once.
 _DURATION = re.compile(
@@ -58,6 +58,29 @@ def prometheus_duration_ms(value: str) -> int | None:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class MetricsEndpoint:
+    """A further metrics path on the same port, with URL parameters (a ServiceMonitor endpoint's
+    ``params``), e.g. RabbitMQ's per-queue ``/metrics/detailed?family=queue_coarse_metrics``.
+
+    Attributes:
+        path: HTTP path. Required.
+        params: URL parameter -> its values (a parameter may repeat). Defaults to none.
+    """
+
+    path: str
+    params: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.path, str) or not _PATH.fullmatch(self.path):
+            raise ValueError(f"path must be an absolute URL path like '/metrics/detailed', got {self.path!r}")
+        for key, values in self.params.items():
+            if not isinstance(key, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", key):
+                raise ValueError(f"params keys must be URL parameter names ([A-Za-z0-9_.-]), got {key!r}")
+            if not isinstance(values, tuple) or not values or not all(isinstance(v, str) and v for v in values):
+                raise ValueError(f"params[{key!r}] must be a non-empty tuple of strings, got {values!r}")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class ComponentServiceMonitorProps:
     """Props of :class:`ComponentServiceMonitor`.
 
@@ -78,6 +101,8 @@ class ComponentServiceMonitorProps:
             without it are silently ignored). Added to the component labels, none of which
             it may change. Defaults to none.
         name: Name of the ServiceMonitor. Defaults to ``None``: the component name.
+        extra_endpoints: Further paths scraped on the same port, with the same interval and
+            timeout (:class:`MetricsEndpoint`). Defaults to none.
     """
 
     component: Component
@@ -87,6 +112,7 @@ class ComponentServiceMonitorProps:
     scrape_timeout: str | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
     name: str | None = None
+    extra_endpoints: tuple[MetricsEndpoint, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.component, Component):
@@ -145,6 +171,11 @@ class ComponentServiceMonitorProps:
                 )
         if self.name is not None:
             check_dns_label("name", self.name)
+        if not all(isinstance(e, MetricsEndpoint) for e in self.extra_endpoints):
+            raise ValueError(f"extra_endpoints must be MetricsEndpoint values, got {self.extra_endpoints!r}")
+        paths = [self.path, *(e.path for e in self.extra_endpoints)]
+        if len(set(paths)) != len(paths):
+            raise ValueError(f"extra_endpoints must not repeat a path, got {paths}")
 
 
 class ComponentServiceMonitor(Construct):
@@ -181,7 +212,8 @@ class ComponentServiceMonitor(Construct):
                     "endpoints": [
                         {
                             "port": props.port,
-                            "path": props.path,
+                            "path": endpoint.path,
+                            "params": {key: list(values) for key, values in endpoint.params.items()} or None,
                             "interval": props.interval,
                             "scrapeTimeout": props.scrape_timeout,
                             "scheme": "http",
@@ -194,6 +226,7 @@ class ComponentServiceMonitor(Construct):
                                 }
                             ],
                         }
+                        for endpoint in (MetricsEndpoint(path=props.path or "/metrics"), *props.extra_endpoints)
                     ],
                 },
             },

@@ -125,13 +125,15 @@ def resident_bytes(pid: int) -> int:
     return int(kib) * 1024
 
 
-def endpoint_url(objects: list[dict[str, Any]], name: str, *, host: str | None = None) -> str:
-    """The URL Prometheus scrapes for the ServiceMonitor ``name``: its port (a port name of the
-    Service ``name``), its path and scheme; ``host`` defaults to the Service name."""
-    [endpoint] = rs.find(objects, "ServiceMonitor", name)["spec"]["endpoints"]
+def endpoint_url(objects: list[dict[str, Any]], name: str, *, host: str | None = None, index: int = 0) -> str:
+    """The URL Prometheus scrapes for endpoint ``index`` of the ServiceMonitor ``name``: its port
+    (a port name of the Service ``name``), its path, its ``params`` as the query and its scheme;
+    ``host`` defaults to the Service name."""
+    endpoint = rs.find(objects, "ServiceMonitor", name)["spec"]["endpoints"][index]
     ports = rs.find(objects, "Service", name)["spec"]["ports"]
     [port] = [p["port"] for p in ports if p["name"] == endpoint["port"]]
-    return f"{endpoint['scheme']}://{host or name}:{port}{endpoint['path']}"
+    query = "&".join(f"{key}={value}" for key, values in endpoint.get("params", {}).items() for value in values)
+    return f"{endpoint['scheme']}://{host or name}:{port}{endpoint['path']}" + (f"?{query}" if query else "")
 
 
 def scrape_of(source: str) -> Scrape:

@@ -146,15 +146,21 @@ CASES: dict[str, Case] = {
     ),
     "RabbitmqQueueWithoutConsumers": Case(
         fire={
-            _series("rabbitmq_queue_messages_ready", service="rabbitmq"): "5x20",
-            _series("rabbitmq_queue_consumers", service="rabbitmq"): "0x20",
+            _series("rabbitmq_detailed_queue_messages_ready", service="rabbitmq", vhost="/", queue="jobs"): "5x20",
+            _series("rabbitmq_detailed_queue_consumers", service="rabbitmq", vhost="/", queue="jobs"): "0x20",
+            # Another queue with a consumer does not hide the one without.
+            _series("rabbitmq_detailed_queue_messages_ready", service="rabbitmq", vhost="/", queue="links"): "5x20",
+            _series("rabbitmq_detailed_queue_consumers", service="rabbitmq", vhost="/", queue="links"): "2x20",
         },
         silent={
-            _series("rabbitmq_queue_messages_ready", service="rabbitmq"): "5x20",
-            _series("rabbitmq_queue_consumers", service="rabbitmq"): "1x20",
+            _series("rabbitmq_detailed_queue_messages_ready", service="rabbitmq", vhost="/", queue="jobs"): "5x20",
+            _series("rabbitmq_detailed_queue_consumers", service="rabbitmq", vhost="/", queue="jobs"): "1x20",
+            # An empty queue without consumers is no alert.
+            _series("rabbitmq_detailed_queue_messages_ready", service="rabbitmq", vhost="/", queue="idle"): "0x20",
+            _series("rabbitmq_detailed_queue_consumers", service="rabbitmq", vhost="/", queue="idle"): "0x20",
         },
         eval_time="20m",
-        labels={"service": "rabbitmq"},
+        labels={"service": "rabbitmq", "vhost": "/", "queue": "jobs"},
     ),
     "SpringHttp5xx": Case(
         fire={

@@ -279,15 +279,15 @@ def test_the_settings_of_20_kubernetes_conf_are_in_effect(server: rs.Container) 
         assert name in files, files
 
 
-def test_the_service_monitors_endpoint_answers(server: rs.Container) -> None:
+def test_the_service_monitors_endpoints_answer(server: rs.Container) -> None:
     objects = rs.load(DIST.read_text())
-    [endpoint] = rs.find(objects, "ServiceMonitor", "rabbitmq")["spec"]["endpoints"]
-    ports = rs.find(objects, "Service", "rabbitmq")["spec"]["ports"]
-    [port] = [p["port"] for p in ports if p["name"] == endpoint["port"]]
-    url = f"{endpoint['scheme']}://rabbitmq:{port}{endpoint['path']}"
-    scrape = server.pod.sandbox.client([sys.executable, "-c", HTTP_GET, url])
-    assert scrape.ok, scrape.output
-    assert "rabbitmq_build_info" in scrape.output or "rabbitmq_identity_info" in scrape.output, scrape.output[:2000]
+    endpoints = rs.find(objects, "ServiceMonitor", "rabbitmq")["spec"]["endpoints"]
+    assert len(endpoints) == 2  # /metrics, and /metrics/detailed per queue
+    for index in range(len(endpoints)):
+        url = rm.endpoint_url(objects, "rabbitmq", index=index)
+        scrape = server.pod.sandbox.client([sys.executable, "-c", HTTP_GET, url])
+        assert scrape.ok, scrape.output
+        assert "rabbitmq_build_info" in scrape.output or "rabbitmq_identity_info" in scrape.output, scrape.output[:2000]
 
 
 def test_every_probe_passes_when_up_and_fails_when_down(
@@ -357,7 +357,8 @@ def _broker_scrapes() -> dict[str, rm.Scrape]:
             if aggregated.values("rabbitmq_queue_messages_ready") == [1] or time.monotonic() > deadline:
                 break
             time.sleep(1)
-        detailed_url = url.replace("/metrics", "/metrics/detailed", 1) + DETAILED_QUERY
+        detailed_url = rm.endpoint_url(rs.load(DIST.read_text()), "rabbitmq", index=1)
+        assert detailed_url == url.replace("/metrics", "/metrics/detailed", 1) + DETAILED_QUERY
         detailed = rm.scrape(box, detailed_url, source="rabbitmq-detailed")
         broker.stop(grace=0)
         return {"rabbitmq": aggregated, "rabbitmq-detailed": detailed}
@@ -416,5 +417,5 @@ def test_every_rabbitmq_metric_of_the_alerts_and_dashboard_is_in_the_real_scrape
     used = {name for name in rm.used_in_dist() if name.startswith("rabbitmq_")}
     assert used, "dist/dev-meta reads no rabbitmq_* metric: are the alerts and the dashboard there?"
     assert used <= set(METRICS["rabbitmq"])
-    missing = set(METRICS["rabbitmq"]) - rm.metric_names("rabbitmq")
+    missing = set(METRICS["rabbitmq"]) - rm.metric_names("rabbitmq") - rm.metric_names("rabbitmq-detailed")
     assert not missing, f"not in the real scrape of rabbitmq: {sorted(missing)}"

@@ -16,6 +16,7 @@ from aipp_constructs import Component, RabbitMq, RabbitMqProps, SecretKeyRef, Sp
 from aipp_constructs.service_monitor import (
     ComponentServiceMonitor,
     ComponentServiceMonitorProps,
+    MetricsEndpoint,
     prometheus_duration_ms,
 )
 
@@ -130,6 +131,7 @@ def test_service_monitor_every_prop_reaches_the_yaml(chart: Chart) -> None:
         "scrape_timeout": "20s",
         "labels": {"release": "kube-prometheus-stack"},
         "name": "rabbitmq-management",
+        "extra_endpoints": (MetricsEndpoint(path="/api/metrics/detailed", params={"family": ("a", "b")}),),
     }
     fields = {f.name: f for f in dataclasses.fields(ComponentServiceMonitorProps)}
     assert set(values) == set(fields), "a ComponentServiceMonitorProps field is not covered by this test"
@@ -153,8 +155,32 @@ def test_service_monitor_every_prop_reaches_the_yaml(chart: Chart) -> None:
             "relabelings": [
                 {"action": "keep", "sourceLabels": ["__meta_kubernetes_service_name"], "regex": "rabbitmq"}
             ],
-        }
+        },
+        {
+            "port": "management",
+            "path": "/api/metrics/detailed",
+            "params": {"family": ["a", "b"]},
+            "interval": "1m",
+            "scrapeTimeout": "20s",
+            "scheme": "http",
+            "relabelings": [
+                {"action": "keep", "sourceLabels": ["__meta_kubernetes_service_name"], "regex": "rabbitmq"}
+            ],
+        },
     ]
+
+
+def test_metrics_endpoint_refuses_bad_paths_params_and_repeats(chart: Chart) -> None:
+    with pytest.raises(ValueError, match="path must be an absolute URL path"):
+        MetricsEndpoint(path="metrics")
+    with pytest.raises(ValueError, match="params keys must be URL parameter names"):
+        MetricsEndpoint(path="/m", params={"a b": ("x",)})
+    with pytest.raises(ValueError, match=r"params\['family'\] must be a non-empty tuple of strings"):
+        MetricsEndpoint(path="/m", params={"family": ()})
+    with pytest.raises(ValueError, match="extra_endpoints must not repeat a path"):
+        ComponentServiceMonitorProps(
+            component=rabbitmq(chart), port="prometheus", extra_endpoints=(MetricsEndpoint(path="/metrics"),)
+        )
 
 
 def test_service_monitor_follows_the_component_wave_name_and_port_of_a_spring_service(chart: Chart) -> None:

@@ -32,7 +32,7 @@ from ..pgvector_db import PgvectorDb, PgvectorDbProps
 from ..port_chart import PortChart, PortDefaults, SecretStore
 from ..post_sync_check import PostSyncCheck, PostSyncCheckProps, http_check_script, sql_check_script
 from ..prometheus_rule import PrometheusAlerts, PrometheusAlertsProps
-from ..rabbit_mq import RabbitMq, RabbitMqProps
+from ..rabbit_mq import PER_QUEUE_METRICS, RabbitMq, RabbitMqProps
 from ..redis_cache import RedisCache, RedisCacheProps
 from ..service_monitor import ComponentServiceMonitor, ComponentServiceMonitorProps
 from ..spring_service import SpringService, SpringServiceProps
@@ -372,6 +372,8 @@ class AippChart(PortChart):
                         path=path,
                         interval=monitoring.interval,
                         labels=monitoring.service_monitor_labels,
+                        # RabbitMQ's per-queue metrics too (a queue without consumers).
+                        extra_endpoints=(PER_QUEUE_METRICS,) if isinstance(self.components[name], RabbitMq) else (),
                     ),
                 )
                 for name, (port, _number, path) in self.metrics_targets().items()

@@ -52,13 +52,16 @@ METRICS: Mapping[MetricsKind, tuple[str, ...]] = {
         "redis_rejected_connections_total",
         "redis_connected_clients",
     ),
-    # RabbitMQ's rabbitmq_prometheus plugin, aggregated metrics on port 15692 (/metrics).
+    # RabbitMQ's rabbitmq_prometheus plugin on port 15692: /metrics (aggregated) and /metrics/detailed.
     "rabbitmq": (
         "rabbitmq_alarms_memory_used_watermark",
         "rabbitmq_alarms_free_disk_space_watermark",
         "rabbitmq_queue_messages_unacked",
         "rabbitmq_queue_messages_ready",
         "rabbitmq_queue_consumers",
+        # Per queue (labels vhost, queue): /metrics/detailed, rabbit_mq.PER_QUEUE_METRICS.
+        "rabbitmq_detailed_queue_messages_ready",
+        "rabbitmq_detailed_queue_consumers",
     ),
     # Micrometer's names as Spring Boot's /actuator/prometheus serves them (Prometheus naming:
     # base unit suffix, _count of a timer); see tests/test_alert_rules.py for the source.
@@ -273,6 +276,7 @@ def alert_groups(seen: Observed) -> tuple[AlertGroup, ...]:
     for name in seen.of_kind("rabbitmq"):
         on = _sel(ns, service=name)
         by = "sum by (namespace, service)"
+        per_queue = "max by (namespace, service, vhost, queue)"
         groups.append(
             AlertGroup(
                 name=f"{ns}.{name}",
@@ -305,8 +309,9 @@ def alert_groups(seen: Observed) -> tuple[AlertGroup, ...]:
                     ),
                     rule(
                         "RabbitmqQueueWithoutConsumers",
-                        f"{by} (rabbitmq_queue_messages_ready{on}) > 0 and {by} (rabbitmq_queue_consumers{on}) == 0",
-                        f"{name} (RabbitMQ) has ready messages and no consumer",
+                        f"{per_queue} (rabbitmq_detailed_queue_messages_ready{on}) > 0 "
+                        f"and {per_queue} (rabbitmq_detailed_queue_consumers{on}) == 0",
+                        f"{name} (RabbitMQ): queue {{{{ $labels.queue }}}} has ready messages and no consumer",
                         "warning",
                         "15m",
                         "Messages wait and nothing consumes them: the consuming services are down or disconnected.",
@@ -465,6 +470,20 @@ def dashboard(seen: Observed) -> dict[str, object]:
                         Query(expr=f"sum(rabbitmq_queue_messages_ready{on})", legend="ready"),
                         Query(expr=f"sum(rabbitmq_queue_messages_unacked{on})", legend="unacknowledged"),
                         Query(expr=f"sum(rabbitmq_queue_consumers{on})", legend="consumers"),
+                    ),
+                    unit="short",
+                ),
+                Panel(
+                    title=f"{name} ready messages and consumers per queue",
+                    queries=(
+                        Query(
+                            expr=f"max by (vhost, queue) (rabbitmq_detailed_queue_messages_ready{on})",
+                            legend="{{queue}} ready",
+                        ),
+                        Query(
+                            expr=f"max by (vhost, queue) (rabbitmq_detailed_queue_consumers{on})",
+                            legend="{{queue}} consumers",
+                        ),
                     ),
                     unit="short",
                 ),
