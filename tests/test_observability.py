@@ -327,3 +327,33 @@ def test_the_readme_has_a_runbook_for_every_alert() -> None:
     alerts = [a["alert"] for g in rule["spec"]["groups"] for a in g["rules"]]
     headings = [line[4:].strip() for line in section.splitlines() if line.startswith("### ")]
     assert sorted(headings) == sorted(alerts)
+
+
+#: The Micrometer meters the Spring alerts and panels read, as Spring Boot and Micrometer document
+#: them (Spring Boot reference, "Metrics", "Supported Metrics": ``http.server.requests``, a Timer
+#: with tags method, uri, status, outcome, exception; Micrometer ``JvmMemoryMetrics``:
+#: ``jvm.memory.used`` and ``jvm.memory.max``, gauges in bytes with tags area, id), with the kind
+#: and base unit that name them in Prometheus.
+MICROMETER_METERS = {
+    "http.server.requests": ("timer", "seconds"),
+    "jvm.memory.used": ("gauge", "bytes"),
+    "jvm.memory.max": ("gauge", "bytes"),
+}
+
+
+def _prometheus_names(meter: str, kind: str, unit: str) -> set[str]:
+    """Micrometer's PrometheusNamingConvention: dots to underscores, the base unit appended; a
+    Timer is a summary (``_count``, ``_sum``) and a gauge ``_max``."""
+    base = f"{meter.replace('.', '_')}_{unit}"
+    return {f"{base}_count", f"{base}_sum", f"{base}_max"} if kind == "timer" else {base}
+
+
+def test_the_spring_metric_names_are_micrometers_documented_names() -> None:
+    documented = {
+        name for meter, (kind, unit) in MICROMETER_METERS.items() for name in _prometheus_names(meter, kind, unit)
+    }
+    assert set(METRICS["spring"]) <= documented
+    # and the labels the rules select by are the meters' documented tags
+    (rule,) = [d for d in _docs() if d["kind"] == "PrometheusRule"]
+    spring = [a["expr"] for g in rule["spec"]["groups"] for a in g["rules"] if a["alert"].startswith("Spring")]
+    assert spring and all(('status=~"5.."' in e) or ('area="heap"' in e) for e in spring)
