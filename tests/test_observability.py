@@ -357,3 +357,24 @@ def test_the_spring_metric_names_are_micrometers_documented_names() -> None:
     (rule,) = [d for d in _docs() if d["kind"] == "PrometheusRule"]
     spring = [a["expr"] for g in rule["spec"]["groups"] for a in g["rules"] if a["alert"].startswith("Spring")]
     assert spring and all(('status=~"5.."' in e) or ('area="heap"' in e) for e in spring)
+
+
+def test_option_b_with_the_linker_off_leaves_no_trace_of_it_in_rules_or_dashboard(tmp_path: Path) -> None:
+    """Issue 13 acceptance 4: the registry option does not touch the alerts or the dashboard, and a
+    disabled component leaves no rule, panel or query behind, with option A or B."""
+    observed: dict[str, list[Any]] = {}
+    for option in ("mirror", "vendor"):
+        changes: dict[str, Any] = {"registry.vendor_images": option, "components.enai-linker.enabled": False}
+        (tmp_path / option).mkdir()
+        path = write_environment(tmp_path / option, "reference", **changes)
+        docs = _env_docs(path, tmp_path / option)
+        watched = [
+            d
+            for d in docs
+            if d["kind"] == "PrometheusRule"
+            or (d["kind"] == "ConfigMap" and d["metadata"]["name"].endswith("-dashboard"))
+        ]
+        assert len(watched) == 2
+        assert "linker" not in yaml.safe_dump(watched)
+        observed[option] = watched
+    assert observed["mirror"] == observed["vendor"]
