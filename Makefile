@@ -74,10 +74,9 @@ node_modules/.installed: package.json package-lock.json
 # would add its own `*** [synth] Error 1` line to those: on failure the recipe stops make
 # with SIGINT instead, which make ends silently (exit status 130), so the error lines are
 # all that is printed.
-# It also rewrites schemas/environment.schema.json from the environment-file models.
+# main.py also rewrites schemas/environment.schema.json from the environment-file models.
 synth snapshot: setup
 	@$(PY) main.py || { kill -INT $$PPID; sleep 5; }
-	@$(PY) -m aipp_constructs.aipp.schema
 	@for example in $(EXAMPLES); do $(PY) $$example || { kill -INT $$PPID; sleep 5; }; done
 
 # The Debian packages of the real-server tests (tests/test_real_*.py), installed when missing

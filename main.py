@@ -295,6 +295,12 @@ def main() -> int:
             print(f"error: {problem}", file=sys.stderr)
         return 1
     print(f"synthesized {', '.join(names)} into {display(output_dir())}", file=sys.stderr)
+    if output_dir() == PROJECT / "dist":
+        # The environment files' JSON Schema follows the models (editors read it); in this
+        # process the models are loaded already.
+        from aipp_constructs.aipp.schema import SCHEMA_FILE, write_schema
+
+        write_schema(PROJECT / SCHEMA_FILE)
     return 0
 
 

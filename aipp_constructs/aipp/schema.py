@@ -7,8 +7,8 @@ yamlls) complete keys, show each key's documentation and mark wrong types and un
 while the file is typed. The loader stays the authority: it also checks values (host names,
 cron, quantities...) and the rules across sections that a schema cannot say.
 
-``python -m aipp_constructs.aipp.schema [FILE]`` writes it (``make synth`` does); a test keeps
-the file equal to the models.
+``python -m aipp_constructs.aipp.schema [FILE]`` writes it, and so does ``make synth`` (``main.py``,
+when it writes the project's ``dist/``); a test keeps the file equal to the models.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from .._config_loader import attribute_docs, summary
 from .config import APP_COMPONENTS, EXPORTER_IMAGES, WAIT_IMAGE, ComponentsConfig, EnvironmentConfig
 
-__all__ = ["SCHEMA_FILE", "SCHEMA_HEADER", "environment_schema", "schema_text"]
+__all__ = ["SCHEMA_FILE", "SCHEMA_HEADER", "environment_schema", "schema_text", "write_schema"]
 
 #: Where the schema is written, relative to the project root.
 SCHEMA_FILE = Path("schemas") / "environment.schema.json"
@@ -92,14 +92,22 @@ def schema_text() -> str:
     return json.dumps(environment_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
+def write_schema(target: Path) -> None:
+    """Write the schema to ``target`` (by a rename: a reader never sees half a file); an
+    unchanged file is left alone."""
+    text = schema_text()
+    if target.is_file() and target.read_text(encoding="utf-8") == text:
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staged = target.with_name(f".{target.name}.tmp")
+    staged.write_text(text, encoding="utf-8")
+    staged.replace(target)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Write the schema to ``argv[0]`` (default: :data:`SCHEMA_FILE`)."""
     args = sys.argv[1:] if argv is None else argv
-    target = Path(args[0]) if args else SCHEMA_FILE
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staged = target.with_name(f".{target.name}.tmp")
-    staged.write_text(schema_text(), encoding="utf-8")
-    staged.replace(target)
+    write_schema(Path(args[0]) if args else SCHEMA_FILE)
     return 0
 
 
