@@ -38,7 +38,7 @@ from ._validation import check_image, check_port
 from .references import Resources
 from .workload import HttpCheck, Probe, Probes
 
-__all__ = ["METRICS_PATH", "METRICS_PORT", "MetricsExporter", "exporter_probes"]
+__all__ = ["METRICS_PATH", "METRICS_PORT", "MetricsExporter", "check_exporter", "exporter_probes"]
 
 #: Name of the exporter's port, on its container and the component's Services.
 METRICS_PORT = "metrics"
@@ -133,6 +133,26 @@ class MetricsExporter:
                     f"{managed[name]}"
                 )
         return (*generated, *self.extra_args)
+
+
+def check_exporter(exporter: object, *, port: int, default_port: int, managed: Mapping[str, str]) -> None:
+    """A data construct's ``metrics_exporter`` prop: ``None`` or a :class:`MetricsExporter` whose
+    port (``default_port`` when unset) is not the server's ``port`` and whose ``extra_args`` set
+    no flag in ``managed``.
+
+    Raises:
+        ValueError: naming the prop, the bad value and the fix.
+    """
+    if exporter is None:
+        return
+    if not isinstance(exporter, MetricsExporter):
+        raise ValueError(f"metrics_exporter must be a MetricsExporter or None, got {exporter!r}")
+    if (exporter.port or default_port) == port:
+        raise ValueError(
+            f"metrics_exporter.port must differ from port ({port}), got {exporter.port or default_port}; "
+            "the containers of a pod share one network"
+        )
+    exporter.args((), managed)  # refuses a managed flag now, with the props
 
 
 def exporter_probes() -> Probes:

@@ -63,7 +63,7 @@ from ._validation import (
     check_quantity_binary,
 )
 from .component import Component
-from .metrics_exporter import METRICS_PATH, METRICS_PORT, MetricsExporter, exporter_probes
+from .metrics_exporter import METRICS_PATH, METRICS_PORT, MetricsExporter, check_exporter, exporter_probes
 from .references import Endpoint, Resources, SecretKeyRef, check_labels, check_shm_fits
 from .workload import (
     ClaimTemplate,
@@ -179,7 +179,7 @@ class PgvectorDbProps:
         check_image("image", self.image)
         check_dns_label("name", self.name)
         check_port("port", self.port)
-        _check_exporter(self.metrics_exporter, self.port)
+        check_exporter(self.metrics_exporter, port=self.port, default_port=_EXPORTER_PORT, managed=_EXPORTER_FLAGS)
         check_quantity_binary("storage_size", self.storage_size)
         if self.storage_class_name is not None:
             check_dns_subdomain("storage_class_name", self.storage_class_name)
@@ -342,19 +342,6 @@ def _exporter_sidecar(props: PgvectorDbProps, exporter: MetricsExporter) -> Side
         volumes=("password",),
         secret_files=(SecretFile(name="exporter-username", path=f"{_USERNAME_DIR}/username", secret=props.username),),
     )
-
-
-def _check_exporter(exporter: object, port: int) -> None:
-    if exporter is None:
-        return
-    if not isinstance(exporter, MetricsExporter):
-        raise ValueError(f"metrics_exporter must be a MetricsExporter or None, got {exporter!r}")
-    if (exporter.port or _EXPORTER_PORT) == port:
-        raise ValueError(
-            f"metrics_exporter.port must differ from port ({port}), got {exporter.port or _EXPORTER_PORT}; "
-            "the containers of a pod share one network"
-        )
-    exporter.args((), _EXPORTER_FLAGS)  # refuses a managed flag now, with the props
 
 
 def _bootstrap_sql(extensions: tuple[str, ...]) -> str:

@@ -49,7 +49,7 @@ from ._validation import (
     quantity_to_bytes,
 )
 from .component import KEEP_ON_PRUNE_AND_DELETE, Component, port_default
-from .metrics_exporter import METRICS_PATH, METRICS_PORT, MetricsExporter, exporter_probes
+from .metrics_exporter import METRICS_PATH, METRICS_PORT, MetricsExporter, check_exporter, exporter_probes
 from .references import Endpoint, Resources, SecretKeyRef, check_labels
 from .workload import (
     ClaimVolume,
@@ -170,7 +170,7 @@ class RedisCacheProps:
         check_image("image", self.image)
         check_dns_label("name", self.name)
         check_port("port", self.port)
-        _check_exporter(self.metrics_exporter, self.port)
+        check_exporter(self.metrics_exporter, port=self.port, default_port=_EXPORTER_PORT, managed=_EXPORTER_FLAGS)
         check_quantity_binary("storage_size", self.storage_size)
         if self.storage_class_name is not None:
             check_dns_subdomain("storage_class_name", self.storage_class_name)
@@ -341,19 +341,6 @@ def _exporter_props(props: RedisCacheProps, exporter: MetricsExporter) -> dict[s
             ),
         ),
     }
-
-
-def _check_exporter(exporter: object, port: int) -> None:
-    if exporter is None:
-        return
-    if not isinstance(exporter, MetricsExporter):
-        raise ValueError(f"metrics_exporter must be a MetricsExporter or None, got {exporter!r}")
-    if (exporter.port or _EXPORTER_PORT) == port:
-        raise ValueError(
-            f"metrics_exporter.port must differ from port ({port}), got {exporter.port or _EXPORTER_PORT}; "
-            "the containers of a pod share one network"
-        )
-    exporter.args((), _EXPORTER_FLAGS)  # refuses a managed flag now, with the props
 
 
 def _check_extra_args(extra_args: object) -> None:
