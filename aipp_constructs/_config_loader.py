@@ -701,27 +701,14 @@ _MARKUP = re.compile(r":\w+:`~?([^`]+)`|``([^`]+)``")
 
 @functools.cache
 def _field_doc(cls: Any, name: str) -> str:
-    """The first sentence of the field's ``Attributes:`` entry, without markup; '' if none useful."""
-    for klass in cls.__mro__:
-        doc = inspect.getdoc(klass) or ""
-        if "Attributes:" not in doc:
-            continue
-        entry = re.search(
-            rf"^\s+{re.escape(name)}:(.*?)(?=^\s+\w+:|\Z)", doc.split("Attributes:", 1)[1], re.MULTILINE | re.DOTALL
-        )
-        if not entry:
-            continue
-        text = _MARKUP.sub(lambda m: m.group(1) or m.group(2), " ".join(entry.group(1).split()))
-        sentences = [
-            sentence.rstrip(".").strip()
-            for sentence in re.split(r"(?<=[A-Za-z0-9)])\. (?=[A-Z])", text)
-            if not sentence.startswith(("Required", "Defaults to", "See "))
-        ]
-        text = sentences[0] if sentences else ""
-        if not text:
-            return ""
-        return text[0].lower() + text[1:] if len(text) > 1 and text[1].islower() else text
-    return ""
+    """The first sentence of the field's ``Attributes:`` entry (:func:`attribute_docs`); '' if none useful."""
+    sentences = [
+        sentence.rstrip(".").strip()
+        for sentence in re.split(r"(?<=[A-Za-z0-9)])\. (?=[A-Z])", attribute_docs(cls).get(name, ""))
+        if not sentence.startswith(("Required", "Defaults to", "See "))
+    ]
+    text = sentences[0] if sentences else ""
+    return text[0].lower() + text[1:] if len(text) > 1 and text[1].islower() else text
 
 
 def attribute_docs(cls: type) -> dict[str, str]:
