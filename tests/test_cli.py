@@ -18,9 +18,11 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 from conftest import DIST, PROJECT, REFERENCE, write_environment
+from fakeregistry import FakeRegistry, digest_of
 
 import main
 from aipp_constructs import cli
+from aipp_constructs.aipp import images, load_environment
 from aipp_constructs.checks import load_manifests
 from aipp_constructs.cli import aipp
 from aipp_constructs.manifest_diff import diff_folders, render_markdown, render_text
@@ -429,27 +431,147 @@ def _pairs(lines: list[str], pattern: str) -> list[tuple[str, str]]:
     return [(m[1], m[2]) for m in (re.fullmatch(pattern, line) for line in lines) if m]
 
 
-def test_images_script_and_crane(tmp_path: Path) -> None:
-    skopeo = run("images", "dev-meta").stdout.splitlines()
-    crane = run("images", "dev-meta", "--tool", "crane", "--script")
+VENDOR_TAGS = {"enai-front": "front-next", "enai-backend": "backend", "enai-data-processor": "catalog-collector"}
+VENDOR_TAGS |= {"enai-linker": "linker", "enai-scheduler": "scheduler"}
+
+
+def _registries(env: Path, present: tuple[str, ...] = ()) -> FakeRegistry:
+    """The vendor serving every source tag of ``env``; Harbor holding the targets of ``present``."""
+    loaded = load_environment(env, vendor_digests=False)
+    registry = FakeRegistry()
+    for component in VENDOR_TAGS:
+        registry.digests[images.mirror_source(loaded, component)] = digest_of(f"{component} at the vendor")
+        if component in present:
+            registry.digests[images.mirror_target(loaded, component)] = digest_of(f"{component} in Harbor")
+    return registry
+
+
+def test_images_script_and_crane(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    env = env_file(tmp_path, {})
+    _registries(env).install(monkeypatch)
+    skopeo = run("images", str(env)).stdout.splitlines()
+    crane = run("images", str(env), "--tool", "crane", "--script")
     assert crane.exit_code == 0
     script = crane.stdout.splitlines()
-    assert script[:2] == ["#!/bin/sh", "set -eu"] and script[2].startswith("# ")
-    pairs = _pairs(script[3:], r"crane copy (\S+) (\S+)")
-    assert len(pairs) == len(script) - 3 == 5
-    assert pairs == _pairs(skopeo, r"skopeo copy --all docker://(\S+) docker://(\S+)")
+    assert script[:2] == ["#!/bin/sh", "set -eu"] and script[2].startswith("# Mirror the vendor images of reference")
+    pairs = _pairs([line.strip() for line in script], r"crane copy (\S+) (\S+)")
+    assert len(pairs) == 5
+    assert pairs == _pairs(
+        [line.strip() for line in skopeo], r"skopeo copy --all --preserve-digests docker://(\S+) docker://(\S+)"
+    )
+    assert all("@sha256:" in source and ":v1.0.0" in target for source, target in pairs)
+    assert "#   crane auth login harbor.dev.unifiedmeta.net" in script
     path = tmp_path / "mirror.sh"
     path.write_text(crane.stdout)
     assert subprocess.run(["sh", "-n", str(path)], capture_output=True, timeout=30, check=False).returncode == 0
-    docker = run("images", "dev-meta", "--tool", "docker", "--script").stdout.splitlines()
-    assert docker[:2] == ["#!/bin/sh", "set -eu"] and all(line.startswith("docker pull ") for line in docker[3:])
+    docker = [line.strip() for line in run("images", str(env), "--tool", "docker", "--script").stdout.splitlines()]
+    assert docker[:2] == ["#!/bin/sh", "set -eu"] and sum(line.startswith("docker pull ") for line in docker) == 5
+    assert "#   docker login registry.gitlab.enai-rnd-2.en-core.info:10003" in docker
 
 
-def test_images_with_nothing_to_mirror_is_still_a_script(tmp_path: Path) -> None:
-    vendor = env_file(tmp_path, {"registry.vendor_images": "vendor"})
+def test_images_names_components_and_plans_only_missing_targets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = env_file(tmp_path, {})
+    registry = _registries(env, present=("enai-front", "enai-backend")).install(monkeypatch)
+    result = run("images", str(env), "enai-backend", "enai-scheduler")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    present = digest_of("enai-backend in Harbor")
+    assert f"# present, not copied: harbor.dev.unifiedmeta.net/aipp/backend:v1.0.0 ({present})" in lines
+    copies = [line.strip() for line in lines if "skopeo copy" in line]
+    scheduler = digest_of("enai-scheduler at the vendor")
+    assert copies == [
+        f"skopeo copy --all --preserve-digests docker://registry.gitlab.enai-rnd-2.en-core.info:10003/enai/prod/"
+        f"scheduler@{scheduler} docker://harbor.dev.unifiedmeta.net/aipp/scheduler:v1.0.0"
+    ]
+    # The source of a present target is not read; front-end was not named.
+    assert not any("front-next" in ref or "prod/backend" in ref for ref in registry.asked)
+    forced = run("images", str(env), "enai-backend", "--force").stdout
+    assert "# --force: the copies overwrite the target tags that exist" in forced and "missing" not in forced
+    assert "skopeo copy --all --preserve-digests" in forced
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["enai-linker"],
+            "COMPONENT 'enai-linker' is disabled in reference; name one of the enabled vendor components: ",
+        ),
+        (["redis"], "COMPONENT 'redis' is not a component with a vendor image in reference; name one of"),
+        (["--force", "--pin"], "--force copies and --pin writes the file: run the copy first, then --pin alone"),
+    ],
+)
+def test_images_usage_mistakes_are_one_line_exit_2(
+    args: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = env_file(tmp_path, {"components.enai-linker.enabled": False})
+    FakeRegistry().install(monkeypatch)
+    result = run("images", str(env), *args)
+    assert (result.exit_code, result.stdout) == (2, "")
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"error: {message}"), line
+
+
+@pytest.mark.parametrize(("tool", "login"), [("skopeo", "skopeo login"), ("crane", "crane auth login")])
+def test_images_an_unreadable_registry_is_one_error_with_the_login(
+    tool: str, login: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = env_file(tmp_path, {})
+    FakeRegistry(down={"harbor.dev.unifiedmeta.net"}).install(monkeypatch)
+    result = run("images", str(env), "--tool", tool)
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.splitlines() == [
+        "error: cannot read the registry harbor.dev.unifiedmeta.net: unauthorized: authentication required; "
+        f"log in with `{login} harbor.dev.unifiedmeta.net`"
+    ]
+
+
+def test_images_pin_writes_the_digests_of_the_mirrored_tags(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    env = tmp_path / "reference.yaml"
+    env.write_text(REFERENCE.read_text())
+    registry = _registries(env, present=tuple(VENDOR_TAGS)).install(monkeypatch)
+    result = run("images", str(env), "enai-backend", "--pin")
+    pinned = digest_of("enai-backend in Harbor")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        f"pinned: images.enai-backend.digest: {pinned} (harbor.dev.unifiedmeta.net/aipp/backend:v1.0.0)\n"
+    )
+    assert env.read_text() == REFERENCE.read_text().replace(
+        "    repository: enai/prod/backend\n    vendor_tag: latest\n    tag: v1.0.0\n",
+        f"    repository: enai/prod/backend\n    vendor_tag: latest\n    tag: v1.0.0\n    digest: {pinned}\n",
+    )
+    # A second --pin replaces the digest; a target Harbor lacks is refused and nothing is written.
+    registry.digests[images.mirror_target(load_environment(env), "enai-backend")] = digest_of("rebuilt")
+    assert run("images", str(env), "enai-backend", "--pin").exit_code == 0
+    assert f"    digest: {digest_of('rebuilt')}\n" in env.read_text() and pinned not in env.read_text()
+    before = env.read_text()
+    del registry.digests["harbor.dev.unifiedmeta.net/aipp/scheduler:v1.0.0"]
+    del registry.digests["harbor.dev.unifiedmeta.net/aipp/linker:v1.0.0"]
+    refused = run("images", str(env), "--pin")
+    assert refused.exit_code == 1 and env.read_text() == before
+    assert [line.split(": ", 2)[1] for line in refused.stderr.splitlines()] == [
+        "images.enai-linker",
+        "images.enai-scheduler",
+    ]
+    assert "is not in Harbor, so there is no digest to pin; mirror it first: aipp images" in refused.stderr
+
+
+def test_images_under_option_b_pins_and_notes_a_stale_digest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Option B without digests is refused by synth, not by the command that writes them."""
+    vendor = env_file(tmp_path, {"registry.vendor_images": "vendor", "images.enai-front.digest": digest_of("old")})
+    _registries(vendor, present=tuple(VENDOR_TAGS)).install(monkeypatch)
     result = run("images", str(vendor), "--script")
-    assert result.exit_code == 0 and "mirroring is only needed for vendor_images: mirror" in result.stderr
+    assert (
+        result.exit_code == 0
+        and "pulls vendor images from registry.gitlab.enai-rnd-2.en-core.info:10003 by digest" in result.stderr
+    )
+    assert "images.enai-front.digest is " + digest_of("old") + ", but harbor" in result.stderr
     assert result.stdout.splitlines()[:2] == ["#!/bin/sh", "set -eu"]
+    assert "# nothing to copy: every target tag is present in Harbor" in result.stdout
+    assert run("images", str(vendor), "--pin").exit_code == 0
+    assert load_environment(vendor).images["enai-front"].digest == digest_of("enai-front in Harbor")
 
 
 def test_restore_is_the_restore_procedure() -> None:
