@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from typing import Any
 
 import pytest
 
@@ -47,4 +48,4 @@ class FakeRegistry:
 
 #: Changes (for ``write_environment``) that pin a digest in every vendor row: what
 #: ``aipp images ENV --pin`` writes, and what option B needs.
-PINNED_VENDOR_ROWS = {f"images.{c}.digest": digest_of(f"{c} v1.0.0") for c in APP_COMPONENTS}
+PINNED_VENDOR_ROWS: dict[str, Any] = {f"images.{c}.digest": digest_of(f"{c} v1.0.0") for c in APP_COMPONENTS}

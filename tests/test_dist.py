@@ -141,7 +141,10 @@ def test_every_image_is_the_one_its_environment_file_names(variant: tuple[Path, 
         }
         for name, row in env.images.items():
             if env.enabled(name) if name in env.components.by_name() else True:
-                suffix = f":{row.tag}@{row.digest}" if row.digest else f":{row.tag}"
+                # Option B pulls a vendor image by the tag the vendor publishes (and the digest).
+                option_b = row.source == "vendor" and env.registry.vendor_images == "vendor"
+                tag = (row.vendor_tag or row.tag) if option_b else row.tag
+                suffix = f":{tag}@{row.digest}" if row.digest else f":{tag}"
                 assert any(image.endswith(f"/{row.repository.rsplit('/', 1)[-1]}{suffix}") for image in pulled), name
 
 
@@ -218,7 +221,8 @@ def test_every_container_is_hardened_beyond_pss(manifests: list[dict[str, Any]])
             for part in ("requests", "limits"):
                 if set(c.get("resources", {}).get(part, {})) < {"cpu", "memory"}:
                     problems.append(f"{ref}/{c['name']}: resources.{part}")
-            if re.search(r"(:|[-_.])latest(@|$)", c["image"]) or ":" not in c["image"].rsplit("/", 1)[-1]:
+            # A digest pins a moving tag (option B pulls the vendor's `latest@sha256:...`).
+            if re.search(r"(:|[-_.])latest$", c["image"]) or ":" not in c["image"].rsplit("/", 1)[-1]:
                 problems.append(f"{ref}/{c['name']}: image {c['image']} is not pinned")
         # Long-running containers are probed; a Job's container runs to completion instead,
         # bounded by activeDeadlineSeconds.
