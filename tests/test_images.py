@@ -228,6 +228,7 @@ def test_skopeo_query_is_the_digest_of_the_raw_manifest() -> None:
         b"reading manifest v1 in h/aipp/backend: manifest unknown: manifest unknown",
         b"GET https://h/v2/aipp/backend/manifests/v1: MANIFEST_UNKNOWN: manifest unknown; map[Tag:v1]",
         b"reading manifest v1: not found: artifact aipp/backend:v1 not found",
+        b"NAME_UNKNOWN: repository name not known to registry",
     ],
 )
 def test_a_missing_tag_is_none(err: bytes) -> None:
@@ -239,6 +240,10 @@ def test_a_missing_tag_is_none(err: bytes) -> None:
     [
         (_Run(code=1, err=b"unauthorized:\n authentication required"), "unauthorized: authentication required"),
         (_Run(out=b"not a digest\n"), "crane answered 'not a digest', not a sha256 digest"),
+        (
+            _Run(code=1, err=b'time="2026-12-05T19:36:38Z" level=fatal msg="pinging \\"h\\": no such host"\n'),
+            'pinging "h": no such host',
+        ),
         (_Run(error=FileNotFoundError("crane")), "crane is not installed"),
         (_Run(error=subprocess.TimeoutExpired("crane", 60)), "no answer within 60 s"),
     ],

@@ -49,8 +49,9 @@ MirrorTool = Literal["skopeo", "crane", "docker"]
 DigestQuery = Callable[[str], "str | None"]
 
 #: What a registry (or the tool reading it) says for a tag it does not have.
-_MISSING = re.compile(r"manifest unknown|MANIFEST_UNKNOWN|not found|NOT_FOUND|no such manifest", re.IGNORECASE)
+_MISSING = re.compile(r"manifest[ _]unknown|name[ _]unknown|not[ _]found|no such manifest", re.IGNORECASE)
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+_LOGGED = re.compile(r'level=\w+ msg="((?:[^"\\]|\\.)*)"')
 #: Seconds one registry query may take.
 QUERY_TIMEOUT = 60
 
@@ -221,7 +222,7 @@ def mirror_script(
     """The mirror commands of ``steps`` as lines of a POSIX ``sh -eu`` script.
 
     Before each copy the script reads the target tag again: present, it says so and copies
-    nothing; missing (the registry answers "manifest unknown"/"not found"), it copies the source
+    nothing; missing (the registry answers "manifest unknown", "name unknown" or "not found"), it copies the source
     by the digest of the plan; any other answer (unreachable, unauthorised) stops the script.
     With ``force`` the check is left out and the copies overwrite the tags. ``command`` is the
     ``aipp images`` command line that made it (a comment); ``script`` adds ``#!/bin/sh`` and
@@ -246,7 +247,7 @@ def mirror_script(
             "missing() {",
             f"  if answer=$({_PROBE[tool]} 2>&1 >/dev/null); then return 1; fi",
             "  case $answer in",
-            "    *'manifest unknown'*|*MANIFEST_UNKNOWN*|*'not found'*|*NOT_FOUND*|*'no such manifest'*) return 0 ;;",
+            "    *'manifest unknown'*|*MANIFEST_UNKNOWN*|*'name unknown'*|*NAME_UNKNOWN*|*'not found'*|*NOT_FOUND*|*'no such manifest'*) return 0 ;;",
             '    *) printf \'error: cannot read %s: %s\\n\' "$1" "$answer" >&2; exit 1 ;;',
             "  esac",
             "}",
@@ -293,6 +294,8 @@ def tool_query(
             raise RegistryUnavailable(host, f"no answer within {QUERY_TIMEOUT} s") from None
         if done.returncode != 0:
             answer = " ".join(done.stderr.decode(errors="replace").split())
+            logged = _LOGGED.search(answer)  # skopeo's `time=... level=fatal msg="..."`
+            answer = logged.group(1).replace('\\"', '"') if logged else answer
             if _MISSING.search(answer):
                 return None
             raise RegistryUnavailable(host, answer or f"{tool} exited with status {done.returncode}")
