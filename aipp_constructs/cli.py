@@ -10,8 +10,11 @@ program it fronts:
 * ``aipp diff ENV``: a fresh synth of ENV in a temporary folder compared with ``dist/``, object
   by object (:mod:`aipp_constructs.manifest_diff`);
 * ``aipp graph ENV``: the component graph (edge kinds, ports, sync waves) as Mermaid or DOT;
-* ``aipp images ENV``, ``aipp restore ENV --dump FILE``: operational commands generated from an
-  environment file (they read the file only);
+* ``aipp images ENV [COMPONENT...]``: the commands that mirror the vendor release tags Harbor
+  lacks, from the environment file and the registries' answers; ``--pin`` writes their digests
+  into the file (:mod:`aipp_constructs.aipp.images`);
+* ``aipp restore ENV --dump FILE``: the restore procedure generated from an environment file
+  (it reads the file only);
 * ``aipp compose inspect|drift``: the Compose tooling of :mod:`aipp_constructs.compose`.
 
 Exit codes: 0 ok; 1 findings, a difference, or a refused environment file; 2 a usage error

@@ -236,6 +236,9 @@ def mirror_script(
         if not step.copies:
             lines.append(f"# present, not copied: {step.target} ({step.target_digest})")
     copies = [step for step in steps if step.copies]
+    if not steps:
+        lines.append("# nothing to copy: no enabled component uses a vendor image")
+        return lines
     if not copies:
         lines.append("# nothing to copy: every target tag is present in Harbor")
         return lines
