@@ -280,7 +280,10 @@ def _shown_key(value: Any) -> str:
     return text if re.fullmatch(r"[^\[\]\n]*", text) and text.strip() == text and text else json.dumps(value)
 
 
+#: An item's identity: the field that identifies it and that field's value as shown.
 Identity = Callable[[Any], tuple[str, str]]
+#: Whether an old and a new item that do not share an identity are one item changed.
+Related = Callable[[Any, Any], bool]
 
 
 def _distinct(identity: Identity, *sides: Sequence[Any]) -> bool:
@@ -291,8 +294,8 @@ def _identity(before: Sequence[Any], after: Sequence[Any]) -> Identity | None:
     """How the items of two versions of a list are identified, or None (matched by value).
 
     The first of :data:`KEY_FIELDS` that every item holds (as a scalar) with distinct values on
-    each side; else each item's first key field, when every item has one; else, for NetworkPolicy
-    rules (mappings with ``from`` or ``to``), their peers.
+    each side; else each item's first key field, when every item has one and they are distinct
+    (alerting and recording rules of one group).
     """
     items = [*before, *after]
     if not items or not all(isinstance(item, Mapping) for item in items):
@@ -312,14 +315,15 @@ def _identity(before: Sequence[Any], after: Sequence[Any]) -> Identity | None:
 
     if all(first_field(item)[0] for item in items) and _distinct(first_field, before, after):
         return first_field
-    peers = next((field for field in PEER_FIELDS if any(field in item for item in items)), None)
-    if peers is None:
+    return None
+
+
+def _peer_field(before: Sequence[Any], after: Sequence[Any]) -> str | None:
+    """``from`` or ``to`` when the items are NetworkPolicy rules (mappings, one with that field)."""
+    items = [*before, *after]
+    if not items or not all(isinstance(item, Mapping) for item in items):
         return None
-
-    def by_peers(item: Any, field: str = peers) -> tuple[str, str]:
-        return field, describe(item.get(field, ABSENT))
-
-    return by_peers if _distinct(by_peers, before, after) else None
+    return next((field for field in PEER_FIELDS if any(field in item for item in items)), None)
 
 
 def describe(value: Any) -> str:
@@ -354,30 +358,57 @@ def _diff_lists(before: list[Any], after: list[Any], path: str) -> list[FieldCha
     identity = _identity(before, after)
     if identity is not None:
         return _diff_by_identity(before, after, path, identity)
+    peers = _peer_field(before, after)
+    if peers is not None:
+
+        def by_peers(item: Any, field: str = peers) -> tuple[str, str]:
+            return field, describe(item.get(field, ABSENT))
+
+        def share_a_peer(old: Any, new: Any, field: str = peers) -> bool:
+            old_peers, new_peers = old.get(field), new.get(field)
+            return (
+                isinstance(old_peers, list) and isinstance(new_peers, list) and any(p in new_peers for p in old_peers)
+            )
+
+        if _distinct(by_peers, before, after):
+            return _diff_by_identity(before, after, path, by_peers, share_a_peer)
     return _diff_by_value(before, after, path)
 
 
-def _diff_by_identity(before: list[Any], after: list[Any], path: str, identity: Identity) -> list[FieldChange]:
+def _diff_by_identity(
+    before: list[Any], after: list[Any], path: str, identity: Identity, related: Related | None = None
+) -> list[FieldChange]:
+    """Items with the same identity compared; with ``related``, an item left over on each side
+    that it relates (a NetworkPolicy rule that gained or lost a peer) compared too, under its
+    old identity; the rest added or removed."""
     old_keys, new_keys = [identity(item) for item in before], [identity(item) for item in after]
     old_at = {key: index for index, key in enumerate(old_keys)}
+    source = {new: old_at[key] for new, key in enumerate(new_keys) if key in old_at}  # new index -> old
+    if related is not None:
+        free = [old for old in range(len(before)) if old not in source.values()]
+        for new, item in enumerate(after):
+            old = None if new in source else next((old for old in free if related(before[old], item)), None)
+            if old is not None:
+                source[new] = old
+                free.remove(old)
+    labels = [f"{field}={value}" for field, value in old_keys]
     found: list[FieldChange] = []
     inside: list[tuple[str, str, FieldChange]] = []  # (item, field path in it, change)
-    for item, key in zip(after, new_keys, strict=True):
-        here = f"{path}[{key[0]}={key[1]}]"
-        if key in old_at:
-            for change in diff_values(before[old_at[key]], item, here):
-                inside.append((f"{key[0]}={key[1]}", change.path[len(here) :], change))
+    for new, item in enumerate(after):
+        if new in source:
+            label = labels[source[new]]
+            here = f"{path}[{label}]"
+            for change in diff_values(before[source[new]], item, here):
+                inside.append((label, change.path[len(here) :], change))
                 found.append(change)
         else:
-            found.append(FieldChange(here, ABSENT, item))
-    kept = set(new_keys)
+            found.append(FieldChange(f"{path}[{new_keys[new][0]}={new_keys[new][1]}]", ABSENT, item))
+    kept = sorted(source.values())
     found += [
-        FieldChange(f"{path}[{k[0]}={k[1]}]", old, ABSENT)
-        for old, k in zip(before, old_keys, strict=True)
-        if k not in kept
+        FieldChange(f"{path}[{labels[old]}]", before[old], ABSENT) for old in range(len(before)) if old not in kept
     ]
-    kept_old = [key[1] for key in old_keys if key in kept]
-    kept_new = [key[1] for key in new_keys if key in old_at]
+    kept_old = [old_keys[old][1] for old in kept]
+    kept_new = [old_keys[source[new]][1] for new in sorted(source)]
     if kept_old != kept_new:
         found.append(FieldChange(path, kept_old, kept_new, order=True))
     return _group_shifts(found, inside, path)
