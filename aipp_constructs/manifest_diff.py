@@ -101,7 +101,8 @@ class FieldChange:
     the items' identities. ``items`` is set when one number of several items of a list moved by
     the same amount (panel ids and positions renumbered after a panel was removed): the path
     reads ``list[*].field``, ``items`` names those items and the values are the lists of their
-    numbers.
+    numbers. ``spelled`` names a field of an added or removed item that its path already
+    spells out in full (a NetworkPolicy rule's peers): it is left out of the value shown.
     """
 
     path: str
@@ -109,6 +110,7 @@ class FieldChange:
     after: Any
     order: bool = False
     items: tuple[str, ...] = ()
+    spelled: str = ""
 
 
 @dataclass(frozen=True)
@@ -380,7 +382,9 @@ def _diff_by_identity(
 ) -> list[FieldChange]:
     """Items with the same identity compared; with ``related``, an item left over on each side
     that it relates (a NetworkPolicy rule that gained or lost a peer) compared too, under its
-    old identity; the rest added or removed."""
+    old identity (whose field is then left out of the value shown of an added or removed item);
+    the rest added or removed."""
+    spelled = "" if related is None else identity(before[0] if before else after[0])[0]
     old_keys, new_keys = [identity(item) for item in before], [identity(item) for item in after]
     old_at = {key: index for index, key in enumerate(old_keys)}
     source = {new: old_at[key] for new, key in enumerate(new_keys) if key in old_at}  # new index -> old
@@ -402,10 +406,12 @@ def _diff_by_identity(
                 inside.append((label, change.path[len(here) :], change))
                 found.append(change)
         else:
-            found.append(FieldChange(f"{path}[{new_keys[new][0]}={new_keys[new][1]}]", ABSENT, item))
+            found.append(FieldChange(f"{path}[{new_keys[new][0]}={new_keys[new][1]}]", ABSENT, item, spelled=spelled))
     kept = sorted(source.values())
     found += [
-        FieldChange(f"{path}[{labels[old]}]", before[old], ABSENT) for old in range(len(before)) if old not in kept
+        FieldChange(f"{path}[{labels[old]}]", before[old], ABSENT, spelled=spelled)
+        for old in range(len(before))
+        if old not in kept
     ]
     kept_old = [old_keys[old][1] for old in kept]
     kept_new = [old_keys[source[new]][1] for new in sorted(source)]
@@ -521,12 +527,20 @@ def show_change(change: FieldChange, width: int = VALUE_WIDTH) -> str:
     """``path: before -> after``, values as JSON, shortened to ``width``; ``path (order): ...``
     for a reordering, ``list[*].field (-4 in 10 items: first ... last): ...`` for a number
     moved by the same amount in several items."""
-    before, after = _shorten(_text(change.before), _text(change.after), width)
+    shown = [_without(value, change.spelled) for value in (change.before, change.after)]
+    before, after = _shorten(_text(shown[0]), _text(shown[1]), width)
     marker = " (order)" if change.order else ""
     if change.items:
         shift = change.after[0] - change.before[0]
         marker = f" ({shift:+} in {len(change.items)} items: {change.items[0]} ... {change.items[-1]})"
     return f"{change.path or '(whole object)'}{marker}: {before} -> {after}"
+
+
+def _without(value: Any, field: str) -> Any:
+    """``value`` less ``field`` when it is a mapping with that field (else ``value``)."""
+    if field and isinstance(value, Mapping) and field in value:
+        return {key: item for key, item in value.items() if key != field}
+    return value
 
 
 def _summary(diffs: Sequence[FolderDiff]) -> str:
