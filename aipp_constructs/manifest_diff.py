@@ -510,15 +510,21 @@ def _text(value: Any) -> str:
 
 
 def _shorten(before: str, after: str, width: int = VALUE_WIDTH) -> tuple[str, str]:
-    """Both texts cut to ``width``, from a little before their first difference when it is far in."""
+    """Both texts cut to ``width``: from a little before their first difference when it is far
+    in, else their start and their end around a ``...`` (an image reference keeps its tag)."""
     start = 0
     common = next((i for i, (a, b) in enumerate(zip(before, after)) if a != b), min(len(before), len(after)))
     if common > width // 2 and max(len(before), len(after)) > width:
         start = common - width // 3
+    head = min(max((width - 3) // 2, common + 8), width - 15)
 
     def cut(text: str) -> str:
-        shown = ("..." if start else "") + text[start:]
-        return shown if len(shown) <= width else shown[: width - 3] + "..."
+        if len(text) <= width:
+            return text
+        if start:
+            shown = "..." + text[start:]
+            return shown if len(shown) <= width else shown[: width - 3] + "..."
+        return text[:head] + "..." + text[len(text) - (width - 3 - head) :]
 
     return cut(before), cut(after)
 

@@ -206,7 +206,7 @@ def test_a_json_document_in_a_configmap_is_compared_panel_by_panel() -> None:
         'data["app.json"].panels[*].id (-1 in 2 items: title=Redis memory ... title=Front): [3, 4] -> [2, 3]',
         'data["app.json"].panels[*].gridPos.y (-8 in 2 items: title=Redis memory ... title=Front): [24, 32] -> [16, 24]',
         f'data["app.json"].panels[title=Redis memory].targets[0].expr: {redis_expr}',
-        'data["app.json"].panels[title=Linker]: {"id": 2, "gridPos": {"h": 8, "w": 12, "x": 0, "y": 16}, ... -> (absent)',
+        'data["app.json"].panels[title=Linker]: {"id": 2, "gridPos": {"h": 8...\\"linker\\"}", "refId": "A"}]} -> (absent)',
     ]
 
 
@@ -239,6 +239,16 @@ def test_a_long_embedded_value_is_cut_around_its_difference() -> None:
     (line,) = _shown(before, after)
     assert line.startswith('data["app.json"].panels[title=Requests].targets[0].expr: ...')
     assert "[5m]" in line and "[10m]" in line and len(line) < 200
+
+
+def test_a_long_value_that_differs_from_its_start_keeps_its_end() -> None:
+    mirrored = {"image": "harbor.example.com/aipp/backend:v1.0.0"}
+    vendor = {"image": "registry.vendor.example.com:10003/enai/prod/backend:v1.0.0@sha256:0123456789abcdef"}
+    (line,) = _shown(mirrored, vendor)
+    assert line == (
+        'image: "harbor.example.com/aipp/backend:v1.0.0"'
+        ' -> "registry.vendor.example.com....0.0@sha256:0123456789abcdef"'
+    )
 
 
 # -- folders and rendering ---------------------------------------------------------------------------
