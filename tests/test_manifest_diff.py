@@ -296,20 +296,27 @@ def test_disabling_the_linker_removes_only_linker_objects_and_linker_items(linke
     assert result.exit_code == 1, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == f"{dist}/reference:" and not any(line.startswith(f"{dist}/bootstrap") for line in lines)
-    removed = [line.split()[-1] for line in lines if line.startswith("  removed ")]
-    assert removed and all(key.rsplit("/", 1)[-1].startswith("enai-linker") for key in removed)
-    assert not any(line.startswith("  added ") for line in lines)
-    changed = [line.split()[-1] for line in lines if line.startswith("  changed ")]
-    assert "networking.k8s.io/v1/NetworkPolicy/aipp/pgvector" in changed
-    fields = [line.strip() for line in lines if line.startswith("    ")]
-    linker_items = [
-        field for field in fields if field.endswith(" -> (absent)") and "enai-linker" in field.split(": ")[0]
-    ]
-    renumbered = [field for field in fields if "[*]." in field.split(" ")[0]]
-    assert fields and sorted(fields) == sorted(linker_items + renumbered), "\n".join(fields)
-    panels = [field for field in linker_items if '.json"].panels[title=enai-linker' in field]
-    assert len(panels) >= 2  # the linker's dashboard row and its panels, removed as panels
-    peer = "[from=podSelector{app.kubernetes.io/name=enai-linker,app.kubernetes.io/part-of=aipp}]: "
-    assert any(field.startswith("spec.ingress" + peer) for field in linker_items)
-    assert not any("enai-linker" in field for field in renumbered)
-    assert lines[-1] == f"{len(changed)} changed, 0 added, {len(removed)} removed"
+    objects: dict[tuple[str, str], list[str]] = {}  # (change, key) -> its field lines
+    for line in lines[1:-1]:
+        if line.startswith("    "):
+            objects[next(reversed(objects))].append(line.strip())
+        else:
+            change, key = line.split()
+            objects[change, key] = []
+    assert {change for change, _ in objects} == {"changed", "removed"}  # nothing added
+    assert all(key.rsplit("/", 1)[-1].startswith("enai-linker") for change, key in objects if change == "removed")
+    for (change, key), fields in objects.items():
+        # a field line is a removed linker item, or (in a ConfigMap) panels renumbered by the removal
+        for field in fields:
+            path = field.split(": ")[0]
+            if "[*]." in path:
+                assert "/ConfigMap/" in key and ".panels[*]." in path and "enai-linker" not in field, field
+            else:
+                assert field.endswith(" -> (absent)") and "enai-linker" in path, f"{key}: {field}"
+        assert change == "removed" or fields
+    peer = "spec.ingress[from=podSelector{app.kubernetes.io/name=enai-linker,app.kubernetes.io/part-of=aipp}]"
+    assert objects["changed", "networking.k8s.io/v1/NetworkPolicy/aipp/pgvector"][0].startswith(peer + ": ")
+    dashboard = [field for (_, key), fields in objects.items() if "/ConfigMap/" in key for field in fields]
+    assert sum('.json"].panels[title=enai-linker' in field for field in dashboard) >= 2  # its row and panels
+    changed, removed = (sum(change == kind for change, _ in objects) for kind in ("changed", "removed"))
+    assert lines[-1] == f"{changed} changed, 0 added, {removed} removed"
