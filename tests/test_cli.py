@@ -294,7 +294,7 @@ def test_diff_lists_the_changed_objects_and_fields(edited: Path, fixture_dist: P
     assert "  changed apps/v1/Deployment/aipp/enai-backend\n" in out
     assert "    spec.replicas: 1 -> 3\n" in out
     image = "harbor.dev.unifiedmeta.net/aipp/backend"
-    assert f'    spec.template.spec.containers[0].image: "{image}:v1.0.0" -> "{image}:v1.0.1"\n' in out
+    assert f'    spec.template.spec.containers[name=enai-backend].image: "{image}:v1.0.0" -> "{image}:v1.0.1"\n' in out
     assert "  changed v1/Service/aipp/enai-backend\n" in out  # its version label
     assert "enai-front" not in out
     assert last_line(out) == "3 changed, 0 added, 0 removed"
@@ -353,9 +353,9 @@ def test_manifest_diff_keys_objects_and_matches_named_lists_by_name(tmp_path: Pa
         "dist/team:",
         "  changed apps/v1/Deployment/team/web",
         '    metadata.annotations["argocd.argoproj.io/sync-wave"]: "1" -> "2"',
-        '    spec.template.spec.containers[0].image: "app:1.0.0" -> "app:1.0.1"',
-        '    spec.template.spec.containers[0].env[0]: (absent) -> {"name": "NEW", "value": "x"}',
-        '    spec.template.spec.containers[0].env (order): ["A", "B"] -> ["B", "A"]',
+        '    spec.template.spec.containers[name=app].image: "app:1.0.0" -> "app:1.0.1"',
+        '    spec.template.spec.containers[name=app].env[name=NEW]: (absent) -> {"name": "NEW", "value": "x"}',
+        '    spec.template.spec.containers[name=app].env (order): ["A", "B"] -> ["B", "A"]',
         "  added v2/Service/team/web",
         "  removed v1/Service/team/web",
         "1 changed, 1 added, 1 removed",
@@ -370,7 +370,7 @@ def test_manifest_diff_shortens_values_around_the_difference_and_sees_text_only_
     before = _folder(tmp_path / "before", _deployment("web", [{"name": "S", "value": script + "sleep 10"}]))
     after = _folder(tmp_path / "after", _deployment("web", [{"name": "S", "value": script + "sleep 20"}]))
     (line,) = render_text([diff_folders(before, after, "x")])[2:3]
-    assert line.startswith("    spec.template.spec.containers[0].env[0].value: ...")
+    assert line.startswith("    spec.template.spec.containers[name=app].env[name=S].value: ...")
     assert "sleep 10" in line and "sleep 20" in line and len(line) < 200
     (after / "app.yaml").write_text("# a comment\n" + (before / "app.yaml").read_text())
     same = diff_folders(before, after, "x")
