@@ -80,6 +80,7 @@ __all__ = [
     "application_name",
     "check_dump_name",
     "component_graph",
+    "exception_lines",
     "find_tool",
     "main",
     "render_dot",
@@ -675,7 +676,14 @@ def _manifest_files(folder: Path) -> list[Path]:
     f"[default: the environment's for dist/<env>, else {DEFAULT_KUBERNETES_VERSION}]",
 )
 @click.option("--no-tools", is_flag=True, help="Only the built-in checks: do not run checkov and detect-secrets.")
-def check(dirs: tuple[Path, ...], kubernetes_version: str | None, no_tools: bool) -> None:
+@click.option(
+    "--exceptions",
+    "list_exceptions",
+    is_flag=True,
+    help="Run no check: list every exception the objects declare (checkov skips, Pod Security "
+    "relaxations), one line per object and check, with its reason.",
+)
+def check(dirs: tuple[Path, ...], kubernetes_version: str | None, no_tools: bool, list_exceptions: bool) -> None:
     """Run every offline check over folders of manifests.
 
     DIR defaults to each folder of manifests under dist/ (dist/<env>, dist/bootstrap/<env>).
@@ -687,11 +695,20 @@ def check(dirs: tuple[Path, ...], kubernetes_version: str | None, no_tools: bool
     Prints one line per finding, `Kind/namespace/name: check: problem`, a tally per check and
     a closing `N passed, M failed`, each object's each check counted once.
 
+    With --exceptions it runs no check and prints the exceptions instead: every
+    `checkov.io/skip<n>` annotation (`<folder>: Kind/namespace/name: checkov <check>: <reason>`)
+    and every declared Pod Security relaxation, as the constructs that own them wrote them.
+
     \b
     Example:
       aipp check                             # dist/<env> and dist/bootstrap/<env>
       aipp check examples/langfuse/dist --kubernetes-version v1.30
+      aipp check --exceptions dist/dev-meta  # what is excepted, and why
     """
+    if list_exceptions:
+        for line in exception_lines(list(dirs) or _default_folders()):
+            click.echo(line)
+        _exit(0)
     try:
         from .checks import load_crd_schemas
         from .checks.__main__ import CHECKS, FolderError, check_folder
@@ -765,6 +782,36 @@ def check(dirs: tuple[Path, ...], kubernetes_version: str | None, no_tools: bool
     failed = sum(t.failed for t in found.tallies.values())
     click.echo(f"{passed} passed, {_failed(failed)}")
     _exit(1 if failed else 0)
+
+
+def exception_lines(folders: Sequence[Path]) -> list[str]:
+    """The exceptions the objects under ``folders`` declare, one line per object and check:
+    ``<folder>: <Kind/namespace/name>: checkov <check>: <reason>`` for each ``checkov.io/skip<n>``
+    annotation and ``<folder>: <Kind/namespace/name>: pod-security: <relaxations> (needs Pod
+    Security <level>): <reason>`` for each declared security exception.
+
+    Raises:
+        click.UsageError: a folder that is not one or holds no manifest.
+    """
+    from .checks import load_manifests, object_ref
+    from .checks.pod_security import declared_exceptions
+    from .policy import SKIP_ANNOTATION_PREFIX
+
+    lines = []
+    for folder in folders:
+        if not folder.is_dir() or not _manifest_files(folder):
+            raise click.UsageError(f"{folder} is not a folder of *.yaml manifests")
+        label = _display(folder)
+        for doc in load_manifests(folder):
+            ref = object_ref(doc)
+            annotations = (doc.get("metadata") or {}).get("annotations") or {}
+            for key, value in annotations.items():
+                if key.startswith(SKIP_ANNOTATION_PREFIX):
+                    check_id, _, reason = str(value).partition("=")
+                    lines.append(f"{label}: {ref}: checkov {check_id}: {reason}")
+            for declared in declared_exceptions(doc):
+                lines.append(f"{label}: {ref}: pod-security: {declared.split(': ', 1)[1]}")
+    return lines
 
 
 def _files(files: Sequence[Path]) -> str:

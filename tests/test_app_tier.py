@@ -2,8 +2,7 @@
 
 Expectations come from the frozen fixture ``tests/environments/reference.yaml`` (a copy of
 dev-meta), never from today's values of ``environments/dev-meta.yaml``: a routine edit of a real
-environment file (a tag bump, option B, the linker switched off) must not break a test. Only the
-README graph test reads dev-meta, and it derives its expectation from that file.
+environment file (a tag bump, option B, the linker switched off) must not break a test.
 """
 
 from __future__ import annotations
@@ -26,8 +25,6 @@ from aipp_constructs.__main__ import main as cli
 from aipp_constructs.aipp import load_environment
 from aipp_constructs.aipp.observability import metric_names
 
-#: The real environment: read only by the README graph test, which derives from it.
-DEV_META = main.ENVIRONMENTS_DIR / "dev-meta.yaml"
 #: The frozen fixture every behaviour test reads; the constants below are its values.
 VENDOR = "registry.gitlab.enai-rnd-2.en-core.info:10003"
 HARBOR = "harbor.dev.unifiedmeta.net"
@@ -382,13 +379,14 @@ def test_the_image_command_refuses_a_bad_file(tmp_path: Path, capsys: pytest.Cap
     assert "images.enai-backend.tag: is the moving tag 'latest'" in capsys.readouterr().err
 
 
-def test_the_readme_graph_is_the_graph_of_dev_meta() -> None:
-    """The Mermaid picture in README.md is checked against environments/dev-meta.yaml: every
-    edge between its components, with its kind (the picture is the output of ``aipp graph
-    dev-meta``, which also draws the backup and PostSync Jobs; tests/test_cli.py keeps them equal)."""
+def test_the_readme_graph_is_the_graph_of_the_plan() -> None:
+    """The Mermaid picture in README.md is checked against the fixture environment (the plan's
+    dev-meta, tests/environments/reference.yaml): every edge between its components, with its
+    kind (the picture is the output of ``aipp graph`` of that file, which also draws the backup
+    and PostSync Jobs; tests/test_cli.py keeps them equal)."""
     readme = (main.PROJECT / "README.md").read_text()
     block = readme.split("### The dependency graph of dev-meta", 1)[1].split("```mermaid\n", 1)[1].split("```", 1)[0]
-    env = load_environment(DEV_META)
+    env = load_environment(REFERENCE)
     components = env.components.by_name()
     edges = [re.fullmatch(r"  (\S+) (-->|-\.->)\|([^|]*)\| (\S+)", line) for line in block.splitlines()[1:]]
     drawn = {(m[1], m[4], m[3] == "after") for m in edges if m and m[1] in components}

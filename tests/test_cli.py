@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import howtos
 import pytest
 import yaml
 from click.testing import CliRunner, Result
@@ -268,33 +269,40 @@ def test_the_built_in_secret_scan_options_are_those_of_the_project() -> None:
 
 
 @pytest.fixture(scope="module")
+def fixture_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture environment (tests/environments/reference.yaml) synthesized as ``dev-meta``."""
+    return howtos.synth_fixture(tmp_path_factory.mktemp("fixture"))
+
+
+@pytest.fixture(scope="module")
 def edited(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """dev-meta with enai-backend at 3 replicas and image tag v1.0.1."""
+    """The fixture environment as ``dev-meta`` with enai-backend at 3 replicas and image tag v1.0.1."""
     changes = {"components.enai-backend.replicas": 3, "images.enai-backend.tag": "v1.0.1"}
-    return env_file(tmp_path_factory.mktemp("edited"), changes, "dev-meta", DEV_META)
+    return env_file(tmp_path_factory.mktemp("edited"), changes, "dev-meta")
 
 
-def test_diff_of_a_clean_tree_is_no_difference() -> None:
-    result = run("diff", "dev-meta")
-    assert (result.exit_code, result.stdout) == (0, "no difference in dist/dev-meta, dist/bootstrap/dev-meta\n")
+@pytest.mark.parametrize("name", [path.stem for path in main.environment_files()])
+def test_diff_of_a_clean_tree_is_no_difference(name: str) -> None:
+    result = run("diff", name)
+    assert (result.exit_code, result.stdout) == (0, f"no difference in dist/{name}, dist/bootstrap/{name}\n")
 
 
-def test_diff_lists_the_changed_objects_and_fields(edited: Path) -> None:
-    result = run("diff", str(edited), "--dist", str(DIST))
+def test_diff_lists_the_changed_objects_and_fields(edited: Path, fixture_dist: Path) -> None:
+    result = run("diff", str(edited), "--dist", str(fixture_dist))
     assert result.exit_code == 1, result.output
     out = result.stdout
-    assert out.startswith("dist/dev-meta:\n")
+    assert out.startswith(f"{fixture_dist}/dev-meta:\n")
     assert "  changed apps/v1/Deployment/aipp/enai-backend\n" in out
     assert "    spec.replicas: 1 -> 3\n" in out
     image = "harbor.dev.unifiedmeta.net/aipp/backend"
-    assert f'    spec.template.spec.containers[0].image: "{image}:v1.0.0" -> "{image}:v1.0.1"\n' in out
+    assert f'    spec.template.spec.containers[name=enai-backend].image: "{image}:v1.0.0" -> "{image}:v1.0.1"\n' in out
     assert "  changed v1/Service/aipp/enai-backend\n" in out  # its version label
     assert "enai-front" not in out
     assert last_line(out) == "3 changed, 0 added, 0 removed"
 
 
-def test_diff_markdown_is_a_pull_request_section(edited: Path) -> None:
-    result = run("diff", str(edited), "--markdown")
+def test_diff_markdown_is_a_pull_request_section(edited: Path, fixture_dist: Path) -> None:
+    result = run("diff", str(edited), "--markdown", "--dist", str(fixture_dist))
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert lines[0] == "### Manifest changes of `dev-meta`: 3 changed, 0 added, 0 removed"
@@ -305,8 +313,8 @@ def test_diff_markdown_is_a_pull_request_section(edited: Path) -> None:
     assert "  spec.replicas: 1 -> 3" in details and details[-1] == "</details>"
 
 
-def test_diff_against_a_folder_that_is_missing_an_environment(tmp_path: Path) -> None:
-    result = run("diff", "dev-meta", "--dist", str(tmp_path))
+def test_diff_against_a_folder_that_is_missing_an_environment(edited: Path, tmp_path: Path) -> None:
+    result = run("diff", str(edited), "--dist", str(tmp_path))
     assert result.exit_code == 1
     assert re.search(r"^  added apps/v1/Deployment/aipp/enai-backend$", result.stdout, re.MULTILINE)
     assert f"{tmp_path}/dev-meta does not exist yet" in result.stdout
@@ -346,9 +354,9 @@ def test_manifest_diff_keys_objects_and_matches_named_lists_by_name(tmp_path: Pa
         "dist/team:",
         "  changed apps/v1/Deployment/team/web",
         '    metadata.annotations["argocd.argoproj.io/sync-wave"]: "1" -> "2"',
-        '    spec.template.spec.containers[0].image: "app:1.0.0" -> "app:1.0.1"',
-        '    spec.template.spec.containers[0].env[0]: (absent) -> {"name": "NEW", "value": "x"}',
-        '    spec.template.spec.containers[0].env (order): ["A", "B"] -> ["B", "A"]',
+        '    spec.template.spec.containers[name=app].image: "app:1.0.0" -> "app:1.0.1"',
+        '    spec.template.spec.containers[name=app].env[name=NEW]: (absent) -> {"name": "NEW", "value": "x"}',
+        '    spec.template.spec.containers[name=app].env (order): ["A", "B"] -> ["B", "A"]',
         "  added v2/Service/team/web",
         "  removed v1/Service/team/web",
         "1 changed, 1 added, 1 removed",
@@ -363,7 +371,7 @@ def test_manifest_diff_shortens_values_around_the_difference_and_sees_text_only_
     before = _folder(tmp_path / "before", _deployment("web", [{"name": "S", "value": script + "sleep 10"}]))
     after = _folder(tmp_path / "after", _deployment("web", [{"name": "S", "value": script + "sleep 20"}]))
     (line,) = render_text([diff_folders(before, after, "x")])[2:3]
-    assert line.startswith("    spec.template.spec.containers[0].env[0].value: ...")
+    assert line.startswith("    spec.template.spec.containers[name=app].env[name=S].value: ...")
     assert "sleep 10" in line and "sleep 20" in line and len(line) < 200
     (after / "app.yaml").write_text("# a comment\n" + (before / "app.yaml").read_text())
     same = diff_folders(before, after, "x")
@@ -377,8 +385,14 @@ def test_manifest_diff_shortens_values_around_the_difference_and_sees_text_only_
 
 
 @pytest.fixture(scope="module")
-def mermaid() -> str:
-    result = run("graph", "dev-meta")
+def reference_as_dev_meta(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture environment saved as ``dev-meta.yaml``: the graph the README draws."""
+    return env_file(tmp_path_factory.mktemp("graph"), {}, "dev-meta")
+
+
+@pytest.fixture(scope="module")
+def mermaid(reference_as_dev_meta: Path) -> str:
+    result = run("graph", str(reference_as_dev_meta))
     assert result.exit_code == 0, result.output
     return result.stdout
 
@@ -386,7 +400,9 @@ def mermaid() -> str:
 def test_the_readme_graph_is_the_output_of_aipp_graph(mermaid: str) -> None:
     readme = (PROJECT / "README.md").read_text()
     block = readme.split("### The dependency graph of dev-meta", 1)[1].split("```mermaid\n", 1)[1].split("```", 1)[0]
-    assert block == mermaid, "README.md's graph of dev-meta is stale: paste the output of `aipp graph dev-meta`"
+    assert block == mermaid, (
+        "README.md's graph is stale: paste the output of `aipp graph tests/environments/reference.yaml`"
+    )
 
 
 def test_the_mermaid_graph_has_waves_ports_and_edge_kinds(mermaid: str) -> None:
@@ -399,7 +415,7 @@ def test_the_mermaid_graph_has_waves_ports_and_edge_kinds(mermaid: str) -> None:
     assert "  enai-backend -->|5432| pgvector" in lines
     assert "  enai-front -.->|after| enai-linker" in lines
     # Every edge the environment file declares is drawn, with its kind.
-    env = main.load_environments()[0]
+    env = load_environment(REFERENCE)
     declared = {
         (name, target, kind)
         for name, settings in env.components.by_name().items()
@@ -414,8 +430,8 @@ def test_the_mermaid_graph_has_waves_ports_and_edge_kinds(mermaid: str) -> None:
     assert drawn == declared
 
 
-def test_the_dot_graph() -> None:
-    result = run("graph", "dev-meta", "--format", "dot")
+def test_the_dot_graph(reference_as_dev_meta: Path) -> None:
+    result = run("graph", str(reference_as_dev_meta), "--format", "dot")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert lines[:3] == ['digraph "dev-meta" {', "  rankdir=LR;", "  node [shape=box];"] and lines[-1] == "}"
@@ -575,8 +591,6 @@ def test_images_under_option_b_pins_and_notes_a_stale_digest(tmp_path: Path, mon
 
 
 def test_restore_is_the_restore_procedure() -> None:
-    from aipp_constructs.aipp import load_environment
-
     result = run("restore", "dev-meta", "--dump", DUMP)
     assert result.exit_code == 0
     assert result.stdout.splitlines() == cli.restore_commands(load_environment(DEV_META), DUMP)
@@ -584,9 +598,9 @@ def test_restore_is_the_restore_procedure() -> None:
     assert bad.exit_code == 1 and bad.stderr.startswith("error: --dump must be a file name")
 
 
-def test_compose_commands(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_compose_commands(monkeypatch: pytest.MonkeyPatch, fixture_dist: Path) -> None:
     monkeypatch.chdir(PROJECT)
-    drift = run("compose", "drift", "vendor/aipp/docker-compose.yml", "dist/dev-meta")
+    drift = run("compose", "drift", "vendor/aipp/docker-compose.yml", str(fixture_dist / "dev-meta"))
     assert (drift.exit_code, drift.stdout) == (0, "8 services compared, 0 findings\n")
     inspect = run("compose", "inspect", "vendor/aipp/docker-compose.yml", "--format", "json")
     assert inspect.exit_code == 0 and len(yaml.safe_load(inspect.stdout)["services"]) == 8
