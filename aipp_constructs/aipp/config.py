@@ -414,7 +414,9 @@ class ImageConfig(ConfigModel):
             ``main-latest``, and release lines such as ``7``, ``7.2``, ``6-alpine`` or ``pg16``:
             see ``aipp_constructs._validation.is_moving_tag``) are refused unless ``digest``
             pins them. Required.
-        digest: Optional ``sha256:...`` digest pinned beside the tag. Defaults to none.
+        digest: Optional ``sha256:...`` digest pinned beside the tag (``aipp images ENV --pin``
+            writes the mirrored one). Required for a vendor row under ``vendor_images: vendor``
+            whose ``tag`` is not its ``vendor_tag``. Defaults to none.
         source: ``dockerhub`` or ``vendor``. Defaults to ``"dockerhub"``.
         vendor_tag: ``source: vendor`` only: the tag the vendor publishes, copied to ``tag``
             by the mirror step (may be a moving tag: it is read once, at mirroring).
