@@ -271,6 +271,8 @@ def test_pin_adds_the_digest_after_the_tag_keeping_comments_and_layout() -> None
     pinned = pin_digests(text, {"enai-backend": digest_of("a")})
     assert pinned == text.replace("# bumped\n", f"# bumped\n    digest: {digest_of('a')}\n")
     assert pin_digests(pinned, {"enai-backend": digest_of("b")}) == pinned.replace(digest_of("a"), digest_of("b"))
+    empty = "images:\n  enai-backend:\n    tag: v1.0.1\n    digest:\n    source: vendor\n"
+    assert pin_digests(empty, {"enai-backend": digest_of("a")}) == empty.replace("digest:", f"digest: {digest_of('a')}")
     flow = "images:\n  enai-front: {source: vendor, tag: v1.0.0}\n"
     assert pin_digests(flow, {"enai-front": digest_of("c")}) == (
         f"images:\n  enai-front: {{source: vendor, tag: v1.0.0, digest: {digest_of('c')}}}\n"

@@ -333,7 +333,7 @@ def _pin_one(text: str, component: str, digest: str) -> str:
     existing = _mapping_value(row[1], "digest")
     if existing is not None:
         start, end = existing[1].start_mark.index, existing[1].end_mark.index
-        return text[:start] + digest + text[end:]
+        return text[:start] + (digest if end > start else f" {digest}") + text[end:]  # `digest:` empty
     tag = _mapping_value(row[1], "tag")
     if tag is None:
         raise ValueError(f"images.{component}.tag: missing, so there is no tag to pin; add 'tag: <release>'")
