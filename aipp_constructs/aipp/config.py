@@ -45,6 +45,7 @@ from .._validation import (
     check_quantity_binary,
     check_repository_path,
 )
+from ..graph import GraphError, GraphNode, resolve_order
 from ..references import Resources, Toleration
 from ..wiring import check_env_name
 
@@ -1120,6 +1121,106 @@ def _components(raw: object) -> ComponentsConfig | None:
         return None
 
 
+class _Graph:
+    """The dependency graph as the file declares it, read from the raw ``components`` section
+    so that a mistake elsewhere in a component (a bad quantity, a misspelt key) does not hide
+    a mistake of its edges.
+
+    Only what the schema accepts is read: a component whose settings are not a mapping, an
+    ``enabled`` that is not a boolean or an edge list that is not a list of names is reported
+    by the schema, and the graph checks that would need it are skipped (no second error).
+
+    Attributes:
+        names: Every component, in declaration order.
+        enabled: Component -> whether it is deployed; ``None`` when its settings are malformed.
+        edges: Component -> field (``depends_on``, ``after``) -> the names it lists.
+        misspelt: Keys of ``components`` that are not components (reported by the schema).
+    """
+
+    def __init__(
+        self,
+        names: tuple[str, ...],
+        enabled: dict[str, bool | None],
+        edges: dict[str, dict[str, tuple[str, ...]]],
+        misspelt: frozenset[str],
+    ) -> None:
+        self.names = names
+        self.enabled = enabled
+        self.edges = edges
+        self.misspelt = misspelt
+
+    @classmethod
+    def read(cls, raw: object, names: tuple[str, ...]) -> _Graph:
+        """The graph of the raw ``components`` section (``None`` when absent)."""
+        section = raw if isinstance(raw, dict) else {}
+        enabled: dict[str, bool | None] = {}
+        edges: dict[str, dict[str, tuple[str, ...]]] = {}
+        for name in names:
+            settings = section.get(name, {})
+            if settings is None:
+                settings = {}
+            if not isinstance(settings, dict) or (raw is not None and not isinstance(raw, dict)):
+                enabled[name] = None
+                continue
+            flag = settings.get("enabled", True) if name in APP_COMPONENTS else True
+            enabled[name] = flag if isinstance(flag, bool) else None
+            for field in ("depends_on", "after"):
+                listed = settings.get(field, []) if name in APP_COMPONENTS else []
+                if isinstance(listed, list):
+                    edges.setdefault(name, {})[field] = tuple(t for t in listed if isinstance(t, str))
+        misspelt = frozenset(str(key) for key in section if key not in names)
+        return cls(names, enabled, edges, misspelt)
+
+    def candidates(self) -> list[str]:
+        """The components an edge or a route may name: every one not known to be disabled."""
+        return [name for name in self.names if self.enabled.get(name) is not False]
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(field path, problem) of every edge that names an unknown component, itself, or (in
+        ``depends_on``) a disabled component, then of a cycle among the other edges."""
+        problems: list[tuple[str, str]] = []
+        known = ", ".join(sorted(self.candidates()))
+        kept: dict[str, GraphNode] = {}
+        for name in self.names:
+            fields = self.edges.get(name, {})
+            valid: dict[str, list[str]] = {"depends_on": [], "after": []}
+            for field, targets in fields.items():
+                where = f"components.{name}.{field}"
+                for target in targets:
+                    if target == name:
+                        problems.append((where, f"{name} names itself in {field}; remove it"))
+                    elif target in self.misspelt:
+                        continue  # the misspelt key under components is the one mistake
+                    elif target not in self.enabled:
+                        problems.append(
+                            (
+                                where,
+                                f"{name} names {target!r} in {field}, which is not a component; "
+                                f"remove it or name a known one; known: {known}",
+                            )
+                        )
+                    elif field == "depends_on" and self.enabled[name] is True and self.enabled[target] is False:
+                        problems.append(
+                            (
+                                where,
+                                f"{name} depends on {target}, which is disabled; enable {target} "
+                                f"or remove it from the depends_on of {name}",
+                            )
+                        )
+                    else:
+                        valid[field].append(target)
+            kept[name] = GraphNode(
+                depends_on=tuple(valid["depends_on"]),
+                after=tuple(valid["after"]),
+                enabled=self.enabled[name] is not False,
+            )
+        try:
+            resolve_order(kept)
+        except GraphError as err:  # only a cycle is left to find
+            problems.append((f"components.{err.node}.{err.field}", str(err)))
+        return problems
+
+
 def load_environment(path: Path, *, display: str | None = None) -> EnvironmentConfig:
     """Parse and validate one environment file; the environment is named after the file.
 
@@ -1225,6 +1326,9 @@ def load_environment(path: Path, *, display: str | None = None) -> EnvironmentCo
                 f"filesystem (3.10 and 3.11 write an upgrade log under /var/log/rabbitmq), got {tag!r}; "
                 "use 3.12 or later, e.g. '3.13.7-management'",
             )
+    graph = _Graph.read(data.get("components"), names)
+    for field_path, problem in graph.problems():
+        error(field_path, problem)
     ingress = data.get("ingress")
     routes = ingress.get("routes", [{"service": "enai-front"}]) if isinstance(ingress, dict) else None
     for index, route in enumerate(routes if isinstance(routes, list) else ()):
@@ -1233,10 +1337,10 @@ def load_environment(path: Path, *, display: str | None = None) -> EnvironmentCo
         if not isinstance(service, str):
             continue
         if service not in names:
-            close = did_you_mean(service, names)
+            close = did_you_mean(service, graph.candidates())
             hint = f"did you mean {close!r}? " if close else ""
-            error(where, f"is not a component, got {service!r}; {hint}known: {', '.join(names)}")
-        elif components is not None and not _enabled(components, service):
+            error(where, f"is not a component, got {service!r}; {hint}known: {', '.join(graph.candidates())}")
+        elif graph.enabled.get(service) is False:
             error(where, f"{service} is disabled; remove the route")
     gitops = data.get("gitops")
     gitops_path = gitops.get("path") if isinstance(gitops, dict) else None
