@@ -445,3 +445,27 @@ def test_a_value_with_a_mistake_takes_no_part_in_collisions(tmp_path: Path, monk
         ("environments/dev-meta.yaml", "gitops.application_name"),
     ]
     assert "'aipp' is also used by environments/copy.yaml:" in info.value.errors[1].problem
+
+
+@pytest.mark.parametrize(
+    ("settings", "paths"),
+    [
+        ({"replicas": 2}, ["components.enai-scheduler.replicas"]),
+        ({"replicas": 2, "leader_elected": True}, []),  # allowed: the service takes a leader lock
+        ({"replicas": 1}, []),
+        ({"replicas": 200}, ["components.enai-scheduler.replicas"]),  # the range's line only
+        ({"replicas": 2, "leader_elected": "yes"}, ["components.enai-scheduler.leader_elected"]),
+    ],
+)
+def test_a_singleton_with_two_replicas_is_refused_while_reading_with_the_other_mistakes(
+    tmp_path: Path, settings: dict[str, Any], paths: list[str]
+) -> None:
+    """The construct's rule (spring_service.py) is checked again while reading, so that it comes in
+    the same run as a bad quantity instead of after it is fixed."""
+    data = _dev_meta()
+    data["components"]["enai-scheduler"].update(settings)
+    data["components"]["pgvector"]["storage_size"] = "10GB"
+    errors = _refused(_write(tmp_path, data)[0]).errors
+    assert [e.path for e in errors] == ["components.pgvector.storage_size", *paths]
+    if paths == ["components.enai-scheduler.replicas"] and settings["replicas"] == 2:
+        assert errors[1].problem.startswith("must be 1 for enai-scheduler, which runs scheduled jobs")

@@ -879,11 +879,12 @@ class AppConfig(ConfigModel):
     enabled: bool = True
     depends_on: ListOf[Text] = ()
     after: ListOf[Text] = ()
-    replicas: int | None = None
+    # The workloads' ranges (workload.py), checked while reading: one run reports every mistake.
+    replicas: Annotated[int | None, checked(_check_range(0, 100, "pods"))] = None
     port: Annotated[int | None, checked(_check_port)] = None
     run_as_user: int | None = None
     resources: ResourcesConfig | None = None
-    startup_timeout_seconds: int | None = None
+    startup_timeout_seconds: Annotated[int | None, checked(_check_range(10, 7200, "seconds"))] = None
     env: Annotated[MapOf[Text], checked(_check_env)] = Field(default_factory=dict)
     config_files: Annotated[MapOf[Text], checked(_check_config_files)] = Field(default_factory=dict)
     wiring: MapOf[MapOf[Text]] = Field(default_factory=dict)
@@ -1037,6 +1038,9 @@ APP_COMPONENTS = tuple(
     for name, f in ComponentsConfig.model_fields.items()
     if isinstance(f.annotation, type) and issubclass(f.annotation, AppConfig)
 )
+#: Services that run scheduled jobs: one replica unless ``leader_elected`` (spring_service.py's
+#: ``singleton``, checked again while reading so that the mistake comes with the file's others).
+SINGLETONS = frozenset({"enai-scheduler"})
 #: ``dist/<BOOTSTRAP_DIR>/<environment>/`` holds the ArgoCD Application, outside every synced path.
 BOOTSTRAP_DIR = "bootstrap"
 #: The image-table row of the start-up wait containers.
@@ -1325,6 +1329,16 @@ def load_environment(path: Path, *, display: str | None = None) -> EnvironmentCo
                 f"is RabbitMQ {version.group(1)}.{version.group(2)}, which cannot start on a read-only root "
                 f"filesystem (3.10 and 3.11 write an upgrade log under /var/log/rabbitmq), got {tag!r}; "
                 "use 3.12 or later, e.g. '3.13.7-management'",
+            )
+    for name in sorted(SINGLETONS):
+        settings = raw_components.get(name) if isinstance(raw_components := data.get("components"), dict) else None
+        replicas = settings.get("replicas") if isinstance(settings, dict) else None
+        leader = settings.get("leader_elected", False) if isinstance(settings, dict) else None
+        if type(replicas) is int and 1 < replicas <= 100 and leader is False:
+            error(
+                f"components.{name}.replicas",
+                f"must be 1 for {name}, which runs scheduled jobs that must not run twice, got {replicas}; "
+                "set leader_elected only if the service takes a leader lock",
             )
     graph = _Graph.read(data.get("components"), names)
     for field_path, problem in graph.problems():
