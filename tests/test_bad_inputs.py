@@ -97,7 +97,7 @@ def test_make_synth_prints_the_expected_line_and_exits_1(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """``main.main()`` (``make synth``) prints exactly the expected line on stderr, nothing else."""
-    case = next(c for c in CASES if "shm-above-memory-limit" in c.name)  # refused at the chart stage
+    case = next(c for c in CASES if "env-wired-variable" in c.name)  # refused at the chart stage
     envs, out = workspace(case, tmp_path)
     monkeypatch.chdir(envs)
     monkeypatch.setattr(main, "ENVIRONMENTS_DIR", envs)

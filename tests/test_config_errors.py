@@ -469,3 +469,47 @@ def test_a_singleton_with_two_replicas_is_refused_while_reading_with_the_other_m
     assert [e.path for e in errors] == ["components.pgvector.storage_size", *paths]
     if paths == ["components.enai-scheduler.replicas"] and settings["replicas"] == 2:
         assert errors[1].problem.startswith("must be 1 for enai-scheduler, which runs scheduled jobs")
+
+
+@pytest.mark.parametrize(
+    ("component", "settings", "line"),
+    [
+        ("enai-linker", {"shm_size": "16Gi"}, "16Gi' and memory_limit '8Gi'"),  # the file's limit
+        ("pgvector", {"shm_size": "2Gi"}, "2Gi' and memory_limit '2Gi'"),  # equal is too big
+        ("enai-linker", {"shm_size": "16Gi", "enabled": False}, None),  # not deployed: not checked
+        ("enai-linker", {"shm_size": "1Gi"}, None),
+        ("enai-linker", {"shm_size": "16GB"}, "the quantity's line only"),
+    ],
+)
+def test_a_shm_size_above_the_memory_limit_is_refused_while_reading_with_the_other_mistakes(
+    tmp_path: Path, component: str, settings: dict[str, Any], line: str | None
+) -> None:
+    data = _dev_meta()
+    data["components"][component].update(settings)
+    data["components"]["redis"]["storage_size"] = "5GB"
+    errors = _refused(_write(tmp_path, data)[0]).errors
+    shm = [e for e in errors if e.path == f"components.{component}.shm_size"]
+    assert "components.redis.storage_size" in [e.path for e in errors]
+    if line is None:
+        assert shm == []
+    elif line.startswith("the quantity"):
+        (only,) = shm
+        assert only.problem.startswith("must be a quantity in binary units")
+    else:
+        (only,) = shm
+        assert only.problem.startswith("must be below resources.memory_limit because /dev/shm pages count")
+        assert f"got shm_size '{line}; raise the limit or shrink shm_size" in only.problem
+
+
+def test_an_egress_entry_of_an_unknown_component_is_refused_at_its_key_and_of_a_disabled_one_dropped(
+    tmp_path: Path,
+) -> None:
+    data = _dev_meta()
+    data["components"]["enai-linker"]["enabled"] = False
+    rule = [{"cidr": "203.0.113.0/24", "ports": [443]}]
+    data["network"]["egress"] = {"enai-linker": rule, "enai-api": rule}
+    path, text = _write(tmp_path, data)
+    (only,) = _refused(path).errors
+    assert (only.path, only.line) == ("network.egress.enai-api", _line(text, r"^network:", r"^    enai-api:"))
+    assert only.problem.startswith("is not a component, got 'enai-api'; remove it or name a known one; known: ")
+    assert "enai-linker" not in only.problem

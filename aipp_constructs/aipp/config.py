@@ -6,6 +6,7 @@ refuses anything it does not know. README.md ("Environment files") documents eve
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import re
 import typing
@@ -44,6 +45,7 @@ from .._validation import (
     check_port,
     check_quantity_binary,
     check_repository_path,
+    quantity_to_bytes,
 )
 from ..graph import GraphError, GraphNode, resolve_order
 from ..references import Resources, Toleration
@@ -1225,6 +1227,49 @@ class _Graph:
         return problems
 
 
+def _shm_sizes(raw: object, graph: _Graph, reported: list[str]) -> dict[str, tuple[str, str]]:
+    """Component -> (``shm_size``, ``resources.memory_limit``) of each deployed component whose
+    memory-backed ``/dev/shm`` would not fit below its memory limit (references.check_shm_fits,
+    checked while reading so that it comes with the file's other mistakes). A component is
+    checked only when the file sets one of the two and neither it nor its resources has a
+    mistake already reported."""
+    from ..gpu_worker import GpuWorkerProps
+
+    worker = {f.name: f for f in dataclasses.fields(GpuWorkerProps)}
+    worker_resources = typing.cast("typing.Callable[[], Resources]", worker["resources"].default_factory)()
+    defaults = {
+        "pgvector": (PgvectorConfig().shm_size, PgvectorConfig().resources.memory_limit),
+        "enai-linker": (typing.cast("str", worker["shm_size"].default), worker_resources.memory_limit),
+    }
+    section = raw if isinstance(raw, dict) else {}
+    found: dict[str, tuple[str, str]] = {}
+    for name, (default_shm, default_limit) in defaults.items():
+        settings = section.get(name)
+        where = f"components.{name}"
+        if graph.enabled.get(name) is not True or not isinstance(settings, dict):
+            continue
+        if any(p == where or p.startswith((f"{where}.shm_size", f"{where}.resources")) for p in reported):
+            continue
+        resources = settings.get("resources")
+        given_limit = resources.get("memory_limit") if isinstance(resources, dict) else None
+        shm, limit = settings.get("shm_size", default_shm), given_limit or default_limit
+        if "shm_size" not in settings and given_limit is None:
+            continue
+        if not (isinstance(shm, str) and isinstance(limit, str) and _quantity(shm) and _quantity(limit)):
+            continue
+        if quantity_to_bytes(shm) >= quantity_to_bytes(limit):
+            found[name] = (shm, limit)
+    return found
+
+
+def _quantity(value: str) -> bool:
+    try:
+        check_quantity_binary("", value)
+    except ValueError:
+        return False
+    return True
+
+
 def load_environment(path: Path, *, display: str | None = None) -> EnvironmentConfig:
     """Parse and validate one environment file; the environment is named after the file.
 
@@ -1343,6 +1388,23 @@ def load_environment(path: Path, *, display: str | None = None) -> EnvironmentCo
     graph = _Graph.read(data.get("components"), names)
     for field_path, problem in graph.problems():
         error(field_path, problem)
+    reported = [e.path for e in errors]
+    for name, (shm, limit) in _shm_sizes(data.get("components"), graph, reported).items():
+        error(
+            f"components.{name}.shm_size",
+            "must be below resources.memory_limit because /dev/shm pages count against the container's memory, "
+            f"got shm_size {shm!r} and memory_limit {limit!r}; raise the limit or shrink shm_size",
+        )
+    network = data.get("network")
+    egress = network.get("egress") if isinstance(network, dict) else None
+    for key in egress if isinstance(egress, dict) else ():
+        if key not in names:  # a disabled component's entries are dropped with it
+            error(
+                f"network.egress.{key_text(key)}",
+                f"is not a component, got {key!r}; remove it or name a known one; "
+                f"known: {', '.join(graph.candidates())}",
+                line=key_line(root, "network.egress", key),
+            )
     ingress = data.get("ingress")
     routes = ingress.get("routes", [{"service": "enai-front"}]) if isinstance(ingress, dict) else None
     for index, route in enumerate(routes if isinstance(routes, list) else ()):
