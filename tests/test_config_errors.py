@@ -475,6 +475,7 @@ def test_a_singleton_with_two_replicas_is_refused_while_reading_with_the_other_m
     ("component", "settings", "line"),
     [
         ("enai-linker", {"shm_size": "16Gi"}, "16Gi' and memory_limit '8Gi'"),  # the file's limit
+        ("enai-linker", {"shm_size": "16Gi", "resources": None}, "16Gi' and memory_limit '8Gi'"),  # the default
         ("pgvector", {"shm_size": "2Gi"}, "2Gi' and memory_limit '2Gi'"),  # equal is too big
         ("enai-linker", {"shm_size": "16Gi", "enabled": False}, None),  # not deployed: not checked
         ("enai-linker", {"shm_size": "1Gi"}, None),

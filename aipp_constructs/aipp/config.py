@@ -1231,19 +1231,14 @@ def _shm_sizes(raw: object, graph: _Graph, reported: list[str]) -> dict[str, tup
     """Component -> (``shm_size``, ``resources.memory_limit``) of each deployed component whose
     memory-backed ``/dev/shm`` would not fit below its memory limit (references.check_shm_fits,
     checked while reading so that it comes with the file's other mistakes). A component is
-    checked only when the file sets one of the two and neither it nor its resources has a
-    mistake already reported."""
-    from ..gpu_worker import GpuWorkerProps
-
-    worker = {f.name: f for f in dataclasses.fields(GpuWorkerProps)}
-    worker_resources = typing.cast("typing.Callable[[], Resources]", worker["resources"].default_factory)()
-    defaults = {
-        "pgvector": (PgvectorConfig().shm_size, PgvectorConfig().resources.memory_limit),
-        "enai-linker": (typing.cast("str", worker["shm_size"].default), worker_resources.memory_limit),
+    checked only when the file sets one of the two and neither has a mistake already reported."""
+    defaults: dict[str, typing.Callable[[], tuple[str, str]]] = {
+        "pgvector": lambda: (PgvectorConfig().shm_size, PgvectorConfig().resources.memory_limit),
+        "enai-linker": _gpu_worker_defaults,
     }
     section = raw if isinstance(raw, dict) else {}
     found: dict[str, tuple[str, str]] = {}
-    for name, (default_shm, default_limit) in defaults.items():
+    for name, default in defaults.items():
         settings = section.get(name)
         where = f"components.{name}"
         if graph.enabled.get(name) is not True or not isinstance(settings, dict):
@@ -1251,15 +1246,28 @@ def _shm_sizes(raw: object, graph: _Graph, reported: list[str]) -> dict[str, tup
         if any(p == where or p.startswith((f"{where}.shm_size", f"{where}.resources")) for p in reported):
             continue
         resources = settings.get("resources")
-        given_limit = resources.get("memory_limit") if isinstance(resources, dict) else None
-        shm, limit = settings.get("shm_size", default_shm), given_limit or default_limit
-        if "shm_size" not in settings and given_limit is None:
+        shm = settings.get("shm_size")
+        limit = resources.get("memory_limit") if isinstance(resources, dict) else None
+        if shm is None and limit is None:
             continue
+        if shm is None or limit is None:
+            default_shm, default_limit = default()  # the construct's default, read only when needed
+            shm, limit = shm or default_shm, limit or default_limit
         if not (isinstance(shm, str) and isinstance(limit, str) and _quantity(shm) and _quantity(limit)):
             continue
         if quantity_to_bytes(shm) >= quantity_to_bytes(limit):
             found[name] = (shm, limit)
     return found
+
+
+def _gpu_worker_defaults() -> tuple[str, str]:
+    """The GPU worker construct's default ``shm_size`` and memory limit (importing the construct
+    starts jsii: only when the file leaves one of the two to the default)."""
+    from ..gpu_worker import GpuWorkerProps
+
+    worker = {f.name: f for f in dataclasses.fields(GpuWorkerProps)}
+    resources = typing.cast("typing.Callable[[], Resources]", worker["resources"].default_factory)()
+    return typing.cast("str", worker["shm_size"].default), resources.memory_limit
 
 
 def _quantity(value: str) -> bool:
