@@ -345,6 +345,7 @@ def test_each_rule_checked_while_reading_refuses_what_its_construct_refuses() ->
     from aipp_constructs.gitops_application import GitOpsApplicationProps
     from aipp_constructs.namespace import RestrictedNamespaceProps
     from aipp_constructs.network_policies import ExternalPeer
+    from aipp_constructs.spring_service import SpringServiceProps
     from aipp_constructs.startup_wait import WaitPolicy
     from aipp_constructs.telemetry import Telemetry
 
@@ -399,6 +400,16 @@ def test_each_rule_checked_while_reading_refuses_what_its_construct_refuses() ->
             ["aipp", "a_b", "A", "1a", "a-b"],
         ),
         (lambda v: config._check_config_files("f", {v: ""}), _matching(workload._FILE_NAME), ["a.yaml", "a/b", "a b"]),
+        (
+            lambda v: config.SpringConfig.model_validate({"replicas": v}),
+            lambda v: SpringServiceProps(name="a", image="library/busybox:1.37.0", replicas=v),
+            [-1, 0, 1, 100, 101, 100000],
+        ),
+        (
+            lambda v: config.SpringConfig.model_validate({"startup_timeout_seconds": v}),
+            lambda v: SpringServiceProps(name="a", image="library/busybox:1.37.0", startup_timeout_seconds=v),
+            [-600, 0, 9, 10, 600, 7200, 7201],
+        ),
     ]
     for parser_rule, construct_rule, samples in pairs:
         for value in samples:
