@@ -514,3 +514,9 @@ def test_an_egress_entry_of_an_unknown_component_is_refused_at_its_key_and_of_a_
     assert (only.path, only.line) == ("network.egress.enai-api", _line(text, r"^network:", r"^    enai-api:"))
     assert only.problem.startswith("is not a component, got 'enai-api'; remove it or name a known one; known: ")
     assert "enai-linker" not in only.problem
+
+
+def test_a_disabled_singleton_may_keep_its_replicas(tmp_path: Path) -> None:
+    data = _dev_meta()
+    data["components"]["enai-scheduler"].update({"replicas": 2, "enabled": False})
+    load_environment(_write(tmp_path, data)[0])  # not deployed: nothing runs twice

@@ -1383,21 +1383,23 @@ def load_environment(path: Path, *, display: str | None = None) -> EnvironmentCo
                 f"filesystem (3.10 and 3.11 write an upgrade log under /var/log/rabbitmq), got {tag!r}; "
                 "use 3.12 or later, e.g. '3.13.7-management'",
             )
+    raw_components = data.get("components")
+    graph = _Graph.read(raw_components, names)
+    for field_path, problem in graph.problems():
+        error(field_path, problem)
     for name in sorted(SINGLETONS):
-        settings = raw_components.get(name) if isinstance(raw_components := data.get("components"), dict) else None
-        replicas = settings.get("replicas") if isinstance(settings, dict) else None
-        leader = settings.get("leader_elected", False) if isinstance(settings, dict) else None
+        settings = raw_components.get(name) if isinstance(raw_components, dict) else None
+        if graph.enabled.get(name) is not True or not isinstance(settings, dict):
+            continue  # not deployed, or its settings are malformed (reported)
+        replicas, leader = settings.get("replicas"), settings.get("leader_elected", False)
         if type(replicas) is int and 1 < replicas <= 100 and leader is False:
             error(
                 f"components.{name}.replicas",
                 f"must be 1 for {name}, which runs scheduled jobs that must not run twice, got {replicas}; "
                 "set leader_elected only if the service takes a leader lock",
             )
-    graph = _Graph.read(data.get("components"), names)
-    for field_path, problem in graph.problems():
-        error(field_path, problem)
     reported = [e.path for e in errors]
-    for name, (shm, limit) in _shm_sizes(data.get("components"), graph, reported).items():
+    for name, (shm, limit) in _shm_sizes(raw_components, graph, reported).items():
         error(
             f"components.{name}.shm_size",
             "must be below resources.memory_limit because /dev/shm pages count against the container's memory, "
