@@ -520,3 +520,14 @@ def test_a_disabled_singleton_may_keep_its_replicas(tmp_path: Path) -> None:
     data = _dev_meta()
     data["components"]["enai-scheduler"].update({"replicas": 2, "enabled": False})
     load_environment(_write(tmp_path, data)[0])  # not deployed: nothing runs twice
+
+
+def test_a_malformed_enabled_is_one_line_even_when_its_component_closes_a_cycle(tmp_path: Path) -> None:
+    data = _dev_meta()
+    data["components"]["enai-scheduler"]["enabled"] = "no"  # meant false: then there is no cycle
+    data["components"]["enai-backend"]["depends_on"] = ["pgvector", "enai-scheduler"]
+    (only,) = _refused(_write(tmp_path, data)[0]).errors
+    assert only.path == "components.enai-scheduler.enabled"
+    data["components"]["enai-scheduler"]["enabled"] = True
+    (cycle,) = _refused(_write(tmp_path, data)[0]).errors
+    assert cycle.problem.startswith("dependency cycle enai-backend -> enai-scheduler -> enai-backend")

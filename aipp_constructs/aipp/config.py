@@ -1220,6 +1220,8 @@ class _Graph:
                 after=tuple(valid["after"]),
                 enabled=self.enabled[name] is not False,
             )
+        if None in self.enabled.values():
+            return problems  # which components take part is unknown: a cycle found could be none
         try:
             resolve_order(kept)
         except GraphError as err:  # only a cycle is left to find
