@@ -61,6 +61,20 @@ def load_environments(directory: Path | None = None) -> list[EnvironmentConfig]:
     Raises:
         ConfigErrors: every problem of every file, one line each, ordered by file and line.
     """
+    envs, problems = parse_environments(directory)
+    if problems:
+        raise ConfigErrors(problems)
+    return envs
+
+
+def parse_environments(directory: Path | None = None) -> tuple[list[EnvironmentConfig], list[ConfigError]]:
+    """Every environment file that parsed, and every problem of every file (collisions
+    included), ordered by :func:`in_file_order`: for a caller that goes on with the files that
+    parsed (their chart-stage mistakes then come in the same run as the others' mistakes).
+
+    Raises:
+        ConfigErrors: the folder holds no environment file.
+    """
     directory = directory or ENVIRONMENTS_DIR
     files = environment_files(directory)
     if not files:
@@ -79,12 +93,14 @@ def load_environments(directory: Path | None = None) -> list[EnvironmentConfig]:
             envs.append(env)
             claims.append(_Claims.of(path, env))
     problems.extend(_collisions(claims))
-    if problems:
-        # By file (in the sorted order of the files), then by line: one file's lines stay together.
-        order = {display(path): index for index, path in enumerate(files)}
-        problems.sort(key=lambda p: (order.get(p.file, len(order)), p.line or 0))
-        raise ConfigErrors(problems)
-    return envs
+    return envs, in_file_order(problems, directory)
+
+
+def in_file_order(problems: Iterable[ConfigError], directory: Path | None = None) -> list[ConfigError]:
+    """``problems`` by file (in the sorted order of the environment files), then by line: one
+    file's lines stay together."""
+    order = {display(path): index for index, path in enumerate(environment_files(directory))}
+    return sorted(problems, key=lambda p: (order.get(p.file, len(order)), p.line or 0))
 
 
 #: What two environments may never share: (field path, what it names, value of an environment).

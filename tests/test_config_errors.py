@@ -531,3 +531,29 @@ def test_a_malformed_enabled_is_one_line_even_when_its_component_closes_a_cycle(
     data["components"]["enai-scheduler"]["enabled"] = True
     (cycle,) = _refused(_write(tmp_path, data)[0]).errors
     assert cycle.problem.startswith("dependency cycle enai-backend -> enai-scheduler -> enai-backend")
+
+
+def test_parse_environments_returns_the_files_that_parsed_with_every_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a caller needs to go on with the valid files (their chart-stage mistakes in the same run)."""
+    import main
+
+    copy = _dev_meta()
+    for key, value in (("namespace", "aipp-copy"), ("storage_class", "Long_Horn")):
+        copy[key] = value
+    copy["ingress"]["host"] = "aipp-copy.dev.unifiedmeta.net"
+    copy["secrets"]["vault_path"] = "secret/aipp-copy"
+    folder, _, _ = _two_environments(tmp_path, copy)
+    monkeypatch.chdir(tmp_path)
+    envs, problems = main.parse_environments(folder)
+    assert [env.name for env in envs] == ["dev-meta"]
+    assert [(p.file, p.path) for p in problems] == [("environments/copy.yaml", "storage_class")]
+    with pytest.raises(ConfigErrors) as info:
+        main.load_environments(folder)
+    assert [str(p) for p in info.value.errors] == [str(p) for p in problems]
+    later_first = [problems[0], ConfigError("environments/dev-meta.yaml", "x", "y", line=1)][::-1]
+    assert [p.file for p in main.in_file_order(later_first, folder)] == [
+        "environments/copy.yaml",
+        "environments/dev-meta.yaml",
+    ]
