@@ -69,15 +69,16 @@ node_modules/.installed: package.json package-lock.json
 	@$(NODE_BIN)/node -e 'if (+process.versions.node.split(".")[0] < 22) { console.error("node_modules/.bin/node is " + process.version + ", expected 22"); process.exit(1) }'
 	@touch $@
 
-# main.py refuses a bad environment file with one `error:` line per mistake and leaves dist/
-# byte-identical (it builds into a staging folder and swaps it in only on success). GNU make
-# would add its own `*** [synth] Error 1` line to those: on failure the recipe stops make
-# with SIGINT instead, which make ends silently (exit status 130), so the error lines are
-# all that is printed.
+# main.py refuses a bad environment file with one `error:` line per mistake (schema, value and
+# graph mistakes of every file, in one run) and exit status 1, at once; it leaves dist/
+# byte-identical (it builds into a staging folder and swaps it in only on success). The recipe
+# fails with it: GNU make adds its one line `make: *** [Makefile:NN: synth] Error 1` and exits
+# 2, its only status for a failed recipe. No recipe can hide that line without a signal, and a
+# signal is worse: the old SIGINT exited 130 and read like Ctrl-C.
 # main.py also rewrites schemas/environment.schema.json from the environment-file models.
 synth snapshot: setup
-	@$(PY) main.py || { kill -INT $$PPID; sleep 5; }
-	@for example in $(EXAMPLES); do $(PY) $$example || { kill -INT $$PPID; sleep 5; }; done
+	@$(PY) main.py
+	@for example in $(EXAMPLES); do $(PY) $$example || exit 1; done
 
 # The Debian packages of the real-server tests (tests/test_real_*.py), installed when missing
 # and make runs as root with apt-get; otherwise a note (those tests then skip, or fail under CI).

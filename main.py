@@ -40,7 +40,7 @@ def use_project_node() -> None:
 
 use_project_node()
 
-from aipp_constructs._config_loader import ConfigError, ConfigErrors, field_paths, locate, with_fix
+from aipp_constructs._config_loader import ConfigError, ConfigErrors, field_paths, locate, read_yaml, with_fix
 from aipp_constructs.aipp.config import BOOTSTRAP_DIR, EnvironmentConfig, load_environment
 
 if TYPE_CHECKING:
@@ -55,25 +55,52 @@ def environment_files(directory: Path | None = None) -> list[Path]:
 def load_environments(directory: Path | None = None) -> list[EnvironmentConfig]:
     """Parse every environment file and check that no two of them collide.
 
+    A collision is checked even when a file has other mistakes (its values that parsed are
+    compared), so that one run reports everything.
+
     Raises:
         ConfigErrors: every problem of every file, one line each, ordered by file and line.
+    """
+    envs, problems = parse_environments(directory)
+    if problems:
+        raise ConfigErrors(problems)
+    return envs
+
+
+def parse_environments(directory: Path | None = None) -> tuple[list[EnvironmentConfig], list[ConfigError]]:
+    """Every environment file that parsed, and every problem of every file (collisions
+    included), ordered by :func:`in_file_order`: for a caller that goes on with the files that
+    parsed (their chart-stage mistakes then come in the same run as the others' mistakes).
+
+    Raises:
+        ConfigErrors: the folder holds no environment file.
     """
     directory = directory or ENVIRONMENTS_DIR
     files = environment_files(directory)
     if not files:
         raise ConfigErrors([ConfigError(display(directory), "", "holds no environment file (*.yaml); add one")])
     envs: list[EnvironmentConfig] = []
+    claims: list[_Claims] = []
     problems: list[ConfigError] = []
     for path in files:
         try:
-            envs.append(load_environment(path, display=display(path)))
+            env = load_environment(path, display=display(path))
         except ConfigError as err:
-            problems.extend(errors_of(err))
-    if not problems:
-        problems = _collisions(envs, {env.name: path for env, path in zip(envs, files)})
-    if problems:
-        raise ConfigErrors(problems)
-    return envs
+            found = list(errors_of(err))
+            problems.extend(found)
+            claims.append(_Claims.of_raw(path, {problem.path for problem in found}))
+        else:
+            envs.append(env)
+            claims.append(_Claims.of(path, env))
+    problems.extend(_collisions(claims))
+    return envs, in_file_order(problems, directory)
+
+
+def in_file_order(problems: Iterable[ConfigError], directory: Path | None = None) -> list[ConfigError]:
+    """``problems`` by file (in the sorted order of the environment files), then by line: one
+    file's lines stay together."""
+    order = {display(path): index for index, path in enumerate(environment_files(directory))}
+    return sorted(problems, key=lambda p: (order.get(p.file, len(order)), p.line or 0))
 
 
 #: What two environments may never share: (field path, what it names, value of an environment).
@@ -86,26 +113,69 @@ _UNIQUE: tuple[tuple[str, str, Callable[[EnvironmentConfig], str]], ...] = (
 )
 
 
-def _collisions(envs: Sequence[EnvironmentConfig], paths: dict[str, Path]) -> list[ConfigError]:
+class _Claims:
+    """The values of one environment file that no other may share (``_UNIQUE``'s fields), with
+    whether its Application name is derived from the namespace. A value is ``None`` when the
+    file gives none that parsed (its mistake is reported on its own)."""
+
+    def __init__(self, path: Path, values: dict[str, str | None], derived: bool) -> None:
+        self.path = path
+        self.values = values
+        self.derived = derived
+
+    @classmethod
+    def of(cls, path: Path, env: EnvironmentConfig) -> _Claims:
+        """The claims of a file that parsed."""
+        values: dict[str, str | None] = {field: value_of(env) for field, _what, value_of in _UNIQUE}
+        return cls(path, values, not env.gitops.application_name)
+
+    @classmethod
+    def of_raw(cls, path: Path, wrong: set[str]) -> _Claims:
+        """The claims of a file with mistakes: each value read from the YAML, unless it is not a
+        string or one of the file's errors is at that field or under it."""
+        try:
+            data, _root = read_yaml(path, display(path))
+        except ConfigError:
+            data = None
+
+        def value(field: str) -> str | None:
+            node: object = data
+            for key in field.split("."):
+                node = node.get(key) if isinstance(node, dict) else None
+            bad = any(p == field or p.startswith(f"{field}.") or field.startswith(f"{p}.") for p in wrong)
+            return node if isinstance(node, str) and not bad else None
+
+        namespace, application = value("namespace"), value("gitops.application_name")
+        explicit = (
+            isinstance(data, dict) and isinstance(data.get("gitops"), dict) and "application_name" in data["gitops"]
+        )
+        values = {field: value(field) for field, _what, _value_of in _UNIQUE}
+        values["gitops.application_name"] = application if explicit else namespace
+        return cls(path, values, not explicit)
+
+
+def _collisions(claims: Sequence[_Claims]) -> list[ConfigError]:
     """Two environments sharing a namespace, an Application, a host or a Vault path would
-    overwrite each other's objects, DNS records or credentials: refuse both, naming both."""
+    overwrite each other's objects, DNS records or credentials: refuse, at the later file (by
+    name), naming both files and lines."""
     problems = []
-    for field, what, value_of in _UNIQUE:
-        owner: dict[str, EnvironmentConfig] = {}
-        for env in envs:
-            value = value_of(env)
-            first = owner.setdefault(value, env)
-            derived = not (env.gitops.application_name or first.gitops.application_name)
-            if first is env or (field == "gitops.application_name" and derived):
+    for field, what, _value_of in _UNIQUE:
+        owner: dict[str, _Claims] = {}
+        for claim in claims:
+            value = claim.values[field]
+            if value is None:
                 continue
-            file = display(paths[env.name])
+            first = owner.setdefault(value, claim)
+            if first is claim or (field == "gitops.application_name" and claim.derived and first.derived):
+                continue
             problems.append(
                 ConfigError(
-                    file,
+                    display(claim.path),
                     field,
-                    f"{what} {value!r} is already used by {display(paths[first.name])}; "
-                    f"every environment needs its own (README: Add an environment)",
-                    line=locate(paths[env.name], field),
+                    f"{value!r} is also used by {display(first.path)}:{locate(first.path, field)}; "
+                    f"every environment needs its own {what}: change it in one of the two files "
+                    "(README: Add an environment)",
+                    line=locate(claim.path, field),
                 )
             )
     return problems

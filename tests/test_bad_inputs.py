@@ -1,13 +1,14 @@
 """Bad input: every file of tests/bad_inputs/ is refused with exactly its expected line.
 
-Each case is a whole environment file with one mistake; its first line is
-``# expect: error: <the one line make synth prints>`` (tests/bad_inputs/README.md). The
+Each case is a whole environment file with one mistake (or, for the one-pass cases, a few
+independent ones); its first lines are ``# expect: error: <a line make synth prints>``, one
+per mistake, in the order printed (tests/bad_inputs/README.md). The
 file is copied alone into a fresh folder as ``reference.yaml`` (the environment is named
 after its file, so gitops defaults derive from that name), the folder is the working
 directory (the file is shown as ``reference.yaml``, as ``make synth`` shows
 ``environments/<name>.yaml``), and ``main.synth_all`` runs with an output folder that
 already holds a marker file. The refusal must be a :class:`ConfigError` whose lines, as
-``main.main()`` prints them, are exactly the expected one, and the output folder must be
+``main.main()`` prints them, are exactly the expected ones, and the output folder must be
 byte-identical afterwards.
 
 ``PYTHONPATH=. .venv/bin/python tests/test_bad_inputs.py FILE...`` prints what each file
@@ -39,12 +40,21 @@ _EXPECT = re.compile(rb"# expect: (error: [^\n]*)\n?")
 _NAME = re.compile(r"[0-9]{2}-[A-Za-z0-9.-]+\.yaml")
 
 
-def expected_line(case: Path) -> str:
-    """The line after ``# expect: `` on the first line of ``case`` (read as bytes: one case is
+def expected_lines(case: Path) -> list[str]:
+    """The lines after ``# expect: `` on the first lines of ``case`` (read as bytes: one case is
     not UTF-8 on purpose)."""
-    match = _EXPECT.match(case.read_bytes())
-    assert match, f"{case.name}: the first line must be '# expect: error: <the expected line>'"
-    return match.group(1).decode("utf-8")
+    data, found = case.read_bytes(), []
+    while match := _EXPECT.match(data):
+        found.append(match.group(1).decode("utf-8"))
+        data = data[match.end() :]
+    assert found, f"{case.name}: the first line must be '# expect: error: <the expected line>'"
+    return found
+
+
+def expected_line(case: Path) -> str:
+    """The one expected line of a one-mistake case."""
+    (line,) = expected_lines(case)
+    return line
 
 
 def workspace(source: Path, workdir: Path) -> tuple[Path, Path]:
@@ -71,14 +81,14 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
-def test_a_bad_file_is_refused_with_its_one_expected_line_and_dist_untouched(
+def test_a_bad_file_is_refused_with_its_expected_lines_and_dist_untouched(
     case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    expected = expected_line(case)
+    expected = expected_lines(case)
     envs, out = workspace(case, tmp_path)
     monkeypatch.chdir(envs)  # the file is shown as reference.yaml
     before = _snapshot(out)
-    assert refusal_lines(envs, out) == [expected]
+    assert refusal_lines(envs, out) == expected
     assert _snapshot(out) == before, "the refusal changed the output folder"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dist", "environments"], "a staging folder was left"
 
@@ -87,7 +97,7 @@ def test_make_synth_prints_the_expected_line_and_exits_1(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """``main.main()`` (``make synth``) prints exactly the expected line on stderr, nothing else."""
-    case = next(c for c in CASES if "scheduler-two-replicas" in c.name)  # refused at the chart stage
+    case = next(c for c in CASES if "env-wired-variable" in c.name)  # refused at the chart stage
     envs, out = workspace(case, tmp_path)
     monkeypatch.chdir(envs)
     monkeypatch.setattr(main, "ENVIRONMENTS_DIR", envs)
@@ -99,11 +109,34 @@ def test_make_synth_prints_the_expected_line_and_exits_1(
     assert _snapshot(out) == before
 
 
+def test_make_synth_reports_a_value_a_key_and_a_graph_mistake_in_one_run_and_exits_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bad quantity, a misspelt key and an unknown dependency: all three lines at once (the
+    dependency used to come only once the other two were fixed), nothing else, exit status 1."""
+    case = CASES_DIR / "86-three-mistakes-one-run.yaml"
+    envs, out = workspace(case, tmp_path)
+    monkeypatch.chdir(envs)
+    monkeypatch.setattr(main, "ENVIRONMENTS_DIR", envs)
+    monkeypatch.setenv("AIPP_OUTDIR", str(out))
+    before = _snapshot(out)
+    assert main.main() == 1
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert captured.out == "" and lines == expected_lines(case)
+    assert [line.split(": ")[2] for line in lines] == [
+        "components.pgvector.storage_size",
+        "components.enai-scheduler.replica",
+        "components.enai-front.depends_on",
+    ]
+    assert _snapshot(out) == before
+
+
 def test_there_are_at_least_30_cases_each_named_and_headed_as_the_readme_says() -> None:
     assert len(CASES) >= 30
     for case in CASES:
         assert _NAME.fullmatch(case.name), f"{case.name}: name it NN-slug.yaml"
-        expected_line(case)
+        expected_lines(case)
     numbers = [case.name[:2] for case in CASES]
     assert len(set(numbers)) == len(numbers), "two cases share a number"
 
@@ -312,6 +345,7 @@ def test_each_rule_checked_while_reading_refuses_what_its_construct_refuses() ->
     from aipp_constructs.gitops_application import GitOpsApplicationProps
     from aipp_constructs.namespace import RestrictedNamespaceProps
     from aipp_constructs.network_policies import ExternalPeer
+    from aipp_constructs.spring_service import SpringServiceProps
     from aipp_constructs.startup_wait import WaitPolicy
     from aipp_constructs.telemetry import Telemetry
 
@@ -366,6 +400,16 @@ def test_each_rule_checked_while_reading_refuses_what_its_construct_refuses() ->
             ["aipp", "a_b", "A", "1a", "a-b"],
         ),
         (lambda v: config._check_config_files("f", {v: ""}), _matching(workload._FILE_NAME), ["a.yaml", "a/b", "a b"]),
+        (
+            lambda v: config.SpringConfig.model_validate({"replicas": v}),
+            lambda v: SpringServiceProps(name="a", image="library/busybox:1.37.0", replicas=v),
+            [-1, 0, 1, 100, 101, 100000],
+        ),
+        (
+            lambda v: config.SpringConfig.model_validate({"startup_timeout_seconds": v}),
+            lambda v: SpringServiceProps(name="a", image="library/busybox:1.37.0", startup_timeout_seconds=v),
+            [-600, 0, 9, 10, 600, 7200, 7201],
+        ),
     ]
     for parser_rule, construct_rule, samples in pairs:
         for value in samples:

@@ -176,7 +176,12 @@ def test_a_moving_tag_of_a_dockerhub_row_names_no_mirror_command(tmp_path: Path)
 
 def test_props_rule_is_reported_against_the_environment_field(tmp_path: Path) -> None:
     bad = _mutated(tmp_path, "shm_size: 512Mi", "shm_size: 2Gi")
-    env = load_environment(bad, display="environments/dev-meta.yaml")
+    with pytest.raises(ConfigError, match=r"components\.pgvector\.shm_size: must be below"):
+        load_environment(bad)  # the parser checks the rule too (one pass)
+    # The construct's own check, reached when the parser is bypassed, is located the same way.
+    env = load_environment(_mutated(tmp_path, "shm_size: 512Mi", "shm_size: 512Mi"))
+    pgvector = env.components.pgvector.model_copy(update={"shm_size": "2Gi"})
+    env = env.model_copy(update={"components": env.components.model_copy(update={"pgvector": pgvector})})
     with pytest.raises(ConfigError) as info:
         main.build_app(env, str(tmp_path / "out"), tmp_path)
     message = str(info.value)

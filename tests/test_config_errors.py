@@ -293,3 +293,267 @@ def test_config_error_formats() -> None:
     assert str(copy) == str(both) and copy.errors[0].line == 2
     with pytest.raises(ValueError, match="at least one"):
         ConfigErrors([])
+
+
+# -- one pass: graph mistakes beside field mistakes, known lists, collisions -------------------------
+
+
+def _problems(path: Path) -> list[tuple[str, str]]:
+    return [(e.path, e.problem) for e in _refused(path).errors]
+
+
+def test_an_unknown_dependency_is_reported_with_the_field_mistakes_of_the_same_component(tmp_path: Path) -> None:
+    data = _dev_meta()
+    front = data["components"]["enai-front"]
+    front["depends_on"] = ["enai-backend", "elasticsearch"]
+    front["replica"] = front.pop("replicas")  # a field mistake in the component whose edge is wrong
+    data["components"]["pgvector"]["storage_size"] = "10GB"
+    path, text = _write(tmp_path, data)
+    err = _refused(path)
+    assert [e.path for e in err.errors] == [
+        "components.pgvector.storage_size",
+        "components.enai-front.depends_on",
+        "components.enai-front.replica",
+    ]
+    depends = err.errors[1]
+    assert depends.line == _line(text, r"^components:", r"^  enai-front:", r"^    depends_on:")
+    assert depends.problem.startswith("enai-front names 'elasticsearch' in depends_on, which is not a component; ")
+
+
+def test_every_graph_mistake_of_a_file_is_reported_once(tmp_path: Path) -> None:
+    data = _dev_meta()
+    components = data["components"]
+    components["enai-front"]["after"] = ["enai-worker"]
+    components["enai-data-processor"]["depends_on"] = ["enai-data-processor", "pgvector"]
+    components["enai-backend"]["depends_on"] = ["pgvector", "enai-scheduler"]  # the scheduler depends on it
+    problems = _problems(_write(tmp_path, data)[0])
+    assert sorted(path for path, _ in problems) == [
+        "components.enai-backend.depends_on",
+        "components.enai-data-processor.depends_on",
+        "components.enai-front.after",
+    ]
+    found = dict(problems)
+    assert found["components.enai-backend.depends_on"].startswith(
+        "dependency cycle enai-backend -> enai-scheduler -> enai-backend; "
+    )
+    assert found["components.enai-data-processor.depends_on"] == (
+        "enai-data-processor names itself in depends_on; remove it"
+    )
+    assert (
+        "'enai-worker' in after, which is not a component; remove it or name a known one"
+        in (found["components.enai-front.after"])
+    )
+
+
+def test_known_lists_only_enabled_components_and_a_disabled_one_is_named_disabled(tmp_path: Path) -> None:
+    data = _dev_meta()
+    data["components"]["enai-linker"]["enabled"] = False
+    data["components"]["enai-front"]["depends_on"] = ["enai-backend", "elasticsearch", "enai-linker"]
+    data["ingress"]["routes"].append({"path": "/search", "service": "elastic"})
+    problems = _problems(_write(tmp_path, data)[0])
+    assert [path for path, _ in problems] == [
+        "ingress.routes[1].service",
+        "components.enai-front.depends_on",
+        "components.enai-front.depends_on",
+    ]
+    route, unknown, disabled = (problem for _, problem in problems)
+    assert unknown.split("known: ", 1)[1].split(", ") == sorted(_enabled_in_order(data))
+    assert "enai-linker" not in route and route.endswith("known: " + ", ".join(_enabled_in_order(data)))
+    # The disabled dependency is its own line, saying it is disabled.
+    assert disabled == (
+        "enai-front depends on enai-linker, which is disabled; "
+        "enable enai-linker or remove it from the depends_on of enai-front"
+    )
+
+
+def _enabled_in_order(data: dict[str, Any]) -> list[str]:
+    order = ["pgvector", "redis", "rabbitmq", "enai-front", "enai-backend", "enai-data-processor", "enai-linker"]
+    order.append("enai-scheduler")
+    return [name for name in order if data["components"].get(name, {}).get("enabled", True)]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("depends_on", "enai-backend"),  # a string, not a list: the schema's one line
+        ("depends_on", ["enai-backend", 3]),  # an item that is not a name: the schema's one line
+        ("enabled", "no"),  # unknown whether enabled: no disabled-dependency line besides it
+    ],
+)
+def test_a_malformed_edge_or_flag_is_one_line_not_also_a_graph_line(tmp_path: Path, field: str, value: Any) -> None:
+    data = _dev_meta()
+    data["components"]["enai-front"][field] = value
+    (only,) = _refused(_write(tmp_path, data)[0]).errors
+    assert only.path.startswith(f"components.enai-front.{field}")
+
+
+def test_an_edge_to_a_misspelt_component_key_is_the_key_mistake_only(tmp_path: Path) -> None:
+    data = _dev_meta()
+    data["components"]["enai-searcher"] = {"replicas": 1}
+    data["components"]["enai-front"]["after"] = ["enai-searcher"]
+    (only,) = _refused(_write(tmp_path, data)[0]).errors
+    assert only.path == "components.enai-searcher"
+
+
+def _two_environments(tmp_path: Path, copy: dict[str, Any]) -> tuple[Path, str, str]:
+    """``environments/copy.yaml`` (``copy``) and ``environments/dev-meta.yaml`` (the reference)."""
+    folder = tmp_path / "environments"
+    folder.mkdir()
+    _, copy_text = _write(folder, copy, "copy.yaml")
+    (folder / "dev-meta.yaml").write_text(DEV_META.read_text())
+    return folder, copy_text, DEV_META.read_text()
+
+
+def test_a_collision_names_both_files_and_lines_and_is_reported_with_the_other_mistakes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import main
+
+    copy = _dev_meta()  # keeps the namespace; its own host and Vault path
+    copy["ingress"]["host"] = "aipp-copy.dev.unifiedmeta.net"
+    copy["secrets"]["vault_path"] = "secret/aipp-copy"
+    copy["components"]["pgvector"]["storage_size"] = "10GB"
+    folder, copy_text, dev_meta_text = _two_environments(tmp_path, copy)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigErrors) as info:
+        main.load_environments(folder)
+    size, collision = info.value.errors
+    assert (size.file, size.path) == ("environments/copy.yaml", "components.pgvector.storage_size")
+    copy_line, dev_meta_line = _line(copy_text, r"^namespace:"), _line(dev_meta_text, r"^namespace:")
+    # Blamed on the file that sorts later, naming the other with its line.
+    assert str(collision) == (
+        f"environments/dev-meta.yaml:{dev_meta_line}: namespace: 'aipp' is also used by "
+        f"environments/copy.yaml:{copy_line}; every environment needs its own namespace: "
+        "change it in one of the two files (README: Add an environment)"
+    )
+
+
+def test_a_value_with_a_mistake_takes_no_part_in_collisions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import main
+
+    copy = _dev_meta()
+    copy["namespace"] = "aipp-copy"
+    copy["ingress"]["host"] = "aipp-copy.dev.unifiedmeta.net"
+    copy["secrets"]["vault_path"] = ["secret/aipp"]  # wrong type: its own line, not also a collision
+    copy["gitops"]["application_name"] = "aipp"  # explicit: collides with dev-meta's derived name
+    folder, _, _ = _two_environments(tmp_path, copy)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigErrors) as info:
+        main.load_environments(folder)
+    assert [(e.file, e.path) for e in info.value.errors] == [
+        ("environments/copy.yaml", "secrets.vault_path"),
+        ("environments/dev-meta.yaml", "gitops.application_name"),
+    ]
+    assert "'aipp' is also used by environments/copy.yaml:" in info.value.errors[1].problem
+
+
+@pytest.mark.parametrize(
+    ("settings", "paths"),
+    [
+        ({"replicas": 2}, ["components.enai-scheduler.replicas"]),
+        ({"replicas": 2, "leader_elected": True}, []),  # allowed: the service takes a leader lock
+        ({"replicas": 1}, []),
+        ({"replicas": 200}, ["components.enai-scheduler.replicas"]),  # the range's line only
+        ({"replicas": 2, "leader_elected": "yes"}, ["components.enai-scheduler.leader_elected"]),
+    ],
+)
+def test_a_singleton_with_two_replicas_is_refused_while_reading_with_the_other_mistakes(
+    tmp_path: Path, settings: dict[str, Any], paths: list[str]
+) -> None:
+    """The construct's rule (spring_service.py) is checked again while reading, so that it comes in
+    the same run as a bad quantity instead of after it is fixed."""
+    data = _dev_meta()
+    data["components"]["enai-scheduler"].update(settings)
+    data["components"]["pgvector"]["storage_size"] = "10GB"
+    errors = _refused(_write(tmp_path, data)[0]).errors
+    assert [e.path for e in errors] == ["components.pgvector.storage_size", *paths]
+    if paths == ["components.enai-scheduler.replicas"] and settings["replicas"] == 2:
+        assert errors[1].problem.startswith("must be 1 for enai-scheduler, which runs scheduled jobs")
+
+
+@pytest.mark.parametrize(
+    ("component", "settings", "line"),
+    [
+        ("enai-linker", {"shm_size": "16Gi"}, "16Gi' and memory_limit '8Gi'"),  # the file's limit
+        ("enai-linker", {"shm_size": "16Gi", "resources": None}, "16Gi' and memory_limit '8Gi'"),  # the default
+        ("pgvector", {"shm_size": "2Gi"}, "2Gi' and memory_limit '2Gi'"),  # equal is too big
+        ("enai-linker", {"shm_size": "16Gi", "enabled": False}, None),  # not deployed: not checked
+        ("enai-linker", {"shm_size": "1Gi"}, None),
+        ("enai-linker", {"shm_size": "16GB"}, "the quantity's line only"),
+    ],
+)
+def test_a_shm_size_above_the_memory_limit_is_refused_while_reading_with_the_other_mistakes(
+    tmp_path: Path, component: str, settings: dict[str, Any], line: str | None
+) -> None:
+    data = _dev_meta()
+    data["components"][component].update(settings)
+    data["components"]["redis"]["storage_size"] = "5GB"
+    errors = _refused(_write(tmp_path, data)[0]).errors
+    shm = [e for e in errors if e.path == f"components.{component}.shm_size"]
+    assert "components.redis.storage_size" in [e.path for e in errors]
+    if line is None:
+        assert shm == []
+    elif line.startswith("the quantity"):
+        (only,) = shm
+        assert only.problem.startswith("must be a quantity in binary units")
+    else:
+        (only,) = shm
+        assert only.problem.startswith("must be below resources.memory_limit because /dev/shm pages count")
+        assert f"got shm_size '{line}; raise the limit or shrink shm_size" in only.problem
+
+
+def test_an_egress_entry_of_an_unknown_component_is_refused_at_its_key_and_of_a_disabled_one_dropped(
+    tmp_path: Path,
+) -> None:
+    data = _dev_meta()
+    data["components"]["enai-linker"]["enabled"] = False
+    rule = [{"cidr": "203.0.113.0/24", "ports": [443]}]
+    data["network"]["egress"] = {"enai-linker": rule, "enai-api": rule}
+    path, text = _write(tmp_path, data)
+    (only,) = _refused(path).errors
+    assert (only.path, only.line) == ("network.egress.enai-api", _line(text, r"^network:", r"^    enai-api:"))
+    assert only.problem.startswith("is not a component, got 'enai-api'; remove it or name a known one; known: ")
+    assert "enai-linker" not in only.problem
+
+
+def test_a_disabled_singleton_may_keep_its_replicas(tmp_path: Path) -> None:
+    data = _dev_meta()
+    data["components"]["enai-scheduler"].update({"replicas": 2, "enabled": False})
+    load_environment(_write(tmp_path, data)[0])  # not deployed: nothing runs twice
+
+
+def test_a_malformed_enabled_is_one_line_even_when_its_component_closes_a_cycle(tmp_path: Path) -> None:
+    data = _dev_meta()
+    data["components"]["enai-scheduler"]["enabled"] = "no"  # meant false: then there is no cycle
+    data["components"]["enai-backend"]["depends_on"] = ["pgvector", "enai-scheduler"]
+    (only,) = _refused(_write(tmp_path, data)[0]).errors
+    assert only.path == "components.enai-scheduler.enabled"
+    data["components"]["enai-scheduler"]["enabled"] = True
+    (cycle,) = _refused(_write(tmp_path, data)[0]).errors
+    assert cycle.problem.startswith("dependency cycle enai-backend -> enai-scheduler -> enai-backend")
+
+
+def test_parse_environments_returns_the_files_that_parsed_with_every_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a caller needs to go on with the valid files (their chart-stage mistakes in the same run)."""
+    import main
+
+    copy = _dev_meta()
+    for key, value in (("namespace", "aipp-copy"), ("storage_class", "Long_Horn")):
+        copy[key] = value
+    copy["ingress"]["host"] = "aipp-copy.dev.unifiedmeta.net"
+    copy["secrets"]["vault_path"] = "secret/aipp-copy"
+    folder, _, _ = _two_environments(tmp_path, copy)
+    monkeypatch.chdir(tmp_path)
+    envs, problems = main.parse_environments(folder)
+    assert [env.name for env in envs] == ["dev-meta"]
+    assert [(p.file, p.path) for p in problems] == [("environments/copy.yaml", "storage_class")]
+    with pytest.raises(ConfigErrors) as info:
+        main.load_environments(folder)
+    assert [str(p) for p in info.value.errors] == [str(p) for p in problems]
+    later_first = [problems[0], ConfigError("environments/dev-meta.yaml", "x", "y", line=1)][::-1]
+    assert [p.file for p in main.in_file_order(later_first, folder)] == [
+        "environments/copy.yaml",
+        "environments/dev-meta.yaml",
+    ]

@@ -404,11 +404,13 @@ def test_declared_egress_of_a_disabled_component_goes_with_it_and_unknown_names_
     env = _env_with(tmp_path, "no-gpu", **{"network.egress": egress, "components.enai-linker": {"enabled": False}})
     text = main.build_app(env, str(tmp_path / "out")).synth_yaml()
     assert "203.0.113.0" not in text and "linker" not in text
-    env = _env_with(
-        tmp_path, "typo", **{"network.egress": {"enai-lnker": [{"cidr": "203.0.113.0/24", "ports": [443]}]}}
-    )
+    with pytest.raises(ConfigError, match=r"typo\.yaml:\d+: network\.egress\.enai-lnker: is not a component"):
+        _env_with(tmp_path, "typo", **{"network.egress": {"enai-lnker": egress["enai-linker"]}})  # by the parser
+    # The chart's own check, reached when the parser is bypassed.
+    env = _env_with(tmp_path, "typo", **{"network.egress": egress})
+    network = env.network.model_copy(update={"egress": {"enai-lnker": env.network.egress["enai-linker"]}})
     with pytest.raises(ConfigError, match=r"typo\.yaml: network\.egress: names 'enai-lnker', which is not a component"):
-        main.build_app(env, str(tmp_path / "out2"))
+        main.build_app(env.model_copy(update={"network": network}), str(tmp_path / "out2"))
 
 
 # -- address ranges with exceptions -------------------------------------------------------------

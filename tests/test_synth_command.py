@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -26,9 +28,23 @@ def _two_mistakes(text: str) -> str:
     return text[:backend] + text[backend:].replace("    replicas: 1", "    replica: 1", 1)
 
 
+def _copy_with_three_mistakes(text: str) -> str:
+    """A new environment copied from the reference (its own namespace, host and Vault path) with
+    a bad quantity, a misspelt key and a dependency on a service that is not a component."""
+    text = text.replace("\nnamespace: aipp\n", "\nnamespace: aipp-copy\n", 1)
+    text = text.replace("  host: aipp.dev.unifiedmeta.net\n", "  host: aipp-copy.dev.unifiedmeta.net\n", 1)
+    text = text.replace("  vault_path: secret/aipp\n", "  vault_path: secret/aipp-copy\n", 1)
+    text = text.replace("    storage_size: 20Gi\n    shm_size", "    storage_size: 10GB\n    shm_size", 1)
+    scheduler = text.index("  enai-scheduler:\n    depends_on")
+    text = text[:scheduler] + text[scheduler:].replace("    replicas: 1", "    replica: 2", 1)
+    front = text.index("  enai-front:\n    depends_on")
+    return text[:front] + text[front:].replace("[enai-backend]", "[enai-backend, elasticsearch]", 1)
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """A copy of the project's Makefile, main.py and environments, with its set-up linked in."""
+    """A copy of the project's Makefile and main.py, with its set-up linked in, and two
+    environments: the reference as dev-meta, and a copy of it with three mistakes."""
     root = tmp_path / "project"
     root.mkdir()
     for name in ("Makefile", "main.py", "requirements.txt", "pyproject.toml", "package.json", "package-lock.json"):
@@ -36,18 +52,21 @@ def project(tmp_path: Path) -> Path:
         os.utime(root / name, (0, 0))  # older than the linked set-up: make does not redo it
     for name in (".venv", "node_modules"):
         (root / name).symlink_to(main.PROJECT / name)
-    shutil.copytree(main.ENVIRONMENTS_DIR, root / "environments")
-    dev_meta = root / "environments" / "dev-meta.yaml"
-    dev_meta.write_text(_two_mistakes(REFERENCE.read_text()))
+    (root / "environments").mkdir()
+    (root / "environments" / "dev-meta.yaml").write_text(REFERENCE.read_text())
+    (root / "environments" / "copy.yaml").write_text(_copy_with_three_mistakes(REFERENCE.read_text()))
     (root / "dist").mkdir()
     (root / "dist" / "sentinel").write_text("previous output\n")
     return root
 
 
-def test_make_synth_prints_exactly_one_line_per_mistake(project: Path) -> None:
+def test_make_synth_prints_every_mistake_in_one_run_and_fails_at_once(project: Path) -> None:
+    """Three mistakes of three kinds (a value, a key, the graph): three `error:` lines in the first
+    run, then make's own one line; no sleep, no signal (it used to sleep 5 s and exit 130)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "MFLAGS"))}
+    started = time.monotonic()
     result = subprocess.run(
-        ["make", "--no-print-directory", "synth"],
+        ["make", "-s", "--no-print-directory", "synth"],
         cwd=project,
         check=False,
         capture_output=True,
@@ -55,17 +74,45 @@ def test_make_synth_prints_exactly_one_line_per_mistake(project: Path) -> None:
         env=env,
         timeout=120,
     )
-    assert result.returncode != 0
+    elapsed = time.monotonic() - started
+    # GNU make's own status for a failed recipe is 2 (main.py's is 1): never 130 (a signal).
+    assert result.returncode == 2, result.stderr
+    assert elapsed < 3, f"took {elapsed:.1f} s"
     assert result.stdout == ""
-    lines = result.stderr.splitlines()
-    assert len(lines) == 2, result.stderr
-    assert lines[0].startswith("error: environments/dev-meta.yaml:")
-    assert "components.pgvector.storage_size: must be a quantity" in lines[0] and "write e.g. '20Gi'" in lines[0]
-    assert "components.enai-backend.replica: is not a known key; did you mean 'replicas'?" in lines[1]
+    *lines, make_line = result.stderr.splitlines()
+    assert re.fullmatch(r"make: \*\*\* \[Makefile:[0-9]+: synth\] Error 1", make_line), result.stderr
+    assert [line.split(": ", 3)[2] for line in lines] == [
+        "components.pgvector.storage_size",
+        "components.enai-scheduler.replica",
+        "components.enai-front.depends_on",
+    ]
+    assert "got '10GB'; write e.g. '10Gi'" in lines[0]
+    assert "is not a known key; did you mean 'replicas'?" in lines[1]
+    assert "names 'elasticsearch' in depends_on, which is not a component;" in lines[2]
+    source = (project / "environments" / "copy.yaml").read_text().splitlines()
     for line in lines:
-        number = int(line.split(":")[2])
-        source = (project / "environments" / "dev-meta.yaml").read_text().splitlines()[number - 1]
-        assert line.split(": ", 3)[2].rsplit(".", 1)[-1] in source
+        file, number = line.split(": ", 2)[1].split(":")
+        assert file == "environments/copy.yaml"
+        assert line.split(": ", 3)[2].rsplit(".", 1)[-1] in source[int(number) - 1]
+    assert sorted(p.name for p in (project / "dist").iterdir()) == ["sentinel"]
+
+
+def test_main_exits_1_with_exactly_the_three_lines(project: Path) -> None:
+    result = subprocess.run(
+        [str(project / ".venv" / "bin" / "python"), "main.py"],
+        cwd=project,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert [line.split(": ", 3)[2] for line in result.stderr.splitlines()] == [
+        "components.pgvector.storage_size",
+        "components.enai-scheduler.replica",
+        "components.enai-front.depends_on",
+    ]
     assert sorted(p.name for p in (project / "dist").iterdir()) == ["sentinel"]
 
 

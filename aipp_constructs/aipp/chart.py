@@ -43,6 +43,7 @@ from ..web_frontend import WebFrontend, WebFrontendProps
 from ..workload import Workload
 from .config import (
     EXPORTER_IMAGES,
+    SINGLETONS,
     WAIT_IMAGE,
     AppConfig,
     EnvironmentConfig,
@@ -67,9 +68,6 @@ CREDENTIAL_SETS: dict[str, tuple[str, dict[str, str]]] = {
         {"username": "username", "password": "password", "erlang-cookie": "erlang_cookie"},
     ),
 }
-
-#: Services that run scheduled jobs: one replica, unless declared leader-elected.
-SINGLETONS = frozenset({"enai-scheduler"})
 
 #: Option B: a docker config built from the Vault properties ``username`` and ``password``.
 #: Only ``auth`` is written (base64 of ``user:password``), so no character of the password

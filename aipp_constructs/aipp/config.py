@@ -6,6 +6,7 @@ refuses anything it does not know. README.md ("Environment files") documents eve
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import re
 import typing
@@ -44,7 +45,9 @@ from .._validation import (
     check_port,
     check_quantity_binary,
     check_repository_path,
+    quantity_to_bytes,
 )
+from ..graph import GraphError, GraphNode, resolve_order
 from ..references import Resources, Toleration
 from ..wiring import check_env_name
 
@@ -891,11 +894,12 @@ class AppConfig(ConfigModel):
     enabled: bool = True
     depends_on: ListOf[Text] = ()
     after: ListOf[Text] = ()
-    replicas: int | None = None
+    # The workloads' ranges (workload.py), checked while reading: one run reports every mistake.
+    replicas: Annotated[int | None, checked(_check_range(0, 100, "pods"))] = None
     port: Annotated[int | None, checked(_check_port)] = None
     run_as_user: int | None = None
     resources: ResourcesConfig | None = None
-    startup_timeout_seconds: int | None = None
+    startup_timeout_seconds: Annotated[int | None, checked(_check_range(10, 7200, "seconds"))] = None
     env: Annotated[MapOf[Text], checked(_check_env)] = Field(default_factory=dict)
     config_files: Annotated[MapOf[Text], checked(_check_config_files)] = Field(default_factory=dict)
     wiring: MapOf[MapOf[Text]] = Field(default_factory=dict)
@@ -1049,6 +1053,9 @@ APP_COMPONENTS = tuple(
     for name, f in ComponentsConfig.model_fields.items()
     if isinstance(f.annotation, type) and issubclass(f.annotation, AppConfig)
 )
+#: Services that run scheduled jobs: one replica unless ``leader_elected`` (spring_service.py's
+#: ``singleton``, checked again while reading so that the mistake comes with the file's others).
+SINGLETONS = frozenset({"enai-scheduler"})
 #: ``dist/<BOOTSTRAP_DIR>/<environment>/`` holds the ArgoCD Application, outside every synced path.
 BOOTSTRAP_DIR = "bootstrap"
 #: The image-table row of the start-up wait containers.
@@ -1131,6 +1138,159 @@ def _components(raw: object) -> ComponentsConfig | None:
         return ComponentsConfig.model_validate(raw or {})
     except ValueError:
         return None
+
+
+class _Graph:
+    """The dependency graph as the file declares it, read from the raw ``components`` section
+    so that a mistake elsewhere in a component (a bad quantity, a misspelt key) does not hide
+    a mistake of its edges.
+
+    Only what the schema accepts is read: a component whose settings are not a mapping, an
+    ``enabled`` that is not a boolean or an edge list that is not a list of names is reported
+    by the schema, and the graph checks that would need it are skipped (no second error).
+
+    Attributes:
+        names: Every component, in declaration order.
+        enabled: Component -> whether it is deployed; ``None`` when its settings are malformed.
+        edges: Component -> field (``depends_on``, ``after``) -> the names it lists.
+        misspelt: Keys of ``components`` that are not components (reported by the schema).
+    """
+
+    def __init__(
+        self,
+        names: tuple[str, ...],
+        enabled: dict[str, bool | None],
+        edges: dict[str, dict[str, tuple[str, ...]]],
+        misspelt: frozenset[str],
+    ) -> None:
+        self.names = names
+        self.enabled = enabled
+        self.edges = edges
+        self.misspelt = misspelt
+
+    @classmethod
+    def read(cls, raw: object, names: tuple[str, ...]) -> _Graph:
+        """The graph of the raw ``components`` section (``None`` when absent)."""
+        section = raw if isinstance(raw, dict) else {}
+        enabled: dict[str, bool | None] = {}
+        edges: dict[str, dict[str, tuple[str, ...]]] = {}
+        for name in names:
+            settings = section.get(name, {})
+            if settings is None:
+                settings = {}
+            if not isinstance(settings, dict) or (raw is not None and not isinstance(raw, dict)):
+                enabled[name] = None
+                continue
+            flag = settings.get("enabled", True) if name in APP_COMPONENTS else True
+            enabled[name] = flag if isinstance(flag, bool) else None
+            for field in ("depends_on", "after"):
+                listed = settings.get(field, []) if name in APP_COMPONENTS else []
+                if isinstance(listed, list):
+                    edges.setdefault(name, {})[field] = tuple(t for t in listed if isinstance(t, str))
+        misspelt = frozenset(str(key) for key in section if key not in names)
+        return cls(names, enabled, edges, misspelt)
+
+    def candidates(self) -> list[str]:
+        """The components an edge or a route may name: every one not known to be disabled."""
+        return [name for name in self.names if self.enabled.get(name) is not False]
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(field path, problem) of every edge that names an unknown component, itself, or (in
+        ``depends_on``) a disabled component, then of a cycle among the other edges."""
+        problems: list[tuple[str, str]] = []
+        known = ", ".join(sorted(self.candidates()))
+        kept: dict[str, GraphNode] = {}
+        for name in self.names:
+            fields = self.edges.get(name, {})
+            valid: dict[str, list[str]] = {"depends_on": [], "after": []}
+            for field, targets in fields.items():
+                where = f"components.{name}.{field}"
+                for target in targets:
+                    if target == name:
+                        problems.append((where, f"{name} names itself in {field}; remove it"))
+                    elif target in self.misspelt:
+                        continue  # the misspelt key under components is the one mistake
+                    elif target not in self.enabled:
+                        problems.append(
+                            (
+                                where,
+                                f"{name} names {target!r} in {field}, which is not a component; "
+                                f"remove it or name a known one; known: {known}",
+                            )
+                        )
+                    elif field == "depends_on" and self.enabled[name] is True and self.enabled[target] is False:
+                        problems.append(
+                            (
+                                where,
+                                f"{name} depends on {target}, which is disabled; enable {target} "
+                                f"or remove it from the depends_on of {name}",
+                            )
+                        )
+                    else:
+                        valid[field].append(target)
+            kept[name] = GraphNode(
+                depends_on=tuple(valid["depends_on"]),
+                after=tuple(valid["after"]),
+                enabled=self.enabled[name] is not False,
+            )
+        if None in self.enabled.values():
+            return problems  # which components take part is unknown: a cycle found could be none
+        try:
+            resolve_order(kept)
+        except GraphError as err:  # only a cycle is left to find
+            problems.append((f"components.{err.node}.{err.field}", str(err)))
+        return problems
+
+
+def _shm_sizes(raw: object, graph: _Graph, reported: list[str]) -> dict[str, tuple[str, str]]:
+    """Component -> (``shm_size``, ``resources.memory_limit``) of each deployed component whose
+    memory-backed ``/dev/shm`` would not fit below its memory limit (references.check_shm_fits,
+    checked while reading so that it comes with the file's other mistakes). A component is
+    checked only when the file sets one of the two and neither has a mistake already reported."""
+    defaults: dict[str, typing.Callable[[], tuple[str, str]]] = {
+        "pgvector": lambda: (PgvectorConfig().shm_size, PgvectorConfig().resources.memory_limit),
+        "enai-linker": _gpu_worker_defaults,
+    }
+    section = raw if isinstance(raw, dict) else {}
+    found: dict[str, tuple[str, str]] = {}
+    for name, default in defaults.items():
+        settings = section.get(name)
+        where = f"components.{name}"
+        if graph.enabled.get(name) is not True or not isinstance(settings, dict):
+            continue
+        if any(p == where or p.startswith((f"{where}.shm_size", f"{where}.resources")) for p in reported):
+            continue
+        resources = settings.get("resources")
+        shm = settings.get("shm_size")
+        limit = resources.get("memory_limit") if isinstance(resources, dict) else None
+        if shm is None and limit is None:
+            continue
+        if shm is None or limit is None:
+            default_shm, default_limit = default()  # the construct's default, read only when needed
+            shm, limit = shm or default_shm, limit or default_limit
+        if not (isinstance(shm, str) and isinstance(limit, str) and _quantity(shm) and _quantity(limit)):
+            continue
+        if quantity_to_bytes(shm) >= quantity_to_bytes(limit):
+            found[name] = (shm, limit)
+    return found
+
+
+def _gpu_worker_defaults() -> tuple[str, str]:
+    """The GPU worker construct's default ``shm_size`` and memory limit (importing the construct
+    starts jsii: only when the file leaves one of the two to the default)."""
+    from ..gpu_worker import GpuWorkerProps
+
+    worker = {f.name: f for f in dataclasses.fields(GpuWorkerProps)}
+    resources = typing.cast("typing.Callable[[], Resources]", worker["resources"].default_factory)()
+    return typing.cast("str", worker["shm_size"].default), resources.memory_limit
+
+
+def _quantity(value: str) -> bool:
+    try:
+        check_quantity_binary("", value)
+    except ValueError:
+        return False
+    return True
 
 
 def load_environment(path: Path, *, display: str | None = None, vendor_digests: bool = True) -> EnvironmentConfig:
@@ -1253,6 +1413,38 @@ def load_environment(path: Path, *, display: str | None = None, vendor_digests: 
                 f"filesystem (3.10 and 3.11 write an upgrade log under /var/log/rabbitmq), got {tag!r}; "
                 "use 3.12 or later, e.g. '3.13.7-management'",
             )
+    raw_components = data.get("components")
+    graph = _Graph.read(raw_components, names)
+    for field_path, problem in graph.problems():
+        error(field_path, problem)
+    for name in sorted(SINGLETONS):
+        settings = raw_components.get(name) if isinstance(raw_components, dict) else None
+        if graph.enabled.get(name) is not True or not isinstance(settings, dict):
+            continue  # not deployed, or its settings are malformed (reported)
+        replicas, leader = settings.get("replicas"), settings.get("leader_elected", False)
+        if type(replicas) is int and 1 < replicas <= 100 and leader is False:
+            error(
+                f"components.{name}.replicas",
+                f"must be 1 for {name}, which runs scheduled jobs that must not run twice, got {replicas}; "
+                "set leader_elected only if the service takes a leader lock",
+            )
+    reported = [e.path for e in errors]
+    for name, (shm, limit) in _shm_sizes(raw_components, graph, reported).items():
+        error(
+            f"components.{name}.shm_size",
+            "must be below resources.memory_limit because /dev/shm pages count against the container's memory, "
+            f"got shm_size {shm!r} and memory_limit {limit!r}; raise the limit or shrink shm_size",
+        )
+    network = data.get("network")
+    egress = network.get("egress") if isinstance(network, dict) else None
+    for key in egress if isinstance(egress, dict) else ():
+        if key not in names:  # a disabled component's entries are dropped with it
+            error(
+                f"network.egress.{key_text(key)}",
+                f"is not a component, got {key!r}; remove it or name a known one; "
+                f"known: {', '.join(graph.candidates())}",
+                line=key_line(root, "network.egress", key),
+            )
     ingress = data.get("ingress")
     routes = ingress.get("routes", [{"service": "enai-front"}]) if isinstance(ingress, dict) else None
     for index, route in enumerate(routes if isinstance(routes, list) else ()):
@@ -1261,10 +1453,10 @@ def load_environment(path: Path, *, display: str | None = None, vendor_digests: 
         if not isinstance(service, str):
             continue
         if service not in names:
-            close = did_you_mean(service, names)
+            close = did_you_mean(service, graph.candidates())
             hint = f"did you mean {close!r}? " if close else ""
-            error(where, f"is not a component, got {service!r}; {hint}known: {', '.join(names)}")
-        elif components is not None and not _enabled(components, service):
+            error(where, f"is not a component, got {service!r}; {hint}known: {', '.join(graph.candidates())}")
+        elif graph.enabled.get(service) is False:
             error(where, f"{service} is disabled; remove the route")
     gitops = data.get("gitops")
     gitops_path = gitops.get("path") if isinstance(gitops, dict) else None
