@@ -323,7 +323,18 @@ def main() -> int:
         from aipp_constructs.aipp.schema import SCHEMA_FILE, write_schema
 
         write_schema(PROJECT / SCHEMA_FILE)
+        write_immutable_fields()
     return 0
+
+
+def write_immutable_fields() -> None:
+    """``docs/immutable-fields.md``: the table of :mod:`aipp_constructs.immutable_fields` (a test keeps them equal)."""
+    from aipp_constructs.immutable_fields import render_table
+
+    target = PROJECT / "docs" / "immutable-fields.md"
+    text = render_table()
+    if not target.is_file() or target.read_text(encoding="utf-8") != text:
+        target.write_text(text, encoding="utf-8")
 
 
 #: The name the tests use (``errors_of`` is public since ``aipp`` reuses it).

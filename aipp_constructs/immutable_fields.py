@@ -58,7 +58,6 @@ _HOOK = "argocd.argoproj.io/hook"
 _SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
 _CLAIM_TEMPLATES = "/spec/volumeClaimTemplates"
 _RESTORE = "README: Backups and restore"
-_K8S = "https://github.com/kubernetes/kubernetes/blob/release-1.33/"
 
 #: What a check returns: (field path, value before, value after) per refused change.
 Found = list[tuple[str, Any, Any]]
@@ -287,10 +286,9 @@ def _top_level(*names: str) -> Callable[[Mapping[str, Any], Mapping[str, Any]], 
 
 
 _RECREATE = (
-    "give the object a new name (ArgoCD creates it and prunes the old one), or delete it with "
-    "`kubectl delete --cascade=orphan` just before the sync so ArgoCD creates it again"
+    "give the object a new name (ArgoCD creates it, then prunes the old one), or delete it just before "
+    "the sync so ArgoCD creates it again"
 )
-_WORKLOAD_DOCS = _K8S + "pkg/registry/apps/deployment/strategy.go"
 
 RULES: tuple[Rule, ...] = (
     Rule(
@@ -302,7 +300,7 @@ RULES: tuple[Rule, ...] = (
         "are forbidden",
         "pkg/apis/apps/validation/validation.go (ValidateStatefulSetUpdate)",
         "only a bigger size can land, as the replicas' claims growing in place while the Application ignores "
-        "the template; a smaller size or another storage class, access mode or template needs a new volume "
+        "the template (see the link); a smaller size or another storage class, access mode or template needs a new volume "
         f"and a data migration ({_RESTORE})",
         "docs/how-to-grow-a-volume.md",
         _statefulset_spec(templates=True),
@@ -347,7 +345,7 @@ RULES: tuple[Rule, ...] = (
         "spec.selector: Invalid value: v1.LabelSelector{...}: field is immutable",
         "pkg/registry/apps/replicaset/strategy.go (ValidateUpdate)",
         _RECREATE,
-        _WORKLOAD_DOCS,
+        "https://kubernetes.io/docs/concepts/workloads/controllers/replicaset/#isolating-pods-from-a-replicaset",
         _fields("spec.selector"),
     ),
     Rule(
@@ -666,9 +664,9 @@ def render_table() -> str:
     lines = [
         "# Fields the API server will not update in place",
         "",
-        "Generated from `aipp_constructs/immutable_fields.py` (`RULES`); a test keeps this file equal to",
-        "`immutable_fields.render_table()`. `make synth` refuses an edit of one of these fields of an",
-        "object that exists in the committed `dist/`, and `aipp diff` names it, each with the procedure",
+        "Generated from `aipp_constructs/immutable_fields.py` (`RULES`, `render_table()`) by `make synth`;",
+        "a test keeps this file equal to it. A fresh output that changes one of these fields of an object",
+        "of the committed output is refused (`make synth`) and listed (`diff`), each with the procedure",
         "that works. Sources are files of https://github.com/kubernetes/kubernetes (release 1.33).",
         "",
         "Not refused: objects ArgoCD deletes and creates again (hooks, `Force=true,Replace=true`), and a",
