@@ -818,7 +818,8 @@ def diff(environment: str, dist_dir: Path | None, markdown: bool) -> None:
                 folders.append(Path(BOOTSTRAP_DIR) / env.name)
             try:
                 diffs = [manifest_diff.diff_folders(dist / f, fresh / f, _display(dist / f)) for f in folders]
-                refused = immutable_fields.check_folders(dist, fresh, [f.as_posix() for f in folders])
+                notes: list[str] = []
+                refused = immutable_fields.check_folders(dist, fresh, [f.as_posix() for f in folders], notes)
             except (yaml.YAMLError, TypeError, ValueError) as error:
                 raise _Refused([f"cannot read {_display(dist)}: {' '.join(str(error).split())}"], 2) from None
     if markdown:
@@ -827,7 +828,10 @@ def diff(environment: str, dist_dir: Path | None, markdown: bool) -> None:
         lines = manifest_diff.render_text(diffs, _paint)
     for line in lines:
         click.echo(line)
-    # Changes the API server would refuse on the existing objects (make synth refuses them too).
+    # Changes the API server would refuse on the existing objects (make synth refuses them too),
+    # and those that land another way than the diff suggests.
+    for note in notes:
+        click.echo(f"- note: {note}" if markdown else f"note: {note}")
     if refused and markdown:
         click.echo(f"\n**Cannot be applied to the existing objects** ({len(refused)})\n")
         for violation in refused:

@@ -44,6 +44,7 @@ import yaml
 from .manifest_diff import ABSENT, diff_values, object_key
 
 __all__ = [
+    "GROWTH_NOTE",
     "RULES",
     "Rule",
     "Violation",
@@ -196,6 +197,13 @@ def _fields(*names: str) -> Callable[[Mapping[str, Any], Mapping[str, Any]], Fou
 
     return check
 
+
+#: What an allowed claim-template growth means, for a reviewer.
+GROWTH_NOTE = (
+    "spec.volumeClaimTemplates grows: ArgoCD keeps the live template (ignoreDifferences, "
+    "RespectIgnoreDifferences) and grows each replica's claim in place; the storage class must allow "
+    "expansion (docs/how-to-grow-a-volume.md)"
+)
 
 #: The StatefulSet spec fields an update may change (ValidateStatefulSetUpdate).
 STATEFULSET_MUTABLE = (
@@ -566,6 +574,7 @@ def violations(
     after: Mapping[str, Mapping[str, Any]],
     *,
     applications: Sequence[Mapping[str, Any]] | None = None,
+    notes: list[str] | None = None,
 ) -> list[Violation]:
     """The changes from ``before`` (the objects that exist) to ``after`` that the API server
     would refuse, in ``after``'s order, one per changed field.
@@ -576,6 +585,8 @@ def violations(
         applications: ArgoCD Applications that sync these objects before the edit (default: those
             of ``before``); with those of ``after``, they decide whether a claim-template
             change is ignored on apply.
+        notes: When given, a line is appended for each change that is allowed only because
+            ArgoCD applies it another way (a claim template that grows with its claims).
     """
     before_apps = list(_applications(before) if applications is None else applications)
     after_apps = _applications(after) or before_apps
@@ -597,6 +608,8 @@ def violations(
                 and any(_ignores_claim_templates(app, new) for app in after_apps)
                 and _claims_follow(new, after)
             ):
+                if notes is not None:
+                    notes.append(f"{Violation(key, '', None, None, rule).object}: {GROWTH_NOTE}")
                 continue
             if changes and rule is RULES[0]:
                 folded.add(key)
@@ -638,9 +651,12 @@ def _documents(file: Path) -> list[str]:
     return [doc for doc in _SEPARATOR.split(file.read_text(encoding="utf-8")) if doc.strip()]
 
 
-def check_folders(before: Path, after: Path, folders: Sequence[str] | None = None) -> list[Violation]:
+def check_folders(
+    before: Path, after: Path, folders: Sequence[str] | None = None, notes: list[str] | None = None
+) -> list[Violation]:
     """:func:`violations` between the manifests under ``before`` and ``after`` (``*.yaml``,
-    ``kustomization.yaml`` aside), or under their ``folders`` (relative) only.
+    ``kustomization.yaml`` aside), or under their ``folders`` (relative) only; ``notes`` as
+    :func:`violations`.
 
     Cheap enough for every synthesis: files whose bytes are equal are skipped, and of the others
     only the documents whose text differs are parsed (with libyaml when available), plus the
@@ -674,7 +690,7 @@ def check_folders(before: Path, after: Path, folders: Sequence[str] | None = Non
         context += [doc for doc in same if _CONTEXT.search(doc)]
     unchanged = _objects(context)
     old, new = {**unchanged, **_objects(old_texts)}, {**unchanged, **_objects(new_texts)}
-    return violations(old, new)
+    return violations(old, new, notes=notes)
 
 
 # -- the table, for the docs ------------------------------------------------------------------------

@@ -93,6 +93,9 @@ def test_force_replace_objects_are_recreated() -> None:
 
 def test_claim_growth_needs_every_replicas_claim() -> None:
     case = _case(CASES / "allowed" / "statefulset-claim-growth-ignored-with-claims.yaml")
+    notes: list[str] = []
+    assert violations(_keyed(case["before"]), _keyed(case["after"]), notes=notes) == []
+    assert notes == [f"StatefulSet/team/db: {immutable_fields.GROWTH_NOTE}"]
     after = [doc for doc in case["after"] if doc["metadata"]["name"] != "data-db-1"]
     found = violations(_keyed(case["before"]), _keyed(after))
     assert [v.path for v in found] == ["spec.volumeClaimTemplates[0].spec.resources.requests.storage"]
@@ -253,4 +256,7 @@ def test_aipp_diff_of_a_growth_lists_no_refusal(synthesized: tuple[Path, Path]) 
     _edit(envs, PGVECTOR_SIZE, "    storage_size: 30Gi\n    shm_size")
     result = CliRunner().invoke(aipp, ["diff", str(envs / "reference.yaml"), "--dist", str(dist)])
     assert result.exit_code == 1 and "cannot be applied" not in result.stdout
-    assert "2 changed, 0 added, 0 removed" in result.stdout
+    *_, summary, note = result.stdout.splitlines()
+    assert summary == "2 changed, 0 added, 0 removed"
+    assert note.startswith("note: StatefulSet/aipp/pgvector: spec.volumeClaimTemplates grows: ")
+    assert "docs/how-to-grow-a-volume.md" in note
