@@ -186,7 +186,7 @@ def _changes(before: Any, after: Any, path: str) -> Found:
 
 
 def _fields(*names: str) -> Callable[[Mapping[str, Any], Mapping[str, Any]], Found]:
-    """A check refusing any change of ``spec.<name>`` (dotted names below ``spec``)."""
+    """A check refusing any change of the fields at the dotted paths ``names`` (``spec.selector``)."""
 
     def check(before: Mapping[str, Any], after: Mapping[str, Any]) -> Found:
         found: Found = []
