@@ -260,3 +260,18 @@ def test_aipp_diff_of_a_growth_lists_no_refusal(synthesized: tuple[Path, Path]) 
     assert summary == "2 changed, 0 added, 0 removed"
     assert note.startswith("note: StatefulSet/aipp/pgvector: spec.volumeClaimTemplates grows: ")
     assert "docs/how-to-grow-a-volume.md" in note
+
+
+@pytest.mark.parametrize("names", [(), ("reference",)], ids=["every-environment", "one-environment"])
+def test_aipp_synth_refuses_with_one_error_line_and_leaves_the_output(
+    synthesized: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, names: tuple[str, ...]
+) -> None:
+    envs, dist = synthesized
+    monkeypatch.setattr(main, "ENVIRONMENTS_DIR", envs)
+    untouched = _digest(dist)
+    _edit(envs, PGVECTOR_SIZE, "    storage_size: 10Gi\n    shm_size")
+    result = CliRunner().invoke(aipp, ["synth", *names], env={"AIPP_OUTDIR": str(dist)})
+    assert result.exit_code == 1
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"error: {envs / 'reference.yaml'}: StatefulSet/aipp/pgvector: spec.volumeClaimTemplates")
+    assert _digest(dist) == untouched
