@@ -325,9 +325,10 @@ class ClaimVolume:
 class ClaimTemplate:
     """A persistent volume per replica (a StatefulSet ``volumeClaimTemplate``): a database's data.
 
-    The claim of replica ``n`` is ``<name>-<workload>-<n>``. It outlives the workload: the
-    StatefulSet retains it on scale-down and deletion, and a claim template can never change
-    on an existing StatefulSet, so its labels carry no version.
+    The claim of replica ``n`` is ``<name>-<workload>-<n>``, also emitted as an object
+    (:attr:`Workload.claims`) so that a bigger ``size`` grows it in place. It outlives the
+    workload: the StatefulSet retains it on scale-down and deletion, and a claim template can
+    never change on an existing StatefulSet, so its labels carry no version.
 
     Attributes:
         name: Volume and claim-template name (a DNS label). Required.
