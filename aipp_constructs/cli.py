@@ -10,8 +10,11 @@ program it fronts:
 * ``aipp diff ENV``: a fresh synth of ENV in a temporary folder compared with ``dist/``, object
   by object (:mod:`aipp_constructs.manifest_diff`);
 * ``aipp graph ENV``: the component graph (edge kinds, ports, sync waves) as Mermaid or DOT;
-* ``aipp images ENV``, ``aipp restore ENV --dump FILE``: operational commands generated from an
-  environment file (they read the file only);
+* ``aipp images ENV [COMPONENT...]``: the commands that mirror the vendor release tags Harbor
+  lacks, from the environment file and the registries' answers; ``--pin`` writes their digests
+  into the file (:mod:`aipp_constructs.aipp.images`);
+* ``aipp restore ENV --dump FILE``: the restore procedure generated from an environment file
+  (it reads the file only);
 * ``aipp compose inspect|drift``: the Compose tooling of :mod:`aipp_constructs.compose`.
 
 Exit codes: 0 ok; 1 findings, a difference, or a refused environment file; 2 a usage error
@@ -28,7 +31,6 @@ import importlib.util
 import json
 import os
 import re
-import shlex
 import shutil
 import subprocess
 import sys
@@ -38,7 +40,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import IO, TYPE_CHECKING, Any, Literal, NoReturn
+from typing import IO, TYPE_CHECKING, Any, Literal, NoReturn, cast
 
 import click
 import yaml
@@ -46,7 +48,18 @@ import yaml
 from ._config_loader import ConfigError, ConfigErrors
 from ._validation import DEFAULT_KUBERNETES_VERSION, check_kubernetes_version
 from .aipp.config import APP_COMPONENTS, BOOTSTRAP_DIR, EnvironmentConfig, load_environment
-from .aipp.images import mirror_commands, mirror_source, mirror_target
+from .aipp.images import (
+    DigestQuery,
+    MirrorTool,
+    RegistryUnavailable,
+    login_commands,
+    mirror_script,
+    mirror_target,
+    plan_mirror,
+    tool_query,
+    vendor_components,
+    write_pins,
+)
 
 if TYPE_CHECKING:
     import main as program
@@ -67,6 +80,7 @@ __all__ = [
     "application_name",
     "check_dump_name",
     "component_graph",
+    "exception_lines",
     "find_tool",
     "main",
     "render_dot",
@@ -670,7 +684,14 @@ def _manifest_files(folder: Path) -> list[Path]:
     f"[default: the environment's for dist/<env>, else {DEFAULT_KUBERNETES_VERSION}]",
 )
 @click.option("--no-tools", is_flag=True, help="Only the built-in checks: do not run checkov and detect-secrets.")
-def check(dirs: tuple[Path, ...], kubernetes_version: str | None, no_tools: bool) -> None:
+@click.option(
+    "--exceptions",
+    "list_exceptions",
+    is_flag=True,
+    help="Run no check: list every exception the objects declare (checkov skips, Pod Security "
+    "relaxations), one line per object and check, with its reason.",
+)
+def check(dirs: tuple[Path, ...], kubernetes_version: str | None, no_tools: bool, list_exceptions: bool) -> None:
     """Run every offline check over folders of manifests.
 
     DIR defaults to each folder of manifests under dist/ (dist/<env>, dist/bootstrap/<env>).
@@ -682,11 +703,20 @@ def check(dirs: tuple[Path, ...], kubernetes_version: str | None, no_tools: bool
     Prints one line per finding, `Kind/namespace/name: check: problem`, a tally per check and
     a closing `N passed, M failed`, each object's each check counted once.
 
+    With --exceptions it runs no check and prints the exceptions instead: every
+    `checkov.io/skip<n>` annotation (`<folder>: Kind/namespace/name: checkov <check>: <reason>`)
+    and every declared Pod Security relaxation, as the constructs that own them wrote them.
+
     \b
     Example:
       aipp check                             # dist/<env> and dist/bootstrap/<env>
       aipp check examples/langfuse/dist --kubernetes-version v1.30
+      aipp check --exceptions dist/dev-meta  # what is excepted, and why
     """
+    if list_exceptions:
+        for line in exception_lines(list(dirs) or _default_folders()):
+            click.echo(line)
+        _exit(0)
     try:
         from .checks import load_crd_schemas
         from .checks.__main__ import CHECKS, FolderError, check_folder
@@ -760,6 +790,36 @@ def check(dirs: tuple[Path, ...], kubernetes_version: str | None, no_tools: bool
     failed = sum(t.failed for t in found.tallies.values())
     click.echo(f"{passed} passed, {_failed(failed)}")
     _exit(1 if failed else 0)
+
+
+def exception_lines(folders: Sequence[Path]) -> list[str]:
+    """The exceptions the objects under ``folders`` declare, one line per object and check:
+    ``<folder>: <Kind/namespace/name>: checkov <check>: <reason>`` for each ``checkov.io/skip<n>``
+    annotation and ``<folder>: <Kind/namespace/name>: pod-security: <relaxations> (needs Pod
+    Security <level>): <reason>`` for each declared security exception.
+
+    Raises:
+        click.UsageError: a folder that is not one or holds no manifest.
+    """
+    from .checks import load_manifests, object_ref
+    from .checks.pod_security import declared_exceptions
+    from .policy import SKIP_ANNOTATION_PREFIX
+
+    lines = []
+    for folder in folders:
+        if not folder.is_dir() or not _manifest_files(folder):
+            raise click.UsageError(f"{folder} is not a folder of *.yaml manifests")
+        label = _display(folder)
+        for doc in load_manifests(folder):
+            ref = object_ref(doc)
+            annotations = (doc.get("metadata") or {}).get("annotations") or {}
+            for key, value in annotations.items():
+                if key.startswith(SKIP_ANNOTATION_PREFIX):
+                    check_id, _, reason = str(value).partition("=")
+                    lines.append(f"{label}: {ref}: checkov {check_id}: {reason}")
+            for declared in declared_exceptions(doc):
+                lines.append(f"{label}: {ref}: pod-security: {declared.split(': ', 1)[1]}")
+    return lines
 
 
 def _files(files: Sequence[Path]) -> str:
@@ -1005,23 +1065,18 @@ def graph(environment: str, output_format: str) -> None:
 # -- images, restore -------------------------------------------------------------------------------
 
 
-def _vendor_images(env: EnvironmentConfig) -> Iterator[str]:
-    """The enabled components whose image is the vendor's (what :func:`mirror_commands` copies)."""
-    return (c for c in APP_COMPONENTS if env.enabled(c) and env.images[c].source == "vendor")
-
-
-def _mirror(env: EnvironmentConfig, tool: str) -> list[str]:
-    if tool == "crane":
-        # crane copy keeps every platform of a multi-arch image, like skopeo copy --all.
-        return [
-            f"crane copy {shlex.quote(mirror_source(env, c))} {shlex.quote(mirror_target(env, c))}"
-            for c in _vendor_images(env)
-        ]
-    return mirror_commands(env, "docker" if tool == "docker" else "skopeo")
+def _images_command(environment: str, components: Sequence[str], tool: str, force: bool, script: bool) -> str:
+    """The ``aipp images`` command line that makes a script (its comment)."""
+    words = ["aipp", "images", environment, *components]
+    words += [f"--tool {tool}"] if tool != "skopeo" else []
+    words += ["--force"] if force else []
+    words += ["--script"] if script else []
+    return " ".join(words)
 
 
 @aipp.command()
 @click.argument("environment", metavar="ENV")
+@click.argument("components", metavar="[COMPONENT]...", nargs=-1)
 @click.option(
     "--tool",
     type=click.Choice(["skopeo", "crane", "docker"]),
@@ -1030,36 +1085,95 @@ def _mirror(env: EnvironmentConfig, tool: str) -> list[str]:
     help="skopeo copy --all or crane copy (every platform), or docker pull/tag/push (this machine's platform).",
 )
 @click.option("--script", is_flag=True, help="A ready shell script: #!/bin/sh, set -eu, then the commands.")
-def images(environment: str, tool: str, script: bool) -> None:
-    """Print the commands that mirror ENV's vendor images.
+@click.option("--force", is_flag=True, help="Copy even where the Harbor tag exists, overwriting it.")
+@click.option("--pin", is_flag=True, help="Write each mirrored tag's digest into the environment file.")
+def images(environment: str, components: tuple[str, ...], tool: str, script: bool, force: bool, pin: bool) -> None:
+    """Mirror ENV's missing vendor release tags into Harbor; pin their digests.
 
-    Into the Harbor project of the environment file (registry.host, registry.mirror_project).
-    One command per enabled vendor image, from the same image rows as the manifests, so what
-    is mirrored is what is pulled (option A, vendor_images: mirror). Reads the file only.
+    For the named enabled vendor components (default: all), from the image rows of the file:
+    asks Harbor (registry.host, registry.mirror_project) with --tool which release tags it
+    has, and prints the commands that copy only the missing ones, each from the vendor tag's
+    digest resolved now. The commands check the tag again right before copying, and never
+    overwrite it unless --force. --pin writes the digest of each Harbor tag into its row
+    (digest: sha256:...), so that option A and option B pull exactly the mirrored bytes.
 
     \b
     Example:
-      aipp images dev-meta
-      aipp images dev-meta --tool crane --script > mirror.sh && sh mirror.sh
+      aipp images dev-meta enai-backend --script > mirror.sh && sh mirror.sh
+      aipp images dev-meta enai-backend --pin
     """
     with _refusals():
-        env, path = _load_environment(environment)
+        path = _environment_file(environment)
+        shown = _shown(path, environment)
+        if not path.is_file():
+            raise _Refused([f"{shown}: no such environment file"])
+        try:
+            env = load_environment(path, display=shown, vendor_digests=False)
+        except ConfigError as err:
+            raise _Refused(_errors(err)) from None
+        if force and pin:
+            raise _Refused(["--force copies and --pin writes the file: run the copy first, then --pin alone"], 2)
+        try:
+            chosen = vendor_components(env, components)
+        except ValueError as err:
+            raise _Refused([str(err)], 2) from None
+        mirror_tool = cast("MirrorTool", tool)
+        query = tool_query(mirror_tool)
+        try:
+            if pin:
+                _pin(env, path, shown, chosen, query)
+                return
+            steps = plan_mirror(env, chosen, query, force=force)
+        except RegistryUnavailable as err:
+            login = login_commands(env, mirror_tool)[0 if err.host == env.registry.vendor_host else 1]
+            raise _Refused([f"cannot read the registry {err.host}: {err.reason}; log in with `{login}`"]) from None
+        except ValueError as err:
+            raise _Refused([str(err)]) from None
     if env.registry.vendor_images == "vendor":
         _note(
-            f"{_shown(path, environment)} pulls vendor images from {env.registry.vendor_host} (vendor_images: vendor); "
-            "mirroring is only needed for vendor_images: mirror"
+            f"{shown} pulls vendor images from {env.registry.vendor_host} by digest (vendor_images: vendor); "
+            "the mirror keeps each release under its tag, and --pin writes its digest into the file"
         )
-    commands = _mirror(env, tool)
-    if script:
-        flags = f" --tool {tool}" if tool != "skopeo" else ""
-        commands = [
-            "#!/bin/sh",
-            "set -eu",
-            f"# Mirror the vendor images of {env.name} into Harbor (generated by: aipp images {environment}{flags} --script).",
-            *(commands or ["# nothing to mirror: no enabled component uses a vendor image"]),
-        ]
-    for command in commands:
-        click.echo(command)
+    for step in steps:
+        if step.copies and step.pinned:
+            _note(
+                f"images.{step.component}.digest pins {step.pinned}, not the image this copies: "
+                f"after the copy, run `aipp images {environment} {step.component} --pin`"
+            )
+        elif not step.copies and step.pinned and step.pinned != step.target_digest:
+            _note(
+                f"images.{step.component}.digest is {step.pinned}, but {step.target} is {step.target_digest}: "
+                f"run `aipp images {environment} {step.component} --pin`"
+            )
+    command = _images_command(environment, components, tool, force, script)
+    for line in mirror_script(env, steps, mirror_tool, command=command, force=force, script=script):
+        click.echo(line)
+
+
+def _pin(env: EnvironmentConfig, path: Path, shown: str, components: Sequence[str], query: DigestQuery) -> None:
+    """``aipp images --pin``: each Harbor tag's digest into its row; nothing written on a mistake."""
+    digests: dict[str, str] = {}
+    missing = []
+    for component in components:
+        target = mirror_target(env, component)
+        digest = query(target)
+        if digest is None:
+            missing.append(
+                f"images.{component}: {target} is not in Harbor, so there is no digest to pin; "
+                f"mirror it first: aipp images {shown} {component} --script > mirror.sh && sh mirror.sh"
+            )
+        else:
+            digests[component] = digest
+    if missing:
+        raise _Refused(missing)
+    before = write_pins(path, digests)
+    try:
+        load_environment(path, display=shown, vendor_digests=False)
+    except ConfigError as err:
+        path.write_text(before)
+        raise _Refused([f"{shown}: not pinned, the pinned file would be refused:", *_errors(err)]) from None
+    for component, digest in digests.items():
+        click.echo(f"pinned: images.{component}.digest: {digest} ({mirror_target(env, component)})")
 
 
 @aipp.command()

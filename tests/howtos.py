@@ -3,6 +3,10 @@
 A recipe is a YAML block preceded by ``<!-- howto: NAME -->`` (an edit of
 ``environments/dev-meta.yaml``) or ``<!-- howto: NAME, as: ENV -->`` (a copy of it saved as
 ``environments/ENV.yaml`` with the edit applied). The edit is merged key by key.
+
+Tests apply a recipe to the frozen fixture ``tests/environments/reference.yaml`` (saved as
+``dev-meta``), never to the live ``environments/``: a committed bump of dev-meta must not turn
+the bump recipe into a no-op, nor a disabled linker break a test of the linker recipe.
 """
 
 from __future__ import annotations
@@ -14,6 +18,11 @@ from typing import Any
 import yaml
 
 import main
+
+#: The frozen copy of environments/dev-meta.yaml the recipes are applied to.
+REFERENCE = Path(__file__).resolve().parent / "environments" / "reference.yaml"
+#: The name the fixture takes: the recipes speak of dev-meta.
+BASE = "dev-meta"
 
 _RECIPE = re.compile(r"<!-- howto: ([a-z0-9-]+)(?:, as: ([a-z0-9-]+))? -->\n```yaml\n(.*?)```", re.DOTALL)
 
@@ -34,14 +43,15 @@ def merge(base: dict[str, Any], edit: dict[str, Any]) -> dict[str, Any]:
 
 
 def apply(recipe: tuple[str | None, dict[str, Any]], environments: Path) -> list[Path]:
-    """Write the environment files of ``environments/`` with ``recipe`` applied into ``environments``
-    (a new, empty folder); returns the files written."""
+    """Write the fixture environment (as ``dev-meta``) with ``recipe`` applied into ``environments``
+    (a new, empty folder): the edited file, or the fixture and the recipe's new copy of it;
+    returns the files written."""
     copy_as, edit = recipe
-    data = {p.stem: yaml.safe_load(p.read_text()) for p in main.environment_files()}
+    data = {BASE: yaml.safe_load(REFERENCE.read_text())}
     if copy_as is None:
-        data["dev-meta"] = merge(data["dev-meta"], edit)
+        data[BASE] = merge(data[BASE], edit)
     else:
-        data[copy_as] = merge(data["dev-meta"], edit)
+        data[copy_as] = merge(data[BASE], edit)
     environments.mkdir(parents=True, exist_ok=True)
     written = []
     for name, content in data.items():
@@ -49,3 +59,11 @@ def apply(recipe: tuple[str | None, dict[str, Any]], environments: Path) -> list
         path.write_text(yaml.safe_dump(content, sort_keys=False))
         written.append(path)
     return written
+
+
+def synth_fixture(root: Path, edit: dict[str, Any] | None = None) -> Path:
+    """The fixture environment (as ``dev-meta``), with ``edit`` merged, synthesized into
+    ``root/dist`` (its files in ``root/environments``); returns ``root/dist``."""
+    apply((None, edit or {}), root / "environments")
+    main.synth_all(root / "dist", root / "environments")
+    return root / "dist"

@@ -2,8 +2,7 @@
 
 Expectations come from the frozen fixture ``tests/environments/reference.yaml`` (a copy of
 dev-meta), never from today's values of ``environments/dev-meta.yaml``: a routine edit of a real
-environment file (a tag bump, option B, the linker switched off) must not break a test. Only the
-README graph test reads dev-meta, and it derives its expectation from that file.
+environment file (a tag bump, option B, the linker switched off) must not break a test.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import REFERENCE, container, env_of, one, pod_spec, write_environment
+from fakeregistry import PINNED_VENDOR_ROWS, FakeRegistry, digest_of
 
 import main
 from aipp_constructs import ConfigError
@@ -25,8 +25,6 @@ from aipp_constructs.__main__ import main as cli
 from aipp_constructs.aipp import load_environment
 from aipp_constructs.aipp.observability import metric_names
 
-#: The real environment: read only by the README graph test, which derives from it.
-DEV_META = main.ENVIRONMENTS_DIR / "dev-meta.yaml"
 #: The frozen fixture every behaviour test reads; the constants below are its values.
 VENDOR = "registry.gitlab.enai-rnd-2.en-core.info:10003"
 HARBOR = "harbor.dev.unifiedmeta.net"
@@ -284,7 +282,7 @@ def test_environment_settings_reach_the_services(tmp_path: Path) -> None:
 
 
 def test_option_b_pulls_from_the_vendor_with_a_pull_secret_from_vault(tmp_path: Path) -> None:
-    path = _env_file(tmp_path, **{"registry.vendor_images": "vendor"})
+    path = _env_file(tmp_path, **{"registry.vendor_images": "vendor"}, **PINNED_VENDOR_ROWS)
     docs = _docs(_synth_text(path, tmp_path))
     secret = one(docs, "ExternalSecret", "gitlab-registry")
     auth = '{{ printf "%s:%s" .username .password | b64enc }}'  # (External Secrets' Go template)
@@ -302,6 +300,7 @@ def test_option_b_pulls_from_the_vendor_with_a_pull_secret_from_vault(tmp_path: 
         spec = pod_spec(one(docs, "Deployment", app))
         assert spec["imagePullSecrets"] == [{"name": "gitlab-registry"}]
         assert spec["containers"][0]["image"].startswith(f"{VENDOR}/enai/prod/")
+        assert spec["containers"][0]["image"].endswith(f"@{PINNED_VENDOR_ROWS[f'images.{app}.digest']}")
     # Official images still come through the Harbor proxy, without the vendor secret.
     redis = pod_spec(one(docs, "Deployment", "redis"))
     assert "imagePullSecrets" not in redis and redis["containers"][0]["image"].startswith(f"{HARBOR}/dockerhub-proxy/")
@@ -321,36 +320,56 @@ def _cli(*args: str) -> tuple[int, str]:
     return code, out.getvalue()
 
 
-def test_the_image_command_prints_the_plans_mirror_map() -> None:
-    """Acceptance: five commands, one per row of the mirror map in docs/plan.md, in its order (the fixture's tags)."""
+PLAN = [
+    # The mirror map of docs/plan.md, in its order (the fixture's tags): vendor tag -> Harbor tag.
+    ("enai-front", "enai/prod/front-next:latest", "front-next:v1.0.0"),
+    ("enai-backend", "enai/prod/backend:latest", "backend:v1.0.0"),
+    ("enai-data-processor", "enai/prod/catalog-collector:latest", "catalog-collector:v1.0.0"),
+    ("enai-linker", "enai/prod/linker:main-latest", "linker:v1.0.0"),
+    ("enai-scheduler", "enai/prod/scheduler:latest", "scheduler:v1.0.0"),
+]
+_COPY = re.compile(r"\s*skopeo copy --all --preserve-digests docker://(\S+)@(sha256:\S+) docker://(\S+)")
+
+
+def _vendor_registry(monkeypatch: pytest.MonkeyPatch) -> FakeRegistry:
+    """The vendor's registry holding each source tag of the plan; Harbor empty."""
+    return FakeRegistry({f"{VENDOR}/{source}": digest_of(source) for _, source, _ in PLAN}).install(monkeypatch)
+
+
+def test_the_image_command_prints_the_plans_mirror_map(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Acceptance: five copies, one per row of the mirror map in docs/plan.md, in its order, each by
+    the digest the vendor tag had when the commands were made."""
+    _vendor_registry(monkeypatch)
     code, out = _cli("images", str(REFERENCE))
-    plan = [
-        ("enai/prod/front-next:latest", "front-next:v1.0.0"),
-        ("enai/prod/backend:latest", "backend:v1.0.0"),
-        ("enai/prod/catalog-collector:latest", "catalog-collector:v1.0.0"),
-        ("enai/prod/linker:main-latest", "linker:v1.0.0"),
-        ("enai/prod/scheduler:latest", "scheduler:v1.0.0"),
-    ]
     assert code == 0
-    assert out.splitlines() == [
-        f"skopeo copy --all docker://{VENDOR}/{source} docker://{HARBOR}/aipp/{target}" for source, target in plan
+    copies = [m.groups() for m in map(_COPY.fullmatch, out.splitlines()) if m]
+    assert copies == [
+        (f"{VENDOR}/{source.partition(':')[0]}", digest_of(source), f"{HARBOR}/aipp/{target}")
+        for _, source, target in PLAN
     ]
+    for component, source, _ in PLAN:
+        assert f"# {component}: {VENDOR}/{source} was {digest_of(source)} when this was generated" in out
 
 
-def test_the_image_command_targets_are_exactly_what_the_manifests_pull(reference_docs: list[dict[str, Any]]) -> None:
+def test_the_image_command_targets_are_exactly_what_the_manifests_pull(
+    reference_docs: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _vendor_registry(monkeypatch)
     _, out = _cli("images", str(REFERENCE))
-    targets = {line.rsplit("docker://", 1)[1] for line in out.splitlines()}
+    targets = {m[3] for m in map(_COPY.fullmatch, out.splitlines()) if m}
     pulled = {container(one(reference_docs, "Deployment", app), app)["image"] for app in APPS}
     assert targets == pulled
 
 
-def test_the_image_command_docker_form_and_disabled_linker(tmp_path: Path) -> None:
+def test_the_image_command_docker_form_and_disabled_linker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _vendor_registry(monkeypatch)
     no_gpu = _env_file(tmp_path, "no-gpu", **{"components.enai-linker": {"enabled": False}})
     code, out = _cli("images", str(no_gpu), "--tool", "docker")
-    lines = out.splitlines()
-    assert code == 0 and len(lines) == 4 and not any("linker" in line for line in lines)
-    source, target = f"{VENDOR}/enai/prod/backend:latest", f"{HARBOR}/aipp/backend:v1.0.0"
-    assert lines[1] == f"docker pull {source} && docker tag {source} {target} && docker push {target}"
+    copies = [line.strip() for line in out.splitlines() if line.strip().startswith("docker pull ")]
+    assert code == 0 and len(copies) == 4 and "linker" not in out
+    source = f"{VENDOR}/enai/prod/backend@{digest_of('enai/prod/backend:latest')}"
+    target = f"{HARBOR}/aipp/backend:v1.0.0"
+    assert copies[1] == f"docker pull {source} && docker tag {source} {target} && docker push {target}"
 
 
 def test_the_image_command_refuses_a_bad_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -360,13 +379,14 @@ def test_the_image_command_refuses_a_bad_file(tmp_path: Path, capsys: pytest.Cap
     assert "images.enai-backend.tag: is the moving tag 'latest'" in capsys.readouterr().err
 
 
-def test_the_readme_graph_is_the_graph_of_dev_meta() -> None:
-    """The Mermaid picture in README.md is checked against environments/dev-meta.yaml: every
-    edge between its components, with its kind (the picture is the output of ``aipp graph
-    dev-meta``, which also draws the backup and PostSync Jobs; tests/test_cli.py keeps them equal)."""
+def test_the_readme_graph_is_the_graph_of_the_plan() -> None:
+    """The Mermaid picture in README.md is checked against the fixture environment (the plan's
+    dev-meta, tests/environments/reference.yaml): every edge between its components, with its
+    kind (the picture is the output of ``aipp graph`` of that file, which also draws the backup
+    and PostSync Jobs; tests/test_cli.py keeps them equal)."""
     readme = (main.PROJECT / "README.md").read_text()
     block = readme.split("### The dependency graph of dev-meta", 1)[1].split("```mermaid\n", 1)[1].split("```", 1)[0]
-    env = load_environment(DEV_META)
+    env = load_environment(REFERENCE)
     components = env.components.by_name()
     edges = [re.fullmatch(r"  (\S+) (-->|-\.->)\|([^|]*)\| (\S+)", line) for line in block.splitlines()[1:]]
     drawn = {(m[1], m[4], m[3] == "after") for m in edges if m and m[1] in components}

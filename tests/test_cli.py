@@ -14,13 +14,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import howtos
 import pytest
 import yaml
 from click.testing import CliRunner, Result
 from conftest import DIST, PROJECT, REFERENCE, write_environment
+from fakeregistry import FakeRegistry, digest_of
 
 import main
 from aipp_constructs import cli
+from aipp_constructs.aipp import images, load_environment
 from aipp_constructs.checks import load_manifests
 from aipp_constructs.cli import aipp
 from aipp_constructs.manifest_diff import diff_folders, render_markdown, render_text
@@ -266,33 +269,40 @@ def test_the_built_in_secret_scan_options_are_those_of_the_project() -> None:
 
 
 @pytest.fixture(scope="module")
+def fixture_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture environment (tests/environments/reference.yaml) synthesized as ``dev-meta``."""
+    return howtos.synth_fixture(tmp_path_factory.mktemp("fixture"))
+
+
+@pytest.fixture(scope="module")
 def edited(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """dev-meta with enai-backend at 3 replicas and image tag v1.0.1."""
+    """The fixture environment as ``dev-meta`` with enai-backend at 3 replicas and image tag v1.0.1."""
     changes = {"components.enai-backend.replicas": 3, "images.enai-backend.tag": "v1.0.1"}
-    return env_file(tmp_path_factory.mktemp("edited"), changes, "dev-meta", DEV_META)
+    return env_file(tmp_path_factory.mktemp("edited"), changes, "dev-meta")
 
 
-def test_diff_of_a_clean_tree_is_no_difference() -> None:
-    result = run("diff", "dev-meta")
-    assert (result.exit_code, result.stdout) == (0, "no difference in dist/dev-meta, dist/bootstrap/dev-meta\n")
+@pytest.mark.parametrize("name", [path.stem for path in main.environment_files()])
+def test_diff_of_a_clean_tree_is_no_difference(name: str) -> None:
+    result = run("diff", name)
+    assert (result.exit_code, result.stdout) == (0, f"no difference in dist/{name}, dist/bootstrap/{name}\n")
 
 
-def test_diff_lists_the_changed_objects_and_fields(edited: Path) -> None:
-    result = run("diff", str(edited), "--dist", str(DIST))
+def test_diff_lists_the_changed_objects_and_fields(edited: Path, fixture_dist: Path) -> None:
+    result = run("diff", str(edited), "--dist", str(fixture_dist))
     assert result.exit_code == 1, result.output
     out = result.stdout
-    assert out.startswith("dist/dev-meta:\n")
+    assert out.startswith(f"{fixture_dist}/dev-meta:\n")
     assert "  changed apps/v1/Deployment/aipp/enai-backend\n" in out
     assert "    spec.replicas: 1 -> 3\n" in out
     image = "harbor.dev.unifiedmeta.net/aipp/backend"
-    assert f'    spec.template.spec.containers[0].image: "{image}:v1.0.0" -> "{image}:v1.0.1"\n' in out
+    assert f'    spec.template.spec.containers[name=enai-backend].image: "{image}:v1.0.0" -> "{image}:v1.0.1"\n' in out
     assert "  changed v1/Service/aipp/enai-backend\n" in out  # its version label
     assert "enai-front" not in out
     assert last_line(out) == "3 changed, 0 added, 0 removed"
 
 
-def test_diff_markdown_is_a_pull_request_section(edited: Path) -> None:
-    result = run("diff", str(edited), "--markdown")
+def test_diff_markdown_is_a_pull_request_section(edited: Path, fixture_dist: Path) -> None:
+    result = run("diff", str(edited), "--markdown", "--dist", str(fixture_dist))
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert lines[0] == "### Manifest changes of `dev-meta`: 3 changed, 0 added, 0 removed"
@@ -303,8 +313,8 @@ def test_diff_markdown_is_a_pull_request_section(edited: Path) -> None:
     assert "  spec.replicas: 1 -> 3" in details and details[-1] == "</details>"
 
 
-def test_diff_against_a_folder_that_is_missing_an_environment(tmp_path: Path) -> None:
-    result = run("diff", "dev-meta", "--dist", str(tmp_path))
+def test_diff_against_a_folder_that_is_missing_an_environment(edited: Path, tmp_path: Path) -> None:
+    result = run("diff", str(edited), "--dist", str(tmp_path))
     assert result.exit_code == 1
     assert re.search(r"^  added apps/v1/Deployment/aipp/enai-backend$", result.stdout, re.MULTILINE)
     assert f"{tmp_path}/dev-meta does not exist yet" in result.stdout
@@ -344,9 +354,9 @@ def test_manifest_diff_keys_objects_and_matches_named_lists_by_name(tmp_path: Pa
         "dist/team:",
         "  changed apps/v1/Deployment/team/web",
         '    metadata.annotations["argocd.argoproj.io/sync-wave"]: "1" -> "2"',
-        '    spec.template.spec.containers[0].image: "app:1.0.0" -> "app:1.0.1"',
-        '    spec.template.spec.containers[0].env[0]: (absent) -> {"name": "NEW", "value": "x"}',
-        '    spec.template.spec.containers[0].env (order): ["A", "B"] -> ["B", "A"]',
+        '    spec.template.spec.containers[name=app].image: "app:1.0.0" -> "app:1.0.1"',
+        '    spec.template.spec.containers[name=app].env[name=NEW]: (absent) -> {"name": "NEW", "value": "x"}',
+        '    spec.template.spec.containers[name=app].env (order): ["A", "B"] -> ["B", "A"]',
         "  added v2/Service/team/web",
         "  removed v1/Service/team/web",
         "1 changed, 1 added, 1 removed",
@@ -361,7 +371,7 @@ def test_manifest_diff_shortens_values_around_the_difference_and_sees_text_only_
     before = _folder(tmp_path / "before", _deployment("web", [{"name": "S", "value": script + "sleep 10"}]))
     after = _folder(tmp_path / "after", _deployment("web", [{"name": "S", "value": script + "sleep 20"}]))
     (line,) = render_text([diff_folders(before, after, "x")])[2:3]
-    assert line.startswith("    spec.template.spec.containers[0].env[0].value: ...")
+    assert line.startswith("    spec.template.spec.containers[name=app].env[name=S].value: ...")
     assert "sleep 10" in line and "sleep 20" in line and len(line) < 200
     (after / "app.yaml").write_text("# a comment\n" + (before / "app.yaml").read_text())
     same = diff_folders(before, after, "x")
@@ -375,8 +385,14 @@ def test_manifest_diff_shortens_values_around_the_difference_and_sees_text_only_
 
 
 @pytest.fixture(scope="module")
-def mermaid() -> str:
-    result = run("graph", "dev-meta")
+def reference_as_dev_meta(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture environment saved as ``dev-meta.yaml``: the graph the README draws."""
+    return env_file(tmp_path_factory.mktemp("graph"), {}, "dev-meta")
+
+
+@pytest.fixture(scope="module")
+def mermaid(reference_as_dev_meta: Path) -> str:
+    result = run("graph", str(reference_as_dev_meta))
     assert result.exit_code == 0, result.output
     return result.stdout
 
@@ -384,7 +400,9 @@ def mermaid() -> str:
 def test_the_readme_graph_is_the_output_of_aipp_graph(mermaid: str) -> None:
     readme = (PROJECT / "README.md").read_text()
     block = readme.split("### The dependency graph of dev-meta", 1)[1].split("```mermaid\n", 1)[1].split("```", 1)[0]
-    assert block == mermaid, "README.md's graph of dev-meta is stale: paste the output of `aipp graph dev-meta`"
+    assert block == mermaid, (
+        "README.md's graph is stale: paste the output of `aipp graph tests/environments/reference.yaml`"
+    )
 
 
 def test_the_mermaid_graph_has_waves_ports_and_edge_kinds(mermaid: str) -> None:
@@ -397,7 +415,7 @@ def test_the_mermaid_graph_has_waves_ports_and_edge_kinds(mermaid: str) -> None:
     assert "  enai-backend -->|5432| pgvector" in lines
     assert "  enai-front -.->|after| enai-linker" in lines
     # Every edge the environment file declares is drawn, with its kind.
-    env = main.load_environments()[0]
+    env = load_environment(REFERENCE)
     declared = {
         (name, target, kind)
         for name, settings in env.components.by_name().items()
@@ -412,8 +430,8 @@ def test_the_mermaid_graph_has_waves_ports_and_edge_kinds(mermaid: str) -> None:
     assert drawn == declared
 
 
-def test_the_dot_graph() -> None:
-    result = run("graph", "dev-meta", "--format", "dot")
+def test_the_dot_graph(reference_as_dev_meta: Path) -> None:
+    result = run("graph", str(reference_as_dev_meta), "--format", "dot")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert lines[:3] == ['digraph "dev-meta" {', "  rankdir=LR;", "  node [shape=box];"] and lines[-1] == "}"
@@ -429,32 +447,150 @@ def _pairs(lines: list[str], pattern: str) -> list[tuple[str, str]]:
     return [(m[1], m[2]) for m in (re.fullmatch(pattern, line) for line in lines) if m]
 
 
-def test_images_script_and_crane(tmp_path: Path) -> None:
-    skopeo = run("images", "dev-meta").stdout.splitlines()
-    crane = run("images", "dev-meta", "--tool", "crane", "--script")
+VENDOR_TAGS = {"enai-front": "front-next", "enai-backend": "backend", "enai-data-processor": "catalog-collector"}
+VENDOR_TAGS |= {"enai-linker": "linker", "enai-scheduler": "scheduler"}
+
+
+def _registries(env: Path, present: tuple[str, ...] = ()) -> FakeRegistry:
+    """The vendor serving every source tag of ``env``; Harbor holding the targets of ``present``."""
+    loaded = load_environment(env, vendor_digests=False)
+    registry = FakeRegistry()
+    for component in VENDOR_TAGS:
+        registry.digests[images.mirror_source(loaded, component)] = digest_of(f"{component} at the vendor")
+        if component in present:
+            registry.digests[images.mirror_target(loaded, component)] = digest_of(f"{component} in Harbor")
+    return registry
+
+
+def test_images_script_and_crane(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    env = env_file(tmp_path, {})
+    _registries(env).install(monkeypatch)
+    skopeo = run("images", str(env)).stdout.splitlines()
+    crane = run("images", str(env), "--tool", "crane", "--script")
     assert crane.exit_code == 0
     script = crane.stdout.splitlines()
-    assert script[:2] == ["#!/bin/sh", "set -eu"] and script[2].startswith("# ")
-    pairs = _pairs(script[3:], r"crane copy (\S+) (\S+)")
-    assert len(pairs) == len(script) - 3 == 5
-    assert pairs == _pairs(skopeo, r"skopeo copy --all docker://(\S+) docker://(\S+)")
+    assert script[:2] == ["#!/bin/sh", "set -eu"] and script[2].startswith("# Mirror the vendor images of reference")
+    pairs = _pairs([line.strip() for line in script], r"crane copy (\S+) (\S+)")
+    assert len(pairs) == 5
+    assert pairs == _pairs(
+        [line.strip() for line in skopeo], r"skopeo copy --all --preserve-digests docker://(\S+) docker://(\S+)"
+    )
+    assert all("@sha256:" in source and ":v1.0.0" in target for source, target in pairs)
+    assert "#   crane auth login harbor.dev.unifiedmeta.net" in script
     path = tmp_path / "mirror.sh"
     path.write_text(crane.stdout)
     assert subprocess.run(["sh", "-n", str(path)], capture_output=True, timeout=30, check=False).returncode == 0
-    docker = run("images", "dev-meta", "--tool", "docker", "--script").stdout.splitlines()
-    assert docker[:2] == ["#!/bin/sh", "set -eu"] and all(line.startswith("docker pull ") for line in docker[3:])
+    docker = [line.strip() for line in run("images", str(env), "--tool", "docker", "--script").stdout.splitlines()]
+    assert docker[:2] == ["#!/bin/sh", "set -eu"] and sum(line.startswith("docker pull ") for line in docker) == 5
+    assert "#   docker login registry.gitlab.enai-rnd-2.en-core.info:10003" in docker
 
 
-def test_images_with_nothing_to_mirror_is_still_a_script(tmp_path: Path) -> None:
-    vendor = env_file(tmp_path, {"registry.vendor_images": "vendor"})
+def test_images_names_components_and_plans_only_missing_targets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = env_file(tmp_path, {})
+    registry = _registries(env, present=("enai-front", "enai-backend")).install(monkeypatch)
+    result = run("images", str(env), "enai-backend", "enai-scheduler")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    present = digest_of("enai-backend in Harbor")
+    assert f"# present, not copied: harbor.dev.unifiedmeta.net/aipp/backend:v1.0.0 ({present})" in lines
+    copies = [line.strip() for line in lines if "skopeo copy" in line]
+    scheduler = digest_of("enai-scheduler at the vendor")
+    assert copies == [
+        f"skopeo copy --all --preserve-digests docker://registry.gitlab.enai-rnd-2.en-core.info:10003/enai/prod/"
+        f"scheduler@{scheduler} docker://harbor.dev.unifiedmeta.net/aipp/scheduler:v1.0.0"
+    ]
+    # The source of a present target is not read; front-end was not named.
+    assert not any("front-next" in ref or "prod/backend" in ref for ref in registry.asked)
+    forced = run("images", str(env), "enai-backend", "--force").stdout
+    assert "# --force: the copies overwrite the target tags that exist" in forced and "missing" not in forced
+    assert "skopeo copy --all --preserve-digests" in forced
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["enai-linker"],
+            "COMPONENT 'enai-linker' is disabled in reference; name one of the enabled vendor components: ",
+        ),
+        (["redis"], "COMPONENT 'redis' is not a component with a vendor image in reference; name one of"),
+        (["--force", "--pin"], "--force copies and --pin writes the file: run the copy first, then --pin alone"),
+    ],
+)
+def test_images_usage_mistakes_are_one_line_exit_2(
+    args: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = env_file(tmp_path, {"components.enai-linker.enabled": False})
+    FakeRegistry().install(monkeypatch)
+    result = run("images", str(env), *args)
+    assert (result.exit_code, result.stdout) == (2, "")
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"error: {message}"), line
+
+
+@pytest.mark.parametrize(("tool", "login"), [("skopeo", "skopeo login"), ("crane", "crane auth login")])
+def test_images_an_unreadable_registry_is_one_error_with_the_login(
+    tool: str, login: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = env_file(tmp_path, {})
+    FakeRegistry(down={"harbor.dev.unifiedmeta.net"}).install(monkeypatch)
+    result = run("images", str(env), "--tool", tool)
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.splitlines() == [
+        "error: cannot read the registry harbor.dev.unifiedmeta.net: unauthorized: authentication required; "
+        f"log in with `{login} harbor.dev.unifiedmeta.net`"
+    ]
+
+
+def test_images_pin_writes_the_digests_of_the_mirrored_tags(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    env = tmp_path / "reference.yaml"
+    env.write_text(REFERENCE.read_text())
+    registry = _registries(env, present=tuple(VENDOR_TAGS)).install(monkeypatch)
+    result = run("images", str(env), "enai-backend", "--pin")
+    pinned = digest_of("enai-backend in Harbor")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        f"pinned: images.enai-backend.digest: {pinned} (harbor.dev.unifiedmeta.net/aipp/backend:v1.0.0)\n"
+    )
+    assert env.read_text() == REFERENCE.read_text().replace(
+        "    repository: enai/prod/backend\n    vendor_tag: latest\n    tag: v1.0.0\n",
+        f"    repository: enai/prod/backend\n    vendor_tag: latest\n    tag: v1.0.0\n    digest: {pinned}\n",
+    )
+    # A second --pin replaces the digest; a target Harbor lacks is refused and nothing is written.
+    registry.digests[images.mirror_target(load_environment(env), "enai-backend")] = digest_of("rebuilt")
+    assert run("images", str(env), "enai-backend", "--pin").exit_code == 0
+    assert f"    digest: {digest_of('rebuilt')}\n" in env.read_text() and pinned not in env.read_text()
+    before = env.read_text()
+    del registry.digests["harbor.dev.unifiedmeta.net/aipp/scheduler:v1.0.0"]
+    del registry.digests["harbor.dev.unifiedmeta.net/aipp/linker:v1.0.0"]
+    refused = run("images", str(env), "--pin")
+    assert refused.exit_code == 1 and env.read_text() == before
+    assert [line.split(": ", 2)[1] for line in refused.stderr.splitlines()] == [
+        "images.enai-linker",
+        "images.enai-scheduler",
+    ]
+    assert "is not in Harbor, so there is no digest to pin; mirror it first: aipp images" in refused.stderr
+
+
+def test_images_under_option_b_pins_and_notes_a_stale_digest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Option B without digests is refused by synth, not by the command that writes them."""
+    vendor = env_file(tmp_path, {"registry.vendor_images": "vendor", "images.enai-front.digest": digest_of("old")})
+    _registries(vendor, present=tuple(VENDOR_TAGS)).install(monkeypatch)
     result = run("images", str(vendor), "--script")
-    assert result.exit_code == 0 and "mirroring is only needed for vendor_images: mirror" in result.stderr
+    assert (
+        result.exit_code == 0
+        and "pulls vendor images from registry.gitlab.enai-rnd-2.en-core.info:10003 by digest" in result.stderr
+    )
+    assert "images.enai-front.digest is " + digest_of("old") + ", but harbor" in result.stderr
     assert result.stdout.splitlines()[:2] == ["#!/bin/sh", "set -eu"]
+    assert "# nothing to copy: every target tag is present in Harbor" in result.stdout
+    assert run("images", str(vendor), "--pin").exit_code == 0
+    assert load_environment(vendor).images["enai-front"].digest == digest_of("enai-front in Harbor")
 
 
 def test_restore_is_the_restore_procedure() -> None:
-    from aipp_constructs.aipp import load_environment
-
     result = run("restore", "dev-meta", "--dump", DUMP)
     assert result.exit_code == 0
     assert result.stdout.splitlines() == cli.restore_commands(load_environment(DEV_META), DUMP)
@@ -462,9 +598,9 @@ def test_restore_is_the_restore_procedure() -> None:
     assert bad.exit_code == 1 and bad.stderr.startswith("error: --dump must be a file name")
 
 
-def test_compose_commands(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_compose_commands(monkeypatch: pytest.MonkeyPatch, fixture_dist: Path) -> None:
     monkeypatch.chdir(PROJECT)
-    drift = run("compose", "drift", "vendor/aipp/docker-compose.yml", "dist/dev-meta")
+    drift = run("compose", "drift", "vendor/aipp/docker-compose.yml", str(fixture_dist / "dev-meta"))
     assert (drift.exit_code, drift.stdout) == (0, "8 services compared, 0 findings\n")
     inspect = run("compose", "inspect", "vendor/aipp/docker-compose.yml", "--format", "json")
     assert inspect.exit_code == 0 and len(yaml.safe_load(inspect.stdout)["services"]) == 8

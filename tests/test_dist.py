@@ -1,9 +1,11 @@
 """dist/ is what ArgoCD deploys: current, schema-valid, Pod Security "restricted", secret-free.
 
-Every check here runs on the committed ``dist/`` and on fresh synths of each everyday-task
-recipe of the README (add an environment, bump an image, option B, no GPU worker; see
-``tests/howtos.py``), so an everyday edit of an environment file never needs a test change:
-the checks read what they check from the output and the environment files.
+Every check here runs on the committed ``dist/``, on fresh synths of each everyday-task recipe
+of the README (add an environment, bump an image, option B, no GPU worker; see
+``tests/howtos.py``) applied to the fixture environment, and on each routine edit applied to
+the live environment files (``tests/routine_edits.py``), so an everyday edit of an environment
+file never needs a test change: the checks read what they check from the output and the
+environment files.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 import howtos
 import pytest
+import routine_edits
 import yaml
 
 import main
@@ -35,8 +38,17 @@ from aipp_constructs.checks import (
 DIST = main.PROJECT / "dist"
 
 
-#: The committed output, and each everyday-task recipe of the README applied to it.
-VARIANTS = ["committed", *howtos.recipes()]
+#: The committed output; each everyday-task recipe of the README applied to the fixture
+#: environment; and each routine edit (tests/routine_edits.py: every vendor image bumped, the
+#: linker off, option B with digests, a new environment, one with option B and no linker)
+#: applied to the LIVE environment files, as the team would make it in a pull request.
+VARIANTS = ["committed", *howtos.recipes(), *(f"live-{edit}" for edit in routine_edits.EDITS)]
+
+
+def _live_base() -> str:
+    """The live environment file the routine edits change: dev-meta's, else the first."""
+    files = [path.name for path in main.environment_files()]
+    return "dev-meta.yaml" if "dev-meta.yaml" in files else files[0]
 
 
 @pytest.fixture(scope="session")
@@ -48,6 +60,12 @@ def variant_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Pa
         howtos.apply(recipe, root / "environments")
         main.synth_all(root / "dist", root / "environments")
         built[name] = (root / "environments", root / "dist")
+    for edit in routine_edits.EDITS:
+        root = tmp_path_factory.mktemp(edit)
+        shutil.copytree(main.ENVIRONMENTS_DIR, root / "environments")
+        routine_edits.apply(edit, root / "environments", _live_base())
+        main.synth_all(root / "dist", root / "environments")
+        built[f"live-{edit}"] = (root / "environments", root / "dist")
     return built
 
 
@@ -141,7 +159,10 @@ def test_every_image_is_the_one_its_environment_file_names(variant: tuple[Path, 
         }
         for name, row in env.images.items():
             if env.enabled(name) if name in env.components.by_name() else True:
-                suffix = f":{row.tag}@{row.digest}" if row.digest else f":{row.tag}"
+                # Option B pulls a vendor image by the tag the vendor publishes (and the digest).
+                option_b = row.source == "vendor" and env.registry.vendor_images == "vendor"
+                tag = (row.vendor_tag or row.tag) if option_b else row.tag
+                suffix = f":{tag}@{row.digest}" if row.digest else f":{tag}"
                 assert any(image.endswith(f"/{row.repository.rsplit('/', 1)[-1]}{suffix}") for image in pulled), name
 
 
@@ -218,7 +239,8 @@ def test_every_container_is_hardened_beyond_pss(manifests: list[dict[str, Any]])
             for part in ("requests", "limits"):
                 if set(c.get("resources", {}).get(part, {})) < {"cpu", "memory"}:
                     problems.append(f"{ref}/{c['name']}: resources.{part}")
-            if re.search(r"(:|[-_.])latest(@|$)", c["image"]) or ":" not in c["image"].rsplit("/", 1)[-1]:
+            # A digest pins a moving tag (option B pulls the vendor's `latest@sha256:...`).
+            if re.search(r"(:|[-_.])latest$", c["image"]) or ":" not in c["image"].rsplit("/", 1)[-1]:
                 problems.append(f"{ref}/{c['name']}: image {c['image']} is not pinned")
         # Long-running containers are probed; a Job's container runs to completion instead,
         # bounded by activeDeadlineSeconds.

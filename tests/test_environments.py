@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import REFERENCE
 
 import main
 from aipp_constructs import SYNC_WAVE_ANNOTATION
@@ -37,7 +38,7 @@ def test_synth(env_file: Path, tmp_path: Path, dist_snapshot: Any, request: pyte
 
 
 def test_each_object_is_preceded_by_a_comment_naming_it(tmp_path: Path) -> None:
-    text = _synth_yaml(main.ENVIRONMENTS_DIR / "dev-meta.yaml", tmp_path)
+    text = _synth_yaml(REFERENCE, tmp_path)
     documents = text.split("---\n")
     assert len(documents) > 10
     for document in documents:
@@ -49,8 +50,8 @@ def test_each_object_is_preceded_by_a_comment_naming_it(tmp_path: Path) -> None:
 
 
 def test_dev_meta_waves_follow_the_plan(tmp_path: Path) -> None:
-    env = load_environment(main.ENVIRONMENTS_DIR / "dev-meta.yaml")
-    docs = list(yaml.safe_load_all(_synth_yaml(main.ENVIRONMENTS_DIR / "dev-meta.yaml", tmp_path)))
+    env = load_environment(REFERENCE)
+    docs = list(yaml.safe_load_all(_synth_yaml(REFERENCE, tmp_path)))
     waves: dict[str, set[str]] = {}
     for doc in docs:
         component = doc["metadata"].get("labels", {}).get("app.kubernetes.io/name", "-")
@@ -69,7 +70,7 @@ def test_dev_meta_waves_follow_the_plan(tmp_path: Path) -> None:
             else component
         )
         waves.setdefault(key, set()).add(doc["metadata"]["annotations"][SYNC_WAVE_ANNOTATION])
-    # The plan's table (docs/plan.md), derived from the graph in environments/dev-meta.yaml:
+    # The plan's table (docs/plan.md), derived from the graph of the plan's dev-meta (the fixture):
     # wave 0 namespace + secrets + config maps; 1 data tier; 2 backend; 3 workers; 4 front + Ingress.
     plan = {
         "Namespace": {"0"},
@@ -101,9 +102,8 @@ def test_dev_meta_waves_follow_the_plan(tmp_path: Path) -> None:
 
 
 def test_the_readme_counts_the_network_policies_of_dev_meta(tmp_path: Path) -> None:
-    """The README describes dev-meta with every component enabled (the GPU worker may be
-    switched off in the file without making the README wrong)."""
-    data = yaml.safe_load((main.ENVIRONMENTS_DIR / "dev-meta.yaml").read_text())
+    """The README describes the plan's dev-meta (the fixture) with every component enabled."""
+    data = yaml.safe_load(REFERENCE.read_text())
     for settings in data.get("components", {}).values():
         if isinstance(settings, dict) and "enabled" in settings:
             settings["enabled"] = True

@@ -46,10 +46,16 @@ def test_a_copy_that_keeps_a_unique_key_is_refused_naming_both_files(tmp_path: P
     assert error.line is not None and error.path.startswith(keep)
 
 
-def test_a_bump_changes_only_the_bumped_workload(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def fixture_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture environment synthesized as it is: what each recipe is compared with."""
+    return howtos.synth_fixture(tmp_path_factory.mktemp("fixture"))
+
+
+def test_a_bump_changes_only_the_bumped_workload(tmp_path: Path, fixture_dist: Path) -> None:
     howtos.apply(howtos.recipes()["bump-image"], tmp_path / "environments")
     main.synth_all(tmp_path / "dist", tmp_path / "environments")
-    before = (main.PROJECT / "dist" / "dev-meta" / main.MANIFEST_FILE).read_text().split("---\n")
+    before = (fixture_dist / "dev-meta" / main.MANIFEST_FILE).read_text().split("---\n")
     after = (tmp_path / "dist" / "dev-meta" / main.MANIFEST_FILE).read_text().split("---\n")
     changed = [a.split("\n", 1)[0] for a, b in zip(after, before, strict=True) if a != b]
     service = next(iter(howtos.recipes()["bump-image"][1]["images"]))
@@ -58,10 +64,10 @@ def test_a_bump_changes_only_the_bumped_workload(tmp_path: Path) -> None:
     assert all(comment.endswith(f"/{service}") for comment in changed), changed
 
 
-def test_a_newer_cluster_changes_only_the_spring_pre_stop_hooks(tmp_path: Path) -> None:
+def test_a_newer_cluster_changes_only_the_spring_pre_stop_hooks(tmp_path: Path, fixture_dist: Path) -> None:
     howtos.apply(howtos.recipes()["newer-cluster"], tmp_path / "environments")
     main.synth_all(tmp_path / "dist", tmp_path / "environments")
-    before = (main.PROJECT / "dist" / "dev-meta" / main.MANIFEST_FILE).read_text().splitlines()
+    before = (fixture_dist / "dev-meta" / main.MANIFEST_FILE).read_text().splitlines()
     after = (tmp_path / "dist" / "dev-meta" / main.MANIFEST_FILE).read_text().splitlines()
     diff = [line for line in difflib.unified_diff(before, after, lineterm="", n=0) if line[:1] in "+-"][2:]
     removed = [line[1:].strip() for line in diff if line.startswith("-")]

@@ -10,6 +10,7 @@ import pytest
 import yaml
 from cdk8s import App, Chart
 from conftest import DIST, PROJECT, write_environment
+from fakeregistry import PINNED_VENDOR_ROWS
 
 import main
 from aipp_constructs.aipp import load_environment
@@ -365,6 +366,7 @@ def test_option_b_with_the_linker_off_leaves_no_trace_of_it_in_rules_or_dashboar
     observed: dict[str, list[Any]] = {}
     for option in ("mirror", "vendor"):
         changes: dict[str, Any] = {"registry.vendor_images": option, "components.enai-linker.enabled": False}
+        changes |= PINNED_VENDOR_ROWS  # option B pulls the vendor's images by digest
         (tmp_path / option).mkdir()
         path = write_environment(tmp_path / option, "reference", **changes)
         docs = _env_docs(path, tmp_path / option)

@@ -1,5 +1,6 @@
 """The policy gate: checkov, every check enabled, over every synthesized folder, with no failure;
-every exception is a ``checkov.io/skip<n>`` annotation with its reason, and the README lists them.
+every exception is a ``checkov.io/skip<n>`` annotation with its reason, written by the construct
+that owns the object, and ``aipp check --exceptions`` lists exactly the skips checkov reports.
 
 checkov runs from its own pinned venv (``.tools/checkov``, built by ``make tools``, which
 ``make test`` depends on), offline: ``--skip-download``, ``BC_SKIP_MAPPING=TRUE``,
@@ -11,25 +12,25 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import howtos
 import pytest
 import yaml
+from conftest import REFERENCE
 
 import main
 from aipp_constructs.checks import load_manifests, object_ref
+from aipp_constructs.cli import exception_lines
 from aipp_constructs.policy import IMAGE_DIGEST, PULL_POLICY_ALWAYS, SKIP_ANNOTATION_PREFIX
 
 PROJECT = main.PROJECT
 CHECKOV = PROJECT / ".tools" / "checkov" / "bin" / "checkov"
 #: The library's outputs: each environment's folder and its bootstrap, and each example's dist/.
 EXAMPLE_DISTS = [PROJECT / "examples" / "langfuse" / "dist"]
-README = PROJECT / "README.md"
-_README_LIST = re.compile(r"<!-- policy-exceptions:begin -->\n(.*?)<!-- policy-exceptions:end -->", re.DOTALL)
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 
 
@@ -85,28 +86,6 @@ def exceptions_in(folders: Iterable[Path]) -> dict[tuple[str, str], list[str]]:
     return found
 
 
-def readme_exceptions() -> dict[tuple[str, str], list[str]]:
-    """The README's list: (check, reason) -> objects."""
-    match = _README_LIST.search(README.read_text())
-    assert match, "README.md has no <!-- policy-exceptions:begin --> ... <!-- policy-exceptions:end --> list"
-    listed: dict[tuple[str, str], list[str]] = {}
-    for line in match.group(1).splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
-        if len(cells) != 3 or not cells[0].startswith("`CKV"):
-            continue
-        check, objects, reason = cells
-        listed[(check.strip("`"), reason)] = [o.strip() for o in objects.split("<br>")]
-    return listed
-
-
-def readme_table(found: dict[tuple[str, str], list[str]]) -> str:
-    """The README's list as it should read (`python -c` this to regenerate it)."""
-    rows = ["| check | objects | reason |", "|---|---|---|"]
-    for (check, reason), objects in sorted(found.items()):
-        rows.append(f"| `{check}` | {'<br>'.join(objects)} | {reason} |")
-    return "\n".join(rows) + "\n"
-
-
 # --- the gate ---------------------------------------------------------------------------------
 
 
@@ -127,19 +106,19 @@ def test_checkov_passes_every_folder_with_every_check(report: dict[str, Any]) ->
 
 def test_every_skip_has_a_reason_and_no_check_is_skipped_without_an_annotation(report: dict[str, Any]) -> None:
     skipped = report["results"]["skipped_checks"]
-    assert skipped, "no exception at all: update the README's list and this test"
+    assert skipped, "no exception at all: is checkov reading the annotations?"
     for check in skipped:
         assert check["check_result"].get("suppress_comment") not in (None, "", "No comment provided"), check
     assert len(skipped) == sum(len(objects) for objects in exceptions_in(gate_folders()).values())
 
 
 def test_the_gate_fails_when_an_exception_is_removed(tmp_path: Path) -> None:
-    """Remove every checkov annotation from a copy of dist/: the gate reports what they explained."""
-    copy = tmp_path / "dist"
-    shutil.copytree(PROJECT / "dist", copy)
-    for path in copy.rglob("*.yaml"):
+    """Remove every checkov annotation from the output of the fixture environment: the gate
+    reports what they explained."""
+    folder = howtos.synth_fixture(tmp_path) / "dev-meta"
+    for path in folder.rglob("*.yaml"):
         path.write_text(re.sub(r"^ +checkov\.io/skip[0-9]+: .*\n", "", path.read_text(), flags=re.MULTILINE))
-    found = failures(run_checkov(gate_folders(copy)[:1]))
+    found = failures(run_checkov([folder]))
     assert {line.split()[0] for line in found} == {"CKV_K8S_15", "CKV_K8S_35", "CKV_K8S_40", "CKV_K8S_43"}
     assert any(line.startswith("CKV_K8S_40 StatefulSet.aipp.pgvector ") for line in found), found
 
@@ -147,14 +126,8 @@ def test_the_gate_fails_when_an_exception_is_removed(tmp_path: Path) -> None:
 def test_an_environment_that_pins_every_digest_has_no_digest_or_pull_policy_exception(tmp_path: Path) -> None:
     """The digest exception disappears when the environment file gives digests, and checkov then
     passes CKV_K8S_43 and CKV_K8S_15 for every object, without any annotation."""
-    environments = tmp_path / "environments"
-    environments.mkdir()
-    data = yaml.safe_load((main.ENVIRONMENTS_DIR / "dev-meta.yaml").read_text())
-    for row in data["images"].values():
-        row["digest"] = DIGEST
-    (environments / "dev-meta.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
-    main.synth_all(tmp_path / "dist", environments)
-    folder = tmp_path / "dist" / "dev-meta"
+    rows = yaml.safe_load(REFERENCE.read_text())["images"]
+    folder = howtos.synth_fixture(tmp_path, {"images": {name: {"digest": DIGEST} for name in rows}}) / "dev-meta"
     text = (folder / "aipp.k8s.yaml").read_text()
     assert f"@{DIGEST}" in text
     assert f"={IMAGE_DIGEST}" not in text and f"{IMAGE_DIGEST}=" not in text
@@ -168,11 +141,14 @@ def test_an_environment_that_pins_every_digest_has_no_digest_or_pull_policy_exce
     assert skipped == {"CKV_K8S_35", "CKV_K8S_40"}
 
 
-# --- the README lists every exception ---------------------------------------------------------------
+# --- aipp check --exceptions lists every exception -------------------------------------------------
 
 
-def test_the_readme_lists_exactly_the_exceptions_in_dist() -> None:
-    found = exceptions_in(gate_folders())
-    assert readme_exceptions() == found, "README.md's policy exceptions differ from dist/; write:\n" + readme_table(
-        found
-    )
+def test_aipp_check_exceptions_lists_exactly_the_skips_checkov_reports(report: dict[str, Any]) -> None:
+    listed = {
+        (line.split(": ")[2].removeprefix("checkov "), line.split(": ")[1])
+        for line in exception_lines(gate_folders())
+        if ": checkov " in line
+    }
+    skipped = {(c["check_id"], "/".join(c["resource"].split(".", 2))) for c in report["results"]["skipped_checks"]}
+    assert listed == skipped

@@ -383,6 +383,17 @@ def _check_row_tag(field_path: str, row: Mapping[str, object]) -> str | None:
     return None
 
 
+def _unpublished_tag(row: object) -> tuple[str, str] | None:
+    """``(tag, vendor_tag)`` of a vendor row that pins no digest while its release ``tag`` is not
+    the tag the vendor publishes; ``None`` otherwise (or when the row is malformed: reported elsewhere)."""
+    if not isinstance(row, dict) or row.get("digest") is not None:
+        return None
+    tag, vendor_tag = row.get("tag"), row.get("vendor_tag")
+    if isinstance(tag, str) and isinstance(vendor_tag, str) and vendor_tag != tag:
+        return tag, vendor_tag
+    return None
+
+
 def _check_source_tag(field_path: str, value: str) -> None:
     if not value or len(value) > 128 or not all(c.isalnum() or c in "_.-" for c in value):
         raise ValueError(
@@ -403,7 +414,9 @@ class ImageConfig(ConfigModel):
             ``main-latest``, and release lines such as ``7``, ``7.2``, ``6-alpine`` or ``pg16``:
             see ``aipp_constructs._validation.is_moving_tag``) are refused unless ``digest``
             pins them. Required.
-        digest: Optional ``sha256:...`` digest pinned beside the tag. Defaults to none.
+        digest: Optional ``sha256:...`` digest pinned beside the tag (``aipp images ENV --pin``
+            writes the mirrored one). Required for a vendor row under ``vendor_images: vendor``
+            whose ``tag`` is not its ``vendor_tag``. Defaults to none.
         source: ``dockerhub`` or ``vendor``. Defaults to ``"dockerhub"``.
         vendor_tag: ``source: vendor`` only: the tag the vendor publishes, copied to ``tag``
             by the mirror step (may be a moving tag: it is read once, at mirroring).
@@ -1120,13 +1133,17 @@ def _components(raw: object) -> ComponentsConfig | None:
         return None
 
 
-def load_environment(path: Path, *, display: str | None = None) -> EnvironmentConfig:
+def load_environment(path: Path, *, display: str | None = None, vendor_digests: bool = True) -> EnvironmentConfig:
     """Parse and validate one environment file; the environment is named after the file.
 
     Every mistake of the file is found before anything is refused: wrong types, unknown
     keys, bad values at every level, missing required keys, and the checks across sections
     (image rows, routes, ``gitops.path``). A field whose value is wrong is reported once:
     the checks that read it are skipped.
+
+    ``vendor_digests=False`` leaves out one rule, for ``aipp images``, the command that fixes it:
+    under option B (``registry.vendor_images: vendor``) an enabled vendor row whose ``tag`` is
+    not its ``vendor_tag`` needs a ``digest`` (the vendor publishes only ``vendor_tag``).
 
     Raises:
         ConfigErrors: one :class:`ConfigError` per mistake, ordered by line, each one line
@@ -1173,6 +1190,8 @@ def load_environment(path: Path, *, display: str | None = None) -> EnvironmentCo
     # Whether the exporters are on: None when the monitoring section is malformed (reported there).
     monitoring = data.get("monitoring", {})
     exporters = monitoring.get("exporters", True) if isinstance(monitoring, dict) else None
+    registry = data.get("registry")
+    option_b = isinstance(registry, dict) and registry.get("vendor_images") == "vendor"
     if isinstance(rows, dict):
         known = sorted({*names, WAIT_IMAGE, *EXPORTER_IMAGES.values()})
         renamed = set()  # a misspelt row is one mistake, not also a missing row
@@ -1215,6 +1234,15 @@ def load_environment(path: Path, *, display: str | None = None) -> EnvironmentCo
             tag_problem = _check_row_tag(f"images.{name}.tag", row) if isinstance(row, dict) else None
             if tag_problem:
                 error(f"images.{name}.tag", tag_problem)
+            elif vendor_digests and option_b and components is not None and name in APP_COMPONENTS:
+                unpublished = _unpublished_tag(row) if _enabled(components, name) else None
+                if unpublished:
+                    error(
+                        f"images.{name}.tag",
+                        f"is {unpublished[0]!r}, a release tag the vendor does not publish (it publishes "
+                        f"{unpublished[1]!r}), and registry.vendor_images: vendor pulls from the vendor; "
+                        f"pin the mirrored digest: aipp images {path.stem} {name} --pin",
+                    )
         rabbitmq = rows.get("rabbitmq")
         tag = rabbitmq.get("tag") if isinstance(rabbitmq, dict) else None
         version = re.match(r"v?(\d+)\.(\d+)", tag) if isinstance(tag, str) else None
