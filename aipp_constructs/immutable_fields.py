@@ -95,7 +95,7 @@ class Violation:
 
     Attributes:
         key: The object's ``apiVersion/kind/namespace/name``.
-        path: The changed field (``spec.volumeClaimTemplates[0].spec.storageClassName``).
+        path: The changed field (``spec.volumeClaimTemplates[metadata.name=data].spec.storageClassName``).
         before: Its value in the existing object (``ABSENT`` when missing).
         after: Its value in the new one (``ABSENT`` when missing).
         rule: The rule it breaks.

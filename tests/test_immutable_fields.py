@@ -98,7 +98,7 @@ def test_claim_growth_needs_every_replicas_claim() -> None:
     assert notes == [f"StatefulSet/team/db: {immutable_fields.GROWTH_NOTE}"]
     after = [doc for doc in case["after"] if doc["metadata"]["name"] != "data-db-1"]
     found = violations(_keyed(case["before"]), _keyed(after))
-    assert [v.path for v in found] == ["spec.volumeClaimTemplates[0].spec.resources.requests.storage"]
+    assert [v.path for v in found] == ["spec.volumeClaimTemplates[metadata.name=data].spec.resources.requests.storage"]
     smaller = [
         {**doc, "spec": {**doc["spec"], "resources": {"requests": {"storage": "25Gi"}}}}
         if doc["kind"] == "PersistentVolumeClaim"
@@ -189,7 +189,7 @@ def test_a_bigger_pgvector_volume_lands_as_changes_an_existing_statefulset_accep
     # claim template, which the Application ignores (RespectIgnoreDifferences), follows.
     assert changed == {
         "apps/v1/StatefulSet/aipp/pgvector": [
-            ("spec.volumeClaimTemplates[0].spec.resources.requests.storage", "20Gi", "30Gi")
+            ("spec.volumeClaimTemplates[metadata.name=data].spec.resources.requests.storage", "20Gi", "30Gi")
         ],
         "v1/PersistentVolumeClaim/aipp/data-pgvector-0": [("spec.resources.requests.storage", "20Gi", "30Gi")],
     }
@@ -243,7 +243,7 @@ def test_aipp_diff_names_the_immutable_field_and_the_procedure(synthesized: tupl
     tail = result.stdout.splitlines()[-2:]
     assert tail[0] == "cannot be applied to the existing objects (1):"
     assert tail[1].startswith(
-        "  StatefulSet/aipp/pgvector: spec.volumeClaimTemplates[0].spec.resources.requests.storage: "
+        "  StatefulSet/aipp/pgvector: spec.volumeClaimTemplates[metadata.name=data].spec.resources.requests.storage: "
     )
     assert "20Gi -> 10Gi" in tail[1] and "a data migration" in tail[1]
     markdown = CliRunner().invoke(aipp, ["diff", str(envs / "reference.yaml"), "--dist", str(dist), "--markdown"])
