@@ -5,7 +5,10 @@ Run by ``make synth`` (``.venv/bin/python main.py``), by ``cdk8s synth``, or dir
 Output goes to ``$AIPP_OUTDIR`` when set, else to cdk8s's ``$CDK8S_OUTDIR``, else ``dist``.
 Every environment file is parsed (every mistake of every file is reported, one line each)
 and every chart synthesized into a staging folder first; the output folder is replaced only
-when all of that succeeded, so a failed run leaves the previous output byte-identical.
+when all of that succeeded, so a failed run leaves the previous output byte-identical. A
+fresh output that changes a field the API server will not update in place (a StatefulSet's
+claim template, a selector...) relative to the output on disk is refused the same way, one
+``error:`` line per field with the procedure that works (docs/immutable-fields.md).
 
 ``dist/<environment>/aipp.k8s.yaml`` is also the snapshot the test suite compares a fresh
 synth with (tests/test_environments.py): each object starts with a comment naming it
@@ -258,7 +261,9 @@ def synth_environment(env: EnvironmentConfig, outdir: Path, directory: Path | No
 
 
 def synth_all(outdir: Path, directory: Path | None = None) -> list[str]:
-    """Synthesize every environment into ``outdir/<env>/`` and replace ``outdir`` atomically."""
+    """Synthesize every environment into ``outdir/<env>/`` and replace ``outdir`` atomically
+    (refused, with ``outdir`` untouched, on an environment file's mistake or on a change the
+    API server would not apply to the objects of the existing output)."""
     envs = load_environments(directory)
     outdir = outdir.resolve()
     outdir.parent.mkdir(parents=True, exist_ok=True)
@@ -272,11 +277,28 @@ def synth_all(outdir: Path, directory: Path | None = None) -> list[str]:
                 problems.extend(errors_of(err))
         if problems:
             raise ConfigErrors(problems)
+        problems = [problem for env in envs for problem in unappliable_changes(env, outdir, staging, directory)]
+        if problems:
+            raise ConfigErrors(problems)
         replace_dir(staging, outdir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return [env.name for env in envs]
+
+
+def unappliable_changes(
+    env: EnvironmentConfig, outdir: Path, staging: Path, directory: Path | None = None
+) -> list[ConfigError]:
+    """What the API server would refuse to update in ``outdir/<env>/`` (and its bootstrap
+    folder) if ``staging``'s version replaced it: one error per changed immutable field,
+    naming the object, the field, both values and the procedure that works
+    (:mod:`aipp_constructs.immutable_fields`). Only the files whose bytes differ are parsed."""
+    from aipp_constructs.immutable_fields import check_folders
+
+    found = check_folders(outdir, staging, [env.name, f"{BOOTSTRAP_DIR}/{env.name}"])
+    source = display((directory or ENVIRONMENTS_DIR) / f"{env.name}.yaml")
+    return [ConfigError(source, "", violation.line()) for violation in found]
 
 
 def replace_dir(new: Path, target: Path) -> None:
@@ -371,7 +393,18 @@ def main() -> int:
         from aipp_constructs.aipp.schema import SCHEMA_FILE, write_schema
 
         write_schema(PROJECT / SCHEMA_FILE)
+        write_immutable_fields()
     return 0
+
+
+def write_immutable_fields() -> None:
+    """``docs/immutable-fields.md``: the table of :mod:`aipp_constructs.immutable_fields` (a test keeps them equal)."""
+    from aipp_constructs.immutable_fields import render_table
+
+    target = PROJECT / "docs" / "immutable-fields.md"
+    text = render_table()
+    if not target.is_file() or target.read_text(encoding="utf-8") != text:
+        target.write_text(text, encoding="utf-8")
 
 
 #: The name the tests use (``errors_of`` is public since ``aipp`` reuses it).

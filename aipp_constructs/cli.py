@@ -408,6 +408,14 @@ def _synth_some(names: Sequence[str]) -> int:
             for line in problems:
                 _error(line)
             return 1
+        # A change the API server would refuse to apply to the committed objects: one line each.
+        problems = [
+            str(p) for name in dict.fromkeys(names) for p in program.unappliable_changes(envs[name], outdir, staging)
+        ]
+        if problems:
+            for line in problems:
+                _error(line)
+            return 1
         for name in dict.fromkeys(names):
             for folder in (Path(name), Path(BOOTSTRAP_DIR) / name):
                 (outdir / folder).parent.mkdir(parents=True, exist_ok=True)
@@ -840,7 +848,9 @@ def diff(environment: str, dist_dir: Path | None, markdown: bool) -> None:
     ENV is an environment name (environments/<ENV>.yaml) or the path of an environment file
     (compared with dist/<file name>). It is synthesized into a temporary folder (dist/ is never
     touched) and compared with dist/<ENV> and dist/bootstrap/<ENV>, objects keyed by
-    apiVersion/kind/namespace/name: added, removed, changed (with the changed fields). Exit
+    apiVersion/kind/namespace/name: added, removed, changed (with the changed fields). A change
+    the API server would refuse on the existing object (a field it will not update in place,
+    docs/immutable-fields.md) is listed again at the end with the procedure that works. Exit
     status 0 without a difference, 1 with one, 2 on a usage error or an environment file that
     cannot be synthesized.
 
@@ -849,7 +859,7 @@ def diff(environment: str, dist_dir: Path | None, markdown: bool) -> None:
       aipp diff dev-meta                       # after editing environments/dev-meta.yaml
       aipp diff dev-meta --markdown > pr.md    # the section for the pull request
     """
-    from . import manifest_diff
+    from . import immutable_fields, manifest_diff
 
     if dist_dir is not None and not dist_dir.is_dir():
         raise click.BadParameter(f"{dist_dir} is not a directory", param_hint="--dist")
@@ -868,6 +878,8 @@ def diff(environment: str, dist_dir: Path | None, markdown: bool) -> None:
                 folders.append(Path(BOOTSTRAP_DIR) / env.name)
             try:
                 diffs = [manifest_diff.diff_folders(dist / f, fresh / f, _display(dist / f)) for f in folders]
+                notes: list[str] = []
+                refused = immutable_fields.check_folders(dist, fresh, [f.as_posix() for f in folders], notes)
             except (yaml.YAMLError, TypeError, ValueError) as error:
                 raise _Refused([f"cannot read {_display(dist)}: {' '.join(str(error).split())}"], 2) from None
     if markdown:
@@ -876,6 +888,18 @@ def diff(environment: str, dist_dir: Path | None, markdown: bool) -> None:
         lines = manifest_diff.render_text(diffs, _paint)
     for line in lines:
         click.echo(line)
+    # Changes the API server would refuse on the existing objects (make synth refuses them too),
+    # and those that land another way than the diff suggests.
+    for note in notes:
+        click.echo(f"- note: {note}" if markdown else f"note: {note}")
+    if refused and markdown:
+        click.echo(f"\n**Cannot be applied to the existing objects** ({len(refused)})\n")
+        for violation in refused:
+            click.echo(f"- {violation.line()}")
+    elif refused:
+        click.echo(click.style(f"cannot be applied to the existing objects ({len(refused)}):", fg="red", bold=True))
+        for violation in refused:
+            click.echo(f"  {violation.line()}")
     _exit(1 if any(d.differs for d in diffs) else 0)
 
 

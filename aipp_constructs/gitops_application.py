@@ -6,6 +6,12 @@ Creates one ``argoproj.io/v1alpha1`` Application in ArgoCD's namespace with
 * automated sync with ``prune`` and ``selfHeal``; a retry with exponential back-off, so a
   sync that races a CRD or a webhook heals itself;
 * ``ServerSideApply=true`` (large objects, fields owned by controllers);
+* ``ignoreDifferences`` for the ``volumeClaimTemplates`` of every StatefulSet, with
+  ``RespectIgnoreDifferences=true``: the API server refuses any change of a claim template,
+  so ArgoCD applies a StatefulSet with the live templates (it copies the ignored field from
+  the live object into what it applies, before the server-side apply) and the change reaches
+  the volumes through the replicas' claims, which the workload emits as objects
+  (docs/how-to-grow-a-volume.md). A new StatefulSet is created with its templates as written;
 * no ``CreateNamespace``: the synced folder carries its own Namespace (with the Pod Security
   labels) at wave 0, which ArgoCD creates first; ``PruneLast=true`` removes it last;
 * no ``resources-finalizer``: deleting the Application leaves the workloads and, above all,
@@ -26,6 +32,9 @@ from ._manifest import Manifest
 from ._validation import check_dns_label
 
 __all__ = ["GitOpsApplication", "GitOpsApplicationProps"]
+
+#: The ``ignoreDifferences`` entry of every Application: StatefulSets' claim templates.
+IGNORE_CLAIM_TEMPLATES = {"group": "apps", "kind": "StatefulSet", "jsonPointers": ["/spec/volumeClaimTemplates"]}
 
 _REPO = re.compile(r"(https://|ssh://|git@)[^\s]+")
 _PATH = re.compile(r"[-._a-zA-Z0-9/]+")
@@ -107,9 +116,11 @@ class GitOpsApplication(Construct):
                     "project": props.project,
                     "source": {"repoURL": props.repo_url, "targetRevision": props.revision, "path": props.path},
                     "destination": {"server": props.destination_server, "namespace": props.destination_namespace},
+                    # Claim templates never change on an existing StatefulSet: applied from the live object.
+                    "ignoreDifferences": [{**IGNORE_CLAIM_TEMPLATES, "jsonPointers": ["/spec/volumeClaimTemplates"]}],
                     "syncPolicy": {
                         "automated": {"prune": True, "selfHeal": True},
-                        "syncOptions": ["ServerSideApply=true", "PruneLast=true"],
+                        "syncOptions": ["ServerSideApply=true", "PruneLast=true", "RespectIgnoreDifferences=true"],
                         "retry": {
                             "limit": props.retry_limit,
                             "backoff": {

@@ -66,7 +66,7 @@ from ._validation import (
     image_tag,
     kubernetes_minor,
 )
-from .component import CONFIG_WAVE, Component
+from .component import CONFIG_WAVE, KEEP_ON_PRUNE_AND_DELETE, Component
 from .policy import policy_annotations, policy_exceptions
 from .references import Endpoint, Resources, SecretKeyRef, Toleration, check_label_value, check_labels
 from .security import SecurityException
@@ -325,9 +325,10 @@ class ClaimVolume:
 class ClaimTemplate:
     """A persistent volume per replica (a StatefulSet ``volumeClaimTemplate``): a database's data.
 
-    The claim of replica ``n`` is ``<name>-<workload>-<n>``. It outlives the workload: the
-    StatefulSet retains it on scale-down and deletion, and a claim template can never change
-    on an existing StatefulSet, so its labels carry no version.
+    The claim of replica ``n`` is ``<name>-<workload>-<n>``, also emitted as an object
+    (:attr:`Workload.claims`) so that a bigger ``size`` grows it in place. It outlives the
+    workload: the StatefulSet retains it on scale-down and deletion, and a claim template can
+    never change on an existing StatefulSet, so its labels carry no version.
 
     Attributes:
         name: Volume and claim-template name (a DNS label). Required.
@@ -970,6 +971,7 @@ class Workload(Component):
         service: The client ``Service``, or ``None`` without exposed ports.
         headless_service: The governing ``<name>-headless`` Service of a StatefulSet, or ``None``.
         workload: The ``Deployment`` (a ``StatefulSet`` with claim templates).
+        claims: Each replica's ``PersistentVolumeClaim`` of each claim template (none without).
         disruption_budget: The ``PodDisruptionBudget``, or ``None``.
         endpoint: Host ``<name>``, every exposed port, the ``url`` fact for ``http``; ``None``
             without exposed ports.
@@ -1120,6 +1122,7 @@ class Workload(Component):
             props.name, template["spec"], policy_exceptions("policy_exceptions", props.policy_exceptions)
         )
         self.workload = self._emit(template)
+        self.claims = self._replica_claims()
         budget = props.disruption_budget if props.disruption_budget is not None else props.replicas > 1
         self.disruption_budget = (
             Manifest(
@@ -1163,6 +1166,36 @@ class Workload(Component):
                 **(annotations or {}),
             }
         )
+
+    def _replica_claims(self) -> list[Manifest]:
+        """Each replica's claim of each claim template, as its own object.
+
+        Named ``<template>-<workload>-<ordinal>``, the claim the StatefulSet controller looks
+        for (and adopts when it exists), with the template's labels and spec, at the
+        StatefulSet's wave and kept by ArgoCD on prune and delete. A claim template never
+        changes on an existing StatefulSet, but a claim may grow: with these objects a bigger
+        ``size`` reaches the existing volumes (ArgoCD patches the claims, Longhorn expands
+        them) while the Application ignores the template (docs/how-to-grow-a-volume.md).
+        """
+        props = self.spec
+        return [
+            Manifest(
+                self,
+                f"Claim-{claim.name}-{ordinal}",
+                {
+                    "apiVersion": "v1",
+                    "kind": "PersistentVolumeClaim",
+                    "metadata": {
+                        "name": f"{claim.name}-{props.name}-{ordinal}",
+                        "labels": {**self.selector_labels, **claim.labels},
+                        "annotations": self.meta(annotations=KEEP_ON_PRUNE_AND_DELETE)["annotations"],
+                    },
+                    "spec": _spec.claim_spec(claim.storage_class_name, claim.size, claim.access_modes),
+                },
+            )
+            for claim in props.claim_templates
+            for ordinal in range(props.replicas)
+        ]
 
     def _restart_policy(self) -> str | None:
         """The pod's restart policy; the kind of workload decides (``None``: the default, Always)."""

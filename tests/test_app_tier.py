@@ -458,7 +458,9 @@ def test_every_data_volume_is_attached_to_the_longhorn_jobs(reference_docs: list
     claims = [d["metadata"] for d in reference_docs if d["kind"] == "PersistentVolumeClaim"] + [
         t["metadata"] for d in reference_docs if d["kind"] == "StatefulSet" for t in d["spec"]["volumeClaimTemplates"]
     ]
-    assert len(claims) == 4
+    # redis-data, pgvector-backup, and pgvector's and rabbitmq's data: each as a template and
+    # as its replica's claim object (data-pgvector-0, data-rabbitmq-0).
+    assert len(claims) == 6
     for meta in claims:
         assert {k: meta["labels"].get(k) for k in expected} == expected, meta["name"]
 

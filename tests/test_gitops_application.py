@@ -43,11 +43,14 @@ def test_defaults(chart: Chart) -> None:
         "destination": {"namespace": "app", "server": "https://kubernetes.default.svc"},
         "project": "default",
         "source": {"path": "dist/dev", "repoURL": "https://git.example.com/platform/app.git", "targetRevision": "main"},
+        # Claim templates never change on an existing StatefulSet: ArgoCD applies the live ones
+        # (RespectIgnoreDifferences); a bigger size reaches the volumes through the claims.
+        "ignoreDifferences": [{"group": "apps", "kind": "StatefulSet", "jsonPointers": ["/spec/volumeClaimTemplates"]}],
         "syncPolicy": {
             "automated": {"prune": True, "selfHeal": True},
             "retry": {"backoff": {"duration": "10s", "factor": 2, "maxDuration": "5m"}, "limit": 5},
             # The folder brings its own Namespace: no CreateNamespace; it is pruned last.
-            "syncOptions": ["ServerSideApply=true", "PruneLast=true"],
+            "syncOptions": ["ServerSideApply=true", "PruneLast=true", "RespectIgnoreDifferences=true"],
         },
     }
 

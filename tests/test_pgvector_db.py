@@ -65,6 +65,8 @@ def postgres(sts: dict[str, Any]) -> dict[str, Any]:
 def test_pgvector_creates_init_configmap_two_services_and_a_statefulset(manifests: list[dict[str, Any]]) -> None:
     assert sorted((m["kind"], m["metadata"]["name"]) for m in manifests) == [
         ("ConfigMap", "pgvector-init"),
+        # The replica's claim as its own object, so a bigger size reaches the volume (how-to-grow-a-volume).
+        ("PersistentVolumeClaim", "data-pgvector-0"),
         ("Service", "pgvector"),
         ("Service", "pgvector-headless"),
         ("StatefulSet", "pgvector"),
@@ -262,6 +264,13 @@ def test_pgvector_labels_every_object_and_selects_by_name_only(manifests: list[d
         "app.kubernetes.io/managed-by": "cdk8s",
     }
     for m in manifests:
+        if m["kind"] == "PersistentVolumeClaim":
+            # The claim the StatefulSet controller would create: the claim template's labels (no version).
+            assert (
+                m["metadata"]["labels"]
+                == one(manifests, "StatefulSet")["spec"]["volumeClaimTemplates"][0]["metadata"]["labels"]
+            )
+            continue
         assert m["metadata"]["labels"] == labels, m["metadata"]["name"]
     sts = one(manifests, "StatefulSet")
     assert sts["spec"]["template"]["metadata"]["labels"] == labels
@@ -285,6 +294,11 @@ def test_pgvector_configmap_is_wave_0_and_everything_else_wave_1(manifests: list
         ("Service", "pgvector-headless"): {"argocd.argoproj.io/sync-wave": "1"},
         ("Service", "pgvector"): {"argocd.argoproj.io/sync-wave": "1"},
         ("StatefulSet", "pgvector"): {"argocd.argoproj.io/sync-wave": "1"},
+        # The replica's claim, at the StatefulSet's wave, kept by ArgoCD like every data volume.
+        ("PersistentVolumeClaim", "data-pgvector-0"): {
+            "argocd.argoproj.io/sync-wave": "1",
+            "argocd.argoproj.io/sync-options": "Prune=false,Delete=false",
+        },
     }
     template_annotations = one(manifests, "StatefulSet")["spec"]["template"]["metadata"]["annotations"]
     assert "argocd.argoproj.io/sync-wave" not in template_annotations
@@ -355,6 +369,7 @@ def test_pgvector_every_prop_reaches_the_yaml(chart: Chart) -> None:
     # name
     assert sorted((m["kind"], m["metadata"]["name"]) for m in manifests) == [
         ("ConfigMap", "vectors-init"),
+        ("PersistentVolumeClaim", "data-vectors-0"),
         ("Service", "vectors"),
         ("Service", "vectors-headless"),
         ("StatefulSet", "vectors"),

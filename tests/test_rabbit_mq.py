@@ -66,6 +66,8 @@ def cookie_init(sts: dict[str, Any]) -> dict[str, Any]:
 def test_rabbitmq_creates_config_two_services_and_a_statefulset(manifests: list[dict[str, Any]]) -> None:
     assert sorted((m["kind"], m["metadata"]["name"]) for m in manifests) == [
         ("ConfigMap", "rabbitmq-config"),
+        # The replica's claim as its own object, so a bigger size reaches the volume (how-to-grow-a-volume).
+        ("PersistentVolumeClaim", "data-rabbitmq-0"),
         ("Service", "rabbitmq"),
         ("Service", "rabbitmq-headless"),
         ("StatefulSet", "rabbitmq"),
@@ -269,6 +271,13 @@ def test_rabbitmq_labels_every_object_and_selects_by_name_only(manifests: list[d
         "app.kubernetes.io/managed-by": "cdk8s",
     }
     for m in manifests:
+        if m["kind"] == "PersistentVolumeClaim":
+            # The claim the StatefulSet controller would create: the claim template's labels (no version).
+            assert (
+                m["metadata"]["labels"]
+                == one(manifests, "StatefulSet")["spec"]["volumeClaimTemplates"][0]["metadata"]["labels"]
+            )
+            continue
         assert m["metadata"]["labels"] == labels, m["metadata"]["name"]
     assert one(manifests, "StatefulSet")["spec"]["template"]["metadata"]["labels"] == labels
 
@@ -290,6 +299,11 @@ def test_rabbitmq_configmap_is_wave_0_and_everything_else_wave_1(manifests: list
         ("Service", "rabbitmq-headless"): {"argocd.argoproj.io/sync-wave": "1"},
         ("Service", "rabbitmq"): {"argocd.argoproj.io/sync-wave": "1"},
         ("StatefulSet", "rabbitmq"): {"argocd.argoproj.io/sync-wave": "1"},
+        # The replica's claim, at the StatefulSet's wave, kept by ArgoCD like every data volume.
+        ("PersistentVolumeClaim", "data-rabbitmq-0"): {
+            "argocd.argoproj.io/sync-wave": "1",
+            "argocd.argoproj.io/sync-options": "Prune=false,Delete=false",
+        },
     }
 
 
@@ -346,6 +360,7 @@ def test_rabbitmq_every_prop_reaches_the_yaml(chart: Chart) -> None:
     # name
     assert sorted((m["kind"], m["metadata"]["name"]) for m in manifests) == [
         ("ConfigMap", "broker-config"),
+        ("PersistentVolumeClaim", "data-broker-0"),
         ("Service", "broker"),
         ("Service", "broker-headless"),
         ("StatefulSet", "broker"),

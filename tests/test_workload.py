@@ -313,6 +313,9 @@ def test_claim_templates_make_a_stateful_set_with_a_headless_service(chart: Char
         ("Service", "clickhouse"),
         ("Service", "clickhouse-headless"),
         ("StatefulSet", "clickhouse"),
+        # Each replica's claim of each template, named as the StatefulSet controller names it.
+        ("PersistentVolumeClaim", "data-clickhouse-0"),
+        ("PersistentVolumeClaim", "logs-clickhouse-0"),
     ]
     headless = one(manifests, "Service", "clickhouse-headless")["spec"]
     assert headless["clusterIP"] == "None" and headless["publishNotReadyAddresses"] is True
@@ -354,6 +357,31 @@ def test_claim_templates_make_a_stateful_set_with_a_headless_service(chart: Char
         "secret": {"defaultMode": 0o440, "items": [{"key": "password", "path": "password"}], "secretName": "ch"},
     }
     assert workload.headless_service is not None and workload.endpoint is not None
+    # The claims are the templates' claims as objects: same labels and spec, the StatefulSet's
+    # wave, kept by ArgoCD on prune and delete.
+    for claim, template in zip(
+        (one(manifests, "PersistentVolumeClaim", f"{name}-clickhouse-0") for name in ("data", "logs")),
+        spec["volumeClaimTemplates"],
+    ):
+        assert claim["metadata"]["labels"] == template["metadata"]["labels"]
+        assert claim["spec"] == template["spec"]
+        assert claim["metadata"]["annotations"] == {
+            "argocd.argoproj.io/sync-options": "Prune=false,Delete=false",
+            "argocd.argoproj.io/sync-wave": stateful["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"],
+        }
+    assert [claim.name for claim in workload.claims] == ["data-clickhouse-0", "logs-clickhouse-0"]
+
+
+def test_a_stateful_set_has_a_claim_per_replica(chart: Chart) -> None:
+    _, manifests = _build(
+        chart,
+        name="db",
+        replicas=3,
+        ports=(Port(name="pg", number=5432),),
+        claim_templates=(ClaimTemplate(name="data", path="/data", size="1Gi"),),
+    )
+    claims = [m["metadata"]["name"] for m in manifests if m["kind"] == "PersistentVolumeClaim"]
+    assert claims == ["data-db-0", "data-db-1", "data-db-2"]
 
 
 def test_a_stateful_set_rolls_pods_in_order_only() -> None:
