@@ -264,19 +264,20 @@ def synth_all(outdir: Path, directory: Path | None = None) -> list[str]:
     """Synthesize every environment into ``outdir/<env>/`` and replace ``outdir`` atomically
     (refused, with ``outdir`` untouched, on an environment file's mistake or on a change the
     API server would not apply to the objects of the existing output)."""
-    envs = load_environments(directory)
+    # The files that parse are built even when another file is refused, so that their chart
+    # mistakes come in the same run as the other file's mistakes.
+    envs, problems = parse_environments(directory)
     outdir = outdir.resolve()
     outdir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}-staging-", dir=outdir.parent))
     try:
-        problems: list[ConfigError] = []
         for env in envs:
             try:
                 synth_environment(env, staging, directory)
             except ConfigError as err:
                 problems.extend(errors_of(err))
         if problems:
-            raise ConfigErrors(problems)
+            raise ConfigErrors(in_file_order(problems, directory))
         problems = [problem for env in envs for problem in unappliable_changes(env, outdir, staging, directory)]
         if problems:
             raise ConfigErrors(problems)
