@@ -294,12 +294,17 @@ def unappliable_changes(
     """What the API server would refuse to update in ``outdir/<env>/`` (and its bootstrap
     folder) if ``staging``'s version replaced it: one error per changed immutable field,
     naming the object, the field, both values and the procedure that works
-    (:mod:`aipp_constructs.immutable_fields`). Only the files whose bytes differ are parsed."""
+    (:mod:`aipp_constructs.immutable_fields`), and one per image whose tag changed while its
+    pinned digest did not (:mod:`aipp_constructs.image_pins`). Only the documents whose text
+    differs are parsed."""
+    from aipp_constructs.image_pins import stale_pins
     from aipp_constructs.immutable_fields import check_folders
 
     found = check_folders(outdir, staging, [env.name, f"{BOOTSTRAP_DIR}/{env.name}"])
     source = display((directory or ENVIRONMENTS_DIR) / f"{env.name}.yaml")
-    return [ConfigError(source, "", violation.line()) for violation in found]
+    # A bumped tag that kept its row's old digest would deploy the old bytes under the new name.
+    stale = stale_pins(outdir / env.name, staging / env.name)
+    return [ConfigError(source, "", problem.line()) for problem in [*found, *stale]]
 
 
 def replace_dir(new: Path, target: Path) -> None:

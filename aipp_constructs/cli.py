@@ -860,6 +860,7 @@ def diff(environment: str, dist_dir: Path | None, markdown: bool) -> None:
       aipp diff dev-meta --markdown > pr.md    # the section for the pull request
     """
     from . import immutable_fields, manifest_diff
+    from .image_pins import StalePin, stale_pins
 
     if dist_dir is not None and not dist_dir.is_dir():
         raise click.BadParameter(f"{dist_dir} is not a directory", param_hint="--dist")
@@ -879,7 +880,10 @@ def diff(environment: str, dist_dir: Path | None, markdown: bool) -> None:
             try:
                 diffs = [manifest_diff.diff_folders(dist / f, fresh / f, _display(dist / f)) for f in folders]
                 notes: list[str] = []
-                refused = immutable_fields.check_folders(dist, fresh, [f.as_posix() for f in folders], notes)
+                refused: list[immutable_fields.Violation | StalePin] = [
+                    *immutable_fields.check_folders(dist, fresh, [f.as_posix() for f in folders], notes),
+                    *stale_pins(dist / env.name, fresh / env.name),
+                ]
             except (yaml.YAMLError, TypeError, ValueError) as error:
                 raise _Refused([f"cannot read {_display(dist)}: {' '.join(str(error).split())}"], 2) from None
     if markdown:
