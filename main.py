@@ -304,7 +304,9 @@ def unappliable_changes(
     source = display((directory or ENVIRONMENTS_DIR) / f"{env.name}.yaml")
     # A bumped tag that kept its row's old digest would deploy the old bytes under the new name.
     stale = stale_pins(outdir / env.name, staging / env.name)
-    return [ConfigError(source, "", problem.line()) for problem in [*found, *stale]]
+    return [ConfigError(source, "", problem.line()) for problem in found] + [
+        ConfigError(source, "", pin.line()) for pin in stale
+    ]
 
 
 def replace_dir(new: Path, target: Path) -> None:
