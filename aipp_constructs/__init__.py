@@ -23,7 +23,8 @@ Generic, hardened building blocks (each knows nothing of any vendor):
 * :class:`PortChart` (:class:`PortDefaults`, :class:`ImageMirror`, :class:`SecretStore`): a
   chart holding a port's defaults once, deriving its NetworkPolicies from what it contains;
 * :class:`Component`, :class:`Endpoint`, :class:`SecretKeyRef`, :class:`Resources`,
-  :func:`resolve_order`: the dependency graph and what components exchange.
+  :func:`resolve_order`: the dependency graph and what components exchange;
+  :class:`AdoptedWorkload`: a cdk8s-plus-27 or L1 workload as a component of that graph.
 
 The AIPP composition lives in :mod:`aipp_constructs.aipp`; offline manifest checks in
 :mod:`aipp_constructs.checks`.
@@ -78,6 +79,7 @@ _EXPORTS = {
     "CONFIG_WAVE": "component",
     "SYNC_WAVE_ANNOTATION": "component",
     "Component": "component",
+    "AdoptedWorkload": "adopted_workload",
     "ConfigError": "_config_loader",
     "ConfigErrors": "_config_loader",
     "Endpoint": "references",
@@ -138,6 +140,7 @@ _EXPORTS = {
 # it, and tests/test_public_api.py checks that it is sorted(_EXPORTS). Plain sorted() order, not
 # the isort-style order RUF022 asks for (constants, then classes, then functions).
 __all__ = [  # noqa: RUF022
+    "AdoptedWorkload",
     "AlertGroup",
     "AlertRule",
     "AppProps",
@@ -246,6 +249,7 @@ def __getattr__(name: str) -> Any:
 if TYPE_CHECKING:
     from ._app import AppProps
     from ._config_loader import ConfigError, ConfigErrors
+    from .adopted_workload import AdoptedWorkload
     from .component import CONFIG_WAVE, SYNC_WAVE_ANNOTATION, Component, sync_wave_of
     from .external_secret import VaultSecret, VaultSecretProps
     from .gitops_application import GitOpsApplication, GitOpsApplicationProps

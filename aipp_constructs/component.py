@@ -25,6 +25,7 @@ __all__ = [
     "SYNC_WAVE_ANNOTATION",
     "Component",
     "port_default",
+    "require_components",
     "sync_wave_of",
 ]
 
@@ -50,6 +51,22 @@ def port_default(scope: Construct, name: str) -> Any:
 
     port = PortChart.of(scope)
     return getattr(port.defaults, name) if port is not None else None
+
+
+def require_components(field: str, values: object) -> None:
+    """Refuse anything but components where the graph expects them (``depends_on``...).
+
+    A cdk8s-plus workload or an L1 object would otherwise fail later with a bare
+    ``AttributeError``; the message names the adapter that makes it a component.
+    """
+    items = values if isinstance(values, (tuple, list)) else (values,)
+    for value in items:
+        if not isinstance(value, Component):
+            what = value.node.path if isinstance(value, Construct) else repr(value)
+            raise TypeError(
+                f"{field} takes components, got {type(value).__name__} {what}; "
+                f"wrap it: AdoptedWorkload(chart, 'x', workload=...)"
+            )
 
 
 def _distinct(components: Sequence[Component]) -> tuple[Component, ...]:
@@ -96,8 +113,15 @@ class Component(Construct):
         waits_for: Sequence[Component] = (),
         connects_to: Sequence[Component] = (),
     ) -> None:
-        # Checked before the node joins the tree, so a refused name leaves nothing behind.
+        # Checked before the node joins the tree, so a refused name or edge leaves nothing behind.
         check_dns_label(f"{scope.node.path}/{id}: name", name)
+        for edge, values in (
+            ("depends_on", depends_on),
+            ("after", after),
+            ("waits_for", waits_for),
+            ("connects_to", connects_to),
+        ):
+            require_components(f"{scope.node.path}/{id}: {edge}", values)
         if part_of is None:
             part_of = port_default(scope, "part_of")
         super().__init__(scope, id)
@@ -147,6 +171,12 @@ class Component(Construct):
             "labels": {**self.labels, **(labels or {})},
             "annotations": {SYNC_WAVE_ANNOTATION: str(self.wave if wave is None else wave), **(annotations or {})},
         }
+
+    def pod_port(self) -> int | None:
+        """The port its pods listen on for the endpoint's main port: what the NetworkPolicies
+        open to dependents (the library's Services target the same number); ``None`` without
+        an endpoint."""
+        return None if self.endpoint is None else self.endpoint.main_port
 
     def selector(self) -> dict[str, Any]:
         """The selector of the component's pods, as plain data."""

@@ -30,7 +30,7 @@ from constructs import Construct
 
 from ._manifest import Manifest
 from ._validation import check_dns_label, check_port
-from .component import CONFIG_WAVE, SYNC_WAVE_ANNOTATION, Component
+from .component import CONFIG_WAVE, SYNC_WAVE_ANNOTATION, Component, require_components
 
 __all__ = ["PRIVATE_AND_CLUSTER_RANGES", "ExternalPeer", "GraphNetworkPolicies", "GraphNetworkPoliciesProps"]
 
@@ -192,6 +192,7 @@ class GraphNetworkPoliciesProps:
     labels: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        require_components("GraphNetworkPoliciesProps.components", self.components)
         names = [c.name for c in self.components]
         for key, peers in (("egress", self.egress), ("ingress", self.ingress)):
             for name in peers:
@@ -221,19 +222,20 @@ class GraphNetworkPolicies(Construct):
         deployed = {c.name for c in props.components}
         for component in props.components:
             dependents = [c for c in props.components if any(d is component for d in c.reaches)]
-            dependencies = [d for d in component.reaches if d.name in deployed and d.endpoint is not None]
+            dependencies = [
+                (d, port) for d in component.reaches if d.name in deployed and (port := d.pod_port()) is not None
+            ]
             ingress = []
-            if component.endpoint is not None:
+            port = component.pod_port()
+            if port is not None:
                 ingress = [
-                    {"from": [{"podSelector": _selector(dependent)}], "ports": [_tcp(component.endpoint.main_port)]}
-                    for dependent in dependents
+                    {"from": [{"podSelector": _selector(dependent)}], "ports": [_tcp(port)]} for dependent in dependents
                 ]
             ingress += [
                 {"from": [peer.peer()], "ports": peer.policy_ports()} for peer in props.ingress.get(component.name, ())
             ]
             egress = [
-                {"to": [{"podSelector": _selector(dep)}], "ports": [_tcp(dep.endpoint.main_port)]}  # type: ignore[union-attr]
-                for dep in dependencies
+                {"to": [{"podSelector": _selector(dep)}], "ports": [_tcp(dep_port)]} for dep, dep_port in dependencies
             ] + [{"to": [peer.peer()], "ports": peer.policy_ports()} for peer in props.egress.get(component.name, ())]
             self._add(props, component.name, _selector(component), ingress=ingress, egress=egress)
 

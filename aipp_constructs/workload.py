@@ -66,7 +66,7 @@ from ._validation import (
     image_tag,
     kubernetes_minor,
 )
-from .component import CONFIG_WAVE, KEEP_ON_PRUNE_AND_DELETE, Component
+from .component import CONFIG_WAVE, KEEP_ON_PRUNE_AND_DELETE, Component, require_components
 from .policy import policy_annotations, policy_exceptions
 from .references import Endpoint, Resources, SecretKeyRef, Toleration, check_label_value, check_labels
 from .security import SecurityException
@@ -997,6 +997,8 @@ class Workload(Component):
                 "leave sidecars out"
             )
         # Checked before the node joins the tree, so a refused edge leaves nothing behind.
+        for edge in ("depends_on", "waits_for", "connects_to", "after"):
+            require_components(f"{scope.node.path}/{id}: {edge}", getattr(props, edge))
         for edge in ("depends_on", "waits_for", "connects_to"):
             for dep in getattr(props, edge):
                 if dep.endpoint is None:
@@ -1440,6 +1442,7 @@ def data_service_props(depends_on: Sequence[Component]) -> dict[str, object]:
     components they depend on come first (a later sync wave) and may be reached through the
     NetworkPolicies, but are neither waited for nor wired; and no OpenTelemetry (the official
     images carry no agent; RabbitMQ serves its own Prometheus metrics)."""
+    require_components("depends_on", depends_on)
     return {
         "after": tuple(depends_on),
         "connects_to": tuple(dep for dep in depends_on if dep.endpoint is not None),

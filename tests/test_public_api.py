@@ -14,6 +14,7 @@ from aipp_constructs._config_loader import ConfigModel
 from aipp_constructs.aipp import config as aipp_config
 
 PUBLIC = [
+    "AdoptedWorkload",
     "AlertGroup",
     "AlertRule",
     "AppProps",
