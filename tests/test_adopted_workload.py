@@ -7,7 +7,9 @@ knows nothing of the library; it reads the synthesized objects only.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import cdk8s
@@ -34,6 +36,7 @@ from aipp_constructs import (
 WAIT = WaitPolicy(image="registry.example.com/library/busybox:1.37.0")
 #: The adopted images read their dependencies' host and port (db is a plain ``tcp`` endpoint).
 TCP_WIRING = {"tcp": {"host": "{NAME}_HOST", "port": "{NAME}_PORT"}}
+DOC = Path(__file__).resolve().parents[1] / "docs" / "adopting-a-cdk8s-workload.md"
 ADAPTER_HINT = r"wrap it: AdoptedWorkload\(chart, 'x', workload=\.\.\.\)"
 
 
@@ -76,43 +79,48 @@ def _pods(manifests: Iterable[Mapping[str, Any]]) -> dict[str, tuple[dict[str, s
     return pods
 
 
-_OWN_NAMESPACE = {"matchLabels": {"kubernetes.io/metadata.name": "acme"}}
-
-
 def _selects(selector: Mapping[str, Any] | None, labels: Mapping[str, str]) -> bool:
     match = (selector or {}).get("matchLabels") or {}
     return all(labels.get(k) == v for k, v in match.items())
 
 
-def _rule_allows(rule: Mapping[str, Any], side: str, peer: Mapping[str, str], port: int) -> bool:
+def _rule_allows(rule: Mapping[str, Any], side: str, peer: Mapping[str, str], port: int, namespace: str) -> bool:
     ports = rule.get("ports")
     if ports and not any(p.get("port") == port and p.get("protocol", "TCP") == "TCP" for p in ports):
         return False
     peers = rule.get(side)
     if not peers:
         return True
+    own = {"matchLabels": {"kubernetes.io/metadata.name": namespace}}
     # Pods of the namespace only: an ipBlock or a selector of other namespaces is not one of them.
     return any(
-        "podSelector" in p
-        and p.get("namespaceSelector", _OWN_NAMESPACE) == _OWN_NAMESPACE
-        and _selects(p["podSelector"], peer)
+        "podSelector" in p and p.get("namespaceSelector", own) == own and _selects(p["podSelector"], peer)
         for p in peers
     )
 
 
 def _allowed(
-    policies: Sequence[Mapping[str, Any]], kind: str, pod: Mapping[str, str], peer: Mapping[str, str], port: int
+    policies: Sequence[Mapping[str, Any]],
+    kind: str,
+    pod: Mapping[str, str],
+    peer: Mapping[str, str],
+    port: int,
+    namespace: str,
 ) -> bool:
     side = "from" if kind == "Ingress" else "to"
     selecting = [p for p in policies if _selects(p["spec"]["podSelector"], pod) and kind in p["spec"]["policyTypes"]]
     if not selecting:
         return True  # not isolated
-    return any(_rule_allows(rule, side, peer, port) for p in selecting for rule in p["spec"].get(kind.lower()) or [])
+    return any(
+        _rule_allows(rule, side, peer, port, namespace) for p in selecting for rule in p["spec"].get(kind.lower()) or []
+    )
 
 
 def reachable(manifests: list[dict[str, Any]]) -> set[tuple[str, str, int]]:
-    """Every (source workload, destination workload, port) the NetworkPolicies allow."""
+    """Every (source workload, destination workload, port) the NetworkPolicies of the
+    namespace allow (the manifests are of one namespace)."""
     policies = [m for m in manifests if m["kind"] == "NetworkPolicy"]
+    (namespace,) = {m["metadata"]["namespace"] for m in policies}
     pods = _pods(manifests)
     return {
         (src, dst, port)
@@ -120,8 +128,8 @@ def reachable(manifests: list[dict[str, Any]]) -> set[tuple[str, str, int]]:
         for dst, (dst_labels, ports) in pods.items()
         if src != dst
         for port in ports
-        if _allowed(policies, "Egress", src_labels, dst_labels, port)
-        and _allowed(policies, "Ingress", dst_labels, src_labels, port)
+        if _allowed(policies, "Egress", src_labels, dst_labels, port, namespace)
+        and _allowed(policies, "Ingress", dst_labels, src_labels, port, namespace)
     }
 
 
@@ -382,3 +390,20 @@ def test_credentials_and_properties_reach_the_dependents_wiring() -> None:
     assert env["SEARCH_INDEX"] == "docs"
     assert env["SEARCH_PASSWORD"] == {"secretKeyRef": {"name": "search", "key": "password"}}
     assert api.wired[0][0] == "SEARCH_INDEX"
+
+
+def test_the_documented_example_opens_exactly_its_edges_and_shows_the_real_error() -> None:
+    text = DOC.read_text()
+    example = re.search(r"```python\n(.*?)```", text, re.DOTALL)
+    assert example is not None
+    scope: dict[str, Any] = {}
+    exec(compile(example.group(1), str(DOC), "exec"), scope)  # noqa: S102  (the doc's own example)
+    chart = scope["chart"]
+    manifests = synth(chart)
+    assert reachable(manifests) == {("api", "shop-web", 8080), ("shop-web", "db", 5432)}
+    assert env_of(container(one(manifests, "Deployment", "api"), "api"))["WEB_URL"] == "http://web:80"
+    documented = re.search(r"```\n(shop/Api: depends_on .*)\n```", text)
+    assert documented is not None
+    with pytest.raises(TypeError) as refused:
+        Workload(chart, "Api", WorkloadProps(name="api", image="acme/api:1.2.3", depends_on=(scope["web"],)))
+    assert str(refused.value) == documented.group(1)
