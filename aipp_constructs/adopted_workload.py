@@ -264,7 +264,7 @@ class AdoptedWorkload(Component):
 def _api_object(field: str, value: object) -> ApiObject:
     """The ``ApiObject`` of a kplus construct, or the L1 object itself."""
     if isinstance(value, Component):
-        raise TypeError(f"{field}: {value.node.path} is already a component; pass it to the edges directly")
+        raise ValueError(f"{field}: {value.node.path} is already a component; pass it to the edges directly")
     if isinstance(value, ApiObject):
         return value
     if isinstance(value, Construct):
@@ -274,7 +274,7 @@ def _api_object(field: str, value: object) -> ApiObject:
             child = value.node.try_find_child(child_id)
             if isinstance(child, ApiObject):
                 return child
-    raise TypeError(
+    raise ValueError(
         f"{field} must be a cdk8s-plus-27 workload or an L1 ApiObject, got {type(value).__name__} {value!r}; "
         "pass the Deployment (or StatefulSet...) itself"
     )

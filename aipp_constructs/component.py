@@ -57,16 +57,22 @@ def require_components(field: str, values: object) -> None:
     """Refuse anything but components where the graph expects them (``depends_on``...).
 
     A cdk8s-plus workload or an L1 object would otherwise fail later with a bare
-    ``AttributeError``; the message names the adapter that makes it a component.
+    ``AttributeError``; for a construct the message names the adapter that makes it a
+    component. ``ValueError`` like every props check (callers catch one exception type).
     """
     items = values if isinstance(values, (tuple, list)) else (values,)
     for value in items:
-        if not isinstance(value, Component):
-            what = value.node.path if isinstance(value, Construct) else repr(value)
-            raise TypeError(
-                f"{field} takes components, got {type(value).__name__} {what}; "
-                f"wrap it: AdoptedWorkload(chart, 'x', workload=...)"
+        if isinstance(value, Component):
+            continue
+        if isinstance(value, Construct):
+            raise ValueError(
+                f"{field} takes components, got {type(value).__name__} {value.node.path}; "
+                "wrap it: AdoptedWorkload(chart, 'x', workload=...)"
             )
+        raise ValueError(
+            f"{field} takes components, got {type(value).__name__} {value!r}; "
+            "pass the component object (a Workload, a preset, an AdoptedWorkload), not a name"
+        )
 
 
 def _distinct(components: Sequence[Component]) -> tuple[Component, ...]:

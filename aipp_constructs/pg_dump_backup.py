@@ -56,7 +56,7 @@ from ._validation import (
     check_quantity_binary,
     image_tag,
 )
-from .component import KEEP_ON_PRUNE_AND_DELETE, Component, port_default
+from .component import KEEP_ON_PRUNE_AND_DELETE, Component, port_default, require_components
 from .policy import HIGH_UID, policy_annotations, policy_exceptions
 from .references import Resources, check_label_value
 
@@ -330,6 +330,8 @@ def _script(database: str, retention_days: int, credentials: str) -> str:
 
 def _check_database(field_name: str, database: object) -> None:
     """``database`` is a component whose endpoint is a usable PostgreSQL endpoint."""
+    if isinstance(database, Construct):
+        require_components(field_name, database)  # a kplus workload: name the adapter
     if not isinstance(database, Component):
         # ValueError like every other props check (callers catch one exception type).
         raise ValueError(f"{field_name} must be a Component such as a PgvectorDb, got {database!r}")

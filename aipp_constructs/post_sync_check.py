@@ -42,7 +42,7 @@ from constructs import Construct
 from . import _spec
 from ._manifest import Manifest
 from ._validation import check_dns_label, check_image, image_tag
-from .component import Component
+from .component import Component, require_components
 from .policy import policy_annotations, policy_exceptions
 from .references import Resources, SecretKeyRef, check_label_value
 from .wiring import check_env_name
@@ -120,6 +120,8 @@ class PostSyncCheckProps:
         if not isinstance(self.script, str) or not self.script.strip():
             raise ValueError(f"script must be a non-blank POSIX sh script, got {self.script!r}; write the check")
         _check_one_line("description", self.description, max_length=_DESCRIPTION_MAX)
+        if isinstance(self.target, Construct):
+            require_components("target", self.target)  # a kplus workload: name the adapter
         if not isinstance(self.target, Component):
             raise ValueError(
                 f"target must be the Component checked, got {self.target!r}; pass the construct, not its name"

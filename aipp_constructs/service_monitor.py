@@ -30,7 +30,7 @@ from constructs import Construct
 
 from ._manifest import Manifest
 from ._validation import LABEL_KEY, check_dns_label
-from .component import SKIP_DRY_RUN_ON_MISSING_RESOURCE, SYNC_WAVE_ANNOTATION, Component
+from .component import SKIP_DRY_RUN_ON_MISSING_RESOURCE, SYNC_WAVE_ANNOTATION, Component, require_components
 from .references import check_label_value
 
 __all__ = ["ComponentServiceMonitor", "ComponentServiceMonitorProps", "MetricsEndpoint", "prometheus_duration_ms"]
@@ -115,6 +115,8 @@ class ComponentServiceMonitorProps:
     extra_endpoints: tuple[MetricsEndpoint, ...] = ()
 
     def __post_init__(self) -> None:
+        if isinstance(self.component, Construct):
+            require_components("component", self.component)  # a kplus workload: name the adapter
         if not isinstance(self.component, Component):
             raise ValueError(f"component must be a Component, got {self.component!r}")
         service = getattr(self.component, "service", None)

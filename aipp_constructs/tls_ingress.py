@@ -26,7 +26,7 @@ from constructs import Construct
 
 from ._manifest import Manifest
 from ._validation import check_dns_label, check_dns_subdomain
-from .component import SYNC_WAVE_ANNOTATION, Component
+from .component import SYNC_WAVE_ANNOTATION, Component, require_components
 
 __all__ = ["IngressRoute", "TlsIngress", "TlsIngressProps"]
 
@@ -56,11 +56,18 @@ class IngressRoute:
         check_dns_subdomain("host", self.host)
         if not isinstance(self.path, str) or not _PATH.fullmatch(self.path):
             raise ValueError(f"path must be an absolute URL path like '/' or '/api', got {self.path!r}")
+        require_components("target", self.target)
         if self.target.endpoint is None or self.port not in self.target.endpoint.ports:
             known = sorted(self.target.endpoint.ports) if self.target.endpoint else []
             raise ValueError(f"port must be a named port of {self.target.name} ({', '.join(known)}), got {self.port!r}")
         if self.path_type not in ("Prefix", "Exact", "ImplementationSpecific"):
             raise ValueError(f"path_type must be Prefix, Exact or ImplementationSpecific, got {self.path_type!r}")
+
+    @property
+    def service_name(self) -> str:
+        """The target's client Service: its endpoint's host (an adopted workload's Service may
+        be named apart from the component)."""
+        return self.target.endpoint.host  # type: ignore[union-attr]
 
     @property
     def port_number(self) -> int:
@@ -156,7 +163,7 @@ class TlsIngress(Construct):
                             {
                                 "path": route.path,
                                 "pathType": route.path_type,
-                                "backend": {"service": {"name": route.target.name, "port": {"name": route.port}}},
+                                "backend": {"service": {"name": route.service_name, "port": {"name": route.port}}},
                             }
                             for route in props.routes
                             if route.host == host

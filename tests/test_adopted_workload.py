@@ -8,7 +8,7 @@ knows nothing of the library; it reads the synthesized objects only.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +21,19 @@ from constructs import Construct
 from aipp_constructs import (
     AdoptedWorkload,
     Component,
+    ComponentServiceMonitorProps,
     GraphNetworkPolicies,
     GraphNetworkPoliciesProps,
+    IngressRoute,
+    PgDumpBackupProps,
     Port,
     PortChart,
     PortDefaults,
+    PostSyncCheckProps,
     SecretKeyRef,
     Telemetry,
+    TlsIngress,
+    TlsIngressProps,
     WaitPolicy,
     Workload,
     WorkloadProps,
@@ -293,18 +299,18 @@ def test_a_kplus_workload_passed_as_a_dependency_names_the_adapter() -> None:
     chart = _chart()
     web = _kplus_web(chart)
     with pytest.raises(
-        TypeError, match=rf"^acme/Api: depends_on takes components, got Deployment acme/Web; {ADAPTER_HINT}$"
+        ValueError, match=rf"^acme/Api: depends_on takes components, got Deployment acme/Web; {ADAPTER_HINT}$"
     ):
         _workload(chart, "api", 8000, depends_on=(web,))
     with pytest.raises(
-        TypeError, match=rf"^acme/Api: after takes components, got Deployment acme/Web; {ADAPTER_HINT}$"
+        ValueError, match=rf"^acme/Api: after takes components, got Deployment acme/Web; {ADAPTER_HINT}$"
     ):
         _workload(chart, "api", 8000, after=(web,))
-    with pytest.raises(TypeError, match=rf"connects_to takes components, got Deployment acme/Web; {ADAPTER_HINT}$"):
+    with pytest.raises(ValueError, match=rf"connects_to takes components, got Deployment acme/Web; {ADAPTER_HINT}$"):
         AdoptedWorkload(chart, "Other", workload=_kplus_web(cdk8s.Chart(chart, "c")), connects_to=(web,))  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match=rf"components takes components, got Deployment acme/Web; {ADAPTER_HINT}$"):
+    with pytest.raises(ValueError, match=rf"components takes components, got Deployment acme/Web; {ADAPTER_HINT}$"):
         GraphNetworkPolicies(chart, "Policies", GraphNetworkPoliciesProps(components=(web,)))  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match=rf"got str 'redis'; {ADAPTER_HINT}$"):
+    with pytest.raises(ValueError, match=r"waits_for takes components, got str 'redis'; pass the component object"):
         _workload(chart, "api", 8000, waits_for=("redis",))
     assert chart.node.try_find_child("Api") is None  # refused before joining the tree
 
@@ -312,7 +318,7 @@ def test_a_kplus_workload_passed_as_a_dependency_names_the_adapter() -> None:
 def test_adopting_something_that_is_not_a_workload_is_refused_in_one_line() -> None:
     chart = _chart()
     with pytest.raises(
-        TypeError, match=r"^acme/X: workload must be a cdk8s-plus-27 workload or an L1 ApiObject, got str"
+        ValueError, match=r"^acme/X: workload must be a cdk8s-plus-27 workload or an L1 ApiObject, got str"
     ):
         AdoptedWorkload(chart, "X", workload="web")  # type: ignore[arg-type]
     config = kplus.ConfigMap(chart, "Config", data={"a": "b"})
@@ -323,7 +329,7 @@ def test_adopting_something_that_is_not_a_workload_is_refused_in_one_line() -> N
         AdoptedWorkload(chart, "X", workload=config)
     db = _workload(chart, "db", 5432)
     with pytest.raises(
-        TypeError, match=r"^acme/X: workload: acme/Db is already a component; pass it to the edges directly$"
+        ValueError, match=r"^acme/X: workload: acme/Db is already a component; pass it to the edges directly$"
     ):
         AdoptedWorkload(chart, "X", workload=db)
 
@@ -404,6 +410,57 @@ def test_the_documented_example_opens_exactly_its_edges_and_shows_the_real_error
     assert env_of(container(one(manifests, "Deployment", "api"), "api"))["WEB_URL"] == "http://web:80"
     documented = re.search(r"```\n(shop/Api: depends_on .*)\n```", text)
     assert documented is not None
-    with pytest.raises(TypeError) as refused:
+    with pytest.raises(ValueError) as refused:
         Workload(chart, "Api", WorkloadProps(name="api", image="acme/api:1.2.3", depends_on=(scope["web"],)))
     assert str(refused.value) == documented.group(1)
+
+
+@pytest.mark.parametrize(
+    ("field", "build"),
+    [
+        ("target", lambda web: IngressRoute(host="shop.example.com", target=web)),
+        (
+            "target",
+            lambda web: PostSyncCheckProps(
+                name="check", image="acme/check:1.0.0", script="true", description="web answers", target=web
+            ),
+        ),
+        ("component", lambda web: ComponentServiceMonitorProps(component=web, port="http")),
+        ("database", lambda web: PgDumpBackupProps(database=web, image="postgres:17.6")),
+    ],
+)
+def test_every_prop_that_takes_a_component_names_the_adapter_for_a_kplus_workload(
+    field: str, build: Callable[[kplus.Deployment], object]
+) -> None:
+    web = _kplus_web(_chart())
+    with pytest.raises(ValueError, match=rf"^{field} takes components, got Deployment acme/Web; {ADAPTER_HINT}$"):
+        build(web)
+
+
+def test_an_ingress_routes_to_the_adopted_workloads_service() -> None:
+    chart = _chart()
+    web = _kplus_web(chart)
+    service = web.expose_via_service(name="web-svc", ports=[kplus.ServicePort(name="http", port=80, target_port=8080)])
+    adopted = AdoptedWorkload(chart, "WebAdopted", workload=web, service=service, name="web")
+    TlsIngress(
+        chart, "Ingress", TlsIngressProps(name="shop", routes=(IngressRoute(host="shop.example.com", target=adopted),))
+    )
+    rule = one(synth(chart), "Ingress", "shop")["spec"]["rules"][0]
+    assert rule["http"]["paths"][0]["backend"] == {"service": {"name": "web-svc", "port": {"name": "http"}}}
+
+
+def test_a_kplus_statefulset_is_adopted_through_its_headless_service() -> None:
+    chart = _chart()
+    db = _workload(chart, "db", 5432)
+    store = kplus.StatefulSet(
+        chart, "Store", containers=[kplus.ContainerProps(name="store", image="acme/store:2.1.0", port_number=7000)]
+    )
+    adopted = AdoptedWorkload(
+        chart, "StoreAdopted", workload=store, service=store.service, name="store", waits_for=(db,)
+    )
+    _workload(chart, "api", 8000, depends_on=(adopted,))
+    chart.add_network_policies()
+    manifests = synth(chart)
+    assert adopted.endpoint.host == store.service.name
+    assert [c["name"] for c in pod_spec(one(manifests, "StatefulSet"))["initContainers"]] == ["wait-for-db"]
+    assert reachable(manifests) == {("api", "acme-store", 7000), ("acme-store", "db", 5432)}
