@@ -39,6 +39,15 @@ class GraphNode:
     after: tuple[str, ...] = ()
     enabled: bool = True
 
+    def __post_init__(self) -> None:
+        for field in ("depends_on", "after"):
+            for target in getattr(self, field):
+                if not isinstance(target, str):
+                    raise ValueError(
+                        f"GraphNode.{field} names components by name, got {type(target).__name__} {target!r}; "
+                        "give its name (a cdk8s workload joins as AdoptedWorkload(chart, 'x', workload=...))"
+                    )
+
 
 class GraphError(ValueError):
     """A declared edge that cannot be honoured; names both ends.

@@ -24,6 +24,7 @@ from aipp_constructs import (
     ComponentServiceMonitorProps,
     GraphNetworkPolicies,
     GraphNetworkPoliciesProps,
+    GraphNode,
     IngressRoute,
     PgDumpBackupProps,
     Port,
@@ -464,3 +465,11 @@ def test_a_kplus_statefulset_is_adopted_through_its_headless_service() -> None:
     assert adopted.endpoint.host == store.service.name
     assert [c["name"] for c in pod_spec(one(manifests, "StatefulSet"))["initContainers"]] == ["wait-for-db"]
     assert reachable(manifests) == {("api", "acme-store", 7000), ("acme-store", "db", 5432)}
+
+
+def test_the_name_graph_refuses_an_object_where_a_name_belongs() -> None:
+    web = _kplus_web(_chart())
+    with pytest.raises(
+        ValueError, match=r"^GraphNode.after names components by name, got Deployment .*; give its name"
+    ):
+        GraphNode(after=(web,))  # type: ignore[arg-type]
