@@ -264,13 +264,19 @@ def test_library_policies_stay_least_privilege_beside_a_kplus_connection_with_po
     web.connections.allow_from(
         peers, isolation=kplus.PodConnectionsIsolation.POD, ports=[kplus.NetworkPolicyPort.tcp(8080)]
     )
+    # And an address range the web pods call, outside the cluster.
+    partner = kplus.NetworkPolicyIpBlock.ipv4(chart, "Partner", "203.0.113.0/24")
+    web.connections.allow_to(
+        partner, isolation=kplus.PodConnectionsIsolation.POD, ports=[kplus.NetworkPolicyPort.tcp(443)]
+    )
     chart.add_network_policies()
     manifests = synth(chart)
     # The worker gets no egress from it: the library's default deny still holds for it.
     assert reachable(manifests) == {("api", "acme-web", 8080), ("acme-web", "db", 5432)}
     library = {"default-deny", "allow-dns", "db", "web", "api", "worker"}
     extra = [m for m in manifests if m["kind"] == "NetworkPolicy" and m["metadata"]["name"] not in library]
-    assert [m["spec"]["podSelector"] for m in extra] == [{"matchLabels": dict(adopted.selector_labels)}]
+    assert [m["spec"]["podSelector"] for m in extra] == [{"matchLabels": dict(adopted.selector_labels)}] * 2
+    assert sorted(m["spec"]["policyTypes"][0] for m in extra) == ["Egress", "Ingress"]
 
 
 def test_kplus_default_allow_from_writes_egress_on_every_peer_pod() -> None:
