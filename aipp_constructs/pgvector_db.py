@@ -220,6 +220,9 @@ class PgvectorDb(Workload):
             database="aipp", storage_class_name="longhorn", storage_size="20Gi"))
     """
 
+    #: Never ``None`` (the preset always serves), so a port reads it without a check.
+    endpoint: Endpoint
+
     def __init__(self, scope: Construct, id: str, props: PgvectorDbProps) -> None:
         alive = ExecCheck(
             command=("sh", "-c", f'exec pg_isready -U "$POSTGRES_USER" -d "$POSTGRES_DB" -h 127.0.0.1 -p {props.port}')

@@ -181,6 +181,9 @@ class RabbitMq(Workload):
         config: The ``ConfigMap`` with the ``conf.d`` drop-in.
     """
 
+    #: Never ``None`` (the preset always serves), so a port reads it without a check.
+    endpoint: Endpoint
+
     def __init__(self, scope: Construct, id: str, props: RabbitMqProps) -> None:
         name = props.name
         limit_bytes = quantity_to_bytes(props.resources.memory_limit)

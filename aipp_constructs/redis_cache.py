@@ -208,6 +208,9 @@ class RedisCache(Workload):
             metrics itself: a ServiceMonitor is refused).
     """
 
+    #: Never ``None`` (the preset always serves), so a port reads it without a check.
+    endpoint: Endpoint
+
     def __init__(self, scope: Construct, id: str, props: RedisCacheProps) -> None:
         claim_name = f"{props.name}-data"
         ping = ExecCheck(command=("sh", "-c", f"redis-cli -h 127.0.0.1 -p {props.port} ping | grep -qx PONG"))
