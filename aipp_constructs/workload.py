@@ -1448,6 +1448,20 @@ def data_service_props(depends_on: Sequence[Component]) -> dict[str, object]:
     }
 
 
+def check_preset_env(preset: str, env: Mapping[str, EnvValue], own: Mapping[str, str]) -> None:
+    """The extra ``env`` of a data preset (``PgvectorDb``, ``RedisCache``, ``RabbitMq``):
+    variable names and values as :class:`WorkloadProps` takes them, and none of the preset's
+    own variables (``own``: variable -> what to do instead, e.g. ``"set password"``)."""
+    if not isinstance(env, Mapping):
+        raise ValueError(f"env must be a mapping of variable -> value, got {env!r}")
+    for var, value in env.items():
+        check_env_name(f"env.{var}", var)
+        if var in own:
+            raise ValueError(f"env.{var} is set by {preset} itself, got {var!r} in env; {own[var]}")
+        if not isinstance(value, (str, SecretKeyRef, EnvTemplate, FieldRef)):
+            raise ValueError(f"env.{var} must be a string, a SecretKeyRef, an EnvTemplate or a FieldRef, got {value!r}")
+
+
 def _lifecycle(props: WorkloadProps) -> dict[str, Any] | None:
     """The container's ``lifecycle``: the preStop command, or the pause in the form the
     cluster's version allows."""
