@@ -715,7 +715,8 @@ class WorkloadProps:
         image_pull_secrets: Secrets to pull the image with. Defaults to the port's, else none.
         security_exception: What the main container needs beyond the hardened default, with
             the reason (:class:`~aipp_constructs.security.SecurityException`); written on the
-            objects as annotations, and refused by a port chart whose namespace does not admit
+            objects as annotations, with checkov's skip annotation (its reason) for each check
+            the relaxations fail, and refused by a port chart whose namespace does not admit
             it. Defaults to none.
         policy_exceptions: checkov checks the workload cannot meet, check id -> reason (one
             line, no ``=``), e.g. ``{"CKV_K8S_40": "runs as the user the vendor image is built
@@ -723,7 +724,9 @@ class WorkloadProps:
             of ``CKV_K8S_35`` (a Secret in an environment variable) and ``CKV_K8S_40`` (a uid
             below 10000) only while the workload fails that check. ``CKV_K8S_43`` and
             ``CKV_K8S_15`` are refused: the construct writes them itself while an image has no
-            digest (see :mod:`~aipp_constructs.policy`). Defaults to none.
+            digest (see :mod:`~aipp_constructs.policy`); so are the checks ``security_exception``
+            derives (:meth:`~aipp_constructs.security.SecurityException.policy_exceptions`).
+            Defaults to none.
     """
 
     name: str
@@ -912,6 +915,12 @@ class WorkloadProps:
         if self.security_exception is not None and not isinstance(self.security_exception, SecurityException):
             raise ValueError(f"security_exception must be a SecurityException, got {self.security_exception!r}")
         policy_exceptions("policy_exceptions", self.policy_exceptions)
+        derived = {e.check for e in self.security_exception.policy_exceptions()} if self.security_exception else set()
+        if restated := sorted(derived & set(self.policy_exceptions)):
+            raise ValueError(
+                f"policy_exceptions declares {', '.join(restated)}, which security_exception derives "
+                f"(with its reason); remove {', '.join(restated)} from policy_exceptions"
+            )
 
     def _check_sidecars(self, paths: Mapping[str, str]) -> set[str]:
         """Sidecar names, ports and volumes against the rest of the pod (``paths``: the
@@ -1118,8 +1127,11 @@ class Workload(Component):
             ),
         }
         # checkov's skip annotations, on the workload object (the one checkov reads).
+        # A security exception brings the checks its relaxations fail (WorkloadProps refuses them
+        # in policy_exceptions too).
+        derived = props.security_exception.policy_exceptions() if props.security_exception else ()
         self.policy_annotations = policy_annotations(
-            props.name, template["spec"], policy_exceptions("policy_exceptions", props.policy_exceptions)
+            props.name, template["spec"], (*policy_exceptions("policy_exceptions", props.policy_exceptions), *derived)
         )
         self.workload = self._emit(template)
         self.claims = self._replica_claims()
