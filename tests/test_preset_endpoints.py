@@ -1,4 +1,4 @@
-"""The data presets' ``endpoint`` is typed ``Endpoint``, never ``None``: a port reads
+"""The presets' ``endpoint`` is typed ``Endpoint``, never ``None``: a port reads
 ``redis.endpoint.facts()`` without ``assert redis.endpoint is not None`` (mypy --strict reads
 the class annotation this test reads)."""
 
@@ -8,11 +8,20 @@ import typing
 
 import pytest
 
-from aipp_constructs import Endpoint, PgvectorDb, RabbitMq, RedisCache, Workload
+from aipp_constructs import (
+    Endpoint,
+    GpuWorker,
+    PgvectorDb,
+    RabbitMq,
+    RedisCache,
+    SpringService,
+    WebFrontend,
+    Workload,
+)
 
 
-@pytest.mark.parametrize("preset", [PgvectorDb, RabbitMq, RedisCache])
-def test_a_data_preset_declares_its_endpoint_never_none(preset: type[Workload]) -> None:
+@pytest.mark.parametrize("preset", [PgvectorDb, RabbitMq, RedisCache, SpringService, WebFrontend, GpuWorker])
+def test_a_preset_declares_its_endpoint_never_none(preset: type[Workload]) -> None:
     assert typing.get_type_hints(preset)["endpoint"] is Endpoint
 
 
