@@ -1,12 +1,24 @@
 """``SharedClaim`` takes what its props leave out from the port's ``PortDefaults``
-(``storage_class_name``, ``part_of``), as the workloads do; its own props win."""
+(``storage_class_name``, ``part_of``), as the workloads do; its own props win. So do
+``GrafanaDashboard`` and ``PrometheusAlerts`` (``part_of``)."""
 
 from __future__ import annotations
 
 import cdk8s
 from conftest import one, synth
 
-from aipp_constructs import PortChart, PortDefaults, SharedClaim, SharedClaimProps
+from aipp_constructs import (
+    AlertGroup,
+    AlertRule,
+    GrafanaDashboard,
+    GrafanaDashboardProps,
+    PortChart,
+    PortDefaults,
+    PrometheusAlerts,
+    PrometheusAlertsProps,
+    SharedClaim,
+    SharedClaimProps,
+)
 
 DEFAULTS = PortDefaults(namespace="acme", part_of="acme", storage_class_name="longhorn-rwx")
 
@@ -34,3 +46,19 @@ def test_outside_a_port_chart_the_cluster_default_class_and_no_part_of() -> None
     claim = one(synth(chart), "PersistentVolumeClaim", "uploads")
     assert "storageClassName" not in claim["spec"]
     assert "app.kubernetes.io/part-of" not in claim["metadata"]["labels"]
+
+
+def test_dashboards_and_alerts_take_the_port_part_of_too() -> None:
+    """GrafanaDashboard and PrometheusAlerts: ``part_of`` from the port unless given."""
+    chart = PortChart(cdk8s.Testing.app(), "port", DEFAULTS)
+    dashboard = {"title": "Acme", "panels": []}
+    GrafanaDashboard(chart, "Dashboard", GrafanaDashboardProps(name="acme", dashboard=dashboard))
+    GrafanaDashboard(chart, "Own", GrafanaDashboardProps(name="own", dashboard=dashboard, part_of="team"))
+    rule = AlertRule(alert="AcmeDown", expr="up == 0", summary="acme is down", description="no target is up")
+    PrometheusAlerts(
+        chart, "Alerts", PrometheusAlertsProps(name="acme", groups=(AlertGroup(name="acme", rules=(rule,)),))
+    )
+    manifests = synth(chart)
+    assert one(manifests, "ConfigMap", "acme")["metadata"]["labels"]["app.kubernetes.io/part-of"] == "acme"
+    assert one(manifests, "ConfigMap", "own")["metadata"]["labels"]["app.kubernetes.io/part-of"] == "team"
+    assert one(manifests, "PrometheusRule", "acme")["metadata"]["labels"]["app.kubernetes.io/part-of"] == "acme"
