@@ -22,6 +22,7 @@ Generic, hardened building blocks (each knows nothing of any vendor):
   :class:`PolicyException`: a checkov check an object cannot meet, and why (``policy_exceptions``);
 * :class:`PortChart` (:class:`PortDefaults`, :class:`ImageMirror`, :class:`SecretStore`): a
   chart holding a port's defaults once, deriving its NetworkPolicies from what it contains;
+  :class:`ImagePolicy` (:func:`set_image_policy`): the projects whose two-number tags name a release;
 * :class:`Component`, :class:`Endpoint`, :class:`SecretKeyRef`, :class:`Resources`,
   :func:`resolve_order`: the dependency graph and what components exchange;
   :class:`AdoptedWorkload`: a cdk8s-plus-27 or L1 workload as a component of that graph.
@@ -134,6 +135,10 @@ _EXPORTS = {
     "kubernetes_names": "names",
     "resolve_order": "graph",
     "sync_wave_of": "component",
+    "ImagePolicy": "_validation",
+    "TWO_NUMBER_RELEASES": "_validation",
+    "image_policy": "_validation",
+    "set_image_policy": "_validation",
 }
 
 # A literal list (the keys of _EXPORTS): type checkers and linters read the public names from
@@ -171,6 +176,7 @@ __all__ = [  # noqa: RUF022
     "GraphNode",
     "HttpCheck",
     "ImageMirror",
+    "ImagePolicy",
     "IngressRoute",
     "InitStep",
     "LonghornRecurringJobs",
@@ -216,6 +222,7 @@ __all__ = [  # noqa: RUF022
     "Sidecar",
     "SpringService",
     "SpringServiceProps",
+    "TWO_NUMBER_RELEASES",
     "TcpCheck",
     "Telemetry",
     "TlsIngress",
@@ -231,9 +238,11 @@ __all__ = [  # noqa: RUF022
     "connection_env",
     "dashboard_model",
     "http_check_script",
+    "image_policy",
     "kubernetes_name",
     "kubernetes_names",
     "resolve_order",
+    "set_image_policy",
     "sql_check_script",
     "sync_wave_of",
 ]
@@ -249,6 +258,7 @@ def __getattr__(name: str) -> Any:
 if TYPE_CHECKING:
     from ._app import AppProps
     from ._config_loader import ConfigError, ConfigErrors
+    from ._validation import TWO_NUMBER_RELEASES, ImagePolicy, image_policy, set_image_policy
     from .adopted_workload import AdoptedWorkload
     from .component import CONFIG_WAVE, SYNC_WAVE_ANNOTATION, Component, sync_wave_of
     from .external_secret import VaultSecret, VaultSecretProps

@@ -14,16 +14,22 @@ Image references: one policy for every construct (:func:`check_image`).
   :func:`normalize_image` spells that out; the constructs write the reference as given.
 * A tag is required, and it must name one release: a moving tag (:func:`is_moving_tag`:
   ``latest``, ``main-latest``, a release line such as ``7``, ``7.2``, ``6-alpine`` or
-  ``pg16``) is refused unless a digest pins it (``redis:7@sha256:<64 hex digits>``).
+  ``pg16``) is refused unless a digest pins it (``redis:7@sha256:<64 hex digits>``). Projects
+  whose releases have two numbers (PostgreSQL's ``17.6``) are listed in the process's
+  :class:`ImagePolicy`, which a port extends with :func:`set_image_policy`.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 __all__ = [
     "MAX_ID",
+    "TWO_NUMBER_RELEASES",
+    "ImagePolicy",
     "check_cpu",
     "check_cron",
     "check_digest",
@@ -36,11 +42,13 @@ __all__ = [
     "check_quantity_binary",
     "check_repository_path",
     "cron_problem",
+    "image_policy",
     "image_tag",
     "is_moving_tag",
     "normalize_image",
     "quantity_cpu_millis",
     "quantity_to_bytes",
+    "set_image_policy",
 ]
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -237,7 +245,7 @@ def check_image(field: str, value: str) -> str:
     if not tag:
         raise ValueError(f"{field} has no tag, got {value!r}; {_PIN_ADVICE}")
     if not digest and is_moving_tag(tag, repository=_path):
-        advice = _moving_advice(tag, "@sha256:<digest>")
+        advice = _moving_advice(tag, "@sha256:<digest>", _path)
         raise ValueError(f"{field} uses the moving tag {tag!r}, got {value!r}; {advice}")
     return value
 
@@ -251,18 +259,89 @@ def check_image_tag(field: str, value: str, *, pinned: bool = False, repository:
     if not isinstance(value, str) or not _TAG.fullmatch(value):
         raise ValueError(f"{field} must be an image tag ([A-Za-z0-9_.-], at most 128), got {value!r}")
     if not pinned and is_moving_tag(value, repository=repository):
-        raise ValueError(f"{field} is the moving tag {value!r}, which is refused; {_moving_advice(value, 'a digest')}")
+        advice = _moving_advice(value, "a digest", repository)
+        raise ValueError(f"{field} is the moving tag {value!r}, which is refused; {advice}")
     return value
 
 
 #: Images whose releases are numbered with two components, so that ``major.minor`` names one
-#: release: PostgreSQL from version 10 on (``17.6`` is a release; ``17`` is the line). Matched
-#: on the last segment of the repository path, so mirrors (``<harbor>/<proxy>/library/postgres``)
-#: count too.
+#: release: PostgreSQL from version 10 on (``17.6`` is a release; ``17`` is the line). The
+#: default of :attr:`ImagePolicy.two_number_releases`.
 TWO_NUMBER_RELEASES = frozenset({"postgres"})
 
 
-def is_moving_tag(tag: str, repository: str | None = None) -> bool:
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ImagePolicy:
+    """Which projects number their releases with two components, for the tag policy of every
+    image reference (:func:`is_moving_tag`, so :func:`check_image`, every construct's props
+    and the environment files).
+
+    The policy is the process's: props check their image when they are built, before they
+    meet a chart, so it is set once at the start of the program that builds the port
+    (:func:`set_image_policy`), before any props. An entry states how an upstream project
+    versions its releases, a fact that does not change from one port to another.
+
+    Example::
+
+        set_image_policy(ImagePolicy(two_number_releases=TWO_NUMBER_RELEASES | {"ubuntu/squid"}))
+        # ubuntu/squid:6.10-24.10_beta and <mirror>/ubuntu/squid:6.10 are releases; 6 is the line
+
+    Attributes:
+        two_number_releases: Repositories whose ``major.minor`` tags name one release (a
+            repository path without host, tag or digest: ``postgres``, ``ubuntu/squid``). An
+            entry matches a repository equal to it or ending in ``/<entry>``, so mirrors count
+            (``<harbor>/<proxy>/library/postgres``) and ``postgres`` does not admit
+            ``postgres-proxy``. A release line (``17``) stays refused. Defaults to
+            :data:`TWO_NUMBER_RELEASES` (``postgres``); keep it in the set to extend it.
+    """
+
+    two_number_releases: frozenset[str] = field(default=TWO_NUMBER_RELEASES)
+
+    def __post_init__(self) -> None:
+        entries: object = self.two_number_releases
+        if isinstance(entries, str) or not isinstance(entries, Iterable):
+            raise ValueError(
+                f"two_number_releases must be a set of repository paths, got {entries!r}; "
+                "write e.g. TWO_NUMBER_RELEASES | {'ubuntu/squid'}"
+            )
+        values = frozenset(entries)
+        for entry in sorted(values, key=str):
+            if not isinstance(entry, str):
+                raise ValueError(f"two_number_releases[] must be a repository path, got {entry!r}")
+            check_repository_path("two_number_releases[]", entry)
+        object.__setattr__(self, "two_number_releases", values)
+
+    def admits_two_numbers(self, repository: str | None) -> bool:
+        """Whether ``repository`` (a path, optionally with a host) is listed in :attr:`two_number_releases`."""
+        if not repository:
+            return False
+        path = repository.rstrip("/")
+        return any(path == entry or path.endswith(f"/{entry}") for entry in self.two_number_releases)
+
+
+# The process's policy; set at the end of the module (its check needs check_repository_path).
+_image_policy: ImagePolicy
+
+
+def image_policy() -> ImagePolicy:
+    """The process's :class:`ImagePolicy` (``ImagePolicy()`` until :func:`set_image_policy`)."""
+    return _image_policy
+
+
+def set_image_policy(policy: ImagePolicy) -> ImagePolicy:
+    """Makes ``policy`` the process's :class:`ImagePolicy` and returns the previous one (to
+    restore it, e.g. in a test). Call it before building any props: a reference already
+    checked is not checked again."""
+    global _image_policy
+    if not isinstance(policy, ImagePolicy):
+        raise ValueError(
+            f"set_image_policy takes an ImagePolicy, got {policy!r}; write ImagePolicy(two_number_releases=...)"
+        )
+    previous, _image_policy = _image_policy, policy
+    return previous
+
+
+def is_moving_tag(tag: str, repository: str | None = None, *, policy: ImagePolicy | None = None) -> bool:
     """Whether ``tag`` names a moving target (a channel or a release line) rather than one release.
 
     The rule, applied in this order:
@@ -283,16 +362,17 @@ def is_moving_tag(tag: str, repository: str | None = None) -> bool:
        ``3.0.0-alpha`` are pinned, and so are ``1.37.0``, ``2025.01.15`` and ``24.8.14.39``.
 
     The rule reads the shape of the tag, not the project's versioning, with one table of
-    exceptions: for a ``repository`` whose last segment is in :data:`TWO_NUMBER_RELEASES`
-    (PostgreSQL), two components name a release (``17.6``, ``17.6-bookworm``). Any other
-    project whose releases have two numbers is refused; pin such a tag with a digest.
+    exceptions: for a ``repository`` the :class:`ImagePolicy` lists (``policy``, else the
+    process's, :func:`image_policy`; by default PostgreSQL), two components name a release
+    (``17.6``, ``17.6-bookworm``). Any other project whose releases have two numbers is
+    refused until the policy lists it; or pin such a tag with a digest.
     """
     if _LATEST_TAG.search(tag):
         return True
     if _DATE_STAMP.search(tag) or _COMMIT_STAMP.search(tag):
         return False
     version = _LEADING_VERSION.match(tag)
-    needed = 1 if repository and repository.rstrip("/").rsplit("/", 1)[-1] in TWO_NUMBER_RELEASES else 2
+    needed = 1 if (policy or _image_policy).admits_two_numbers(repository) else 2
     return version is None or version.group(1).count(".") < needed
 
 
@@ -341,11 +421,15 @@ def check_digest(field: str, value: str) -> str:
     return value
 
 
-def _moving_advice(tag: str, digest: str) -> str:
+def _moving_advice(tag: str, digest: str, repository: str | None = None) -> str:
     what = "whatever was pushed last" if _LATEST_TAG.search(tag) else "a release line"
-    return (
+    advice = (
         f"pin a released tag: {tag!r} names {what}, not a release, so use a full version like '7.2.7' or add {digest}"
     )
+    version = None if _LATEST_TAG.search(tag) else _LEADING_VERSION.match(tag)
+    if repository and version is not None and version.group(1).count(".") == 1:
+        advice += f", or list {repository!r} in ImagePolicy.two_number_releases if its releases have two numbers"
+    return advice
 
 
 def _parse_image(value: str) -> tuple[str, str, str, str] | str:
@@ -421,3 +505,6 @@ def check_ids(run_as_user: object, run_as_group: object, users: str) -> None:
         raise ValueError(
             f"run_as_group must be an integer from 0 to {MAX_ID} or None, got {run_as_group!r}; None uses run_as_user"
         )
+
+
+_image_policy = ImagePolicy()

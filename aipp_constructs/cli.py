@@ -714,7 +714,11 @@ def check(dirs: tuple[Path, ...], kubernetes_version: str | None, no_tools: bool
       aipp check --exceptions dist/dev-meta  # what is excepted, and why
     """
     if list_exceptions:
-        for line in exception_lines(list(dirs) or _default_folders()):
+        try:
+            lines = exception_lines(list(dirs) or _default_folders())
+        except ImportError as error:  # reading the manifests needs the [checks] extra too
+            raise click.UsageError(f"the checks need {error.name}: pip install 'aipp-constructs[checks]'") from None
+        for line in lines:
             click.echo(line)
         _exit(0)
     try:

@@ -31,7 +31,7 @@ from constructs import Construct
 
 from ._app import AppProps, workload_props
 from ._validation import LABEL_KEY, check_dns_label
-from .references import Resources, Toleration, check_label_value, check_shm_fits
+from .references import Endpoint, Resources, Toleration, check_label_value, check_shm_fits
 from .workload import HttpCheck, Port, Probe, Probes, ScratchVolume, TcpCheck, Workload
 
 __all__ = ["GpuWorker", "GpuWorkerProps"]
@@ -104,6 +104,9 @@ class GpuWorker(Workload):
         props: The :class:`GpuWorkerProps` it was built with.
         config: The ``<name>-config`` ConfigMap of non-secret settings.
     """
+
+    #: Never ``None`` (the preset always serves its ``http`` port), so a port reads it without a check.
+    endpoint: Endpoint
 
     def __init__(self, scope: Construct, id: str, props: GpuWorkerProps) -> None:
         check: HttpCheck | TcpCheck = (

@@ -26,7 +26,7 @@ from constructs import Construct
 
 from ._manifest import Manifest
 from ._validation import LABEL_KEY, check_dns_subdomain
-from .component import SYNC_WAVE_ANNOTATION
+from .component import SYNC_WAVE_ANNOTATION, port_default
 from .references import check_label_value
 
 __all__ = [
@@ -241,7 +241,8 @@ class GrafanaDashboardProps:
         folder: Grafana folder. Defaults to none (the sidecar's default folder).
         folder_annotation: Annotation the sidecar reads the folder from. Defaults to
             ``"grafana_folder"``.
-        part_of: ``app.kubernetes.io/part-of`` label. Defaults to none.
+        part_of: ``app.kubernetes.io/part-of`` label. Defaults to the port's
+            (``PortDefaults.part_of`` inside a :class:`~aipp_constructs.PortChart`), else none.
         labels: Further labels. Defaults to none.
     """
 
@@ -284,11 +285,12 @@ class GrafanaDashboard(Construct):
     def __init__(self, scope: Construct, id: str, props: GrafanaDashboardProps) -> None:
         super().__init__(scope, id)
         self.name = props.name
+        part_of: str | None = props.part_of or port_default(self, "part_of")
         key, value = props.sidecar_label
         labels = {
             "app.kubernetes.io/name": props.name,
             "app.kubernetes.io/component": "dashboard",
-            **({"app.kubernetes.io/part-of": props.part_of} if props.part_of else {}),
+            **({"app.kubernetes.io/part-of": part_of} if part_of else {}),
             **props.labels,
             key: value,
         }

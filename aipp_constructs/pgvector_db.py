@@ -67,6 +67,7 @@ from .metrics_exporter import METRICS_PATH, METRICS_PORT, MetricsExporter, check
 from .references import Endpoint, Resources, SecretKeyRef, check_labels, check_shm_fits
 from .workload import (
     ClaimTemplate,
+    EnvValue,
     ExecCheck,
     Port,
     Probe,
@@ -76,10 +77,20 @@ from .workload import (
     Sidecar,
     Workload,
     WorkloadProps,
+    check_preset_env,
     data_service_props,
 )
 
 __all__ = ["PgvectorDb", "PgvectorDbProps"]
+
+#: The variables PgvectorDb sets itself (``env`` may not repeat them), each with what to do instead.
+_OWN_ENV = {
+    "POSTGRES_USER": "set username",
+    "POSTGRES_PASSWORD_FILE": "set password",
+    "POSTGRES_DB": "set database",
+    "PGDATA": "the data directory is fixed",
+    "PGPORT": "set port",
+}
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _UID = 999  # user "postgres" in the official Debian-based image
@@ -131,6 +142,10 @@ class PgvectorDbProps:
             ships, on every start. Defaults to ``("vector",)``.
         depends_on: Components applied before it (a later sync wave) and allowed through the
             NetworkPolicies; neither waited for nor wired. Defaults to none.
+        env: Further variables of the main container, e.g. ``{"PG_BIGM": "on"}``:
+            literals, Secret keys, templates or pod fields, as
+            :class:`~aipp_constructs.workload.WorkloadProps` ``env`` takes them, written after
+            the preset's own variables, which it may not repeat. Defaults to none.
         run_as_user: uid of the pod and of every container; the image must own its files for
             it. The official Debian-based images (``postgres:17``, ``pgvector/pgvector:*-bookworm``)
             run as ``999``; the Alpine-based ``postgres:*-alpine`` runs as ``70`` (gid 70).
@@ -170,12 +185,14 @@ class PgvectorDbProps:
     )
     extensions: tuple[str, ...] = ("vector",)
     depends_on: tuple[Component, ...] = ()
+    env: Mapping[str, EnvValue] = field(default_factory=dict)
     run_as_user: int = _UID
     run_as_group: int | None = None
     extra_args: tuple[str, ...] = ()
     metrics_exporter: MetricsExporter | None = None
 
     def __post_init__(self) -> None:
+        check_preset_env("PgvectorDb", self.env, _OWN_ENV)
         check_image("image", self.image)
         check_dns_label("name", self.name)
         check_port("port", self.port)
@@ -220,6 +237,9 @@ class PgvectorDb(Workload):
             database="aipp", storage_class_name="longhorn", storage_size="20Gi"))
     """
 
+    #: Never ``None`` (the preset always serves), so a port reads it without a check.
+    endpoint: Endpoint
+
     def __init__(self, scope: Construct, id: str, props: PgvectorDbProps) -> None:
         alive = ExecCheck(
             command=("sh", "-c", f'exec pg_isready -U "$POSTGRES_USER" -d "$POSTGRES_DB" -h 127.0.0.1 -p {props.port}')
@@ -261,6 +281,7 @@ class PgvectorDb(Workload):
                     # initdb refuses a non-empty directory.
                     "PGDATA": f"{_DATA_MOUNT}/pgdata",
                     "PGPORT": str(props.port),
+                    **props.env,
                 },
                 config_files={
                     "bootstrap.sh": _bootstrap_sh(props.database, props.extensions),

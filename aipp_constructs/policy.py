@@ -21,7 +21,12 @@ A construct declares its exceptions as ``policy_exceptions`` (check id -> reason
 :data:`HIGH_UID`) an exception is written only while the object fails the check
 (:func:`policy_annotations`): a preset declares why its image needs a low uid, and the
 annotation disappears when ``run_as_user`` is 10000 or more, so no exception outlives its
-cause. Two are never declared but derived from the images (:func:`image_exceptions`): an image
+cause. A workload's ``SecurityException`` derives the checks its relaxations fail, with its
+reason (:meth:`~aipp_constructs.security.SecurityException.policy_exceptions`: capabilities
+:data:`ADDED_CAPABILITIES`; root :data:`ROOT_CONTAINERS` and :data:`HIGH_UID`; privilege
+escalation :data:`PRIVILEGE_ESCALATION`; a writable root filesystem
+:data:`READ_ONLY_ROOT_FILESYSTEM`), so they are not declared again. Two are never declared but
+derived from the images (:func:`image_exceptions`): an image
 given by tag without a digest fails :data:`IMAGE_DIGEST` and, pulled ``IfNotPresent``,
 :data:`PULL_POLICY_ALWAYS`; an image ``name:tag@sha256:<digest>`` passes both, and the two
 annotations disappear once every image of the pod has a digest.
@@ -44,12 +49,16 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "ADDED_CAPABILITIES",
     "CHECKS",
     "DIGEST_REASON",
     "HIGH_UID",
     "IMAGE_DIGEST",
+    "PRIVILEGE_ESCALATION",
     "PULL_POLICY_ALWAYS",
     "PULL_POLICY_REASON",
+    "READ_ONLY_ROOT_FILESYSTEM",
+    "ROOT_CONTAINERS",
     "SECRETS_AS_ENV",
     "SKIP_ANNOTATION_PREFIX",
     "PolicyException",
@@ -68,6 +77,15 @@ SECRETS_AS_ENV = "CKV_K8S_35"
 HIGH_UID = "CKV_K8S_40"
 #: "Image should use digest".
 IMAGE_DIGEST = "CKV_K8S_43"
+#: "Containers should not run with allowPrivilegeEscalation" (derived from a ``SecurityException``).
+PRIVILEGE_ESCALATION = "CKV_K8S_20"
+#: "Use read-only filesystem for containers where possible" (derived from a ``SecurityException``).
+READ_ONLY_ROOT_FILESYSTEM = "CKV_K8S_22"
+#: "Minimize the admission of root containers" (derived from a ``SecurityException``).
+ROOT_CONTAINERS = "CKV_K8S_23"
+#: "Minimize the admission of containers with added capability": any ``capabilities.add``
+#: (derived from a ``SecurityException``; CKV_K8S_28 and CKV_K8S_37 still pass, as ALL stays dropped).
+ADDED_CAPABILITIES = "CKV_K8S_25"
 #: The checks the library knows how to tell failing, and what each asks for.
 CHECKS = {
     PULL_POLICY_ALWAYS: "imagePullPolicy Always, or an image with a digest",

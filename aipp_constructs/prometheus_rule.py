@@ -27,7 +27,7 @@ from constructs import Construct
 
 from ._manifest import Manifest
 from ._validation import LABEL_KEY, check_dns_label, check_dns_subdomain
-from .component import SKIP_DRY_RUN_ON_MISSING_RESOURCE, SYNC_WAVE_ANNOTATION
+from .component import SKIP_DRY_RUN_ON_MISSING_RESOURCE, SYNC_WAVE_ANNOTATION, port_default
 from .references import check_label_value
 from .service_monitor import prometheus_duration_ms
 
@@ -131,7 +131,8 @@ class PrometheusAlertsProps:
         labels: Labels of the PrometheusRule, above all the one the cluster's Prometheus
             selects rules by (kube-prometheus-stack: ``release: <helm release>``; rules without
             it are silently ignored). Defaults to none.
-        part_of: ``app.kubernetes.io/part-of`` label. Defaults to none.
+        part_of: ``app.kubernetes.io/part-of`` label. Defaults to the port's
+            (``PortDefaults.part_of`` inside a :class:`~aipp_constructs.PortChart`), else none.
         wave: ArgoCD sync wave. Defaults to ``0``.
     """
 
@@ -171,11 +172,12 @@ class PrometheusAlerts(Construct):
     def __init__(self, scope: Construct, id: str, props: PrometheusAlertsProps) -> None:
         super().__init__(scope, id)
         self.name = props.name
+        part_of: str | None = props.part_of or port_default(self, "part_of")
         self.alerts: tuple[AlertRule, ...] = tuple(rule for group in props.groups for rule in group.rules)
         labels = {
             "app.kubernetes.io/name": props.name,
             "app.kubernetes.io/component": "alerts",
-            **({"app.kubernetes.io/part-of": props.part_of} if props.part_of else {}),
+            **({"app.kubernetes.io/part-of": part_of} if part_of else {}),
             **props.labels,
         }
         self.resource = Manifest(

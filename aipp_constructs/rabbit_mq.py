@@ -41,6 +41,7 @@ from .references import Endpoint, Resources, SecretKeyRef, check_labels
 from .service_monitor import MetricsEndpoint
 from .workload import (
     ClaimTemplate,
+    EnvValue,
     FieldRef,
     InitStep,
     Port,
@@ -51,10 +52,22 @@ from .workload import (
     TcpCheck,
     Workload,
     WorkloadProps,
+    check_preset_env,
     data_service_props,
 )
 
 __all__ = ["PER_QUEUE_METRICS", "RabbitMq", "RabbitMqProps"]
+
+#: The variables RabbitMq sets itself (``env`` may not repeat them), each with what to do instead.
+_OWN_ENV = {
+    "MY_POD_NAME": "it names the node",
+    "MY_POD_NAMESPACE": "it names the node",
+    "RABBITMQ_NODENAME": "the node name is derived from name",
+    "RABBITMQ_USE_LONGNAME": "the node name is derived from name",
+    "RABBITMQ_MNESIA_BASE": "the data directory is fixed",
+    "RABBITMQ_DEFAULT_USER": "set username",
+    "RABBITMQ_DEFAULT_PASS": "set password",
+}
 
 _UID = 999  # user "rabbitmq" in the official Ubuntu-based image
 _CONFIG_KEY = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
@@ -106,6 +119,10 @@ class RabbitMqProps:
             publishers. Defaults to ``0.6``.
         depends_on: Components applied before it (a later sync wave) and allowed through the
             NetworkPolicies; neither waited for nor wired. Defaults to none.
+        env: Further variables of the main container, e.g. ``{"RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": "+S 2:2"}``:
+            literals, Secret keys, templates or pod fields, as
+            :class:`~aipp_constructs.workload.WorkloadProps` ``env`` takes them, written after
+            the preset's own variables, which it may not repeat. Defaults to none.
         run_as_user: uid of the pod and of every container (the cookie-installing init
             container too). The official Ubuntu-based images run as ``999``; the Alpine-based
             ``rabbitmq:*-alpine`` runs as ``100`` (with gid ``101``: set ``run_as_group``).
@@ -138,11 +155,13 @@ class RabbitMqProps:
     )
     memory_high_watermark: float = 0.6
     depends_on: tuple[Component, ...] = ()
+    env: Mapping[str, EnvValue] = field(default_factory=dict)
     run_as_user: int = _UID
     run_as_group: int | None = None
     extra_config: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        check_preset_env("RabbitMq", self.env, _OWN_ENV)
         check_image("image", self.image)
         version = re.match(r"v?(\d+)\.(\d+)", image_tag(self.image))
         if version and (int(version.group(1)), int(version.group(2))) < _OLDEST:
@@ -180,6 +199,9 @@ class RabbitMq(Workload):
         workload: The ``StatefulSet``.
         config: The ``ConfigMap`` with the ``conf.d`` drop-in.
     """
+
+    #: Never ``None`` (the preset always serves), so a port reads it without a check.
+    endpoint: Endpoint
 
     def __init__(self, scope: Construct, id: str, props: RabbitMqProps) -> None:
         name = props.name
@@ -219,6 +241,7 @@ class RabbitMq(Workload):
                     "RABBITMQ_MNESIA_BASE": f"{_HOME}/mnesia",
                     "RABBITMQ_DEFAULT_USER": props.username,
                     "RABBITMQ_DEFAULT_PASS": props.password,
+                    **props.env,
                 },
                 config_files={
                     "20-kubernetes.conf": (

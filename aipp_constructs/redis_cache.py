@@ -53,6 +53,7 @@ from .metrics_exporter import METRICS_PATH, METRICS_PORT, MetricsExporter, check
 from .references import Endpoint, Resources, SecretKeyRef, check_labels
 from .workload import (
     ClaimVolume,
+    EnvValue,
     ExecCheck,
     InitStep,
     Port,
@@ -63,10 +64,14 @@ from .workload import (
     Sidecar,
     Workload,
     WorkloadProps,
+    check_preset_env,
     data_service_props,
 )
 
 __all__ = ["RedisCache", "RedisCacheProps"]
+
+#: The variables RedisCache sets itself (``env`` may not repeat them), each with what to do instead.
+_OWN_ENV = {"REDIS_PASSWORD": "set password", "REDISCLI_AUTH": "set password"}
 
 _UID = 999  # user "redis" in the official image (Debian and Alpine tags)
 # Options the construct sets itself, and the prop to use instead (Redis matches them case-insensitively).
@@ -117,6 +122,10 @@ class RedisCacheProps:
         resources: Requests and limits. Defaults to 100m/256Mi requested, 1 CPU/512Mi limit.
         depends_on: Components applied before it (a later sync wave) and allowed through the
             NetworkPolicies; neither waited for nor wired. Defaults to none.
+        env: Further variables of the main container, e.g. ``{"TZ": "UTC"}``:
+            literals, Secret keys, templates or pod fields, as
+            :class:`~aipp_constructs.workload.WorkloadProps` ``env`` takes them, written after
+            the preset's own variables, which it may not repeat. Defaults to none.
         run_as_user: uid of the pod and of the container. The official images run as ``999``,
             both the Debian-based and the Alpine-based ``redis:*-alpine`` tags. Must be at
             least 1, since Pod Security "restricted" refuses root. Defaults to ``999``.
@@ -159,6 +168,7 @@ class RedisCacheProps:
         )
     )
     depends_on: tuple[Component, ...] = ()
+    env: Mapping[str, EnvValue] = field(default_factory=dict)
     run_as_user: int = _UID
     run_as_group: int | None = None
     extra_args: tuple[str, ...] = ()
@@ -167,6 +177,7 @@ class RedisCacheProps:
     metrics_exporter: MetricsExporter | None = None
 
     def __post_init__(self) -> None:
+        check_preset_env("RedisCache", self.env, _OWN_ENV)
         check_image("image", self.image)
         check_dns_label("name", self.name)
         check_port("port", self.port)
@@ -207,6 +218,9 @@ class RedisCache(Workload):
         metrics_path: ``/metrics`` with ``metrics_exporter``, else ``None`` (Redis serves no
             metrics itself: a ServiceMonitor is refused).
     """
+
+    #: Never ``None`` (the preset always serves), so a port reads it without a check.
+    endpoint: Endpoint
 
     def __init__(self, scope: Construct, id: str, props: RedisCacheProps) -> None:
         claim_name = f"{props.name}-data"
@@ -253,7 +267,7 @@ class RedisCache(Workload):
                 run_as_user=props.run_as_user,
                 run_as_group=props.run_as_group,
                 **data_service_props(props.depends_on),  # type: ignore[arg-type]
-                env={"REDIS_PASSWORD": props.password, "REDISCLI_AUTH": props.password},
+                env={"REDIS_PASSWORD": props.password, "REDISCLI_AUTH": props.password, **props.env},
                 tmp_size="64Mi",
                 claims=(ClaimVolume(name="data", path="/data", claim_name=claim_name),),
                 **(_exporter_props(props, exporter) if exporter is not None else {}),  # type: ignore[arg-type]

@@ -15,7 +15,10 @@ with a reason. Then, and only then:
   admits it (``baseline`` for the capabilities of Docker's default set, root or privilege
   escalation; a writable root filesystem is this library's own rule and needs no level);
 * the offline checks (``python -m aipp_constructs.checks``) list the exception and its
-  reason, and report anything relaxed beyond it as a finding.
+  reason, and report anything relaxed beyond it as a finding;
+* the workload object carries checkov's skip annotation, with the exception's reason, for
+  each check the relaxations fail (:meth:`SecurityException.policy_exceptions`): they are
+  not restated as ``policy_exceptions``.
 
 Capabilities outside Docker's default set (``SYS_ADMIN``, ``NET_ADMIN``...) need a
 ``privileged`` namespace, which this library does not deploy: they are refused.
@@ -27,6 +30,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+
+from .policy import (
+    ADDED_CAPABILITIES,
+    HIGH_UID,
+    PRIVILEGE_ESCALATION,
+    READ_ONLY_ROOT_FILESYSTEM,
+    ROOT_CONTAINERS,
+    PolicyException,
+)
 
 __all__ = [
     "BASELINE_CAPABILITIES",
@@ -81,7 +93,8 @@ class SecurityException:
 
     Attributes:
         reason: Why the image needs them, e.g. ``"the sandbox drops to a per-run user with
-            setuid"``. Required; written on the object.
+            setuid"``, in one line of 10 to 300 characters without ``=`` (it is also the
+            reason of checkov's skip annotations). Required; written on the object.
         add_capabilities: Capabilities to add (after dropping ALL), from Docker's default set
             (:data:`BASELINE_CAPABILITIES`). Defaults to none.
         run_as_root: Run the container as uid 0 (needs ``baseline``). Defaults to ``False``.
@@ -98,10 +111,20 @@ class SecurityException:
     writable_root_filesystem: bool = False
 
     def __post_init__(self) -> None:
-        if not isinstance(self.reason, str) or len(self.reason.strip()) < 10 or "\n" in self.reason:
+        if (
+            not isinstance(self.reason, str)
+            or not 10 <= len(self.reason.strip()) <= 300
+            or self.reason != self.reason.strip()
+            or any(ch in self.reason for ch in "\r\n")
+        ):
             raise ValueError(
-                f"security_exception.reason must say in one line (10 characters or more) why the image needs "
-                f"the exception, got {self.reason!r}"
+                f"security_exception.reason must say in one line (10 to 300 characters, no surrounding spaces) "
+                f"why the image needs the exception, got {self.reason!r}"
+            )
+        if "=" in self.reason:
+            raise ValueError(
+                f"security_exception.reason must not contain '=' (it is the reason of checkov's skip annotations, "
+                f"which checkov splits at '='), got {self.reason!r}; reword it, e.g. 'set to' instead of '='"
             )
         if not isinstance(self.add_capabilities, tuple):
             raise ValueError(f"security_exception.add_capabilities must be a tuple, got {self.add_capabilities!r}")
@@ -143,6 +166,20 @@ class SecurityException:
         if self.writable_root_filesystem:
             parts.append("readOnlyRootFilesystem=false")
         return "; ".join(parts)
+
+    def policy_exceptions(self) -> tuple[PolicyException, ...]:
+        """The checkov checks the relaxations fail, each with :attr:`reason`: ``CKV_K8S_25``
+        for added capabilities (the container still drops ALL, so ``CKV_K8S_28`` and
+        ``CKV_K8S_37`` pass), ``CKV_K8S_23`` and ``CKV_K8S_40`` for root, ``CKV_K8S_20`` for
+        privilege escalation, ``CKV_K8S_22`` for a writable root filesystem; in check-id order."""
+        checks = [
+            *([ADDED_CAPABILITIES] if self.add_capabilities else []),
+            *([ROOT_CONTAINERS, HIGH_UID] if self.run_as_root else []),
+            *([PRIVILEGE_ESCALATION] if self.allow_privilege_escalation else []),
+            *([READ_ONLY_ROOT_FILESYSTEM] if self.writable_root_filesystem else []),
+        ]
+        checks.sort(key=lambda check: int(check.rpartition("_")[2]))
+        return tuple(PolicyException(check=check, reason=self.reason) for check in checks)
 
     def annotations(self) -> dict[str, str]:
         """The annotations written on the workload object and its pods."""

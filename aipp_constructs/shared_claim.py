@@ -22,7 +22,7 @@ from constructs import Construct
 from . import _spec
 from ._manifest import Manifest
 from ._validation import check_dns_label, check_dns_subdomain, check_quantity_binary
-from .component import CONFIG_WAVE, KEEP_ON_PRUNE_AND_DELETE, SYNC_WAVE_ANNOTATION
+from .component import CONFIG_WAVE, KEEP_ON_PRUNE_AND_DELETE, SYNC_WAVE_ANNOTATION, port_default
 from .references import check_labels
 from .workload import ClaimVolume
 
@@ -39,8 +39,11 @@ class SharedClaimProps:
         name: Name of the claim. Required.
         size: Requested size (binary units). Required.
         access_modes: Access modes. Defaults to ``("ReadWriteMany",)``.
-        storage_class_name: Storage class. Defaults to the cluster's default class.
-        part_of: ``app.kubernetes.io/part-of`` label. Defaults to none.
+        storage_class_name: Storage class. Defaults to the port's
+            ``PortDefaults.storage_class_name`` inside a :class:`~aipp_constructs.PortChart`,
+            else the cluster's default class.
+        part_of: ``app.kubernetes.io/part-of`` label. Defaults to the port's
+            ``PortDefaults.part_of`` inside a :class:`~aipp_constructs.PortChart`, else none.
         labels: Further labels (e.g. Longhorn recurring-job labels). Defaults to none.
     """
 
@@ -66,16 +69,18 @@ class SharedClaim(Construct):
     """A claim mounted by workloads; see the module documentation.
 
     Attributes:
-        props: The props it was built with.
+        props: The props it was built with (as given: the port defaults it took are on ``claim``).
         claim: The ``PersistentVolumeClaim``.
     """
 
     def __init__(self, scope: Construct, id: str, props: SharedClaimProps) -> None:
         super().__init__(scope, id)
         self.props = props
+        part_of: str | None = props.part_of or port_default(self, "part_of")
+        storage_class: str | None = props.storage_class_name or port_default(self, "storage_class_name")
         labels = {"app.kubernetes.io/name": props.name, "app.kubernetes.io/managed-by": "cdk8s", **props.labels}
-        if props.part_of:
-            labels["app.kubernetes.io/part-of"] = props.part_of
+        if part_of:
+            labels["app.kubernetes.io/part-of"] = part_of
         self.claim = Manifest(
             self,
             "Resource",
@@ -87,7 +92,7 @@ class SharedClaim(Construct):
                     "labels": labels,
                     "annotations": {SYNC_WAVE_ANNOTATION: str(CONFIG_WAVE), **KEEP_ON_PRUNE_AND_DELETE},
                 },
-                "spec": _spec.claim_spec(props.storage_class_name, props.size, props.access_modes),
+                "spec": _spec.claim_spec(storage_class, props.size, props.access_modes),
             },
         )
 

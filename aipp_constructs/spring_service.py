@@ -34,6 +34,7 @@ from constructs import Construct
 
 from ._app import AppProps, workload_props
 from ._validation import check_kubernetes_version, check_port
+from .references import Endpoint
 from .wiring import SPRING_BOOT_WIRING, Wiring
 from .workload import HttpCheck, Port, Probe, Probes, Workload
 
@@ -136,6 +137,9 @@ class SpringService(Workload):
         metrics_path: :data:`METRICS_PATH` when ``metrics`` is set, else ``None``; a
             ``ComponentServiceMonitor`` refuses to scrape a path the service does not serve.
     """
+
+    #: Never ``None`` (the preset always serves its ``http`` port), so a port reads it without a check.
+    endpoint: Endpoint
 
     def __init__(self, scope: Construct, id: str, props: SpringServiceProps) -> None:
         ports = [Port(name="http", number=props.port)]

@@ -25,6 +25,7 @@ from constructs import Construct
 
 from ._app import AppProps, workload_props
 from ._validation import check_directory, check_quantity_binary
+from .references import Endpoint
 from .workload import HttpCheck, Port, Probe, Probes, ScratchVolume, Workload
 
 __all__ = ["WebFrontend", "WebFrontendProps"]
@@ -78,6 +79,9 @@ class WebFrontend(Workload):
         disruption_budget: The ``PodDisruptionBudget``, or ``None`` with one replica (a
             budget of one available pod out of one would block every node drain).
     """
+
+    #: Never ``None`` (the preset always serves its ``http`` port), so a port reads it without a check.
+    endpoint: Endpoint
 
     def __init__(self, scope: Construct, id: str, props: WebFrontendProps) -> None:
         health = HttpCheck(path=props.health_path, port="http")

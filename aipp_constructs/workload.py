@@ -715,7 +715,8 @@ class WorkloadProps:
         image_pull_secrets: Secrets to pull the image with. Defaults to the port's, else none.
         security_exception: What the main container needs beyond the hardened default, with
             the reason (:class:`~aipp_constructs.security.SecurityException`); written on the
-            objects as annotations, and refused by a port chart whose namespace does not admit
+            objects as annotations, with checkov's skip annotation (its reason) for each check
+            the relaxations fail, and refused by a port chart whose namespace does not admit
             it. Defaults to none.
         policy_exceptions: checkov checks the workload cannot meet, check id -> reason (one
             line, no ``=``), e.g. ``{"CKV_K8S_40": "runs as the user the vendor image is built
@@ -723,7 +724,9 @@ class WorkloadProps:
             of ``CKV_K8S_35`` (a Secret in an environment variable) and ``CKV_K8S_40`` (a uid
             below 10000) only while the workload fails that check. ``CKV_K8S_43`` and
             ``CKV_K8S_15`` are refused: the construct writes them itself while an image has no
-            digest (see :mod:`~aipp_constructs.policy`). Defaults to none.
+            digest (see :mod:`~aipp_constructs.policy`); so are the checks ``security_exception``
+            derives (:meth:`~aipp_constructs.security.SecurityException.policy_exceptions`).
+            Defaults to none.
     """
 
     name: str
@@ -912,6 +915,12 @@ class WorkloadProps:
         if self.security_exception is not None and not isinstance(self.security_exception, SecurityException):
             raise ValueError(f"security_exception must be a SecurityException, got {self.security_exception!r}")
         policy_exceptions("policy_exceptions", self.policy_exceptions)
+        derived = {e.check for e in self.security_exception.policy_exceptions()} if self.security_exception else set()
+        if restated := sorted(derived & set(self.policy_exceptions)):
+            raise ValueError(
+                f"policy_exceptions declares {', '.join(restated)}, which security_exception derives "
+                f"(with its reason); remove {', '.join(restated)} from policy_exceptions"
+            )
 
     def _check_sidecars(self, paths: Mapping[str, str]) -> set[str]:
         """Sidecar names, ports and volumes against the rest of the pod (``paths``: the
@@ -1120,8 +1129,11 @@ class Workload(Component):
             ),
         }
         # checkov's skip annotations, on the workload object (the one checkov reads).
+        # A security exception brings the checks its relaxations fail (WorkloadProps refuses them
+        # in policy_exceptions too).
+        derived = props.security_exception.policy_exceptions() if props.security_exception else ()
         self.policy_annotations = policy_annotations(
-            props.name, template["spec"], policy_exceptions("policy_exceptions", props.policy_exceptions)
+            props.name, template["spec"], (*policy_exceptions("policy_exceptions", props.policy_exceptions), *derived)
         )
         self.workload = self._emit(template)
         self.claims = self._replica_claims()
@@ -1449,6 +1461,20 @@ def data_service_props(depends_on: Sequence[Component]) -> dict[str, object]:
         "wiring": {},
         "telemetry": Telemetry(mode="off"),
     }
+
+
+def check_preset_env(preset: str, env: Mapping[str, EnvValue], own: Mapping[str, str]) -> None:
+    """The extra ``env`` of a data preset (``PgvectorDb``, ``RedisCache``, ``RabbitMq``):
+    variable names and values as :class:`WorkloadProps` takes them, and none of the preset's
+    own variables (``own``: variable -> what to do instead, e.g. ``"set password"``)."""
+    if not isinstance(env, Mapping):
+        raise ValueError(f"env must be a mapping of variable -> value, got {env!r}")
+    for var, value in env.items():
+        check_env_name(f"env.{var}", var)
+        if var in own:
+            raise ValueError(f"env.{var} is set by {preset} itself, got {var!r} in env; {own[var]}")
+        if not isinstance(value, (str, SecretKeyRef, EnvTemplate, FieldRef)):
+            raise ValueError(f"env.{var} must be a string, a SecretKeyRef, an EnvTemplate or a FieldRef, got {value!r}")
 
 
 def _lifecycle(props: WorkloadProps) -> dict[str, Any] | None:

@@ -732,3 +732,39 @@ def test_cli_validates_against_the_given_oldest_version(tmp_path: Path, capsys: 
     assert main([str(tmp_path), "--kubernetes-version", "v1.30"]) == 0
     assert main([str(tmp_path), "--kubernetes-version", "1.30"]) == 2
     assert "--kubernetes-version must be a Kubernetes version like 'v1.30'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("missing", ["jsonschema", "kubernetes_validate"])
+def test_cli_without_the_checks_extra_ends_in_a_one_line_hint(tmp_path: Path, missing: str) -> None:
+    """``python -m aipp_constructs.checks`` with a dependency of the ``[checks]`` extra missing
+    (``sys.modules[name] = None`` makes its import fail as if it were not installed) prints one
+    line naming the module and the extra, exit code 2, no traceback."""
+    (tmp_path / "good.yaml").write_text(yaml.safe_dump(hardened_deployment()))
+    program = (
+        f"import runpy, sys; sys.modules[{missing!r}] = None; sys.argv = ['checks', {str(tmp_path)!r}]; "
+        "runpy.run_module('aipp_constructs.checks', run_name='__main__', alter_sys=True)"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, cwd=REPO_ROOT, check=False, timeout=60
+    )
+    assert run.returncode == 2, run.stderr
+    assert run.stdout == ""
+    assert run.stderr.splitlines() == [f"error: the checks need {missing}: pip install 'aipp-constructs[checks]'"]
+
+
+@pytest.mark.parametrize("args", [["check"], ["check", "--exceptions"]])
+def test_aipp_check_without_the_checks_extra_ends_in_a_one_line_hint(tmp_path: Path, args: list[str]) -> None:
+    """``aipp check`` (and ``--exceptions``, which reads manifests with the extra's loader) says
+    the same one line, as a usage error (exit 2), without a traceback."""
+    (tmp_path / "good.yaml").write_text(yaml.safe_dump(hardened_deployment()))
+    argv = ["aipp", *args, str(tmp_path)]
+    program = (
+        f"import runpy, sys; sys.modules['jsonschema'] = None; sys.argv = {argv!r}; "
+        "runpy.run_module('aipp_constructs', run_name='__main__', alter_sys=True)"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, cwd=REPO_ROOT, check=False, timeout=60
+    )
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.splitlines()[-1] == "Error: the checks need jsonschema: pip install 'aipp-constructs[checks]'"
+    assert "Traceback" not in run.stderr

@@ -325,6 +325,7 @@ def test_pgvector_every_prop_reaches_the_yaml(chart: Chart) -> None:
         "resources": Resources(cpu_request="500m", memory_request="2Gi", cpu_limit="4", memory_limit="3Gi"),
         "extensions": ("vector", "pg_trgm"),
         "depends_on": (upstream,),
+        "env": {"PGUSER": "aipp"},
         "volume_labels": {"recurring-job.longhorn.io/source": "enable", "recurring-job.longhorn.io/backup": "enabled"},
         "run_as_user": 70,
         "run_as_group": 1070,
@@ -416,6 +417,8 @@ def test_pgvector_every_prop_reaches_the_yaml(chart: Chart) -> None:
     assert "WHERE extname IN ('vector', 'pg_trgm')" in files["bootstrap.sh"]
     # database
     assert "-d aipp -c" in files["ready.sh"] and """CREATE DATABASE "aipp\"""" in files["bootstrap.sh"]
+    # env
+    assert env["PGUSER"] == "aipp"
     # depends_on
     assert db.after == (upstream,) and db.wave == upstream.wave + 1
     assert sts["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] == "2"

@@ -17,12 +17,23 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import cdk8s
 import howtos
 import pytest
 import yaml
 from conftest import REFERENCE
 
 import main
+from aipp_constructs import (
+    ExecCheck,
+    PortChart,
+    PortDefaults,
+    Probes,
+    SecurityException,
+    Telemetry,
+    Workload,
+    WorkloadProps,
+)
 from aipp_constructs.checks import load_manifests, object_ref
 from aipp_constructs.cli import exception_lines
 from aipp_constructs.policy import IMAGE_DIGEST, PULL_POLICY_ALWAYS, SKIP_ANNOTATION_PREFIX
@@ -139,6 +150,50 @@ def test_an_environment_that_pins_every_digest_has_no_digest_or_pull_policy_exce
         assert (IMAGE_DIGEST, resource) in passed and (PULL_POLICY_ALWAYS, resource) in passed, resource
     skipped = {c["check_id"] for c in report["results"]["skipped_checks"]}
     assert skipped == {"CKV_K8S_35", "CKV_K8S_40"}
+
+
+def test_checkov_agrees_with_the_skips_a_security_exception_derives(tmp_path: Path) -> None:
+    """A workload relaxing everything a SecurityException can: checkov fails nothing and skips
+    exactly the checks the exception derives, with its reason; without those annotations it
+    fails exactly those checks (so none is missing and none is superfluous)."""
+    reason = "the sandbox switches to a per-run user and chroots into the run folder"
+    exception = SecurityException(
+        reason=reason,
+        add_capabilities=("SETUID", "SETGID", "SYS_CHROOT"),
+        run_as_root=True,
+        allow_privilege_escalation=True,
+        writable_root_filesystem=True,
+    )
+    defaults = PortDefaults(namespace="acme", part_of="acme", pod_security_level="baseline")
+    chart = PortChart(cdk8s.Testing.app(), "port", defaults)
+    props = WorkloadProps(
+        name="sandbox",
+        image=f"registry.example.com/acme/sandbox:0.2.0@{DIGEST}",
+        security_exception=exception,
+        telemetry=Telemetry(mode="off"),
+        probes=Probes.of(ExecCheck(command=("true",))),
+    )
+    Workload(chart, "Sandbox", props)
+    chart.add_network_policies()
+    derived = {e.check for e in exception.policy_exceptions()}
+    assert derived == {"CKV_K8S_20", "CKV_K8S_22", "CKV_K8S_23", "CKV_K8S_25", "CKV_K8S_40"}
+    manifests = cdk8s.Testing.synth(chart)
+    (tmp_path / "with").mkdir()
+    (tmp_path / "with" / "sandbox.yaml").write_text(yaml.safe_dump_all(manifests))
+
+    report = run_checkov([tmp_path / "with"], quiet=False)
+    assert failures(report) == [], failures(report)
+    skipped = {(c["check_id"], c["resource"]) for c in report["results"]["skipped_checks"]}
+    assert skipped == {(check, "Deployment.acme.sandbox") for check in derived}
+    assert {c["check_result"]["suppress_comment"] for c in report["results"]["skipped_checks"]} == {reason}
+
+    for manifest in manifests:
+        annotations = manifest["metadata"].get("annotations", {})
+        for key in [key for key in annotations if key.startswith(SKIP_ANNOTATION_PREFIX)]:
+            del annotations[key]
+    (tmp_path / "without").mkdir()
+    (tmp_path / "without" / "sandbox.yaml").write_text(yaml.safe_dump_all(manifests))
+    assert {line.split()[0] for line in failures(run_checkov([tmp_path / "without"]))} == derived
 
 
 # --- aipp check --exceptions lists every exception -------------------------------------------------

@@ -324,6 +324,7 @@ def test_rabbitmq_every_prop_reaches_the_yaml(chart: Chart) -> None:
         "resources": Resources(cpu_request="500m", memory_request="2Gi", cpu_limit="2", memory_limit="2Gi"),
         "memory_high_watermark": 0.4,
         "depends_on": (upstream,),
+        "env": {"RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": "+S 2:2"},
         "volume_labels": {"recurring-job.longhorn.io/source": "enable", "recurring-job.longhorn.io/backup": "enabled"},
         "run_as_user": 100,
         "run_as_group": 101,
@@ -391,6 +392,8 @@ def test_rabbitmq_every_prop_reaches_the_yaml(chart: Chart) -> None:
     assert f"total_memory_available_override_value = {2 * 2**30}" in conf
     # memory_high_watermark
     assert "vm_memory_high_watermark.relative = 0.4" in conf
+    # env
+    assert env["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] == "+S 2:2"
     # depends_on
     assert mq.after == (upstream,) and mq.wave == upstream.wave + 1
     assert sts["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] == "2"

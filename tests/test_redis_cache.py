@@ -235,6 +235,7 @@ def test_redis_every_prop_reaches_the_yaml(chart: Chart) -> None:
         "storage_class_name": "longhorn",
         "resources": Resources(cpu_request="200m", memory_request="512Mi", cpu_limit="2", memory_limit="1Gi"),
         "depends_on": (upstream,),
+        "env": {"TZ": "UTC"},
         "volume_labels": {"recurring-job.longhorn.io/source": "enable", "recurring-job.longhorn.io/backup": "enabled"},
         "run_as_user": 1999,
         "run_as_group": 1000,
@@ -273,7 +274,7 @@ def test_redis_every_prop_reaches_the_yaml(chart: Chart) -> None:
     assert deployment["metadata"]["labels"]["app.kubernetes.io/version"] == "7.4.1-alpine"
     # password
     ref = {"secretKeyRef": {"name": "cache-auth", "key": "requirepass"}}
-    assert env_of(redis) == {"REDIS_PASSWORD": ref, "REDISCLI_AUTH": ref}
+    assert env_of(redis) == {"REDIS_PASSWORD": ref, "REDISCLI_AUTH": ref, "TZ": "UTC"}  # and env
     # name
     assert sorted((m["kind"], m["metadata"]["name"]) for m in manifests) == [
         ("Deployment", "cache"),

@@ -61,7 +61,7 @@ def _everything() -> list[dict[str, Any]]:
         depends_on=(db,), waits_for=(cache,), connects_to=(mq,),
         env={"TOKEN": keys.key("token"), "POD": ac.FieldRef(field_path="metadata.name"),
              "URL": ac.EnvTemplate(text="postgresql://{username}:{password}@{host}:{port}/{database}",
-                                   values=db.endpoint.facts())},  # type: ignore[union-attr]
+                                   values=db.endpoint.facts())},
         settings_in_config_map=True, config_files={"a.conf": "a=1\n"}, config_files_mount="files",
         scratch=(ac.ScratchVolume(name="shm", path="/dev/shm", size="64Mi", memory=True),),
         claims=(shared.volume("/uploads"),),

@@ -127,3 +127,63 @@ def test_net_bind_service_stays_restricted() -> None:
     )
     assert low_port.level == "restricted"
     assert one(_sandbox(level="restricted", exception=low_port), "Deployment")
+
+
+def _skips(deployment: dict[str, Any]) -> dict[str, str]:
+    """checkov's skip annotations of the object, check id -> reason."""
+    annotations = deployment["metadata"]["annotations"]
+    return dict(v.split("=", 1) for k, v in annotations.items() if k.startswith("checkov.io/skip"))
+
+
+@pytest.mark.parametrize(
+    ("relaxation", "checks"),
+    [
+        ({"add_capabilities": ("SETUID", "SETGID", "SYS_CHROOT")}, ["CKV_K8S_25"]),
+        ({"add_capabilities": ("NET_BIND_SERVICE",)}, ["CKV_K8S_25"]),
+        ({"run_as_root": True}, ["CKV_K8S_23", "CKV_K8S_40"]),
+        ({"allow_privilege_escalation": True}, ["CKV_K8S_20"]),
+        ({"writable_root_filesystem": True}, ["CKV_K8S_22"]),
+        (
+            {"add_capabilities": ("CHOWN",), "run_as_root": True, "allow_privilege_escalation": True,
+             "writable_root_filesystem": True},
+            ["CKV_K8S_20", "CKV_K8S_22", "CKV_K8S_23", "CKV_K8S_25", "CKV_K8S_40"],
+        ),
+    ],
+)  # fmt: skip
+def test_the_exception_derives_the_checkov_skips_its_relaxations_need(
+    relaxation: dict[str, Any], checks: list[str]
+) -> None:
+    """Each relaxation skips exactly the checkov checks it fails (read from checkov's checks:
+    CKV_K8S_28/37 pass while ALL stays dropped), with the exception's reason; the image
+    exceptions (no digest: CKV_K8S_15, CKV_K8S_43) are the construct's as before."""
+    reason = "the vendor image needs this to start, see its documentation"
+    exception = SecurityException(reason=reason, **relaxation)
+    assert [e.check for e in exception.policy_exceptions()] == checks
+    deployment = one(_sandbox(exception=exception), "Deployment")
+    skips = _skips(deployment)
+    assert sorted(skips) == sorted([*checks, "CKV_K8S_15", "CKV_K8S_43"])
+    assert {skips[check] for check in checks} == {reason}
+    template = deployment["spec"]["template"]["metadata"].get("annotations", {})
+    assert not any(key.startswith("checkov.io/skip") for key in template)  # a new reason rolls no pod
+
+
+def test_a_check_the_exception_derives_is_not_declared_again() -> None:
+    root = SecurityException(reason="the legacy image chowns its data folder at every start", run_as_root=True)
+    with pytest.raises(
+        ValueError,
+        match="^policy_exceptions declares CKV_K8S_23, CKV_K8S_40, which security_exception derives "
+        r"\(with its reason\); remove CKV_K8S_23, CKV_K8S_40 from policy_exceptions$",
+    ):
+        WorkloadProps(
+            name="sandbox",
+            image=IMAGE,
+            security_exception=root,
+            policy_exceptions={"CKV_K8S_23": "runs as root, see above", "CKV_K8S_40": "runs as root, see above"},
+        )
+
+
+def test_the_reason_must_fit_checkov_annotations() -> None:
+    with pytest.raises(ValueError, match="^security_exception.reason must not contain '='"):
+        SecurityException(reason="needs runAsUser=0 for its entrypoint", run_as_root=True)
+    with pytest.raises(ValueError, match="10 to 300 characters"):
+        SecurityException(reason="x" * 301, run_as_root=True)

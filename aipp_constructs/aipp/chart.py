@@ -499,7 +499,7 @@ class AippChart(PortChart):
                 if component.metrics_path is not None:
                     targets[name] = (port[0], port[1], component.metrics_path)
             elif isinstance(component, RabbitMq):
-                targets[name] = ("prometheus", component.endpoint.port("prometheus"), "/metrics")  # type: ignore[union-attr]
+                targets[name] = ("prometheus", component.endpoint.port("prometheus"), "/metrics")
             elif (
                 isinstance(component, (PgvectorDb, RedisCache))
                 and component.metrics_port is not None

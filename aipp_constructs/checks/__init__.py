@@ -11,19 +11,34 @@ its own output. Three checks:
   or in an External Secrets template (templates may only reference keys).
 
 Command line: ``python -m aipp_constructs.checks DIR [DIR...]``.
+
+The schema names (``validate_manifest``, ``load_crd_schemas``, ``load_manifests``,
+``kubernetes_versions``, ``KUBERNETES_VERSIONS``) need the ``[checks]`` extra
+(kubernetes-validate, jsonschema) and are imported on first use, so the package itself, the
+Pod Security and credential checks and the command line's missing-extra hint work without it.
 """
 
 from __future__ import annotations
 
+from importlib import import_module
+from typing import TYPE_CHECKING
+
 from aipp_constructs.checks.pod_security import check_pod_security, declared_exceptions, object_ref, pod_specs
-from aipp_constructs.checks.schemas import (
-    KUBERNETES_VERSIONS,
-    kubernetes_versions,
-    load_crd_schemas,
-    load_manifests,
-    validate_manifest,
-)
 from aipp_constructs.checks.secrets import check_no_credential_values, check_template
+
+if TYPE_CHECKING:
+    from aipp_constructs.checks.schemas import (
+        KUBERNETES_VERSIONS,
+        kubernetes_versions,
+        load_crd_schemas,
+        load_manifests,
+        validate_manifest,
+    )
+
+# The names of aipp_constructs.checks.schemas, imported on first use (they need the extra).
+_SCHEMA_NAMES = frozenset(
+    {"KUBERNETES_VERSIONS", "kubernetes_versions", "load_crd_schemas", "load_manifests", "validate_manifest"}
+)
 
 __all__ = [
     "KUBERNETES_VERSIONS",
@@ -38,3 +53,10 @@ __all__ = [
     "pod_specs",
     "validate_manifest",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """The schema names, from :mod:`aipp_constructs.checks.schemas` on first use (PEP 562)."""
+    if name in _SCHEMA_NAMES:
+        return getattr(import_module("aipp_constructs.checks.schemas"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -8,7 +8,9 @@ and the newest one kubernetes-validate knows, prints one finding per line and a 
 ``N objects checked, M findings`` line.
 
 Exit codes: 0 no findings, 1 findings, 2 usage error (bad arguments, a path that is not a
-directory, or a directory without manifests, which usually means synth did not run).
+directory, or a directory without manifests, which usually means synth did not run). Without
+the ``[checks]`` extra it prints a one-line hint (``pip install 'aipp-constructs[checks]'``)
+and exits 2.
 """
 
 from __future__ import annotations
@@ -24,14 +26,21 @@ import yaml
 
 from aipp_constructs._validation import DEFAULT_KUBERNETES_VERSION, check_kubernetes_version
 from aipp_constructs.checks.pod_security import check_pod_security, declared_exceptions, object_ref
-from aipp_constructs.checks.schemas import (
-    CrdKey,
-    kubernetes_versions,
-    load_crd_schemas,
-    load_manifests,
-    validate_manifest,
-)
 from aipp_constructs.checks.secrets import check_no_credential_values
+
+try:
+    from aipp_constructs.checks.schemas import (
+        CrdKey,
+        kubernetes_versions,
+        load_crd_schemas,
+        load_manifests,
+        validate_manifest,
+    )
+except ImportError as _missing:  # the [checks] extra is not installed
+    if __name__ != "__main__":  # imported (``aipp check``): the caller words the hint
+        raise
+    print(f"error: the checks need {_missing.name}: pip install 'aipp-constructs[checks]'", file=sys.stderr)
+    sys.exit(2)
 
 __all__ = ["CHECKS", "FolderChecks", "FolderError", "ObjectCheck", "check_folder", "main"]
 

@@ -78,7 +78,7 @@ def build(app: App) -> ac.PortChart:
         "SECRET_ACCESS_KEY": s3_keys.key("password"),
     }
     ch = clickhouse.endpoint
-    assert ch is not None and postgres.endpoint is not None and redis.endpoint is not None
+    assert ch is not None
     shared = {
         "NEXTAUTH_URL": f"https://{HOST}",
         "SALT": app_keys.key("salt"),
