@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import os
 from pathlib import Path
+
+# The project's Node 22 (node_modules) for jsii and every child process, set before anything
+# imports cdk8s: the import starts jsii's Node at once, and without this a direct `pytest` run
+# would take the machine's Node 20 and print its end-of-life banner (`make test` exports the
+# same two variables).
+_NODE_BIN = Path(__file__).resolve().parent.parent / "node_modules" / ".bin"
+if (_NODE_BIN / "node").exists():
+    os.environ.setdefault("JSII_NODE", str(_NODE_BIN / "node"))
+    if os.environ.get("PATH", "").split(os.pathsep)[0] != str(_NODE_BIN):
+        os.environ["PATH"] = os.pathsep.join((str(_NODE_BIN), os.environ.get("PATH", "")))
+
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
@@ -14,7 +26,7 @@ from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 from syrupy.location import PyTestLocation
 from syrupy.types import SnapshotIndex
 
-import main  # (sets JSII_NODE to the project's Node 22 before cdk8s loads)
+import main
 
 PROJECT = Path(__file__).resolve().parent.parent
 DIST = PROJECT / "dist"
@@ -79,6 +91,20 @@ class DistSnapshotExtension(SingleFileSnapshotExtension):
         # Never delete a file of dist/: `make synth` replaces dist/ as a whole, and a folder
         # left by a removed environment file is reported by test_dist_equals_a_fresh_synth.
         return None
+
+
+#: Modules whose tests mostly wait (real servers booting, promtool) or run a long external tool
+#: (detect-secrets, checkov, the fuzzer): started first, so that under `pytest -n N --dist
+#: loadgroup` they overlap with the quick unit tests instead of ending the run alone. A module of
+#: a new real server (tests/test_real_<server>.py) is covered by the prefix.
+START_FIRST = ("test_real_", "test_secret_scan", "test_config_fuzz", "test_policy_gate", "test_alert_rules")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Move the tests of :data:`START_FIRST` to the front, keeping every other order (a stable
+    sort, so every xdist worker collects the same order)."""
+    items.sort(key=lambda item: not item.path.name.startswith(START_FIRST))
 
 
 def _snapshot_name(path: Path) -> str:
