@@ -101,10 +101,33 @@ START_FIRST = ("test_real_", "test_secret_scan", "test_config_fuzz", "test_polic
 
 
 @pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Move the tests of :data:`START_FIRST` to the front, keeping every other order (a stable
-    sort, so every xdist worker collects the same order)."""
+    sort, so every xdist worker collects the same order); and under ``--dist loadgroup``, make
+    the ``xdist_group`` marks hold (:func:`_join_group`)."""
     items.sort(key=lambda item: not item.path.name.startswith(START_FIRST))
+    if getattr(config.option, "loadgroup", False):
+        for item in items:
+            _join_group(item)
+
+
+def _join_group(item: pytest.Item) -> None:
+    """Suffix the test's id with ``@<group>`` for its ``xdist_group`` marks, as pytest-xdist's
+    worker does to send a group to one worker. pytest-xdist 3.8 sets ``item._nodeid``, which
+    pytest 9.2 no longer reads (the id is ``item._id``, a ``NodeId``): without this, every test
+    would be scheduled alone and a module-scoped server would boot on each worker that runs one
+    of its tests. A no-op where pytest-xdist's own suffix took effect."""
+    groups = sorted(
+        {
+            str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+            for mark in item.iter_markers("xdist_group")
+        }
+    )
+    if not groups or "@" in item.nodeid:
+        return
+    from _pytest.nodeid import NodeId
+
+    item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(groups)}")
 
 
 def _snapshot_name(path: Path) -> str:
