@@ -107,12 +107,16 @@ fmt: setup
 	$(VENV)/bin/ruff format
 	$(VENV)/bin/ruff check --fix
 
-# Two workers: the machines have two cores (pytest-xdist); `.venv/bin/python -m pytest` runs serially.
-# loadgroup: the tests of a module marked xdist_group (the real-server tests that share a
-# broker) run on one worker, so the shared server starts once. `lint` is a prerequisite: a lint,
-# format or type finding fails `make test` before the suite starts.
+# Three workers on the two cores (pytest-xdist; `.venv/bin/python -m pytest` runs serially): the
+# real-server tests mostly wait for a server to boot, and a third worker runs the unit tests
+# meanwhile. loadgroup: the tests marked with one xdist_group (those that share a server: a
+# module's broker, a converged volume, a scrape) run on one worker, so the shared server starts
+# once; every other test goes to whichever worker is free, the slow ones first
+# (tests/conftest.py, START_FIRST). `lint` is a prerequisite: a lint, format or type finding
+# fails `make test` before the suite starts.
+PYTEST_WORKERS ?= 3
 test: setup tools servers lint
-	$(PY) -m pytest -n 2 --dist loadgroup
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 # Each environment's output against its own kubernetes_version (the oldest it must run on).
 check: setup

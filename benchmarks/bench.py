@@ -42,7 +42,7 @@ TARGET_MAIN_OVER_FLOOR = 1.5
 TARGET_MARGINAL_MS = 15.0
 TARGET_SCALING_400_100 = 4.5
 TARGET_PEAK_MIB_400 = 400.0
-TARGET_MAKE_TEST_S = 60.0
+TARGET_MAKE_TEST_S = 90.0  # issue 18 (issue 10 had 60 s)
 BUDGET_S = 600.0
 
 MIB = 1024 * 1024
@@ -363,7 +363,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"The machine was not idle when the benchmark started: load average {load_start[0]:.2f} (1 minute) on "
             f"{os.cpu_count()} cores, from other processes (e.g. other test runs) sharing the CPUs, so wall times "
             "carry that noise (CPU times less so). The load at the end includes the benchmark's own last children "
-            "(`make test` runs two pytest workers)."
+            "(`make test` runs three pytest workers)."
         )
     if total > BUDGET_S:
         notes.append(

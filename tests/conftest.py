@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import os
 from pathlib import Path
+
+# The project's Node 22 (node_modules) for jsii and every child process, set before anything
+# imports cdk8s: the import starts jsii's Node at once, and without this a direct `pytest` run
+# would take the machine's Node 20 and print its end-of-life banner (`make test` exports the
+# same two variables).
+_NODE_BIN = Path(__file__).resolve().parent.parent / "node_modules" / ".bin"
+if (_NODE_BIN / "node").exists():
+    os.environ.setdefault("JSII_NODE", str(_NODE_BIN / "node"))
+    if os.environ.get("PATH", "").split(os.pathsep)[0] != str(_NODE_BIN):
+        os.environ["PATH"] = os.pathsep.join((str(_NODE_BIN), os.environ.get("PATH", "")))
+
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
 import yaml
 from cdk8s import Chart, Testing
+from scheduling import pytest_collection_modifyitems  # noqa: F401 - a hook of this conftest
 from syrupy.data import Snapshot, SnapshotCollection, SnapshotCollections
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 from syrupy.location import PyTestLocation
 from syrupy.types import SnapshotIndex
 
-import main  # (sets JSII_NODE to the project's Node 22 before cdk8s loads)
+import main
 
 PROJECT = Path(__file__).resolve().parent.parent
 DIST = PROJECT / "dist"

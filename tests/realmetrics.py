@@ -152,13 +152,11 @@ def used_in_dist(environment: str = "dev-meta") -> frozenset[str]:
     """Every metric name the alert rules and the dashboard of ``dist/<environment>`` read."""
     import json
 
-    import yaml
-
     from aipp_constructs.aipp.observability import metric_names as names_in
 
     path = Path(__file__).resolve().parent.parent / "dist" / environment / "aipp.k8s.yaml"
     used: set[str] = set()
-    for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+    for doc in rs.load(path.read_text(encoding="utf-8")):
         if not doc:
             continue
         if doc["kind"] == "PrometheusRule":

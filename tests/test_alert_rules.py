@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import DIST
-from realserver import require
+from realserver import load, require
 
 NS = "aipp"
 RULES = DIST / "dev-meta" / "aipp.k8s.yaml"
@@ -203,7 +203,7 @@ CASES: dict[str, Case] = {
 
 
 def _rule_groups(manifest: Path = RULES) -> list[dict[str, Any]]:
-    (rule,) = [d for d in yaml.safe_load_all(manifest.read_text()) if d and d["kind"] == "PrometheusRule"]
+    (rule,) = [d for d in load(manifest.read_text()) if d["kind"] == "PrometheusRule"]
     groups: list[dict[str, Any]] = rule["spec"]["groups"]
     return groups
 

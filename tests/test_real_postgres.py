@@ -30,9 +30,11 @@ USER = "aipp"
 #: The image ``prometheuscommunity/postgres-exporter``: ``ENTRYPOINT ["/bin/postgres_exporter"]``,
 #: here Debian's build of the same program.
 EXPORTER = rs.Image(entrypoint=("prometheus-postgres-exporter",))
-#: The exporter tests share one worker (`pytest -n 2 --dist loadgroup`), so the scrape of
-#: :func:`exporter_scrape` is made once.
-exporter_group = pytest.mark.xdist_group("real-postgres-exporter")
+#: The tests of the converged volume (the ``running`` fixture) run on one worker (`--dist
+#: loadgroup`), so the volume is made once; so do those of the scrape of :func:`exporter_scrape`.
+#: Each other test starts a server of its own and runs on any worker, alongside the rest of the suite.
+shares_the_volume = pytest.mark.xdist_group("real-postgres-volume")
+shares_the_scrape = pytest.mark.xdist_group("real-postgres-scrape")
 
 
 @functools.cache
@@ -279,6 +281,7 @@ def workload(
     )
 
 
+@shares_the_volume
 def test_the_post_sync_check_passes_on_the_converged_database(
     sandbox: rs.Sandbox,
     images: dict[str, dict[str, rs.Image]],
@@ -292,6 +295,7 @@ def test_the_post_sync_check_passes_on_the_converged_database(
     assert result.output.splitlines()[-2:] == ["vector 0.8.2", "OK"]
 
 
+@shares_the_volume
 def test_the_post_sync_check_fails_with_a_wrong_password_or_a_missing_extension(
     sandbox: rs.Sandbox,
     images: dict[str, dict[str, rs.Image]],
@@ -312,6 +316,7 @@ def test_the_post_sync_check_fails_with_a_wrong_password_or_a_missing_extension(
     assert not missing.ok and "FAILED: the vector extension is missing in database aipp" in missing.output
 
 
+@shares_the_volume
 def test_the_post_sync_check_fails_when_the_server_is_down(
     sandbox: rs.Sandbox,
     images: dict[str, dict[str, rs.Image]],
@@ -323,6 +328,7 @@ def test_the_post_sync_check_fails_when_the_server_is_down(
     assert not result.ok and "FAILED: psql could not run the query" in result.output
 
 
+@shares_the_volume
 def test_the_pg_dump_cronjob_writes_a_dump_that_pg_restore_restores(
     sandbox: rs.Sandbox,
     images: dict[str, dict[str, rs.Image]],
@@ -365,6 +371,7 @@ def test_the_pg_dump_cronjob_writes_a_dump_that_pg_restore_restores(
     )
 
 
+@shares_the_volume
 def test_a_broken_pg_dump_command_fails_and_leaves_no_partial_dump(
     sandbox: rs.Sandbox,
     images: dict[str, dict[str, rs.Image]],
@@ -413,7 +420,7 @@ def exporter_scrape() -> rm.Scrape:
         box.close()
 
 
-@exporter_group
+@shares_the_scrape
 def test_the_exporter_serves_the_servers_core_metrics() -> None:
     scrape = exporter_scrape()
     print(f"\npostgres_exporter metric names ({len(scrape.names)}):", *sorted(scrape.names), sep="\n  ")
@@ -435,7 +442,7 @@ def test_the_exporter_serves_the_servers_core_metrics() -> None:
     assert version.startswith("18."), version
 
 
-@exporter_group
+@shares_the_scrape
 def test_the_exporter_fits_its_resources_and_runs_as_the_manifest_says() -> None:
     scrape = exporter_scrape()
     [sidecar] = [
@@ -461,7 +468,7 @@ def loopback_needs_a_password(running: rs.Container) -> rs.Container:
     return running
 
 
-@exporter_group
+@shares_the_volume
 def test_the_exporter_logs_in_with_the_secrets_files_and_fails_with_a_wrong_password(
     sandbox: rs.Sandbox,
     images: dict[str, dict[str, rs.Image]],
@@ -482,7 +489,6 @@ def test_the_exporter_logs_in_with_the_secrets_files_and_fails_with_a_wrong_pass
     assert f'password authentication failed for user \\"{USER}\\"' in stranger.log(), stranger.log()
 
 
-@exporter_group
 def test_a_wrong_credential_file_path_stops_the_exporter_with_the_error(
     sandbox: rs.Sandbox, images: dict[str, dict[str, rs.Image]], credentials: dict[str, dict[str, str]]
 ) -> None:
@@ -496,7 +502,7 @@ def test_a_wrong_credential_file_path_stops_the_exporter_with_the_error(
     assert "failed loading data source user file" in exporter.log(), exporter.log()
 
 
-@exporter_group
+@shares_the_volume
 def test_the_exporter_stays_ready_and_reports_pg_up_0_while_the_server_is_down(
     sandbox: rs.Sandbox, running: rs.Container
 ) -> None:
@@ -515,7 +521,6 @@ def test_the_exporter_stays_ready_and_reports_pg_up_0_while_the_server_is_down(
         assert exporter.probe(kind).ok, kind
 
 
-@exporter_group
 def test_a_listen_address_that_misses_the_metrics_port_fails_the_exporters_probes(
     sandbox: rs.Sandbox, images: dict[str, dict[str, rs.Image]], credentials: dict[str, dict[str, str]]
 ) -> None:
@@ -528,6 +533,7 @@ def test_a_listen_address_that_misses_the_metrics_port_fails_the_exporters_probe
     assert exporter.process.poll() is None  # up, on the wrong port
 
 
+@shares_the_scrape
 def test_every_postgres_metric_of_the_alerts_and_dashboard_is_in_the_real_scrape() -> None:
     """Issue 13: a rule or panel on a metric the postgres-exporter does not serve would never fire or draw."""
     from aipp_constructs.aipp.observability import METRICS

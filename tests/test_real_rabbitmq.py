@@ -36,8 +36,11 @@ import pytest
 import realmetrics as rm
 import realserver as rs
 
-#: One worker runs this module (`pytest -n 2 --dist loadgroup`), so its shared servers start once.
-pytestmark = pytest.mark.xdist_group("real-rabbitmq")
+#: The tests of the module's broker (the ``server`` fixture) run on one worker (`--dist loadgroup`),
+#: so it starts once; so do those of the scraped broker (:func:`_broker_scrapes`). Each other test
+#: starts a broker of its own and runs on any worker, alongside the rest of the suite.
+shares_the_server = pytest.mark.xdist_group("real-rabbitmq-server")
+shares_the_scrape = pytest.mark.xdist_group("real-rabbitmq-scrape")
 
 DIST = rs.PROJECT / "dist" / "dev-meta" / "aipp.k8s.yaml"
 PROBES = ("startupProbe", "readinessProbe", "livenessProbe")
@@ -221,6 +224,7 @@ def exited(broker: rs.Container) -> str:
     return broker.log()
 
 
+@shares_the_server
 def test_the_erlang_cookie_comes_from_the_secret_and_the_cli_tools_use_it(
     server: rs.Container, credentials: dict[str, dict[str, str]]
 ) -> None:
@@ -234,6 +238,7 @@ def test_the_erlang_cookie_comes_from_the_secret_and_the_cli_tools_use_it(
     assert (server.pod.volumes["data"] / "rabbit@rabbitmq-0.rabbitmq-headless.aipp").is_dir()
 
 
+@shares_the_server
 def test_the_manifests_user_logs_in_over_amqp_and_guest_is_refused(
     server: rs.Container, credentials: dict[str, dict[str, str]]
 ) -> None:
@@ -259,6 +264,7 @@ def test_without_the_manifests_user_guest_would_log_in_from_any_pod(
     broker.stop(grace=0)
 
 
+@shares_the_server
 def test_the_settings_of_20_kubernetes_conf_are_in_effect(server: rs.Container) -> None:
     text = rs.find(rs.load(DIST.read_text()), "ConfigMap", "rabbitmq-config")["data"]["20-kubernetes.conf"]
     conf = dict(line.split(" = ", 1) for line in text.splitlines() if line and not line.startswith("#"))
@@ -279,6 +285,7 @@ def test_the_settings_of_20_kubernetes_conf_are_in_effect(server: rs.Container) 
         assert name in files, files
 
 
+@shares_the_server
 def test_the_service_monitors_endpoints_answer(server: rs.Container) -> None:
     objects = rs.load(DIST.read_text())
     endpoints = rs.find(objects, "ServiceMonitor", "rabbitmq")["spec"]["endpoints"]
@@ -376,6 +383,7 @@ def detailed_scrape() -> rm.Scrape:
     return _broker_scrapes()["rabbitmq-detailed"]
 
 
+@shares_the_scrape
 def test_the_prometheus_endpoint_serves_the_core_metrics_with_the_manifests_settings() -> None:
     scrape = prometheus_scrape()
     print(f"\nrabbitmq /metrics metric names ({len(scrape.names)}):", *sorted(scrape.names), sep="\n  ")
@@ -397,6 +405,7 @@ def test_the_prometheus_endpoint_serves_the_core_metrics_with_the_manifests_sett
     assert not any("queue" in s.labels for s in scrape.samples)
 
 
+@shares_the_scrape
 def test_debians_3_10_serves_the_detailed_per_queue_metrics() -> None:
     scrape = detailed_scrape()
     print(f"\nrabbitmq /metrics/detailed metric names ({len(scrape.names)}):", *sorted(scrape.names), sep="\n  ")
@@ -410,6 +419,7 @@ def test_debians_3_10_serves_the_detailed_per_queue_metrics() -> None:
     }
 
 
+@shares_the_scrape
 def test_every_rabbitmq_metric_of_the_alerts_and_dashboard_is_in_the_real_scrape() -> None:
     """Issue 13: a rule or panel on a metric the rabbitmq does not serve would never fire or draw."""
     from aipp_constructs.aipp.observability import METRICS

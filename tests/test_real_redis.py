@@ -39,9 +39,11 @@ REDIS = rs.Image(
 #: build of the same program.
 EXPORTER = rs.Image(entrypoint=("prometheus-redis-exporter",))
 IMAGES = {"redis": REDIS, "redis_exporter": EXPORTER}
-#: The exporter tests share one worker (`pytest -n 2 --dist loadgroup`), so the scrape of
-#: :func:`exporter_scrape` is made once.
-exporter_group = pytest.mark.xdist_group("real-redis-exporter")
+#: The tests of the module's server (the ``server`` fixture) run on one worker (`--dist
+#: loadgroup`), so it starts once; so do those of the scrape of :func:`exporter_scrape`. Each other
+#: test starts a server of its own and runs on any worker, alongside the rest of the suite.
+shares_the_server = pytest.mark.xdist_group("real-redis-server")
+shares_the_scrape = pytest.mark.xdist_group("real-redis-scrape")
 
 
 @pytest.fixture(scope="module")
@@ -101,6 +103,7 @@ def argument(redis: rs.Container, flag: str) -> str:
     return str(args[args.index(flag) + 1])
 
 
+@shares_the_server
 def test_every_flag_of_the_manifest_is_in_effect(server: rs.Container) -> None:
     argv = server.argv()[len(REDIS.entrypoint) :]
     assert argv[0] == "redis-server" and len(argv) % 2 == 1, argv
@@ -111,6 +114,7 @@ def test_every_flag_of_the_manifest_is_in_effect(server: rs.Container) -> None:
         assert cli(server, "config", "get", name).output.splitlines() == [name, value], flag
 
 
+@shares_the_server
 def test_every_probe_passes_when_up_and_fails_with_a_wrong_password(
     server: rs.Container, credentials: dict[str, dict[str, str]]
 ) -> None:
@@ -123,6 +127,7 @@ def test_every_probe_passes_when_up_and_fails_with_a_wrong_password(
         assert "WRONGPASS" in refused.output, f"{kind}: {refused.output}"
 
 
+@shares_the_server
 def test_an_unauthenticated_ping_is_refused(server: rs.Container) -> None:
     # From another pod's address (the Service name), with no password: refused, not PONG.
     anonymous = server.run(["sh", "-c", "unset REDISCLI_AUTH; exec redis-cli -h redis -p 6379 ping"], timeout=10)
@@ -132,6 +137,7 @@ def test_an_unauthenticated_ping_is_refused(server: rs.Container) -> None:
     assert cli(server, "ping", host="redis").output.strip() == "PONG"
 
 
+@shares_the_server
 def test_append_only_is_on_and_written_to_the_data_volume(server: rs.Container) -> None:
     assert cli(server, "config", "get", "appendonly").output.split() == ["appendonly", "yes"]
     assert cli(server, "config", "get", "appendfsync").output.split() == ["appendfsync", "everysec"]
@@ -251,7 +257,7 @@ def exporter_scrape() -> rm.Scrape:
         box.close()
 
 
-@exporter_group
+@shares_the_scrape
 def test_the_exporter_serves_the_servers_core_metrics() -> None:
     scrape = exporter_scrape()
     print(f"\nredis_exporter metric names ({len(scrape.names)}):", *sorted(scrape.names), sep="\n  ")
@@ -269,7 +275,7 @@ def test_the_exporter_serves_the_servers_core_metrics() -> None:
     assert version.startswith("7."), version
 
 
-@exporter_group
+@shares_the_scrape
 def test_the_exporter_fits_its_resources_and_runs_as_the_manifest_says() -> None:
     scrape = exporter_scrape()
     spec = rs.find(rs.load(DIST.read_text()), "Deployment", "redis")["spec"]["template"]["spec"]
@@ -281,7 +287,6 @@ def test_the_exporter_fits_its_resources_and_runs_as_the_manifest_says() -> None
     assert "env" not in sidecar  # no password variable: the password file
 
 
-@exporter_group
 def test_the_init_container_writes_the_exporters_password_map_for_the_pods_group_only(
     box: rs.Sandbox, credentials: dict[str, dict[str, str]]
 ) -> None:
@@ -298,7 +303,6 @@ def test_the_init_container_writes_the_exporters_password_map_for_the_pods_group
     assert f"wrote the credentials of {flags['--redis.addr']} to" in auth.output
 
 
-@exporter_group
 def test_a_password_with_a_quote_and_a_backslash_is_escaped_in_the_map(box: rs.Sandbox) -> None:
     rs.require("prometheus-redis-exporter")
     pod = redis_pod(box, {"redis-credentials": {"password": 'pa"ss\\word'}})
@@ -307,7 +311,6 @@ def test_a_password_with_a_quote_and_a_backslash_is_escaped_in_the_map(box: rs.S
     assert rm.scrape(box, metrics_url(), source="redis-exporter").value("redis_up") == 1
 
 
-@exporter_group
 def test_a_password_map_for_another_address_leaves_the_exporter_unauthenticated(
     box: rs.Sandbox, credentials: dict[str, dict[str, str]]
 ) -> None:
@@ -320,7 +323,6 @@ def test_a_password_map_for_another_address_leaves_the_exporter_unauthenticated(
     assert "NOAUTH" in exporter.log(), exporter.log()
 
 
-@exporter_group
 def test_without_the_init_container_the_exporter_stops_with_the_error(
     box: rs.Sandbox, credentials: dict[str, dict[str, str]]
 ) -> None:
@@ -331,7 +333,6 @@ def test_without_the_init_container_the_exporter_stops_with_the_error(
     assert "auth.json" in exporter.log(), exporter.log()
 
 
-@exporter_group
 def test_the_exporter_stays_ready_and_reports_redis_up_0_while_the_server_is_down(
     box: rs.Sandbox, credentials: dict[str, dict[str, str]]
 ) -> None:
@@ -348,6 +349,7 @@ def test_the_exporter_stays_ready_and_reports_redis_up_0_while_the_server_is_dow
         assert exporter.probe(kind).ok, kind
 
 
+@shares_the_scrape
 def test_every_redis_metric_of_the_alerts_and_dashboard_is_in_the_real_scrape() -> None:
     """Issue 13: a rule or panel on a metric the redis-exporter does not serve would never fire or draw."""
     from aipp_constructs.aipp.observability import METRICS

@@ -23,9 +23,6 @@ from collections.abc import Iterator
 
 import pytest
 import realserver as rs
-
-#: One worker runs this module (`pytest -n 2 --dist loadgroup`), so its shared servers start once.
-pytestmark = pytest.mark.xdist_group("real-wait_scripts")
 import test_real_postgres as pg
 import test_real_rabbitmq as rabbitmq
 import test_real_redis as redis
