@@ -86,7 +86,7 @@ __all__ = ["PgvectorDb", "PgvectorDbProps"]
 #: The variables PgvectorDb sets itself (``env`` may not repeat them), each with what to do instead.
 _OWN_ENV = {
     "POSTGRES_USER": "set username",
-    "POSTGRES_PASSWORD_FILE": "set password",
+    "POSTGRES_PASSWORD_FILE": "set password",  # pragma: allowlist secret
     "POSTGRES_DB": "set database",
     "PGDATA": "the data directory is fixed",
     "PGPORT": "set port",

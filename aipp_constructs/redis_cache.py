@@ -71,7 +71,7 @@ from .workload import (
 __all__ = ["RedisCache", "RedisCacheProps"]
 
 #: The variables RedisCache sets itself (``env`` may not repeat them), each with what to do instead.
-_OWN_ENV = {"REDIS_PASSWORD": "set password", "REDISCLI_AUTH": "set password"}
+_OWN_ENV = {"REDIS_PASSWORD": "set password", "REDISCLI_AUTH": "set password"}  # pragma: allowlist secret
 
 _UID = 999  # user "redis" in the official image (Debian and Alpine tags)
 # Options the construct sets itself, and the prop to use instead (Redis matches them case-insensitively).
