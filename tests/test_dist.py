@@ -10,6 +10,8 @@ environment files.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import re
 import shutil
 from collections.abc import Iterator, Mapping
@@ -53,20 +55,35 @@ def _live_base() -> str:
 
 @pytest.fixture(scope="session")
 def variant_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path]]:
-    """Variant name -> (environments folder, dist folder); built once per run, on first use."""
+    """Variant name -> (environments folder, dist folder); built once per run, on first use, by
+    the first pytest-xdist worker that needs them (the others wait on a lock and read them:
+    the folder is shared by the run's workers)."""
+    base = tmp_path_factory.getbasetemp()
+    # Under pytest-xdist each worker's base folder sits in the run's own folder; alone, the base
+    # folder is the run's (its parent holds earlier runs' folders).
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "dist-variants"
+    shared.mkdir(exist_ok=True)
+    with (shared / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / ".built").exists():
+            _build_variants(shared)
+            (shared / ".built").touch()
     built = {"committed": (main.ENVIRONMENTS_DIR, DIST)}
+    for name in VARIANTS[1:]:
+        built[name] = (shared / name / "environments", shared / name / "dist")
+    return built
+
+
+def _build_variants(shared: Path) -> None:
     for name, recipe in howtos.recipes().items():
-        root = tmp_path_factory.mktemp(name)
+        root = shared / name
         howtos.apply(recipe, root / "environments")
         main.synth_all(root / "dist", root / "environments")
-        built[name] = (root / "environments", root / "dist")
     for edit in routine_edits.EDITS:
-        root = tmp_path_factory.mktemp(edit)
+        root = shared / f"live-{edit}"
         shutil.copytree(main.ENVIRONMENTS_DIR, root / "environments")
         routine_edits.apply(edit, root / "environments", _live_base())
         main.synth_all(root / "dist", root / "environments")
-        built[f"live-{edit}"] = (root / "environments", root / "dist")
-    return built
 
 
 @pytest.fixture(params=VARIANTS)

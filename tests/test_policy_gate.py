@@ -100,11 +100,14 @@ def exceptions_in(folders: Iterable[Path]) -> dict[tuple[str, str], list[str]]:
 # --- the gate ---------------------------------------------------------------------------------
 
 
+#: The tests that read the gate's one report run on one pytest-xdist worker (the
+#: ``checkov-report`` group), so checkov's run over every folder happens once.
 @pytest.fixture(scope="module")
 def report() -> dict[str, Any]:
     return run_checkov(gate_folders(), quiet=False)
 
 
+@pytest.mark.xdist_group("checkov-report")
 def test_checkov_passes_every_folder_with_every_check(report: dict[str, Any]) -> None:
     summary = report["summary"]
     assert failures(report) == [], "checkov failed checks (fix, or explain on the object):\n" + "\n".join(
@@ -115,6 +118,7 @@ def test_checkov_passes_every_folder_with_every_check(report: dict[str, Any]) ->
     assert summary["checkov_version"] == "3.3.30"
 
 
+@pytest.mark.xdist_group("checkov-report")
 def test_every_skip_has_a_reason_and_no_check_is_skipped_without_an_annotation(report: dict[str, Any]) -> None:
     skipped = report["results"]["skipped_checks"]
     assert skipped, "no exception at all: is checkov reading the annotations?"
@@ -199,6 +203,7 @@ def test_checkov_agrees_with_the_skips_a_security_exception_derives(tmp_path: Pa
 # --- aipp check --exceptions lists every exception -------------------------------------------------
 
 
+@pytest.mark.xdist_group("checkov-report")
 def test_aipp_check_exceptions_lists_exactly_the_skips_checkov_reports(report: dict[str, Any]) -> None:
     listed = {
         (line.split(": ")[2].removeprefix("checkov "), line.split(": ")[1])

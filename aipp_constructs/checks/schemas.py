@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -247,6 +248,46 @@ def _validate_custom_resource(ref: str, doc: dict[str, Any], key: CrdKey, schema
     return findings
 
 
+@functools.cache
+def _builtin_validator(
+    kubernetes_version: str, api_version: str, kind: str
+) -> tuple[str, jsonschema.protocols.Validator]:
+    """The strict schema validator of a built-in kind, built once per process and kind.
+
+    The same schemas and resolution as ``kubernetes_validate.validate(..., strict=True)`` (the
+    newest bundled schema folder not newer than ``kubernetes_version``, the API group's domain
+    dropped from the file name, ``_definitions.json`` as the reference registry), without
+    decoding the large definitions file again for every object.
+
+    Raises:
+        SchemaNotFoundError: no schema of this kind in that version (a custom resource).
+        kubernetes_validate.utils.VersionNotSupportedError: a version newer than the bundled ones.
+    """
+    from kubernetes_validate import utils
+    from referencing import Registry, Resource
+
+    desired = kubernetes_version.lstrip("v")
+    if utils.major_minor(desired) > utils.latest_version():
+        raise utils.VersionNotSupportedError(version=utils.major_minor(desired))
+    version = [v for v in utils.all_versions() if utils.major_minor(v) <= utils.major_minor(desired)][-1]
+    folder = f"kubernetes-json-schema/v{version}-local-strict"
+    group = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+    try:
+        schema = utils.schema_contents(f"{folder}/{kind.lower()}-{group}.json", desired)
+    except FileNotFoundError:
+        raise SchemaNotFoundError(version=utils.major_minor(desired), kind=kind, api_version=api_version) from None
+    registry: Registry[Any] = Resource.from_contents(schema) @ Registry()
+    registry = Resource.from_contents(_definitions(folder, desired)) @ registry
+    return utils.major_minor(version), jsonschema.validators.Draft202012Validator(schema, registry=registry)
+
+
+@functools.cache
+def _definitions(folder: str, desired: str) -> Any:
+    from kubernetes_validate import utils
+
+    return utils.schema_contents(f"{folder}/_definitions.json", desired)
+
+
 def validate_manifest(
     doc: Mapping[str, Any], kubernetes_version: str, crd_schemas: Mapping[CrdKey, Mapping[str, Any]]
 ) -> list[str]:
@@ -278,10 +319,12 @@ def validate_manifest(
         return [f"{ref}: apiVersion and kind must be non-empty strings, got {api_version!r}, {kind!r}"]
     plain = _plain(doc)
     try:
-        kubernetes_validate.validate(plain, kubernetes_version, strict=True)
-        return []
-    except kubernetes_validate.ValidationError as error:
-        return [f"{ref}: {error.json_path}: {error.message} (kubernetes {error.version} strict schema)"]
+        schema_version, validator = _builtin_validator(kubernetes_version, api_version, kind)
+        # The first error, as kubernetes-validate (jsonschema's validate()) reports it.
+        error = next(iter(validator.iter_errors(plain)), None)
+        if error is None:
+            return []
+        return [f"{ref}: {error.json_path}: {error.message} (kubernetes {schema_version} strict schema)"]
     except InvalidSchemaError as error:
         return [f"{ref}: unreadable kubernetes-validate schema: {error.message}"]
     except SchemaNotFoundError:
