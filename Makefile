@@ -37,7 +37,7 @@ help:
 	@echo "make fmt       ruff format, then ruff check --fix (the safe fixes) over the project"
 	@echo "make tools     install the policy tools of the test suite (.tools/checkov, .tools/detect-secrets)"
 	@echo "make check     run the offline policy checks (strict schemas, Pod Security) over dist/"
-	@echo "make bench     measure synthesis against the cdk8s floor and at scale (benchmarks/RESULTS.md, ~8 min)"
+	@echo "make bench     measure synthesis against the cdk8s floor and at scale (benchmarks/RESULTS.md, ~7 min)"
 	@echo "make mutation  mutation-test the core modules with mutmut and print the score (not part of make test, ~10-15 min)"
 	@echo "make imports   regenerate imports/ from aipp_constructs/crds/ (offline)"
 
