@@ -4,6 +4,7 @@
 Every secret comes from Vault (secret/langfuse/<key>) through External Secrets; nothing in git.
 """
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -99,41 +100,40 @@ def build(app: App) -> ac.PortChart:
         # Media is uploaded by browsers: the presigned URLs must name a public host.
         **{f"LANGFUSE_S3_MEDIA_UPLOAD_{k}": v for k, v in {**s3, "PREFIX": "media/", "ENDPOINT": f"https://{MEDIA_HOST}"}.items()},
     }  # fmt: skip
-    common = {
-        "depends_on": (postgres, clickhouse, redis, minio),
-        "wiring": {},  # every variable is written out above, with Langfuse's names
-        "run_as_user": 1001,
-        "telemetry_language": "nodejs",
-        "policy_exceptions": {
-            "CKV_K8S_35": "Langfuse takes its credentials as variables, its documented configuration",
-            "CKV_K8S_40": "1001 is the user the Langfuse images are built for and own their files",
-        },
-        "resources": ac.Resources(cpu_request="500m", memory_request="1Gi", cpu_limit="2", memory_limit="2Gi"),
-    }
-    # Migrations run at start: ten minutes.
-    web = ac.Workload(port, "Web", ac.WorkloadProps(
+    # The worker's props are the web's with what differs replaced (dataclasses.replace keeps
+    # the types checked, unlike ** of a dict). Migrations run at start: ten minutes.
+    web_props = ac.WorkloadProps(
         name="langfuse-web", image=port.image("langfuse/langfuse:3.199.0"), replicas=2, spread_over_nodes=True,
         ports=(ac.Port(name="http", number=3000),), startup_timeout_seconds=600,
         probes=ac.Probes.of(ac.HttpCheck(path="/api/public/health")),
         env={"HOSTNAME": "0.0.0.0", "NEXTAUTH_SECRET": app_keys.key("nextauth-secret"), **shared},
-        scratch=(ac.ScratchVolume(name="next-cache", path="/app/web/.next/cache"),), **common,  # type: ignore[arg-type]
-    ))  # fmt: skip
-    ac.Workload(port, "Worker", ac.WorkloadProps(
-        name="langfuse-worker", image=port.image("langfuse/langfuse-worker:3.199.0"),
-        ports=(ac.Port(name="http", number=3030),), probes=ac.Probes.of(ac.HttpCheck(path="/api/health")),
-        env=shared, **common,  # type: ignore[arg-type]
+        scratch=(ac.ScratchVolume(name="next-cache", path="/app/web/.next/cache"),),
+        depends_on=(postgres, clickhouse, redis, minio),
+        wiring={},  # every variable is written out above, with Langfuse's names
+        run_as_user=1001,
+        telemetry_language="nodejs",
+        policy_exceptions={
+            "CKV_K8S_35": "Langfuse takes its credentials as variables, its documented configuration",
+            "CKV_K8S_40": "1001 is the user the Langfuse images are built for and own their files",
+        },
+        resources=ac.Resources(cpu_request="500m", memory_request="1Gi", cpu_limit="2", memory_limit="2Gi"),
+    )  # fmt: skip
+    web = ac.Workload(port, "Web", web_props)
+    ac.Workload(port, "Worker", dataclasses.replace(
+        web_props, name="langfuse-worker", image=port.image("langfuse/langfuse-worker:3.199.0"), replicas=1,
+        spread_over_nodes=False, ports=(ac.Port(name="http", number=3030),), startup_timeout_seconds=300,
+        probes=ac.Probes.of(ac.HttpCheck(path="/api/health")), env=shared, scratch=(),
     ))  # fmt: skip
 
     routes = (ac.IngressRoute(host=HOST, target=web), ac.IngressRoute(host=MEDIA_HOST, target=minio, port="api"))
     ac.TlsIngress(port, "Ingress", ac.TlsIngressProps(
         name="langfuse", ingress_class_name="nginx", cluster_issuer="letsencrypt-dns01", routes=routes,
     ))  # fmt: skip
-    controller = {"namespace": "ingress-nginx", "pod_labels": {"app.kubernetes.io/name": "ingress-nginx"}}
+    controller = ac.ExternalPeer(
+        ports=(3000,), namespace="ingress-nginx", pod_labels={"app.kubernetes.io/name": "ingress-nginx"}
+    )
     port.add_network_policies(
-        ingress={
-            "langfuse-web": (ac.ExternalPeer(ports=(3000,), **controller),),  # type: ignore[arg-type]
-            "minio": (ac.ExternalPeer(ports=(9000,), **controller),),  # type: ignore[arg-type]
-        }
+        ingress={"langfuse-web": (controller,), "minio": (dataclasses.replace(controller, ports=(9000,)),)}
     )
     return port
 
