@@ -75,6 +75,22 @@ def require_components(field: str, values: object) -> None:
         )
 
 
+def _orders_after(start: Component, target: Component) -> bool:
+    """Whether ``start`` is applied after ``target`` through start-order edges
+    (``depends_on``, ``waits_for``, ``after``), directly or not."""
+    seen: set[int] = set()
+    todo = [start]
+    while todo:
+        current = todo.pop()
+        if current is target:
+            return True
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        todo += [*current.depends_on, *current.waits_for, *current.after]
+    return False
+
+
 def _distinct(components: Sequence[Component]) -> tuple[Component, ...]:
     seen: dict[int, Component] = {}
     for component in components:
@@ -97,7 +113,8 @@ class Component(Construct):
             ``connects_to``): the edges the NetworkPolicies open.
         wave: The ArgoCD sync wave of the component's objects (derived, see module doc):
             after what it waits for and what it comes after; ``connects_to`` orders nothing,
-            so two components may connect to each other.
+            so two components may connect to each other (:meth:`connect_to` adds the edge
+            once both exist).
         selector_labels: The labels that select the component's pods. They depend only on
             ``name`` and ``part_of``, so renaming a Python variable or a construct id never
             changes an (immutable) selector.
@@ -140,9 +157,10 @@ class Component(Construct):
         self.wave = sync_wave_of((*self.depends_on, *self.waits_for), self.after)
         # No construct-level dependency is handed to cdk8s: its DependencyGraph expands one to
         # every pair of API objects below the two constructs and walks every path, which is
-        # exponential in the depth of the graph. Manifest order follows the construct tree,
-        # and a component can only be given components that already exist, so that order is
-        # already a topological order of the graph.
+        # exponential in the depth of the graph. Manifest order follows the construct tree;
+        # start order is the waves, which stay acyclic: props only take components that
+        # already exist, and a start-order edge added later (wait_for, depend_on) must point
+        # to an earlier wave.
         self.selector_labels: Mapping[str, str] = {
             "app.kubernetes.io/name": name,
             **({"app.kubernetes.io/part-of": part_of} if part_of else {}),
@@ -154,6 +172,84 @@ class Component(Construct):
             "app.kubernetes.io/managed-by": "cdk8s",
         }
         self.endpoint: Endpoint | None = None
+
+    def connect_to(self, other: Component, *, wiring: Mapping[str, str] | None = None) -> None:
+        """Add a ``connects_to`` edge after both components exist: ``api.connect_to(daemon)``
+        and ``daemon.connect_to(api)`` make a mutual pair.
+
+        This component receives ``other``'s wiring (``wiring``: fact -> variable, replacing
+        the wiring of ``other`` only, as one entry of ``wiring_overrides``) and the
+        NetworkPolicies allow it to reach ``other``'s main port. It orders nothing: no wave
+        change, no start-up wait. Call it before the chart's ``add_network_policies``.
+
+        Raises:
+            ValueError: ``other`` is not a component, is this one, serves no endpoint, is
+                already connected, or the NetworkPolicies are already built.
+        """
+        self._add_edge("connects_to", other, wiring)
+
+    def wait_for(self, other: Component) -> None:
+        """Add a ``waits_for`` edge after both components exist: a start-up wait (where the
+        component waits) and the NetworkPolicies, no wiring.
+
+        Start order stays acyclic and waves are final once a component exists, so ``other``
+        must already be in an earlier wave than this one.
+
+        Raises:
+            ValueError: as :meth:`connect_to`; or the edge would close a start-order cycle
+                (the message names both), or ``other`` is not in an earlier wave.
+        """
+        self._add_edge("waits_for", other, None)
+
+    def depend_on(self, other: Component, *, wiring: Mapping[str, str] | None = None) -> None:
+        """Add a ``depends_on`` edge after both components exist: :meth:`wait_for` and
+        :meth:`connect_to` together, with the conditions of both."""
+        self._add_edge("depends_on", other, wiring)
+
+    def _add_edge(self, edge: str, other: Component, wiring: Mapping[str, str] | None) -> None:
+        where = f"{self.node.path}: {edge}"
+        require_components(where, other)
+        if other is self:
+            raise ValueError(f"{where}: {self.name} names itself; give another component")
+        if other.endpoint is None:
+            raise ValueError(f"{where}: {self.name} {edge.replace('_', ' ')} {other.name}, which serves no endpoint")
+        if any(c is other for c in getattr(self, edge)):
+            raise ValueError(f"{where}: {self.name} already {edge.replace('_', ' ')} {other.name}; add it once")
+        from .port_chart import PortChart  # the port chart is built from components
+
+        port = PortChart.of(self)
+        if port is not None and port.network_policies is not None:
+            raise ValueError(
+                f"{where}: {self.name} -> {other.name} added after the chart's NetworkPolicies were built; "
+                "add every edge before add_network_policies"
+            )
+        if edge != "connects_to":
+            if _orders_after(other, self):
+                raise ValueError(
+                    f"{where}: {self.name} cannot wait for {other.name}, which already starts after {self.name} "
+                    "(a start-order cycle); use connect_to for one of the two directions"
+                )
+            if other.wave >= self.wave:
+                raise ValueError(
+                    f"{where}: {self.name} (wave {self.wave}) cannot wait for {other.name} (wave {other.wave}), "
+                    f"its wave is final once created; pass {other.name} in {self.name}'s {edge} prop, or use connect_to"
+                )
+        self._late_edge(edge, other, wiring)
+        setattr(self, edge, (*getattr(self, edge), other))
+        self.reaches = _distinct((*self.reaches, other))
+
+    def _late_edge(self, edge: str, other: Component, wiring: Mapping[str, str] | None) -> None:
+        """Render an edge added after construction (wiring, start-up wait) into the
+        component's objects, or raise ``ValueError``; called before the edge is recorded.
+
+        A bare component renders no wiring, so it refuses ``wiring``; subclasses that wire
+        their dependencies (:class:`~aipp_constructs.workload.Workload`) override this.
+        """
+        if wiring is not None:
+            raise ValueError(
+                f"{self.node.path}: {edge}: {type(self).__name__} {self.name} renders no wiring, "
+                f"got wiring {dict(wiring)!r}; leave wiring out"
+            )
 
     def meta(
         self,

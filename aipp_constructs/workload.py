@@ -51,7 +51,7 @@ from typing import Any, Literal, Protocol
 from constructs import Construct
 
 from . import _spec
-from ._manifest import Manifest
+from ._manifest import Manifest, plain
 from ._validation import (
     DEFAULT_KUBERNETES_VERSION,
     LABEL_KEY,
@@ -1018,6 +1018,7 @@ class Workload(Component):
         overrides = props.wiring_overrides
         if props.ignore_unknown_overrides:
             overrides = {name: facts for name, facts in overrides.items() if name in {d.name for d in wired_deps}}
+        self._wiring_overrides: dict[str, Mapping[str, str]] = dict(overrides)
         self.wired = connection_env(
             [(dep.name, dep.endpoint) for dep in wired_deps if dep.endpoint is not None], props.wiring, overrides
         )
@@ -1283,9 +1284,61 @@ class Workload(Component):
             return []
         return [
             wait_container(dep.name, dep.endpoint.host, dep.endpoint.main_port, self.spec.wait)
-            for dep in _distinct((*self.spec.depends_on, *self.spec.waits_for))
+            for dep in _distinct((*self.depends_on, *self.waits_for))
             if dep.endpoint is not None
         ]
+
+    def _late_edge(self, edge: str, other: Component, wiring: Mapping[str, str] | None) -> None:
+        """Render an edge added after construction into the objects already built: the
+        wired variables (main container's ``env``, or the settings ConfigMap and its checksum)
+        and the ``wait-for-`` init container. Nothing changes when it raises."""
+        props = self.spec
+        pod = self.workload._manifest["spec"]["template"]
+        changed_pod = dict(pod)
+        pod_spec = dict(pod["spec"])
+        settings_data: dict[str, str] | None = None
+        wired = self.wired
+        overrides = self._wiring_overrides
+        if edge in ("connects_to", "depends_on"):
+            if wiring is not None:
+                overrides = {**overrides, other.name: dict(wiring)}
+            deps = _distinct((*self.depends_on, *self.connects_to, other))
+            wired = connection_env(
+                [(dep.name, dep.endpoint) for dep in deps if dep.endpoint is not None], props.wiring, overrides
+            )
+            before = self.wired
+            self.wired = wired
+            try:
+                env = self._environment()
+                if props.settings_in_config_map:
+                    settings_data = self._literal_settings()
+            finally:
+                self.wired = before
+            if settings_data is not None and self.settings is None and settings_data:
+                raise ValueError(
+                    f"{self.node.path}: {edge}: {props.name} has no settings ConfigMap to carry {other.name}'s "
+                    f"wiring; pass {other.name} in the {edge} prop instead"
+                )
+            main = dict(pod_spec["containers"][0])
+            main["env"] = env or None
+            pod_spec["containers"] = [plain(main), *pod_spec["containers"][1:]]
+            if settings_data is not None and self.settings is not None:
+                documents = [dict(props.config_files), settings_data]
+                annotations = dict(pod["metadata"].get("annotations") or {})
+                annotations["checksum/config"] = _spec.config_checksum(*documents)
+                changed_pod["metadata"] = plain({**pod["metadata"], "annotations": annotations})
+        if edge in ("waits_for", "depends_on") and props.wait is not None and other.endpoint is not None:
+            waits = len(self._wait_containers())
+            inits = list(pod_spec.get("initContainers") or [])
+            new_wait = wait_container(other.name, other.endpoint.host, other.endpoint.main_port, props.wait)
+            pod_spec["initContainers"] = [*inits[:waits], plain(new_wait), *inits[waits:]]
+        changed_pod["spec"] = plain(pod_spec)
+        # Every check passed: record the edge's rendering.
+        self.wired = wired
+        self._wiring_overrides = overrides
+        self.workload._manifest["spec"]["template"] = changed_pod
+        if settings_data is not None and self.settings is not None:
+            self.settings._manifest["data"] = plain(settings_data)
 
     def _init_step_containers(self, mounts: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         """The ``init_steps``, each mounting the volumes it names where the main container does
