@@ -142,3 +142,28 @@ def test_a_late_edge_to_a_foreign_object_names_the_adapter() -> None:
     with pytest.raises(ValueError, match=r"wrap it: AdoptedWorkload"):
         foreign: Any = Construct(chart, "Other")
         api.connect_to(foreign)
+
+
+def test_a_late_edge_reaches_the_settings_config_map_and_rolls_the_pods() -> None:
+    chart, _, api, daemon = _pair()
+    worker = _service(chart, "worker", 5003, depends_on=(api,), settings_in_config_map=True)
+    checksum = worker.workload.to_json()["spec"]["template"]["metadata"]["annotations"]["checksum/config"]
+    worker.connect_to(daemon)
+    manifests = synth(chart)
+    assert one(manifests, "ConfigMap", "worker-config")["data"] == {
+        "API_URL": "http://api:5001",
+        "PLUGIN_DAEMON_URL": "http://plugin-daemon:5002",
+    }
+    annotations = _workloads(manifests)["worker"]["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["checksum/config"] != checksum
+    assert "PLUGIN_DAEMON_URL" not in env_of(container(_workloads(manifests)["worker"], "worker"))
+
+
+def test_a_refused_late_wiring_changes_nothing() -> None:
+    chart, _, api, daemon = _pair()
+    with pytest.raises(ValueError, match=r"wiring sets DB_URL for both db and plugin-daemon"):
+        api.connect_to(daemon, wiring={"url": "DB_URL"})
+    assert api.connects_to == () and api.reaches == (api.depends_on[0],)
+    assert "PLUGIN_DAEMON_URL" not in env_of(container(_workloads(synth(chart))["api"], "api"))
+    api.connect_to(daemon)  # the refused call left no half-added edge behind
+    assert env_of(container(_workloads(synth(chart))["api"], "api"))["PLUGIN_DAEMON_URL"] == "http://plugin-daemon:5002"
