@@ -243,6 +243,7 @@ class AdoptedWorkload(Component):
             _stamp_wave(where, service_object, self.wave)
         _stamp_wave(where, workload_object, self.wave)
         wait = wait if wait is not None else port_default(scope, "wait")
+        waits: list[dict[str, Any]] = []
         if wait is not None:
             waits = [
                 wait_container(dep.name, dep.endpoint.host, dep.endpoint.main_port, wait)
@@ -255,6 +256,40 @@ class AdoptedWorkload(Component):
             for var, value in self.wired
         ]
         _append(workload_object, "/spec/template/spec/containers/0/env", containers[0].get("env"), env)
+        # What a late edge (connect_to, wait_for, depend_on) renders with, and whether the
+        # lists it appends to exist by now.
+        self._wiring = wiring
+        self._wait = wait
+        self._has_env = bool(containers[0].get("env") or env)
+        self._has_init = bool(pod_spec.get("initContainers") or waits)
+
+    def _late_edge(self, edge: str, other: Component, wiring: Mapping[str, str] | None) -> None:
+        """Render an edge added after construction: the wired variables of ``other`` (with a
+        ``wiring`` here or at creation) appended to the first container's ``env``, and its
+        ``wait-for-`` init container (with a wait policy), by JSON patches."""
+        env: list[dict[str, Any]] = []
+        wired = self.wired
+        if edge in ("connects_to", "depends_on") and (self._wiring is not None or wiring is not None):
+            deps = _distinct((*self.depends_on, *self.connects_to, other))
+            wired = connection_env(
+                [(dep.name, dep.endpoint) for dep in deps if dep.endpoint is not None],
+                self._wiring or {},
+                {other.name: dict(wiring)} if wiring is not None else None,
+            )
+            env = [
+                _spec.env_from_secret(var, value) if isinstance(value, SecretKeyRef) else _spec.env_value(var, value)
+                for var, value in wired[len(self.wired) :]
+            ]
+        waits = (
+            [wait_container(other.name, other.endpoint.host, other.endpoint.main_port, self._wait)]
+            if edge in ("waits_for", "depends_on") and self._wait is not None and other.endpoint is not None
+            else []
+        )
+        self.wired = wired
+        _append(self.workload_object, "/spec/template/spec/containers/0/env", self._has_env, env)
+        _append(self.workload_object, "/spec/template/spec/initContainers", self._has_init, waits)
+        self._has_env = self._has_env or bool(env)
+        self._has_init = self._has_init or bool(waits)
 
     def pod_port(self) -> int | None:
         """The port its pods listen on for the Service's first port (its ``targetPort``)."""

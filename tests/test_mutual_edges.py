@@ -167,3 +167,35 @@ def test_a_refused_late_wiring_changes_nothing() -> None:
     assert "PLUGIN_DAEMON_URL" not in env_of(container(_workloads(synth(chart))["api"], "api"))
     api.connect_to(daemon)  # the refused call left no half-added edge behind
     assert env_of(container(_workloads(synth(chart))["api"], "api"))["PLUGIN_DAEMON_URL"] == "http://plugin-daemon:5002"
+
+
+def test_an_adopted_cdk8s_plus_workload_takes_late_edges_wiring_and_waits_by_patches() -> None:
+    import cdk8s_plus_27 as kplus
+
+    from aipp_constructs import AdoptedWorkload
+
+    chart = _chart()
+    db = _service(chart, "db", 5000)
+    web = kplus.Deployment(
+        chart, "Web", containers=[kplus.ContainerProps(name="web", image="nginx:1.27.3", port_number=8080)]
+    )
+    service = web.expose_via_service(name="web", ports=[kplus.ServicePort(name="http", port=80, target_port=8080)])
+    tcp = {"tcp": {"host": "{NAME}_HOST"}, "http": {"url": "{NAME}_URL"}}
+    adopted = AdoptedWorkload(
+        chart, "WebAdopted", workload=web, service=service, protocol="http", depends_on=(db,), wiring=tcp
+    )
+    api = _service(chart, "api", 5001, depends_on=(adopted,))
+    cache = _service(chart, "cache", 6000)
+    adopted.connect_to(api)  # the mutual pair: api already depends on web
+    adopted.wait_for(cache)
+    chart.add_network_policies()
+    manifests = synth(chart)
+    deployment = one(manifests, "Deployment", "dify-web")
+    assert env_of(container(deployment, "web")) == {"DB_URL": "http://db:5000", "API_URL": "http://api:5001"}
+    assert [c["name"] for c in pod_spec(deployment)["initContainers"]] == ["wait-for-db", "wait-for-cache"]
+    assert reachability(manifests) == {
+        ("api", "dify-web", 8080),
+        ("dify-web", "db", 5000),
+        ("dify-web", "api", 5001),
+        ("dify-web", "cache", 6000),
+    }
