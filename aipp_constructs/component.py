@@ -242,9 +242,16 @@ class Component(Construct):
         """Render an edge added after construction (wiring, start-up wait) into the
         component's objects, or raise ``ValueError``; called before the edge is recorded.
 
-        A bare component renders no wiring, so it refuses ``wiring``; subclasses that wire
-        their dependencies (:class:`~aipp_constructs.workload.Workload`) override this.
+        A bare component renders neither wiring nor start-up waits: it takes a late
+        ``connects_to`` for the NetworkPolicies only and refuses ``wiring`` and the edges that
+        wait; subclasses that render them (:class:`~aipp_constructs.workload.Workload`,
+        :class:`~aipp_constructs.adopted_workload.AdoptedWorkload`) override this.
         """
+        if edge != "connects_to":
+            raise ValueError(
+                f"{self.node.path}: {edge}: {type(self).__name__} {self.name} renders no start-up wait "
+                f"for {other.name} once created; pass {other.name} in its props, or use connect_to"
+            )
         if wiring is not None:
             raise ValueError(
                 f"{self.node.path}: {edge}: {type(self).__name__} {self.name} renders no wiring, "

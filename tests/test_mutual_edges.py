@@ -199,3 +199,24 @@ def test_an_adopted_cdk8s_plus_workload_takes_late_edges_wiring_and_waits_by_pat
         ("dify-web", "api", 5001),
         ("dify-web", "cache", 6000),
     }
+
+
+def test_a_bare_component_takes_a_late_connection_for_the_policies_only() -> None:
+    from aipp_constructs import Component
+
+    chart, db, _, daemon = _pair()
+    probe = Component(chart, "Probe", name="probe", component="check", version="1", after=(db,))
+    with pytest.raises(ValueError, match=r"^dify/Probe: waits_for: Component probe renders no start-up wait for db"):
+        probe.wait_for(db)
+    with pytest.raises(ValueError, match=r"Component probe renders no wiring, got wiring \{'url': 'X'\}"):
+        probe.connect_to(db, wiring={"url": "X"})
+    probe.connect_to(daemon)
+    chart.add_network_policies()
+    policy = one(synth(chart), "NetworkPolicy", "probe")["spec"]
+    assert policy["egress"] == [
+        {
+            "ports": [{"port": 5002, "protocol": "TCP"}],
+            "to": [{"podSelector": {"matchLabels": dict(daemon.selector_labels)}}],
+        }
+    ]
+    assert probe.reaches == (daemon,)
