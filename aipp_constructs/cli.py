@@ -8,7 +8,7 @@ program it fronts:
   Security ``restricted`` and the credential check of :mod:`aipp_constructs.checks`, plus
   checkov and detect-secrets when they are installed (generic: no AIPP assumption);
 * ``aipp diff ENV``: a fresh synth of ENV in a temporary folder compared with ``dist/``, object
-  by object (:mod:`aipp_constructs.manifest_diff`);
+  by object (:mod:`aipp_constructs.review.manifest_diff`);
 * ``aipp graph ENV``: the component graph (edge kinds, ports, sync waves) as Mermaid or DOT;
 * ``aipp images ENV [COMPONENT...]``: the commands that mirror the vendor release tags Harbor
   lacks, from the environment file and the registries' answers; ``--pin`` writes their digests
@@ -45,8 +45,9 @@ from typing import IO, TYPE_CHECKING, Any, Literal, NoReturn, cast
 import click
 import yaml
 
-from ._config_loader import ConfigError, ConfigErrors
-from ._validation import DEFAULT_KUBERNETES_VERSION, check_kubernetes_version
+from aipp_constructs.core._config_loader import ConfigError, ConfigErrors
+from aipp_constructs.core._validation import DEFAULT_KUBERNETES_VERSION, check_kubernetes_version
+
 from .aipp.config import APP_COMPONENTS, BOOTSTRAP_DIR, EnvironmentConfig, load_environment
 from .aipp.images import (
     DigestQuery,
@@ -63,9 +64,8 @@ from .aipp.images import (
 
 if TYPE_CHECKING:
     import main as program
-
-    from .component import Component
-    from .port_chart import PortChart
+    from aipp_constructs.core.component import Component
+    from aipp_constructs.platform.port_chart import PortChart
 
 __all__ = [
     "DETECT_SECRETS_ARGS",
@@ -805,9 +805,10 @@ def exception_lines(folders: Sequence[Path]) -> list[str]:
     Raises:
         click.UsageError: a folder that is not one or holds no manifest.
     """
+    from aipp_constructs.core.policy import SKIP_ANNOTATION_PREFIX
+
     from .checks import load_manifests, object_ref
     from .checks.pod_security import declared_exceptions
-    from .policy import SKIP_ANNOTATION_PREFIX
 
     lines = []
     for folder in folders:
@@ -863,8 +864,8 @@ def diff(environment: str, dist_dir: Path | None, markdown: bool) -> None:
       aipp diff dev-meta                       # after editing environments/dev-meta.yaml
       aipp diff dev-meta --markdown > pr.md    # the section for the pull request
     """
-    from . import immutable_fields, manifest_diff
-    from .image_pins import StalePin, stale_pins
+    from aipp_constructs.review import immutable_fields, manifest_diff
+    from aipp_constructs.review.image_pins import StalePin, stale_pins
 
     if dist_dir is not None and not dist_dir.is_dir():
         raise click.BadParameter(f"{dist_dir} is not a directory", param_hint="--dist")
@@ -961,7 +962,7 @@ class Edge:
 
 def component_graph(chart: PortChart) -> tuple[list[Node], list[Edge]]:
     """The components of ``chart`` (creation order, a graph order) and their declared edges."""
-    from ._manifest import Manifest
+    from aipp_constructs.core._manifest import Manifest
 
     nodes: list[Node] = []
     edges: list[Edge] = []
@@ -1054,7 +1055,7 @@ def graph(environment: str, output_format: str) -> None:
       aipp graph dev-meta                        # Mermaid, for Markdown
       aipp graph dev-meta --format dot | dot -Tsvg > graph.svg
     """
-    from .port_chart import PortChart
+    from aipp_constructs.platform.port_chart import PortChart
 
     with _refusals():
         env, path = _load_environment(environment)

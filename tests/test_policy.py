@@ -1,4 +1,4 @@
-"""Policy exceptions (aipp_constructs.policy): validated, written on the workload object only,
+"""Policy exceptions (aipp_constructs.core.policy): validated, written on the workload object only,
 only while the object fails the check, and the image ones only while an image has no digest."""
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from aipp_constructs import (
     Workload,
     WorkloadProps,
 )
-from aipp_constructs.component import Component
-from aipp_constructs.policy import DIGEST_REASON, PULL_POLICY_REASON, policy_exceptions
+from aipp_constructs.core.component import Component
+from aipp_constructs.core.policy import DIGEST_REASON, PULL_POLICY_REASON, policy_exceptions
 
 TAG = "registry.example.com/acme/api:1.2.3"
 DIGEST = "sha256:" + "a" * 64

@@ -36,7 +36,7 @@ from aipp_constructs import (
 )
 from aipp_constructs.checks import load_manifests, object_ref
 from aipp_constructs.cli import exception_lines
-from aipp_constructs.policy import IMAGE_DIGEST, PULL_POLICY_ALWAYS, SKIP_ANNOTATION_PREFIX
+from aipp_constructs.core.policy import IMAGE_DIGEST, PULL_POLICY_ALWAYS, SKIP_ANNOTATION_PREFIX
 
 PROJECT = main.PROJECT
 CHECKOV = PROJECT / ".tools" / "checkov" / "bin" / "checkov"

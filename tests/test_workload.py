@@ -37,7 +37,7 @@ from aipp_constructs import (
     Workload,
     WorkloadProps,
 )
-from aipp_constructs.references import Endpoint
+from aipp_constructs.core.references import Endpoint
 
 IMAGE = "registry.example.com/acme/api:2.4.1"
 WAIT = WaitPolicy(image="registry.example.com/library/busybox:1.37.0")

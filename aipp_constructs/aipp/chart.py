@@ -19,28 +19,38 @@ from urllib.parse import urlsplit
 
 from constructs import Construct
 
-from .._config_loader import ConfigError
-from ..component import Component
-from ..gpu_worker import GpuWorker, GpuWorkerProps
-from ..grafana_dashboard import GrafanaDashboard, GrafanaDashboardProps
-from ..graph import GraphError, GraphNode, resolve_order
-from ..longhorn_recurring_jobs import LonghornRecurringJobs, LonghornRecurringJobsProps, RecurringJobSpec
-from ..metrics_exporter import METRICS_PORT, MetricsExporter
-from ..network_policies import ExternalPeer, GraphNetworkPolicies
-from ..pg_dump_backup import PgDumpBackup, PgDumpBackupProps
-from ..pgvector_db import PgvectorDb, PgvectorDbProps
-from ..port_chart import PortChart, PortDefaults, SecretStore
-from ..post_sync_check import PostSyncCheck, PostSyncCheckProps, http_check_script, sql_check_script
-from ..prometheus_rule import PrometheusAlerts, PrometheusAlertsProps
-from ..rabbit_mq import PER_QUEUE_METRICS, RabbitMq, RabbitMqProps
-from ..redis_cache import RedisCache, RedisCacheProps
-from ..service_monitor import ComponentServiceMonitor, ComponentServiceMonitorProps
-from ..spring_service import SpringService, SpringServiceProps
-from ..startup_wait import WaitPolicy
-from ..telemetry import Telemetry
-from ..tls_ingress import IngressRoute, TlsIngress, TlsIngressProps
-from ..web_frontend import WebFrontend, WebFrontendProps
-from ..workload import Workload
+from aipp_constructs.core._config_loader import ConfigError
+from aipp_constructs.core.component import Component
+from aipp_constructs.core.graph import GraphError, GraphNode, resolve_order
+from aipp_constructs.core.startup_wait import WaitPolicy
+from aipp_constructs.core.telemetry import Telemetry
+from aipp_constructs.observability.grafana_dashboard import GrafanaDashboard, GrafanaDashboardProps
+from aipp_constructs.observability.metrics_exporter import METRICS_PORT, MetricsExporter
+from aipp_constructs.observability.prometheus_rule import PrometheusAlerts, PrometheusAlertsProps
+from aipp_constructs.observability.service_monitor import ComponentServiceMonitor, ComponentServiceMonitorProps
+from aipp_constructs.platform.longhorn_recurring_jobs import (
+    LonghornRecurringJobs,
+    LonghornRecurringJobsProps,
+    RecurringJobSpec,
+)
+from aipp_constructs.platform.network_policies import ExternalPeer, GraphNetworkPolicies
+from aipp_constructs.platform.pg_dump_backup import PgDumpBackup, PgDumpBackupProps
+from aipp_constructs.platform.port_chart import PortChart, PortDefaults, SecretStore
+from aipp_constructs.platform.post_sync_check import (
+    PostSyncCheck,
+    PostSyncCheckProps,
+    http_check_script,
+    sql_check_script,
+)
+from aipp_constructs.platform.tls_ingress import IngressRoute, TlsIngress, TlsIngressProps
+from aipp_constructs.presets.gpu_worker import GpuWorker, GpuWorkerProps
+from aipp_constructs.presets.pgvector_db import PgvectorDb, PgvectorDbProps
+from aipp_constructs.presets.rabbit_mq import PER_QUEUE_METRICS, RabbitMq, RabbitMqProps
+from aipp_constructs.presets.redis_cache import RedisCache, RedisCacheProps
+from aipp_constructs.presets.spring_service import SpringService, SpringServiceProps
+from aipp_constructs.presets.web_frontend import WebFrontend, WebFrontendProps
+from aipp_constructs.workloads.workload import Workload
+
 from .config import (
     EXPORTER_IMAGES,
     SINGLETONS,
