@@ -8,10 +8,12 @@ any component. Nothing else in the library types a wave number.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from constructs import Construct
+from cdk8s import Chart
+from constructs import Construct, IConstruct
 
 from ._manifest import Manifest
 from ._validation import check_dns_label
@@ -24,6 +26,8 @@ __all__ = [
     "SYNC_OPTIONS_ANNOTATION",
     "SYNC_WAVE_ANNOTATION",
     "Component",
+    "chart_of",
+    "namespace_of",
     "port_default",
     "require_components",
     "sync_wave_of",
@@ -42,6 +46,32 @@ CONFIG_WAVE = 0
 def sync_wave_of(depends_on: Sequence[Component], after: Sequence[Component] = ()) -> int:
     """The wave of a component with these dependencies: one after the deepest of them."""
     return 1 + max((dep.wave for dep in [*depends_on, *after]), default=CONFIG_WAVE)
+
+
+def chart_of(scope: IConstruct) -> Chart | None:
+    """The chart ``scope`` is in (or is), or ``None`` outside a chart."""
+    for node in reversed(scope.node.scopes):
+        if isinstance(node, Chart):
+            return node
+    return None
+
+
+def namespace_of(scope: IConstruct) -> str | None:
+    """The namespace of the chart ``scope`` is in: where its objects and Services live.
+    ``None`` outside a chart or in a chart without a namespace."""
+    chart = chart_of(scope)
+    return chart.namespace if chart is not None else None
+
+
+def _check_across(where: str, name: str, chart: Chart | None, namespace: str | None, other: Component) -> None:
+    """Refuse an edge between two charts when only one of them has a namespace: the
+    dependent could not name the other's Service (``<host>.<namespace>.svc``) nor the
+    NetworkPolicies its namespace."""
+    if chart_of(other) is not chart and (namespace is None) != (other.namespace is None):
+        raise ValueError(
+            f"{where}: {name} (namespace {namespace!r}) and {other.name} (namespace {other.namespace!r}) are in "
+            "two charts, one without a namespace; give both charts a namespace (PortDefaults.namespace)"
+        )
 
 
 def port_default(scope: Construct, name: str) -> Any:
@@ -119,7 +149,10 @@ class Component(Construct):
             ``name`` and ``part_of``, so renaming a Python variable or a construct id never
             changes an (immutable) selector.
         labels: ``selector_labels`` plus component, version and managed-by labels.
-        endpoint: How dependents reach the component; set by subclasses that serve.
+        namespace: The namespace of its chart (``None`` without one). Dependents in another
+            namespace reach it as ``<host>.<namespace>.svc``.
+        endpoint: How dependents reach the component; set by subclasses that serve. An
+            endpoint assigned without a ``namespace`` gets the component's.
     """
 
     def __init__(
@@ -145,16 +178,27 @@ class Component(Construct):
             ("connects_to", connects_to),
         ):
             require_components(f"{scope.node.path}/{id}: {edge}", values)
+        chart = chart_of(scope)
+        namespace = chart.namespace if chart is not None else None
+        for edge, values in (("depends_on", depends_on), ("waits_for", waits_for), ("connects_to", connects_to)):
+            for other in values:
+                _check_across(f"{scope.node.path}/{id}: {edge}", name, chart, namespace, other)
         if part_of is None:
             part_of = port_default(scope, "part_of")
         super().__init__(scope, id)
         self.name = name
+        self.namespace = namespace
         self.depends_on: tuple[Component, ...] = tuple(depends_on)
         self.waits_for: tuple[Component, ...] = tuple(waits_for)
         self.connects_to: tuple[Component, ...] = tuple(connects_to)
         self.after: tuple[Component, ...] = tuple(after)
         self.reaches: tuple[Component, ...] = _distinct((*self.depends_on, *self.waits_for, *self.connects_to))
-        self.wave = sync_wave_of((*self.depends_on, *self.waits_for), self.after)
+        # Waves order the objects of one chart (one ArgoCD Application): a component of
+        # another chart does not move this one's wave; its start-up wait orders the start.
+        self.wave = sync_wave_of(
+            [c for c in (*self.depends_on, *self.waits_for) if chart_of(c) is chart],
+            [c for c in self.after if chart_of(c) is chart],
+        )
         # No construct-level dependency is handed to cdk8s: its DependencyGraph expands one to
         # every pair of API objects below the two constructs and walks every path, which is
         # exponential in the depth of the graph. Manifest order follows the construct tree;
@@ -173,6 +217,15 @@ class Component(Construct):
         }
         self.endpoint: Endpoint | None = None
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Every endpoint knows the namespace of its Service, whoever builds it (a preset, an
+        # adapter, a hand-written subclass), so a dependent elsewhere can ask for its facts.
+        if name == "endpoint" and isinstance(value, Endpoint) and value.namespace is None:
+            namespace = getattr(self, "namespace", None)
+            if namespace is not None:
+                value = dataclasses.replace(value, namespace=namespace)
+        super().__setattr__(name, value)
+
     def connect_to(self, other: Component, *, wiring: Mapping[str, str] | None = None) -> None:
         """Add a ``connects_to`` edge after both components exist: ``api.connect_to(daemon)``
         and ``daemon.connect_to(api)`` make a mutual pair.
@@ -180,11 +233,14 @@ class Component(Construct):
         This component receives ``other``'s wiring (``wiring``: fact -> variable, replacing
         the wiring of ``other`` only, as one entry of ``wiring_overrides``) and the
         NetworkPolicies allow it to reach ``other``'s main port. It orders nothing: no wave
-        change, no start-up wait. Call it before the chart's ``add_network_policies``.
+        change, no start-up wait. ``other`` may be in another chart (another namespace): the
+        NetworkPolicies of both charts read the graph when the app is synthesized, so the
+        edge reaches them whenever it is added.
 
         Raises:
             ValueError: ``other`` is not a component, is this one, serves no endpoint, is
-                already connected, or the NetworkPolicies are already built.
+                already connected, or is in another chart and only one of the two charts
+                has a namespace.
         """
         self._add_edge("connects_to", other, wiring)
 
@@ -193,11 +249,13 @@ class Component(Construct):
         component waits) and the NetworkPolicies, no wiring.
 
         Start order stays acyclic and waves are final once a component exists, so ``other``
-        must already be in an earlier wave than this one.
+        must already be in an earlier wave than this one when both are in one chart (waves
+        do not order two charts: across them the start-up wait is the order).
 
         Raises:
             ValueError: as :meth:`connect_to`; or the edge would close a start-order cycle
-                (the message names both), or ``other`` is not in an earlier wave.
+                (the message names both, across charts too), or ``other`` is in this chart
+                and not in an earlier wave.
         """
         self._add_edge("waits_for", other, None)
 
@@ -215,21 +273,15 @@ class Component(Construct):
             raise ValueError(f"{where}: {self.name} {edge.replace('_', ' ')} {other.name}, which serves no endpoint")
         if any(c is other for c in getattr(self, edge)):
             raise ValueError(f"{where}: {self.name} already {edge.replace('_', ' ')} {other.name}; add it once")
-        from .port_chart import PortChart  # the port chart is built from components
-
-        port = PortChart.of(self)
-        if port is not None and port.network_policies is not None:
-            raise ValueError(
-                f"{where}: {self.name} -> {other.name} added after the chart's NetworkPolicies were built; "
-                "add every edge before add_network_policies"
-            )
+        chart = chart_of(self)
+        _check_across(where, self.name, chart, self.namespace, other)
         if edge != "connects_to":
             if _orders_after(other, self):
                 raise ValueError(
                     f"{where}: {self.name} cannot wait for {other.name}, which already starts after {self.name} "
                     "(a start-order cycle); use connect_to for one of the two directions"
                 )
-            if other.wave >= self.wave:
+            if chart_of(other) is chart and other.wave >= self.wave:
                 raise ValueError(
                     f"{where}: {self.name} (wave {self.wave}) cannot wait for {other.name} (wave {other.wave}), "
                     f"its wave is final once created; pass {other.name} in {self.name}'s {edge} prop, or use connect_to"
