@@ -50,6 +50,8 @@ def sync_wave_of(depends_on: Sequence[Component], after: Sequence[Component] = (
 
 def chart_of(scope: IConstruct) -> Chart | None:
     """The chart ``scope`` is in (or is), or ``None`` outside a chart."""
+    if isinstance(scope, Component):
+        return scope.chart
     for node in reversed(scope.node.scopes):
         if isinstance(node, Chart):
             return node
@@ -141,6 +143,8 @@ class Component(Construct):
             (ordering only; see :mod:`aipp_constructs.graph`).
         reaches: Every component it opens connections to (``depends_on``, ``waits_for``,
             ``connects_to``): the edges the NetworkPolicies open.
+        reached_by: Every component that reaches this one, in the order the edges were
+            added (in any chart): whom its NetworkPolicy lets in.
         wave: The ArgoCD sync wave of the component's objects (derived, see module doc):
             after what it waits for and what it comes after; ``connects_to`` orders nothing,
             so two components may connect to each other (:meth:`connect_to` adds the edge
@@ -149,6 +153,7 @@ class Component(Construct):
             ``name`` and ``part_of``, so renaming a Python variable or a construct id never
             changes an (immutable) selector.
         labels: ``selector_labels`` plus component, version and managed-by labels.
+        chart: The chart it is in (``None`` outside a chart): waves order one chart.
         namespace: The namespace of its chart (``None`` without one). Dependents in another
             namespace reach it as ``<host>.<namespace>.svc``.
         endpoint: How dependents reach the component; set by subclasses that serve. An
@@ -187,12 +192,16 @@ class Component(Construct):
             part_of = port_default(scope, "part_of")
         super().__init__(scope, id)
         self.name = name
+        self.chart = chart
         self.namespace = namespace
         self.depends_on: tuple[Component, ...] = tuple(depends_on)
         self.waits_for: tuple[Component, ...] = tuple(waits_for)
         self.connects_to: tuple[Component, ...] = tuple(connects_to)
         self.after: tuple[Component, ...] = tuple(after)
         self.reaches: tuple[Component, ...] = _distinct((*self.depends_on, *self.waits_for, *self.connects_to))
+        self.reached_by: tuple[Component, ...] = ()
+        for other in self.reaches:
+            other.reached_by = (*other.reached_by, self)
         # Waves order the objects of one chart (one ArgoCD Application): a component of
         # another chart does not move this one's wave; its start-up wait orders the start.
         self.wave = sync_wave_of(
@@ -288,7 +297,9 @@ class Component(Construct):
                 )
         self._late_edge(edge, other, wiring)
         setattr(self, edge, (*getattr(self, edge), other))
-        self.reaches = _distinct((*self.reaches, other))
+        if not any(c is other for c in self.reaches):
+            self.reaches = (*self.reaches, other)
+            other.reached_by = (*other.reached_by, self)
 
     def _late_edge(self, edge: str, other: Component, wiring: Mapping[str, str] | None) -> None:
         """Render an edge added after construction (wiring, start-up wait) into the

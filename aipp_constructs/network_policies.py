@@ -39,7 +39,7 @@ from constructs import Construct
 
 from ._manifest import Manifest, plain
 from ._validation import check_dns_label, check_port
-from .component import CONFIG_WAVE, SYNC_WAVE_ANNOTATION, Component, chart_of, namespace_of, require_components
+from .component import CONFIG_WAVE, SYNC_WAVE_ANNOTATION, Component, chart_of, require_components
 
 __all__ = ["PRIVATE_AND_CLUSTER_RANGES", "ExternalPeer", "GraphNetworkPolicies", "GraphNetworkPoliciesProps"]
 
@@ -219,7 +219,8 @@ class GraphNetworkPolicies(Construct):
     def __init__(self, scope: Construct, id: str, props: GraphNetworkPoliciesProps) -> None:
         super().__init__(scope, id)
         self.props = props
-        self.namespace = namespace_of(self)
+        self.chart = chart_of(self)
+        self.namespace = self.chart.namespace if self.chart is not None else None
         self.policies: dict[str, Manifest] = {}
         everyone: dict[str, Any] = {}
         self._add(props, "default-deny", everyone, ingress=[], egress=[])
@@ -243,16 +244,14 @@ class GraphNetworkPolicies(Construct):
     def _rules(self, component: Component) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """The ingress and egress rules of ``component``'s policy, from the graph as it is now."""
         props = self.props
-        ours = chart_of(self)
+        ours = self.chart
         deployed = {c.name for c in props.components}
         listed = {id(c) for c in props.components}
-        # Components of other charts: the far ends of edges across charts.
-        elsewhere = [
-            c
-            for c in self.node.root.node.find_all()
-            if isinstance(c, Component) and id(c) not in listed and chart_of(c) is not ours
+        dependents = [
+            *(c for c in props.components if any(d is component for d in c.reaches)),
+            # Components of other charts: the far ends of edges across charts.
+            *(c for c in component.reached_by if id(c) not in listed and c.chart is not ours),
         ]
-        dependents = [c for c in (*props.components, *elsewhere) if any(d is component for d in c.reaches)]
         dependencies = [
             (d, port)
             for d in component.reaches
