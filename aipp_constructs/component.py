@@ -1,9 +1,11 @@
 """The base of every deployable component: stable names and labels, and its place in the graph.
 
 A component declares the components it depends on when it is created. Its ArgoCD sync wave
-follows from that one declaration: ``1 + the deepest wave among its dependencies`` (1 when
-it has none); wave-0 objects (namespace, config maps, external secrets) are applied before
-any component. Nothing else in the library types a wave number.
+follows from that one declaration: ``1 + the deepest wave among its dependencies`` in its own
+chart (1 when it has none); wave-0 objects (namespace, config maps, external secrets) are
+applied before any component. Nothing else in the library types a wave number. Waves do not
+order two charts (two ArgoCD Applications): across charts the start-up wait orders a start,
+and a dependent in another namespace reaches the component as ``<host>.<namespace>.svc``.
 """
 
 from __future__ import annotations

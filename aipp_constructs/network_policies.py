@@ -178,8 +178,9 @@ class GraphNetworkPoliciesProps:
     """Props of :class:`GraphNetworkPolicies`.
 
     Attributes:
-        components: Every deployed component; edges to components not listed are ignored.
-            Required.
+        components: Every deployed component of the chart; edges to components of the
+            chart that are not listed are ignored (those of other charts are the far ends of
+            edges across charts). Required.
         dns: The cluster DNS. Defaults to pods ``k8s-app: kube-dns`` in ``kube-system`` on 53
             (UDP and TCP), as on RKE2's CoreDNS.
         egress: Component name -> further peers it may reach (e.g. the OpenTelemetry
