@@ -20,11 +20,14 @@ from aipp_constructs import (
     AdoptedWorkload,
     Component,
     Endpoint,
+    IngressRoute,
     Port,
     PortChart,
     PortDefaults,
     SecurityException,
     Telemetry,
+    TlsIngress,
+    TlsIngressProps,
     WaitPolicy,
     Workload,
     WorkloadProps,
@@ -292,3 +295,18 @@ def test_a_component_stamps_its_namespace_on_the_endpoint_it_is_given() -> None:
     component = Component(main, "Probe", name="probe", component="probe", version="1")
     component.endpoint = Endpoint(host="probe", ports={"http": 80})
     assert component.endpoint.namespace == "dify"
+
+
+def test_an_ingress_routing_to_another_namespace_is_refused() -> None:
+    app = cdk8s.Testing.app()
+    box, main = _charts(app)
+    sandbox = _service(box, "sandbox", 8194)
+    route = IngressRoute(host="sandbox.example.com", target=sandbox)
+    with pytest.raises(
+        ValueError,
+        match=r"^routes: sandbox.example.com/ targets sandbox in namespace 'dify-sandbox', the Ingress is in 'dify'; "
+        r"create the Ingress in the chart \(namespace\) of its targets, one Ingress per namespace$",
+    ):
+        TlsIngress(main, "Ingress", TlsIngressProps(name="dify", routes=(route,)))
+    assert main.node.try_find_child("Ingress") is None
+    TlsIngress(box, "Ingress", TlsIngressProps(name="sandbox", routes=(route,)))
