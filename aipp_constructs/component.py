@@ -14,12 +14,13 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from cdk8s import Chart
-from constructs import Construct, IConstruct
+import jsii
+from cdk8s import ApiObject, Chart
+from constructs import Construct, IConstruct, IValidation
 
 from ._manifest import Manifest
 from ._validation import check_dns_label
-from .references import Endpoint
+from .references import Endpoint, SecretKeyRef
 
 __all__ = [
     "CONFIG_WAVE",
@@ -76,6 +77,46 @@ def _check_across(where: str, name: str, chart: Chart | None, namespace: str | N
             f"{where}: {name} (namespace {namespace!r}) and {other.name} (namespace {other.namespace!r}) are in "
             "two charts, one without a namespace; give both charts a namespace (PortDefaults.namespace)"
         )
+
+
+@jsii.implements(IValidation)
+class _SecretsAcross:
+    """At synthesis: a credential wired from a component of another namespace names a Secret
+    that the dependent's namespace holds too (a pod reads Secrets of its own namespace only)."""
+
+    def __init__(self, component: Component) -> None:
+        self.component = component
+
+    def validate(self) -> list[str]:
+        component = self.component
+        wired = [value for _, value in getattr(component, "wired", ()) if isinstance(value, SecretKeyRef)]
+        if not wired or component.chart is None:
+            return []
+        present = _secret_names(component.chart)
+        errors = []
+        for other in component.reaches:
+            if other.endpoint is None or other.namespace in (None, component.namespace):
+                continue
+            for ref in other.endpoint.credentials.values():
+                if ref in wired and ref.name not in present:
+                    errors.append(
+                        f"{component.name} is wired with Secret {ref.name} (key {ref.key}) of {other.name} in namespace "
+                        f"{other.namespace}, but namespace {component.namespace} has no Secret {ref.name}; create it in "
+                        f"{component.name}'s chart too (e.g. chart.vault_secret('{ref.name}', ...)) or override that wiring"
+                    )
+        return errors
+
+
+def _secret_names(chart: Chart) -> set[str]:
+    """The Secrets a chart writes: ``Secret`` objects and the targets of ``ExternalSecret``s."""
+    names = set()
+    for node in chart.node.find_all():
+        if isinstance(node, ApiObject) and node.kind == "Secret":
+            names.add(node.name)
+        elif isinstance(node, ApiObject) and node.kind == "ExternalSecret":
+            target = (node.to_json().get("spec") or {}).get("target") or {}
+            names.add(target.get("name") or node.name)
+    return names
 
 
 def port_default(scope: Construct, name: str) -> Any:
@@ -202,8 +243,10 @@ class Component(Construct):
         self.after: tuple[Component, ...] = tuple(after)
         self.reaches: tuple[Component, ...] = _distinct((*self.depends_on, *self.waits_for, *self.connects_to))
         self.reached_by: tuple[Component, ...] = ()
+        self._checks_secrets = False
         for other in self.reaches:
             other.reached_by = (*other.reached_by, self)
+            self._check_secrets_across(other)
         # Waves order the objects of one chart (one ArgoCD Application): a component of
         # another chart does not move this one's wave; its start-up wait orders the start.
         self.wave = sync_wave_of(
@@ -302,6 +345,14 @@ class Component(Construct):
         if not any(c is other for c in self.reaches):
             self.reaches = (*self.reaches, other)
             other.reached_by = (*other.reached_by, self)
+            self._check_secrets_across(other)
+
+    def _check_secrets_across(self, other: Component) -> None:
+        """Check the Secrets of credentials wired from ``other`` at synthesis, when it is in
+        another namespace (only then: the check reads the chart's objects)."""
+        if not self._checks_secrets and other.namespace not in (None, self.namespace):
+            self._checks_secrets = True
+            self.node.add_validation(_SecretsAcross(self))
 
     def _late_edge(self, edge: str, other: Component, wiring: Mapping[str, str] | None) -> None:
         """Render an edge added after construction (wiring, start-up wait) into the

@@ -24,6 +24,8 @@ from aipp_constructs import (
     Port,
     PortChart,
     PortDefaults,
+    SecretKeyRef,
+    SecretStore,
     SecurityException,
     Telemetry,
     TlsIngress,
@@ -310,3 +312,38 @@ def test_an_ingress_routing_to_another_namespace_is_refused() -> None:
         TlsIngress(main, "Ingress", TlsIngressProps(name="dify", routes=(route,)))
     assert main.node.try_find_child("Ingress") is None
     TlsIngress(box, "Ingress", TlsIngressProps(name="sandbox", routes=(route,)))
+
+
+def test_a_credential_wired_across_namespaces_needs_its_secret_in_the_dependents_namespace_too() -> None:
+    app = cdk8s.Testing.app()
+    box = PortChart(app, "cache", PortDefaults(namespace="cache", part_of="dify", wait=WAIT))
+    main = PortChart(
+        app,
+        "dify",
+        PortDefaults(
+            namespace="dify",
+            part_of="dify",
+            wait=WAIT,
+            secret_store=SecretStore(name="vault", vault_path="secret/dify"),
+        ),
+    )
+    cache = Component(box, "Cache", name="cache", component="cache", version="7.4")
+    cache.endpoint = Endpoint(
+        host="cache",
+        ports={"redis": 6379},
+        credentials={"password": SecretKeyRef(name="cache-credentials", key="password")},
+        properties={"url": "redis://cache:6379"},
+        protocol="redis",
+    )
+    api = _service(main, "api", 5001, depends_on=(cache,))
+    assert ("CACHE_URL", "redis://cache.cache.svc:6379") in api.wired
+    with pytest.raises(
+        Exception,
+        match=r"api is wired with Secret cache-credentials \(key password\) of cache in namespace cache, but "
+        r"namespace dify has no Secret cache-credentials; create it in api's chart too",
+    ):
+        synth(main)
+    main.vault_secret("cache-credentials", "cache", {"password": "password"})
+    assert env_of(container(one(synth(main), "Deployment", "api"), "api"))["CACHE_PASSWORD"] == {
+        "secretKeyRef": {"key": "password", "name": "cache-credentials"}
+    }
