@@ -89,6 +89,8 @@ class Port_:
         self.daemon = _service(main, "plugin-daemon", 5002)
         self.sandbox.connect_to(self.ssrf)  # late, sandbox -> dify
         self.daemon.depend_on(self.sandbox)  # late, waits across charts (both in wave 1)
+        self.beat = _service(main, "beat", None, connects_to=(self.web,))  # across, in props
+        self.beat.wait_for(self.sandbox)  # late, a wait only
         self.api.connect_to(self.web)  # late, dify -> sandbox, to the adopted kplus Deployment
         self.web.depend_on(self.api, wiring={"url": "API_URL"})  # late, the mutual pair back
         main.add_network_policies()
@@ -120,6 +122,8 @@ def test_the_allowed_connections_over_both_namespaces_are_exactly_the_graphs_edg
         ("worker", "sandbox", 8194),
         ("worker", "api", 5001),
         ("plugin-daemon", "sandbox", 8194),
+        ("beat", "sandbox", 8194),
+        ("beat", web, 8080),
         ("sandbox", "ssrf-proxy", 3128),
         ("api", web, 8080),
         (web, "api", 5001),
@@ -139,12 +143,13 @@ def test_a_dependent_in_another_namespace_is_wired_with_the_namespaced_name(port
     }
     adopted = port.workload(_workload_name(port.web))
     assert env_of(container(adopted, "web"))["API_URL"] == "http://api.dify.svc:5001"
+    assert env_of(container(port.workload("beat"), "beat")) == {"WEB_URL": "http://web.dify-sandbox.svc:8080"}
     # The same namespace keeps the bare name.
     assert env_of(container(port.workload("worker"), "worker"))["API_URL"] == "http://api:5001"
 
 
 def test_a_dependent_in_another_namespace_waits_by_the_namespaced_name(port: Port_) -> None:
-    for name in ("api", "worker", "plugin-daemon"):
+    for name in ("api", "worker", "plugin-daemon", "beat"):
         wait = container(port.workload(name), "wait-for-sandbox")["command"][2]
         assert "until nc -z -w 2 sandbox.dify-sandbox.svc 8194; do" in wait
     adopted = port.workload(_workload_name(port.web))
@@ -177,7 +182,7 @@ def test_both_sides_name_the_other_namespace_and_exactly_the_edges_port(port: Po
     ]
     assert policy("sandbox", "dify-sandbox")["ingress"] == [
         {"from": [peer(dependent, "dify")], "ports": [{"port": 8194, "protocol": "TCP"}]}
-        for dependent in (port.api, port.worker, port.daemon)
+        for dependent in (port.api, port.worker, port.daemon, port.beat)
     ]
     assert policy("sandbox", "dify-sandbox")["egress"] == [
         {"ports": [{"port": 3128, "protocol": "TCP"}], "to": [peer(port.ssrf, "dify")]}
