@@ -9,13 +9,16 @@ manifests the allowed (source, target, port) set is exactly the graph's edges.
 
 from __future__ import annotations
 
+import re
+import tempfile
 from typing import Any
 
 import cdk8s
 import cdk8s_plus_27 as kplus
 import pytest
-from conftest import container, env_of, one, pod_spec, synth
+from conftest import REFERENCE, container, env_of, one, pod_spec, synth
 
+import main
 from aipp_constructs import (
     AdoptedWorkload,
     Component,
@@ -34,6 +37,7 @@ from aipp_constructs import (
     Workload,
     WorkloadProps,
 )
+from aipp_constructs.aipp import load_environment
 from aipp_constructs.checks.reachability import reachability
 
 WAIT = WaitPolicy(image="registry.example.com/library/busybox:1.37.0")
@@ -352,3 +356,23 @@ def test_a_credential_wired_across_namespaces_needs_its_secret_in_the_dependents
     assert env_of(container(one(synth(main), "Deployment", "api"), "api"))["CACHE_PASSWORD"] == {
         "secretKeyRef": {"key": "password", "name": "cache-credentials"}
     }
+
+
+def test_every_preset_of_the_reference_port_gives_every_host_fact_namespaced() -> None:
+    """No preset can miss a fact: the endpoint rewrites its properties itself. Read on the frozen
+    AIPP fixture (pgvector, redis, rabbitmq, Spring services, the web frontend, the GPU worker)."""
+    with tempfile.TemporaryDirectory() as outdir:
+        app = main.build_app(load_environment(REFERENCE), outdir)
+    served = [c for c in app.node.find_all() if isinstance(c, Component) and c.endpoint is not None]
+    kinds = {type(c).__name__ for c in served}
+    assert {"PgvectorDb", "RedisCache", "RabbitMq", "SpringService", "WebFrontend", "GpuWorker"} <= kinds
+    for component in served:
+        endpoint = component.endpoint
+        assert endpoint is not None and endpoint.namespace == component.namespace == "aipp"
+        qualified = f"{endpoint.host}.aipp.svc"
+        here, there = endpoint.facts(), endpoint.facts(seen_from="elsewhere")
+        assert there["host"] == qualified
+        for fact, value in here.items():
+            named = isinstance(value, str) and value != endpoint.host
+            if named and re.search(rf"(?<![-A-Za-z0-9.]){re.escape(endpoint.host)}(?![-A-Za-z0-9])", str(value)):
+                assert qualified in str(there[fact]), (component.name, fact, there[fact])
