@@ -64,7 +64,9 @@ def _imports(name: str, path: Path, known: set[str]) -> Iterator[str]:
                 module = ".".join([*base, *([node.module] if node.module else [])])
             else:
                 module = node.module or ""
-            targets = [f"{module}.{alias.name}" if f"{module}.{alias.name}" in known else module for alias in node.names]
+            targets = [
+                f"{module}.{alias.name}" if f"{module}.{alias.name}" in known else module for alias in node.names
+            ]
         else:
             continue
         for target in targets:
@@ -138,7 +140,9 @@ def test_each_layer_imports_only_the_layers_below_it() -> None:
         layer = _layer(name)
         if layer is None or layer == "__main__":
             continue
-        assert layer in MAY_IMPORT, f"{name}: subpackage {layer!r} is in no layer; add it to MAY_IMPORT and docs/layout.md"
+        assert layer in MAY_IMPORT, (
+            f"{name}: subpackage {layer!r} is in no layer; add it to MAY_IMPORT and docs/layout.md"
+        )
         for dep in deps:
             other = _layer(dep)
             if other is not None and other != layer and other not in MAY_IMPORT[layer]:
@@ -156,7 +160,7 @@ def test_the_package_has_no_module_outside_a_layer() -> None:
 
 
 def test_docs_layout_table_names_every_subpackage() -> None:
-    rows = re.findall(r"^\| `(\w+)/?` \|", LAYOUT_DOC.read_text(), flags=re.M)
+    rows = re.findall(r"^\| `(\w+)/?` \|", LAYOUT_DOC.read_text(), flags=re.MULTILINE)
     assert sorted(rows) == sorted(MAY_IMPORT)
 
 

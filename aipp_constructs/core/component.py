@@ -1,22 +1,27 @@
 """The base of every deployable component: stable names and labels, and its place in the graph.
 
 A component declares the components it depends on when it is created. Its ArgoCD sync wave
-follows from that one declaration: ``1 + the deepest wave among its dependencies`` (1 when
-it has none); wave-0 objects (namespace, config maps, external secrets) are applied before
-any component. Nothing else in the library types a wave number.
+follows from that one declaration: ``1 + the deepest wave among its dependencies`` in its own
+chart (1 when it has none); wave-0 objects (namespace, config maps, external secrets) are
+applied before any component. Nothing else in the library types a wave number. Waves do not
+order two charts (two ArgoCD Applications): across charts the start-up wait orders a start,
+and a dependent in another namespace reaches the component as ``<host>.<namespace>.svc``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from constructs import Construct
+import jsii
+from cdk8s import ApiObject, Chart
+from constructs import Construct, IConstruct, IValidation
 
 from aipp_constructs.core._manifest import Manifest
 from aipp_constructs.core._validation import check_dns_label
 from aipp_constructs.core.port_defaults import port_of
-from aipp_constructs.core.references import Endpoint
+from aipp_constructs.core.references import Endpoint, SecretKeyRef
 
 __all__ = [
     "CONFIG_WAVE",
@@ -25,6 +30,8 @@ __all__ = [
     "SYNC_OPTIONS_ANNOTATION",
     "SYNC_WAVE_ANNOTATION",
     "Component",
+    "chart_of",
+    "namespace_of",
     "port_default",
     "require_components",
     "sync_wave_of",
@@ -43,6 +50,74 @@ CONFIG_WAVE = 0
 def sync_wave_of(depends_on: Sequence[Component], after: Sequence[Component] = ()) -> int:
     """The wave of a component with these dependencies: one after the deepest of them."""
     return 1 + max((dep.wave for dep in [*depends_on, *after]), default=CONFIG_WAVE)
+
+
+def chart_of(scope: IConstruct) -> Chart | None:
+    """The chart ``scope`` is in (or is), or ``None`` outside a chart."""
+    if isinstance(scope, Component):
+        return scope.chart
+    for node in reversed(scope.node.scopes):
+        if isinstance(node, Chart):
+            return node
+    return None
+
+
+def namespace_of(scope: IConstruct) -> str | None:
+    """The namespace of the chart ``scope`` is in: where its objects and Services live.
+    ``None`` outside a chart or in a chart without a namespace."""
+    chart = chart_of(scope)
+    return chart.namespace if chart is not None else None
+
+
+def _check_across(where: str, name: str, chart: Chart | None, namespace: str | None, other: Component) -> None:
+    """Refuse an edge between two charts when only one of them has a namespace: the
+    dependent could not name the other's Service (``<host>.<namespace>.svc``) nor the
+    NetworkPolicies its namespace."""
+    if chart_of(other) is not chart and (namespace is None) != (other.namespace is None):
+        raise ValueError(
+            f"{where}: {name} (namespace {namespace!r}) and {other.name} (namespace {other.namespace!r}) are in "
+            "two charts, one without a namespace; give both charts a namespace (PortDefaults.namespace)"
+        )
+
+
+@jsii.implements(IValidation)
+class _SecretsAcross:
+    """At synthesis: a credential wired from a component of another namespace names a Secret
+    that the dependent's namespace holds too (a pod reads Secrets of its own namespace only)."""
+
+    def __init__(self, component: Component) -> None:
+        self.component = component
+
+    def validate(self) -> list[str]:
+        component = self.component
+        wired = [value for _, value in getattr(component, "wired", ()) if isinstance(value, SecretKeyRef)]
+        if not wired or component.chart is None:
+            return []
+        present = _secret_names(component.chart)
+        errors = []
+        for other in component.reaches:
+            if other.endpoint is None or other.namespace in (None, component.namespace):
+                continue
+            for ref in other.endpoint.credentials.values():
+                if ref in wired and ref.name not in present:
+                    errors.append(
+                        f"{component.name} is wired with Secret {ref.name} (key {ref.key}) of {other.name} in namespace "
+                        f"{other.namespace}, but namespace {component.namespace} has no Secret {ref.name}; create it in "
+                        f"{component.name}'s chart too (e.g. chart.vault_secret('{ref.name}', ...)) or override that wiring"
+                    )
+        return errors
+
+
+def _secret_names(chart: Chart) -> set[str]:
+    """The Secrets a chart writes: ``Secret`` objects and the targets of ``ExternalSecret``s."""
+    names = set()
+    for node in chart.node.find_all():
+        if isinstance(node, ApiObject) and node.kind == "Secret":
+            names.add(node.name)
+        elif isinstance(node, ApiObject) and node.kind == "ExternalSecret":
+            target = (node.to_json().get("spec") or {}).get("target") or {}
+            names.add(target.get("name") or node.name)
+    return names
 
 
 def port_default(scope: Construct, name: str) -> Any:
@@ -110,6 +185,8 @@ class Component(Construct):
             (ordering only; see :mod:`aipp_constructs.core.graph`).
         reaches: Every component it opens connections to (``depends_on``, ``waits_for``,
             ``connects_to``): the edges the NetworkPolicies open.
+        reached_by: Every component that reaches this one, in the order the edges were
+            added (in any chart): whom its NetworkPolicy lets in.
         wave: The ArgoCD sync wave of the component's objects (derived, see module doc):
             after what it waits for and what it comes after; ``connects_to`` orders nothing,
             so two components may connect to each other (:meth:`connect_to` adds the edge
@@ -118,7 +195,11 @@ class Component(Construct):
             ``name`` and ``part_of``, so renaming a Python variable or a construct id never
             changes an (immutable) selector.
         labels: ``selector_labels`` plus component, version and managed-by labels.
-        endpoint: How dependents reach the component; set by subclasses that serve.
+        chart: The chart it is in (``None`` outside a chart): waves order one chart.
+        namespace: The namespace of its chart (``None`` without one). Dependents in another
+            namespace reach it as ``<host>.<namespace>.svc``.
+        endpoint: How dependents reach the component; set by subclasses that serve. An
+            endpoint assigned without a ``namespace`` gets the component's.
     """
 
     def __init__(
@@ -144,16 +225,33 @@ class Component(Construct):
             ("connects_to", connects_to),
         ):
             require_components(f"{scope.node.path}/{id}: {edge}", values)
+        chart = chart_of(scope)
+        namespace = chart.namespace if chart is not None else None
+        for edge, values in (("depends_on", depends_on), ("waits_for", waits_for), ("connects_to", connects_to)):
+            for other in values:
+                _check_across(f"{scope.node.path}/{id}: {edge}", name, chart, namespace, other)
         if part_of is None:
             part_of = port_default(scope, "part_of")
         super().__init__(scope, id)
         self.name = name
+        self.chart = chart
+        self.namespace = namespace
         self.depends_on: tuple[Component, ...] = tuple(depends_on)
         self.waits_for: tuple[Component, ...] = tuple(waits_for)
         self.connects_to: tuple[Component, ...] = tuple(connects_to)
         self.after: tuple[Component, ...] = tuple(after)
         self.reaches: tuple[Component, ...] = _distinct((*self.depends_on, *self.waits_for, *self.connects_to))
-        self.wave = sync_wave_of((*self.depends_on, *self.waits_for), self.after)
+        self.reached_by: tuple[Component, ...] = ()
+        self._checks_secrets = False
+        for other in self.reaches:
+            other.reached_by = (*other.reached_by, self)
+            self._check_secrets_across(other)
+        # Waves order the objects of one chart (one ArgoCD Application): a component of
+        # another chart does not move this one's wave; its start-up wait orders the start.
+        self.wave = sync_wave_of(
+            [c for c in (*self.depends_on, *self.waits_for) if chart_of(c) is chart],
+            [c for c in self.after if chart_of(c) is chart],
+        )
         # No construct-level dependency is handed to cdk8s: its DependencyGraph expands one to
         # every pair of API objects below the two constructs and walks every path, which is
         # exponential in the depth of the graph. Manifest order follows the construct tree;
@@ -172,6 +270,15 @@ class Component(Construct):
         }
         self.endpoint: Endpoint | None = None
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Every endpoint knows the namespace of its Service, whoever builds it (a preset, an
+        # adapter, a hand-written subclass), so a dependent elsewhere can ask for its facts.
+        if name == "endpoint" and isinstance(value, Endpoint) and value.namespace is None:
+            namespace = getattr(self, "namespace", None)
+            if namespace is not None:
+                value = dataclasses.replace(value, namespace=namespace)
+        super().__setattr__(name, value)
+
     def connect_to(self, other: Component, *, wiring: Mapping[str, str] | None = None) -> None:
         """Add a ``connects_to`` edge after both components exist: ``api.connect_to(daemon)``
         and ``daemon.connect_to(api)`` make a mutual pair.
@@ -179,11 +286,14 @@ class Component(Construct):
         This component receives ``other``'s wiring (``wiring``: fact -> variable, replacing
         the wiring of ``other`` only, as one entry of ``wiring_overrides``) and the
         NetworkPolicies allow it to reach ``other``'s main port. It orders nothing: no wave
-        change, no start-up wait. Call it before the chart's ``add_network_policies``.
+        change, no start-up wait. ``other`` may be in another chart (another namespace): the
+        NetworkPolicies of both charts read the graph when the app is synthesized, so the
+        edge reaches them whenever it is added.
 
         Raises:
             ValueError: ``other`` is not a component, is this one, serves no endpoint, is
-                already connected, or the NetworkPolicies are already built.
+                already connected, or is in another chart and only one of the two charts
+                has a namespace.
         """
         self._add_edge("connects_to", other, wiring)
 
@@ -192,11 +302,13 @@ class Component(Construct):
         component waits) and the NetworkPolicies, no wiring.
 
         Start order stays acyclic and waves are final once a component exists, so ``other``
-        must already be in an earlier wave than this one.
+        must already be in an earlier wave than this one when both are in one chart (waves
+        do not order two charts: across them the start-up wait is the order).
 
         Raises:
             ValueError: as :meth:`connect_to`; or the edge would close a start-order cycle
-                (the message names both), or ``other`` is not in an earlier wave.
+                (the message names both, across charts too), or ``other`` is in this chart
+                and not in an earlier wave.
         """
         self._add_edge("waits_for", other, None)
 
@@ -214,26 +326,32 @@ class Component(Construct):
             raise ValueError(f"{where}: {self.name} {edge.replace('_', ' ')} {other.name}, which serves no endpoint")
         if any(c is other for c in getattr(self, edge)):
             raise ValueError(f"{where}: {self.name} already {edge.replace('_', ' ')} {other.name}; add it once")
-        port = port_of(self)
-        if port is not None and port.network_policies is not None:
-            raise ValueError(
-                f"{where}: {self.name} -> {other.name} added after the chart's NetworkPolicies were built; "
-                "add every edge before add_network_policies"
-            )
+        chart = chart_of(self)
+        _check_across(where, self.name, chart, self.namespace, other)
         if edge != "connects_to":
             if _orders_after(other, self):
                 raise ValueError(
                     f"{where}: {self.name} cannot wait for {other.name}, which already starts after {self.name} "
                     "(a start-order cycle); use connect_to for one of the two directions"
                 )
-            if other.wave >= self.wave:
+            if chart_of(other) is chart and other.wave >= self.wave:
                 raise ValueError(
                     f"{where}: {self.name} (wave {self.wave}) cannot wait for {other.name} (wave {other.wave}), "
                     f"its wave is final once created; pass {other.name} in {self.name}'s {edge} prop, or use connect_to"
                 )
         self._late_edge(edge, other, wiring)
         setattr(self, edge, (*getattr(self, edge), other))
-        self.reaches = _distinct((*self.reaches, other))
+        if not any(c is other for c in self.reaches):
+            self.reaches = (*self.reaches, other)
+            other.reached_by = (*other.reached_by, self)
+            self._check_secrets_across(other)
+
+    def _check_secrets_across(self, other: Component) -> None:
+        """Check the Secrets of credentials wired from ``other`` at synthesis, when it is in
+        another namespace (only then: the check reads the chart's objects)."""
+        if not self._checks_secrets and other.namespace not in (None, self.namespace):
+            self._checks_secrets = True
+            self.node.add_validation(_SecretsAcross(self))
 
     def _late_edge(self, edge: str, other: Component, wiring: Mapping[str, str] | None) -> None:
         """Render an edge added after construction (wiring, start-up wait) into the

@@ -7,6 +7,7 @@ value, only the name of the Secret and the key that holds it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -91,8 +92,17 @@ class Endpoint:
         protocol: What speaks on the first port (``postgresql``, ``redis``, ``amqp``,
             ``http``...); selects the default variable names a dependent is wired with
             (see :mod:`aipp_constructs.core.wiring`). Defaults to ``"tcp"``.
+        namespace: Namespace of the client Service. Defaults to ``None``: a component
+            stamps its own namespace (its chart's) on the endpoint it is given, so a preset
+            never sets it.
 
-    The first entry of ``ports`` is the port dependents connect to and wait for.
+    The first entry of ``ports`` is the port dependents connect to and wait for. ``host``
+    and ``properties`` are written as seen from the endpoint's own namespace (the bare
+    Service name); a dependent in another namespace asks for them as seen from its own:
+    :meth:`host_from` and :meth:`facts` then give ``<host>.<namespace>.svc``, in ``host``
+    and wherever a property names the host as an address (``scheme://host``,
+    ``user@host``, ``host:<port>``); a property that is only the host's name (a database
+    called like its server) is left as it is.
     """
 
     host: str
@@ -100,9 +110,12 @@ class Endpoint:
     credentials: Mapping[str, SecretKeyRef] = field(default_factory=dict)
     properties: Mapping[str, str] = field(default_factory=dict)
     protocol: str = "tcp"
+    namespace: str | None = None
 
     def __post_init__(self) -> None:
         check_dns_label("Endpoint.host", self.host)
+        if self.namespace is not None:
+            check_dns_label("Endpoint.namespace", self.namespace)
         if not self.ports:
             raise ValueError(f"Endpoint.ports must name at least one port, got {dict(self.ports)!r}")
         for name, port in self.ports.items():
@@ -117,14 +130,34 @@ class Endpoint:
         """The port dependents connect to: the first of ``ports``."""
         return next(iter(self.ports.values()))
 
-    def facts(self) -> dict[str, str | SecretKeyRef]:
+    def host_from(self, namespace: str | None) -> str:
+        """The host as a pod of ``namespace`` resolves it: the bare ``host`` from the same
+        namespace (or when either namespace is unknown), ``<host>.<namespace>.svc`` from
+        another."""
+        if self.namespace is None or namespace is None or namespace == self.namespace:
+            return self.host
+        return f"{self.host}.{self.namespace}.svc"
+
+    def facts(self, seen_from: str | None = None) -> dict[str, str | SecretKeyRef]:
         """Everything a dependent can be wired with, by fact name.
 
         ``host`` and ``port`` (the main port), every property, every credential (as a
         reference, never a value). Properties and credentials may not reuse these names.
+
+        Args:
+            seen_from: The dependent's namespace. From another namespace than the
+                endpoint's, ``host`` is ``<host>.<namespace>.svc`` and so is the host in
+                every property that names it as an address (see the class documentation).
+                Defaults to ``None``: as seen from the endpoint's own namespace.
         """
-        facts: dict[str, str | SecretKeyRef] = {"host": self.host, "port": str(self.main_port)}
-        entries: list[tuple[str, str | SecretKeyRef]] = [*self.properties.items(), *self.credentials.items()]
+        host = self.host_from(seen_from)
+        facts: dict[str, str | SecretKeyRef] = {"host": host, "port": str(self.main_port)}
+        properties = self.properties
+        if host != self.host:
+            bare = re.escape(self.host)
+            address = re.compile(rf"(?:(?<=//)|(?<=@)){bare}(?=[:/?#]|$)|^{bare}(?=:[0-9])")
+            properties = {name: address.sub(host, value) for name, value in properties.items()}
+        entries: list[tuple[str, str | SecretKeyRef]] = [*properties.items(), *self.credentials.items()]
         for name, value in entries:
             if name in facts:
                 raise ValueError(f"Endpoint {self.host} defines the fact {name!r} twice; rename one")

@@ -5,8 +5,12 @@ drain, a rollout) from starting before its database. So each dependent pod also 
 run time, with a bounded number of attempts: a dependency that never comes up fails the
 pod visibly (``Init:Error``, then ``Init:CrashLoopBackOff``) instead of hanging it.
 
-The check is a TCP connect to the dependency's client Service (``nc -z``). A ClusterIP
-Service with no ready endpoint refuses connections, so "answers" means "has a ready pod".
+The check is a TCP connect to the dependency's client Service (``nc -z``), by its bare name in
+the same namespace and by ``<service>.<namespace>.svc`` from another
+(:meth:`~aipp_constructs.core.references.Endpoint.host_from`). A ClusterIP Service with no ready
+endpoint refuses connections, so "answers" means "has a ready pod". Across namespaces (two
+charts, two ArgoCD Applications) this wait is the only start order: sync waves order one
+Application.
 """
 
 from __future__ import annotations

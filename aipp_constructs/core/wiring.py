@@ -94,6 +94,8 @@ def connection_env(
     dependencies: Sequence[tuple[str, Endpoint]],
     wiring: Wiring,
     overrides: Mapping[str, Mapping[str, str]] | None = None,
+    *,
+    seen_from: str | None = None,
 ) -> list[tuple[str, str | SecretKeyRef]]:
     """The wired variables of a dependent, in dependency order, facts in wiring order.
 
@@ -103,6 +105,10 @@ def connection_env(
             missing from it wires nothing.
         overrides: Dependency name -> fact -> variable name. Replaces the wiring of that
             one dependency entirely (an empty mapping wires nothing for it).
+        seen_from: The dependent's namespace: a dependency in another namespace is wired
+            with ``<host>.<namespace>.svc`` in every fact that carries its host
+            (:meth:`~aipp_constructs.core.references.Endpoint.facts`). Defaults to ``None``
+            (every dependency as seen from its own namespace).
 
     Raises:
         ValueError: an override names a component that is not a dependency, a fact the
@@ -118,7 +124,7 @@ def connection_env(
     out: list[tuple[str, str | SecretKeyRef]] = []
     owner: dict[str, str] = {}
     for name, endpoint in dependencies:
-        facts = endpoint.facts()
+        facts = endpoint.facts(seen_from)
         mapping = overrides[name] if name in overrides else wiring.get(endpoint.protocol, {})
         for fact, template in mapping.items():
             if fact not in facts:

@@ -13,6 +13,14 @@ Peers are selected by the stable ``app.kubernetes.io/*`` selector labels and, ou
 namespace, by ``kubernetes.io/metadata.name``. A component that is not passed (disabled)
 leaves no rule behind.
 
+Edges across charts: a component of another chart (usually another ``PortChart``, another
+namespace) that a component of this one reaches, or that reaches one, is a peer of the
+edge's rules here too, with a ``namespaceSelector`` on its namespace when that differs (a
+plain pod selector when both charts share the namespace); its own chart's policies write
+the other side. The per-component policies read the graph when the app is synthesized, not
+when they are created, so an edge reaches them whatever the order of the charts, of
+``add_network_policies`` and of the late edges (``Component.connect_to``...).
+
 An address-range peer may carve ranges out (``ExternalPeer.except_cidrs``, written as
 ``ipBlock.except``). A bare ``0.0.0.0/0`` would also open every cluster and private address,
 so "the internet" is :meth:`ExternalPeer.internet`: ``0.0.0.0/0`` except
@@ -21,16 +29,17 @@ so "the internet" is :meth:`ExternalPeer.internet`: ``0.0.0.0/0`` except
 
 from __future__ import annotations
 
+import functools
 import ipaddress
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from constructs import Construct
 
-from aipp_constructs.core._manifest import Manifest
+from aipp_constructs.core._manifest import Manifest, plain
 from aipp_constructs.core._validation import check_dns_label, check_port
-from aipp_constructs.core.component import CONFIG_WAVE, SYNC_WAVE_ANNOTATION, Component, require_components
+from aipp_constructs.core.component import CONFIG_WAVE, SYNC_WAVE_ANNOTATION, Component, chart_of, require_components
 
 __all__ = ["PRIVATE_AND_CLUSTER_RANGES", "ExternalPeer", "GraphNetworkPolicies", "GraphNetworkPoliciesProps"]
 
@@ -169,8 +178,9 @@ class GraphNetworkPoliciesProps:
     """Props of :class:`GraphNetworkPolicies`.
 
     Attributes:
-        components: Every deployed component; edges to components not listed are ignored.
-            Required.
+        components: Every deployed component of the chart; edges to components of the
+            chart that are not listed are ignored (those of other charts are the far ends of
+            edges across charts). Required.
         dns: The cluster DNS. Defaults to pods ``k8s-app: kube-dns`` in ``kube-system`` on 53
             (UDP and TCP), as on RKE2's CoreDNS.
         egress: Component name -> further peers it may reach (e.g. the OpenTelemetry
@@ -209,6 +219,9 @@ class GraphNetworkPolicies(Construct):
 
     def __init__(self, scope: Construct, id: str, props: GraphNetworkPoliciesProps) -> None:
         super().__init__(scope, id)
+        self.props = props
+        self.chart = chart_of(self)
+        self.namespace = self.chart.namespace if self.chart is not None else None
         self.policies: dict[str, Manifest] = {}
         everyone: dict[str, Any] = {}
         self._add(props, "default-deny", everyone, ingress=[], egress=[])
@@ -219,25 +232,53 @@ class GraphNetworkPolicies(Construct):
             ingress=None,
             egress=[{"to": [props.dns.peer()], "ports": props.dns.policy_ports()}],
         )
-        deployed = {c.name for c in props.components}
         for component in props.components:
-            dependents = [c for c in props.components if any(d is component for d in c.reaches)]
-            dependencies = [
-                (d, port) for d in component.reaches if d.name in deployed and (port := d.pod_port()) is not None
-            ]
-            ingress = []
-            port = component.pod_port()
-            if port is not None:
-                ingress = [
-                    {"from": [{"podSelector": _selector(dependent)}], "ports": [_tcp(port)]} for dependent in dependents
-                ]
-            ingress += [
-                {"from": [peer.peer()], "ports": peer.policy_ports()} for peer in props.ingress.get(component.name, ())
-            ]
-            egress = [
-                {"to": [{"podSelector": _selector(dep)}], "ports": [_tcp(dep_port)]} for dep, dep_port in dependencies
-            ] + [{"to": [peer.peer()], "ports": peer.policy_ports()} for peer in props.egress.get(component.name, ())]
-            self._add(props, component.name, _selector(component), ingress=ingress, egress=egress)
+            self._add(
+                props,
+                component.name,
+                _selector(component),
+                ingress=[],
+                egress=[],
+                rules=functools.partial(self._rules, component),
+            )
+
+    def _rules(self, component: Component) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The ingress and egress rules of ``component``'s policy, from the graph as it is now."""
+        props = self.props
+        ours = self.chart
+        deployed = {c.name for c in props.components}
+        listed = {id(c) for c in props.components}
+        dependents = [
+            *(c for c in props.components if any(d is component for d in c.reaches)),
+            # Components of other charts: the far ends of edges across charts.
+            *(c for c in component.reached_by if id(c) not in listed and c.chart is not ours),
+        ]
+        dependencies = [
+            (d, port)
+            for d in component.reaches
+            if (d.name in deployed or chart_of(d) is not ours) and (port := d.pod_port()) is not None
+        ]
+        ingress = []
+        port = component.pod_port()
+        if port is not None:
+            ingress = [{"from": [self._peer(dependent)], "ports": [_tcp(port)]} for dependent in dependents]
+        ingress += [
+            {"from": [peer.peer()], "ports": peer.policy_ports()} for peer in props.ingress.get(component.name, ())
+        ]
+        egress = [{"to": [self._peer(dep)], "ports": [_tcp(dep_port)]} for dep, dep_port in dependencies] + [
+            {"to": [peer.peer()], "ports": peer.policy_ports()} for peer in props.egress.get(component.name, ())
+        ]
+        return ingress, egress
+
+    def _peer(self, component: Component) -> dict[str, Any]:
+        """The pods of ``component``: by their labels, and by their namespace when it is not
+        this policy's."""
+        if component.namespace is None or component.namespace == self.namespace:
+            return {"podSelector": _selector(component)}
+        return {
+            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": component.namespace}},
+            "podSelector": _selector(component),
+        }
 
     def _add(
         self,
@@ -247,29 +288,58 @@ class GraphNetworkPolicies(Construct):
         *,
         ingress: Sequence[Mapping[str, Any]] | None,
         egress: Sequence[Mapping[str, Any]] | None,
+        rules: Callable[[], tuple[list[dict[str, Any]], list[dict[str, Any]]]] | None = None,
     ) -> None:
-        types = [t for t, rules in (("Ingress", ingress), ("Egress", egress)) if rules is not None]
         # Plain data, one object per policy: a policy with many rules would otherwise cost a
         # jsii round trip per nested struct (aipp_constructs.core._manifest).
-        self.policies[name] = Manifest(
-            self,
-            name,
-            {
-                "apiVersion": "networking.k8s.io/v1",
-                "kind": "NetworkPolicy",
-                "metadata": {
-                    "name": name,
-                    "labels": dict(props.labels) or None,
-                    "annotations": {SYNC_WAVE_ANNOTATION: str(CONFIG_WAVE)},
-                },
-                "spec": {
-                    "podSelector": dict(selector),
-                    "policyTypes": types,
-                    "ingress": list(ingress) if ingress else None,
-                    "egress": list(egress) if egress else None,
-                },
+        manifest = {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {
+                "name": name,
+                "labels": dict(props.labels) or None,
+                "annotations": {SYNC_WAVE_ANNOTATION: str(CONFIG_WAVE)},
             },
+            "spec": _policy_spec(selector, ingress, egress),
+        }
+        self.policies[name] = (
+            Manifest(self, name, manifest) if rules is None else _GraphPolicy(self, name, manifest, selector, rules)
         )
+
+
+class _GraphPolicy(Manifest):
+    """A component's policy, whose rules are read from the graph at synthesis."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        manifest: Mapping[str, Any],
+        selector: Mapping[str, Any],
+        rules: Callable[[], tuple[list[dict[str, Any]], list[dict[str, Any]]]],
+    ) -> None:
+        super().__init__(scope, id, manifest)
+        self._selector = dict(selector)
+        self._rules = rules
+
+    def to_json(self) -> Any:
+        ingress, egress = self._rules()
+        self._manifest["spec"] = plain(_policy_spec(self._selector, ingress, egress))
+        return self._manifest
+
+
+def _policy_spec(
+    selector: Mapping[str, Any],
+    ingress: Sequence[Mapping[str, Any]] | None,
+    egress: Sequence[Mapping[str, Any]] | None,
+) -> dict[str, Any]:
+    types = [t for t, rules in (("Ingress", ingress), ("Egress", egress)) if rules is not None]
+    return {
+        "podSelector": dict(selector),
+        "policyTypes": types,
+        "ingress": list(ingress) if ingress else None,
+        "egress": list(egress) if egress else None,
+    }
 
 
 def _network_hint(value: object) -> str:

@@ -232,7 +232,7 @@ class PgDumpBackup(Component):
             # The image's entrypoint is for starting a server; run the script directly.
             command=["sh", "-c", _script(database, props.retention_days, credentials.script)],
             env=[
-                _spec.env_value("PGHOST", endpoint.host),
+                _spec.env_value("PGHOST", endpoint.host_from(self.namespace)),
                 _spec.env_value("PGPORT", str(endpoint.main_port)),
                 _spec.env_value("PGDATABASE", database),
                 # A database that is down fails the attempt in 30 s (and the Job retries)

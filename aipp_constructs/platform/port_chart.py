@@ -150,7 +150,10 @@ class PortChart(Chart):
         egress: Mapping[str, tuple[ExternalPeer, ...]] | None = None,
     ) -> GraphNetworkPolicies:
         """Default deny, DNS and every edge of the graph of the components in the chart, plus
-        the further ``ingress`` and ``egress`` peers by component name; call it last."""
+        the further ``ingress`` and ``egress`` peers by component name; call it after the
+        chart's last component. The rules read the edges when the app is synthesized, so an
+        edge added later (a late ``connect_to``, a component of another chart that depends on
+        one of this chart's) reaches them too; across namespaces with a ``namespaceSelector``."""
         if self.network_policies is not None:
             raise ValueError("add_network_policies was called twice; call it once, after the last component")
         extra = {} if dns is None else {"dns": dns}

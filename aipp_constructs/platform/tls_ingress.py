@@ -26,7 +26,7 @@ from constructs import Construct
 
 from aipp_constructs.core._manifest import Manifest
 from aipp_constructs.core._validation import check_dns_label, check_dns_subdomain
-from aipp_constructs.core.component import SYNC_WAVE_ANNOTATION, Component, require_components
+from aipp_constructs.core.component import SYNC_WAVE_ANNOTATION, Component, namespace_of, require_components
 
 __all__ = ["IngressRoute", "TlsIngress", "TlsIngressProps"]
 
@@ -139,6 +139,15 @@ class TlsIngress(Construct):
     """
 
     def __init__(self, scope: Construct, id: str, props: TlsIngressProps) -> None:
+        namespace = namespace_of(scope)
+        for route in props.routes:
+            # An Ingress backend is a Service of the Ingress's own namespace.
+            if route.target.namespace != namespace:
+                raise ValueError(
+                    f"routes: {route.host}{route.path} targets {route.target.name} in namespace "
+                    f"{route.target.namespace!r}, the Ingress is in {namespace!r}; create the Ingress in the chart "
+                    "(namespace) of its targets, one Ingress per namespace"
+                )
         super().__init__(scope, id)
         self.props = props
         self.wave = max(route.target.wave for route in props.routes)

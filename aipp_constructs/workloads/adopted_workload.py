@@ -32,7 +32,13 @@ from constructs import Construct, IConstruct
 from aipp_constructs.core import _spec
 from aipp_constructs.core._manifest import Manifest
 from aipp_constructs.core._validation import check_dns_label, image_tag
-from aipp_constructs.core.component import SYNC_WAVE_ANNOTATION, Component, port_default, require_components
+from aipp_constructs.core.component import (
+    SYNC_WAVE_ANNOTATION,
+    Component,
+    namespace_of,
+    port_default,
+    require_components,
+)
 from aipp_constructs.core.references import Endpoint, SecretKeyRef
 from aipp_constructs.core.startup_wait import WaitPolicy, wait_container
 from aipp_constructs.core.wiring import Wiring, check_wiring, connection_env
@@ -192,7 +198,11 @@ class AdoptedWorkload(Component):
                         f"{where}: {edge}: {name} {edge.replace('_', ' ')} {dep.name}, which serves no endpoint"
                     )
         self.wired = (
-            connection_env([(dep.name, dep.endpoint) for dep in wired_deps if dep.endpoint is not None], wiring)
+            connection_env(
+                [(dep.name, dep.endpoint) for dep in wired_deps if dep.endpoint is not None],
+                wiring,
+                seen_from=namespace_of(scope),
+            )
             if wiring is not None
             else []
         )
@@ -246,7 +256,7 @@ class AdoptedWorkload(Component):
         waits: list[dict[str, Any]] = []
         if wait is not None:
             waits = [
-                wait_container(dep.name, dep.endpoint.host, dep.endpoint.main_port, wait)
+                wait_container(dep.name, dep.endpoint.host_from(self.namespace), dep.endpoint.main_port, wait)
                 for dep in _distinct((*depends_on, *waits_for))
                 if dep.endpoint is not None
             ]
@@ -275,13 +285,14 @@ class AdoptedWorkload(Component):
                 [(dep.name, dep.endpoint) for dep in deps if dep.endpoint is not None],
                 self._wiring or {},
                 {other.name: dict(wiring)} if wiring is not None else None,
+                seen_from=self.namespace,
             )
             env = [
                 _spec.env_from_secret(var, value) if isinstance(value, SecretKeyRef) else _spec.env_value(var, value)
                 for var, value in wired[len(self.wired) :]
             ]
         waits = (
-            [wait_container(other.name, other.endpoint.host, other.endpoint.main_port, self._wait)]
+            [wait_container(other.name, other.endpoint.host_from(self.namespace), other.endpoint.main_port, self._wait)]
             if edge in ("waits_for", "depends_on") and self._wait is not None and other.endpoint is not None
             else []
         )

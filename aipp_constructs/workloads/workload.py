@@ -66,7 +66,13 @@ from aipp_constructs.core._validation import (
     image_tag,
     kubernetes_minor,
 )
-from aipp_constructs.core.component import CONFIG_WAVE, KEEP_ON_PRUNE_AND_DELETE, Component, require_components
+from aipp_constructs.core.component import (
+    CONFIG_WAVE,
+    KEEP_ON_PRUNE_AND_DELETE,
+    Component,
+    namespace_of,
+    require_components,
+)
 from aipp_constructs.core.policy import policy_annotations, policy_exceptions
 from aipp_constructs.core.port_defaults import port_of
 from aipp_constructs.core.references import (
@@ -1028,7 +1034,10 @@ class Workload(Component):
             overrides = {name: facts for name, facts in overrides.items() if name in {d.name for d in wired_deps}}
         self._wiring_overrides: dict[str, Mapping[str, str]] = dict(overrides)
         self.wired = connection_env(
-            [(dep.name, dep.endpoint) for dep in wired_deps if dep.endpoint is not None], props.wiring, overrides
+            [(dep.name, dep.endpoint) for dep in wired_deps if dep.endpoint is not None],
+            props.wiring,
+            overrides,
+            seen_from=namespace_of(scope),
         )
         super().__init__(
             scope,
@@ -1291,7 +1300,7 @@ class Workload(Component):
         if self.spec.wait is None:
             return []
         return [
-            wait_container(dep.name, dep.endpoint.host, dep.endpoint.main_port, self.spec.wait)
+            wait_container(dep.name, dep.endpoint.host_from(self.namespace), dep.endpoint.main_port, self.spec.wait)
             for dep in _distinct((*self.depends_on, *self.waits_for))
             if dep.endpoint is not None
         ]
@@ -1312,7 +1321,10 @@ class Workload(Component):
                 overrides = {**overrides, other.name: dict(wiring)}
             deps = _distinct((*self.depends_on, *self.connects_to, other))
             wired = connection_env(
-                [(dep.name, dep.endpoint) for dep in deps if dep.endpoint is not None], props.wiring, overrides
+                [(dep.name, dep.endpoint) for dep in deps if dep.endpoint is not None],
+                props.wiring,
+                overrides,
+                seen_from=self.namespace,
             )
             before = self.wired
             self.wired = wired
@@ -1338,7 +1350,9 @@ class Workload(Component):
         if edge in ("waits_for", "depends_on") and props.wait is not None and other.endpoint is not None:
             waits = len(self._wait_containers())
             inits = list(pod_spec.get("initContainers") or [])
-            new_wait = wait_container(other.name, other.endpoint.host, other.endpoint.main_port, props.wait)
+            new_wait = wait_container(
+                other.name, other.endpoint.host_from(self.namespace), other.endpoint.main_port, props.wait
+            )
             pod_spec["initContainers"] = [*inits[:waits], plain(new_wait), *inits[waits:]]
         changed_pod["spec"] = plain(pod_spec)
         # Every check passed: record the edge's rendering.
