@@ -26,7 +26,7 @@ from .policy import HIGH_UID, SECRETS_AS_ENV, policy_exceptions
 from .references import Resources
 from .startup_wait import WaitPolicy
 from .telemetry import Telemetry
-from .wiring import NAMED_WIRING, Wiring, check_env_name, check_wiring
+from .wiring import NAMED_WIRING, FactVariables, Wiring, check_env_name, check_fact_wiring, check_wiring
 from .workload import WorkloadProps
 
 __all__ = ["AppProps", "workload_props"]
@@ -56,8 +56,8 @@ class AppProps:
         wait: How to wait for ``depends_on``. Defaults to the port's; without a port,
             ``None``: no wait containers.
         wiring: Variable names by provider protocol. Defaults to the construct's table.
-        wiring_overrides: Dependency name -> fact -> variable name, replacing the table for
-            that dependency. Defaults to none.
+        wiring_overrides: Dependency name -> fact -> variable name(s) (a tuple sets each
+            from the fact), replacing the table for that dependency. Defaults to none.
         env: Extra literal variables (never secrets: use a Secret reference). Defaults to none.
         config_files: File name -> content, mounted read-only in ``config_dir``.
             Defaults to none (no ConfigMap).
@@ -89,7 +89,7 @@ class AppProps:
     after: tuple[Component, ...] = ()
     wait: WaitPolicy | None = None
     wiring: Wiring = field(default_factory=lambda: NAMED_WIRING)
-    wiring_overrides: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    wiring_overrides: Mapping[str, Mapping[str, FactVariables]] = field(default_factory=dict)
     env: Mapping[str, str] = field(default_factory=dict)
     config_files: Mapping[str, str] = field(default_factory=dict)
     config_dir: str = "/config"
@@ -116,8 +116,7 @@ class AppProps:
             )
         check_wiring("wiring", self.wiring)
         for dep, facts in self.wiring_overrides.items():
-            for fact, var in facts.items():
-                check_env_name(f"wiring_overrides.{dep}.{fact}", var.replace("{NAME}", "X"))
+            check_fact_wiring(f"wiring_overrides.{dep}", facts)
         for var in self.env:
             check_env_name(f"env.{var}", var)
             if var in _DOWNWARD_ENV:

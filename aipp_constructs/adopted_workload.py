@@ -35,7 +35,7 @@ from ._validation import check_dns_label, image_tag
 from .component import SYNC_WAVE_ANNOTATION, Component, port_default, require_components
 from .references import Endpoint, SecretKeyRef
 from .startup_wait import WaitPolicy, wait_container
-from .wiring import Wiring, check_wiring, connection_env
+from .wiring import FactVariables, Wiring, check_wiring, connection_env
 
 __all__ = ["ADOPTABLE_KINDS", "AdoptedWorkload"]
 
@@ -263,7 +263,7 @@ class AdoptedWorkload(Component):
         self._has_env = bool(containers[0].get("env") or env)
         self._has_init = bool(pod_spec.get("initContainers") or waits)
 
-    def _late_edge(self, edge: str, other: Component, wiring: Mapping[str, str] | None) -> None:
+    def _late_edge(self, edge: str, other: Component, wiring: Mapping[str, FactVariables] | None) -> None:
         """Render an edge added after construction: the wired variables of ``other`` (with a
         ``wiring`` here or at creation) appended to the first container's ``env``, and its
         ``wait-for-`` init container (with a wait policy), by JSON patches."""

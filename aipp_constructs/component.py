@@ -9,13 +9,16 @@ any component. Nothing else in the library types a wave number.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from constructs import Construct
 
 from ._manifest import Manifest
 from ._validation import check_dns_label
 from .references import Endpoint
+
+if TYPE_CHECKING:
+    from .wiring import FactVariables
 
 __all__ = [
     "CONFIG_WAVE",
@@ -173,11 +176,11 @@ class Component(Construct):
         }
         self.endpoint: Endpoint | None = None
 
-    def connect_to(self, other: Component, *, wiring: Mapping[str, str] | None = None) -> None:
+    def connect_to(self, other: Component, *, wiring: Mapping[str, FactVariables] | None = None) -> None:
         """Add a ``connects_to`` edge after both components exist: ``api.connect_to(daemon)``
         and ``daemon.connect_to(api)`` make a mutual pair.
 
-        This component receives ``other``'s wiring (``wiring``: fact -> variable, replacing
+        This component receives ``other``'s wiring (``wiring``: fact -> variable name(s), replacing
         the wiring of ``other`` only, as one entry of ``wiring_overrides``) and the
         NetworkPolicies allow it to reach ``other``'s main port. It orders nothing: no wave
         change, no start-up wait. Call it before the chart's ``add_network_policies``.
@@ -201,12 +204,12 @@ class Component(Construct):
         """
         self._add_edge("waits_for", other, None)
 
-    def depend_on(self, other: Component, *, wiring: Mapping[str, str] | None = None) -> None:
+    def depend_on(self, other: Component, *, wiring: Mapping[str, FactVariables] | None = None) -> None:
         """Add a ``depends_on`` edge after both components exist: :meth:`wait_for` and
         :meth:`connect_to` together, with the conditions of both."""
         self._add_edge("depends_on", other, wiring)
 
-    def _add_edge(self, edge: str, other: Component, wiring: Mapping[str, str] | None) -> None:
+    def _add_edge(self, edge: str, other: Component, wiring: Mapping[str, FactVariables] | None) -> None:
         where = f"{self.node.path}: {edge}"
         require_components(where, other)
         if other is self:
@@ -238,7 +241,7 @@ class Component(Construct):
         setattr(self, edge, (*getattr(self, edge), other))
         self.reaches = _distinct((*self.reaches, other))
 
-    def _late_edge(self, edge: str, other: Component, wiring: Mapping[str, str] | None) -> None:
+    def _late_edge(self, edge: str, other: Component, wiring: Mapping[str, FactVariables] | None) -> None:
         """Render an edge added after construction (wiring, start-up wait) into the
         component's objects, or raise ``ValueError``; called before the edge is recorded.
 

@@ -72,7 +72,16 @@ from .references import Endpoint, Resources, SecretKeyRef, Toleration, check_lab
 from .security import SecurityException
 from .startup_wait import WaitPolicy, wait_container
 from .telemetry import Telemetry
-from .wiring import NAMED_WIRING, Wiring, check_env_name, check_wiring, connection_env, upper_snake
+from .wiring import (
+    NAMED_WIRING,
+    FactVariables,
+    Wiring,
+    check_env_name,
+    check_fact_wiring,
+    check_wiring,
+    connection_env,
+    upper_snake,
+)
 
 __all__ = [
     "ClaimTemplate",
@@ -665,8 +674,8 @@ class WorkloadProps:
         wait: How to wait. Defaults to the port's; ``None`` without a port: no wait containers.
         wiring: Variable names by provider protocol. Defaults to
             :data:`~aipp_constructs.wiring.NAMED_WIRING` (``<DEPENDENCY>_<FACT>``).
-        wiring_overrides: Dependency name -> fact -> variable, replacing the wiring of that
-            dependency; names that are not dependencies are ignored when
+        wiring_overrides: Dependency name -> fact -> variable name(s) (a tuple sets each
+            from the fact), replacing the wiring of that dependency; names that are not dependencies are ignored when
             ``ignore_unknown_overrides`` is set. Defaults to none.
         ignore_unknown_overrides: Let one shared ``wiring_overrides`` table serve several
             workloads. Defaults to ``False`` (an unknown name is an error, to catch typos).
@@ -758,7 +767,7 @@ class WorkloadProps:
     after: tuple[Component, ...] = ()
     wait: WaitPolicy | None = None
     wiring: Wiring = field(default_factory=lambda: NAMED_WIRING)
-    wiring_overrides: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    wiring_overrides: Mapping[str, Mapping[str, FactVariables]] = field(default_factory=dict)
     ignore_unknown_overrides: bool = False
     base_env: Mapping[str, str] = field(default_factory=dict)
     env: Mapping[str, EnvValue] = field(default_factory=dict)
@@ -824,8 +833,7 @@ class WorkloadProps:
             raise ValueError(f"wait must be a WaitPolicy or None, got {self.wait!r}")
         check_wiring("wiring", self.wiring)
         for dep, facts in self.wiring_overrides.items():
-            for fact, var in facts.items():
-                check_env_name(f"wiring_overrides.{dep}.{fact}", var.replace("{NAME}", "X"))
+            check_fact_wiring(f"wiring_overrides.{dep}", facts)
         for var in (*self.base_env, *self.env):
             check_env_name(f"env.{var}", var)
             if var in _DOWNWARD_ENV:
@@ -1018,7 +1026,7 @@ class Workload(Component):
         overrides = props.wiring_overrides
         if props.ignore_unknown_overrides:
             overrides = {name: facts for name, facts in overrides.items() if name in {d.name for d in wired_deps}}
-        self._wiring_overrides: dict[str, Mapping[str, str]] = dict(overrides)
+        self._wiring_overrides: dict[str, Mapping[str, FactVariables]] = dict(overrides)
         self.wired = connection_env(
             [(dep.name, dep.endpoint) for dep in wired_deps if dep.endpoint is not None], props.wiring, overrides
         )
@@ -1288,7 +1296,7 @@ class Workload(Component):
             if dep.endpoint is not None
         ]
 
-    def _late_edge(self, edge: str, other: Component, wiring: Mapping[str, str] | None) -> None:
+    def _late_edge(self, edge: str, other: Component, wiring: Mapping[str, FactVariables] | None) -> None:
         """Render an edge added after construction into the objects already built: the
         wired variables (main container's ``env``, or the settings ConfigMap and its checksum)
         and the ``wait-for-`` init container. Nothing changes when it raises."""
