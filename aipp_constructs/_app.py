@@ -26,7 +26,7 @@ from .policy import HIGH_UID, SECRETS_AS_ENV, policy_exceptions
 from .references import Resources
 from .startup_wait import WaitPolicy
 from .telemetry import Telemetry
-from .wiring import NAMED_WIRING, FactVariables, Wiring, check_env_name, check_fact_wiring, check_wiring
+from .wiring import NAMED_WIRING, FactVariables, Wiring, check_env_name, check_wiring, check_wiring_tables
 from .workload import WorkloadProps
 
 __all__ = ["AppProps", "workload_props"]
@@ -58,6 +58,9 @@ class AppProps:
         wiring: Variable names by provider protocol. Defaults to the construct's table.
         wiring_overrides: Dependency name -> fact -> variable name(s) (a tuple sets each
             from the fact), replacing the table for that dependency. Defaults to none.
+        wiring_updates: Dependency name -> fact -> variable name(s) or ``None``, merged over
+            the table for that dependency (``None`` drops a fact; the facts not named keep
+            their variables); not for a dependency in ``wiring_overrides``. Defaults to none.
         env: Extra literal variables (never secrets: use a Secret reference). Defaults to none.
         config_files: File name -> content, mounted read-only in ``config_dir``.
             Defaults to none (no ConfigMap).
@@ -90,6 +93,7 @@ class AppProps:
     wait: WaitPolicy | None = None
     wiring: Wiring = field(default_factory=lambda: NAMED_WIRING)
     wiring_overrides: Mapping[str, Mapping[str, FactVariables]] = field(default_factory=dict)
+    wiring_updates: Mapping[str, Mapping[str, FactVariables | None]] = field(default_factory=dict)
     env: Mapping[str, str] = field(default_factory=dict)
     config_files: Mapping[str, str] = field(default_factory=dict)
     config_dir: str = "/config"
@@ -115,8 +119,7 @@ class AppProps:
                 "Pod Security 'restricted' refuses root"
             )
         check_wiring("wiring", self.wiring)
-        for dep, facts in self.wiring_overrides.items():
-            check_fact_wiring(f"wiring_overrides.{dep}", facts)
+        check_wiring_tables(self.wiring_overrides, self.wiring_updates)
         for var in self.env:
             check_env_name(f"env.{var}", var)
             if var in _DOWNWARD_ENV:
@@ -168,6 +171,7 @@ def workload_props(props: AppProps, **fields: object) -> WorkloadProps:
         wait=props.wait,
         wiring=props.wiring,
         wiring_overrides=props.wiring_overrides,
+        wiring_updates=props.wiring_updates,
         env=props.env,
         config_files=props.config_files,
         config_dir=props.config_dir,

@@ -29,6 +29,7 @@ __all__ = [
     "Wiring",
     "check_env_name",
     "check_fact_wiring",
+    "check_wiring_tables",
     "connection_env",
     "fact_variables",
     "upper_snake",
@@ -133,10 +134,29 @@ def check_wiring(field: str, wiring: Wiring) -> None:
         check_fact_wiring(f"{field}.{key}", facts)
 
 
+def check_wiring_tables(
+    overrides: Mapping[str, Mapping[str, FactVariables]],
+    updates: Mapping[str, Mapping[str, FactVariables | None]],
+) -> None:
+    """A dependent's ``wiring_overrides`` and ``wiring_updates`` props: valid variable names,
+    and no dependency in both (an override replaces what an update would merge into)."""
+    for table, entries in (("wiring_overrides", overrides), ("wiring_updates", updates)):
+        if not isinstance(entries, Mapping):
+            raise ValueError(f"{table} must be a mapping of dependency -> fact -> variable name(s), got {entries!r}")
+        for dep, facts in entries.items():
+            check_fact_wiring(f"{table}.{dep}", facts, allow_none=table == "wiring_updates")
+    if both := sorted(set(overrides) & set(updates)):
+        raise ValueError(
+            f"wiring_overrides and wiring_updates both name {', '.join(both)}; "
+            "override the whole wiring or update some facts, not both"
+        )
+
+
 def connection_env(
     dependencies: Sequence[tuple[str, Endpoint]],
     wiring: Wiring,
     overrides: Mapping[str, Mapping[str, FactVariables]] | None = None,
+    updates: Mapping[str, Mapping[str, FactVariables | None]] | None = None,
 ) -> list[tuple[str, str | SecretKeyRef]]:
     """The wired variables of a dependent, in dependency order, facts in wiring order (a
     fact with several variables gives them in their order).
@@ -147,24 +167,47 @@ def connection_env(
             missing from it wires nothing.
         overrides: Dependency name -> fact -> variable name(s). Replaces the wiring of that
             one dependency entirely (an empty mapping wires nothing for it).
+        updates: Dependency name -> fact -> variable name(s) or ``None``, merged over the
+            wiring of that dependency's protocol: a fact named here is renamed (added after
+            the protocol's facts if it had none), ``None`` drops it, the others keep their
+            variables. A dependency may not be named in both ``overrides`` and ``updates``.
 
     Raises:
-        ValueError: an override names a component that is not a dependency, or a fact the
-            provider does not offer; or one variable would be set twice.
+        ValueError: an override or update names a component that is not a dependency, or
+            a fact the provider does not offer; a dependency is in both tables; or one
+            variable would be set twice.
     """
     overrides = overrides or {}
+    updates = updates or {}
     names = [name for name, _ in dependencies]
-    for name in overrides:
+    for name in (*overrides, *updates):
         if name not in names:
             raise ValueError(
                 f"wiring names {name!r}, which is not a dependency; dependencies: {', '.join(names) or 'none'}"
             )
+    if both := sorted(set(overrides) & set(updates)):
+        raise ValueError(
+            f"wiring_overrides and wiring_updates both name {', '.join(both)}; "
+            "override the whole wiring or update some facts, not both"
+        )
     out: list[tuple[str, str | SecretKeyRef]] = []
     owner: dict[str, tuple[str, str]] = {}
     for name, endpoint in dependencies:
         facts = endpoint.facts()
-        mapping = overrides[name] if name in overrides else wiring.get(endpoint.protocol, {})
+        mapping: dict[str, FactVariables | None]
+        if name in overrides:
+            mapping = dict(overrides[name])
+        else:
+            mapping = {**wiring.get(endpoint.protocol, {}), **updates.get(name, {})}
+            for fact in updates.get(name, {}):
+                if fact not in facts:
+                    raise ValueError(
+                        f"wiring_updates.{name}.{fact}: {name} offers no fact {fact!r}; "
+                        f"known: {', '.join(sorted(facts))}"
+                    )
         for fact, templates in mapping.items():
+            if templates is None:
+                continue
             if fact not in facts:
                 raise ValueError(
                     f"wiring.{name}.{fact}: {name} offers no fact {fact!r}; known: {', '.join(sorted(facts))}"

@@ -77,8 +77,8 @@ from .wiring import (
     FactVariables,
     Wiring,
     check_env_name,
-    check_fact_wiring,
     check_wiring,
+    check_wiring_tables,
     connection_env,
     upper_snake,
 )
@@ -677,8 +677,13 @@ class WorkloadProps:
         wiring_overrides: Dependency name -> fact -> variable name(s) (a tuple sets each
             from the fact), replacing the wiring of that dependency; names that are not dependencies are ignored when
             ``ignore_unknown_overrides`` is set. Defaults to none.
-        ignore_unknown_overrides: Let one shared ``wiring_overrides`` table serve several
-            workloads. Defaults to ``False`` (an unknown name is an error, to catch typos).
+        wiring_updates: Dependency name -> fact -> variable name(s) or ``None``, merged over
+            the wiring of that dependency's protocol: a fact named is renamed, ``None`` drops
+            it, the facts not named keep their default variables. A dependency named here
+            may not be named in ``wiring_overrides``. Defaults to none.
+        ignore_unknown_overrides: Let one shared ``wiring_overrides`` (and ``wiring_updates``)
+            table serve several workloads. Defaults to ``False`` (an unknown name is an error,
+            to catch typos).
         base_env: The variables a preset sets for its image; written after the wired ones
             and before telemetry; ``env`` may not repeat them. Defaults to none.
         env: Further variables: literals, Secret keys (:class:`~aipp_constructs.references.SecretKeyRef`),
@@ -768,6 +773,7 @@ class WorkloadProps:
     wait: WaitPolicy | None = None
     wiring: Wiring = field(default_factory=lambda: NAMED_WIRING)
     wiring_overrides: Mapping[str, Mapping[str, FactVariables]] = field(default_factory=dict)
+    wiring_updates: Mapping[str, Mapping[str, FactVariables | None]] = field(default_factory=dict)
     ignore_unknown_overrides: bool = False
     base_env: Mapping[str, str] = field(default_factory=dict)
     env: Mapping[str, EnvValue] = field(default_factory=dict)
@@ -832,8 +838,7 @@ class WorkloadProps:
         if self.wait is not None and not isinstance(self.wait, WaitPolicy):
             raise ValueError(f"wait must be a WaitPolicy or None, got {self.wait!r}")
         check_wiring("wiring", self.wiring)
-        for dep, facts in self.wiring_overrides.items():
-            check_fact_wiring(f"wiring_overrides.{dep}", facts)
+        check_wiring_tables(self.wiring_overrides, self.wiring_updates)
         for var in (*self.base_env, *self.env):
             check_env_name(f"env.{var}", var)
             if var in _DOWNWARD_ENV:
@@ -1024,11 +1029,17 @@ class Workload(Component):
                     )
         wired_deps = _distinct((*props.depends_on, *props.connects_to))
         overrides = props.wiring_overrides
+        updates = props.wiring_updates
         if props.ignore_unknown_overrides:
             overrides = {name: facts for name, facts in overrides.items() if name in {d.name for d in wired_deps}}
+            updates = {name: facts for name, facts in updates.items() if name in {d.name for d in wired_deps}}
         self._wiring_overrides: dict[str, Mapping[str, FactVariables]] = dict(overrides)
+        self._wiring_updates: dict[str, Mapping[str, FactVariables | None]] = dict(updates)
         self.wired = connection_env(
-            [(dep.name, dep.endpoint) for dep in wired_deps if dep.endpoint is not None], props.wiring, overrides
+            [(dep.name, dep.endpoint) for dep in wired_deps if dep.endpoint is not None],
+            props.wiring,
+            overrides,
+            updates,
         )
         super().__init__(
             scope,
@@ -1312,7 +1323,10 @@ class Workload(Component):
                 overrides = {**overrides, other.name: dict(wiring)}
             deps = _distinct((*self.depends_on, *self.connects_to, other))
             wired = connection_env(
-                [(dep.name, dep.endpoint) for dep in deps if dep.endpoint is not None], props.wiring, overrides
+                [(dep.name, dep.endpoint) for dep in deps if dep.endpoint is not None],
+                props.wiring,
+                overrides,
+                self._wiring_updates,
             )
             before = self.wired
             self.wired = wired

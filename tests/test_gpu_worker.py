@@ -241,6 +241,7 @@ def custom() -> dict[str, Any]:
         "wait": WaitPolicy(image=WAIT_IMAGE),
         "wiring": {"http": {"url": "{NAME}_ENDPOINT"}},
         "wiring_overrides": {"redis": {"url": "CACHE_URL", "password": "CACHE_PASSWORD"}},
+        "wiring_updates": {"enai-backend": {"host": "BACKEND_HOST"}},
         "env": {"MODEL_ID": "bge-reranker-v2"},
         "config_files": {"model.yaml": "batch: 8\n"},
         "config_dir": "/etc/worker",
@@ -370,6 +371,7 @@ def test_wiring_overrides_and_env_reach_config_map_and_secret_env(custom: dict[s
     assert custom["config"] == {
         "CACHE_URL": "redis://redis:6379",
         "ENAI_BACKEND_ENDPOINT": "http://enai-backend:8080",
+        "BACKEND_HOST": "enai-backend",
         "MODEL_ID": "bge-reranker-v2",
     }
     # telemetry mode operator: no OTEL_* variables, so no downward API variables either.
