@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS = {
     "SecurityException": "security",
     "PolicyException": "policy",
+    "DEFAULT_RUN_AS_USER": "policy",
     "PortChart": "port_chart",
     "PortDefaults": "port_chart",
     "ImageMirror": "port_chart",
@@ -157,6 +158,7 @@ __all__ = [  # noqa: RUF022
     "ComponentServiceMonitorProps",
     "ConfigError",
     "ConfigErrors",
+    "DEFAULT_RUN_AS_USER",
     "DashboardLink",
     "DashboardRow",
     "Endpoint",
@@ -287,7 +289,7 @@ if TYPE_CHECKING:
     from .one_shot_job import OneShotJob, OneShotJobProps
     from .pg_dump_backup import PgDumpBackup, PgDumpBackupProps
     from .pgvector_db import PgvectorDb, PgvectorDbProps
-    from .policy import PolicyException
+    from .policy import DEFAULT_RUN_AS_USER, PolicyException
     from .port_chart import ImageMirror, PortChart, PortDefaults, SecretStore
     from .post_sync_check import PostSyncCheck, PostSyncCheckProps, http_check_script, sql_check_script
     from .prometheus_rule import AlertGroup, AlertRule, PrometheusAlerts, PrometheusAlertsProps

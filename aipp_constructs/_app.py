@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from ._validation import check_directory, check_dns_label, check_image, check_port, check_quantity_binary
 from .component import Component
-from .policy import HIGH_UID, SECRETS_AS_ENV, policy_exceptions
+from .policy import DEFAULT_RUN_AS_USER, HIGH_UID, SECRETS_AS_ENV, policy_exceptions
 from .references import Resources
 from .startup_wait import WaitPolicy
 from .telemetry import Telemetry
@@ -49,8 +49,9 @@ class AppProps:
             Defaults to ``8080``.
         resources: Requests and limits of the main container. Defaults to
             250m/512Mi requested, 1 CPU/512Mi limit.
-        run_as_user: uid (and gid, fsGroup) of the pod; the vendor image must run as it.
-            Defaults to ``1000``.
+        run_as_user: uid (and gid, fsGroup) of the pod; the image must run as it (an image
+            built for a fixed uid sets that uid). Defaults to ``10001``
+            (:data:`~aipp_constructs.policy.DEFAULT_RUN_AS_USER`, which passes checkov's CKV_K8S_40).
         depends_on: Components it connects to: waited for and wired. Defaults to none.
         after: Components it is applied after (wave only). Defaults to none.
         wait: How to wait for ``depends_on``. Defaults to the port's; without a port,
@@ -87,7 +88,7 @@ class AppProps:
             cpu_request="250m", memory_request="512Mi", cpu_limit="1", memory_limit="512Mi"
         )
     )
-    run_as_user: int = 1000
+    run_as_user: int = DEFAULT_RUN_AS_USER
     depends_on: tuple[Component, ...] = ()
     after: tuple[Component, ...] = ()
     wait: WaitPolicy | None = None

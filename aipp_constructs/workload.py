@@ -67,7 +67,7 @@ from ._validation import (
     kubernetes_minor,
 )
 from .component import CONFIG_WAVE, KEEP_ON_PRUNE_AND_DELETE, Component, require_components
-from .policy import policy_annotations, policy_exceptions
+from .policy import DEFAULT_RUN_AS_USER, policy_annotations, policy_exceptions
 from .references import Endpoint, Resources, SecretKeyRef, Toleration, check_label_value, check_labels
 from .security import SecurityException
 from .startup_wait import WaitPolicy, wait_container
@@ -664,7 +664,9 @@ class WorkloadProps:
         resources: Requests and limits. Defaults to 250m/512Mi requested, 1 CPU/512Mi limit.
         extended_resources: Extended resources (``{"nvidia.com/gpu": 1}``), in limits and
             requests alike. Defaults to none.
-        run_as_user: uid of the pod; the image must run as it (non-root). Defaults to ``1000``.
+        run_as_user: uid of the pod; the image must run as it (non-root). Defaults to
+            ``10001`` (:data:`~aipp_constructs.policy.DEFAULT_RUN_AS_USER`, which passes
+            checkov's CKV_K8S_40); an image built for a fixed uid sets that uid.
         run_as_group: gid (and fsGroup). Defaults to ``run_as_user``.
         depends_on: Components it waits for at start-up and connects to. Defaults to none.
         waits_for: Components it only waits for. Defaults to none.
@@ -764,7 +766,7 @@ class WorkloadProps:
         )
     )
     extended_resources: Mapping[str, int] = field(default_factory=dict)
-    run_as_user: int = 1000
+    run_as_user: int = DEFAULT_RUN_AS_USER
     run_as_group: int | None = None
     depends_on: tuple[Component, ...] = ()
     waits_for: tuple[Component, ...] = ()

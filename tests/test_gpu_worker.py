@@ -192,14 +192,16 @@ def test_gpu_worker_reads_settings_from_its_config_map(manifests: list[dict[str,
     ]
 
 
-def test_gpu_worker_pod_runs_restricted_as_uid_1000(deployment: dict[str, Any], worker: dict[str, Any]) -> None:
+def test_gpu_worker_pod_runs_restricted_as_the_default_uid_10001(
+    deployment: dict[str, Any], worker: dict[str, Any]
+) -> None:
     spec = pod_spec(deployment)
     assert spec["securityContext"] == {
-        "fsGroup": 1000,
+        "fsGroup": 10001,
         "fsGroupChangePolicy": "OnRootMismatch",
-        "runAsGroup": 1000,
+        "runAsGroup": 10001,
         "runAsNonRoot": True,
-        "runAsUser": 1000,
+        "runAsUser": 10001,
         "seccompProfile": {"type": "RuntimeDefault"},
     }
     assert spec["automountServiceAccountToken"] is False
@@ -210,9 +212,9 @@ def test_gpu_worker_pod_runs_restricted_as_uid_1000(deployment: dict[str, Any], 
         "capabilities": {"drop": ["ALL"]},
         "privileged": False,
         "readOnlyRootFilesystem": True,
-        "runAsGroup": 1000,
+        "runAsGroup": 10001,
         "runAsNonRoot": True,
-        "runAsUser": 1000,
+        "runAsUser": 10001,
         "seccompProfile": {"type": "RuntimeDefault"},
     }
 

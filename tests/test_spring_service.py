@@ -219,14 +219,16 @@ def test_spring_mounts_a_limited_writable_tmp_only(deployment: dict[str, Any], b
     assert pod_spec(deployment)["volumes"] == [{"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}}]
 
 
-def test_spring_pod_runs_restricted_as_uid_1000(deployment: dict[str, Any], backend: dict[str, Any]) -> None:
+def test_spring_pod_runs_restricted_as_the_default_uid_10001(
+    deployment: dict[str, Any], backend: dict[str, Any]
+) -> None:
     spec = pod_spec(deployment)
     assert spec["securityContext"] == {
-        "fsGroup": 1000,
+        "fsGroup": 10001,
         "fsGroupChangePolicy": "OnRootMismatch",
-        "runAsGroup": 1000,
+        "runAsGroup": 10001,
         "runAsNonRoot": True,
-        "runAsUser": 1000,
+        "runAsUser": 10001,
         "seccompProfile": {"type": "RuntimeDefault"},
     }
     assert backend["securityContext"] == {
@@ -234,9 +236,9 @@ def test_spring_pod_runs_restricted_as_uid_1000(deployment: dict[str, Any], back
         "capabilities": {"drop": ["ALL"]},
         "privileged": False,
         "readOnlyRootFilesystem": True,
-        "runAsGroup": 1000,
+        "runAsGroup": 10001,
         "runAsNonRoot": True,
-        "runAsUser": 1000,
+        "runAsUser": 10001,
         "seccompProfile": {"type": "RuntimeDefault"},
     }
     assert spec["automountServiceAccountToken"] is False

@@ -161,16 +161,16 @@ def test_web_disruption_budget_keeps_one_pod_in_the_deployment_wave(manifests: l
     assert budget["metadata"]["annotations"][WAVE] == deployment["metadata"]["annotations"][WAVE] == "1"
 
 
-def test_web_pod_runs_restricted_as_uid_1000_with_explicit_resources(
+def test_web_pod_runs_restricted_as_the_default_uid_10001_with_explicit_resources(
     deployment: dict[str, Any], web: dict[str, Any]
 ) -> None:
     spec = pod_spec(deployment)
     assert spec["securityContext"] == {
-        "fsGroup": 1000,
+        "fsGroup": 10001,
         "fsGroupChangePolicy": "OnRootMismatch",
-        "runAsGroup": 1000,
+        "runAsGroup": 10001,
         "runAsNonRoot": True,
-        "runAsUser": 1000,
+        "runAsUser": 10001,
         "seccompProfile": {"type": "RuntimeDefault"},
     }
     assert web["securityContext"] == {
@@ -178,9 +178,9 @@ def test_web_pod_runs_restricted_as_uid_1000_with_explicit_resources(
         "capabilities": {"drop": ["ALL"]},
         "privileged": False,
         "readOnlyRootFilesystem": True,
-        "runAsGroup": 1000,
+        "runAsGroup": 10001,
         "runAsNonRoot": True,
-        "runAsUser": 1000,
+        "runAsUser": 10001,
         "seccompProfile": {"type": "RuntimeDefault"},
     }
     assert spec["automountServiceAccountToken"] is False
