@@ -122,7 +122,8 @@ class Component(Construct):
             ``name`` and ``part_of``, so renaming a Python variable or a construct id never
             changes an (immutable) selector.
         labels: ``selector_labels`` plus component, version and managed-by labels.
-        endpoint: How dependents reach the component; set by subclasses that serve.
+        endpoint: How dependents reach the component; set by subclasses that serve, else
+            ``None``. :attr:`required_endpoint` reads it typed as never ``None``.
     """
 
     def __init__(
@@ -283,6 +284,26 @@ class Component(Construct):
             "labels": {**self.labels, **(labels or {})},
             "annotations": {SYNC_WAVE_ANNOTATION: str(self.wave if wave is None else wave), **(annotations or {})},
         }
+
+    @property
+    def required_endpoint(self) -> Endpoint:
+        """``endpoint``, typed as never ``None``: how a port reads the host, ports and facts
+        of a component it knows serves (``db.required_endpoint.port("http")``) without an
+        ``assert``.
+
+        Raises:
+            ValueError: the component serves no endpoint (one line, naming it).
+        """
+        if self.endpoint is None:
+            raise ValueError(self._no_endpoint())
+        return self.endpoint
+
+    def _no_endpoint(self) -> str:
+        """The one-line refusal of :attr:`required_endpoint` without an endpoint."""
+        return (
+            f"{self.name} serves no endpoint ({type(self).__name__} {self.node.path}); "
+            "read endpoint, which is None here, or give the component an endpoint"
+        )
 
     def pod_port(self) -> int | None:
         """The port its pods listen on for the endpoint's main port: what the NetworkPolicies

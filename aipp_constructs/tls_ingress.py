@@ -114,12 +114,12 @@ class IngressRoute:
     def service_name(self) -> str:
         """The target's client Service: its endpoint's host (an adopted workload's Service may
         be named apart from the component)."""
-        return self.target.endpoint.host  # type: ignore[union-attr]
+        return self.target.required_endpoint.host
 
     @property
     def port_number(self) -> int:
         """The target's port number behind ``port``."""
-        return self.target.endpoint.port(self.port)  # type: ignore[union-attr]
+        return self.target.required_endpoint.port(self.port)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

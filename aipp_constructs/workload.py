@@ -998,7 +998,8 @@ class Workload(Component):
         claims: Each replica's ``PersistentVolumeClaim`` of each claim template (none without).
         disruption_budget: The ``PodDisruptionBudget``, or ``None``.
         endpoint: Host ``<name>``, every exposed port, the ``url`` fact for ``http``; ``None``
-            without exposed ports.
+            without exposed ports (a worker). :attr:`required_endpoint` is the same, typed
+            as never ``None``, raising one line when the workload declares no ports.
 
     Example::
 
@@ -1298,6 +1299,18 @@ class Workload(Component):
         )
 
     # -- pieces ----------------------------------------------------------------------------
+
+    def _no_endpoint(self) -> str:
+        exposed = [p.name for p in self.spec.ports if p.expose]
+        if self.spec.ports and not exposed:
+            return (
+                f"{self.name} exposes none of its ports ({', '.join(p.name for p in self.spec.ports)}); "
+                "set expose=True on the port dependents use"
+            )
+        return (
+            f"{self.name} declares no ports, so it serves no endpoint; give it ports=(Port(name=..., number=...),) "
+            "or read endpoint, which is None for a worker"
+        )
 
     def _wait_containers(self) -> list[dict[str, Any]]:
         """``wait-for-<dependency>`` init containers, one per waited-for component."""

@@ -387,7 +387,7 @@ class AippChart(PortChart):
         each Spring service reports UP, the front end answers through its Service."""
         checks = []
         pg_secret = self.secrets["pgvector-credentials"]
-        database = self.pgvector.endpoint.properties["database"]  # type: ignore[union-attr]
+        database = self.pgvector.required_endpoint.properties["database"]
         checks.append(
             PostSyncCheckProps(
                 name="verify-pgvector",
@@ -399,8 +399,8 @@ class AippChart(PortChart):
                 ),
                 target=self.pgvector,
                 env={
-                    "PGHOST": self.pgvector.endpoint.host,  # type: ignore[union-attr]
-                    "PGPORT": str(self.pgvector.endpoint.main_port),  # type: ignore[union-attr]
+                    "PGHOST": self.pgvector.required_endpoint.host,
+                    "PGPORT": str(self.pgvector.required_endpoint.main_port),
                     "PGDATABASE": database,
                 },
                 secret_env={"PGUSER": pg_secret.key("username"), "PGPASSWORD": pg_secret.key("password")},

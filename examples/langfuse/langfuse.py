@@ -78,8 +78,7 @@ def build(app: App) -> ac.PortChart:
         "ACCESS_KEY_ID": s3_keys.key("user"),
         "SECRET_ACCESS_KEY": s3_keys.key("password"),
     }
-    ch = clickhouse.endpoint
-    assert ch is not None
+    ch = clickhouse.required_endpoint
     shared = {
         "NEXTAUTH_URL": f"https://{HOST}",
         "SALT": app_keys.key("salt"),
