@@ -64,7 +64,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "kubernetes_name",
         "kubernetes_names",
     ),
-    "core.policy": ("PolicyException",),
+    "core.policy": ("DEFAULT_RUN_AS_USER", "PolicyException"),
     "core.port_defaults": (
         "ImageMirror",
         "PortDefaults",
@@ -214,6 +214,7 @@ __all__ = [  # noqa: RUF022
     "ComponentServiceMonitorProps",
     "ConfigError",
     "ConfigErrors",
+    "DEFAULT_RUN_AS_USER",
     "DashboardLink",
     "DashboardRow",
     "Endpoint",
@@ -318,7 +319,7 @@ if TYPE_CHECKING:
     from aipp_constructs.core.component import CONFIG_WAVE, SYNC_WAVE_ANNOTATION, Component, sync_wave_of
     from aipp_constructs.core.graph import GraphError, GraphNode, resolve_order
     from aipp_constructs.core.names import kubernetes_name, kubernetes_names
-    from aipp_constructs.core.policy import PolicyException
+    from aipp_constructs.core.policy import DEFAULT_RUN_AS_USER, PolicyException
     from aipp_constructs.core.references import Endpoint, Resources, SecretKeyRef, Toleration
     from aipp_constructs.core.security import SecurityException
     from aipp_constructs.core.startup_wait import WaitPolicy

@@ -19,6 +19,7 @@ PUBLIC = [
     "AlertRule",
     "AppProps",
     "CONFIG_WAVE",
+    "DEFAULT_RUN_AS_USER",
     "ClaimTemplate",
     "ClaimVolume",
     "Component",

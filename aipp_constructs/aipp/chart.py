@@ -68,6 +68,10 @@ from .observability import MetricsKind, Observed, alert_groups, dashboard
 __all__ = ["CREDENTIAL_SETS", "PART_OF", "SINGLETONS", "AippChart"]
 
 PART_OF = "aipp"
+#: The uid the vendor's application images are built for (their files, their ``USER``): the
+#: default ``run_as_user`` of the application tier, below the library's own default (10001),
+#: so those workloads keep their CKV_K8S_40 exception.
+VENDOR_UID = 1000
 
 #: Credential sets: Secret name -> (Vault key under ``secrets.vault_path``, Secret key -> Vault property).
 CREDENTIAL_SETS: dict[str, tuple[str, dict[str, str]]] = {
@@ -263,6 +267,7 @@ class AippChart(PortChart):
             "wiring_overrides": config.wiring,
             "env": config.env,
             "config_files": config.config_files,
+            "run_as_user": VENDOR_UID,  # replaced by the environment file's run_as_user, if set
             # Only the vendor's images need the vendor registry's pull secret (option B).
             "image_pull_secrets": self._pull_secrets,
         }
@@ -392,7 +397,7 @@ class AippChart(PortChart):
         each Spring service reports UP, the front end answers through its Service."""
         checks = []
         pg_secret = self.secrets["pgvector-credentials"]
-        database = self.pgvector.endpoint.properties["database"]  # type: ignore[union-attr]
+        database = self.pgvector.required_endpoint.properties["database"]
         checks.append(
             PostSyncCheckProps(
                 name="verify-pgvector",
@@ -404,8 +409,8 @@ class AippChart(PortChart):
                 ),
                 target=self.pgvector,
                 env={
-                    "PGHOST": self.pgvector.endpoint.host,  # type: ignore[union-attr]
-                    "PGPORT": str(self.pgvector.endpoint.main_port),  # type: ignore[union-attr]
+                    "PGHOST": self.pgvector.required_endpoint.host,
+                    "PGPORT": str(self.pgvector.required_endpoint.main_port),
                     "PGDATABASE": database,
                 },
                 secret_env={"PGUSER": pg_secret.key("username"), "PGPASSWORD": pg_secret.key("password")},

@@ -880,7 +880,8 @@ class AppConfig(ConfigModel):
             disabled one is skipped). Defaults to none.
         replicas: Pod count. Defaults to the construct's default.
         port: HTTP port of the process. Defaults to the construct's default.
-        run_as_user: uid the image runs as. Defaults to the construct's default (1000).
+        run_as_user: uid the image runs as. Defaults to ``1000``, the uid the vendor images
+            are built for (``VENDOR_UID``; the library's own default is ``10001``).
         resources: Requests and limits. Defaults to the construct's default.
         startup_timeout_seconds: Startup budget before the kubelet restarts the process.
             Defaults to the construct's default.

@@ -103,7 +103,7 @@ from aipp_constructs.compose.model import ComposeFile, EnvVar, Healthcheck, Port
 from aipp_constructs.core._validation import is_moving_tag, normalize_image
 from aipp_constructs.core.names import kubernetes_name
 from aipp_constructs.core.security import BASELINE_CAPABILITIES, RESTRICTED_CAPABILITIES
-from aipp_constructs.core.wiring import NAMED_WIRING, SPRING_BOOT_WIRING, upper_snake
+from aipp_constructs.core.wiring import NAMED_WIRING, SPRING_BOOT_WIRING, fact_variables, upper_snake
 
 __all__ = [
     "REDACTED",
@@ -1216,8 +1216,9 @@ def _wired(plan: _Plan, service: Service, construct: str, hosts: Sequence[str]) 
         protocol = plan.protocol(compose_name)
         if protocol is None:
             continue
-        for template in wiring.get(protocol, {}).values():
-            names.append(template.replace("{NAME}", upper_snake(plan.name(compose_name))))
+        for fact, variables in wiring.get(protocol, {}).items():
+            for template in fact_variables(f"wiring.{protocol}.{fact}", variables):
+                names.append(template.replace("{NAME}", upper_snake(plan.name(compose_name))))
     return names
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsii
 from cdk8s import ApiObject, Chart
@@ -22,6 +22,9 @@ from aipp_constructs.core._manifest import Manifest
 from aipp_constructs.core._validation import check_dns_label
 from aipp_constructs.core.port_defaults import port_of
 from aipp_constructs.core.references import Endpoint, SecretKeyRef
+
+if TYPE_CHECKING:
+    from aipp_constructs.core.wiring import FactVariables
 
 __all__ = [
     "CONFIG_WAVE",
@@ -198,8 +201,9 @@ class Component(Construct):
         chart: The chart it is in (``None`` outside a chart): waves order one chart.
         namespace: The namespace of its chart (``None`` without one). Dependents in another
             namespace reach it as ``<host>.<namespace>.svc``.
-        endpoint: How dependents reach the component; set by subclasses that serve. An
-            endpoint assigned without a ``namespace`` gets the component's.
+        endpoint: How dependents reach the component; set by subclasses that serve, else
+            ``None``. An endpoint assigned without a ``namespace`` gets the component's.
+            :attr:`required_endpoint` reads it typed as never ``None``.
     """
 
     def __init__(
@@ -279,11 +283,11 @@ class Component(Construct):
                 value = dataclasses.replace(value, namespace=namespace)
         super().__setattr__(name, value)
 
-    def connect_to(self, other: Component, *, wiring: Mapping[str, str] | None = None) -> None:
+    def connect_to(self, other: Component, *, wiring: Mapping[str, FactVariables] | None = None) -> None:
         """Add a ``connects_to`` edge after both components exist: ``api.connect_to(daemon)``
         and ``daemon.connect_to(api)`` make a mutual pair.
 
-        This component receives ``other``'s wiring (``wiring``: fact -> variable, replacing
+        This component receives ``other``'s wiring (``wiring``: fact -> variable name(s), replacing
         the wiring of ``other`` only, as one entry of ``wiring_overrides``) and the
         NetworkPolicies allow it to reach ``other``'s main port. It orders nothing: no wave
         change, no start-up wait. ``other`` may be in another chart (another namespace): the
@@ -312,12 +316,12 @@ class Component(Construct):
         """
         self._add_edge("waits_for", other, None)
 
-    def depend_on(self, other: Component, *, wiring: Mapping[str, str] | None = None) -> None:
+    def depend_on(self, other: Component, *, wiring: Mapping[str, FactVariables] | None = None) -> None:
         """Add a ``depends_on`` edge after both components exist: :meth:`wait_for` and
         :meth:`connect_to` together, with the conditions of both."""
         self._add_edge("depends_on", other, wiring)
 
-    def _add_edge(self, edge: str, other: Component, wiring: Mapping[str, str] | None) -> None:
+    def _add_edge(self, edge: str, other: Component, wiring: Mapping[str, FactVariables] | None) -> None:
         where = f"{self.node.path}: {edge}"
         require_components(where, other)
         if other is self:
@@ -353,7 +357,7 @@ class Component(Construct):
             self._checks_secrets = True
             self.node.add_validation(_SecretsAcross(self))
 
-    def _late_edge(self, edge: str, other: Component, wiring: Mapping[str, str] | None) -> None:
+    def _late_edge(self, edge: str, other: Component, wiring: Mapping[str, FactVariables] | None) -> None:
         """Render an edge added after construction (wiring, start-up wait) into the
         component's objects, or raise ``ValueError``; called before the edge is recorded.
 
@@ -395,6 +399,26 @@ class Component(Construct):
             "labels": {**self.labels, **(labels or {})},
             "annotations": {SYNC_WAVE_ANNOTATION: str(self.wave if wave is None else wave), **(annotations or {})},
         }
+
+    @property
+    def required_endpoint(self) -> Endpoint:
+        """``endpoint``, typed as never ``None``: how a port reads the host, ports and facts
+        of a component it knows serves (``db.required_endpoint.port("http")``) without an
+        ``assert``.
+
+        Raises:
+            ValueError: the component serves no endpoint (one line, naming it).
+        """
+        if self.endpoint is None:
+            raise ValueError(self._no_endpoint())
+        return self.endpoint
+
+    def _no_endpoint(self) -> str:
+        """The one-line refusal of :attr:`required_endpoint` without an endpoint."""
+        return (
+            f"{self.name} serves no endpoint ({type(self).__name__} {self.node.path}); "
+            "read endpoint, which is None here, or give the component an endpoint"
+        )
 
     def pod_port(self) -> int | None:
         """The port its pods listen on for the endpoint's main port: what the NetworkPolicies

@@ -51,6 +51,7 @@ from typing import Any
 __all__ = [
     "ADDED_CAPABILITIES",
     "CHECKS",
+    "DEFAULT_RUN_AS_USER",
     "DIGEST_REASON",
     "HIGH_UID",
     "IMAGE_DIGEST",
@@ -95,6 +96,11 @@ CHECKS = {
 }
 #: The uid from which :data:`HIGH_UID` passes.
 HIGH_UID_FROM = 10000
+#: The default ``run_as_user`` of ``WorkloadProps`` and ``AppProps``: a uid of
+#: :data:`HIGH_UID_FROM` or more, so a generic workload passes :data:`HIGH_UID` without an
+#: exception (and shares no uid with a host account). An image built for a fixed uid (files
+#: owned by it, a ``USER 1000`` it must keep) sets ``run_as_user`` to that uid.
+DEFAULT_RUN_AS_USER = 10001
 #: Written for :data:`IMAGE_DIGEST` when an image of the pod has no digest.
 DIGEST_REASON = (
     "an image of the pod is pinned by a released tag without a digest; "

@@ -205,8 +205,7 @@ class PgDumpBackup(Component):
             depends_on=(props.database,),
         )
         self.props = props
-        endpoint = props.database.endpoint
-        assert endpoint is not None  # checked by PgDumpBackupProps
+        endpoint = props.database.required_endpoint  # checked by PgDumpBackupProps
         database = endpoint.properties["database"]
 
         storage_class = props.storage_class_name or port_default(self, "storage_class_name")

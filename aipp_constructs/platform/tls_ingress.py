@@ -13,10 +13,30 @@ Creates one ``networking.k8s.io/v1`` Ingress ``<name>`` whose
 
 No controller-specific annotation is added unless passed in ``annotations``: the class may be
 ingress-nginx or Traefik (RKE2 1.36+ default), which read different ones.
+
+Per-route settings: an :class:`IngressRoute` may carry ``annotations`` of its own (e.g.
+ingress-nginx's ``configuration-snippet`` on one path). Annotations apply to a whole Ingress
+object, so the routes are rendered in groups, one Ingress each:
+
+* the routes without annotations or ``group``: the Ingress ``<name>``, as without groups;
+* every other group: the Ingress ``<name>-<suffix>``, where ``suffix`` is the routes'
+  ``group`` or, without one, ``r`` and the first 8 hex digits of the SHA-256 of the route
+  annotations as sorted JSON (routes with equal annotations share the object; the name is
+  stable when routes are reordered and changes when the annotations do). Its annotations are
+  the construct's ``annotations`` overlaid by the route's, its class, labels and wave are
+  the construct's, and its TLS section lists its hosts with the same secret names.
+
+The first Ingress (``<name>``, else the first group's) owns the certificates and DNS records:
+its TLS section lists every host of the construct and it alone carries the cert-manager
+issuer and external-dns hostname annotations. cert-manager's ingress-shim turns each TLS
+secret into a Certificate owned by one Ingress and refuses to update one another Ingress
+owns, so the others share the secret without the issuer annotation.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -44,6 +64,13 @@ class IngressRoute:
         path: URL path prefix. Defaults to ``"/"``.
         port: Named port of the target's endpoint. Defaults to ``"http"``.
         path_type: ``Prefix``, ``Exact`` or ``ImplementationSpecific``. Defaults to ``"Prefix"``.
+        annotations: Annotations of this route's Ingress object, over the construct's (see the
+            module documentation: such a route is rendered into an Ingress of its own).
+            Defaults to none.
+        group: Suffix of the Ingress object of this route, ``<name>-<group>`` (a DNS label);
+            routes naming the same group share the object and must have equal
+            ``annotations``. Defaults to ``None``: derived from the annotations, and no
+            object of its own without annotations.
     """
 
     host: str
@@ -51,6 +78,8 @@ class IngressRoute:
     path: str = "/"
     port: str = "http"
     path_type: Literal["Prefix", "Exact", "ImplementationSpecific"] = "Prefix"
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    group: str | None = None
 
     def __post_init__(self) -> None:
         check_dns_subdomain("host", self.host)
@@ -62,17 +91,35 @@ class IngressRoute:
             raise ValueError(f"port must be a named port of {self.target.name} ({', '.join(known)}), got {self.port!r}")
         if self.path_type not in ("Prefix", "Exact", "ImplementationSpecific"):
             raise ValueError(f"path_type must be Prefix, Exact or ImplementationSpecific, got {self.path_type!r}")
+        if not isinstance(self.annotations, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in self.annotations.items()
+        ):
+            raise ValueError(f"annotations must map annotation keys to strings, got {self.annotations!r}")
+        if self.group is not None:
+            check_dns_label("group", self.group)
+
+    @property
+    def group_suffix(self) -> str | None:
+        """The suffix of this route's Ingress object: ``group``, else ``r`` and 8 hex digits
+        of the annotations' hash; ``None`` for the construct's own object (no annotations,
+        no group)."""
+        if self.group is not None:
+            return self.group
+        if not self.annotations:
+            return None
+        canonical = json.dumps(dict(sorted(self.annotations.items())), separators=(",", ":"))
+        return "r" + hashlib.sha256(canonical.encode()).hexdigest()[:8]
 
     @property
     def service_name(self) -> str:
         """The target's client Service: its endpoint's host (an adopted workload's Service may
         be named apart from the component)."""
-        return self.target.endpoint.host  # type: ignore[union-attr]
+        return self.target.required_endpoint.host
 
     @property
     def port_number(self) -> int:
         """The target's port number behind ``port``."""
-        return self.target.endpoint.port(self.port)  # type: ignore[union-attr]
+        return self.target.required_endpoint.port(self.port)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -119,10 +166,46 @@ class TlsIngressProps:
                 f"'external-dns.kubernetes.io/', got {self.external_dns_prefix!r}"
             )
         for key in self.annotations:
-            if key.startswith(("cert-manager.io/", "argocd.argoproj.io/")) or (
-                self.external_dns_prefix and key.startswith(self.external_dns_prefix)
-            ):
+            if self._owned(key):
                 raise ValueError(f"annotations must not set {key!r}, which the construct owns; use the matching prop")
+        for route in self.routes:
+            for key in route.annotations:
+                if self._owned(key):
+                    raise ValueError(
+                        f"routes[{route.host}{route.path}].annotations must not set {key!r}, which the construct "
+                        "owns; use the matching TlsIngressProps prop"
+                    )
+        groups: dict[str, IngressRoute] = {}
+        for route in self.routes:
+            suffix = route.group_suffix
+            if suffix is None:
+                continue
+            first = groups.setdefault(suffix, route)
+            if dict(first.annotations) != dict(route.annotations):
+                raise ValueError(
+                    f"routes[{route.host}{route.path}].group {suffix!r} is also the group of "
+                    f"{first.host}{first.path} with other annotations; give equal annotations or another group"
+                )
+            check_dns_label(f"routes[{route.host}{route.path}]: Ingress name", f"{self.name}-{suffix}")
+
+    def _owned(self, key: str) -> bool:
+        """Whether the construct writes annotation ``key`` itself."""
+        return key.startswith(("cert-manager.io/", "argocd.argoproj.io/")) or bool(
+            self.external_dns_prefix and key.startswith(self.external_dns_prefix)
+        )
+
+    def route_groups(self) -> list[tuple[str, tuple[IngressRoute, ...]]]:
+        """(Ingress name, its routes) of each Ingress object: ``<name>`` for the routes
+        without a group first (when there are any), then ``<name>-<suffix>`` in the order the
+        groups first appear."""
+        groups: dict[str | None, list[IngressRoute]] = {None: []}
+        for route in self.routes:
+            groups.setdefault(route.group_suffix, []).append(route)
+        return [
+            (self.name if suffix is None else f"{self.name}-{suffix}", tuple(routes))
+            for suffix, routes in groups.items()
+            if routes
+        ]
 
     @property
     def hosts(self) -> list[str]:
@@ -134,8 +217,10 @@ class TlsIngress(Construct):
     """See the module documentation.
 
     Attributes:
-        resource: The ``Ingress``.
-        wave: Its sync wave.
+        resource: The first ``Ingress``: ``<name>`` (the one owning the certificates and DNS
+            records), or the first group's when every route has a group.
+        resources: Every ``Ingress``, ``resource`` first, then one per route group.
+        wave: Their sync wave.
     """
 
     def __init__(self, scope: Construct, id: str, props: TlsIngressProps) -> None:
@@ -151,47 +236,56 @@ class TlsIngress(Construct):
         super().__init__(scope, id)
         self.props = props
         self.wave = max(route.target.wave for route in props.routes)
-        annotations = {SYNC_WAVE_ANNOTATION: str(self.wave)}
-        if props.cluster_issuer:
-            annotations["cert-manager.io/cluster-issuer"] = props.cluster_issuer
-        if props.external_dns_prefix:
-            annotations[f"{props.external_dns_prefix}hostname"] = ",".join(props.hosts)
-        annotations.update(props.annotations)
+        self.resources: list[Manifest] = []
         # No construct dependency on the targets (cdk8s would walk every path between their
         # objects): the Ingress is created after them, so it already follows them in the output.
-        spec: dict[str, Any] = {
-            "ingressClassName": props.ingress_class_name,
-            "tls": [{"hosts": [host], "secretName": tls_secret_name(host)} for host in props.hosts]
-            if props.cluster_issuer
-            else None,
-            "rules": [
-                {
-                    "host": host,
-                    "http": {
-                        "paths": [
-                            {
-                                "path": route.path,
-                                "pathType": route.path_type,
-                                "backend": {"service": {"name": route.service_name, "port": {"name": route.port}}},
-                            }
-                            for route in props.routes
-                            if route.host == host
-                        ]
+        for index, (name, routes) in enumerate(props.route_groups()):
+            owner = index == 0
+            hosts = props.hosts if owner else list(dict.fromkeys(route.host for route in routes))
+            annotations = {SYNC_WAVE_ANNOTATION: str(self.wave)}
+            if owner and props.cluster_issuer:
+                annotations["cert-manager.io/cluster-issuer"] = props.cluster_issuer
+            if owner and props.external_dns_prefix:
+                annotations[f"{props.external_dns_prefix}hostname"] = ",".join(props.hosts)
+            annotations.update(props.annotations)
+            annotations.update(routes[0].annotations)
+            spec: dict[str, Any] = {
+                "ingressClassName": props.ingress_class_name,
+                "tls": [{"hosts": [host], "secretName": tls_secret_name(host)} for host in hosts]
+                if props.cluster_issuer
+                else None,
+                "rules": [
+                    {
+                        "host": host,
+                        "http": {
+                            "paths": [
+                                {
+                                    "path": route.path,
+                                    "pathType": route.path_type,
+                                    "backend": {"service": {"name": route.service_name, "port": {"name": route.port}}},
+                                }
+                                for route in routes
+                                if route.host == host
+                            ]
+                        },
+                    }
+                    for host in hosts
+                    if any(route.host == host for route in routes)
+                ],
+            }
+            self.resources.append(
+                Manifest(
+                    self,
+                    "Resource" if name == props.name else f"Resource-{name.removeprefix(props.name + '-')}",
+                    {
+                        "apiVersion": "networking.k8s.io/v1",
+                        "kind": "Ingress",
+                        "metadata": {"name": name, "labels": dict(props.labels) or None, "annotations": annotations},
+                        "spec": spec,
                     },
-                }
-                for host in props.hosts
-            ],
-        }
-        self.resource = Manifest(
-            self,
-            "Resource",
-            {
-                "apiVersion": "networking.k8s.io/v1",
-                "kind": "Ingress",
-                "metadata": {"name": props.name, "labels": dict(props.labels) or None, "annotations": annotations},
-                "spec": spec,
-            },
-        )
+                )
+            )
+        self.resource = self.resources[0]
 
 
 def tls_secret_name(host: str) -> str:

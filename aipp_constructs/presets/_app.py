@@ -20,19 +20,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from aipp_constructs.core._validation import (
-    check_directory,
-    check_dns_label,
-    check_image,
-    check_port,
-    check_quantity_binary,
-)
+from aipp_constructs.core._validation import check_directory, check_dns_label, check_image, check_port, check_quantity_binary
 from aipp_constructs.core.component import Component
-from aipp_constructs.core.policy import HIGH_UID, SECRETS_AS_ENV, policy_exceptions
+from aipp_constructs.core.policy import DEFAULT_RUN_AS_USER, HIGH_UID, SECRETS_AS_ENV, policy_exceptions
 from aipp_constructs.core.references import Resources
 from aipp_constructs.core.startup_wait import WaitPolicy
 from aipp_constructs.core.telemetry import Telemetry
-from aipp_constructs.core.wiring import NAMED_WIRING, Wiring, check_env_name, check_wiring
+from aipp_constructs.core.wiring import NAMED_WIRING, FactVariables, Wiring, check_env_name, check_wiring, check_wiring_tables
 from aipp_constructs.workloads.workload import WorkloadProps
 
 __all__ = ["AppProps", "workload_props"]
@@ -55,15 +49,19 @@ class AppProps:
             Defaults to ``8080``.
         resources: Requests and limits of the main container. Defaults to
             250m/512Mi requested, 1 CPU/512Mi limit.
-        run_as_user: uid (and gid, fsGroup) of the pod; the vendor image must run as it.
-            Defaults to ``1000``.
+        run_as_user: uid (and gid, fsGroup) of the pod; the image must run as it (an image
+            built for a fixed uid sets that uid). Defaults to ``10001``
+            (:data:`~aipp_constructs.core.policy.DEFAULT_RUN_AS_USER`, which passes checkov's CKV_K8S_40).
         depends_on: Components it connects to: waited for and wired. Defaults to none.
         after: Components it is applied after (wave only). Defaults to none.
         wait: How to wait for ``depends_on``. Defaults to the port's; without a port,
             ``None``: no wait containers.
         wiring: Variable names by provider protocol. Defaults to the construct's table.
-        wiring_overrides: Dependency name -> fact -> variable name, replacing the table for
-            that dependency. Defaults to none.
+        wiring_overrides: Dependency name -> fact -> variable name(s) (a tuple sets each
+            from the fact), replacing the table for that dependency. Defaults to none.
+        wiring_updates: Dependency name -> fact -> variable name(s) or ``None``, merged over
+            the table for that dependency (``None`` drops a fact; the facts not named keep
+            their variables); not for a dependency in ``wiring_overrides``. Defaults to none.
         env: Extra literal variables (never secrets: use a Secret reference). Defaults to none.
         config_files: File name -> content, mounted read-only in ``config_dir``.
             Defaults to none (no ConfigMap).
@@ -90,12 +88,13 @@ class AppProps:
             cpu_request="250m", memory_request="512Mi", cpu_limit="1", memory_limit="512Mi"
         )
     )
-    run_as_user: int = 1000
+    run_as_user: int = DEFAULT_RUN_AS_USER
     depends_on: tuple[Component, ...] = ()
     after: tuple[Component, ...] = ()
     wait: WaitPolicy | None = None
     wiring: Wiring = field(default_factory=lambda: NAMED_WIRING)
-    wiring_overrides: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    wiring_overrides: Mapping[str, Mapping[str, FactVariables]] = field(default_factory=dict)
+    wiring_updates: Mapping[str, Mapping[str, FactVariables | None]] = field(default_factory=dict)
     env: Mapping[str, str] = field(default_factory=dict)
     config_files: Mapping[str, str] = field(default_factory=dict)
     config_dir: str = "/config"
@@ -121,9 +120,7 @@ class AppProps:
                 "Pod Security 'restricted' refuses root"
             )
         check_wiring("wiring", self.wiring)
-        for dep, facts in self.wiring_overrides.items():
-            for fact, var in facts.items():
-                check_env_name(f"wiring_overrides.{dep}.{fact}", var.replace("{NAME}", "X"))
+        check_wiring_tables(self.wiring_overrides, self.wiring_updates)
         for var in self.env:
             check_env_name(f"env.{var}", var)
             if var in _DOWNWARD_ENV:
@@ -175,6 +172,7 @@ def workload_props(props: AppProps, **fields: object) -> WorkloadProps:
         wait=props.wait,
         wiring=props.wiring,
         wiring_overrides=props.wiring_overrides,
+        wiring_updates=props.wiring_updates,
         env=props.env,
         config_files=props.config_files,
         config_dir=props.config_dir,

@@ -32,16 +32,10 @@ from constructs import Construct, IConstruct
 from aipp_constructs.core import _spec
 from aipp_constructs.core._manifest import Manifest
 from aipp_constructs.core._validation import check_dns_label, image_tag
-from aipp_constructs.core.component import (
-    SYNC_WAVE_ANNOTATION,
-    Component,
-    namespace_of,
-    port_default,
-    require_components,
-)
+from aipp_constructs.core.component import SYNC_WAVE_ANNOTATION, Component, namespace_of, port_default, require_components
 from aipp_constructs.core.references import Endpoint, SecretKeyRef
 from aipp_constructs.core.startup_wait import WaitPolicy, wait_container
-from aipp_constructs.core.wiring import Wiring, check_wiring, connection_env
+from aipp_constructs.core.wiring import FactVariables, Wiring, check_wiring, connection_env
 
 __all__ = ["ADOPTABLE_KINDS", "AdoptedWorkload"]
 
@@ -273,7 +267,7 @@ class AdoptedWorkload(Component):
         self._has_env = bool(containers[0].get("env") or env)
         self._has_init = bool(pod_spec.get("initContainers") or waits)
 
-    def _late_edge(self, edge: str, other: Component, wiring: Mapping[str, str] | None) -> None:
+    def _late_edge(self, edge: str, other: Component, wiring: Mapping[str, FactVariables] | None) -> None:
         """Render an edge added after construction: the wired variables of ``other`` (with a
         ``wiring`` here or at creation) appended to the first container's ``env``, and its
         ``wait-for-`` init container (with a wait policy), by JSON patches."""

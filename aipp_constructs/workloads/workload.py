@@ -66,27 +66,23 @@ from aipp_constructs.core._validation import (
     image_tag,
     kubernetes_minor,
 )
-from aipp_constructs.core.component import (
-    CONFIG_WAVE,
-    KEEP_ON_PRUNE_AND_DELETE,
-    Component,
-    namespace_of,
-    require_components,
-)
-from aipp_constructs.core.policy import policy_annotations, policy_exceptions
+from aipp_constructs.core.component import CONFIG_WAVE, KEEP_ON_PRUNE_AND_DELETE, Component, namespace_of, require_components
 from aipp_constructs.core.port_defaults import port_of
-from aipp_constructs.core.references import (
-    Endpoint,
-    Resources,
-    SecretKeyRef,
-    Toleration,
-    check_label_value,
-    check_labels,
-)
+from aipp_constructs.core.policy import DEFAULT_RUN_AS_USER, policy_annotations, policy_exceptions
+from aipp_constructs.core.references import Endpoint, Resources, SecretKeyRef, Toleration, check_label_value, check_labels
 from aipp_constructs.core.security import SecurityException
 from aipp_constructs.core.startup_wait import WaitPolicy, wait_container
 from aipp_constructs.core.telemetry import Telemetry
-from aipp_constructs.core.wiring import NAMED_WIRING, Wiring, check_env_name, check_wiring, connection_env, upper_snake
+from aipp_constructs.core.wiring import (
+    NAMED_WIRING,
+    FactVariables,
+    Wiring,
+    check_env_name,
+    check_wiring,
+    check_wiring_tables,
+    connection_env,
+    upper_snake,
+)
 
 __all__ = [
     "ClaimTemplate",
@@ -669,7 +665,9 @@ class WorkloadProps:
         resources: Requests and limits. Defaults to 250m/512Mi requested, 1 CPU/512Mi limit.
         extended_resources: Extended resources (``{"nvidia.com/gpu": 1}``), in limits and
             requests alike. Defaults to none.
-        run_as_user: uid of the pod; the image must run as it (non-root). Defaults to ``1000``.
+        run_as_user: uid of the pod; the image must run as it (non-root). Defaults to
+            ``10001`` (:data:`~aipp_constructs.core.policy.DEFAULT_RUN_AS_USER`, which passes
+            checkov's CKV_K8S_40); an image built for a fixed uid sets that uid.
         run_as_group: gid (and fsGroup). Defaults to ``run_as_user``.
         depends_on: Components it waits for at start-up and connects to. Defaults to none.
         waits_for: Components it only waits for. Defaults to none.
@@ -679,11 +677,16 @@ class WorkloadProps:
         wait: How to wait. Defaults to the port's; ``None`` without a port: no wait containers.
         wiring: Variable names by provider protocol. Defaults to
             :data:`~aipp_constructs.core.wiring.NAMED_WIRING` (``<DEPENDENCY>_<FACT>``).
-        wiring_overrides: Dependency name -> fact -> variable, replacing the wiring of that
-            dependency; names that are not dependencies are ignored when
+        wiring_overrides: Dependency name -> fact -> variable name(s) (a tuple sets each
+            from the fact), replacing the wiring of that dependency; names that are not dependencies are ignored when
             ``ignore_unknown_overrides`` is set. Defaults to none.
-        ignore_unknown_overrides: Let one shared ``wiring_overrides`` table serve several
-            workloads. Defaults to ``False`` (an unknown name is an error, to catch typos).
+        wiring_updates: Dependency name -> fact -> variable name(s) or ``None``, merged over
+            the wiring of that dependency's protocol: a fact named is renamed, ``None`` drops
+            it, the facts not named keep their default variables. A dependency named here
+            may not be named in ``wiring_overrides``. Defaults to none.
+        ignore_unknown_overrides: Let one shared ``wiring_overrides`` (and ``wiring_updates``)
+            table serve several workloads. Defaults to ``False`` (an unknown name is an error,
+            to catch typos).
         base_env: The variables a preset sets for its image; written after the wired ones
             and before telemetry; ``env`` may not repeat them. Defaults to none.
         env: Further variables: literals, Secret keys (:class:`~aipp_constructs.core.references.SecretKeyRef`),
@@ -764,7 +767,7 @@ class WorkloadProps:
         )
     )
     extended_resources: Mapping[str, int] = field(default_factory=dict)
-    run_as_user: int = 1000
+    run_as_user: int = DEFAULT_RUN_AS_USER
     run_as_group: int | None = None
     depends_on: tuple[Component, ...] = ()
     waits_for: tuple[Component, ...] = ()
@@ -772,7 +775,8 @@ class WorkloadProps:
     after: tuple[Component, ...] = ()
     wait: WaitPolicy | None = None
     wiring: Wiring = field(default_factory=lambda: NAMED_WIRING)
-    wiring_overrides: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    wiring_overrides: Mapping[str, Mapping[str, FactVariables]] = field(default_factory=dict)
+    wiring_updates: Mapping[str, Mapping[str, FactVariables | None]] = field(default_factory=dict)
     ignore_unknown_overrides: bool = False
     base_env: Mapping[str, str] = field(default_factory=dict)
     env: Mapping[str, EnvValue] = field(default_factory=dict)
@@ -837,9 +841,7 @@ class WorkloadProps:
         if self.wait is not None and not isinstance(self.wait, WaitPolicy):
             raise ValueError(f"wait must be a WaitPolicy or None, got {self.wait!r}")
         check_wiring("wiring", self.wiring)
-        for dep, facts in self.wiring_overrides.items():
-            for fact, var in facts.items():
-                check_env_name(f"wiring_overrides.{dep}.{fact}", var.replace("{NAME}", "X"))
+        check_wiring_tables(self.wiring_overrides, self.wiring_updates)
         for var in (*self.base_env, *self.env):
             check_env_name(f"env.{var}", var)
             if var in _DOWNWARD_ENV:
@@ -997,7 +999,8 @@ class Workload(Component):
         claims: Each replica's ``PersistentVolumeClaim`` of each claim template (none without).
         disruption_budget: The ``PodDisruptionBudget``, or ``None``.
         endpoint: Host ``<name>``, every exposed port, the ``url`` fact for ``http``; ``None``
-            without exposed ports.
+            without exposed ports (a worker). :attr:`required_endpoint` is the same, typed
+            as never ``None``, raising one line when the workload declares no ports.
 
     Example::
 
@@ -1030,13 +1033,17 @@ class Workload(Component):
                     )
         wired_deps = _distinct((*props.depends_on, *props.connects_to))
         overrides = props.wiring_overrides
+        updates = props.wiring_updates
         if props.ignore_unknown_overrides:
             overrides = {name: facts for name, facts in overrides.items() if name in {d.name for d in wired_deps}}
-        self._wiring_overrides: dict[str, Mapping[str, str]] = dict(overrides)
+            updates = {name: facts for name, facts in updates.items() if name in {d.name for d in wired_deps}}
+        self._wiring_overrides: dict[str, Mapping[str, FactVariables]] = dict(overrides)
+        self._wiring_updates: dict[str, Mapping[str, FactVariables | None]] = dict(updates)
         self.wired = connection_env(
             [(dep.name, dep.endpoint) for dep in wired_deps if dep.endpoint is not None],
             props.wiring,
             overrides,
+            updates,
             seen_from=namespace_of(scope),
         )
         super().__init__(
@@ -1295,6 +1302,18 @@ class Workload(Component):
 
     # -- pieces ----------------------------------------------------------------------------
 
+    def _no_endpoint(self) -> str:
+        exposed = [p.name for p in self.spec.ports if p.expose]
+        if self.spec.ports and not exposed:
+            return (
+                f"{self.name} exposes none of its ports ({', '.join(p.name for p in self.spec.ports)}); "
+                "set expose=True on the port dependents use"
+            )
+        return (
+            f"{self.name} declares no ports, so it serves no endpoint; give it ports=(Port(name=..., number=...),) "
+            "or read endpoint, which is None for a worker"
+        )
+
     def _wait_containers(self) -> list[dict[str, Any]]:
         """``wait-for-<dependency>`` init containers, one per waited-for component."""
         if self.spec.wait is None:
@@ -1305,7 +1324,7 @@ class Workload(Component):
             if dep.endpoint is not None
         ]
 
-    def _late_edge(self, edge: str, other: Component, wiring: Mapping[str, str] | None) -> None:
+    def _late_edge(self, edge: str, other: Component, wiring: Mapping[str, FactVariables] | None) -> None:
         """Render an edge added after construction into the objects already built: the
         wired variables (main container's ``env``, or the settings ConfigMap and its checksum)
         and the ``wait-for-`` init container. Nothing changes when it raises."""
@@ -1324,6 +1343,7 @@ class Workload(Component):
                 [(dep.name, dep.endpoint) for dep in deps if dep.endpoint is not None],
                 props.wiring,
                 overrides,
+                self._wiring_updates,
                 seen_from=self.namespace,
             )
             before = self.wired
