@@ -171,7 +171,9 @@ def build(app: App) -> tuple[ac.PortChart, ac.PortChart]:
     web = ac.Workload(port, "Web", ac.WorkloadProps(
         name="web", image=port.image("langgenius/dify-web:1.13.3"), run_as_user=DIFY_UID,
         ports=(ac.Port(name="http", number=3000),), probes=ac.Probes.of(ac.HttpCheck(path="/")),
-        env={"NEXT_TELEMETRY_DISABLED": "1", "TEXT_GENERATION_TIMEOUT_MS": "60000", "ALLOW_EMBED": "false",
+        # The image defaults both to http://127.0.0.1:5001, which browsers would call: the public URL.
+        env={"CONSOLE_API_URL": f"https://{HOST}", "APP_API_URL": f"https://{HOST}", "NEXT_TELEMETRY_DISABLED": "1",
+             "TEXT_GENERATION_TIMEOUT_MS": "60000", "ALLOW_EMBED": "false",
              "MARKETPLACE_API_URL": "https://marketplace.dify.ai", "MARKETPLACE_URL": "https://marketplace.dify.ai",
              "LOOP_NODE_MAX_COUNT": "100", "MAX_TOOLS_NUM": "10", "MAX_PARALLEL_LIMIT": "10",
              "MAX_ITERATIONS_NUM": "99", "MAX_TREE_DEPTH": "50", "PM2_HOME": "/tmp/.pm2"},
