@@ -55,8 +55,15 @@ def _workloads(docs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def _env(workload: dict[str, Any]) -> dict[str, Any]:
-    container = workload["spec"]["template"]["spec"]["containers"][0]
-    return {e["name"]: e.get("value", e.get("valueFrom")) for e in container.get("env", [])}
+    """The main container's variables as the process sees them: ``$(NAME)`` of a variable
+    defined earlier expanded, as Kubernetes does; a Secret's reference as written."""
+    env: dict[str, Any] = {}
+    for var in workload["spec"]["template"]["spec"]["containers"][0].get("env", []):
+        value = var.get("value", var.get("valueFrom"))
+        if isinstance(value, str):
+            value = re.sub(r"\$\((\w+)\)", lambda m: str(env.get(m.group(1), m.group(0))), value)
+        env[var["name"]] = value
+    return env
 
 
 def test_the_dify_snapshot_is_what_the_example_synthesizes(synthesized: Path) -> None:
@@ -114,7 +121,13 @@ def test_both_mutual_pairs_are_wired_both_ways(docs: list[dict[str, Any]]) -> No
     assert re.fullmatch(r"http://ssrf-proxy(\.dify\.svc)?:3128", _env(workloads["sandbox"])["HTTP_PROXY"])
     assert re.fullmatch(r"sandbox(\.dify-sandbox\.svc)?", _env(workloads["ssrf-proxy"])["SANDBOX_HOST"])
     assert _env(workloads["ssrf-proxy"])["SANDBOX_PORT"] == "8194"
-    assert _env(workloads["sandbox"])["HTTPS_PROXY"] == "$(HTTP_PROXY)"
+    # One proxy URL for both schemes, as in Compose.
+    sandbox = _env(workloads["sandbox"])
+    assert sandbox["HTTPS_PROXY"] == sandbox["HTTP_PROXY"]
+    for name in ("api", "worker"):
+        env = _env(workloads[name])
+        assert env["SSRF_PROXY_HTTPS_URL"] == env["SSRF_PROXY_HTTP_URL"] == "http://ssrf-proxy:3128", name
+    assert "SSRF_PROXY_HTTPS_URL" not in _env(workloads["worker-beat"])
 
 
 INGRESS_CONTROLLER = Pod("ingress-nginx", "ingress-nginx", {"app.kubernetes.io/name": "ingress-nginx"})
