@@ -41,7 +41,7 @@ from aipp_constructs.core.policy import IMAGE_DIGEST, PULL_POLICY_ALWAYS, SKIP_A
 PROJECT = main.PROJECT
 CHECKOV = PROJECT / ".tools" / "checkov" / "bin" / "checkov"
 #: The library's outputs: each environment's folder and its bootstrap, and each example's dist/.
-EXAMPLE_DISTS = [PROJECT / "examples" / "langfuse" / "dist"]
+EXAMPLE_DISTS = [PROJECT / "examples" / "langfuse" / "dist", PROJECT / "examples" / "dify" / "dist"]
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 
 
