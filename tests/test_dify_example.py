@@ -145,7 +145,6 @@ DIFY_EDGES = {
 }  # fmt: skip
 
 
-@pytest.mark.xfail(strict=True, reason="needs cross-namespace edges (xns)")
 def test_the_network_policies_of_both_namespaces_allow_exactly_difys_edges(docs: list[dict[str, Any]]) -> None:
     assert reachability(docs, outsiders=[INGRESS_CONTROLLER]) == DIFY_EDGES
 

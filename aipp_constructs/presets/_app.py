@@ -20,13 +20,26 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from aipp_constructs.core._validation import check_directory, check_dns_label, check_image, check_port, check_quantity_binary
+from aipp_constructs.core._validation import (
+    check_directory,
+    check_dns_label,
+    check_image,
+    check_port,
+    check_quantity_binary,
+)
 from aipp_constructs.core.component import Component
 from aipp_constructs.core.policy import DEFAULT_RUN_AS_USER, HIGH_UID, SECRETS_AS_ENV, policy_exceptions
 from aipp_constructs.core.references import Resources
 from aipp_constructs.core.startup_wait import WaitPolicy
 from aipp_constructs.core.telemetry import Telemetry
-from aipp_constructs.core.wiring import NAMED_WIRING, FactVariables, Wiring, check_env_name, check_wiring, check_wiring_tables
+from aipp_constructs.core.wiring import (
+    NAMED_WIRING,
+    FactVariables,
+    Wiring,
+    check_env_name,
+    check_wiring,
+    check_wiring_tables,
+)
 from aipp_constructs.workloads.workload import WorkloadProps
 
 __all__ = ["AppProps", "workload_props"]

@@ -32,7 +32,13 @@ from constructs import Construct, IConstruct
 from aipp_constructs.core import _spec
 from aipp_constructs.core._manifest import Manifest
 from aipp_constructs.core._validation import check_dns_label, image_tag
-from aipp_constructs.core.component import SYNC_WAVE_ANNOTATION, Component, namespace_of, port_default, require_components
+from aipp_constructs.core.component import (
+    SYNC_WAVE_ANNOTATION,
+    Component,
+    namespace_of,
+    port_default,
+    require_components,
+)
 from aipp_constructs.core.references import Endpoint, SecretKeyRef
 from aipp_constructs.core.startup_wait import WaitPolicy, wait_container
 from aipp_constructs.core.wiring import FactVariables, Wiring, check_wiring, connection_env

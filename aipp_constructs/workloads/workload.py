@@ -66,10 +66,23 @@ from aipp_constructs.core._validation import (
     image_tag,
     kubernetes_minor,
 )
-from aipp_constructs.core.component import CONFIG_WAVE, KEEP_ON_PRUNE_AND_DELETE, Component, namespace_of, require_components
-from aipp_constructs.core.port_defaults import port_of
+from aipp_constructs.core.component import (
+    CONFIG_WAVE,
+    KEEP_ON_PRUNE_AND_DELETE,
+    Component,
+    namespace_of,
+    require_components,
+)
 from aipp_constructs.core.policy import DEFAULT_RUN_AS_USER, policy_annotations, policy_exceptions
-from aipp_constructs.core.references import Endpoint, Resources, SecretKeyRef, Toleration, check_label_value, check_labels
+from aipp_constructs.core.port_defaults import port_of
+from aipp_constructs.core.references import (
+    Endpoint,
+    Resources,
+    SecretKeyRef,
+    Toleration,
+    check_label_value,
+    check_labels,
+)
 from aipp_constructs.core.security import SecurityException
 from aipp_constructs.core.startup_wait import WaitPolicy, wait_container
 from aipp_constructs.core.telemetry import Telemetry

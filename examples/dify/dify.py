@@ -9,6 +9,7 @@ writable root) alone in `dify-sandbox` at Pod Security "baseline"; everything el
 
 import dataclasses
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from cdk8s import App
@@ -77,8 +78,8 @@ def build(app: App) -> tuple[ac.PortChart, ac.PortChart]:
     sandbox = ac.Workload(box, "Sandbox", ac.WorkloadProps(
         name="sandbox", image=box.image("langgenius/dify-sandbox:0.2.14"),
         ports=(ac.Port(name="http", number=8194),), probes=ac.Probes.of(ac.HttpCheck(path="/health")),
-        connects_to=(ssrf,), wiring_overrides={"ssrf-proxy": {"url": "HTTP_PROXY"}},
-        env={"HTTPS_PROXY": "$(HTTP_PROXY)", "API_KEY": box_keys.key("sandbox-api-key"), "GIN_MODE": "release",
+        connects_to=(ssrf,), wiring_overrides={"ssrf-proxy": {"url": ("HTTP_PROXY", "HTTPS_PROXY")}},
+        env={"API_KEY": box_keys.key("sandbox-api-key"), "GIN_MODE": "release",
              "WORKER_TIMEOUT": "15", "ENABLE_NETWORK": "true", "SANDBOX_PORT": "8194"},
         tmp_size=None,  # its root filesystem is writable: /tmp is part of it
         security_exception=ac.SecurityException(
@@ -130,18 +131,17 @@ def build(app: App) -> tuple[ac.PortChart, ac.PortChart]:
         "PLUGIN_MAX_PACKAGE_SIZE": "52428800", "MARKETPLACE_ENABLED": "true",
         "MARKETPLACE_API_URL": "https://marketplace.dify.ai",
     }  # fmt: skip
-    https = {"SSRF_PROXY_HTTPS_URL": "$(SSRF_PROXY_HTTP_URL)"}  # the proxy's one URL, expanded by Kubernetes
-    overrides = {
+    overrides: dict[str, Mapping[str, str | tuple[str, ...]]] = {
         "db-postgres": {**db_wiring, "database": "DB_DATABASE"}, "redis": redis_wiring,
         "weaviate": {"url": "WEAVIATE_ENDPOINT"}, "sandbox": {"url": "CODE_EXECUTION_ENDPOINT"},
-        "ssrf-proxy": {"url": "SSRF_PROXY_HTTP_URL"}, "plugin-daemon": {"url": "PLUGIN_DAEMON_URL"},
+        "ssrf-proxy": {"url": ("SSRF_PROXY_HTTP_URL", "SSRF_PROXY_HTTPS_URL")}, "plugin-daemon": {"url": "PLUGIN_DAEMON_URL"},
     }  # fmt: skip
     api_props = ac.WorkloadProps(
         name="api", image=port.image("langgenius/dify-api:1.13.3"), run_as_user=DIFY_UID,
         ports=(ac.Port(name="http", number=5001),), probes=ac.Probes.of(ac.HttpCheck(path="/health")),
         startup_timeout_seconds=600,  # migrations run at start (MIGRATION_ENABLED)
         depends_on=(db, redis), connects_to=(weaviate, plugin_daemon, ssrf, sandbox),
-        wiring_overrides=overrides, env={"MODE": "api", "PLUGIN_DAEMON_TIMEOUT": "600.0", **https, **shared},
+        wiring_overrides=overrides, env={"MODE": "api", "PLUGIN_DAEMON_TIMEOUT": "600.0", **shared},
         claims=(storage.volume("/app/api/storage"),),
         # Compose's init_permissions chowns the volume to 1001; here fsGroup does, and this
         # step writes its flag file as the dify user, proving the volume is writable.
@@ -158,7 +158,7 @@ def build(app: App) -> tuple[ac.PortChart, ac.PortChart]:
     # Compose disables the celery ping by default (costly); the probe keeps it slow.
     celery_ping = ac.ExecCheck(command=("celery", "-A", "celery_healthcheck.celery", "inspect", "ping"))
     ac.Workload(port, "Worker", dataclasses.replace(
-        api_props, name="worker", ports=(), env={"MODE": "worker", **https, **shared},
+        api_props, name="worker", ports=(), env={"MODE": "worker", **shared},
         probes=ac.Probes.of(celery_ping, period_seconds=60, timeout_seconds=30),
     ))  # fmt: skip
     beat = "celery beat serves nothing and answers no celery ping; Compose's check of it is disabled too"
