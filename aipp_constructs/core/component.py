@@ -289,7 +289,8 @@ class Component(Construct):
 
         This component receives ``other``'s wiring (``wiring``: fact -> variable name(s), replacing
         the wiring of ``other`` only, as one entry of ``wiring_overrides``) and the
-        NetworkPolicies allow it to reach ``other``'s main port. It orders nothing: no wave
+        NetworkPolicies allow it to reach ``other``'s client ports (its endpoint's
+        ``client_ports``: the main port unless ``other`` names more). It orders nothing: no wave
         change, no start-up wait. ``other`` may be in another chart (another namespace): the
         NetworkPolicies of both charts read the graph when the app is synthesized, so the
         edge reaches them whenever it is added.
@@ -421,10 +422,18 @@ class Component(Construct):
         )
 
     def pod_port(self) -> int | None:
-        """The port its pods listen on for the endpoint's main port: what the NetworkPolicies
-        open to dependents (the library's Services target the same number); ``None`` without
-        an endpoint."""
+        """The port its pods listen on for the endpoint's main port (the library's Services
+        target the same number); ``None`` without an endpoint."""
         return None if self.endpoint is None else self.endpoint.main_port
+
+    def client_pod_ports(self) -> tuple[tuple[int, str], ...]:
+        """``(port, protocol)`` its pods listen on for each of the endpoint's ``client_ports``:
+        what the NetworkPolicies open on every edge to it, on both sides. The library's
+        Services target the same numbers; a bare component speaks TCP. Empty without an
+        endpoint."""
+        if self.endpoint is None:
+            return ()
+        return tuple((self.endpoint.ports[name], "TCP") for name in self.endpoint.client_ports)
 
     def selector(self) -> dict[str, Any]:
         """The selector of the component's pods, as plain data."""

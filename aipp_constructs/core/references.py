@@ -32,6 +32,7 @@ __all__ = [
     "Resources",
     "SecretKeyRef",
     "Toleration",
+    "check_client_ports",
     "check_label_value",
     "check_labels",
     "check_shm_fits",
@@ -57,6 +58,33 @@ def check_label_value(field: str, value: str) -> str:
             f"{field} must be a label value ([-A-Za-z0-9_.], at most 63, alphanumeric ends), got {value!r}"
         )
     return value
+
+
+def check_client_ports(field: str, names: object, ports: Mapping[str, int]) -> tuple[str, ...]:
+    """``names`` as the client ports of an endpoint with ``ports``: a tuple of distinct names
+    of ``ports`` including the first (the main port); ``()`` gives the first port only.
+    ``field`` names the prop in the one-line ``ValueError``."""
+    main = next(iter(ports))
+    if isinstance(names, str) or not isinstance(names, (tuple, list)):
+        raise ValueError(
+            f"{field} must be a tuple of port names, got {names!r}; write e.g. ({main!r},), not a bare string"
+        )
+    if not names:
+        return (main,)
+    for name in names:
+        if name not in ports:
+            raise ValueError(
+                f"{field} names port {name!r}, which is not one of the ports ({', '.join(map(repr, ports))}); "
+                "name one of them"
+            )
+    if len(set(names)) != len(names):
+        raise ValueError(f"{field} must name each port once, got {tuple(names)!r}")
+    if main not in names:
+        raise ValueError(
+            f"{field} must include the main port {main!r} (the first port: dependents wait for it), "
+            f"got {tuple(names)!r}; add {main!r}"
+        )
+    return tuple(names)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -95,8 +123,15 @@ class Endpoint:
         namespace: Namespace of the client Service. Defaults to ``None``: a component
             stamps its own namespace (its chart's) on the endpoint it is given, so a preset
             never sets it.
+        client_ports: Names of the ``ports`` dependents open connections to: every edge to
+            the component (``depends_on``, ``waits_for``, ``connects_to`` and the late edges)
+            opens each of them in the NetworkPolicies of both sides, e.g. ``("http", "grpc")``
+            for a vector database spoken to over HTTP and gRPC. Must include the first of
+            ``ports`` (the main port, which start-up waits use), no name twice. Defaults to
+            ``()``: the first port only, which is what the field then holds.
 
-    The first entry of ``ports`` is the port dependents connect to and wait for. ``host``
+    The first entry of ``ports`` is the main port: dependents wait for it and are wired with
+    it (the ``port`` fact); ``client_ports`` says which ports the edges open. ``host``
     and ``properties`` are written as seen from the endpoint's own namespace (the bare
     Service name); a dependent in another namespace asks for them as seen from its own:
     :meth:`host_from` and :meth:`facts` then give ``<host>.<namespace>.svc``, in ``host``
@@ -111,6 +146,7 @@ class Endpoint:
     properties: Mapping[str, str] = field(default_factory=dict)
     protocol: str = "tcp"
     namespace: str | None = None
+    client_ports: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         check_dns_label("Endpoint.host", self.host)
@@ -120,6 +156,9 @@ class Endpoint:
             raise ValueError(f"Endpoint.ports must name at least one port, got {dict(self.ports)!r}")
         for name, port in self.ports.items():
             check_port(f"Endpoint.ports[{name!r}]", port)
+        object.__setattr__(
+            self, "client_ports", check_client_ports("Endpoint.client_ports", self.client_ports, self.ports)
+        )
         # Frozen all the way down: a dependent must not be able to change a provider's facts.
         object.__setattr__(self, "ports", MappingProxyType(dict(self.ports)))
         object.__setattr__(self, "credentials", MappingProxyType(dict(self.credentials)))

@@ -5,9 +5,12 @@ Creates (all in wave 0, before any pod starts):
 * ``default-deny``: every pod of the namespace is isolated for ingress and egress;
 * ``allow-dns``: every pod may send DNS queries (UDP and TCP 53) to the cluster DNS pods;
 * one policy ``<component>`` per component, opening exactly what the graph declares:
-  ingress from each dependent on the component's main port, egress to each dependency on
-  that dependency's main port, plus the extra peers given: egress (e.g. the OpenTelemetry
+  ingress from each dependent on the component's client ports, egress to each dependency on
+  that dependency's client ports, plus the extra peers given: egress (e.g. the OpenTelemetry
   collector) and ingress from outside the namespace (the ingress controller, Prometheus).
+  A component's client ports are its endpoint's ``client_ports`` as its pods listen on them
+  (:meth:`~aipp_constructs.core.component.Component.client_pod_ports`): the main port
+  unless the provider names more (a database spoken to over HTTP and gRPC).
 
 Peers are selected by the stable ``app.kubernetes.io/*`` selector labels and, outside the
 namespace, by ``kubernetes.io/metadata.name``. A component that is not passed (disabled)
@@ -254,18 +257,18 @@ class GraphNetworkPolicies(Construct):
             *(c for c in component.reached_by if id(c) not in listed and c.chart is not ours),
         ]
         dependencies = [
-            (d, port)
+            (d, ports)
             for d in component.reaches
-            if (d.name in deployed or chart_of(d) is not ours) and (port := d.pod_port()) is not None
+            if (d.name in deployed or chart_of(d) is not ours) and (ports := d.client_pod_ports())
         ]
         ingress = []
-        port = component.pod_port()
-        if port is not None:
-            ingress = [{"from": [self._peer(dependent)], "ports": [_tcp(port)]} for dependent in dependents]
+        ports = component.client_pod_ports()
+        if ports:
+            ingress = [{"from": [self._peer(dependent)], "ports": _ports(ports)} for dependent in dependents]
         ingress += [
             {"from": [peer.peer()], "ports": peer.policy_ports()} for peer in props.ingress.get(component.name, ())
         ]
-        egress = [{"to": [self._peer(dep)], "ports": [_tcp(dep_port)]} for dep, dep_port in dependencies] + [
+        egress = [{"to": [self._peer(dep)], "ports": _ports(dep_ports)} for dep, dep_ports in dependencies] + [
             {"to": [peer.peer()], "ports": peer.policy_ports()} for peer in props.egress.get(component.name, ())
         ]
         return ingress, egress
@@ -354,8 +357,8 @@ def _network_hint(value: object) -> str:
     return "write an address and a prefix length, e.g. '10.0.0.0/8'"
 
 
-def _tcp(port: int) -> dict[str, Any]:
-    return {"port": port, "protocol": "TCP"}
+def _ports(ports: Sequence[tuple[int, str]]) -> list[dict[str, Any]]:
+    return [{"port": port, "protocol": protocol} for port, protocol in ports]
 
 
 def _selector(component: Component) -> dict[str, Any]:

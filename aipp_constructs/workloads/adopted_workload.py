@@ -39,7 +39,7 @@ from aipp_constructs.core.component import (
     port_default,
     require_components,
 )
-from aipp_constructs.core.references import Endpoint, SecretKeyRef
+from aipp_constructs.core.references import Endpoint, SecretKeyRef, check_client_ports
 from aipp_constructs.core.startup_wait import WaitPolicy, wait_container
 from aipp_constructs.core.wiring import FactVariables, Wiring, check_wiring, connection_env
 
@@ -64,6 +64,11 @@ class AdoptedWorkload(Component):
             Defaults to the Service's name, else the workload's.
         protocol: What speaks on the first Service port (``http`` adds the ``url`` fact).
             Defaults to ``"tcp"``.
+        client_ports: Names of the Service ports dependents open connections to (the
+            endpoint's ``client_ports``; a created Service names its ports after the container
+            ports, else ``port-<number>``): every edge to the workload opens the port its pods
+            listen on for each, on both sides. Must include the first Service port. Defaults
+            to ``()``: the first port only.
         properties: Further non-secret facts for dependents. Defaults to none.
         credentials: Secret facts for dependents. Defaults to none.
         part_of: ``app.kubernetes.io/part-of`` of the created Service. Defaults to the port's.
@@ -103,6 +108,7 @@ class AdoptedWorkload(Component):
         service: IConstruct | None = None,
         name: str | None = None,
         protocol: str = "tcp",
+        client_ports: Sequence[str] = (),
         properties: Mapping[str, str] | None = None,
         credentials: Mapping[str, SecretKeyRef] | None = None,
         part_of: str | None = None,
@@ -207,12 +213,19 @@ class AdoptedWorkload(Component):
             else []
         )
         main_port = next(iter(ports.values()))
+        if isinstance(client_ports, list):
+            client_ports = tuple(client_ports)
+        try:
+            check_client_ports("client_ports", client_ports, ports)
+        except ValueError as error:
+            raise ValueError(f"{where}: {error}") from None
         endpoint = Endpoint(
             host=host,
             ports=ports,
             credentials=dict(credentials or {}),
             properties={**({"url": f"http://{host}:{main_port}"} if protocol == "http" else {}), **(properties or {})},
             protocol=protocol,
+            client_ports=tuple(client_ports),
         )
         super().__init__(
             scope,
@@ -230,6 +243,7 @@ class AdoptedWorkload(Component):
         self.selector_labels = match_labels
         self.endpoint = endpoint
         self.pod_ports: Mapping[str, int] = pod_ports
+        self._port_protocols: Mapping[str, str] = service_protocols
         if service_object is None:
             self.service_object: ApiObject = Manifest(
                 self,
@@ -305,6 +319,11 @@ class AdoptedWorkload(Component):
     def pod_port(self) -> int | None:
         """The port its pods listen on for the Service's first port (its ``targetPort``)."""
         return next(iter(self.pod_ports.values()))
+
+    def client_pod_ports(self) -> tuple[tuple[int, str], ...]:
+        """``(port, protocol)`` its pods listen on (the Service's ``targetPort``) for each of
+        ``client_ports``: what the NetworkPolicies open on every edge to it."""
+        return tuple((self.pod_ports[name], self._port_protocols[name]) for name in self.endpoint.client_ports)
 
 
 def _api_object(field: str, value: object) -> ApiObject:

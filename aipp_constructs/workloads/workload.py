@@ -80,6 +80,7 @@ from aipp_constructs.core.references import (
     Resources,
     SecretKeyRef,
     Toleration,
+    check_client_ports,
     check_label_value,
     check_labels,
 )
@@ -659,8 +660,12 @@ class WorkloadProps:
         container_name: Name of the main container (``kubectl logs -c``). Defaults to ``name``.
         command: Replaces the image's entrypoint (Compose ``entrypoint``). Defaults to the image's.
         args: Replaces the image's command (Compose ``command``). Defaults to the image's.
-        ports: The ports; the first is the one dependents connect to. Defaults to none (no
-            Service: nothing can connect to it).
+        ports: The ports; the first exposed one is the main port, which dependents are
+            wired with and wait for. Defaults to none (no Service: nothing can connect to it).
+        client_ports: Names of the exposed ``ports`` dependents open connections to: every
+            edge to the workload opens each in the NetworkPolicies of both sides (the
+            endpoint's ``client_ports``), e.g. ``("http", "grpc")``. Must include the main
+            port. Defaults to ``()``: the main port only.
         protocol: What speaks on the first port (``http``, ``postgresql``, ``redis``, ``amqp``,
             ``tcp``...); selects dependents' variable names (:mod:`~aipp_constructs.core.wiring`)
             and, for ``http``, adds the ``url`` fact. Defaults to ``"http"``.
@@ -767,6 +772,7 @@ class WorkloadProps:
     command: tuple[str, ...] | None = None
     args: tuple[str, ...] | None = None
     ports: tuple[Port, ...] = ()
+    client_ports: tuple[str, ...] = ()
     protocol: str = "http"
     probes: Probes | None = None
     startup_timeout_seconds: int = 300
@@ -832,6 +838,14 @@ class WorkloadProps:
             raise ValueError(
                 f"ports must have distinct names and numbers, got {[(p.name, p.number) for p in self.ports]}"
             )
+        exposed = {p.name: p.number for p in self.ports if p.expose}
+        if self.client_ports != () and not exposed:
+            raise ValueError(
+                f"client_ports names {self.client_ports!r}, but {self.name} exposes no port; "
+                "give it ports with expose=True, or leave client_ports out"
+            )
+        if exposed:
+            check_client_ports("client_ports", self.client_ports, exposed)
         if self.probes is not None:
             for kind, probe in self.probes.all():
                 port = getattr(probe.check, "port", None)
@@ -1100,6 +1114,7 @@ class Workload(Component):
                 if props.protocol == "http"
                 else {},
                 protocol=props.protocol,
+                client_ports=props.client_ports,
             )
             if exposed
             else None
@@ -1314,6 +1329,14 @@ class Workload(Component):
         )
 
     # -- pieces ----------------------------------------------------------------------------
+
+    def client_pod_ports(self) -> tuple[tuple[int, str], ...]:
+        """``(port, protocol)`` of each client port (``client_ports``), as the container
+        declares it: what the NetworkPolicies open on every edge to the workload."""
+        if self.endpoint is None:
+            return ()
+        protocols = {p.name: p.protocol for p in self.spec.ports}
+        return tuple((self.endpoint.ports[name], protocols.get(name, "TCP")) for name in self.endpoint.client_ports)
 
     def _no_endpoint(self) -> str:
         exposed = [p.name for p in self.spec.ports if p.expose]
