@@ -6,10 +6,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from conftest import new_chart, synth
+from test_policy_gate import failures, run_checkov
 
 from aipp_constructs import (
     IngressRoute,
@@ -20,6 +23,7 @@ from aipp_constructs import (
     Workload,
     WorkloadProps,
 )
+from aipp_constructs.cli import exception_lines
 
 SNIPPET = {
     "nginx.ingress.kubernetes.io/configuration-snippet": "proxy_set_header Dify-Hook-Url $scheme://$host$request_uri;"
@@ -199,3 +203,184 @@ def test_route_group_and_annotations_are_checked(route: dict[str, Any], message:
     web = _service(chart, "web", 3000)
     with pytest.raises(ValueError, match=re.escape(message)):
         IngressRoute(host="a.example.com", target=web, **route)
+
+
+# --- policy exceptions on the Ingress ----------------------------------------------------------
+
+HOOK_REASON = "the webhook route passes the original URL upstream in a header, only a snippet sets one"
+BODY_REASON = "every object of this Ingress is reviewed by the platform team for its annotations"
+
+
+def _skips(ingress: dict[str, Any]) -> dict[str, str]:
+    return {k: v for k, v in ingress["metadata"]["annotations"].items() if k.startswith("checkov.io/")}
+
+
+def test_route_exceptions_land_on_their_own_object_and_the_construct_ones_on_every_object() -> None:
+    _, ingresses = _dify(
+        routes=lambda web, api: (
+            IngressRoute(host="dify.example.com", target=web),
+            IngressRoute(
+                host="dify.example.com",
+                target=api,
+                path="/e/",
+                annotations=SNIPPET,
+                policy_exceptions={"CKV_K8S_153": HOOK_REASON},
+            ),
+        ),
+        policy_exceptions={"CKV2_K8S_6": BODY_REASON},
+    )
+    # Numbered in check-id order, CKV2 after CKV.
+    assert _skips(ingresses[f"dify-{SUFFIX}"]) == {
+        "checkov.io/skip1": f"CKV_K8S_153={HOOK_REASON}",
+        "checkov.io/skip2": f"CKV2_K8S_6={BODY_REASON}",
+    }
+    assert _skips(ingresses["dify"]) == {"checkov.io/skip1": f"CKV2_K8S_6={BODY_REASON}"}
+
+
+def test_without_exceptions_no_skip_annotation_is_written() -> None:
+    _, ingresses = _dify()
+    assert all(_skips(ingress) == {} for ingress in ingresses.values())
+
+
+def test_exceptions_of_one_group_are_merged_once_and_a_route_without_annotations_keeps_the_main_object() -> None:
+    _, ingresses = _dify(
+        routes=lambda web, api: (
+            IngressRoute(host="dify.example.com", target=web, policy_exceptions={"CKV_K8S_153": HOOK_REASON}),
+            IngressRoute(host="a.example.com", target=api, annotations=SNIPPET, group="hooks"),
+            IngressRoute(
+                host="b.example.com",
+                target=api,
+                annotations=SNIPPET,
+                group="hooks",
+                policy_exceptions={"CKV_K8S_153": HOOK_REASON},
+            ),
+            IngressRoute(
+                host="c.example.com",
+                target=api,
+                annotations=SNIPPET,
+                group="hooks",
+                policy_exceptions={"CKV_K8S_153": HOOK_REASON},
+            ),
+        )
+    )
+    assert list(ingresses) == ["dify", "dify-hooks"]
+    assert _skips(ingresses["dify"]) == {"checkov.io/skip1": f"CKV_K8S_153={HOOK_REASON}"}
+    assert _skips(ingresses["dify-hooks"]) == {"checkov.io/skip1": f"CKV_K8S_153={HOOK_REASON}"}
+
+
+@pytest.mark.parametrize(
+    ("routes", "props", "message"),
+    [
+        (
+            lambda web: (
+                IngressRoute(
+                    host="a.example.com", target=web, group="g", policy_exceptions={"CKV_K8S_153": HOOK_REASON}
+                ),
+                IngressRoute(
+                    host="a.example.com",
+                    target=web,
+                    path="/b",
+                    group="g",
+                    policy_exceptions={"CKV_K8S_153": BODY_REASON},
+                ),
+            ),
+            {},
+            f"routes[a.example.com/b].policy_exceptions gives CKV_K8S_153 the reason {BODY_REASON!r}, but "
+            f"routes[a.example.com/].policy_exceptions gives it {HOOK_REASON!r}, both on Ingress dify-g; "
+            "give one reason, or move the route to another group",
+        ),
+        (
+            lambda web: (
+                IngressRoute(host="a.example.com", target=web, policy_exceptions={"CKV_K8S_153": HOOK_REASON}),
+            ),
+            {"policy_exceptions": {"CKV_K8S_153": BODY_REASON}},
+            f"routes[a.example.com/].policy_exceptions gives CKV_K8S_153 the reason {HOOK_REASON!r}, but "
+            f"policy_exceptions gives it {BODY_REASON!r}, both on Ingress dify; give one reason, or move the route "
+            "to another group",
+        ),
+        (
+            lambda web: (IngressRoute(host="a.example.com", target=web),),
+            {"policy_exceptions": {"CKV_K8S_153": "has = in it, which checkov splits at"}},
+            "policy_exceptions[CKV_K8S_153]: reason must not contain '='",
+        ),
+        (
+            lambda web: (IngressRoute(host="a.example.com", target=web),),
+            {"annotations": {"checkov.io/skip1": f"CKV_K8S_153={HOOK_REASON}"}},
+            "annotations must not set 'checkov.io/skip1', which the construct owns; use policy_exceptions",
+        ),
+        (
+            lambda web: (
+                IngressRoute(
+                    host="a.example.com", target=web, annotations={"checkov.io/skip1": f"CKV_K8S_153={HOOK_REASON}"}
+                ),
+            ),
+            {},
+            "routes[a.example.com/].annotations must not set 'checkov.io/skip1', which the construct owns; "
+            "use the route's policy_exceptions",
+        ),
+    ],
+    ids=["two-reasons-in-a-group", "route-against-construct", "equals-sign", "hand-written-skip", "route-skip"],
+)
+def test_conflicting_or_bad_exceptions_are_refused_in_one_line(
+    routes: Any, props: dict[str, Any], message: str
+) -> None:
+    chart = new_chart()
+    web = _service(chart, "web", 3000)
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}") as raised:
+        TlsIngressProps(name="dify", routes=routes(web), **props)
+    assert "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("exceptions", "message"),
+    [
+        ({"CKV_K8S_X": HOOK_REASON}, "routes[a.example.com/e/].policy_exceptions: check must be a checkov"),
+        ({"CKV_K8S_153": "short"}, "routes[a.example.com/e/].policy_exceptions[CKV_K8S_153]: reason must say"),
+        ("CKV_K8S_153", "routes[a.example.com/e/].policy_exceptions must be a mapping of checkov check id to reason"),
+    ],
+)
+def test_a_route_checks_its_exceptions_naming_itself(exceptions: Any, message: str) -> None:
+    chart = new_chart()
+    web = _service(chart, "web", 3000)
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}"):
+        IngressRoute(host="a.example.com", target=web, path="/e/", policy_exceptions=exceptions)
+
+
+def test_checkov_honours_a_route_exception_and_aipp_check_lists_it(tmp_path: Path) -> None:
+    """The snippet route's Ingress fails CKV_K8S_153 without its exception and has it skipped
+    with the reason with it; the other Ingress passes it; `aipp check --exceptions` lists it."""
+    _, ingresses = _dify(
+        routes=lambda web, api: (
+            IngressRoute(host="dify.example.com", target=web),
+            IngressRoute(
+                host="dify.example.com",
+                target=api,
+                path="/e/",
+                annotations=SNIPPET,
+                policy_exceptions={"CKV_K8S_153": HOOK_REASON},
+            ),
+        )
+    )
+    hook = f"dify-{SUFFIX}"
+    (tmp_path / "with").mkdir()
+    (tmp_path / "with" / "ingress.yaml").write_text(yaml.safe_dump_all(list(ingresses.values())))
+    report = run_checkov([tmp_path / "with"], quiet=False)
+    assert failures(report) == []
+    skipped = report["results"]["skipped_checks"]
+    assert [(c["check_id"], c["resource"], c["check_result"]["suppress_comment"]) for c in skipped] == [
+        ("CKV_K8S_153", f"Ingress.test.{hook}", HOOK_REASON)
+    ]
+    passed = {(c["check_id"], c["resource"]) for c in report["results"]["passed_checks"]}
+    assert ("CKV_K8S_153", "Ingress.test.dify") in passed
+    assert [line.split(": ", 1)[1] for line in exception_lines([tmp_path / "with"])] == [
+        f"Ingress/test/{hook}: checkov CKV_K8S_153: {HOOK_REASON}"
+    ]
+
+    for ingress in ingresses.values():
+        for key in _skips(ingress):
+            del ingress["metadata"]["annotations"][key]
+    (tmp_path / "without").mkdir()
+    (tmp_path / "without" / "ingress.yaml").write_text(yaml.safe_dump_all(list(ingresses.values())))
+    assert [line.split()[:2] for line in failures(run_checkov([tmp_path / "without"]))] == [
+        ["CKV_K8S_153", f"Ingress.test.{hook}"]
+    ]

@@ -25,7 +25,10 @@ cause. A workload's ``SecurityException`` derives the checks its relaxations fai
 reason (:meth:`~aipp_constructs.core.security.SecurityException.policy_exceptions`: capabilities
 :data:`ADDED_CAPABILITIES`; root :data:`ROOT_CONTAINERS` and :data:`HIGH_UID`; privilege
 escalation :data:`PRIVILEGE_ESCALATION`; a writable root filesystem
-:data:`READ_ONLY_ROOT_FILESYSTEM`), so they are not declared again. Two are never declared but
+:data:`READ_ONLY_ROOT_FILESYSTEM`), so they are not declared again. An Ingress declares its exceptions too (``policy_exceptions`` of
+``TlsIngressProps`` and of each ``IngressRoute``, e.g. :data:`INGRESS_SNIPPET` for an
+ingress-nginx ``configuration-snippet``), written on each Ingress object they concern, every
+one (:func:`skip_annotations`: no Ingress check is modelled). Two are never declared but
 derived from the images (:func:`image_exceptions`): an image
 given by tag without a digest fails :data:`IMAGE_DIGEST` and, pulled ``IfNotPresent``,
 :data:`PULL_POLICY_ALWAYS`; an image ``name:tag@sha256:<digest>`` passes both, and the two
@@ -55,6 +58,7 @@ __all__ = [
     "DIGEST_REASON",
     "HIGH_UID",
     "IMAGE_DIGEST",
+    "INGRESS_SNIPPET",
     "PRIVILEGE_ESCALATION",
     "PULL_POLICY_ALWAYS",
     "PULL_POLICY_REASON",
@@ -66,6 +70,7 @@ __all__ = [
     "image_exceptions",
     "policy_annotations",
     "policy_exceptions",
+    "skip_annotations",
 ]
 
 #: checkov's annotation: ``checkov.io/skip1``, ``checkov.io/skip2``... one check each.
@@ -87,6 +92,9 @@ ROOT_CONTAINERS = "CKV_K8S_23"
 #: "Minimize the admission of containers with added capability": any ``capabilities.add``
 #: (derived from a ``SecurityException``; CKV_K8S_28 and CKV_K8S_37 still pass, as ALL stays dropped).
 ADDED_CAPABILITIES = "CKV_K8S_25"
+#: "Prevent All NGINX Ingress annotation snippets" (any ``nginx.ingress.kubernetes.io/*-snippet``,
+#: CVE-2021-25742): declared on a route that needs one (``IngressRoute.policy_exceptions``).
+INGRESS_SNIPPET = "CKV_K8S_153"
 #: The checks the library knows how to tell failing, and what each asks for.
 CHECKS = {
     PULL_POLICY_ALWAYS: "imagePullPolicy Always, or an image with a digest",
@@ -208,8 +216,15 @@ def policy_annotations(
             raise ValueError(f"policy_exceptions: {name} declares {exception.check}, which the construct derives")
         if _fails(exception.check, pod_spec, containers) is not False:
             exceptions.append(exception)
-    exceptions.sort(key=lambda e: (e.check.startswith("CKV2"), int(e.check.rpartition("_")[2])))
-    return {f"{SKIP_ANNOTATION_PREFIX}{n}": e.annotation_value() for n, e in enumerate(exceptions, start=1)}
+    return skip_annotations(exceptions)
+
+
+def skip_annotations(exceptions: Iterable[PolicyException]) -> dict[str, str]:
+    """``checkov.io/skip<n>`` annotations, one per exception, numbered from 1 in check-id order
+    (``CKV_K8S_<n>`` by number, then ``CKV2_K8S_<n>``): what an object that is not a workload
+    (an Ingress) carries for its declared exceptions, every one written."""
+    ordered = sorted(exceptions, key=lambda e: (e.check.startswith("CKV2"), int(e.check.rpartition("_")[2])))
+    return {f"{SKIP_ANNOTATION_PREFIX}{n}": e.annotation_value() for n, e in enumerate(ordered, start=1)}
 
 
 def _fails(check: str, pod_spec: Mapping[str, Any], containers: Sequence[Mapping[str, Any]]) -> bool | None:

@@ -26,6 +26,13 @@ object, so the routes are rendered in groups, one Ingress each:
   the construct's ``annotations`` overlaid by the route's, its class, labels and wave are
   the construct's, and its TLS section lists its hosts with the same secret names.
 
+Policy exceptions: a route whose annotations fail a checkov check (ingress-nginx's
+``configuration-snippet`` fails ``CKV_K8S_153``) declares it with its reason in
+``IngressRoute.policy_exceptions``; ``TlsIngressProps.policy_exceptions`` declares one for
+every object. Each Ingress object carries, as ``checkov.io/skip<n>`` annotations
+(:mod:`aipp_constructs.core.policy`), the construct's exceptions and those of its routes;
+one check given two reasons for one object is refused.
+
 The first Ingress (``<name>``, else the first group's) owns the certificates and DNS records:
 its TLS section lists every host of the construct and it alone carries the cert-manager
 issuer and external-dns hostname annotations. cert-manager's ingress-shim turns each TLS
@@ -38,7 +45,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -47,6 +54,7 @@ from constructs import Construct
 from aipp_constructs.core._manifest import Manifest
 from aipp_constructs.core._validation import check_dns_label, check_dns_subdomain
 from aipp_constructs.core.component import SYNC_WAVE_ANNOTATION, Component, namespace_of, require_components
+from aipp_constructs.core.policy import SKIP_ANNOTATION_PREFIX, PolicyException, policy_exceptions, skip_annotations
 
 __all__ = ["IngressRoute", "TlsIngress", "TlsIngressProps"]
 
@@ -71,6 +79,12 @@ class IngressRoute:
             routes naming the same group share the object and must have equal
             ``annotations``. Defaults to ``None``: derived from the annotations, and no
             object of its own without annotations.
+        policy_exceptions: checkov check id -> reason, for the checks this route's
+            annotations make its Ingress object fail, e.g. ``{"CKV_K8S_153": "..."}`` beside a
+            ``configuration-snippet``; written on the route's Ingress object (shared by its
+            group, and by the routes without annotations when it has none) as
+            ``checkov.io/skip<n>`` annotations. Same shape and rules as
+            ``WorkloadProps.policy_exceptions``. Defaults to none.
     """
 
     host: str
@@ -80,6 +94,7 @@ class IngressRoute:
     path_type: Literal["Prefix", "Exact", "ImplementationSpecific"] = "Prefix"
     annotations: Mapping[str, str] = field(default_factory=dict)
     group: str | None = None
+    policy_exceptions: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         check_dns_subdomain("host", self.host)
@@ -97,6 +112,7 @@ class IngressRoute:
             raise ValueError(f"annotations must map annotation keys to strings, got {self.annotations!r}")
         if self.group is not None:
             check_dns_label("group", self.group)
+        policy_exceptions(f"routes[{self.host}{self.path}].policy_exceptions", self.policy_exceptions)
 
     @property
     def group_suffix(self) -> str | None:
@@ -137,6 +153,10 @@ class TlsIngressProps:
             annotation. Defaults to ``"external-dns.kubernetes.io/"``.
         annotations: Further annotations, e.g. controller-specific ones. Defaults to none.
         labels: Labels of the Ingress. Defaults to none.
+        policy_exceptions: checkov check id -> reason, for every Ingress object of the
+            construct (each also carries its routes' ``policy_exceptions``), as
+            ``checkov.io/skip<n>`` annotations. Same shape and rules as
+            ``WorkloadProps.policy_exceptions``. Defaults to none.
     """
 
     name: str
@@ -146,6 +166,7 @@ class TlsIngressProps:
     external_dns_prefix: str | None = "external-dns.kubernetes.io/"
     annotations: Mapping[str, str] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=dict)
+    policy_exceptions: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         check_dns_label("name", self.name)
@@ -167,13 +188,19 @@ class TlsIngressProps:
             )
         for key in self.annotations:
             if self._owned(key):
-                raise ValueError(f"annotations must not set {key!r}, which the construct owns; use the matching prop")
+                fix = "policy_exceptions" if key.startswith(SKIP_ANNOTATION_PREFIX) else "the matching prop"
+                raise ValueError(f"annotations must not set {key!r}, which the construct owns; use {fix}")
         for route in self.routes:
             for key in route.annotations:
                 if self._owned(key):
+                    fix = (
+                        "the route's policy_exceptions"
+                        if key.startswith(SKIP_ANNOTATION_PREFIX)
+                        else "the matching TlsIngressProps prop"
+                    )
                     raise ValueError(
                         f"routes[{route.host}{route.path}].annotations must not set {key!r}, which the construct "
-                        "owns; use the matching TlsIngressProps prop"
+                        f"owns; use {fix}"
                     )
         groups: dict[str, IngressRoute] = {}
         for route in self.routes:
@@ -187,10 +214,13 @@ class TlsIngressProps:
                     f"{first.host}{first.path} with other annotations; give equal annotations or another group"
                 )
             check_dns_label(f"routes[{route.host}{route.path}]: Ingress name", f"{self.name}-{suffix}")
+        policy_exceptions("policy_exceptions", self.policy_exceptions)
+        for name, routes in self.route_groups():
+            self.group_exceptions(name, routes)
 
     def _owned(self, key: str) -> bool:
         """Whether the construct writes annotation ``key`` itself."""
-        return key.startswith(("cert-manager.io/", "argocd.argoproj.io/")) or bool(
+        return key.startswith(("cert-manager.io/", "argocd.argoproj.io/", SKIP_ANNOTATION_PREFIX)) or bool(
             self.external_dns_prefix and key.startswith(self.external_dns_prefix)
         )
 
@@ -206,6 +236,29 @@ class TlsIngressProps:
             for suffix, routes in groups.items()
             if routes
         ]
+
+    def group_exceptions(self, name: str, routes: Sequence[IngressRoute]) -> tuple[PolicyException, ...]:
+        """The policy exceptions of the Ingress ``name`` holding ``routes``: the construct's,
+        then each route's not given yet, in that order.
+
+        Raises:
+            ValueError: one check with two reasons on that object (one line, naming both
+                sources and the object).
+        """
+        given: dict[str, tuple[str, str]] = {}
+        sources = [
+            ("policy_exceptions", self.policy_exceptions),
+            *((f"routes[{route.host}{route.path}].policy_exceptions", route.policy_exceptions) for route in routes),
+        ]
+        for source, exceptions in sources:
+            for check, reason in exceptions.items():
+                first = given.setdefault(check, (source, reason))
+                if first[1] != reason:
+                    raise ValueError(
+                        f"{source} gives {check} the reason {reason!r}, but {first[0]} gives it {first[1]!r}, "
+                        f"both on Ingress {name}; give one reason, or move the route to another group"
+                    )
+        return tuple(PolicyException(check=check, reason=reason) for check, (_, reason) in given.items())
 
     @property
     def hosts(self) -> list[str]:
@@ -249,6 +302,7 @@ class TlsIngress(Construct):
                 annotations[f"{props.external_dns_prefix}hostname"] = ",".join(props.hosts)
             annotations.update(props.annotations)
             annotations.update(routes[0].annotations)
+            annotations.update(skip_annotations(props.group_exceptions(name, routes)))
             spec: dict[str, Any] = {
                 "ingressClassName": props.ingress_class_name,
                 "tls": [{"hosts": [host], "secretName": tls_secret_name(host)} for host in hosts]
