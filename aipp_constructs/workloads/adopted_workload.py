@@ -12,7 +12,8 @@ the adapter reads the workload's manifest once and makes it one:
 * its Service (given, or a ClusterIP Service ``<name>`` created over its container ports)
   becomes the component's :class:`~aipp_constructs.core.references.Endpoint`: dependents are wired
   with its host and port and wait for it; the NetworkPolicies open the port its pods listen
-  on (the Service's ``targetPort``);
+  on (the Service's ``targetPort``) for each of its client ports (``client_ports``, by
+  default the first Service port);
 * its own edges are honoured on its manifest: the sync-wave annotation, one
   ``wait-for-<dependency>`` init container per waited-for component (with a wait policy) and,
   with a ``wiring``, the connection variables in its first container.
