@@ -116,10 +116,9 @@ def test_both_mutual_pairs_are_wired_both_ways(docs: list[dict[str, Any]]) -> No
     workloads = _workloads(docs)
     assert _env(workloads["api"])["PLUGIN_DAEMON_URL"] == "http://plugin-daemon:5002"
     assert _env(workloads["plugin-daemon"])["DIFY_INNER_API_URL"] == "http://api:5001"
-    # Across the namespaces the host is the other's Service (bare, or namespaced once the
-    # library wires cross-namespace edges by <svc>.<ns>.svc).
-    assert re.fullmatch(r"http://ssrf-proxy(\.dify\.svc)?:3128", _env(workloads["sandbox"])["HTTP_PROXY"])
-    assert re.fullmatch(r"sandbox(\.dify-sandbox\.svc)?", _env(workloads["ssrf-proxy"])["SANDBOX_HOST"])
+    # Across the namespaces the host is the other's Service by its namespaced name.
+    assert _env(workloads["sandbox"])["HTTP_PROXY"] == "http://ssrf-proxy.dify.svc:3128"
+    assert _env(workloads["ssrf-proxy"])["SANDBOX_HOST"] == "sandbox.dify-sandbox.svc"
     assert _env(workloads["ssrf-proxy"])["SANDBOX_PORT"] == "8194"
     # One proxy URL for both schemes, as in Compose.
     sandbox = _env(workloads["sandbox"])
@@ -134,7 +133,7 @@ INGRESS_CONTROLLER = Pod("ingress-nginx", "ingress-nginx", {"app.kubernetes.io/n
 # Written out from Dify's Compose file (the services' URLs and depends_on), not from the library.
 DIFY_EDGES = {
     *{(app, dep, port) for app in ("api", "worker") for dep, port in (
-        ("db-postgres", 5432), ("redis", 6379), ("weaviate", 8080), ("plugin-daemon", 5002),
+        ("db-postgres", 5432), ("redis", 6379), ("weaviate", 8080), ("weaviate", 50051), ("plugin-daemon", 5002),
         ("ssrf-proxy", 3128), ("sandbox", 8194),
     )},
     ("worker-beat", "db-postgres", 5432), ("worker-beat", "redis", 6379),
@@ -155,3 +154,16 @@ def test_the_example_is_short_typed_and_hand_writes_no_url_or_pod_label() -> Non
     assert "type: ignore" not in text and not re.search(r"^\s*assert\b", text, re.MULTILINE)
     assert not re.search(r"https?://[a-z0-9-]+(\.[a-z0-9-]+\.svc)?(:\d+|/|\")", text.replace(".example.com", ""))
     assert "app.kubernetes.io" not in text
+
+
+def test_the_hook_route_alone_sets_difys_header(docs: list[dict[str, Any]]) -> None:
+    """Dify's nginx sets Dify-Hook-Url on /e/ only: that route is its own Ingress with the
+    snippet and its checkov exception; the other routes' Ingress has neither."""
+    ingresses = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Ingress"}
+    assert sorted(ingresses) == ["dify", "dify-hooks"]
+    hooks = ingresses["dify-hooks"]
+    assert [p["path"] for r in hooks["spec"]["rules"] for p in r["http"]["paths"]] == ["/e/"]
+    snippet = "nginx.ingress.kubernetes.io/configuration-snippet"
+    assert "Dify-Hook-Url" in hooks["metadata"]["annotations"][snippet]
+    assert "CKV_K8S_153" in hooks["metadata"]["annotations"]["checkov.io/skip1"]
+    assert snippet not in ingresses["dify"]["metadata"]["annotations"]

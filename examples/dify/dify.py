@@ -19,8 +19,7 @@ import aipp_constructs as ac
 HOST = "dify.example.com"
 BUSYBOX = "harbor.example.com/dockerhub-proxy/library/busybox:1.37.0"
 OUTDIR = Path(__file__).resolve().parent / "dist"
-# Squid numbers its releases with two components (6.13); Canonical's tag adds the Ubuntu base.
-SQUID_POLICY = ac.ImagePolicy(two_number_releases=ac.TWO_NUMBER_RELEASES | {"ubuntu/squid"})
+SQUID_POLICY = ac.ImagePolicy(two_number_releases=ac.TWO_NUMBER_RELEASES | {"ubuntu/squid"})  # squid 6.13: 2 numbers
 DIFY_UID = 1001  # the `dify` user of the api and web images, owner of their files (init_permissions)
 SQUID_CONF = (Path(__file__).resolve().parent / "squid.conf").read_text()  # @SANDBOX_*@ filled at start
 
@@ -50,7 +49,7 @@ def build(app: App) -> tuple[ac.PortChart, ac.PortChart]:
     ))  # fmt: skip
     weaviate = ac.Workload(port, "Weaviate", ac.WorkloadProps(
         name="weaviate", image=port.image("semitechnologies/weaviate:1.27.0"), run_as_user=10001,
-        ports=(ac.Port(name="http", number=8080), ac.Port(name="grpc", number=50051)),
+        ports=(ac.Port(name="http", number=8080), ac.Port(name="grpc", number=50051)), client_ports=("http", "grpc"),
         probes=ac.Probes.of(ac.HttpCheck(path="/v1/.well-known/ready")), startup_timeout_seconds=120,
         env={"PERSISTENCE_DATA_PATH": "/var/lib/weaviate", "QUERY_DEFAULTS_LIMIT": "25",
              "AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED": "false", "DEFAULT_VECTORIZER_MODULE": "none",
@@ -181,14 +180,16 @@ def build(app: App) -> tuple[ac.PortChart, ac.PortChart]:
         policy_exceptions={"CKV_K8S_40": "1001 is the dify user the web image is built for and owns its files"},
     ))  # fmt: skip
 
-    # Dify's nginx routes, as its default.conf.template sends them.
+    # Dify's nginx routes, as its default.conf.template sends them (gRPC to Weaviate: client_ports above).
+    hook_header = {"nginx.ingress.kubernetes.io/configuration-snippet": "proxy_set_header Dify-Hook-Url $scheme://$host$request_uri;"}  # fmt: skip
     to_api = ("/console/api", "/api", "/v1", "/files", "/mcp", "/triggers")
     routes = (
         *(ac.IngressRoute(host=HOST, path=path, target=api) for path in to_api),
         ac.IngressRoute(host=HOST, path="/explore", target=web),
-        ac.IngressRoute(host=HOST, path="/e/", target=plugin_daemon),
+        ac.IngressRoute(host=HOST, path="/e/", target=plugin_daemon, group="hooks", annotations=hook_header,
+                        policy_exceptions={"CKV_K8S_153": "Dify's nginx sets this header on /e/; only a snippet can"}),
         ac.IngressRoute(host=HOST, path="/", target=web),
-    )
+    )  # fmt: skip
     ac.TlsIngress(port, "Ingress", ac.TlsIngressProps(
         name="dify", ingress_class_name="nginx", cluster_issuer="letsencrypt-dns01", routes=routes,
     ))  # fmt: skip
