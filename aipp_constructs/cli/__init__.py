@@ -884,6 +884,7 @@ class Edge:
 def component_graph(chart: PortChart) -> tuple[list[Node], list[Edge]]:
     """The components of ``chart`` (creation order, a graph order) and their declared edges."""
     from .._manifest import Manifest
+    from ..adopted_workload import AdoptedWorkload
 
     nodes: list[Node] = []
     edges: list[Edge] = []
@@ -894,7 +895,7 @@ def component_graph(chart: PortChart) -> tuple[list[Node], list[Edge]]:
                 for manifest in component.node.find_all()
                 if isinstance(manifest, Manifest) and manifest.to_json()["kind"] in _WORKLOAD_KINDS
             ),
-            None,
+            component.workload_object if isinstance(component, AdoptedWorkload) else None,
         )
         data = workload.to_json() if workload is not None else {}
         annotations = (data.get("metadata") or {}).get("annotations") or {}
