@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from aipp_constructs.cli import ChartGraph, Edge, Node, render_graphs
+
 AIPP = Path(sys.executable).parent / "aipp"
 
 #: Two PortCharts (namespaces): shop (db <- web) and tools (a lone job runner).
@@ -162,3 +164,36 @@ def test_the_library_commands_only_and_a_project_s_own(project: Path, tmp_path: 
     assert nowhere.returncode == 2
     assert f"no cdk8s.yaml in {elsewhere} or any folder above it; run aipp in a cdk8s project" in nowhere.stderr
     assert "no cdk8s.yaml there" in aipp(elsewhere, "--project", str(tmp_path), "synth").stderr
+
+
+def test_an_edge_to_another_chart_is_drawn_to_that_chart_s_box() -> None:
+    """Edges across charts (namespaces): the target is looked up in its own chart first, then in
+    the others; drawn alone, a chart shows the foreign target as a plain box."""
+    web = Node("web", "Deployment", 2, ports=(3000,))
+    db = Node("db", "StatefulSet", 1, ports=(5432,))
+    sandbox = Node("sandbox", "Deployment", 1, ports=(8194,))
+    app = ("app", [web, db], [Edge("web", "db", "depends_on", 5432), Edge("web", "sandbox", "connects_to", 8194)])
+    isolated: ChartGraph = ("isolated", [sandbox], [])
+    both = render_graphs([app, isolated], "mermaid", "shop")
+    assert both == [
+        "graph LR",
+        '  subgraph chart0["app"]',
+        '    web["web<br/>Deployment, wave 2<br/>port 3000"]',
+        '    db["db<br/>StatefulSet, wave 1<br/>port 5432"]',
+        "  end",
+        '  subgraph chart1["isolated"]',
+        '    sandbox["sandbox<br/>Deployment, wave 1<br/>port 8194"]',
+        "  end",
+        "  web -->|5432| db",
+        "  web -.->|connect 8194| sandbox",
+    ]
+    alone = render_graphs([app], "mermaid", "shop")
+    assert alone[-3:] == ['  sandbox["sandbox"]', "  web -->|5432| db", "  web -.->|connect 8194| sandbox"]
+    dot = render_graphs([app, isolated], "dot", "shop")
+    assert '  subgraph "cluster_1" {' in dot and '    label="isolated";' in dot
+    assert '  "web" -> "sandbox" [label="connect 8194", style=dashed];' in dot
+    # The same name in two charts: DOT qualifies it by chart, each chart's edge to its own component.
+    twin = ("twin", [Node("web", "Deployment", 1), Node("db", "StatefulSet", 0)], [Edge("web", "db", "depends_on")])
+    lines = render_graphs([app, twin], "dot", "shop")
+    assert '  "app/web" -> "app/db" [label="5432"];' in lines
+    assert '  "twin/web" -> "twin/db" [label="depends_on"];' in lines

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DETECT_SECRETS_ARGS",
+    "ChartGraph",
     "Edge",
     "Node",
     "aipp",
