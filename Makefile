@@ -19,7 +19,7 @@ NODE_BIN := $(CURDIR)/node_modules/.bin
 TOOLS := checkov detect-secrets
 TOOL_STAMPS := $(foreach tool,$(TOOLS),.tools/$(tool)/.installed)
 # Other vendors' ports written with the library; each writes its own snapshot folder (dist/).
-EXAMPLES := examples/langfuse/langfuse.py
+EXAMPLES := examples/langfuse/langfuse.py examples/dify/dify.py
 
 # Node 22 from node_modules first on PATH for cdk8s and every jsii child process.
 export PATH := $(NODE_BIN):$(PATH)

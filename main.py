@@ -43,8 +43,8 @@ def use_project_node() -> None:
 
 use_project_node()
 
-from aipp_constructs._config_loader import ConfigError, ConfigErrors, field_paths, locate, read_yaml, with_fix
 from aipp_constructs.aipp.config import BOOTSTRAP_DIR, EnvironmentConfig, load_environment
+from aipp_constructs.core._config_loader import ConfigError, ConfigErrors, field_paths, locate, read_yaml, with_fix
 
 if TYPE_CHECKING:
     from cdk8s import App
@@ -294,11 +294,11 @@ def unappliable_changes(
     """What the API server would refuse to update in ``outdir/<env>/`` (and its bootstrap
     folder) if ``staging``'s version replaced it: one error per changed immutable field,
     naming the object, the field, both values and the procedure that works
-    (:mod:`aipp_constructs.immutable_fields`), and one per image whose tag changed while its
-    pinned digest did not (:mod:`aipp_constructs.image_pins`). Only the documents whose text
+    (:mod:`aipp_constructs.review.immutable_fields`), and one per image whose tag changed while its
+    pinned digest did not (:mod:`aipp_constructs.review.image_pins`). Only the documents whose text
     differs are parsed."""
-    from aipp_constructs.image_pins import stale_pins
-    from aipp_constructs.immutable_fields import check_folders
+    from aipp_constructs.review.image_pins import stale_pins
+    from aipp_constructs.review.immutable_fields import check_folders
 
     found = check_folders(outdir, staging, [env.name, f"{BOOTSTRAP_DIR}/{env.name}"])
     source = display((directory or ENVIRONMENTS_DIR) / f"{env.name}.yaml")
@@ -406,8 +406,8 @@ def main() -> int:
 
 
 def write_immutable_fields() -> None:
-    """``docs/immutable-fields.md``: the table of :mod:`aipp_constructs.immutable_fields` (a test keeps them equal)."""
-    from aipp_constructs.immutable_fields import render_table
+    """``docs/immutable-fields.md``: the table of :mod:`aipp_constructs.review.immutable_fields` (a test keeps them equal)."""
+    from aipp_constructs.review.immutable_fields import render_table
 
     target = PROJECT / "docs" / "immutable-fields.md"
     text = render_table()

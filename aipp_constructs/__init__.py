@@ -36,110 +36,167 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-# Public name -> defining module. Imported on first use, so that ``aipp_constructs.checks``
-# (pure Python) does not start jsii and Node.
-_EXPORTS = {
-    "SecurityException": "security",
-    "PolicyException": "policy",
-    "PortChart": "port_chart",
-    "PortDefaults": "port_chart",
-    "ImageMirror": "port_chart",
-    "SecretStore": "port_chart",
-    "OneShotJob": "one_shot_job",
-    "OneShotJobProps": "one_shot_job",
-    "ClaimTemplate": "workload",
-    "ClaimVolume": "workload",
-    "SecretFile": "workload",
-    "EnvTemplate": "workload",
-    "ExecCheck": "workload",
-    "FieldRef": "workload",
-    "InitStep": "workload",
-    "Sidecar": "workload",
-    "HttpCheck": "workload",
-    "Port": "workload",
-    "Probe": "workload",
-    "Probes": "workload",
-    "ScratchVolume": "workload",
-    "TcpCheck": "workload",
-    "Workload": "workload",
-    "WorkloadProps": "workload",
-    "SharedClaim": "shared_claim",
-    "SharedClaimProps": "shared_claim",
-    "ComponentServiceMonitor": "service_monitor",
-    "ComponentServiceMonitorProps": "service_monitor",
-    "LonghornRecurringJobs": "longhorn_recurring_jobs",
-    "LonghornRecurringJobsProps": "longhorn_recurring_jobs",
-    "RecurringJobSpec": "longhorn_recurring_jobs",
-    "PgDumpBackup": "pg_dump_backup",
-    "PgDumpBackupProps": "pg_dump_backup",
-    "PostSyncCheck": "post_sync_check",
-    "PostSyncCheckProps": "post_sync_check",
-    "http_check_script": "post_sync_check",
-    "sql_check_script": "post_sync_check",
-    "AppProps": "_app",
-    "CONFIG_WAVE": "component",
-    "SYNC_WAVE_ANNOTATION": "component",
-    "Component": "component",
-    "AdoptedWorkload": "adopted_workload",
-    "ConfigError": "_config_loader",
-    "ConfigErrors": "_config_loader",
-    "Endpoint": "references",
-    "ExternalPeer": "network_policies",
-    "GitOpsApplication": "gitops_application",
-    "GitOpsApplicationProps": "gitops_application",
-    "GpuWorker": "gpu_worker",
-    "GpuWorkerProps": "gpu_worker",
-    "GraphError": "graph",
-    "GraphNetworkPolicies": "network_policies",
-    "GraphNetworkPoliciesProps": "network_policies",
-    "GraphNode": "graph",
-    "IngressRoute": "tls_ingress",
-    "NAMED_WIRING": "wiring",
-    "PRIVATE_AND_CLUSTER_RANGES": "network_policies",
-    "MetricsExporter": "metrics_exporter",
-    "AlertGroup": "prometheus_rule",
-    "AlertRule": "prometheus_rule",
-    "PrometheusAlerts": "prometheus_rule",
-    "PrometheusAlertsProps": "prometheus_rule",
-    "DashboardLink": "grafana_dashboard",
-    "DashboardRow": "grafana_dashboard",
-    "GrafanaDashboard": "grafana_dashboard",
-    "GrafanaDashboardProps": "grafana_dashboard",
-    "Panel": "grafana_dashboard",
-    "Query": "grafana_dashboard",
-    "dashboard_model": "grafana_dashboard",
-    "PgvectorDb": "pgvector_db",
-    "PgvectorDbProps": "pgvector_db",
-    "RabbitMq": "rabbit_mq",
-    "RabbitMqProps": "rabbit_mq",
-    "RedisCache": "redis_cache",
-    "RedisCacheProps": "redis_cache",
-    "Resources": "references",
-    "RestrictedNamespace": "namespace",
-    "RestrictedNamespaceProps": "namespace",
-    "SPRING_BOOT_WIRING": "wiring",
-    "SecretKeyRef": "references",
-    "SpringService": "spring_service",
-    "SpringServiceProps": "spring_service",
-    "Telemetry": "telemetry",
-    "TlsIngress": "tls_ingress",
-    "TlsIngressProps": "tls_ingress",
-    "Toleration": "references",
-    "VaultSecret": "external_secret",
-    "VaultSecretProps": "external_secret",
-    "WaitPolicy": "startup_wait",
-    "WebFrontend": "web_frontend",
-    "WebFrontendProps": "web_frontend",
-    "connection_env": "wiring",
-    "kubernetes_name": "names",
-    "kubernetes_names": "names",
-    "resolve_order": "graph",
-    "sync_wave_of": "component",
-    "ImagePolicy": "_validation",
-    "TWO_NUMBER_RELEASES": "_validation",
-    "image_policy": "_validation",
-    "set_image_policy": "_validation",
+# Defining module (by layer, see docs/layout.md) -> its public names. Imported on first use,
+# so that ``aipp_constructs.checks`` (pure Python) does not start jsii and Node.
+_MODULES: dict[str, tuple[str, ...]] = {
+    "core._config_loader": (
+        "ConfigError",
+        "ConfigErrors",
+    ),
+    "core._validation": (
+        "ImagePolicy",
+        "TWO_NUMBER_RELEASES",
+        "image_policy",
+        "set_image_policy",
+    ),
+    "core.component": (
+        "CONFIG_WAVE",
+        "Component",
+        "SYNC_WAVE_ANNOTATION",
+        "sync_wave_of",
+    ),
+    "core.graph": (
+        "GraphError",
+        "GraphNode",
+        "resolve_order",
+    ),
+    "core.names": (
+        "kubernetes_name",
+        "kubernetes_names",
+    ),
+    "core.policy": ("DEFAULT_RUN_AS_USER", "PolicyException"),
+    "core.port_defaults": (
+        "ImageMirror",
+        "PortDefaults",
+        "SecretStore",
+    ),
+    "core.references": (
+        "Endpoint",
+        "Resources",
+        "SecretKeyRef",
+        "Toleration",
+    ),
+    "core.security": ("SecurityException",),
+    "core.startup_wait": ("WaitPolicy",),
+    "core.telemetry": ("Telemetry",),
+    "core.wiring": (
+        "NAMED_WIRING",
+        "SPRING_BOOT_WIRING",
+        "connection_env",
+    ),
+    "workloads.adopted_workload": ("AdoptedWorkload",),
+    "workloads.one_shot_job": (
+        "OneShotJob",
+        "OneShotJobProps",
+    ),
+    "workloads.shared_claim": (
+        "SharedClaim",
+        "SharedClaimProps",
+    ),
+    "workloads.workload": (
+        "ClaimTemplate",
+        "ClaimVolume",
+        "EnvTemplate",
+        "ExecCheck",
+        "FieldRef",
+        "HttpCheck",
+        "InitStep",
+        "Port",
+        "Probe",
+        "Probes",
+        "ScratchVolume",
+        "SecretFile",
+        "Sidecar",
+        "TcpCheck",
+        "Workload",
+        "WorkloadProps",
+    ),
+    "platform.external_secret": (
+        "VaultSecret",
+        "VaultSecretProps",
+    ),
+    "platform.gitops_application": (
+        "GitOpsApplication",
+        "GitOpsApplicationProps",
+    ),
+    "platform.longhorn_recurring_jobs": (
+        "LonghornRecurringJobs",
+        "LonghornRecurringJobsProps",
+        "RecurringJobSpec",
+    ),
+    "platform.namespace": (
+        "RestrictedNamespace",
+        "RestrictedNamespaceProps",
+    ),
+    "platform.network_policies": (
+        "ExternalPeer",
+        "GraphNetworkPolicies",
+        "GraphNetworkPoliciesProps",
+        "PRIVATE_AND_CLUSTER_RANGES",
+    ),
+    "platform.pg_dump_backup": (
+        "PgDumpBackup",
+        "PgDumpBackupProps",
+    ),
+    "platform.port_chart": ("PortChart",),
+    "platform.post_sync_check": (
+        "PostSyncCheck",
+        "PostSyncCheckProps",
+        "http_check_script",
+        "sql_check_script",
+    ),
+    "platform.tls_ingress": (
+        "IngressRoute",
+        "TlsIngress",
+        "TlsIngressProps",
+    ),
+    "observability.grafana_dashboard": (
+        "DashboardLink",
+        "DashboardRow",
+        "GrafanaDashboard",
+        "GrafanaDashboardProps",
+        "Panel",
+        "Query",
+        "dashboard_model",
+    ),
+    "observability.metrics_exporter": ("MetricsExporter",),
+    "observability.prometheus_rule": (
+        "AlertGroup",
+        "AlertRule",
+        "PrometheusAlerts",
+        "PrometheusAlertsProps",
+    ),
+    "observability.service_monitor": (
+        "ComponentServiceMonitor",
+        "ComponentServiceMonitorProps",
+    ),
+    "presets._app": ("AppProps",),
+    "presets.gpu_worker": (
+        "GpuWorker",
+        "GpuWorkerProps",
+    ),
+    "presets.pgvector_db": (
+        "PgvectorDb",
+        "PgvectorDbProps",
+    ),
+    "presets.rabbit_mq": (
+        "RabbitMq",
+        "RabbitMqProps",
+    ),
+    "presets.redis_cache": (
+        "RedisCache",
+        "RedisCacheProps",
+    ),
+    "presets.spring_service": (
+        "SpringService",
+        "SpringServiceProps",
+    ),
+    "presets.web_frontend": (
+        "WebFrontend",
+        "WebFrontendProps",
+    ),
 }
+_EXPORTS = {name: module for module, names in _MODULES.items() for name in names}
 
 # A literal list (the keys of _EXPORTS): type checkers and linters read the public names from
 # it, and tests/test_public_api.py checks that it is sorted(_EXPORTS). Plain sorted() order, not
@@ -157,6 +214,7 @@ __all__ = [  # noqa: RUF022
     "ComponentServiceMonitorProps",
     "ConfigError",
     "ConfigErrors",
+    "DEFAULT_RUN_AS_USER",
     "DashboardLink",
     "DashboardRow",
     "Endpoint",
@@ -256,15 +314,18 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
-    from ._app import AppProps
-    from ._config_loader import ConfigError, ConfigErrors
-    from ._validation import TWO_NUMBER_RELEASES, ImagePolicy, image_policy, set_image_policy
-    from .adopted_workload import AdoptedWorkload
-    from .component import CONFIG_WAVE, SYNC_WAVE_ANNOTATION, Component, sync_wave_of
-    from .external_secret import VaultSecret, VaultSecretProps
-    from .gitops_application import GitOpsApplication, GitOpsApplicationProps
-    from .gpu_worker import GpuWorker, GpuWorkerProps
-    from .grafana_dashboard import (
+    from aipp_constructs.core._config_loader import ConfigError, ConfigErrors
+    from aipp_constructs.core._validation import TWO_NUMBER_RELEASES, ImagePolicy, image_policy, set_image_policy
+    from aipp_constructs.core.component import CONFIG_WAVE, SYNC_WAVE_ANNOTATION, Component, sync_wave_of
+    from aipp_constructs.core.graph import GraphError, GraphNode, resolve_order
+    from aipp_constructs.core.names import kubernetes_name, kubernetes_names
+    from aipp_constructs.core.policy import DEFAULT_RUN_AS_USER, PolicyException
+    from aipp_constructs.core.references import Endpoint, Resources, SecretKeyRef, Toleration
+    from aipp_constructs.core.security import SecurityException
+    from aipp_constructs.core.startup_wait import WaitPolicy
+    from aipp_constructs.core.telemetry import Telemetry
+    from aipp_constructs.core.wiring import NAMED_WIRING, SPRING_BOOT_WIRING, connection_env
+    from aipp_constructs.observability.grafana_dashboard import (
         DashboardLink,
         DashboardRow,
         GrafanaDashboard,
@@ -273,37 +334,48 @@ if TYPE_CHECKING:
         Query,
         dashboard_model,
     )
-    from .graph import GraphError, GraphNode, resolve_order
-    from .longhorn_recurring_jobs import LonghornRecurringJobs, LonghornRecurringJobsProps, RecurringJobSpec
-    from .metrics_exporter import MetricsExporter
-    from .names import kubernetes_name, kubernetes_names
-    from .namespace import RestrictedNamespace, RestrictedNamespaceProps
-    from .network_policies import (
+    from aipp_constructs.observability.metrics_exporter import MetricsExporter
+    from aipp_constructs.observability.prometheus_rule import (
+        AlertGroup,
+        AlertRule,
+        PrometheusAlerts,
+        PrometheusAlertsProps,
+    )
+    from aipp_constructs.observability.service_monitor import ComponentServiceMonitor, ComponentServiceMonitorProps
+    from aipp_constructs.platform.external_secret import VaultSecret, VaultSecretProps
+    from aipp_constructs.platform.gitops_application import GitOpsApplication, GitOpsApplicationProps
+    from aipp_constructs.platform.longhorn_recurring_jobs import (
+        LonghornRecurringJobs,
+        LonghornRecurringJobsProps,
+        RecurringJobSpec,
+    )
+    from aipp_constructs.platform.namespace import RestrictedNamespace, RestrictedNamespaceProps
+    from aipp_constructs.platform.network_policies import (
         PRIVATE_AND_CLUSTER_RANGES,
         ExternalPeer,
         GraphNetworkPolicies,
         GraphNetworkPoliciesProps,
     )
-    from .one_shot_job import OneShotJob, OneShotJobProps
-    from .pg_dump_backup import PgDumpBackup, PgDumpBackupProps
-    from .pgvector_db import PgvectorDb, PgvectorDbProps
-    from .policy import PolicyException
-    from .port_chart import ImageMirror, PortChart, PortDefaults, SecretStore
-    from .post_sync_check import PostSyncCheck, PostSyncCheckProps, http_check_script, sql_check_script
-    from .prometheus_rule import AlertGroup, AlertRule, PrometheusAlerts, PrometheusAlertsProps
-    from .rabbit_mq import RabbitMq, RabbitMqProps
-    from .redis_cache import RedisCache, RedisCacheProps
-    from .references import Endpoint, Resources, SecretKeyRef, Toleration
-    from .security import SecurityException
-    from .service_monitor import ComponentServiceMonitor, ComponentServiceMonitorProps
-    from .shared_claim import SharedClaim, SharedClaimProps
-    from .spring_service import SpringService, SpringServiceProps
-    from .startup_wait import WaitPolicy
-    from .telemetry import Telemetry
-    from .tls_ingress import IngressRoute, TlsIngress, TlsIngressProps
-    from .web_frontend import WebFrontend, WebFrontendProps
-    from .wiring import NAMED_WIRING, SPRING_BOOT_WIRING, connection_env
-    from .workload import (
+    from aipp_constructs.platform.pg_dump_backup import PgDumpBackup, PgDumpBackupProps
+    from aipp_constructs.platform.port_chart import ImageMirror, PortChart, PortDefaults, SecretStore
+    from aipp_constructs.platform.post_sync_check import (
+        PostSyncCheck,
+        PostSyncCheckProps,
+        http_check_script,
+        sql_check_script,
+    )
+    from aipp_constructs.platform.tls_ingress import IngressRoute, TlsIngress, TlsIngressProps
+    from aipp_constructs.presets._app import AppProps
+    from aipp_constructs.presets.gpu_worker import GpuWorker, GpuWorkerProps
+    from aipp_constructs.presets.pgvector_db import PgvectorDb, PgvectorDbProps
+    from aipp_constructs.presets.rabbit_mq import RabbitMq, RabbitMqProps
+    from aipp_constructs.presets.redis_cache import RedisCache, RedisCacheProps
+    from aipp_constructs.presets.spring_service import SpringService, SpringServiceProps
+    from aipp_constructs.presets.web_frontend import WebFrontend, WebFrontendProps
+    from aipp_constructs.workloads.adopted_workload import AdoptedWorkload
+    from aipp_constructs.workloads.one_shot_job import OneShotJob, OneShotJobProps
+    from aipp_constructs.workloads.shared_claim import SharedClaim, SharedClaimProps
+    from aipp_constructs.workloads.workload import (
         ClaimTemplate,
         ClaimVolume,
         EnvTemplate,

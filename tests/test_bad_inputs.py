@@ -29,9 +29,9 @@ import yaml
 
 import main
 from aipp_constructs import ConfigError, ConfigErrors
-from aipp_constructs._config_loader import key_text, with_fix
-from aipp_constructs._validation import check_cron
 from aipp_constructs.aipp import load_environment
+from aipp_constructs.core._config_loader import key_text, with_fix
+from aipp_constructs.core._validation import check_cron
 
 CASES_DIR = Path(__file__).resolve().parent / "bad_inputs"
 CASES = sorted(CASES_DIR.glob("*.yaml"))
@@ -339,15 +339,17 @@ def _matching(pattern: re.Pattern[str]) -> Any:
 def test_each_rule_checked_while_reading_refuses_what_its_construct_refuses() -> None:
     """The parser repeats some construct rules (so that every mistake of a file is reported at its
     key, at once): whatever the construct refuses, the parser refuses too."""
-    from aipp_constructs import longhorn_recurring_jobs, pgvector_db, rabbit_mq, tls_ingress, workload
     from aipp_constructs.aipp import config
-    from aipp_constructs.external_secret import VaultSecretProps
-    from aipp_constructs.gitops_application import GitOpsApplicationProps
-    from aipp_constructs.namespace import RestrictedNamespaceProps
-    from aipp_constructs.network_policies import ExternalPeer
-    from aipp_constructs.spring_service import SpringServiceProps
-    from aipp_constructs.startup_wait import WaitPolicy
-    from aipp_constructs.telemetry import Telemetry
+    from aipp_constructs.core.startup_wait import WaitPolicy
+    from aipp_constructs.core.telemetry import Telemetry
+    from aipp_constructs.platform import longhorn_recurring_jobs, tls_ingress
+    from aipp_constructs.platform.external_secret import VaultSecretProps
+    from aipp_constructs.platform.gitops_application import GitOpsApplicationProps
+    from aipp_constructs.platform.namespace import RestrictedNamespaceProps
+    from aipp_constructs.platform.network_policies import ExternalPeer
+    from aipp_constructs.presets import pgvector_db, rabbit_mq
+    from aipp_constructs.presets.spring_service import SpringServiceProps
+    from aipp_constructs.workloads import workload
 
     def wait(v: int) -> None:
         WaitPolicy(image="library/busybox:1.37.0", attempts=v)

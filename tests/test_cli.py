@@ -28,7 +28,7 @@ from aipp_constructs.aipp import cli as aipp_cli
 from aipp_constructs.aipp import images, load_environment
 from aipp_constructs.checks import load_manifests
 from aipp_constructs.cli import aipp
-from aipp_constructs.manifest_diff import diff_folders, render_markdown, render_text
+from aipp_constructs.review.manifest_diff import diff_folders, render_markdown, render_text
 
 DEV_META = PROJECT / "environments" / "dev-meta.yaml"
 DUMP = "aipp-20261126T023000Z.dump"

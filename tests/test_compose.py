@@ -362,7 +362,7 @@ def test_addresses_and_switches_are_not_secrets(name: str, secret: bool) -> None
 
 
 def test_the_module_has_no_tag_policy_of_its_own() -> None:
-    import aipp_constructs._validation as validation
+    import aipp_constructs.core._validation as validation
     from aipp_constructs.compose import inspect
 
     # (read from the module's namespace: inspect imports the function, it does not export it)

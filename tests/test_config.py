@@ -14,10 +14,10 @@ from pydantic import ValidationError
 
 import main
 from aipp_constructs import ConfigError, ConfigErrors
-from aipp_constructs._validation import check_image
 from aipp_constructs.aipp import load_environment
 from aipp_constructs.aipp.config import EnvironmentConfig
 from aipp_constructs.aipp.images import image_ref
+from aipp_constructs.core._validation import check_image
 
 # The frozen fixture (a copy of dev-meta): routine edits of environments/ never break these tests.
 DEV_META = Path(__file__).resolve().parent / "environments" / "reference.yaml"

@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from aipp_constructs import ConfigError, ConfigErrors
-from aipp_constructs._config_loader import locate
 from aipp_constructs.aipp import load_environment
+from aipp_constructs.core._config_loader import locate
 
 # The frozen fixture (a copy of dev-meta): routine edits of environments/ never break these tests.
 DEV_META = Path(__file__).resolve().parent / "environments" / "reference.yaml"

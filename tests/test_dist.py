@@ -282,7 +282,7 @@ def test_no_secret_object_and_no_credential_value(manifests: list[dict[str, Any]
 
 
 #: What a line mentioning "password" may be: a key name, a reference, a $(VAR) expansion, the
-#: reason of a checkov exception (aipp_constructs.policy: prose that names variables, e.g. PGPASSWORD).
+#: reason of a checkov exception (aipp_constructs.core.policy: prose that names variables, e.g. PGPASSWORD).
 _PASSWORD_LINE = re.compile(
     r"^\s*(- )?("
     r'checkov\.io/skip[1-9][0-9]*: "?CKV_K8S_[0-9]+=[^=]*'

@@ -23,7 +23,7 @@ from aipp_constructs import (
     VaultSecretProps,
     sync_wave_of,
 )
-from aipp_constructs._validation import (
+from aipp_constructs.core._validation import (
     check_cpu,
     check_digest,
     check_dns_label,

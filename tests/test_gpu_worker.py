@@ -192,14 +192,16 @@ def test_gpu_worker_reads_settings_from_its_config_map(manifests: list[dict[str,
     ]
 
 
-def test_gpu_worker_pod_runs_restricted_as_uid_1000(deployment: dict[str, Any], worker: dict[str, Any]) -> None:
+def test_gpu_worker_pod_runs_restricted_as_the_default_uid_10001(
+    deployment: dict[str, Any], worker: dict[str, Any]
+) -> None:
     spec = pod_spec(deployment)
     assert spec["securityContext"] == {
-        "fsGroup": 1000,
+        "fsGroup": 10001,
         "fsGroupChangePolicy": "OnRootMismatch",
-        "runAsGroup": 1000,
+        "runAsGroup": 10001,
         "runAsNonRoot": True,
-        "runAsUser": 1000,
+        "runAsUser": 10001,
         "seccompProfile": {"type": "RuntimeDefault"},
     }
     assert spec["automountServiceAccountToken"] is False
@@ -210,9 +212,9 @@ def test_gpu_worker_pod_runs_restricted_as_uid_1000(deployment: dict[str, Any], 
         "capabilities": {"drop": ["ALL"]},
         "privileged": False,
         "readOnlyRootFilesystem": True,
-        "runAsGroup": 1000,
+        "runAsGroup": 10001,
         "runAsNonRoot": True,
-        "runAsUser": 1000,
+        "runAsUser": 10001,
         "seccompProfile": {"type": "RuntimeDefault"},
     }
 
@@ -241,6 +243,7 @@ def custom() -> dict[str, Any]:
         "wait": WaitPolicy(image=WAIT_IMAGE),
         "wiring": {"http": {"url": "{NAME}_ENDPOINT"}},
         "wiring_overrides": {"redis": {"url": "CACHE_URL", "password": "CACHE_PASSWORD"}},
+        "wiring_updates": {"enai-backend": {"host": "BACKEND_HOST"}},
         "env": {"MODEL_ID": "bge-reranker-v2"},
         "config_files": {"model.yaml": "batch: 8\n"},
         "config_dir": "/etc/worker",
@@ -370,6 +373,7 @@ def test_wiring_overrides_and_env_reach_config_map_and_secret_env(custom: dict[s
     assert custom["config"] == {
         "CACHE_URL": "redis://redis:6379",
         "ENAI_BACKEND_ENDPOINT": "http://enai-backend:8080",
+        "BACKEND_HOST": "enai-backend",
         "MODEL_ID": "bge-reranker-v2",
     }
     # telemetry mode operator: no OTEL_* variables, so no downward API variables either.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aipp_constructs.graph import GraphError, GraphNode, resolve_order
+from aipp_constructs.core.graph import GraphError, GraphNode, resolve_order
 
 N = GraphNode
 

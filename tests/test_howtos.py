@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 import main
-from aipp_constructs._config_loader import ConfigErrors
+from aipp_constructs.core._config_loader import ConfigErrors
 
 
 def test_the_readme_has_the_five_recipes() -> None:

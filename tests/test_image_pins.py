@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from conftest import write_environment
 
 import main
-from aipp_constructs._config_loader import ConfigErrors
 from aipp_constructs.cli import aipp
-from aipp_constructs.image_pins import split_image, stale_pins
+from aipp_constructs.core._config_loader import ConfigErrors
+from aipp_constructs.review.image_pins import split_image, stale_pins
 
 OLD = "sha256:" + "a" * 64
 NEW = "sha256:" + "b" * 64

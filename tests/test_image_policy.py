@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from aipp_constructs._validation import check_image, check_image_tag, is_moving_tag, normalize_image
+from aipp_constructs.core._validation import check_image, check_image_tag, is_moving_tag, normalize_image
 
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 

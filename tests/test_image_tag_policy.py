@@ -16,7 +16,7 @@ from aipp_constructs import (
     image_policy,
     set_image_policy,
 )
-from aipp_constructs._validation import check_image, check_image_tag, is_moving_tag
+from aipp_constructs.core._validation import check_image, check_image_tag, is_moving_tag
 
 SQUID = ImagePolicy(two_number_releases=TWO_NUMBER_RELEASES | {"ubuntu/squid", "redis"})
 

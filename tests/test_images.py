@@ -13,8 +13,6 @@ import yaml
 from conftest import REFERENCE, write_environment
 from fakeregistry import PINNED_VENDOR_ROWS, FakeRegistry, digest_of
 
-from aipp_constructs._config_loader import ConfigErrors
-from aipp_constructs._validation import check_image
 from aipp_constructs.aipp import load_environment
 from aipp_constructs.aipp.config import EnvironmentConfig
 from aipp_constructs.aipp.images import (
@@ -29,6 +27,8 @@ from aipp_constructs.aipp.images import (
     tool_query,
     vendor_components,
 )
+from aipp_constructs.core._config_loader import ConfigErrors
+from aipp_constructs.core._validation import check_image
 
 VENDOR = "registry.gitlab.enai-rnd-2.en-core.info:10003"
 HARBOR = "harbor.dev.unifiedmeta.net"

@@ -19,11 +19,11 @@ from click.testing import CliRunner
 from conftest import PROJECT, REFERENCE
 
 import main
-from aipp_constructs import immutable_fields
-from aipp_constructs._config_loader import ConfigErrors
 from aipp_constructs.cli import aipp
-from aipp_constructs.immutable_fields import RULES, check_folders, quantity, render_table, violations
-from aipp_constructs.manifest_diff import diff_folders, object_key
+from aipp_constructs.core._config_loader import ConfigErrors
+from aipp_constructs.review import immutable_fields
+from aipp_constructs.review.immutable_fields import RULES, check_folders, quantity, render_table, violations
+from aipp_constructs.review.manifest_diff import diff_folders, object_key
 
 CASES = Path(__file__).resolve().parent / "immutable_cases"
 REFUSED = sorted((CASES / "refused").glob("*.yaml"))

@@ -12,7 +12,7 @@ import pytest
 from cdk8s import Chart
 from conftest import new_chart, one, synth
 
-from aipp_constructs.longhorn_recurring_jobs import (
+from aipp_constructs.platform.longhorn_recurring_jobs import (
     LonghornRecurringJobs,
     LonghornRecurringJobsProps,
     RecurringJobSpec,

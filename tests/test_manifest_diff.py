@@ -1,4 +1,4 @@
-"""How ``aipp diff`` matches list items and reads embedded documents (aipp_constructs/manifest_diff.py).
+"""How ``aipp diff`` matches list items and reads embedded documents (aipp_constructs/review/manifest_diff.py).
 
 Unit tests of :func:`diff_values` on small manifests, then the acceptance of issue 18: the
 reference environment (tests/environments/reference.yaml) with the linker switched off,
@@ -18,7 +18,7 @@ from conftest import REFERENCE, write_environment
 
 import main
 from aipp_constructs.cli import aipp
-from aipp_constructs.manifest_diff import (
+from aipp_constructs.review.manifest_diff import (
     ABSENT,
     FieldChange,
     describe,

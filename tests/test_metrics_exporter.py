@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from aipp_constructs import HttpCheck, MetricsExporter, Resources
-from aipp_constructs.metrics_exporter import METRICS_PATH, METRICS_PORT, exporter_probes
+from aipp_constructs.observability.metrics_exporter import METRICS_PATH, METRICS_PORT, exporter_probes
 
 IMAGE = "harbor.example/dockerhub-proxy/prometheuscommunity/postgres-exporter:v0.20.1"
 

@@ -15,7 +15,7 @@ from fakeregistry import PINNED_VENDOR_ROWS
 import main
 from aipp_constructs.aipp import load_environment
 from aipp_constructs.aipp.observability import KUBERNETES_METRICS, METRICS, metric_names, runbook_anchor
-from aipp_constructs.grafana_dashboard import (
+from aipp_constructs.observability.grafana_dashboard import (
     DashboardLink,
     DashboardRow,
     GrafanaDashboard,
@@ -24,7 +24,7 @@ from aipp_constructs.grafana_dashboard import (
     Query,
     dashboard_model,
 )
-from aipp_constructs.prometheus_rule import AlertGroup, AlertRule, PrometheusAlerts, PrometheusAlertsProps
+from aipp_constructs.observability.prometheus_rule import AlertGroup, AlertRule, PrometheusAlerts, PrometheusAlertsProps
 
 DEV_META = DIST / "dev-meta" / "aipp.k8s.yaml"
 KNOWN = {name for names in METRICS.values() for name in names} | set(KUBERNETES_METRICS)

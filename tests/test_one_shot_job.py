@@ -20,8 +20,8 @@ from aipp_constructs import (
     Telemetry,
     WaitPolicy,
 )
-from aipp_constructs.policy import DIGEST_REASON, PULL_POLICY_REASON
-from aipp_constructs.references import Endpoint
+from aipp_constructs.core.policy import DIGEST_REASON, PULL_POLICY_REASON
+from aipp_constructs.core.references import Endpoint
 
 IMAGE = "registry.example.com/minio/mc:RELEASE.2025-08-13T08-35-41Z"
 WAIT = WaitPolicy(image="registry.example.com/library/busybox:1.37.0")

@@ -40,7 +40,7 @@ from aipp_constructs import (
 from aipp_constructs.checks.pod_security import check_pod_security
 from aipp_constructs.checks.reachability import reachability
 from aipp_constructs.checks.schemas import KUBERNETES_VERSIONS, validate_manifest
-from aipp_constructs.pg_dump_backup import PgDumpBackup, PgDumpBackupProps
+from aipp_constructs.platform.pg_dump_backup import PgDumpBackup, PgDumpBackupProps
 
 IMAGE = "harbor.example/dockerhub-proxy/pgvector/pgvector:0.8.1-pg17-bookworm"
 USERNAME = SecretKeyRef(name="pgvector-credentials", key="username")

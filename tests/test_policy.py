@@ -1,4 +1,4 @@
-"""Policy exceptions (aipp_constructs.policy): validated, written on the workload object only,
+"""Policy exceptions (aipp_constructs.core.policy): validated, written on the workload object only,
 only while the object fails the check, and the image ones only while an image has no digest."""
 
 from __future__ import annotations
@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 from cdk8s import Chart
-from conftest import one, synth
+from conftest import one, pod_spec, synth
 
 from aipp_constructs import (
+    DEFAULT_RUN_AS_USER,
     Endpoint,
     PgDumpBackup,
     PgDumpBackupProps,
@@ -27,8 +28,8 @@ from aipp_constructs import (
     Workload,
     WorkloadProps,
 )
-from aipp_constructs.component import Component
-from aipp_constructs.policy import DIGEST_REASON, PULL_POLICY_REASON, policy_exceptions
+from aipp_constructs.core.component import Component
+from aipp_constructs.core.policy import DIGEST_REASON, HIGH_UID_FROM, PULL_POLICY_REASON, policy_exceptions
 
 TAG = "registry.example.com/acme/api:1.2.3"
 DIGEST = "sha256:" + "a" * 64
@@ -117,7 +118,7 @@ def test_declared_exceptions_are_written_only_while_the_object_fails_the_check(c
         "CKV_K8S_35": "the image reads its token only from the environment",
         "CKV_K8S_40": "the image's files belong to uid 1000",
     }
-    failing = _workload(chart, policy_exceptions=declared, env={"TOKEN": SECRET})
+    failing = _workload(chart, policy_exceptions=declared, env={"TOKEN": SECRET}, run_as_user=1000)
     assert _skips(failing) == {
         "checkov.io/skip1": f"CKV_K8S_15={PULL_POLICY_REASON}",
         "checkov.io/skip2": "CKV_K8S_35=the image reads its token only from the environment",
@@ -130,6 +131,13 @@ def test_a_met_check_leaves_no_annotation(chart: Chart) -> None:
     declared = {"CKV_K8S_35": "the image reads its token only from the environment", "CKV_K8S_40": "uid of the image"}
     meeting = _workload(chart, image=f"{TAG}@{DIGEST}", policy_exceptions=declared, run_as_user=10001)
     assert _skips(meeting) == {}
+
+
+def test_the_default_uid_passes_the_high_uid_check_without_an_exception(chart: Chart) -> None:
+    assert WorkloadProps(name="api", image=f"{TAG}@{DIGEST}").run_as_user == DEFAULT_RUN_AS_USER >= HIGH_UID_FROM
+    deployment = _workload(chart, image=f"{TAG}@{DIGEST}", policy_exceptions={"CKV_K8S_40": "uid of the image"})
+    assert _skips(deployment) == {}
+    assert pod_spec(deployment)["securityContext"]["runAsUser"] == 10001
 
 
 def test_a_check_the_library_cannot_judge_is_always_written(chart: Chart) -> None:

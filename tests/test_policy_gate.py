@@ -36,12 +36,12 @@ from aipp_constructs import (
 )
 from aipp_constructs.checks import load_manifests, object_ref
 from aipp_constructs.cli import exception_lines
-from aipp_constructs.policy import IMAGE_DIGEST, PULL_POLICY_ALWAYS, SKIP_ANNOTATION_PREFIX
+from aipp_constructs.core.policy import IMAGE_DIGEST, PULL_POLICY_ALWAYS, SKIP_ANNOTATION_PREFIX
 
 PROJECT = main.PROJECT
 CHECKOV = PROJECT / ".tools" / "checkov" / "bin" / "checkov"
 #: The library's outputs: each environment's folder and its bootstrap, and each example's dist/.
-EXAMPLE_DISTS = [PROJECT / "examples" / "langfuse" / "dist"]
+EXAMPLE_DISTS = [PROJECT / "examples" / "langfuse" / "dist", PROJECT / "examples" / "dify" / "dist"]
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 
 

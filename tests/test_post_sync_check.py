@@ -24,7 +24,7 @@ from aipp_constructs import (
 )
 from aipp_constructs.checks.pod_security import check_pod_security
 from aipp_constructs.checks.reachability import reachability
-from aipp_constructs.post_sync_check import (
+from aipp_constructs.platform.post_sync_check import (
     PostSyncCheck,
     PostSyncCheckProps,
     http_check_script,

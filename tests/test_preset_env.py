@@ -23,7 +23,7 @@ from aipp_constructs import (
     RedisCacheProps,
     SecretKeyRef,
 )
-from aipp_constructs.workload import EnvValue
+from aipp_constructs.workloads.workload import EnvValue
 
 SECRET = SecretKeyRef(name="credentials", key="value")
 

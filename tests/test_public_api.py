@@ -10,8 +10,8 @@ import pytest
 from pydantic import BaseModel
 
 import aipp_constructs
-from aipp_constructs._config_loader import ConfigModel
 from aipp_constructs.aipp import config as aipp_config
+from aipp_constructs.core._config_loader import ConfigModel
 
 PUBLIC = [
     "AdoptedWorkload",
@@ -19,6 +19,7 @@ PUBLIC = [
     "AlertRule",
     "AppProps",
     "CONFIG_WAVE",
+    "DEFAULT_RUN_AS_USER",
     "ClaimTemplate",
     "ClaimVolume",
     "Component",

@@ -1,6 +1,6 @@
 """Every object any construct can write is schema-valid, not only what AIPP and the examples use.
 
-The constructs write plain data (aipp_constructs._manifest), so a misspelt field would reach the
+The constructs write plain data (aipp_constructs.core._manifest), so a misspelt field would reach the
 YAML silently; the strict Kubernetes schemas (1.27 and the newest bundled) and the CRD schemas
 catch it. This chart uses every feature of every construct at least once.
 """

@@ -11,7 +11,7 @@ from conftest import container, one, pod_spec, synth
 
 from aipp_constructs import PortChart, PortDefaults, SecurityException, Telemetry, Workload, WorkloadProps
 from aipp_constructs.checks import check_pod_security, declared_exceptions
-from aipp_constructs.security import PodSecurityLevel
+from aipp_constructs.core.security import PodSecurityLevel
 
 IMAGE = "registry.example.com/acme/sandbox:0.2.0"
 SANDBOX = SecurityException(

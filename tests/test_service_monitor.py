@@ -13,7 +13,7 @@ from cdk8s import Chart
 from conftest import new_chart, one, synth
 
 from aipp_constructs import Component, RabbitMq, RabbitMqProps, SecretKeyRef, SpringService, SpringServiceProps
-from aipp_constructs.service_monitor import (
+from aipp_constructs.observability.service_monitor import (
     ComponentServiceMonitor,
     ComponentServiceMonitorProps,
     MetricsEndpoint,

@@ -219,14 +219,16 @@ def test_spring_mounts_a_limited_writable_tmp_only(deployment: dict[str, Any], b
     assert pod_spec(deployment)["volumes"] == [{"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}}]
 
 
-def test_spring_pod_runs_restricted_as_uid_1000(deployment: dict[str, Any], backend: dict[str, Any]) -> None:
+def test_spring_pod_runs_restricted_as_the_default_uid_10001(
+    deployment: dict[str, Any], backend: dict[str, Any]
+) -> None:
     spec = pod_spec(deployment)
     assert spec["securityContext"] == {
-        "fsGroup": 1000,
+        "fsGroup": 10001,
         "fsGroupChangePolicy": "OnRootMismatch",
-        "runAsGroup": 1000,
+        "runAsGroup": 10001,
         "runAsNonRoot": True,
-        "runAsUser": 1000,
+        "runAsUser": 10001,
         "seccompProfile": {"type": "RuntimeDefault"},
     }
     assert backend["securityContext"] == {
@@ -234,9 +236,9 @@ def test_spring_pod_runs_restricted_as_uid_1000(deployment: dict[str, Any], back
         "capabilities": {"drop": ["ALL"]},
         "privileged": False,
         "readOnlyRootFilesystem": True,
-        "runAsGroup": 1000,
+        "runAsGroup": 10001,
         "runAsNonRoot": True,
-        "runAsUser": 1000,
+        "runAsUser": 10001,
         "seccompProfile": {"type": "RuntimeDefault"},
     }
     assert spec["automountServiceAccountToken"] is False
@@ -299,6 +301,7 @@ def test_spring_every_prop_reaches_the_yaml(chart: Chart) -> None:
         "wait": WaitPolicy(image=WAIT_IMAGE),
         "wiring": NAMED_WIRING,
         "wiring_overrides": {"redis": {"host": "CACHE_HOST"}},
+        "wiring_updates": {"rabbitmq": {"url": None, "port": ("RABBITMQ_PORT", "MQ_PORT")}},
         "env": {"FEATURE_X": "on"},
         "config_files": {"application.yaml": "feature: x\n"},
         "config_dir": "/etc/worker",
@@ -389,12 +392,13 @@ def test_spring_every_prop_reaches_the_yaml(chart: Chart) -> None:
     # depends_on, wait
     assert [c["name"] for c in spec["initContainers"]] == ["wait-for-redis", "wait-for-rabbitmq"]
     assert {c["image"] for c in spec["initContainers"]} == {WAIT_IMAGE}
-    # wiring (NAMED_WIRING for rabbitmq), wiring_overrides (redis: the host only)
+    # wiring (NAMED_WIRING for rabbitmq), wiring_overrides (redis: the host only),
+    # wiring_updates (rabbitmq: no url, the port twice)
     assert env["CACHE_HOST"] == "redis"
     assert not [var for var in env if var.startswith(("REDIS_", "SPRING_DATA_REDIS_"))]
     assert env["RABBITMQ_HOST"] == "rabbitmq"
-    assert env["RABBITMQ_PORT"] == "5672"
-    assert env["RABBITMQ_URL"] == "amqp://rabbitmq:5672"
+    assert env["RABBITMQ_PORT"] == env["MQ_PORT"] == "5672"
+    assert "RABBITMQ_URL" not in env
     assert env["RABBITMQ_USERNAME"] == {"secretKeyRef": {"name": "rabbitmq-credentials", "key": "username"}}
     assert env["RABBITMQ_PASSWORD"] == {"secretKeyRef": {"name": "rabbitmq-credentials", "key": "password"}}
     # after: wave 1 + earlier's wave 2, no wait and no wiring for it

@@ -1,4 +1,4 @@
-"""The value checks of ``aipp_constructs._validation`` that constructs and the environment-file
+"""The value checks of ``aipp_constructs.core._validation`` that constructs and the environment-file
 parser share, called directly: each accepts its boundary values and refuses the next one out,
 with the one-line message ``<field> <problem>, got <value!r>; <what to do>``.
 
@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from aipp_constructs._validation import (
+from aipp_constructs.core._validation import (
     MAX_ID,
     check_cron,
     check_directory,

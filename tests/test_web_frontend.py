@@ -161,16 +161,16 @@ def test_web_disruption_budget_keeps_one_pod_in_the_deployment_wave(manifests: l
     assert budget["metadata"]["annotations"][WAVE] == deployment["metadata"]["annotations"][WAVE] == "1"
 
 
-def test_web_pod_runs_restricted_as_uid_1000_with_explicit_resources(
+def test_web_pod_runs_restricted_as_the_default_uid_10001_with_explicit_resources(
     deployment: dict[str, Any], web: dict[str, Any]
 ) -> None:
     spec = pod_spec(deployment)
     assert spec["securityContext"] == {
-        "fsGroup": 1000,
+        "fsGroup": 10001,
         "fsGroupChangePolicy": "OnRootMismatch",
-        "runAsGroup": 1000,
+        "runAsGroup": 10001,
         "runAsNonRoot": True,
-        "runAsUser": 1000,
+        "runAsUser": 10001,
         "seccompProfile": {"type": "RuntimeDefault"},
     }
     assert web["securityContext"] == {
@@ -178,9 +178,9 @@ def test_web_pod_runs_restricted_as_uid_1000_with_explicit_resources(
         "capabilities": {"drop": ["ALL"]},
         "privileged": False,
         "readOnlyRootFilesystem": True,
-        "runAsGroup": 1000,
+        "runAsGroup": 10001,
         "runAsNonRoot": True,
-        "runAsUser": 1000,
+        "runAsUser": 10001,
         "seccompProfile": {"type": "RuntimeDefault"},
     }
     assert spec["automountServiceAccountToken"] is False
@@ -391,6 +391,7 @@ def test_web_every_prop_reaches_the_yaml(chart: Chart) -> None:
         "wait": WaitPolicy(image=WAIT_IMAGE, attempts=10),
         "wiring": {"http": {"url": "{NAME}_ORIGIN"}},
         "wiring_overrides": {"search": {"url": "SEARCH_API"}},
+        "wiring_updates": {"enai-backend": {"url": ("ENAI_BACKEND_ORIGIN", "API_ORIGIN")}},
         "env": {"TZ": "UTC"},
         "config_files": {"app.json": "{}"},
         "config_dir": "/etc/portal",
@@ -449,9 +450,10 @@ def test_web_every_prop_reaches_the_yaml(chart: Chart) -> None:
     # depends_on, wait
     assert [c["name"] for c in spec["initContainers"]] == ["wait-for-enai-backend", "wait-for-search"]
     assert 'if [ "$n" -ge 10 ]; then' in container(deployment, "wait-for-search")["command"][2]
-    # wiring, wiring_overrides, env, telemetry (operator: no OTEL_ variables)
+    # wiring, wiring_overrides, wiring_updates, env, telemetry (operator: no OTEL_ variables)
     assert env_of(portal) == {
         "ENAI_BACKEND_ORIGIN": "http://enai-backend:8080",
+        "API_ORIGIN": "http://enai-backend:8080",
         "SEARCH_API": "http://search:8080",
         "PORT": "8081",
         "PM2_HOME": "/pm2",

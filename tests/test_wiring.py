@@ -19,8 +19,8 @@ from aipp_constructs import (
     WaitPolicy,
     connection_env,
 )
-from aipp_constructs.startup_wait import wait_container
-from aipp_constructs.wiring import check_wiring, upper_snake
+from aipp_constructs.core.startup_wait import wait_container
+from aipp_constructs.core.wiring import check_wiring, upper_snake
 
 USER = SecretKeyRef(name="db-credentials", key="username")
 PASSWORD = SecretKeyRef(name="db-credentials", key="password")

@@ -37,7 +37,7 @@ from aipp_constructs import (
     Workload,
     WorkloadProps,
 )
-from aipp_constructs.references import Endpoint
+from aipp_constructs.core.references import Endpoint
 
 IMAGE = "registry.example.com/acme/api:2.4.1"
 WAIT = WaitPolicy(image="registry.example.com/library/busybox:1.37.0")
@@ -101,11 +101,11 @@ def test_defaults_are_a_hardened_deployment_without_a_service(chart: Chart) -> N
     }
     spec = pod_spec(deployment)
     assert spec["securityContext"] == {
-        "fsGroup": 1000,
+        "fsGroup": 10001,
         "fsGroupChangePolicy": "OnRootMismatch",
-        "runAsGroup": 1000,
+        "runAsGroup": 10001,
         "runAsNonRoot": True,
-        "runAsUser": 1000,
+        "runAsUser": 10001,
         "seccompProfile": {"type": "RuntimeDefault"},
     }
     assert spec["automountServiceAccountToken"] is False and spec["enableServiceLinks"] is False
@@ -461,7 +461,7 @@ def test_container_name_field_refs_init_steps_and_config_files_beside_the_image_
     step = container(stateful, "install-cookie")
     assert step["command"] == ["sh", "-c", "cp a b"] and step["image"] == IMAGE
     assert step["volumeMounts"] == [{"mountPath": "/var/lib/rabbitmq", "name": "home"}]
-    assert step["securityContext"]["runAsUser"] == 1000
+    assert step["securityContext"]["runAsUser"] == 10001
 
 
 def test_an_explicit_budget_overrides_the_replica_rule(chart: Chart) -> None:

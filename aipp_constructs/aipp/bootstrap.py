@@ -9,7 +9,8 @@ from __future__ import annotations
 from cdk8s import Chart
 from constructs import Construct
 
-from ..gitops_application import GitOpsApplication, GitOpsApplicationProps
+from aipp_constructs.platform.gitops_application import GitOpsApplication, GitOpsApplicationProps
+
 from .config import EnvironmentConfig
 
 __all__ = ["BootstrapChart"]

@@ -19,28 +19,38 @@ from urllib.parse import urlsplit
 
 from constructs import Construct
 
-from .._config_loader import ConfigError
-from ..component import Component
-from ..gpu_worker import GpuWorker, GpuWorkerProps
-from ..grafana_dashboard import GrafanaDashboard, GrafanaDashboardProps
-from ..graph import GraphError, GraphNode, resolve_order
-from ..longhorn_recurring_jobs import LonghornRecurringJobs, LonghornRecurringJobsProps, RecurringJobSpec
-from ..metrics_exporter import METRICS_PORT, MetricsExporter
-from ..network_policies import ExternalPeer, GraphNetworkPolicies
-from ..pg_dump_backup import PgDumpBackup, PgDumpBackupProps
-from ..pgvector_db import PgvectorDb, PgvectorDbProps
-from ..port_chart import PortChart, PortDefaults, SecretStore
-from ..post_sync_check import PostSyncCheck, PostSyncCheckProps, http_check_script, sql_check_script
-from ..prometheus_rule import PrometheusAlerts, PrometheusAlertsProps
-from ..rabbit_mq import PER_QUEUE_METRICS, RabbitMq, RabbitMqProps
-from ..redis_cache import RedisCache, RedisCacheProps
-from ..service_monitor import ComponentServiceMonitor, ComponentServiceMonitorProps
-from ..spring_service import SpringService, SpringServiceProps
-from ..startup_wait import WaitPolicy
-from ..telemetry import Telemetry
-from ..tls_ingress import IngressRoute, TlsIngress, TlsIngressProps
-from ..web_frontend import WebFrontend, WebFrontendProps
-from ..workload import Workload
+from aipp_constructs.core._config_loader import ConfigError
+from aipp_constructs.core.component import Component
+from aipp_constructs.core.graph import GraphError, GraphNode, resolve_order
+from aipp_constructs.core.startup_wait import WaitPolicy
+from aipp_constructs.core.telemetry import Telemetry
+from aipp_constructs.observability.grafana_dashboard import GrafanaDashboard, GrafanaDashboardProps
+from aipp_constructs.observability.metrics_exporter import METRICS_PORT, MetricsExporter
+from aipp_constructs.observability.prometheus_rule import PrometheusAlerts, PrometheusAlertsProps
+from aipp_constructs.observability.service_monitor import ComponentServiceMonitor, ComponentServiceMonitorProps
+from aipp_constructs.platform.longhorn_recurring_jobs import (
+    LonghornRecurringJobs,
+    LonghornRecurringJobsProps,
+    RecurringJobSpec,
+)
+from aipp_constructs.platform.network_policies import ExternalPeer, GraphNetworkPolicies
+from aipp_constructs.platform.pg_dump_backup import PgDumpBackup, PgDumpBackupProps
+from aipp_constructs.platform.port_chart import PortChart, PortDefaults, SecretStore
+from aipp_constructs.platform.post_sync_check import (
+    PostSyncCheck,
+    PostSyncCheckProps,
+    http_check_script,
+    sql_check_script,
+)
+from aipp_constructs.platform.tls_ingress import IngressRoute, TlsIngress, TlsIngressProps
+from aipp_constructs.presets.gpu_worker import GpuWorker, GpuWorkerProps
+from aipp_constructs.presets.pgvector_db import PgvectorDb, PgvectorDbProps
+from aipp_constructs.presets.rabbit_mq import PER_QUEUE_METRICS, RabbitMq, RabbitMqProps
+from aipp_constructs.presets.redis_cache import RedisCache, RedisCacheProps
+from aipp_constructs.presets.spring_service import SpringService, SpringServiceProps
+from aipp_constructs.presets.web_frontend import WebFrontend, WebFrontendProps
+from aipp_constructs.workloads.workload import Workload
+
 from .config import (
     EXPORTER_IMAGES,
     SINGLETONS,
@@ -58,6 +68,10 @@ from .observability import MetricsKind, Observed, alert_groups, dashboard
 __all__ = ["CREDENTIAL_SETS", "PART_OF", "SINGLETONS", "AippChart"]
 
 PART_OF = "aipp"
+#: The uid the vendor's application images are built for (their files, their ``USER``): the
+#: default ``run_as_user`` of the application tier, below the library's own default (10001),
+#: so those workloads keep their CKV_K8S_40 exception.
+VENDOR_UID = 1000
 
 #: Credential sets: Secret name -> (Vault key under ``secrets.vault_path``, Secret key -> Vault property).
 CREDENTIAL_SETS: dict[str, tuple[str, dict[str, str]]] = {
@@ -253,6 +267,7 @@ class AippChart(PortChart):
             "wiring_overrides": config.wiring,
             "env": config.env,
             "config_files": config.config_files,
+            "run_as_user": VENDOR_UID,  # replaced by the environment file's run_as_user, if set
             # Only the vendor's images need the vendor registry's pull secret (option B).
             "image_pull_secrets": self._pull_secrets,
         }
@@ -382,7 +397,7 @@ class AippChart(PortChart):
         each Spring service reports UP, the front end answers through its Service."""
         checks = []
         pg_secret = self.secrets["pgvector-credentials"]
-        database = self.pgvector.endpoint.properties["database"]  # type: ignore[union-attr]
+        database = self.pgvector.required_endpoint.properties["database"]
         checks.append(
             PostSyncCheckProps(
                 name="verify-pgvector",
@@ -394,8 +409,8 @@ class AippChart(PortChart):
                 ),
                 target=self.pgvector,
                 env={
-                    "PGHOST": self.pgvector.endpoint.host,  # type: ignore[union-attr]
-                    "PGPORT": str(self.pgvector.endpoint.main_port),  # type: ignore[union-attr]
+                    "PGHOST": self.pgvector.required_endpoint.host,
+                    "PGPORT": str(self.pgvector.required_endpoint.main_port),
                     "PGDATABASE": database,
                 },
                 secret_env={"PGUSER": pg_secret.key("username"), "PGPASSWORD": pg_secret.key("password")},

@@ -33,8 +33,20 @@ from typing import TYPE_CHECKING, Any, cast
 import click
 import yaml
 
-from .._config_loader import ConfigError, ConfigErrors
-from ..cli import (
+from aipp_constructs.aipp.config import APP_COMPONENTS, BOOTSTRAP_DIR, EnvironmentConfig, load_environment
+from aipp_constructs.aipp.images import (
+    DigestQuery,
+    MirrorTool,
+    RegistryUnavailable,
+    login_commands,
+    mirror_script,
+    mirror_target,
+    plan_mirror,
+    tool_query,
+    vendor_components,
+    write_pins,
+)
+from aipp_constructs.cli import (
     _display,
     _error,
     _exit,
@@ -48,19 +60,7 @@ from ..cli import (
     render_dot,
     render_mermaid,
 )
-from .config import APP_COMPONENTS, BOOTSTRAP_DIR, EnvironmentConfig, load_environment
-from .images import (
-    DigestQuery,
-    MirrorTool,
-    RegistryUnavailable,
-    login_commands,
-    mirror_script,
-    mirror_target,
-    plan_mirror,
-    tool_query,
-    vendor_components,
-    write_pins,
-)
+from aipp_constructs.core._config_loader import ConfigError, ConfigErrors
 
 if TYPE_CHECKING:
     import main as program
@@ -376,8 +376,8 @@ def diff(environment: str, dist_dir: Path | None, markdown: bool) -> None:
       aipp diff dev-meta                       # after editing environments/dev-meta.yaml
       aipp diff dev-meta --markdown > pr.md    # the section for the pull request
     """
-    from .. import immutable_fields, manifest_diff
-    from ..image_pins import StalePin, stale_pins
+    from aipp_constructs.review import immutable_fields, manifest_diff
+    from aipp_constructs.review.image_pins import StalePin, stale_pins
 
     if dist_dir is not None and not dist_dir.is_dir():
         raise click.BadParameter(f"{dist_dir} is not a directory", param_hint="--dist")
@@ -422,7 +422,7 @@ def graph(environment: str, output_format: str) -> None:
       aipp graph dev-meta                        # Mermaid, for Markdown
       aipp graph dev-meta --format dot | dot -Tsvg > graph.svg
     """
-    from ..port_chart import PortChart
+    from aipp_constructs.platform.port_chart import PortChart
 
     with _refusals():
         env, path = _load_environment(environment)

@@ -16,7 +16,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
-from .._config_loader import (
+from aipp_constructs.core._config_loader import (
     ConfigError,
     ConfigErrors,
     ConfigModel,
@@ -32,7 +32,7 @@ from .._config_loader import (
     load_model,
     read_yaml,
 )
-from .._validation import (
+from aipp_constructs.core._validation import (
     DEFAULT_KUBERNETES_VERSION,
     LABEL_KEY,
     LABEL_VALUE,
@@ -47,9 +47,9 @@ from .._validation import (
     check_repository_path,
     quantity_to_bytes,
 )
-from ..graph import GraphError, GraphNode, resolve_order
-from ..references import Resources, Toleration
-from ..wiring import check_env_name
+from aipp_constructs.core.graph import GraphError, GraphNode, resolve_order
+from aipp_constructs.core.references import Resources, Toleration
+from aipp_constructs.core.wiring import check_env_name
 
 __all__ = [
     "APP_COMPONENTS",
@@ -415,7 +415,7 @@ class ImageConfig(ConfigModel):
             Harbor mirror keeps its last segment (``aipp/backend``). Required.
         tag: The tag the cluster pulls: a released one. Moving tags (``latest``,
             ``main-latest``, and release lines such as ``7``, ``7.2``, ``6-alpine`` or ``pg16``:
-            see ``aipp_constructs._validation.is_moving_tag``) are refused unless ``digest``
+            see ``aipp_constructs.core._validation.is_moving_tag``) are refused unless ``digest``
             pins them. Required.
         digest: Optional ``sha256:...`` digest pinned beside the tag (``aipp images ENV --pin``
             writes the mirrored one). Required for a vendor row under ``vendor_images: vendor``
@@ -818,7 +818,7 @@ class WaitConfig(ConfigModel):
 
 
 class ResourcesConfig(ConfigModel):
-    """Requests and limits of one container (:class:`aipp_constructs.references.Resources`).
+    """Requests and limits of one container (:class:`aipp_constructs.core.references.Resources`).
 
     Attributes:
         cpu_request: CPU request, e.g. ``"250m"``. Defaults to ``"100m"``.
@@ -843,7 +843,7 @@ class ResourcesConfig(ConfigModel):
 
 
 class TolerationConfig(ConfigModel):
-    """A pod toleration (:class:`aipp_constructs.references.Toleration`).
+    """A pod toleration (:class:`aipp_constructs.core.references.Toleration`).
 
     Attributes:
         key: Taint key, e.g. ``nvidia.com/gpu``. Required.
@@ -880,7 +880,8 @@ class AppConfig(ConfigModel):
             disabled one is skipped). Defaults to none.
         replicas: Pod count. Defaults to the construct's default.
         port: HTTP port of the process. Defaults to the construct's default.
-        run_as_user: uid the image runs as. Defaults to the construct's default (1000).
+        run_as_user: uid the image runs as. Defaults to ``1000``, the uid the vendor images
+            are built for (``VENDOR_UID``; the library's own default is ``10001``).
         resources: Requests and limits. Defaults to the construct's default.
         startup_timeout_seconds: Startup budget before the kubelet restarts the process.
             Defaults to the construct's default.
@@ -1278,7 +1279,7 @@ def _shm_sizes(raw: object, graph: _Graph, reported: list[str]) -> dict[str, tup
 def _gpu_worker_defaults() -> tuple[str, str]:
     """The GPU worker construct's default ``shm_size`` and memory limit (importing the construct
     starts jsii: only when the file leaves one of the two to the default)."""
-    from ..gpu_worker import GpuWorkerProps
+    from aipp_constructs.presets.gpu_worker import GpuWorkerProps
 
     worker = {f.name: f for f in dataclasses.fields(GpuWorkerProps)}
     resources = typing.cast("typing.Callable[[], Resources]", worker["resources"].default_factory)()

@@ -17,9 +17,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from .._validation import quantity_to_bytes
-from ..grafana_dashboard import DashboardLink, DashboardRow, Panel, Query, dashboard_model
-from ..prometheus_rule import AlertGroup, AlertRule
+from aipp_constructs.core._validation import quantity_to_bytes
+from aipp_constructs.observability.grafana_dashboard import DashboardLink, DashboardRow, Panel, Query, dashboard_model
+from aipp_constructs.observability.prometheus_rule import AlertGroup, AlertRule
+
 from .config import EnvironmentConfig
 
 __all__ = [

@@ -20,7 +20,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .._config_loader import attribute_docs, summary
+from aipp_constructs.core._config_loader import attribute_docs, summary
+
 from .config import APP_COMPONENTS, EXPORTER_IMAGES, WAIT_IMAGE, ComponentsConfig, EnvironmentConfig
 
 __all__ = ["SCHEMA_FILE", "SCHEMA_HEADER", "environment_schema", "schema_text", "write_schema"]

@@ -24,9 +24,9 @@ from typing import Any
 
 import yaml
 
-from aipp_constructs._validation import DEFAULT_KUBERNETES_VERSION, check_kubernetes_version
 from aipp_constructs.checks.pod_security import check_pod_security, declared_exceptions, object_ref
 from aipp_constructs.checks.secrets import check_no_credential_values
+from aipp_constructs.core._validation import DEFAULT_KUBERNETES_VERSION, check_kubernetes_version
 
 try:
     from aipp_constructs.checks.schemas import (

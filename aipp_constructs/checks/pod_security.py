@@ -27,7 +27,7 @@ from typing import Any
 
 __all__ = ["check_pod_security", "declared_exceptions", "object_ref", "pod_specs"]
 
-# A declared exception (aipp_constructs.security): the pod template's annotations say what is
+# A declared exception (aipp_constructs.core.security): the pod template's annotations say what is
 # relaxed and why. Kept as strings here so the checks stay free of the construct modules.
 _EXCEPTION_ANNOTATION = "security.aipp-constructs.io/exception"
 _REASON_ANNOTATION = "security.aipp-constructs.io/reason"

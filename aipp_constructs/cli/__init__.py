@@ -43,13 +43,21 @@ from typing import IO, TYPE_CHECKING, Any, Literal, NoReturn
 import click
 import yaml
 
-from .._validation import DEFAULT_KUBERNETES_VERSION, check_kubernetes_version
-from .project import AppFailed, Cdk8sProject, ProjectError, find_project, project_commands, record_apps, run_app
+from aipp_constructs.cli.project import (
+    AppFailed,
+    Cdk8sProject,
+    ProjectError,
+    find_project,
+    project_commands,
+    record_apps,
+    run_app,
+)
+from aipp_constructs.core._validation import DEFAULT_KUBERNETES_VERSION, check_kubernetes_version
 
 if TYPE_CHECKING:
-    from .. import manifest_diff
-    from ..component import Component
-    from ..port_chart import PortChart
+    from aipp_constructs.core.component import Component
+    from aipp_constructs.platform.port_chart import PortChart
+    from aipp_constructs.review import manifest_diff
 
 __all__ = [
     "DETECT_SECRETS_ARGS",
@@ -361,7 +369,7 @@ class _Document:
 
 def _documents(file: Path) -> list[_Document]:
     """The objects of a multi-document YAML file with their line ranges (1-based, inclusive)."""
-    from ..checks import object_ref
+    from aipp_constructs.checks import object_ref
 
     lines = file.read_text(encoding="utf-8").splitlines()
     starts = [0] + [i + 1 for i, line in enumerate(lines) if line == "---" or line.startswith("--- ")]
@@ -611,9 +619,9 @@ def _check(
             click.echo(line)
         _exit(0)
     try:
-        from ..checks import load_crd_schemas
-        from ..checks.__main__ import CHECKS, FolderError, check_folder
-        from ..checks.schemas import kubernetes_versions
+        from aipp_constructs.checks import load_crd_schemas
+        from aipp_constructs.checks.__main__ import CHECKS, FolderError, check_folder
+        from aipp_constructs.checks.schemas import kubernetes_versions
     except ImportError as error:  # the optional dependencies of the checks
         raise click.UsageError(f"the checks need {error.name}: pip install 'aipp-constructs[checks]'") from None
     if kubernetes_version is not None:
@@ -698,9 +706,9 @@ def exception_lines(folders: Sequence[Path]) -> list[str]:
     Raises:
         click.UsageError: a folder that is not one or holds no manifest.
     """
-    from ..checks import load_manifests, object_ref
-    from ..checks.pod_security import declared_exceptions
-    from ..policy import SKIP_ANNOTATION_PREFIX
+    from aipp_constructs.checks import load_manifests, object_ref
+    from aipp_constructs.checks.pod_security import declared_exceptions
+    from aipp_constructs.core.policy import SKIP_ANNOTATION_PREFIX
 
     lines = []
     for folder in folders:
@@ -736,7 +744,7 @@ def _show_diff(
     """Prints ``diffs`` (text, or a pull request section titled ``title``), the notes and the
     changes the API server would refuse (``refused``: objects with a ``line()``); exit status
     1 when anything differs, else 0."""
-    from .. import manifest_diff
+    from aipp_constructs.review import manifest_diff
 
     if markdown:
         lines = manifest_diff.render_markdown(diffs, title)
@@ -798,8 +806,8 @@ def diff(target: str | None, markdown: bool) -> None:
       aipp diff                          # after editing the app
       aipp diff web --markdown > pr.md   # the chart web only, for the pull request
     """
-    from .. import immutable_fields, manifest_diff
-    from ..image_pins import StalePin, stale_pins
+    from aipp_constructs.review import immutable_fields, manifest_diff
+    from aipp_constructs.review.image_pins import StalePin, stale_pins
 
     with _refusals(), tempfile.TemporaryDirectory(prefix="aipp-diff-") as scratch:
         project = required_project()
@@ -884,8 +892,8 @@ class Edge:
 
 def component_graph(chart: PortChart) -> tuple[list[Node], list[Edge]]:
     """The components of ``chart`` (creation order, a graph order) and their declared edges."""
-    from .._manifest import Manifest
-    from ..adopted_workload import AdoptedWorkload
+    from aipp_constructs.core._manifest import Manifest
+    from aipp_constructs.workloads.adopted_workload import AdoptedWorkload
 
     nodes: list[Node] = []
     edges: list[Edge] = []
@@ -1066,7 +1074,7 @@ def graph(chart_name: str | None, output_format: Literal["mermaid", "dot"]) -> N
       aipp graph                                  # Mermaid, for Markdown
       aipp graph web --format dot | dot -Tsvg > graph.svg
     """
-    from ..port_chart import PortChart
+    from aipp_constructs.platform.port_chart import PortChart
 
     with _refusals():
         project = required_project()
@@ -1119,7 +1127,7 @@ def compose_inspect(file: Path, output_format: str) -> None:
     Example:
       aipp compose inspect docker-compose.yml --format json
     """
-    from ..compose.__main__ import run_inspect
+    from aipp_constructs.compose.__main__ import run_inspect
 
     _exit(run_inspect(file, output_format))
 
@@ -1144,6 +1152,6 @@ def compose_drift(file: Path, port_dir: Path, ignore: tuple[str, ...]) -> None:
     Example:
       aipp compose drift vendor/aipp/docker-compose.yml dist/dev-meta
     """
-    from ..compose.__main__ import run_drift
+    from aipp_constructs.compose.__main__ import run_drift
 
     _exit(run_drift(file, port_dir, ignore))

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aipp_constructs.compose.model import ComposeFile, Service
-from aipp_constructs.names import kubernetes_name
+from aipp_constructs.core.names import kubernetes_name
 
 __all__ = ["DriftReport", "Finding", "find_drift", "parse_ignore"]
 
@@ -301,7 +301,7 @@ def find_drift(
 
     Raises:
         ValueError: a Compose service name has no Kubernetes name (see
-            :mod:`aipp_constructs.names`).
+            :mod:`aipp_constructs.core.names`).
     """
     names = {service.name: kubernetes_name(service.name) for service in compose.services}
     findings: list[Finding] = []

@@ -58,11 +58,11 @@ Constructs, first match wins:
   ``privileged`` and capabilities outside Docker's default set have no exception: a note;
 * ``deploy.replicas`` -> ``replicas``, ``deploy.resources`` -> ``resources``.
 
-Images: the tag policy is the library's (:func:`aipp_constructs._validation.is_moving_tag`,
+Images: the tag policy is the library's (:func:`aipp_constructs.core._validation.is_moving_tag`,
 :func:`image_moves`): ``redis:7`` moves, ``postgres:17.11`` (PostgreSQL's two-number releases) and
 ``quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z`` (a date stamp) are pinned; a digest pins.
 
-Names: the Kubernetes name is :func:`aipp_constructs.names.kubernetes_name` of the Compose name;
+Names: the Kubernetes name is :func:`aipp_constructs.core.names.kubernetes_name` of the Compose name;
 both are shown when they differ, and a name that cannot be mapped, or two that collide, is a
 "decide by hand" note. Python variables in props are the Kubernetes names with ``_``.
 
@@ -99,11 +99,11 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from aipp_constructs._validation import is_moving_tag, normalize_image
 from aipp_constructs.compose.model import ComposeFile, EnvVar, Healthcheck, Port, Service
-from aipp_constructs.names import kubernetes_name
-from aipp_constructs.security import BASELINE_CAPABILITIES, RESTRICTED_CAPABILITIES
-from aipp_constructs.wiring import NAMED_WIRING, SPRING_BOOT_WIRING, upper_snake
+from aipp_constructs.core._validation import is_moving_tag, normalize_image
+from aipp_constructs.core.names import kubernetes_name
+from aipp_constructs.core.security import BASELINE_CAPABILITIES, RESTRICTED_CAPABILITIES
+from aipp_constructs.core.wiring import NAMED_WIRING, SPRING_BOOT_WIRING, fact_variables, upper_snake
 
 __all__ = [
     "REDACTED",
@@ -338,7 +338,7 @@ def image_tag(image: str) -> str | None:
 
 def image_moves(image: str) -> bool:
     """Whether an image reference moves, by the library's one policy
-    (:func:`aipp_constructs._validation.is_moving_tag`): no digest and no tag, a tag set from a
+    (:func:`aipp_constructs.core._validation.is_moving_tag`): no digest and no tag, a tag set from a
     variable, ``latest``, or a release line (``7``, ``pg17``, ``3-management``)."""
     repository, tag, digest = _split_image(image)
     if digest:
@@ -1216,8 +1216,9 @@ def _wired(plan: _Plan, service: Service, construct: str, hosts: Sequence[str]) 
         protocol = plan.protocol(compose_name)
         if protocol is None:
             continue
-        for template in wiring.get(protocol, {}).values():
-            names.append(template.replace("{NAME}", upper_snake(plan.name(compose_name))))
+        for fact, variables in wiring.get(protocol, {}).items():
+            for template in fact_variables(f"wiring.{protocol}.{fact}", variables):
+                names.append(template.replace("{NAME}", upper_snake(plan.name(compose_name))))
     return names
 
 

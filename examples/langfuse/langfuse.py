@@ -67,7 +67,7 @@ def build(app: App) -> ac.PortChart:
         probes=ac.Probes.of(ac.HttpCheck(path="/minio/health/live", port="api")),
         env={"MINIO_ROOT_USER": s3_keys.key("user"), "MINIO_ROOT_PASSWORD": s3_keys.key("password"), "HOME": "/tmp"},
         claim_templates=(ac.ClaimTemplate(name="data", path="/data", size="50Gi"),),
-        run_as_user=10001,  # MinIO runs as any uid that can write /data (fsGroup): a high one passes CKV_K8S_40
+        # run_as_user: the default 10001; MinIO runs as any uid that can write /data (fsGroup)
         policy_exceptions={"CKV_K8S_35": "MINIO_ROOT_USER/_PASSWORD as Compose passes them; _FILE is unverified here"},
     ))  # fmt: skip
 
@@ -78,8 +78,7 @@ def build(app: App) -> ac.PortChart:
         "ACCESS_KEY_ID": s3_keys.key("user"),
         "SECRET_ACCESS_KEY": s3_keys.key("password"),
     }
-    ch = clickhouse.endpoint
-    assert ch is not None
+    ch = clickhouse.required_endpoint
     shared = {
         "NEXTAUTH_URL": f"https://{HOST}",
         "SALT": app_keys.key("salt"),

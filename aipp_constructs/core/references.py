@@ -1,0 +1,255 @@
+"""Value types that constructs exchange: what a dependent needs to reach a component.
+
+A provider (``PgvectorDb``, ``RedisCache``, ``RabbitMq``, ...) exposes an :class:`Endpoint`;
+a dependent reads host, ports and credential references from it and never sees a secret
+value, only the name of the Secret and the key that holds it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal
+
+from aipp_constructs.core._validation import (
+    LABEL_KEY,
+    LABEL_VALUE,
+    check_cpu,
+    check_dns_label,
+    check_port,
+    check_quantity_binary,
+    quantity_cpu_millis,
+    quantity_to_bytes,
+)
+
+_LABEL_VALUE = LABEL_VALUE
+_LABEL_KEY = LABEL_KEY
+
+__all__ = [
+    "Endpoint",
+    "Resources",
+    "SecretKeyRef",
+    "Toleration",
+    "check_label_value",
+    "check_labels",
+    "check_shm_fits",
+]
+
+
+def check_labels(field: str, labels: Mapping[str, str]) -> Mapping[str, str]:
+    """Label keys and values Kubernetes accepts; ``app.kubernetes.io/*`` keys are the
+    construct's own and refused."""
+    for key, value in labels.items():
+        if not isinstance(key, str) or not _LABEL_KEY.fullmatch(key) or key.startswith("app.kubernetes.io/"):
+            raise ValueError(
+                f"{field} keys must be label keys like 'example.com/team' (not app.kubernetes.io/*), got {key!r}"
+            )
+        check_label_value(f"{field}[{key!r}]", value)
+    return labels
+
+
+def check_label_value(field: str, value: str) -> str:
+    """A Kubernetes label value: at most 63 of ``[-A-Za-z0-9_.]``, alphanumeric at both ends."""
+    if not isinstance(value, str) or not _LABEL_VALUE.fullmatch(value):
+        raise ValueError(
+            f"{field} must be a label value ([-A-Za-z0-9_.], at most 63, alphanumeric ends), got {value!r}"
+        )
+    return value
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SecretKeyRef:
+    """One key of a Kubernetes Secret, used as ``env[].valueFrom.secretKeyRef``.
+
+    Attributes:
+        name: Name of the Secret (usually the target of an ``ExternalSecret``).
+        key: Key inside the Secret.
+    """
+
+    name: str
+    key: str
+
+    def __post_init__(self) -> None:
+        check_dns_label("SecretKeyRef.name", self.name)
+        if not self.key:
+            raise ValueError(f"SecretKeyRef.key must not be empty, got {self.key!r}")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Endpoint:
+    """How to reach a component inside the cluster.
+
+    Attributes:
+        host: DNS name of the component's client Service (the Compose service name, so
+            vendor defaults such as ``jdbc:postgresql://pgvector:5432/...`` keep working).
+        ports: Named ports of the client Service, e.g. ``{"postgresql": 5432}``.
+        credentials: Named credential references, e.g. ``{"username": SecretKeyRef(...),
+            "password": SecretKeyRef(...)}``. Defaults to none.
+        properties: Non-secret connection facts, e.g. ``{"database": "aipp", "url": ...}``.
+            Defaults to none.
+        protocol: What speaks on the first port (``postgresql``, ``redis``, ``amqp``,
+            ``http``...); selects the default variable names a dependent is wired with
+            (see :mod:`aipp_constructs.core.wiring`). Defaults to ``"tcp"``.
+        namespace: Namespace of the client Service. Defaults to ``None``: a component
+            stamps its own namespace (its chart's) on the endpoint it is given, so a preset
+            never sets it.
+
+    The first entry of ``ports`` is the port dependents connect to and wait for. ``host``
+    and ``properties`` are written as seen from the endpoint's own namespace (the bare
+    Service name); a dependent in another namespace asks for them as seen from its own:
+    :meth:`host_from` and :meth:`facts` then give ``<host>.<namespace>.svc``, in ``host``
+    and wherever a property names the host as an address (``scheme://host``,
+    ``user@host``, ``host:<port>``); a property that is only the host's name (a database
+    called like its server) is left as it is.
+    """
+
+    host: str
+    ports: Mapping[str, int]
+    credentials: Mapping[str, SecretKeyRef] = field(default_factory=dict)
+    properties: Mapping[str, str] = field(default_factory=dict)
+    protocol: str = "tcp"
+    namespace: str | None = None
+
+    def __post_init__(self) -> None:
+        check_dns_label("Endpoint.host", self.host)
+        if self.namespace is not None:
+            check_dns_label("Endpoint.namespace", self.namespace)
+        if not self.ports:
+            raise ValueError(f"Endpoint.ports must name at least one port, got {dict(self.ports)!r}")
+        for name, port in self.ports.items():
+            check_port(f"Endpoint.ports[{name!r}]", port)
+        # Frozen all the way down: a dependent must not be able to change a provider's facts.
+        object.__setattr__(self, "ports", MappingProxyType(dict(self.ports)))
+        object.__setattr__(self, "credentials", MappingProxyType(dict(self.credentials)))
+        object.__setattr__(self, "properties", MappingProxyType(dict(self.properties)))
+
+    @property
+    def main_port(self) -> int:
+        """The port dependents connect to: the first of ``ports``."""
+        return next(iter(self.ports.values()))
+
+    def host_from(self, namespace: str | None) -> str:
+        """The host as a pod of ``namespace`` resolves it: the bare ``host`` from the same
+        namespace (or when either namespace is unknown), ``<host>.<namespace>.svc`` from
+        another."""
+        if self.namespace is None or namespace is None or namespace == self.namespace:
+            return self.host
+        return f"{self.host}.{self.namespace}.svc"
+
+    def facts(self, seen_from: str | None = None) -> dict[str, str | SecretKeyRef]:
+        """Everything a dependent can be wired with, by fact name.
+
+        ``host`` and ``port`` (the main port), every property, every credential (as a
+        reference, never a value). Properties and credentials may not reuse these names.
+
+        Args:
+            seen_from: The dependent's namespace. From another namespace than the
+                endpoint's, ``host`` is ``<host>.<namespace>.svc`` and so is the host in
+                every property that names it as an address (see the class documentation).
+                Defaults to ``None``: as seen from the endpoint's own namespace.
+        """
+        host = self.host_from(seen_from)
+        facts: dict[str, str | SecretKeyRef] = {"host": host, "port": str(self.main_port)}
+        properties = self.properties
+        if host != self.host:
+            bare = re.escape(self.host)
+            address = re.compile(rf"(?:(?<=//)|(?<=@)){bare}(?=[:/?#]|$)|^{bare}(?=:[0-9])")
+            properties = {name: address.sub(host, value) for name, value in properties.items()}
+        entries: list[tuple[str, str | SecretKeyRef]] = [*properties.items(), *self.credentials.items()]
+        for name, value in entries:
+            if name in facts:
+                raise ValueError(f"Endpoint {self.host} defines the fact {name!r} twice; rename one")
+            facts[name] = value
+        return facts
+
+    def port(self, name: str) -> int:
+        """The port called ``name``; raises ``KeyError`` naming the known ports."""
+        try:
+            return self.ports[name]
+        except KeyError:
+            raise KeyError(f"{self.host} has no port {name!r}; known: {sorted(self.ports)}") from None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Resources:
+    """Requests and limits of one container; every field is set explicitly in the YAML.
+
+    Attributes:
+        cpu_request: CPU request, e.g. ``"250m"``. Defaults to ``"100m"``.
+        memory_request: Memory request, e.g. ``"256Mi"``. Defaults to ``"128Mi"``.
+        cpu_limit: CPU limit. Defaults to ``"500m"``.
+        memory_limit: Memory limit; must be at least the request. Defaults to ``"256Mi"``.
+
+    See: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
+    """
+
+    cpu_request: str = "100m"
+    memory_request: str = "128Mi"
+    cpu_limit: str = "500m"
+    memory_limit: str = "256Mi"
+
+    def __post_init__(self) -> None:
+        check_cpu("cpu_request", self.cpu_request)
+        check_cpu("cpu_limit", self.cpu_limit)
+        check_quantity_binary("memory_request", self.memory_request)
+        check_quantity_binary("memory_limit", self.memory_limit)
+        if quantity_cpu_millis(self.cpu_limit) < quantity_cpu_millis(self.cpu_request):
+            raise ValueError(
+                f"cpu_limit must be at least cpu_request, got limit {self.cpu_limit!r} "
+                f"< request {self.cpu_request!r}; raise the limit or lower the request"
+            )
+        if quantity_to_bytes(self.memory_limit) < quantity_to_bytes(self.memory_request):
+            raise ValueError(
+                f"memory_limit must be at least memory_request, got limit {self.memory_limit!r} "
+                f"< request {self.memory_request!r}; raise the limit or lower the request"
+            )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Toleration:
+    """A pod toleration.
+
+    Attributes:
+        key: Taint key, e.g. ``nvidia.com/gpu``. Required.
+        operator: ``Exists`` or ``Equal``. Defaults to ``"Exists"``.
+        value: Taint value (only with ``Equal``). Defaults to none.
+        effect: ``NoSchedule``, ``PreferNoSchedule`` or ``NoExecute``. Defaults to ``"NoSchedule"``.
+    """
+
+    key: str
+    operator: Literal["Exists", "Equal"] = "Exists"
+    value: str | None = None
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] = "NoSchedule"
+
+    def __post_init__(self) -> None:
+        if not _LABEL_KEY.fullmatch(self.key):
+            raise ValueError(f"toleration key must be a label key like 'nvidia.com/gpu', got {self.key!r}")
+        if self.operator not in ("Exists", "Equal"):
+            raise ValueError(f"toleration operator must be 'Exists' or 'Equal', got {self.operator!r}")
+        if self.effect not in ("NoSchedule", "PreferNoSchedule", "NoExecute"):
+            raise ValueError(
+                f"toleration effect must be NoSchedule, PreferNoSchedule or NoExecute, got {self.effect!r}"
+            )
+        if self.value is not None and not _LABEL_VALUE.fullmatch(self.value):
+            raise ValueError(
+                f"toleration {self.key}: value must be a label value ([-A-Za-z0-9_.], at most 63), got {self.value!r}"
+            )
+        if (self.operator == "Exists") != (self.value is None):
+            raise ValueError(
+                f"toleration {self.key}: operator Exists takes no value and Equal needs one, "
+                f"got operator {self.operator!r} with value {self.value!r}"
+            )
+
+
+def check_shm_fits(shm_size: str, resources: Resources) -> None:
+    """A memory-backed ``/dev/shm`` of ``shm_size`` leaves room below the memory limit:
+    its pages count against the container's memory."""
+    check_quantity_binary("shm_size", shm_size)
+    if quantity_to_bytes(shm_size) >= quantity_to_bytes(resources.memory_limit):
+        raise ValueError(
+            f"shm_size must be below resources.memory_limit because /dev/shm pages count "
+            f"against the container's memory, got shm_size {shm_size!r} and memory_limit "
+            f"{resources.memory_limit!r}; raise the limit or shrink shm_size"
+        )
