@@ -95,7 +95,6 @@ def build(app: cdk8s.App) -> ac.PortChart:
             image="registry.example.com/shop/web:2.0.1",
             ports=(ac.Port(name="http", number=3000),),
             probes=ac.Probes.of(ac.HttpCheck(path="/healthz")),
-            run_as_user=10001,
             depends_on=(adopted,),
         ),
     )
