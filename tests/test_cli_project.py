@@ -47,7 +47,8 @@ ac.Workload(tools, "Runner", ac.WorkloadProps(
 tools.add_network_policies()
 if os.environ.get("BREAK_APP"):
     ac.Port(name="http", number=0)
-app.synth()
+if not os.environ.get("NO_SYNTH"):
+    app.synth()
 """
 
 
@@ -133,6 +134,12 @@ def test_a_failing_app_leaves_the_output_untouched(project: Path) -> None:
         assert (result.returncode, result.stdout) == (status, ""), (command, result.stderr)
         assert result.stderr.splitlines() == lines, command
         assert _files(out) == before
+    # An app that writes nothing (no app.synth(), or its own outdir) replaces nothing either.
+    silent = aipp(project, "synth", NO_SYNTH="1")
+    assert silent.returncode == 1 and silent.stderr.startswith(
+        f"error: the app ({sys.executable} app.py) wrote no *.yaml"
+    )
+    assert _files(out) == before
     assert sorted(p.name for p in project.iterdir()) == ["app.py", "cdk8s.yaml", "out"]
 
 

@@ -295,8 +295,8 @@ def synth() -> None:
             if not files:
                 raise _Refused(
                     [
-                        f"the app ({project.app}) wrote no *.yaml into $CDK8S_OUTDIR; does it call app.synth()? "
-                        f"{_display(output)} is unchanged"
+                        f"the app ({project.app}) wrote no *.yaml into $CDK8S_OUTDIR; make it call app.synth() on "
+                        f"an App() without its own outdir (cdk8s reads CDK8S_OUTDIR); {_display(output)} is unchanged"
                     ]
                 )
             _swap(staging, output)
