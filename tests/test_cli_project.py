@@ -33,6 +33,7 @@ def defaults(namespace: str) -> ac.PortDefaults:
     return ac.PortDefaults(namespace=namespace, part_of="shop", telemetry=ac.Telemetry(mode="off"), wait=WAIT)
 
 
+print("building the shop")  # on stdout: aipp graph keeps its stdout for the diagram
 app = cdk8s.App()
 shop = ac.PortChart(app, "shop", defaults("shop"))
 db = ac.Workload(shop, "Db", ac.WorkloadProps(
@@ -104,6 +105,7 @@ def test_synth_diff_graph_and_check_work_in_a_project(project: Path) -> None:
     both = aipp(project, "graph")
     assert both.returncode == 0, both.stderr
     lines = both.stdout.splitlines()
+    assert both.stderr == "building the shop\n"
     assert lines[0] == "graph LR" and '  subgraph chart0["shop"]' in lines and '  subgraph chart1["tools"]' in lines
     assert '    db["db<br/>Deployment, wave 1<br/>port 5432"]' in lines
     assert "  web -->|5432| db" in lines
@@ -111,7 +113,7 @@ def test_synth_diff_graph_and_check_work_in_a_project(project: Path) -> None:
     assert shop.returncode == 0 and shop.stdout.startswith('digraph "shop" {\n')
     assert '  "web" -> "db" [label="5432"];' in shop.stdout and "runner" not in shop.stdout
     assert aipp(project, "graph", "nowhere").stderr == (
-        "error: CHART 'nowhere' is not a PortChart of the app; name one of: shop, tools\n"
+        "building the shop\nerror: CHART 'nowhere' is not a PortChart of the app; name one of: shop, tools\n"
     )
 
     check = aipp(project, "check", "--no-tools")
@@ -128,8 +130,13 @@ def test_a_failing_app_leaves_the_output_untouched(project: Path) -> None:
     before = _files(out)
     mistake = "error: ValueError: ports[http].number must be a port number between 1 and 65535, got 0"
     ran = f"error: the app ({sys.executable} app.py) exited with status 1"
-    # synth and diff run the app (its traceback becomes its last line); graph runs it in-process.
-    for command, status, lines in (("synth", 1, [mistake, ran]), ("diff", 2, [mistake, ran]), ("graph", 1, [mistake])):
+    # synth and diff run the app (its traceback becomes its last line, its stdout is dropped); graph
+    # runs it in-process (what it prints goes to stderr).
+    for command, status, lines in (
+        ("synth", 1, [mistake, ran]),
+        ("diff", 2, [mistake, ran]),
+        ("graph", 1, ["building the shop", mistake]),
+    ):
         result = aipp(project, command, BREAK_APP="1")
         assert (result.returncode, result.stdout) == (status, ""), (command, result.stderr)
         assert result.stderr.splitlines() == lines, command

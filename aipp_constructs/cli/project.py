@@ -24,7 +24,7 @@ import sys
 import tempfile
 import tomllib
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -264,7 +264,7 @@ def _recording(project: Cdk8sProject, argv: list[str], outdir: str) -> Iterator[
 def record_apps(project: Cdk8sProject) -> list[App]:
     """Runs the project's Python app in this process and returns the ``cdk8s.App`` objects it
     made, with their construct trees; ``App.synth`` is recorded, not run, so nothing is written
-    (``$CDK8S_OUTDIR`` names a temporary folder meanwhile).
+    (``$CDK8S_OUTDIR`` names a temporary folder meanwhile), and what the app prints goes to stderr.
 
     Raises:
         ProjectError: the app command runs no Python file or module, or the file is missing.
@@ -276,10 +276,12 @@ def record_apps(project: Cdk8sProject) -> list[App]:
     with tempfile.TemporaryDirectory(prefix="aipp-graph-") as scratch, _recording(project, argv, scratch) as apps:
         sys.path.insert(0, str(Path(target).parent) if kind == "path" else str(project.root))
         try:
-            if kind == "path":
-                runpy.run_path(target, run_name="__main__")
-            else:
-                runpy.run_module(target, run_name="__main__", alter_sys=True)
+            # What the app prints goes to stderr: stdout is the command's output.
+            with redirect_stdout(sys.stderr):
+                if kind == "path":
+                    runpy.run_path(target, run_name="__main__")
+                else:
+                    runpy.run_module(target, run_name="__main__", alter_sys=True)
         except SystemExit as exit_:
             if exit_.code not in (None, 0):
                 status = exit_.code if isinstance(exit_.code, int) else 1
