@@ -83,7 +83,7 @@ def test_synth_diff_graph_and_check_work_in_a_project(project: Path) -> None:
     (project / "sub").mkdir()
     synth = aipp(project / "sub", "synth")  # found upward from a folder below the project
     assert (synth.returncode, synth.stdout) == (0, ""), synth.stderr
-    assert synth.stderr == "synthesized shop.k8s.yaml, tools.k8s.yaml into out\n"
+    assert synth.stderr == "building the shop\nsynthesized shop.k8s.yaml, tools.k8s.yaml into out\n"
     docs = [d for d in yaml.safe_load_all((project / "out" / "shop.k8s.yaml").read_text()) if d]
     assert {d["metadata"]["name"] for d in docs if d["kind"] == "Deployment"} == {"db", "web"}
     assert [p.name for p in project.iterdir() if p.name.startswith(".")] == []  # no staging left
@@ -130,8 +130,8 @@ def test_a_failing_app_leaves_the_output_untouched(project: Path) -> None:
     before = _files(out)
     mistake = "error: ValueError: ports[http].number must be a port number between 1 and 65535, got 0"
     ran = f"error: the app ({sys.executable} app.py) exited with status 1"
-    # synth and diff run the app (its traceback becomes its last line, its stdout is dropped); graph
-    # runs it in-process (what it prints goes to stderr).
+    # synth and diff run the app (its traceback becomes its last line); graph runs it in-process
+    # (what it prints goes to stderr).
     for command, status, lines in (
         ("synth", 1, [mistake, ran]),
         ("diff", 2, [mistake, ran]),

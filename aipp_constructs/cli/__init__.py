@@ -288,7 +288,7 @@ def synth() -> None:
         try:
             _progress(f"running {project.app} ...")
             try:
-                warnings = run_app(project, staging)
+                printed = run_app(project, staging)
             except AppFailed as failed:
                 raise _app_refused(failed, 1) from None
             files = _yaml_files(staging)
@@ -302,7 +302,7 @@ def synth() -> None:
             _swap(staging, output)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-    for line in warnings.splitlines():
+    for line in printed.splitlines():
         click.echo(line, err=True)
     click.echo(f"synthesized {', '.join(files)} into {_display(output)}", err=True)
 

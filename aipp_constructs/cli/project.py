@@ -209,7 +209,7 @@ def _app_errors(stderr: str) -> list[str]:
 
 def run_app(project: Cdk8sProject, outdir: Path) -> str:
     """Runs the app as cdk8s-cli does (shell, project folder, ``$CDK8S_OUTDIR=outdir``);
-    returns what it printed on stderr (warnings).
+    returns what it printed (stdout, then stderr: progress and warnings).
 
     Raises:
         AppFailed: the app exited non-zero: its error lines (the exception of a Python
@@ -223,7 +223,7 @@ def run_app(project: Cdk8sProject, outdir: Path) -> str:
         lines = _app_errors(done.stderr or done.stdout)
         lines.append(f"error: the app ({project.app}) exited with status {done.returncode}")
         raise AppFailed(lines, done.returncode)
-    return done.stderr
+    return done.stdout + done.stderr
 
 
 @contextmanager
