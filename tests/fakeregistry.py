@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from aipp_constructs import cli
+from aipp_constructs.aipp import cli
 from aipp_constructs.aipp.config import APP_COMPONENTS
 from aipp_constructs.aipp.images import RegistryUnavailable
 

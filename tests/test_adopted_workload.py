@@ -184,6 +184,11 @@ def test_the_adopted_deployment_depends_on_a_library_component_waits_and_is_wire
     web = one(manifests, "Deployment", "acme-web")  # kplus names it after the construct path
     assert [c["name"] for c in pod_spec(web)["initContainers"]] == ["wait-for-db"]
     assert "nc -z -w 2 db 5432" in container(web, "wait-for-db")["command"][2]
+    # kplus's typed L1 maps the patched manifest through its types again: the quantities survive.
+    assert container(web, "wait-for-db")["resources"] == {
+        "requests": {"cpu": WAIT.resources.cpu_request, "memory": WAIT.resources.memory_request},
+        "limits": {"cpu": WAIT.resources.cpu_limit, "memory": WAIT.resources.memory_limit},
+    }
     assert env_of(container(web, "web"))["DB_HOST"] == "db"
     assert env_of(container(web, "web"))["DB_PORT"] == "5432"
     assert web["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] == "2"

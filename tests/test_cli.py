@@ -1,4 +1,5 @@
-"""The ``aipp`` command (aipp_constructs/cli.py), through Click's test runner.
+"""The ``aipp`` command in this project (aipp_constructs/cli/, with the AIPP port's commands of
+aipp_constructs/aipp/cli.py), through Click's test runner.
 
 A synth costs about a second: ``diff`` and ``graph`` build charts, so the tests that need one
 share it where they can (the graph fixture, the modified environment file).
@@ -23,6 +24,7 @@ from fakeregistry import FakeRegistry, digest_of
 
 import main
 from aipp_constructs import cli
+from aipp_constructs.aipp import cli as aipp_cli
 from aipp_constructs.aipp import images, load_environment
 from aipp_constructs.checks import load_manifests
 from aipp_constructs.cli import aipp
@@ -593,7 +595,7 @@ def test_images_under_option_b_pins_and_notes_a_stale_digest(tmp_path: Path, mon
 def test_restore_is_the_restore_procedure() -> None:
     result = run("restore", "dev-meta", "--dump", DUMP)
     assert result.exit_code == 0
-    assert result.stdout.splitlines() == cli.restore_commands(load_environment(DEV_META), DUMP)
+    assert result.stdout.splitlines() == aipp_cli.restore_commands(load_environment(DEV_META), DUMP)
     bad = run("restore", "dev-meta", "--dump", "../x.dump")
     assert bad.exit_code == 1 and bad.stderr.startswith("error: --dump must be a file name")
 
@@ -609,4 +611,4 @@ def test_compose_commands(monkeypatch: pytest.MonkeyPatch, fixture_dist: Path) -
 
 
 def test_the_checkout_program_is_the_module_the_tests_import() -> None:
-    assert cli._load_program() is main
+    assert aipp_cli._load_program() is main

@@ -20,8 +20,9 @@ PACKAGE = Path(aipp_constructs.__file__).parent
 ROOT = PACKAGE.parent
 LAYOUT_DOC = ROOT / "docs" / "layout.md"
 
-#: subpackage -> the subpackages its modules may import (besides itself). ``aipp`` is the AIPP
-#: port (a user of the library), ``cli`` the command line on top of everything.
+#: subpackage -> the subpackages its modules may import (besides itself). ``cli`` is the command
+#: line over every library layer (it knows no port); ``aipp`` is the AIPP port, a user of the
+#: library that plugs its own commands into the command line (docs/cli.md).
 MAY_IMPORT: dict[str, set[str]] = {
     "core": set(),
     "review": set(),
@@ -31,8 +32,8 @@ MAY_IMPORT: dict[str, set[str]] = {
     "platform": {"core"},
     "observability": {"core", "workloads"},
     "presets": {"core", "workloads", "platform", "observability"},
-    "aipp": {"core", "workloads", "platform", "observability", "presets", "review", "checks", "compose"},
-    "cli": {"core", "workloads", "platform", "observability", "presets", "review", "checks", "compose", "aipp"},
+    "cli": {"core", "workloads", "platform", "observability", "presets", "review", "checks", "compose"},
+    "aipp": {"core", "workloads", "platform", "observability", "presets", "review", "checks", "compose", "cli"},
 }
 
 

@@ -385,15 +385,32 @@ def _stamp_wave(where: str, obj: ApiObject, wave: int) -> None:
     obj.metadata.add_annotation(SYNC_WAVE_ANNOTATION, str(wave))
 
 
+def _typed(obj: ApiObject, item: Mapping[str, Any]) -> dict[str, Any]:
+    """``item`` as the manifest of ``obj`` keeps it. A typed L1 object (cdk8s-plus-27's
+    ``KubeDeployment``, an imported ``k8s`` class) maps its patched manifest through its props'
+    types again, and reads each resource quantity as ``Quantity.value``: a plain ``"10m"``
+    would come out as ``null``, so its quantities are given in that shape."""
+    copy = dict(item)
+    resources = copy.get("resources")
+    if type(obj).to_json is not ApiObject.to_json and isinstance(resources, Mapping):
+        copy["resources"] = {
+            kind: {name: {"value": value} for name, value in amounts.items()}
+            if isinstance(amounts, Mapping)
+            else amounts
+            for kind, amounts in resources.items()
+        }
+    return copy
+
+
 def _append(obj: ApiObject, path: str, existing: object, items: Sequence[Mapping[str, Any]]) -> None:
     """Append ``items`` to the list at ``path`` of the manifest (created when absent)."""
     if not items:
         return
     if existing:
         for item in items:
-            obj.add_json_patch(JsonPatch.add(f"{path}/-", dict(item)))
+            obj.add_json_patch(JsonPatch.add(f"{path}/-", _typed(obj, item)))
     else:
-        obj.add_json_patch(JsonPatch.add(path, [dict(item) for item in items]))
+        obj.add_json_patch(JsonPatch.add(path, [_typed(obj, item) for item in items]))
 
 
 def _distinct(components: Sequence[Component]) -> tuple[Component, ...]:
