@@ -9,11 +9,11 @@ with every plugin and the options of ``tools/detect-secrets/scan.args``, one per
 * ``--exclude-lines``: fields that hold a *name*, never a value: ``secretKey`` (the key an
   ExternalSecret writes), ``secretName`` (a Secret's name), ``secret_type``,
   ``vendor_pull_secret`` (an environment file's Secret name) and the ``checkov.io/skip<n>``
-  annotations (a reason); and the lines of ``aipp_constructs/__init__.py``'s lazy-import table
-  (each line maps a class name to its module, as ``VaultSecret`` to ``external_secret``);
+  annotations (a reason);
 * ``--exclude-secrets``: an environment-variable name (``DB_PASSWORD``, ``PASSWORD`` in a
   documented URL), the value of a wiring map; and the bare key names ``password`` and
-  ``username`` (a map from Secret keys to Vault properties or variables), never credentials.
+  ``username`` (a map from Secret keys to Vault properties or variables), never credentials;
+  and ``true``/``false``, a boolean setting (``AUTHENTICATION_APIKEY_ENABLED: "true"``).
 
 The few other lines that look like secrets (test fixtures of the redaction and secret checks,
 maps from Secret keys to Vault properties) carry detect-secrets' inline

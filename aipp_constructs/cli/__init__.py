@@ -317,12 +317,12 @@ DETECT_SECRETS_ARGS: tuple[str, ...] = (
     "^(imports/|aipp_constructs/crds/)",
     "--exclude-lines",
     "(^|[\\s{,])[\"']?(secretKey|secretName|secret_type|vendor_pull_secret|checkov\\.io/skip[0-9]+)[\"']?: ",
-    "--exclude-lines",
-    '^\\s*"[A-Z]\\w*": "[a-z_]+",$',
     "--exclude-secrets",
     "^[A-Z][A-Z0-9_]*$",
     "--exclude-secrets",
     "^(password|username)$",
+    "--exclude-secrets",
+    "^(true|false)$",
 )
 _CHECKOV_ENV = {"BC_SKIP_MAPPING": "TRUE", "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "LOG_LEVEL": "WARNING"}
 _TOOL_TIMEOUT = 600
