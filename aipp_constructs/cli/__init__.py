@@ -1111,6 +1111,7 @@ def compose() -> None:
     Example:
       aipp compose inspect vendor/aipp/docker-compose.yml
       aipp compose drift vendor/aipp/docker-compose.yml dist/dev-meta
+      aipp compose init vendor/aipp/docker-compose.yml -o port.py
     """
 
 
@@ -1155,3 +1156,42 @@ def compose_drift(file: Path, port_dir: Path, ignore: tuple[str, ...]) -> None:
     from aipp_constructs.compose.__main__ import run_drift
 
     _exit(run_drift(file, port_dir, ignore))
+
+
+@compose.command("init")
+@click.argument("file", type=click.Path(path_type=Path), metavar="FILE")
+@click.option(
+    "--env-file",
+    "env_files",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    metavar="F",
+    help="A file of variables for interpolation (repeatable).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=Path("port.py"),
+    show_default=True,
+    metavar="PORT_PY",
+    help="Where to write the program.",
+)
+@click.option("--name", default=None, metavar="NAME", help="The port's name (namespace); default: the project's.")
+@click.option("--force", is_flag=True, help="Replace an existing output file.")
+def compose_init(file: Path, env_files: tuple[Path, ...], output: Path, name: str | None, force: bool) -> None:
+    """Write a port program for a Compose file.
+
+    A complete Python program using only the public API: one construct per service in
+    creation order, Vault keys for credentials, Ingress routes for published ports, and a
+    `# TODO(port):` comment at every value a person must decide. `python PORT_PY` writes
+    dist/ beside it; `aipp check` of that passes. Exit status 0, or 2 on a usage error, a
+    malformed file or an existing PORT_PY (without --force).
+
+    \b
+    Example:
+      aipp compose init docker-compose.yml -o port.py && python port.py && aipp check dist
+    """
+    from aipp_constructs.compose.__main__ import run_init
+
+    _exit(run_init(file, output, env_files, name=name, force=force))

@@ -7,17 +7,21 @@ the vendor's source of truth beside the port:
   syntax form of the keys a port must decide on and lists the keys it does not map;
 * :mod:`.inspect`: per service, the facts (secrets redacted), the construct of this library it
   maps to with the props to set, and what to decide by hand (:func:`inspect_compose`);
+* :mod:`.init`: a port program written from the Compose file (:func:`render_port`), every
+  guess marked ``# TODO(port):``;
 * :mod:`.drift`: what the Compose file has that the port's synthesized manifests lack
   (:func:`find_drift`), for CI after every vendor release.
 
 Command line: ``python -m aipp_constructs.compose inspect FILE [--format json]`` and
-``python -m aipp_constructs.compose drift FILE PORT_DIR [--ignore KEY ...]``. Pure Python:
+``python -m aipp_constructs.compose drift FILE PORT_DIR [--ignore KEY ...]`` and
+``python -m aipp_constructs.compose init FILE [-o port.py]``. Pure Python:
 nothing here imports cdk8s or jsii.
 """
 
 from __future__ import annotations
 
 from aipp_constructs.compose.drift import DriftReport, Finding, find_drift, parse_ignore
+from aipp_constructs.compose.init import format_program, render_port
 from aipp_constructs.compose.inspect import ServiceReport, inspect_compose, render_json, render_text
 from aipp_constructs.compose.model import (
     ComposeError,
@@ -51,10 +55,12 @@ __all__ = [
     "ServiceReport",
     "Volume",
     "find_drift",
+    "format_program",
     "inspect_compose",
     "load_compose",
     "parse_compose",
     "parse_ignore",
     "render_json",
+    "render_port",
     "render_text",
 ]

@@ -15,8 +15,14 @@
     drift, 2 on a usage error (bad arguments, a malformed Compose file, a folder without
     manifests, an ``--ignore`` naming no service).
 
-``aipp compose inspect|drift`` (:mod:`aipp_constructs.cli`) runs the same two functions,
-:func:`run_inspect` and :func:`run_drift`.
+``python -m aipp_constructs.compose init FILE [--env-file F]... [-o port.py] [--name NAME] [--force]``
+    Writes a port program for FILE (:mod:`aipp_constructs.compose.init`): ``python port.py``
+    synthesizes it into ``dist/`` beside it, and every guess carries a ``# TODO(port):``
+    comment. Exit 0, or 2 on a usage error, a malformed file or an existing output file
+    (``--force`` replaces it).
+
+``aipp compose inspect|drift|init`` (:mod:`aipp_constructs.cli`) runs the same functions,
+:func:`run_inspect`, :func:`run_drift` and :func:`run_init`.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ import yaml
 
 from aipp_constructs.compose.drift import find_drift, parse_ignore
 from aipp_constructs.compose.inspect import inspect_compose, render_json, render_text
-from aipp_constructs.compose.model import ComposeError, load_compose
+from aipp_constructs.compose.model import ComposeError, ComposeFile, load_compose
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,6 +58,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="KEY",
         help="SERVICE, or SERVICE.env.NAME / .port.N / .volume.NAME / .healthcheck / .service (repeatable)",
     )
+    # -- init (aipp compose init) --
+    init = commands.add_parser("init", help="write a port program for the Compose file")
+    init.add_argument("file", type=Path, metavar="FILE", help="the Compose file")
+    init.add_argument("--env-file", dest="env_files", action="append", default=[], type=Path, metavar="F")
+    init.add_argument("-o", "--output", type=Path, default=Path("port.py"), metavar="PORT_PY")
+    init.add_argument("--name", default=None, metavar="NAME", help="the port's name (namespace)")
+    init.add_argument("--force", action="store_true", help="replace an existing output file")
     return parser
 
 
@@ -112,6 +125,56 @@ def _drift(file: Path, port_dir: Path, ignore: Sequence[str]) -> int:
     return 1 if report.findings else 0
 
 
+# -- init (aipp compose init) ----------------------------------------------------------------
+
+
+def run_init(
+    file: Path,
+    output: Path = Path("port.py"),
+    env_files: Sequence[Path] = (),
+    *,
+    name: str | None = None,
+    force: bool = False,
+) -> int:
+    """``init FILE``: writes the port program to ``output``; returns the exit code (0, or 2)."""
+    from aipp_constructs.compose.init import format_program, render_port
+
+    if output.exists() and not force:
+        print(f"error: {output} exists; give another -o, or --force to replace it", file=sys.stderr)
+        return 2
+    try:
+        compose = _load_with_env_files(file, env_files)
+        text = render_port(compose, project=name)
+    except ComposeError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        text, note = format_program(text, output.resolve())
+        if note is not None:
+            print(f"note: {note}", file=sys.stderr)
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        print(f"error: {output}: cannot write the program ({error.__class__.__name__}: {error})", file=sys.stderr)
+        return 2
+    todos = text.count("# TODO(port):")
+    print(f"wrote {output}: {len(compose.services)} services, {todos} TODO(port) decisions", file=sys.stderr)
+    return 0
+
+
+def _load_with_env_files(file: Path, env_files: Sequence[Path]) -> ComposeFile:
+    """``load_compose`` with the ``--env-file`` files, by whatever keyword the reader takes them."""
+    import inspect as pyinspect
+
+    if not env_files:
+        return load_compose(file)
+    parameters = pyinspect.signature(load_compose).parameters
+    for keyword in ("env_files", "env_file"):
+        if keyword in parameters:
+            return load_compose(file, **{keyword: tuple(env_files)})
+    raise ComposeError(f"error: {file}: --env-file {env_files[0]}: this Compose reader does not read env files yet")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs one command.
 
@@ -128,6 +191,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exit_.code or 0)
     if args.command == "inspect":
         return run_inspect(args.file, args.format)
+    if args.command == "init":
+        return run_init(args.file, args.output, args.env_files, name=args.name, force=args.force)
     return run_drift(args.file, args.port_dir, args.ignore)
 
 
