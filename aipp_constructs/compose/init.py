@@ -48,12 +48,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from aipp_constructs.compose.inspect import ServiceReport, image_moves, inspect_compose, looks_secret
+from aipp_constructs.compose.inspect import ServiceReport, image_moves, inspect_compose, looks_secret, redact_args
 from aipp_constructs.compose.model import ComposeFile, EnvVar, Healthcheck, Service, Volume
 from aipp_constructs.core.names import kubernetes_name
 from aipp_constructs.core.security import BASELINE_CAPABILITIES, RESTRICTED_CAPABILITIES
 
-__all__ = ["TODO", "format_program", "render_port"]
+__all__ = ["TODO", "format_program", "pin_guess", "render_port"]
 
 #: The marker of every decision left to a person.
 TODO = "# TODO(port):"
@@ -70,7 +70,7 @@ _TCP_CHECK = re.compile(r"\b(?:nc|netcat)\s[^|;&]*?(?:localhost|127\.0\.0\.1|0\.
 _URL_WITH_PASSWORD = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]*:[^/\s@]+@", re.IGNORECASE)
 _REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-?+][^}]*)?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(h|ms|us|ns|m|s)")
-_LEADING_VERSION = re.compile(r"\A([A-Za-z]?[-_.]?)(\d+(?:\.\d+)*)(.*)\Z", re.DOTALL)
+_LEADING_VERSION = re.compile(r"\A([A-Za-z]*[-_.]?)(\d+(?:\.\d+)*)(.*)\Z", re.DOTALL)
 _REPORT_PORT = re.compile(r'Port\(name="([a-z0-9-]+)", number=(\d+)')
 _RESERVED = frozenset({"app", "ac", "chart", "box", "keys", "box_keys", "routes", "controller", "sys", "main", "build"})
 _SYSTEM_PATHS = ("/var/run", "/run", "/proc", "/sys", "/dev", "/etc/localtime", "/etc/timezone")
@@ -911,9 +911,7 @@ class _Program:
             uid = int(uid_text)
         else:
             uid = 70 if "alpine" in (_repo(image)[1] or "") else 999
-            w.todo(1, f"{uid} is the postgres user of the official images; check it for {_repo(image)[0]}")
         extensions = '("vector",)' if "vector" in image else "()"
-        w.todo(1, "the size of the database's volume")
         w.add(1, f"{unit.var} = ac.PgvectorDb(")
         w.add(2, f"{unit.chart},")
         w.add(2, f"{_py(self._id(unit))},")
@@ -924,7 +922,10 @@ class _Program:
         w.add(3, f"extensions={extensions},")
         w.add(3, f"username={self._secret_key(unit, user, 'postgres-user')},")
         w.add(3, f"password={self._secret_key(unit, env.get('POSTGRES_PASSWORD'), 'postgres-password')},")
+        w.todo(3, "the size of the database's volume")
         w.add(3, 'storage_size="10Gi",')
+        if not (uid_text.isdigit() and int(uid_text) >= 1):
+            w.todo(3, f"{uid} is the postgres user of the official images; check it for {_repo(image)[0]}")
         w.add(3, f"run_as_user={uid},")
         args = self._postgres_args(s)
         if args:
@@ -948,7 +949,8 @@ class _Program:
         if pairs and not managed:
             return tuple(command)
         if command:
-            self.w.todo(1, f"Compose runs postgres with {' '.join(command)}: not mapped (extra_args takes -c pairs)")
+            shown = " ".join(redact_args(command))
+            self.w.todo(1, f"Compose runs postgres with {shown}: not mapped (extra_args takes -c pairs)")
         return ()
 
     def _redis(self, unit: _Unit, image: str) -> None:
@@ -968,9 +970,9 @@ class _Program:
             w.todo(1, f"Compose runs {s.name} without a password; the preset needs one: give it to the clients too")
             password = w.key(unit.chart, "redis-password")
         if command:
-            w.todo(1, f"Compose runs {s.name} with {' '.join(command[:6])}...: the preset writes its own flags")
+            shown = " ".join(redact_args(command))
+            w.todo(1, f"Compose runs {s.name} with {shown}: the preset writes its own flags (extra_args for others)")
         self._preset_volumes_note(unit, "/data")
-        w.todo(1, f"the size of {s.name}'s volume, and 999 as the uid of its image")
         w.add(1, f"{unit.var} = ac.RedisCache(")
         w.add(2, f"{unit.chart},")
         w.add(2, f"{_py(self._id(unit))},")
@@ -978,6 +980,10 @@ class _Program:
         w.add(3, f"name={_py(unit.name)},")
         w.add(3, f"image={unit.chart}.image({_py(image)}),")
         w.add(3, f"password={password},")
+        w.todo(3, f"the size of {s.name}'s volume")
+        w.add(3, 'storage_size="5Gi",')
+        w.todo(3, "999 is the redis user of the official images; check it for this image")
+        w.add(3, "run_as_user=999,")
         env_lines = self._preset_env(unit, ("REDIS_PASSWORD", "REDISCLI_AUTH"))
         if env_lines:
             w.add(3, "env={")
