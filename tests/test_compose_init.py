@@ -3,13 +3,15 @@
 Acceptance 2 of issue 20, per corpus file, in a scratch folder: ``aipp compose init FILE -o
 port.py``, ``python port.py`` synthesizes ``dist/``, ``aipp check dist`` reports 0 failed
 (checkov and detect-secrets too when ``make tools`` installed them), and ``ruff check``,
-``ruff format --check`` and ``mypy --strict port.py`` are clean. The unit tests below read the
+``ruff format --check`` and ``mypy --strict port.py`` are clean, and ``aipp compose drift
+FILE dist`` finds nothing that a ``# TODO(port):`` of the program does not name. The unit tests below read the
 program's text: credentials never printed, creation order, the baseline chart, the TODOs.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -77,6 +79,26 @@ def test_init_writes_a_port_that_synthesizes_passes_aipp_check_ruff_and_mypy(
     mypy = [str(BIN / "mypy"), "--strict", "--cache-dir", str(mypy_cache), "port.py"]
     types = _run(mypy, tmp_path, MYPYPATH=str(PROJECT))
     assert types.returncode == 0, types.stdout
+    drift = _run([sys.executable, "-m", "aipp_constructs", "compose", "drift", str(compose_file), "dist"], tmp_path)
+    assert drift.returncode in (0, 1), drift.stderr
+    assert _unexplained(drift.stdout, program.read_text()) == []
+
+
+def _unexplained(drift_output: str, program: str) -> list[str]:
+    """The drift findings no ``# TODO(port):`` line of the program names: each finding's service
+    and, when the finding names a path or a variable, that too."""
+    todos = [line for line in program.splitlines() if TODO in line]
+    left = []
+    for line in drift_output.splitlines():
+        match = re.match(r"drift: (\S+)(?: \(\S+\))?: (.*)", line)
+        if match is None:
+            continue
+        service, message = match.groups()
+        message = re.sub(r" in \S+$", "", message)  # the folder compared
+        tokens = re.findall(r"(?<!\S)\.{0,2}/[\w./-]+|\b[A-Z][A-Z0-9_]{2,}\b", message)
+        if not any(service in todo and all(token in todo for token in tokens[:1]) for todo in todos):
+            left.append(line)
+    return left
 
 
 # -- the program's text -------------------------------------------------------------------------

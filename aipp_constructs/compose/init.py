@@ -653,9 +653,23 @@ class _Program:
                 notes.append(
                     f"Compose mounts the host path {volume.source} at {volume.target}: left out (config? data?)"
                 )
+        kept = {(number, protocol) for _name, number, protocol in unit.ports}
         for port in s.ports:
             if port.protocol not in ("tcp", "udp"):
                 notes.append(f"port {port.target}/{port.protocol} is not TCP or UDP: left out")
+            elif unit.construct == "Workload" and (port.target, port.protocol) not in kept:
+                notes.append(
+                    f"{s.name}'s port {port.target}/{port.protocol}: a container port has one protocol per number; "
+                    "left out (a second Service, or drop it)"
+                )
+        for var in s.environment:
+            if var.value is None:
+                notes.append(f"{s.name}'s {var.name} comes from the shell that runs docker compose: set it in env")
+        if unit.construct == "OneShotJob":
+            notes.append(
+                f"{s.name} is a Job: `aipp compose drift` compares Deployments and StatefulSets and reports it "
+                f"missing (--ignore {s.name})"
+            )
         return notes
 
     def _ids(self, unit: _Unit) -> None:
