@@ -1179,7 +1179,12 @@ def compose_drift(file: Path, port_dir: Path, ignore: tuple[str, ...]) -> None:
 )
 @click.option("--name", default=None, metavar="NAME", help="The port's name (namespace); default: the project's.")
 @click.option("--force", is_flag=True, help="Replace an existing output file.")
-def compose_init(file: Path, env_files: tuple[Path, ...], output: Path, name: str | None, force: bool) -> None:
+@click.option(
+    "--profile", "profiles", multiple=True, metavar="PROFILE", help="A Compose profile to select (repeatable)."
+)
+def compose_init(
+    file: Path, env_files: tuple[Path, ...], output: Path, name: str | None, force: bool, profiles: tuple[str, ...]
+) -> None:
     """Write a port program for a Compose file.
 
     A complete Python program using only the public API: one construct per service in
@@ -1194,4 +1199,4 @@ def compose_init(file: Path, env_files: tuple[Path, ...], output: Path, name: st
     """
     from aipp_constructs.compose.__main__ import run_init
 
-    _exit(run_init(file, output, env_files, name=name, force=force))
+    _exit(run_init(file, output, env_files, name=name, force=force, profiles=profiles))

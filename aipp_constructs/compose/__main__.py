@@ -15,7 +15,7 @@
     drift, 2 on a usage error (bad arguments, a malformed Compose file, a folder without
     manifests, an ``--ignore`` naming no service).
 
-``python -m aipp_constructs.compose init FILE [--env-file F]... [-o port.py] [--name NAME] [--force]``
+``python -m aipp_constructs.compose init FILE [--env-file F]... [--profile P]... [-o port.py] [--name NAME] [--force]``
     Writes a port program for FILE (:mod:`aipp_constructs.compose.init`): ``python port.py``
     synthesizes it into ``dist/`` beside it, and every guess carries a ``# TODO(port):``
     comment. Exit 0, or 2 on a usage error, a malformed file or an existing output file
@@ -65,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("-o", "--output", type=Path, default=Path("port.py"), metavar="PORT_PY")
     init.add_argument("--name", default=None, metavar="NAME", help="the port's name (namespace)")
     init.add_argument("--force", action="store_true", help="replace an existing output file")
+    init.add_argument("--profile", dest="profiles", action="append", default=[], metavar="PROFILE")
     return parser
 
 
@@ -135,6 +136,7 @@ def run_init(
     *,
     name: str | None = None,
     force: bool = False,
+    profiles: Sequence[str] = (),
 ) -> int:
     """``init FILE``: writes the port program to ``output``; returns the exit code (0, or 2)."""
     from aipp_constructs.compose.init import format_program, render_port
@@ -143,7 +145,7 @@ def run_init(
         print(f"error: {output} exists; give another -o, or --force to replace it", file=sys.stderr)
         return 2
     try:
-        compose = _load_with_env_files(file, env_files)
+        compose = _load_with_env_files(file, env_files, profiles)
         text = render_port(compose, project=name)
     except ComposeError as error:
         print(str(error), file=sys.stderr)
@@ -158,21 +160,27 @@ def run_init(
         print(f"error: {output}: cannot write the program ({error.__class__.__name__}: {error})", file=sys.stderr)
         return 2
     todos = text.count("# TODO(port):")
-    print(f"wrote {output}: {len(compose.services)} services, {todos} TODO(port) decisions", file=sys.stderr)
+    print(f"wrote {output}: {len(compose.services)} Compose services, {todos} TODO(port) decisions", file=sys.stderr)
     return 0
 
 
-def _load_with_env_files(file: Path, env_files: Sequence[Path]) -> ComposeFile:
-    """``load_compose`` with the ``--env-file`` files, by whatever keyword the reader takes them."""
+def _load_with_env_files(file: Path, env_files: Sequence[Path], profiles: Sequence[str] = ()) -> ComposeFile:
+    """``load_compose`` with the ``--env-file`` files and ``--profile`` names, passed only when given
+    and only to a reader that takes them (``env_files=``, ``profiles=``)."""
     import inspect as pyinspect
 
-    if not env_files:
-        return load_compose(file)
     parameters = pyinspect.signature(load_compose).parameters
-    for keyword in ("env_files", "env_file"):
-        if keyword in parameters:
-            return load_compose(file, **{keyword: tuple(env_files)})
-    raise ComposeError(f"error: {file}: --env-file {env_files[0]}: this Compose reader does not read env files yet")
+    options: dict[str, tuple[Path, ...] | tuple[str, ...]] = {}
+    for option, keyword, values in (
+        ("--env-file", "env_files", tuple(env_files)),
+        ("--profile", "profiles", tuple(profiles)),
+    ):
+        if not values:
+            continue
+        if keyword not in parameters:
+            raise ComposeError(f"error: {file}: {option} {values[0]}: this Compose reader does not take {option} yet")
+        options[keyword] = values
+    return load_compose(file, **options)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -192,7 +200,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "inspect":
         return run_inspect(args.file, args.format)
     if args.command == "init":
-        return run_init(args.file, args.output, args.env_files, name=args.name, force=args.force)
+        return run_init(
+            args.file, args.output, args.env_files, name=args.name, force=args.force, profiles=args.profiles
+        )
     return run_drift(args.file, args.port_dir, args.ignore)
 
 

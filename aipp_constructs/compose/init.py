@@ -197,6 +197,26 @@ def _active(service: Service) -> bool:
     return not profiles or bool(getattr(service, "active", False))
 
 
+def _with_profile_services_in_use(services: Sequence[Service]) -> list[Service]:
+    """The active services, and the services of a profile one of them requires (``depends_on``
+    without ``required: false``: Compose starts those too), in file order."""
+    chosen = {s.name for s in services if _active(s)}
+    changed = True
+    while changed:
+        changed = False
+        for user in [s for s in services if s.name in chosen]:
+            for dep in user.depends_on:
+                if dep.required and dep.service not in chosen and any(s.name == dep.service for s in services):
+                    chosen.add(dep.service)
+                    changed = True
+    return [s for s in services if s.name in chosen]
+
+
+def _host_pattern(compose_name: str) -> str:
+    """A Compose service name used as a host: ``db``, ``db:5432``, ``http://db/``."""
+    return rf"(?<![A-Za-z0-9_.$-]){re.escape(compose_name)}(?=:\d|/|\Z|,|\s)"
+
+
 def _order(services: Sequence[Service]) -> list[Service]:
     """Creation order: every ``depends_on`` target first, Compose order as the tie-break."""
     by_name = {s.name: s for s in services}
@@ -215,6 +235,13 @@ def _order(services: Sequence[Service]) -> list[Service]:
     for service in services:
         visit(service, ())
     return done
+
+
+def _environment(service: Service) -> tuple[EnvVar, ...]:
+    """The container's variables: those of its ``env_file:`` files then ``environment:``, when the
+    model reads the files (``effective_environment``), else ``environment:``."""
+    merged = getattr(service, "effective_environment", None)
+    return tuple(merged) if merged is not None else service.environment
 
 
 def _raw(var: EnvVar) -> str | None:
@@ -300,8 +327,9 @@ class _Program:
         self.project = project
         self.reports = reports
         self.w = _Writer()
-        active = [s for s in compose.services if _active(s)]
-        self.left_out = [s.name for s in compose.services if not _active(s)]
+        active = _with_profile_services_in_use(compose.services)
+        self.pulled_in = {s.name for s in active if not _active(s)}
+        self.left_out = [s.name for s in compose.services if s not in active]
         taken: set[str] = set()
         self.units: dict[str, _Unit] = {}
         names_taken: set[str] = set()
@@ -394,13 +422,9 @@ class _Program:
     def mentions(self, unit: _Unit, value: str) -> list[_Unit]:
         found = []
         for other in self.units.values():
-            if other is not unit and re.search(self._host_pattern(other.service.name), value):
+            if other is not unit and re.search(_host_pattern(other.service.name), value):
                 found.append(other)
         return found
-
-    @staticmethod
-    def _host_pattern(compose_name: str) -> str:
-        return rf"(?<![A-Za-z0-9_.$-]){re.escape(compose_name)}(?=:\d|/|\Z|,|\s)"
 
     def renamed(self, unit: _Unit, value: str) -> str:
         for other in self.units.values():
@@ -408,7 +432,7 @@ class _Program:
                 continue
             host = other.name if other.chart == unit.chart else f"{other.name}.{self.namespace(other.chart)}.svc"
             if host != other.service.name:
-                value = re.sub(self._host_pattern(other.service.name), host, value)
+                value = re.sub(_host_pattern(other.service.name), host, value)
         return value
 
     # -- the program -----------------------------------------------------------------------
@@ -480,7 +504,13 @@ class _Program:
             w.add(1, ")")
         secrets_at = len(w.lines)
         if self.left_out:
-            w.todo(1, f"left out, in a Compose profile: {', '.join(self.left_out)}; add those you use")
+            profiles = {s.name: ",".join(getattr(s, "profiles", ())) for s in self.compose.services}
+            shown = ", ".join(f"{name} ({profiles[name]})" for name in self.left_out)
+            w.todo(
+                1,
+                f"left out, in a Compose profile not selected: {shown}; select those you use with "
+                "--profile, or COMPOSE_PROFILES in an --env-file, and run init again",
+            )
         self._claims()
         created: set[str] = set()
         late: list[tuple[_Unit, _Unit]] = []
@@ -560,6 +590,12 @@ class _Program:
         s = unit.service
         w.add(1, "")
         w.add(1, f"# {s.name}" + (f" (Kubernetes name {unit.name})" if unit.name != s.name else ""))
+        if s.name in self.pulled_in:
+            w.todo(
+                1,
+                f"{s.name} is in the Compose profile {', '.join(getattr(s, 'profiles', ()))}, not selected; it is "
+                "here because another service requires it (depends_on)",
+            )
         image = self._image(unit)
         if unit.construct == "PgvectorDb":
             self._postgres(unit, image)
@@ -628,6 +664,7 @@ class _Program:
     def _notes(self, unit: _Unit) -> list[str]:
         s = unit.service
         notes = []
+
         user = s.user
         if user is None and not unit.root:
             notes.append(
@@ -635,8 +672,16 @@ class _Program:
             )
         elif user is not None and not unit.root and not user.split(":", 1)[0].isdigit():
             notes.append(f"Compose runs {s.name} as the user {user!r}: set run_as_user to its uid (10001 here)")
-        for env_file in s.env_file:
-            notes.append(f"Compose reads {env_file} (env_file) into {s.name}; its variables are not written here")
+        read = getattr(s, "env_files", None)
+        if read is None:  # a model that keeps the paths only
+            for env_file in s.env_file:
+                notes.append(f"Compose reads {env_file} (env_file) into {s.name}; its variables are not written here")
+        for env_file in read or ():
+            if not getattr(env_file, "exists", True):
+                notes.append(
+                    f"Compose reads {env_file.path} (env_file) into {s.name}, which is missing: "
+                    "write its variables in env"
+                )
         if s.privileged:
             notes.append(
                 f"Compose runs {s.name} privileged, which no Pod Security level here admits: find what it needs"
@@ -662,7 +707,7 @@ class _Program:
                     f"{s.name}'s port {port.target}/{port.protocol}: a container port has one protocol per number; "
                     "left out (a second Service, or drop it)"
                 )
-        for var in s.environment:
+        for var in _environment(s):
             if var.value is None:
                 notes.append(f"{s.name}'s {var.name} comes from the shell that runs docker compose: set it in env")
         if unit.construct == "OneShotJob":
@@ -747,7 +792,7 @@ class _Program:
         env: list[tuple[str, str, str | None]] = []
         connects: list[str] = []
         late: list[tuple[_Unit, _Unit]] = []
-        for var in s.environment:
+        for var in _environment(s):
             if var.value is None:
                 continue
             for other in self.mentions(unit, var.value):
@@ -881,7 +926,7 @@ class _Program:
     # -- presets ---------------------------------------------------------------------------
 
     def _env_map(self, service: Service) -> dict[str, EnvVar]:
-        return {v.name: v for v in service.environment}
+        return {v.name: v for v in _environment(service)}
 
     def _secret_key(self, unit: _Unit, var: EnvVar | None, fallback: str) -> str:
         if var is None:
@@ -891,7 +936,7 @@ class _Program:
 
     def _preset_env(self, unit: _Unit, own: Iterable[str]) -> list[str]:
         lines = []
-        for var in unit.service.environment:
+        for var in _environment(unit.service):
             if var.name in own or var.value is None:
                 continue
             if _is_credential(var.name, var.value):
