@@ -512,6 +512,8 @@ class _Program:
                 "--profile, or COMPOSE_PROFILES in an --env-file, and run init again",
             )
         self._claims()
+        self._shared_env()
+        self.written_groups: set[str] = set()
         created: set[str] = set()
         late: list[tuple[_Unit, _Unit]] = []
         for unit in self.units.values():
@@ -588,6 +590,7 @@ class _Program:
     def _construct(self, unit: _Unit, created: set[str]) -> list[tuple[_Unit, _Unit]]:
         w = self.w
         s = unit.service
+        self._write_shared_env(unit)
         w.add(1, "")
         w.add(1, f"# {s.name}" + (f" (Kubernetes name {unit.name})" if unit.name != s.name else ""))
         if s.name in self.pulled_in:
@@ -603,7 +606,7 @@ class _Program:
         if unit.construct == "RedisCache":
             self._redis(unit, image)
             return []
-        env, late, deps, after, connects = self._edges_env(unit, created)
+        _entries, late, deps, after, connects = self._edges_env(unit, created)
         props = "OneShotJobProps" if unit.construct == "OneShotJob" else "WorkloadProps"
         chart = unit.chart
         for text in self._notes(unit):
@@ -630,7 +633,7 @@ class _Program:
         if connects:
             w.add(3, f"connects_to=({w.names(*connects)}{',' if len(connects) == 1 else ''}),")
         w.add(3, "wiring={},  # every variable is written out below, as Compose sets it")
-        secret_names = self._env(unit, env)
+        secret_names = self._env(unit)
         self._volumes(unit)
         if s.resources is not None:
             w.todo(3, f"requests and limits; Compose: {self._compose_resources(s)}")
@@ -782,7 +785,8 @@ class _Program:
         for dep in s.depends_on:
             other = self.units.get(dep.service)
             if other is None:
-                self.w.todo(1, f"{s.name} depends on {dep.service}, which is not in this port")
+                if dep.required:  # Compose starts without an optional one
+                    self.w.todo(1, f"{s.name} depends on {dep.service}, which is not in this port")
                 continue
             named.add(other.service.name)
             if self.serves(other) and dep.condition != "service_completed_successfully":
@@ -806,23 +810,84 @@ class _Program:
             env.append((var.name, var.value, _raw(var)))
         return env, late, deps, after, connects
 
-    def _env(self, unit: _Unit, env: Sequence[tuple[str, str, str | None]]) -> list[str]:
+    def _env_items(self, unit: _Unit) -> list[tuple[str, str | None, str]]:
+        """The ``env`` entries of a workload: (variable, TODO or ``None``, the Python entry)."""
+        items: list[tuple[str, str | None, str]] = []
+        for var in _environment(unit.service):
+            name, value = var.name, var.value
+            if value is None:
+                continue
+            if _is_credential(name, value):
+                refs = [a or b for a, b in _REFERENCE.findall(_raw(var) or "")]
+                key = _kebab(refs[0] if len(refs) == 1 else name)
+                todo = None
+                if _URL_WITH_PASSWORD.search(value):
+                    todo = f"{name} is a URL with a password: in Vault whole (or an ac.EnvTemplate of the facts)"
+                items.append((name, todo, f"{_py(name)}: {self.w.key(unit.chart, key)},"))
+            else:
+                items.append((name, None, f"{_py(name)}: {_py(self.renamed(unit, value))},"))
+        return items
+
+    def _shared_env(self) -> None:
+        """Entries several workloads have alike (Dify's ``x-shared-env``) become one dictionary each
+        group of workloads spreads (``env={**shared_env, ...}``), written before the first of them."""
+        self.env_items = {
+            unit.service.name: self._env_items(unit)
+            for unit in self.units.values()
+            if unit.construct in ("Workload", "OneShotJob")
+        }
+        counts: dict[tuple[str, str | None, str], int] = {}
+        for items in self.env_items.values():
+            for item in items:
+                counts[item] = counts.get(item, 0) + 1
+        groups: dict[tuple[tuple[str, str | None, str], ...], list[str]] = {}
+        for service, items in self.env_items.items():
+            common = tuple(item for item in items if counts[item] > 1)
+            if len(common) >= 8:
+                groups.setdefault(common, []).append(service)
+        self.env_groups: dict[str, tuple[str, tuple[tuple[str, str | None, str], ...]]] = {}
+        for number, (common, services) in enumerate((g for g in groups.items() if len(g[1]) > 1), start=1):
+            name = "shared_env" if len([g for g in groups.values() if len(g) > 1]) == 1 else f"shared_env_{number}"
+            for service in services:
+                self.env_groups[service] = (name, common)
+
+    def _write_shared_env(self, unit: _Unit) -> None:
+        """The shared dictionary of ``unit``'s group, when ``unit`` is the first of the group."""
+        group = self.env_groups.get(unit.service.name)
+        if group is None or group[0] in self.written_groups:
+            return
+        name, common = group
+        self.written_groups.add(name)
+        users = [service for service, (other, _) in self.env_groups.items() if other == name]
+        w = self.w
+        w.add(1, "")
+        w.add(1, f"# The variables {', '.join(users)} have alike in Compose.")
+        w.add(1, f"{name}: dict[str, str | ac.SecretKeyRef] = {{")
+        for _var, todo, line in common:
+            if todo is not None:
+                w.todo(2, todo)
+            w.add(2, line)
+        w.add(1, "}")
+
+    def _env(self, unit: _Unit) -> list[str]:
         """Writes ``env={...}``; returns the names of the variables read from Vault."""
         w = self.w
-        if not env:
+        items = self.env_items.get(unit.service.name, [])
+        if not items:
             return []
-        secret_names: list[str] = []
+        secret_names = [name for name, _todo, line in items if ".key(" in line.split(": ", 1)[1]]
+        group = self.env_groups.get(unit.service.name)
+        shared = set(group[1]) if group is not None else set()
         w.add(3, "env={")
-        for name, value, raw in env:
-            if _is_credential(name, value):
-                refs = [a or b for a, b in _REFERENCE.findall(raw or "")]
-                key = _kebab(refs[0] if len(refs) == 1 else name)
-                if _URL_WITH_PASSWORD.search(value):
-                    w.todo(4, f"{name} is a URL with a password: in Vault whole (or an ac.EnvTemplate of the facts)")
-                w.add(4, f"{_py(name)}: {w.key(unit.chart, key)},")
-                secret_names.append(name)
-            else:
-                w.add(4, f"{_py(name)}: {_py(self.renamed(unit, value))},")
+        if group is not None:
+            w.add(4, f"**{group[0]},")
+        for item in items:
+            if item in shared:
+                continue
+            _name, todo, line = item
+            if todo is not None:
+                w.todo(4, todo)
+            w.add(4, line)
         w.add(3, "},")
         return secret_names
 
