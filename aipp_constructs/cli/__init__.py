@@ -314,7 +314,7 @@ def synth() -> None:
 #: tests/test_secret_scan.py.
 DETECT_SECRETS_ARGS: tuple[str, ...] = (
     "--exclude-files",
-    "^(imports/|aipp_constructs/crds/)",
+    "^(imports/|aipp_constructs/crds/|tests/compose/corpus/)",
     "--exclude-lines",
     "(^|[\\s{,])[\"']?(secretKey|secretName|secret_type|vendor_pull_secret|checkov\\.io/skip[0-9]+)[\"']?: ",
     "--exclude-secrets",
