@@ -3,8 +3,8 @@
 Every command reads FILE as ``docker compose`` does (:func:`read_compose`): variables from the
 shell environment over ``--env-file F`` (repeatable; a later file wins) or, without it, the
 ``.env`` beside FILE; ``--profile P`` (repeatable; else ``COMPOSE_PROFILES``) selects the
-optional services. What Compose would warn about (a variable that is not set, an ``env_file``
-that does not exist) is printed on stderr as ``note: FILE:LINE: path: ...`` lines.
+optional services. ``inspect`` prints what Compose would warn about (a variable that is not set,
+an ``env_file`` that does not exist) on stderr as ``note: FILE:LINE: path: ...`` lines.
 
 ``python -m aipp_constructs.compose inspect FILE [--format text|json]``
     Per Compose service: image, ports, command, environment (secret values redacted),
@@ -39,19 +39,22 @@ from aipp_constructs.compose.inspect import inspect_compose, render_json, render
 from aipp_constructs.compose.model import ComposeError, ComposeFile, load_compose
 
 
-def read_compose(file: Path, env_files: Sequence[Path] = (), profiles: Sequence[str] = ()) -> ComposeFile:
+def read_compose(
+    file: Path, env_files: Sequence[Path] = (), profiles: Sequence[str] = (), *, show_notes: bool = True
+) -> ComposeFile:
     """Loads FILE as ``docker compose`` would and prints its notes on stderr.
 
     Args:
         file: The Compose file.
         env_files: ``--env-file`` files, in order.
         profiles: ``--profile`` names; empty reads ``COMPOSE_PROFILES``.
+        show_notes: Print the notes (``inspect`` does; ``drift`` keeps stderr for its own notes).
 
     Raises:
         ComposeError: the file, or an env file, is refused (one ``error: ...`` line).
     """
     compose = load_compose(file, env_files=env_files, profiles=tuple(profiles) or None)
-    for note in compose.notes:
+    for note in compose.notes if show_notes else ():
         print(note, file=sys.stderr)
     return compose
 
@@ -122,7 +125,7 @@ def run_drift(
 ) -> int:
     """``drift FILE PORT_DIR``: prints the findings; returns the exit code (0, 1, or 2)."""
     try:
-        return _drift(read_compose(file, env_files, profiles), port_dir, ignore)
+        return _drift(read_compose(file, env_files, profiles, show_notes=False), port_dir, ignore)
     except ComposeError as error:
         print(str(error), file=sys.stderr)
         return 2

@@ -159,18 +159,24 @@ def _substitute(text: str, env: Mapping[str, str], state: _State) -> str:
     return "".join(out)
 
 
+def _in(text: str) -> str:
+    return f"{text!r}: " if text else ""
+
+
 def _braced(body: str, text: str, env: Mapping[str, str], state: _State) -> str:
+    if text == f"${{{body}}}":
+        text = ""  # the error names the expression once
     match = _NAME.match(body)
     if match is None:
         raise InterpolationError(
-            f"{text!r}: '${{{body}}}' is not a variable; write ${{NAME}}, ${{NAME:-default}}... or $$ for a '$'"
+            f"{_in(text)}'${{{body}}}' is not a variable; write ${{NAME}}, ${{NAME:-default}}... or $$ for a '$'"
         )
     name = match.group()
     rest = body[match.end() :]
     operator = next((op for op in _OPERATORS if rest.startswith(op)), None)
     if rest and operator is None:
         raise InterpolationError(
-            f"{text!r}: '${{{body}}}' has {rest[0]!r} after the name; write one of "
+            f"{_in(text)}'${{{body}}}' has {rest[0]!r} after the name; write one of "
             "${NAME:-default} ${NAME-default} ${NAME:?error} ${NAME?error} ${NAME:+alt} ${NAME+alt}"
         )
     value = env.get(name)
@@ -231,6 +237,19 @@ def _double_quoted(body: str) -> str:
     return "".join(out)
 
 
+def _closing_quote(value: str, quote: str) -> int:
+    """Index of the quote that closes ``value[0]``; -1 when none (``\\"`` escapes in ``"``)."""
+    index = 1
+    while index < len(value):
+        if quote == '"' and value[index] == "\\":
+            index += 2
+            continue
+        if value[index] == quote:
+            return index
+        index += 1
+    return -1
+
+
 def read_env_file(
     path: Path, lookup: Mapping[str, str] | None = None, *, on_blank: Callable[[str, int], None] | None = None
 ) -> dict[str, str]:
@@ -269,15 +288,23 @@ def read_env_file(
             continue
         value = value.strip()
         env: dict[str, str] = {**(lookup or {}), **values}
-        if value.startswith("'"):
-            if len(value) < 2 or not value.endswith("'"):
-                raise ValueError(f"error: {path}:{number}: {key}: the single quote is not closed; end the value with '")
-            values[key] = value[1:-1]
-            continue
-        if value.startswith('"'):
-            if len(value) < 2 or not value.endswith('"'):
-                raise ValueError(f'error: {path}:{number}: {key}: the double quote is not closed; end the value with "')
-            value = _double_quoted(value[1:-1])
+        if value.startswith(("'", '"')):
+            quote = value[0]
+            end = _closing_quote(value, quote)
+            if end < 0:
+                raise ValueError(
+                    f"error: {path}:{number}: {key}: the {quote} quote is not closed; end the value with {quote}"
+                )
+            trailing = value[end + 1 :].strip()
+            if trailing and not trailing.startswith("#"):
+                raise ValueError(
+                    f"error: {path}:{number}: {key}: {trailing!r} after the closing quote; "
+                    "put a comment after ' #' or quote the whole value"
+                )
+            if quote == "'":
+                values[key] = value[1:end]
+                continue
+            value = _double_quoted(value[1:end])
         else:
             value = re.split(r"\s+#", value, maxsplit=1)[0].rstrip()
         try:

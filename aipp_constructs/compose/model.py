@@ -217,6 +217,8 @@ class Healthcheck:
         timeout: As written; ``None`` when not set.
         retries: Consecutive failures before unhealthy; ``None`` when not set.
         start_period: As written; ``None`` when not set.
+        test_written: :attr:`test` as written, before interpolation
+            (``mysqladmin ping -p${DB_PASSWORD:-x}`` where ``test`` has the value).
     """
 
     kind: Literal["CMD", "CMD-SHELL", "NONE"]
@@ -225,6 +227,7 @@ class Healthcheck:
     timeout: str | None = None
     retries: int | None = None
     start_period: str | None = None
+    test_written: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,6 +373,10 @@ class Service:
         extends: The service it extends (``extends:``, already merged in); ``None`` when none.
         file: The Compose file that defines it (an ``include:``d file for included services);
             ``None`` when the text was parsed without a file.
+        written: The service's keys as written, before interpolation (anchors, merge keys and
+            ``extends`` applied): ``written["command"]`` is
+            ``["redis-server", "--requirepass", "${REDIS_AUTH}"]`` where :attr:`command` has the
+            interpolated value.
     """
 
     name: str
@@ -399,6 +406,17 @@ class Service:
     configs: tuple[FileMount, ...] = ()
     extends: str | None = None
     file: Path | None = None
+    written: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def command_written(self) -> tuple[str, ...] | None:
+        """``command:`` as written (before interpolation), as arguments; ``None`` when not set."""
+        return _written_argv(self.written.get("command"))
+
+    @property
+    def entrypoint_written(self) -> tuple[str, ...] | None:
+        """``entrypoint:`` as written (before interpolation), as arguments; ``None`` when not set."""
+        return _written_argv(self.written.get("entrypoint"))
 
     @property
     def effective_environment(self) -> tuple[EnvVar, ...]:
@@ -427,6 +445,30 @@ class Service:
     def env(self, name: str) -> EnvVar | None:
         """The ``environment`` entry of that name, or ``None``."""
         return next((var for var in self.environment if var.name == name), None)
+
+
+def _written_argv(value: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            return tuple(shlex.split(value))
+        except ValueError:
+            return (value,)
+    if isinstance(value, list):
+        return tuple(str(item) for item in value)
+    return None
+
+
+def _as_written(value: Any) -> Any:
+    """``value`` with every interpolated string back to its text as written."""
+    if isinstance(value, Interpolated):
+        return value.raw
+    if isinstance(value, dict):
+        return {key: _as_written(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_as_written(item) for item in value]
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -907,7 +949,7 @@ def _healthcheck(ctx: _Context, path: tuple[Any, ...], value: Any) -> Healthchec
             return None  # disable: false and no test: the image's own health check
         raise ctx.error(path, 'has no \'test\'; write test: ["CMD", ...] or ["CMD-SHELL", "..."]')
     if isinstance(test, str):
-        return Healthcheck(kind="CMD-SHELL", test=(test,), retries=retries, **timing)
+        return Healthcheck(kind="CMD-SHELL", test=(test,), retries=retries, test_written=(_as_written(test),), **timing)
     if not isinstance(test, list) or not test:
         raise ctx.error((*path, "test"), f"must be a string or a non-empty list, got {test!r}")
     args = tuple(_scalar_str(ctx, (*path, "test", index), item, "a test argument") for index, item in enumerate(test))
@@ -917,11 +959,13 @@ def _healthcheck(ctx: _Context, path: tuple[Any, ...], value: Any) -> Healthchec
     if head == "CMD":
         if len(args) < 2:
             raise ctx.error((*path, "test"), "CMD needs a command after it")
-        return Healthcheck(kind="CMD", test=args[1:], retries=retries, **timing)
+        written = tuple(str(_as_written(item)) for item in test[1:])
+        return Healthcheck(kind="CMD", test=args[1:], retries=retries, test_written=written, **timing)
     if head == "CMD-SHELL":
         if len(args) != 2:
             raise ctx.error((*path, "test"), "CMD-SHELL takes exactly one shell string")
-        return Healthcheck(kind="CMD-SHELL", test=args[1:], retries=retries, **timing)
+        written = tuple(str(_as_written(item)) for item in test[1:])
+        return Healthcheck(kind="CMD-SHELL", test=args[1:], retries=retries, test_written=written, **timing)
     raise ctx.error((*path, "test", 0), f"is {head!r}; a list test starts with CMD, CMD-SHELL or NONE")
 
 
@@ -1214,6 +1258,7 @@ def _service(
         else (),
         extends=extends,
         file=file,
+        written=MappingProxyType(_as_written(raw)),
     )
 
 
@@ -1621,9 +1666,7 @@ def _compose(
         )
     for checked in loader.docs:
         for violation in schema_violations(checked.data):
-            raise checked.ctx.error(
-                violation.path, f"{violation.message} (Compose Specification; fix the value or the key)"
-            )
+            raise checked.ctx.error(violation.path, f"{violation.message} (Compose Specification)")
     unmapped = {
         key: value
         for key, value in doc.data.items()

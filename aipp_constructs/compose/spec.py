@@ -64,8 +64,8 @@ def _message(error: Any) -> str:
             if key not in error.schema.get("properties", {}) and not str(key).startswith("x-")
         )
         names = ", ".join(map(str, extra)) or "a key"
-        hint = f"; allowed: {', '.join(allowed)}" if allowed and len(allowed) <= 25 else ""
-        return f"{names} is not allowed here{hint}"
+        hint = f" (allowed: {', '.join(allowed)})" if allowed and len(allowed) <= 25 else ""
+        return f"{names}: not a key the specification allows here{hint}; remove or rename it"
     if validator == "type":
         expected = error.validator_value
         expected_text = " or ".join(expected) if isinstance(expected, list) else str(expected)
@@ -95,4 +95,10 @@ def schema_violations(data: Any) -> Iterator[SchemaViolation]:
     errors = sorted(validator.iter_errors(data), key=lambda error: list(map(str, error.absolute_path)))
     for error in errors:
         chosen = best_match([error]) if error.context else error
-        yield SchemaViolation(tuple(chosen.absolute_path), _message(chosen))
+        path = tuple(chosen.absolute_path)
+        if chosen.validator == "additionalProperties" and isinstance(chosen.instance, dict):
+            known = chosen.schema.get("properties", {})
+            extra = [key for key in chosen.instance if key not in known and not str(key).startswith("x-")]
+            if extra:
+                path = (*path, extra[0])  # the line of the key itself
+        yield SchemaViolation(path, _message(chosen))
