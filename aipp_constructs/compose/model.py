@@ -1,19 +1,32 @@
-"""A small, strict-enough model of a Docker Compose file: what a port to Kubernetes needs.
+"""A model of a Docker Compose file that reads it as the Compose Specification does.
 
 :func:`load_compose` parses a Compose file into frozen dataclasses, one :class:`Service` per
-service in file order. It reads the keys a port has to decide on (image, ports, command,
-environment, volumes, health check, dependencies, user, resources, restart policy, privileges)
-in every syntax the Compose specification allows for them, and keeps every other key as
-"not mapped" (:attr:`Service.unmapped`) instead of dropping it silently. Extension fields
-(``x-*``) are ignored, as Compose does.
+service in file order (the file's own services, then those of ``include:``d files). It reads
+the keys a port has to decide on (image, ports, command, environment, env_file, volumes, health
+check, dependencies, user, resources, restart policy, privileges, profiles, secrets, configs) in
+every syntax the Compose Specification allows for them, and keeps every other key as "not
+mapped" (:attr:`Service.unmapped`) instead of dropping it silently. Extension fields (``x-*``)
+are ignored, as Compose does.
 
-Parsing follows Docker Compose, not PyYAML's defaults:
+Reading follows Docker Compose, in its order:
 
-* YAML 1.2 scalars, as Compose (go-yaml v3) reads them: ``restart: no`` and ``DEBUG: off`` are
-  strings, ``22:22`` is a string (YAML 1.1 would read the number 1342);
-* duplicate keys are errors;
-* values are kept as written: ``${VAR}``, ``${VAR:-default}`` and ``$$`` are not interpolated
-  (the ``.env`` file is the vendor's, and its values are secrets more often than not).
+1. YAML 1.2 scalars, as Compose (go-yaml v3) reads them: ``restart: no`` and ``DEBUG: off`` are
+   strings, ``22:22`` is a string (YAML 1.1 would read the number 1342); duplicate keys are
+   errors; anchors, aliases and merge keys (``<<``) are applied.
+2. Interpolation of every string value (:mod:`.interpolation`: ``${VAR}``, ``${VAR:-default}``,
+   ``${VAR:?error}``, ``${VAR:+alt}``, nesting, ``$$``...) with the shell environment over
+   ``--env-file`` files (or the ``.env`` beside the file), BEFORE any short syntax is split:
+   ``${MYSQL_HOST_VOLUME:-./volumes/mysql/data}:/var/lib/mysql`` is a bind mount of
+   ``./volumes/mysql/data``. A variable that is not set and has no default is ``""`` and a note
+   (:attr:`ComposeFile.notes`), as Compose warns. What was written stays available:
+   :attr:`EnvVar.raw` (with :attr:`EnvVar.references` and :attr:`EnvVar.unset`),
+   :attr:`Service.written`, :attr:`Healthcheck.test_written`.
+3. ``include:`` (each included file with its own variables), ``extends:`` (same file or
+   ``file:``, the base's relative paths rebased), ``profiles:`` (a service of a profile that is
+   not selected is kept, with ``active=False``), ``env_file:`` (read from disk; a missing file
+   is a note, not an error).
+4. Validation with the official Compose Specification JSON schema (:mod:`.spec`), after this
+   model's own checks.
 
 A malformed file raises :class:`ComposeError`, a ``ValueError`` whose message is one line
 ``error: FILE:LINE: services.NAME.KEY: what is wrong; what to write`` (the line when known).
