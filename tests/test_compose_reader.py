@@ -8,8 +8,10 @@ configs, and validation with the vendored Compose Specification schema. Every fi
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,7 @@ from click.testing import CliRunner
 from aipp_constructs.cli import aipp
 from aipp_constructs.compose.__main__ import main as compose_main
 from aipp_constructs.compose.interpolation import (
+    Interpolated,
     InterpolationError,
     interpolate,
     interpolation_environment,
@@ -348,6 +351,16 @@ def test_include_brings_services_with_their_own_variables(project: ComposeFile) 
     assert compose.name == "reader"
 
 
+def test_the_including_projects_variables_win(tmp_path: Path) -> None:
+    (tmp_path / "db").mkdir()
+    (tmp_path / "db" / "compose.yml").write_text("services:\n  db:\n    image: postgres:${PG}\n")
+    (tmp_path / "db" / ".env").write_text("PG=15\n")
+    (tmp_path / "compose.yml").write_text("include: [db/compose.yml]\nservices:\n  a:\n    image: x\n")
+    assert load_compose(tmp_path / "compose.yml", environ={}).service("db").image == "postgres:15"
+    (tmp_path / ".env").write_text("PG=17\n")
+    assert load_compose(tmp_path / "compose.yml", environ={}).service("db").image == "postgres:17"
+
+
 def test_extends_in_the_same_file(project: ComposeFile) -> None:
     compose = project
     api = compose.service("api")
@@ -532,6 +545,32 @@ def test_an_unset_bind_source_is_a_bind_mount_of_the_variable() -> None:
         ("UPLOAD_LOCATION",),
     )
     assert compose.service("immich-server").ports == (Port(2283, published="2283"),)
+
+
+def _interpolated_values(value: object, where: str) -> list[str]:
+    if isinstance(value, Interpolated):
+        return [where]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [
+            found
+            for item in dataclasses.fields(value)
+            if item.name != "written"
+            for found in _interpolated_values(getattr(value, item.name), f"{where}.{item.name}")
+        ]
+    if isinstance(value, Mapping):
+        return [found for key, item in value.items() for found in _interpolated_values(item, f"{where}[{key!r}]")]
+    if isinstance(value, (list, tuple)):
+        return [found for index, item in enumerate(value) for found in _interpolated_values(item, f"{where}[{index}]")]
+    return []
+
+
+@pytest.mark.parametrize("file", [*EVERY_FILE, READER / "compose.yml"], ids=lambda path: path.name)
+def test_the_model_hands_out_plain_strings(file: Path) -> None:
+    # Interpolated (a str subclass that remembers its raw text) stays inside the reader:
+    # yaml.safe_dump, for one, refuses a str subclass.
+    compose = load_compose(file, environ={})
+    assert _interpolated_values(compose, file.name) == []
+    assert compose.services[0].written  # the text as written is there, on purpose
 
 
 # --------------------------------------------------------------------------------------------

@@ -473,6 +473,17 @@ def _written_argv(value: Any) -> tuple[str, ...] | None:
     return None
 
 
+def _plain(value: Any) -> Any:
+    """``value`` with every interpolated string as a plain ``str`` (what the model hands out)."""
+    if isinstance(value, Interpolated):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
 def _as_written(value: Any) -> Any:
     """``value`` with every interpolated string back to its text as written."""
     if isinstance(value, Interpolated):
@@ -816,16 +827,16 @@ def _env_var(name: str, value: str, written: Any) -> EnvVar:
 def _env_file_entries(ctx: _Context, path: tuple[Any, ...], value: Any) -> list[tuple[str, bool]]:
     """``env_file:`` as (path, required) pairs: a string, a list, or long-form items."""
     if isinstance(value, str):
-        return [(value, True)]
+        return [(str(value), True)]
     if not isinstance(value, list):
         raise ctx.error(path, f"must be a path or a list of paths, got {type(value).__name__}")
     files: list[tuple[str, bool]] = []
     for index, item in enumerate(value):
         if isinstance(item, dict) and isinstance(item.get("path"), str):
             required = _bool(ctx, (*path, index, "required"), item.get("required", True))
-            files.append((item["path"], required))
+            files.append((str(item["path"]), required))
         elif isinstance(item, str):
-            files.append((item, True))
+            files.append((str(item), True))
         else:
             raise ctx.error((*path, index), f"must be a path or {{path: ...}}, got {item!r}")
     return files
@@ -904,11 +915,12 @@ def _volume(ctx: _Context, path: tuple[Any, ...], item: Any, declared: tuple[str
         raw_target = item.get("target")
         if not isinstance(raw_target, str) or not raw_target.startswith("/"):
             raise ctx.error((*path, "target"), f"must be an absolute container path, got {raw_target!r}")
-        target = raw_target
+        target = str(raw_target)
         read_only = _bool(ctx, (*path, "read_only"), item.get("read_only", False))
         source = item.get("source")
         if source is not None and not isinstance(source, str):
             raise ctx.error((*path, "source"), f"must be a string, got {type(source).__name__}")
+        source = None if source is None else str(source)
         if kind_key == "tmpfs":
             return Volume(target=target, kind="scratch")
         if kind_key == "bind":
@@ -988,7 +1000,7 @@ def _depends_on(ctx: _Context, path: tuple[Any, ...], value: Any) -> list[Depend
         for index, item in enumerate(value):
             if not isinstance(item, str):
                 raise ctx.error((*path, index), f"must be a service name, got {item!r}")
-            deps.append(Dependency(item))
+            deps.append(Dependency(str(item)))
         return deps
     if not isinstance(value, dict):
         raise ctx.error(path, f"must be a list of service names or a mapping, got {type(value).__name__}")
@@ -1239,7 +1251,7 @@ def _service(
     selected = project.profiles
     return Service(
         name=name,
-        image=image,
+        image=None if image is None else str(image),
         build="build" in raw,
         ports=tuple(ports),
         command=_argv(ctx, (*path, "command"), raw.get("command")),
@@ -1255,8 +1267,8 @@ def _service(
         restart=restart,
         privileged=privileged,
         cap_add=_str_list(ctx, (*path, "cap_add"), raw["cap_add"], "a capability") if raw.get("cap_add") else (),
-        gpus=raw.get("gpus"),
-        unmapped=MappingProxyType(unmapped),
+        gpus=_plain(raw.get("gpus")),
+        unmapped=MappingProxyType(_plain(unmapped)),
         line=ctx.lines.get(path, 0),
         profiles=profiles,
         active=not profiles or "*" in selected or any(profile in selected for profile in profiles),
@@ -1557,7 +1569,8 @@ class _Loader:
         return table
 
     def include(self, doc: _Doc, where: tuple[Any, ...], entry: Any, stack: tuple[Path, ...]) -> _Table:
-        """One ``include:`` entry: its own project (variables from its env_file or .env)."""
+        """One ``include:`` entry: its own project (variables from its env_file or .env, under the
+        including project's)."""
         ctx = doc.ctx
         if isinstance(entry, str):
             entry = {"path": entry}
@@ -1569,7 +1582,8 @@ class _Loader:
         env_files_raw = entry.get("env_file")
         env_files = [env_files_raw] if isinstance(env_files_raw, str) else list(env_files_raw or [])
         try:
-            env, _ = interpolation_environment(project_dir, [doc.base / str(f) for f in env_files], self.environ)
+            # The including project's variables win over the included one's (Compose's rule).
+            env, _ = interpolation_environment(project_dir, [doc.base / str(f) for f in env_files], doc.env)
         except ValueError as error:
             raise ctx.error((*where, "env_file"), " ".join(str(error).removeprefix("error: ").split())) from None
         merged: _Table | None = None
@@ -1690,7 +1704,7 @@ def _compose(
         path=path,
         services=tuple(services),
         volumes=project.volumes,
-        unmapped=MappingProxyType(unmapped),
+        unmapped=MappingProxyType(_plain(unmapped)),
         name=None if project_name is None else str(project_name),
         secrets=_file_resources(ctx, "secrets", table.secrets or None),
         configs=_file_resources(ctx, "configs", table.configs or None),
