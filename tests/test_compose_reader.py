@@ -172,6 +172,32 @@ def test_interpolation_comes_before_the_short_syntaxes() -> None:
     assert worker.healthcheck == Healthcheck("NONE")
 
 
+def test_ports_long_and_short_after_interpolation() -> None:
+    text = (
+        "services:\n"
+        "  web:\n"
+        "    image: x\n"
+        "    ports:\n"
+        "      - target: ${WEB_PORT:-3000}\n"
+        "        published: ${WEB_PUBLISHED:-80}\n"
+        "        host_ip: ${BIND:-127.0.0.1}\n"
+        "        name: web\n"
+        "        app_protocol: http\n"
+        "      - target: 7000-7001\n"
+        "        protocol: udp\n"
+        "      - ${GRPC_IP:-[::1]}:${GRPC:-50051}:50051/tcp\n"
+        "      - 9000-9001:9000-9001\n"
+    )
+    assert parse_compose(text, "c.yml").service("web").ports == (
+        Port(3000, published="80", host_ip="127.0.0.1", name="web", app_protocol="http"),
+        Port(7000, protocol="udp"),
+        Port(7001, protocol="udp"),
+        Port(50051, published="50051", host_ip="::1"),
+        Port(9000, published="9000-9001"),
+        Port(9001, published="9000-9001"),
+    )
+
+
 def test_environment_keeps_the_raw_text_and_the_variables() -> None:
     text = (
         "services:\n"

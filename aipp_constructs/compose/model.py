@@ -129,6 +129,8 @@ class Port:
             (``expose:``, or a short form with the container port only).
         host_ip: The host address it is published on (``127.0.0.1``); ``None`` for all.
         exposed_only: Declared with ``expose:`` (reachable from other services, not the host).
+        name: The long form's ``name``; ``None`` when not set.
+        app_protocol: The long form's ``app_protocol`` (``http``, ``grpc``); ``None`` when not set.
     """
 
     target: int
@@ -136,6 +138,8 @@ class Port:
     published: str | None = None
     host_ip: str | None = None
     exposed_only: bool = False
+    name: str | None = None
+    app_protocol: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -742,21 +746,23 @@ def _ports(ctx: _Context, path: tuple[Any, ...], value: Any) -> list[Port]:
             if "target" not in item:
                 raise ctx.error(where, "long-form port needs 'target' (the container port)")
             target = item["target"]
-            if isinstance(target, str) and target.isdigit():
-                target = int(target)
-            if isinstance(target, bool) or not isinstance(target, int) or not 1 <= target <= 65535:
+            if isinstance(target, bool) or not isinstance(target, (int, str)):
                 raise ctx.error((*where, "target"), f"must be a port number 1-65535, got {target!r}")
+            targets = _port_range(ctx, (*where, "target"), str(target).strip(), "container port")
             protocol = str(item.get("protocol") or "tcp")
             if protocol not in _PROTOCOLS:
                 raise ctx.error((*where, "protocol"), f"is {protocol!r}; write tcp, udp or sctp")
             published = item.get("published")
-            ports.append(
+            ports.extend(
                 Port(
-                    target=target,
+                    target=number,
                     protocol=protocol,
                     published=None if published in (None, "") else str(published),
                     host_ip=str(item["host_ip"]) if item.get("host_ip") else None,
+                    name=None if item.get("name") is None else str(item["name"]),
+                    app_protocol=None if item.get("app_protocol") is None else str(item["app_protocol"]),
                 )
+                for number in targets
             )
         else:
             raise ctx.error(where, f"must be a port string, number or mapping, got {type(item).__name__}")
