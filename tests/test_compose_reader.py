@@ -514,6 +514,16 @@ def test_an_included_service_may_not_repeat_a_name(tmp_path: Path) -> None:
         load_compose(tmp_path / "compose.yml", environ={})
 
 
+def test_include_with_an_override_file(tmp_path: Path) -> None:
+    (tmp_path / "base.yml").write_text("services:\n  cache:\n    image: redis:7\n    ports: ['6379']\n")
+    (tmp_path / "override.yml").write_text("services:\n  cache:\n    image: redis:7.4\n    command: [redis-server]\n")
+    (tmp_path / "compose.yml").write_text(
+        "include:\n  - path: [base.yml, override.yml]\nservices:\n  a:\n    image: x\n    depends_on: [cache]\n"
+    )
+    cache = load_compose(tmp_path / "compose.yml", environ={}).service("cache")
+    assert (cache.image, cache.command, cache.ports) == ("redis:7.4", ("redis-server",), (Port(6379),))
+
+
 def test_include_cycle_is_refused(tmp_path: Path) -> None:
     (tmp_path / "a.yml").write_text("include: [b.yml]\nservices:\n  a:\n    image: x\n")
     (tmp_path / "b.yml").write_text("include: [a.yml]\nservices:\n  b:\n    image: y\n")

@@ -1593,7 +1593,7 @@ class _Loader:
         except ValueError as error:
             raise ctx.error((*where, "env_file"), " ".join(str(error).removeprefix("error: ").split())) from None
         merged: _Table | None = None
-        for index, file in enumerate(files):
+        for file in files:
             if file.resolve() in stack:
                 raise ctx.error(where, f"includes {file}, which includes this file again; remove the cycle")
             if not file.is_file():
@@ -1608,7 +1608,6 @@ class _Loader:
                     merged.services[name] = (_merge(merged.services[name][0], raw), merged.services[name][1])
                 else:
                     merged.services[name] = (raw, sdoc)
-            del index
         assert merged is not None
         return merged
 
