@@ -3,8 +3,10 @@
 kompose converts a Compose file once and forgets it. This package keeps the Compose file as
 the vendor's source of truth beside the port:
 
-* :mod:`.model`: a small, strict-enough Compose model (:func:`load_compose`) that reads every
-  syntax form of the keys a port must decide on and lists the keys it does not map;
+* :mod:`.model`: a Compose model (:func:`load_compose`) that reads a file as the Compose
+  Specification does (interpolation, env_file, include, extends, profiles; validated with the
+  vendored schema, :mod:`.spec`), every syntax form of the keys a port must decide on, and lists
+  the keys it does not map;
 * :mod:`.inspect`: per service, the facts (secrets redacted), the construct of this library it
   maps to with the props to set, and what to decide by hand (:func:`inspect_compose`);
 * :mod:`.drift`: what the Compose file has that the port's synthesized manifests lack
@@ -24,7 +26,10 @@ from aipp_constructs.compose.model import (
     ComposeFile,
     Dependency,
     Device,
+    EnvFile,
     EnvVar,
+    FileMount,
+    FileResource,
     Healthcheck,
     Port,
     Resources,
@@ -41,7 +46,10 @@ __all__ = [
     "Dependency",
     "Device",
     "DriftReport",
+    "EnvFile",
     "EnvVar",
+    "FileMount",
+    "FileResource",
     "Finding",
     "Healthcheck",
     "Port",
