@@ -29,7 +29,9 @@ so that each difference is either ported or explicitly ignored. For each Compose
   ready).
 
 What the port has beyond the Compose file (wiring, telemetry, probes, hardening) is never
-drift.
+drift. A service behind a Compose profile that is not selected (an optional part, such as
+Dify's ``db_mysql``) is compared when the port has its workload; when it has none, that is no
+finding: the report lists it as optional and not ported.
 
 Kubernetes names. A service is looked for under, in this order: an explicit rename
 (``--rename db_postgres=db``: the Compose name, ``=``, the Kubernetes name of its workload);
@@ -162,6 +164,8 @@ class DriftReport:
         kubernetes_names: Compose name -> Kubernetes name.
         renames: Explicit renames and renames read from the port, in Compose file order.
         notes: Why a rename could not be read from the port (two candidates), one line each.
+        optional: Services behind a profile that is not selected and without a workload in
+            the port: not compared, not a finding.
     """
 
     compared: int
@@ -171,6 +175,7 @@ class DriftReport:
     kubernetes_names: Mapping[str, str]
     renames: tuple[Rename, ...] = ()
     notes: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
 
     def by_kind(self) -> dict[str, int]:
         """Findings (not ignored) per kind, in :data:`KINDS` order; kinds without one left out."""
@@ -185,6 +190,8 @@ class DriftReport:
             if rename.read_from_port
         ]
         out += [finding.line(self.kubernetes_names.get(finding.service)) for finding in self.findings]
+        if self.optional:
+            out.append(f"not ported, behind a profile not selected: {', '.join(self.optional)}")
         if self.findings:
             out.append("findings by kind: " + ", ".join(f"{kind} {count}" for kind, count in self.by_kind().items()))
         closing = f"{self.compared} services compared, {len(self.findings)} findings"
@@ -206,6 +213,7 @@ class DriftReport:
             "ignored_by_kind": dict(Counter(finding.kind for finding in self.ignored)),
             "unused_ignores": list(self.unused_ignores),
             "notes": list(self.notes),
+            "optional": list(self.optional),
         }
 
 
@@ -723,6 +731,12 @@ def _read_renames(
     return renames, notes
 
 
+def _active(service: Service) -> bool:
+    """Compose starts the service: no profile, or a selected one (the reader's ``Service.active``;
+    a reader without profiles starts every service)."""
+    return bool(getattr(service, "active", True))
+
+
 def _matches(finding: Finding, spec: str) -> bool:
     if _GLOB.search(spec):
         return any(fnmatchcase(text, spec) for text in (finding.key, finding.compose_path, finding.service))
@@ -761,10 +775,14 @@ def find_drift(
     findings: list[Finding] = []
     ignored: list[Finding] = []
     used: set[str] = set()
+    optional: list[str] = []
     compared = 0
     for service in compose.services:
         if service.name in skipped:
             used.add(service.name)
+            continue
+        if found[service.name] is None and not _active(service):
+            optional.append(service.name)
             continue
         compared += 1
         for finding in _compare(service, names[service.name], found[service.name], manifests, port_dir):
@@ -783,4 +801,5 @@ def find_drift(
         kubernetes_names=names,
         renames=tuple(by_service[s.name] for s in compose.services if s.name in by_service),
         notes=tuple(notes),
+        optional=tuple(optional),
     )
