@@ -564,3 +564,33 @@ def test_dify_acceptance_4(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
         in out.splitlines()
     )
     assert "db_postgres.service" not in out and "no Deployment or StatefulSet named 'db'" not in out
+
+
+#: The differences examples/dify/FACTS.md explains ("Services", "The sandbox's exception"), as
+#: ignore rules: what the port replaced or left out on purpose.
+DIFY_EXPLAINED = (
+    "init_permissions",  # replaced by fsGroup 1001 and the InitStep init-permissions of api and worker
+    "nginx",  # replaced by the TlsIngress dify (same routes)
+    "sandbox.volumes.*",  # /conf and /dependencies not mounted: the image's own files apply
+    "ssrf_proxy.volumes.*",  # the port's own squid.conf (a ConfigMap at /config), no template, no entrypoint mount
+)
+
+
+@NEEDS_READER
+def test_dify_against_its_port_differs_only_in_variables() -> None:
+    compose = load_compose(DIFY)
+    report = find_drift(compose, load_manifests(DIFY_PORT), [parse_ignore(rule, compose) for rule in DIFY_EXPLAINED])
+    # Every data bind mount (api and worker storage, db_postgres, redis, weaviate, the plugin
+    # daemon) is on a claim in the port, every port and health check is ported, every service
+    # the port needs has its workload; what is left is the variables the port left out.
+    assert set(report.by_kind()) == {"env"}, report.lines()
+    assert report.optional == ("db_mysql", "certbot", "oceanbase", "seekdb", "pgvector")
+    assert report.renames == ()
+    assert report.compared == 10  # 17 services, 2 replaced, 5 optional
+    assert report.unused_ignores == ()
+    assert [finding.key for finding in report.ignored] == [
+        "sandbox.bind./dependencies",
+        "sandbox.bind./conf",
+        "ssrf_proxy.bind./etc/squid/squid.conf.template",
+        "ssrf_proxy.bind./docker-entrypoint-mount.sh",
+    ]
