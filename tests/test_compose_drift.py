@@ -20,7 +20,7 @@ import yaml
 
 from aipp_constructs.checks import load_manifests
 from aipp_constructs.compose.__main__ import main
-from aipp_constructs.compose.drift import DriftReport, Rename, find_drift, parse_ignore, parse_rename
+from aipp_constructs.compose.drift import DriftReport, Rename, find_drift, parse_ignore, parse_rename, read_ignore_file
 from aipp_constructs.compose.model import ComposeFile, load_compose, parse_compose
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -594,3 +594,41 @@ def test_dify_against_its_port_differs_only_in_variables() -> None:
         "ssrf_proxy.bind./etc/squid/squid.conf.template",
         "ssrf_proxy.bind./docker-entrypoint-mount.sh",
     ]
+
+
+# --------------------------------------------------------------------------------------------
+# Rules from a file, and the `aipp compose drift` command.
+
+
+def test_ignore_file(compose: ComposeFile, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rules = tmp_path / "drift-ignore"
+    rules.write_text(
+        "# explained differences of the port\n\napi.env.LOG_FILE  # logs on stdout\nplugin_daemon.environment.*\n",
+        encoding="utf-8",
+    )
+    assert read_ignore_file(rules, compose) == ["api.env.LOG_FILE", "plugin_daemon.environment.*"]
+    port = _write(tmp_path / "port", _port())
+    args = ["drift", str(FIXTURE), str(port), "--rename", "db_postgres=db", "--ignore-file", str(rules)]
+    assert main([*args, "--ignore", "plugin_daemon.port.5003"]) == 0
+    assert capsys.readouterr().out == "5 services compared, 0 findings (5 ignored)\n"
+    rules.write_text("api.env.LOG_FILE\nworker.*  # gone\n", encoding="utf-8")
+    assert main(args) == 2
+    assert capsys.readouterr().err.startswith(f"error: {rules}:2: --ignore worker.*: the glob matches no finding key")
+    rules.write_text("api.env.LOG_FILE api.env.X\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r":1: 'api.env.LOG_FILE api.env.X' is more than one rule"):
+        read_ignore_file(rules, compose)
+    with pytest.raises(ValueError, match="--ignore-file .*missing: cannot read it"):
+        read_ignore_file(tmp_path / "missing", compose)
+
+
+def test_aipp_compose_drift_takes_the_options(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from aipp_constructs.cli import aipp
+
+    port = _write(tmp_path, _port())
+    args = ["compose", "drift", str(FIXTURE), str(port), "--rename", "db_postgres=db", "--format", "json"]
+    result = CliRunner().invoke(aipp, [*args, "--ignore", "api.env.LOG_FILE", "--ignore", "plugin_daemon.*"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["ignored_by_kind"] == {"port": 1, "env": 4}
+    assert CliRunner().invoke(aipp, args).exit_code == 1

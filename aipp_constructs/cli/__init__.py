@@ -1143,6 +1143,14 @@ def compose_inspect(file: Path, output_format: str) -> None:
     "or a glob such as 'SERVICE.environment.*' (repeatable).",
 )
 @click.option(
+    "--ignore-file",
+    "ignore_files",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Ignore rules, one a line, the reason after '#' (repeatable).",
+)
+@click.option(
     "--rename",
     multiple=True,
     metavar="COMPOSE=NAME",
@@ -1150,7 +1158,12 @@ def compose_inspect(file: Path, output_format: str) -> None:
 )
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def compose_drift(
-    file: Path, port_dir: Path, ignore: tuple[str, ...], rename: tuple[str, ...], output_format: str
+    file: Path,
+    port_dir: Path,
+    ignore: tuple[str, ...],
+    ignore_files: tuple[Path, ...],
+    rename: tuple[str, ...],
+    output_format: str,
 ) -> None:
     """List what the Compose file has that the port lacks.
 
@@ -1167,4 +1180,4 @@ def compose_drift(
     """
     from aipp_constructs.compose.__main__ import run_drift
 
-    _exit(run_drift(file, port_dir, ignore, rename, output_format))
+    _exit(run_drift(file, port_dir, ignore, rename, output_format, ignore_files))

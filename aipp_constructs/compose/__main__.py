@@ -15,7 +15,8 @@
     ``SERVICE.environment.NAME``, ``SERVICE.ports.N``, ``SERVICE.volumes.NAME|PATH``), or a glob
     of them (``'plugin_daemon.environment.*'``); a rule that matched nothing is reported on
     stderr (``note: ...``) so that stale exclusions get removed. ``--rename COMPOSE=NAME``
-    (repeatable) compares the service with the workload NAME (:mod:`.drift`). ``--format json``
+    (repeatable) compares the service with the workload NAME (:mod:`.drift`). ``--ignore-file
+    FILE`` (repeatable) reads rules, one a line, the reason after ``#``. ``--format json``
     prints the report as one object. Exit 0 without drift, 1 with drift, 2 on a usage error
     (bad arguments, a malformed Compose file, a folder without manifests, an ``--ignore`` or
     ``--rename`` naming no service).
@@ -34,7 +35,7 @@ from pathlib import Path
 
 import yaml
 
-from aipp_constructs.compose.drift import find_drift, parse_ignore, parse_rename
+from aipp_constructs.compose.drift import find_drift, parse_ignore, parse_rename, read_ignore_file
 from aipp_constructs.compose.inspect import inspect_compose, render_json, render_text
 from aipp_constructs.compose.model import ComposeError, load_compose
 
@@ -58,6 +59,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="KEY",
         help="SERVICE, SERVICE.env.NAME / .port.N / .volume.NAME / .bind.PATH / .healthcheck / .service, "
         "or a glob such as 'SERVICE.environment.*' (repeatable)",
+    )
+    drift.add_argument(
+        "--ignore-file",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="ignore rules, one a line, the reason after '#' (repeatable)",
     )
     drift.add_argument(
         "--rename",
@@ -85,10 +94,11 @@ def run_drift(
     ignore: Sequence[str] = (),
     renames: Sequence[str] = (),
     output_format: str = "text",
+    ignore_files: Sequence[Path] = (),
 ) -> int:
     """``drift FILE PORT_DIR``: prints the findings; returns the exit code (0, 1, or 2)."""
     try:
-        return _drift(file, port_dir, ignore, renames, output_format)
+        return _drift(file, port_dir, ignore, renames, output_format, ignore_files)
     except ComposeError as error:
         print(str(error), file=sys.stderr)
         return 2
@@ -101,7 +111,14 @@ def _inspect(file: Path, output_format: str) -> int:
     return 0
 
 
-def _drift(file: Path, port_dir: Path, ignore: Sequence[str], renames: Sequence[str], output_format: str) -> int:
+def _drift(
+    file: Path,
+    port_dir: Path,
+    ignore: Sequence[str],
+    renames: Sequence[str],
+    output_format: str,
+    ignore_files: Sequence[Path],
+) -> int:
     compose = load_compose(file)
     if not port_dir.is_dir():
         print(
@@ -122,6 +139,7 @@ def _drift(file: Path, port_dir: Path, ignore: Sequence[str], renames: Sequence[
         return 2
     try:
         rules = [parse_ignore(spec, compose) for spec in ignore]
+        rules += [rule for path in ignore_files for rule in read_ignore_file(path, compose)]
         pairs = [parse_rename(spec, compose) for spec in renames]
         given = dict(pairs)
         twice = [f"{name}={k8s}" for name, k8s in pairs if given[name] != k8s]
@@ -159,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exit_.code or 0)
     if args.command == "inspect":
         return run_inspect(args.file, args.format)
-    return run_drift(args.file, args.port_dir, args.ignore, args.rename, args.format)
+    return run_drift(args.file, args.port_dir, args.ignore, args.rename, args.format, args.ignore_file)
 
 
 if __name__ == "__main__":

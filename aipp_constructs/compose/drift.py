@@ -54,6 +54,8 @@ rule is ``SERVICE`` (the whole service is not compared), either form of a key (o
 a glob over either form (``fnmatch`` rules, case-sensitive: ``plugin_daemon.environment.*``,
 ``*.env.LOG_*``, ``certbot*``); a glob that could match no finding of the file is refused, and
 a rule that matched nothing is reported as unused so that stale exclusions get removed.
+Many rules, each with its reason, go in a file (:func:`read_ignore_file`, ``--ignore-file``):
+one rule per line, ``#`` starts a comment.
 """
 
 from __future__ import annotations
@@ -63,13 +65,22 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from aipp_constructs.compose.model import ComposeFile, Service, Volume
 from aipp_constructs.core.names import kubernetes_name
 
-__all__ = ["KINDS", "DriftReport", "Finding", "Rename", "find_drift", "parse_ignore", "parse_rename"]
+__all__ = [
+    "KINDS",
+    "DriftReport",
+    "Finding",
+    "Rename",
+    "find_drift",
+    "parse_ignore",
+    "parse_rename",
+    "read_ignore_file",
+]
 
 #: Kinds of findings, in the order the summary counts them.
 KINDS = ("service", "port", "env", "volume", "bind", "healthcheck")
@@ -283,6 +294,37 @@ def parse_ignore(spec: str, compose: ComposeFile) -> str:
         f"--ignore {spec}: names no service of {compose.path}; services: "
         f"{', '.join(service.name for service in compose.services)}"
     )
+
+
+def read_ignore_file(path: Path, compose: ComposeFile) -> list[str]:
+    """Ignore rules from a file, each checked by :func:`parse_ignore`.
+
+    One rule per line; ``#`` starts a comment (write the reason there); blank lines are
+    skipped. ``nginx  # replaced by the Ingress`` is the rule ``nginx``.
+
+    Raises:
+        ValueError: the file cannot be read, or a rule is refused (``FILE:LINE: --ignore ...``).
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ValueError(
+            f"--ignore-file {path}: cannot read it ({error.__class__.__name__}); give a text file, one rule a line"
+        ) from None
+    rules: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        rule = line.split("#", 1)[0].strip()
+        if not rule:
+            continue
+        if len(rule.split()) > 1:
+            raise ValueError(
+                f"{path}:{number}: {rule!r} is more than one rule; write one rule a line, the reason after '#'"
+            )
+        try:
+            rules.append(parse_ignore(rule, compose))
+        except ValueError as error:
+            raise ValueError(f"{path}:{number}: {error}") from None
+    return rules
 
 
 def parse_rename(spec: str, compose: ComposeFile) -> tuple[str, str]:
