@@ -387,6 +387,10 @@ def _named_volume_elsewhere(docs: list[Doc]) -> None:
     _mounts(docs, "redis")[0]["mountPath"] = "/var/lib/redis"
 
 
+def _named_volume_unmounted(docs: list[Doc]) -> None:
+    _mounts(docs, "redis").clear()
+
+
 def _named_volume_gone(docs: list[Doc]) -> None:
     _volumes(docs, "redis")[0] = {"name": "data", "emptyDir": {}}
 
@@ -450,6 +454,13 @@ def _named_volume_gone(docs: list[Doc]) -> None:
             [
                 "drift: redis: volume redis-data (/data): persisted in Compose, but no PersistentVolumeClaim of "
                 "Deployment redis is mounted at /data (its claims are mounted at /var/lib/redis)"
+            ],
+        ),
+        (
+            _named_volume_unmounted,
+            [
+                "drift: redis: volume redis-data (/data): persisted in Compose, but no PersistentVolumeClaim of "
+                "Deployment redis is mounted at /data (no container mounts its claims)"
             ],
         ),
         (

@@ -551,13 +551,14 @@ def _check_volume(
             )
         if any(_overlaps(mount.path, target) for mount in claims):
             return None
-        where = ", ".join(sorted({str(mount.path) for mount in claims})) or "no container"
+        mounted = ", ".join(sorted({str(mount.path) for mount in claims}))
+        where = f"its claims are mounted at {mounted}" if mounted else "no container mounts its claims"
         return Finding(
             service.name,
             "volume",
             volume.source or "",
             f"volume {volume.source} ({volume.target}): persisted in Compose, but no PersistentVolumeClaim of "
-            f"{what} is mounted at {volume.target} (its claims are mounted at {where})",
+            f"{what} is mounted at {volume.target} ({where})",
         )
     if volume.kind == "bind":
         there = [mount for mount in mounts if _overlaps(mount.path, target)]
