@@ -1180,4 +1180,4 @@ def compose_drift(
     """
     from aipp_constructs.compose.__main__ import run_drift
 
-    _exit(run_drift(file, port_dir, ignore, rename, output_format, ignore_files))
+    _exit(run_drift(file, port_dir, ignore, renames=rename, ignore_files=ignore_files, output_format=output_format))

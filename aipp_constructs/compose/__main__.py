@@ -37,7 +37,7 @@ import yaml
 
 from aipp_constructs.compose.drift import find_drift, parse_ignore, parse_rename, read_ignore_file
 from aipp_constructs.compose.inspect import inspect_compose, render_json, render_text
-from aipp_constructs.compose.model import ComposeError, load_compose
+from aipp_constructs.compose.model import ComposeError, ComposeFile, load_compose
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -92,13 +92,21 @@ def run_drift(
     file: Path,
     port_dir: Path,
     ignore: Sequence[str] = (),
+    *,
     renames: Sequence[str] = (),
-    output_format: str = "text",
     ignore_files: Sequence[Path] = (),
+    output_format: str = "text",
 ) -> int:
     """``drift FILE PORT_DIR``: prints the findings; returns the exit code (0, 1, or 2)."""
     try:
-        return _drift(file, port_dir, ignore, renames, output_format, ignore_files)
+        return _drift(
+            load_compose(file),
+            port_dir,
+            ignore,
+            renames=renames,
+            ignore_files=ignore_files,
+            output_format=output_format,
+        )
     except ComposeError as error:
         print(str(error), file=sys.stderr)
         return 2
@@ -112,14 +120,14 @@ def _inspect(file: Path, output_format: str) -> int:
 
 
 def _drift(
-    file: Path,
+    compose: ComposeFile,
     port_dir: Path,
     ignore: Sequence[str],
+    *,
     renames: Sequence[str],
-    output_format: str,
     ignore_files: Sequence[Path],
+    output_format: str,
 ) -> int:
-    compose = load_compose(file)
     if not port_dir.is_dir():
         print(
             f"error: {port_dir} is not a directory; give the folder of the port's manifests (dist/<env>)",
@@ -150,7 +158,7 @@ def _drift(
         print(f"error: {error}", file=sys.stderr)
         return 2
     if output_format == "json":
-        print(json.dumps({"file": str(file), "port_dir": str(port_dir), **report.as_json()}, indent=2))
+        print(json.dumps({"file": str(compose.path), "port_dir": str(port_dir), **report.as_json()}, indent=2))
     else:
         for line in report.lines():
             print(line)
@@ -177,7 +185,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exit_.code or 0)
     if args.command == "inspect":
         return run_inspect(args.file, args.format)
-    return run_drift(args.file, args.port_dir, args.ignore, args.rename, args.format, args.ignore_file)
+    return run_drift(
+        args.file,
+        args.port_dir,
+        args.ignore,
+        renames=args.rename,
+        ignore_files=args.ignore_file,
+        output_format=args.format,
+    )
 
 
 if __name__ == "__main__":
