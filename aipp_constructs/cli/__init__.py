@@ -1162,22 +1162,59 @@ def compose_inspect(file: Path, output_format: str, env_files: tuple[Path, ...],
     "--ignore",
     multiple=True,
     metavar="KEY",
-    help="SERVICE, or SERVICE.env.NAME / .port.N / .volume.NAME / .healthcheck / .service (repeatable).",
+    help="SERVICE, SERVICE.env.NAME / .port.N / .volume.NAME / .bind.PATH / .healthcheck / .service, "
+    "or a glob such as 'SERVICE.environment.*' (repeatable).",
 )
 @compose_read_options
+@click.option(
+    "--ignore-file",
+    "ignore_files",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Ignore rules, one a line, the reason after '#' (repeatable).",
+)
+@click.option(
+    "--rename",
+    multiple=True,
+    metavar="COMPOSE=NAME",
+    help="The port calls Compose service COMPOSE NAME, e.g. db_postgres=db (repeatable).",
+)
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def compose_drift(
-    file: Path, port_dir: Path, ignore: tuple[str, ...], env_files: tuple[Path, ...], profiles: tuple[str, ...]
+    file: Path,
+    port_dir: Path,
+    ignore: tuple[str, ...],
+    ignore_files: tuple[Path, ...],
+    rename: tuple[str, ...],
+    output_format: str,
+    env_files: tuple[Path, ...],
+    profiles: tuple[str, ...],
 ) -> None:
     """List what the Compose file has that the port lacks.
 
     Compares FILE with the port's manifests, the *.yaml under PORT_DIR.
-    One `drift:` line per finding and `N services compared, M findings`; exit status 0
-    without drift, 1 with drift, 2 on a usage error.
+    One `drift:` line per finding, `findings by kind: ...` and `N services compared,
+    M findings`; exit status 0 without drift, 1 with drift, 2 on a usage error.
+    A service the port renamed is found by --rename, or read from the port's variables
+    (printed as a `rename:` line).
 
     \b
     Example:
       aipp compose drift vendor/aipp/docker-compose.yml dist/dev-meta
+      aipp compose drift dify.yml dist --rename db_postgres=db --ignore 'certbot*'
     """
     from aipp_constructs.compose.__main__ import run_drift
 
-    _exit(run_drift(file, port_dir, ignore, env_files=env_files, profiles=profiles))
+    _exit(
+        run_drift(
+            file,
+            port_dir,
+            ignore,
+            renames=rename,
+            ignore_files=ignore_files,
+            output_format=output_format,
+            env_files=env_files,
+            profiles=profiles,
+        )
+    )

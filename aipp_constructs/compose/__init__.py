@@ -13,13 +13,21 @@ the vendor's source of truth beside the port:
   (:func:`find_drift`), for CI after every vendor release.
 
 Command line: ``python -m aipp_constructs.compose inspect FILE [--format json]`` and
-``python -m aipp_constructs.compose drift FILE PORT_DIR [--ignore KEY ...]``. Pure Python:
+``python -m aipp_constructs.compose drift FILE PORT_DIR [--ignore RULE ...] [--rename C=K ...]``. Pure Python:
 nothing here imports cdk8s or jsii.
 """
 
 from __future__ import annotations
 
-from aipp_constructs.compose.drift import DriftReport, Finding, find_drift, parse_ignore
+from aipp_constructs.compose.drift import (
+    DriftReport,
+    Finding,
+    Rename,
+    find_drift,
+    parse_ignore,
+    parse_rename,
+    read_ignore_file,
+)
 from aipp_constructs.compose.inspect import ServiceReport, inspect_compose, render_json, render_text
 from aipp_constructs.compose.model import (
     ComposeError,
@@ -53,6 +61,7 @@ __all__ = [
     "Finding",
     "Healthcheck",
     "Port",
+    "Rename",
     "ResourceSpec",
     "Resources",
     "Service",
@@ -63,6 +72,8 @@ __all__ = [
     "load_compose",
     "parse_compose",
     "parse_ignore",
+    "parse_rename",
+    "read_ignore_file",
     "render_json",
     "render_text",
 ]
