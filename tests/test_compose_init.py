@@ -10,11 +10,12 @@ program's text: credentials never printed, creation order, the baseline chart, t
 
 from __future__ import annotations
 
+import json
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -22,19 +23,17 @@ from click.testing import CliRunner
 from aipp_constructs.cli import aipp
 from aipp_constructs.compose import __main__ as compose_main
 from aipp_constructs.compose.init import TODO, format_program, pin_guess, render_port
-from aipp_constructs.compose.model import ComposeError, parse_compose
-from aipp_constructs.compose.model import load_compose as load_compose_file
+from aipp_constructs.compose.model import parse_compose
 
 PROJECT = Path(__file__).resolve().parent.parent
 CORPUS = PROJECT / "tests" / "compose" / "corpus"
 BIN = Path(sys.executable).parent
-NEEDS_READER = pytest.mark.xfail(strict=True, reason="needs the Compose-Spec reader")
 
 #: (Compose file, --env-file or None, marks): the issue's corpus, and the hand-written fixtures.
 CASES = [
-    pytest.param(CORPUS / "dify.yml", None, id="dify", marks=NEEDS_READER),
-    pytest.param(CORPUS / "immich.yml", None, id="immich", marks=NEEDS_READER),
-    pytest.param(CORPUS / "airflow.yml", CORPUS / "airflow.env", id="airflow", marks=NEEDS_READER),
+    pytest.param(CORPUS / "dify.yml", None, id="dify"),
+    pytest.param(CORPUS / "immich.yml", None, id="immich"),
+    pytest.param(CORPUS / "airflow.yml", CORPUS / "airflow.env", id="airflow"),
     pytest.param(CORPUS / "mastodon.yml", None, id="mastodon"),
     pytest.param(PROJECT / "examples" / "langfuse" / "docker-compose.yml", None, id="langfuse"),
     pytest.param(PROJECT / "vendor" / "aipp" / "docker-compose.yml", None, id="aipp"),
@@ -79,26 +78,26 @@ def test_init_writes_a_port_that_synthesizes_passes_aipp_check_ruff_and_mypy(
     mypy = [str(BIN / "mypy"), "--strict", "--cache-dir", str(mypy_cache), "port.py"]
     types = _run(mypy, tmp_path, MYPYPATH=str(PROJECT))
     assert types.returncode == 0, types.stdout
-    drift = _run([sys.executable, "-m", "aipp_constructs", "compose", "drift", str(compose_file), "dist"], tmp_path)
+    drift = _run(
+        [sys.executable, "-m", "aipp_constructs", "compose", "drift", "--format", "json", str(compose_file), "dist"],
+        tmp_path,
+    )
     assert drift.returncode in (0, 1), drift.stderr
-    assert _unexplained(drift.stdout, program.read_text()) == []
+    assert _unexplained(json.loads(drift.stdout)["findings"], program.read_text()) == []
 
 
-def _unexplained(drift_output: str, program: str) -> list[str]:
-    """The drift findings no ``# TODO(port):`` line of the program names: each finding's service
-    and, when the finding names a path or a variable, that too."""
+def _unexplained(findings: list[dict[str, Any]], program: str) -> list[dict[str, Any]]:
+    """The drift findings no ``# TODO(port):`` line of the program names: a TODO must name the
+    finding's service and its item (the variable, port or path), when it has one."""
     todos = [line for line in program.splitlines() if TODO in line]
-    left = []
-    for line in drift_output.splitlines():
-        match = re.match(r"drift: (\S+)(?: \(\S+\))?: (.*)", line)
-        if match is None:
-            continue
-        service, message = match.groups()
-        message = re.sub(r" in \S+$", "", message)  # the folder compared
-        tokens = re.findall(r"(?<!\S)\.{0,2}/[\w./-]+|\b[A-Z][A-Z0-9_]{2,}\b", message)
-        if not any(service in todo and all(token in todo for token in tokens[:1]) for todo in todos):
-            left.append(line)
-    return left
+    return [
+        finding
+        for finding in findings
+        if not any(
+            finding["service"] in todo and (finding["kind"] == "service" or str(finding["item"]) in todo)
+            for todo in todos
+        )
+    ]
 
 
 # -- the program's text -------------------------------------------------------------------------
@@ -240,26 +239,6 @@ def test_without_ruff_the_program_is_written_unformatted_with_a_note(monkeypatch
     assert (text, note) == ("x = 1\n", "ruff is not installed: the program is not formatted")
 
 
-def test_env_files_reach_the_reader_by_its_keyword(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    seen: list[tuple[Path, ...]] = []
-    real = load_compose_file
-
-    def load_compose(path: Path, env_files: tuple[Path, ...] = ()) -> object:
-        seen.append(env_files)
-        return real(path)
-
-    monkeypatch.setattr(compose_main, "load_compose", load_compose)
-    compose = tmp_path / "docker-compose.yml"
-    compose.write_text(STACK)
-    compose_main._load_with_env_files(compose, [tmp_path / "a.env"])
-    assert seen == [(tmp_path / "a.env",)]
-    # A reader without profiles: --profile is one error line naming the option.
-    with pytest.raises(
-        ComposeError, match=r"^error: .*: --profile db: this Compose reader does not take --profile yet$"
-    ):
-        compose_main._load_with_env_files(compose, [], ["db"])
-
-
 PROFILES = """\
 services:
   api:
@@ -280,10 +259,7 @@ services:
 
 
 def test_a_service_of_a_profile_is_left_out_unless_an_active_one_requires_it() -> None:
-    compose = parse_compose(PROFILES, "/srv/p/docker-compose.yml")
-    if not hasattr(compose.services[0], "profiles"):
-        pytest.xfail("needs the Compose-Spec reader (profiles)")
-    text = render_port(compose)
+    text = render_port(parse_compose(PROFILES, "/srv/p/docker-compose.yml"))
     assert '"Cache",' in text and "cache is in the Compose profile cache, not selected" in text
     assert '"Db",' not in text
     assert f"{TODO} left out, in a Compose profile not selected: db (db)" in text

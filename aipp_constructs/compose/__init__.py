@@ -3,8 +3,10 @@
 kompose converts a Compose file once and forgets it. This package keeps the Compose file as
 the vendor's source of truth beside the port:
 
-* :mod:`.model`: a small, strict-enough Compose model (:func:`load_compose`) that reads every
-  syntax form of the keys a port must decide on and lists the keys it does not map;
+* :mod:`.model`: a Compose model (:func:`load_compose`) that reads a file as the Compose
+  Specification does (interpolation, env_file, include, extends, profiles; validated with the
+  vendored schema, :mod:`.spec`), every syntax form of the keys a port must decide on, and lists
+  the keys it does not map;
 * :mod:`.inspect`: per service, the facts (secrets redacted), the construct of this library it
   maps to with the props to set, and what to decide by hand (:func:`inspect_compose`);
 * :mod:`.init`: a port program written from the Compose file (:func:`render_port`), every
@@ -13,14 +15,22 @@ the vendor's source of truth beside the port:
   (:func:`find_drift`), for CI after every vendor release.
 
 Command line: ``python -m aipp_constructs.compose inspect FILE [--format json]`` and
-``python -m aipp_constructs.compose drift FILE PORT_DIR [--ignore KEY ...]`` and
+``python -m aipp_constructs.compose drift FILE PORT_DIR [--ignore RULE ...] [--rename C=K ...]`` and
 ``python -m aipp_constructs.compose init FILE [-o port.py]``. Pure Python:
 nothing here imports cdk8s or jsii.
 """
 
 from __future__ import annotations
 
-from aipp_constructs.compose.drift import DriftReport, Finding, find_drift, parse_ignore
+from aipp_constructs.compose.drift import (
+    DriftReport,
+    Finding,
+    Rename,
+    find_drift,
+    parse_ignore,
+    parse_rename,
+    read_ignore_file,
+)
 from aipp_constructs.compose.init import format_program, render_port
 from aipp_constructs.compose.inspect import ServiceReport, inspect_compose, render_json, render_text
 from aipp_constructs.compose.model import (
@@ -28,7 +38,10 @@ from aipp_constructs.compose.model import (
     ComposeFile,
     Dependency,
     Device,
+    EnvFile,
     EnvVar,
+    FileMount,
+    FileResource,
     Healthcheck,
     Port,
     Resources,
@@ -45,10 +58,14 @@ __all__ = [
     "Dependency",
     "Device",
     "DriftReport",
+    "EnvFile",
     "EnvVar",
+    "FileMount",
+    "FileResource",
     "Finding",
     "Healthcheck",
     "Port",
+    "Rename",
     "ResourceSpec",
     "Resources",
     "Service",
@@ -60,6 +77,8 @@ __all__ = [
     "load_compose",
     "parse_compose",
     "parse_ignore",
+    "parse_rename",
+    "read_ignore_file",
     "render_json",
     "render_port",
     "render_text",

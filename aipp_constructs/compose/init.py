@@ -694,12 +694,12 @@ class _Program:
         for volume in s.volumes:
             if volume.kind == "config":
                 notes.append(
-                    f"Compose mounts the file {volume.source} at {volume.target}: add it to config_files "
+                    f"Compose mounts the file {volume.source} at {volume.target} in {s.name}: add it to config_files "
                     "(config_dir / config_files_mount) if the image needs it; left out"
                 )
             elif volume.kind == "bind" and self._claim_source(volume) is None:
                 notes.append(
-                    f"Compose mounts the host path {volume.source} at {volume.target}: left out (config? data?)"
+                    f"Compose mounts the host path {volume.source} at {volume.target} in {s.name}: left out (config? data?)"
                 )
         kept = {(number, protocol) for _name, number, protocol in unit.ports}
         for port in s.ports:
@@ -1015,7 +1015,8 @@ class _Program:
     def _preset_volumes_note(self, unit: _Unit, data_path: str) -> None:
         for volume in unit.service.volumes:
             if volume.target.rstrip("/") != data_path and volume.kind != "scratch":
-                self.w.todo(1, f"Compose mounts {volume.source or '(anonymous)'} at {volume.target}: left out")
+                source = volume.source or "(anonymous)"
+                self.w.todo(1, f"Compose mounts {source} at {volume.target} in {unit.service.name}: left out")
 
     def _postgres(self, unit: _Unit, image: str) -> None:
         w = self.w
