@@ -17,8 +17,8 @@ carries a ``# TODO(port):`` comment on the line before it; nothing else does. Th
   the credential check's, :data:`~aipp_constructs.checks.secrets.SENSITIVE_NAME`), or whose value
   is a URL with a password, becomes a key named after the ``.env`` variable it reads (kebab
   case), else after itself; no credential value is ever written;
-* one construct per active service, in creation order (``depends_on`` first, Compose order
-  as the tie-break): ``PgvectorDb`` for PostgreSQL images, ``RedisCache`` for Redis and
+* one construct per active service, in creation order (``depends_on`` first, the inspector's
+  order as the tie-break): ``PgvectorDb`` for PostgreSQL images, ``RedisCache`` for Redis and
   Valkey, ``OneShotJob`` for ``restart: "no"`` or a service another waits for with
   ``service_completed_successfully``, else ``Workload``. Literal values are written out with
   other services' host names renamed to their Kubernetes names (``wiring={}``: no variable is
@@ -218,7 +218,7 @@ def _host_pattern(compose_name: str) -> str:
 
 
 def _order(services: Sequence[Service]) -> list[Service]:
-    """Creation order: every ``depends_on`` target first, Compose order as the tie-break."""
+    """Creation order: every ``depends_on`` target first, the order of ``services`` as the tie-break."""
     by_name = {s.name: s for s in services}
     done: list[Service] = []
     seen: set[str] = set()
@@ -333,7 +333,9 @@ class _Program:
         taken: set[str] = set()
         self.units: dict[str, _Unit] = {}
         names_taken: set[str] = set()
-        for service in _order(active):
+        # The inspector's order (its creation order) as the tie-break, then depends_on first.
+        rank = {name: index for index, name in enumerate(reports)}
+        for service in _order(sorted(active, key=lambda s: rank.get(s.name, len(rank)))):
             name = self._name(service.name, names_taken)
             self.units[service.name] = self._unit(service, name, _var(name, taken))
         self.jobs_waited = {
