@@ -263,3 +263,10 @@ def test_a_service_of_a_profile_is_left_out_unless_an_active_one_requires_it() -
     assert '"Cache",' in text and "cache is in the Compose profile cache, not selected" in text
     assert '"Db",' not in text
     assert f"{TODO} left out, in a Compose profile not selected: db (db)" in text
+
+
+def test_net_bind_service_alone_is_an_exception_in_the_restricted_chart() -> None:
+    compose = "services:\n  proxy:\n    image: example/proxy:1.2.3\n    cap_add: [NET_BIND_SERVICE]\n"
+    text = render_port(parse_compose(compose, "/srv/p/docker-compose.yml"))
+    assert 'add_capabilities=("NET_BIND_SERVICE",)' in text
+    assert "baseline" not in text and "box" not in text

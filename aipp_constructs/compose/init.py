@@ -944,7 +944,7 @@ class _Program:
         return "; ".join(parts) or "none"
 
     def _security(self, unit: _Unit) -> None:
-        if unit.chart != "box":
+        if not (unit.root or unit.capabilities):  # NET_BIND_SERVICE alone stays "restricted"
             return
         w = self.w
         needs = []
