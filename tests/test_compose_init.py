@@ -269,4 +269,4 @@ def test_net_bind_service_alone_is_an_exception_in_the_restricted_chart() -> Non
     compose = "services:\n  proxy:\n    image: example/proxy:1.2.3\n    cap_add: [NET_BIND_SERVICE]\n"
     text = render_port(parse_compose(compose, "/srv/p/docker-compose.yml"))
     assert 'add_capabilities=("NET_BIND_SERVICE",)' in text
-    assert "baseline" not in text and "box" not in text
+    assert "pod_security_level" not in text and "box = " not in text
