@@ -270,3 +270,17 @@ def test_net_bind_service_alone_is_an_exception_in_the_restricted_chart() -> Non
     text = render_port(parse_compose(compose, "/srv/p/docker-compose.yml"))
     assert 'add_capabilities=("NET_BIND_SERVICE",)' in text
     assert "pod_security_level" not in text and "box = " not in text
+
+
+def test_a_credential_in_a_command_becomes_a_variable_kubernetes_expands() -> None:
+    compose = """\
+services:
+  cache:
+    image: example/keydb:6.3.4
+    command: ["keydb-server", "--requirepass", "hunter2-literal", "--masterauth=other-literal-1"]
+    expose: ["6379"]
+"""
+    text = render_port(parse_compose(compose, "/srv/p/docker-compose.yml"))
+    assert "hunter2-literal" not in text and "other-literal-1" not in text
+    assert '"$(REQUIREPASS)"' in text and '"--masterauth=$(MASTERAUTH)"' in text
+    assert '"REQUIREPASS": keys.key("requirepass"),' in text

@@ -48,7 +48,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from aipp_constructs.compose.inspect import ServiceReport, image_moves, inspect_compose, looks_secret, redact_args
+from aipp_constructs.compose.inspect import (
+    REDACTED,
+    ServiceReport,
+    image_moves,
+    inspect_compose,
+    looks_secret,
+    redact_args,
+)
 from aipp_constructs.compose.model import ComposeFile, EnvVar, Healthcheck, Service, Volume
 from aipp_constructs.core.names import kubernetes_name
 from aipp_constructs.core.security import BASELINE_CAPABILITIES, RESTRICTED_CAPABILITIES
@@ -620,9 +627,11 @@ class _Program:
         w.add(3, f"name={_py(unit.name)},")
         w.add(3, f"image={chart}.image({_py(image)}),")
         if s.entrypoint is not None:
-            w.add(3, f"command={self._tuple(s.entrypoint)},")
+            entrypoint = self._secret_args(unit, s.entrypoint, getattr(s, "entrypoint_written", None))
+            w.add(3, f"command={self._tuple(entrypoint)},")
         if s.command is not None:
-            w.add(3, f"args={self._tuple(s.command)},")
+            command = self._secret_args(unit, s.command, getattr(s, "command_written", None))
+            w.add(3, f"args={self._tuple(command)},")
         self._ids(unit)
         if unit.construct == "Workload":
             self._ports_and_probes(unit)
@@ -644,6 +653,40 @@ class _Program:
         w.add(2, "),")
         w.add(1, ")")
         return late
+
+    def _secret_args(self, unit: _Unit, args: Sequence[str], written: Sequence[str] | None) -> tuple[str, ...]:
+        """``args`` with each credential (the inspector's redaction rule) replaced by ``$(VAR)``,
+        which Kubernetes expands from the container's variable VAR, a new Vault key of ``env``."""
+        shown = redact_args(args)
+        out = list(args)
+        items = self.env_items.setdefault(unit.service.name, [])
+        present = {name for name, _todo, _line in items}
+        for index, (arg, redacted) in enumerate(zip(args, shown, strict=True)):
+            if REDACTED not in redacted or redacted == arg:
+                continue
+            as_written = written[index] if written is not None and len(written) == len(args) else ""
+            refs = [a or b for a, b in _REFERENCE.findall(as_written)]
+            if redacted == REDACTED:
+                fallback = args[index - 1].lstrip("-") if index else "secret"
+            else:
+                fallback = redacted.split("=", 1)[0].split("://", 1)[0].lstrip("-")
+            var = re.sub(r"[^A-Za-z0-9_]", "_", refs[0] if len(refs) == 1 else fallback).upper().strip("_") or "SECRET"
+            if var[0].isdigit():
+                var = f"SECRET_{var}"
+            if redacted == REDACTED:
+                out[index] = f"$({var})"
+            elif redacted.endswith("=" + REDACTED):
+                out[index] = redacted[: -len(REDACTED)] + f"$({var})"
+            else:  # a URL with a password: the password only
+                reference = f"$({var})@"
+                out[index] = re.sub(r"([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)[^/\s@]+@", rf"\g<1>{reference}", arg)
+            if var not in present:
+                present.add(var)
+                line = f"{_py(var)}: {self.w.key(unit.chart, _kebab(var))},"
+                items.append(
+                    (var, f"{unit.service.name}'s command reads {var} as $({var}) (Kubernetes expands it)", line)
+                )
+        return tuple(out)
 
     def _id(self, unit: _Unit) -> str:
         return "".join(part.capitalize() for part in re.split(r"[-_.]", unit.name) if part) or unit.var
@@ -767,6 +810,10 @@ class _Program:
                 return f"ac.Probes.of(ac.HttpCheck(path={_py(path or '/')}, port={_py(port_names[number])}){timing})"
             return f"ac.Probes.of(ac.TcpCheck(port={_py(port_names[number])}){timing})"
         if check is not None and not _healthcheck_disabled(s) and check.test:
+            if redact_args(check.test) != tuple(check.test) or any(
+                REDACTED in a for a in redact_args(check.test[0].split())
+            ):
+                self.w.todo(3, f"{s.name}'s health check holds a credential as written: read it from a variable")
             command = self._tuple(("sh", "-c", check.test[0]) if check.kind == "CMD-SHELL" else check.test)
             if unit.ports:
                 return f"ac.Probes.of(ac.ExecCheck(command={command}){timing})"
