@@ -134,20 +134,36 @@ def test_dify_unmodified_names_the_services_others_reach(tmp_path: Path) -> None
 
 def test_defaults_are_read_for_wiring_with_the_kubernetes_rename(reached: dict[str, ServiceReport]) -> None:
     api = reached["api"]
-    props, why = _props(api), _why(api)
-    assert props['env["DB_HOST"]'] == '"db-postgres"'
-    assert why['env["DB_HOST"]'] == "the default of ${DB_HOST}; host db_postgres renamed"
-    assert props['env["SSRF_PROXY_HTTP_URL"]'] == '"http://ssrf-proxy:3128"'
+    props = _props(api)
+    # DB_HOST=${DB_HOST:-db_postgres} and its neighbours carry db-postgres's facts: wired, by name.
+    assert {"DB_HOST", "DB_PORT", "DB_USERNAME", "DB_PASSWORD", "DB_DATABASE"} <= set(api.wired_env)
+    assert props["wiring_overrides"].startswith(
+        '{"db-postgres": {"username": "DB_USERNAME", "password": "DB_PASSWORD", "host": "DB_HOST", '
+        '"port": "DB_PORT", "database": "DB_DATABASE"}, "sandbox": {"url": "CODE_EXECUTION_ENDPOINT"}'
+    )
     assert props['env["LOG_LEVEL"]'] == '"INFO"'
     # A connection: the sandbox and ssrf_proxy are created before api; plugin_daemon after it.
     assert props["connects_to"] == "(db_postgres, sandbox, ssrf_proxy)"
-    assert api.afterwards[0].startswith("api.connect_to(plugin_daemon)")
+    assert api.afterwards[0].startswith("api.connect_to(plugin_daemon)")  # PLUGIN_DAEMON_URL: default wiring
+    assert "PLUGIN_DAEMON_URL" in api.wired_env
     # Its own host is renamed too (not a connection).
     assert _props(reached["plugin_daemon"])['env["PLUGIN_DAEMON_URL"]'] == '"http://plugin-daemon:5002"'
+    # plugin_daemon's own database is not db-postgres's: a literal, not wired.
+    assert _props(reached["plugin_daemon"])['env["DB_DATABASE"]'] == '"dify_plugin"'
     for report in reached.values():
         for prop, value, reason in report.props:
             if prop.startswith("env[") and value == '"?"':
                 assert "no default" in reason or "taken from the shell" in reason, (report.name, prop)
+
+
+def test_a_host_that_is_no_connection_is_renamed_in_the_literal() -> None:
+    compose = parse_compose(
+        "services:\n  api_server:\n    image: example/api:1.0.0\n  app:\n    image: example/app:1.0.0\n"
+        "    environment:\n      BACKEND: ${BACKEND_HOST:-api_server}\n"
+    )
+    app = next(report for report in inspect_compose(compose) if report.name == "app")
+    assert _props(app)['env["BACKEND"]'] == '"api-server"'
+    assert _why(app)['env["BACKEND"]'] == "the default of ${BACKEND_HOST}; host api_server renamed"
 
 
 def test_a_credential_url_in_a_default_becomes_the_presets_facts(reached: dict[str, ServiceReport]) -> None:
@@ -283,10 +299,17 @@ def test_services_are_listed_in_creation_order() -> None:
     assert reports[0].name == "web"  # Compose order as the tie-break among the independent ones
 
 
-def test_unread_wiring_is_switched_off(reached: dict[str, ServiceReport]) -> None:
-    assert _props(reached["ssrf_proxy"])["wiring"] == "{}"
-    assert _props(reached["api"])["wiring_overrides"] == '{"db-postgres": {}, "sandbox": {}, "ssrf-proxy": {}}'
-    assert "wiring" not in _props(reached["sandbox"])  # no connection in its props
+def test_wiring_uses_the_compose_names_or_nothing(reached: dict[str, ServiceReport]) -> None:
+    """The right override beside the Compose variables (as examples/dify writes it by hand), or
+    wiring={} when the Compose file reads no fact of its dependencies by any name."""
+    assert _props(reached["ssrf_proxy"])["wiring_overrides"] == (
+        '{"sandbox": {"host": "SANDBOX_HOST", "port": "SANDBOX_PORT"}}'
+    )
+    assert reached["sandbox"].afterwards == (
+        'sandbox.connect_to(ssrf_proxy, wiring={"url": "HTTP_PROXY"})'
+        "  # its host is in env; ssrf-proxy is created later (it connects back)",
+    )
+    assert _props(reached["nginx"])["wiring"] == "{}"  # it reads api and web from its nginx config
 
 
 def test_a_small_port_uses_the_presets_facts_and_no_default_wiring() -> None:

@@ -1003,6 +1003,8 @@ class _Plan:
         #: The service whose props are being written; owner -> the services using its Vault keys.
         self.current: str | None = None
         self.key_users: dict[str, set[str]] = {}
+        #: service -> dependency -> fact -> its own variables (the wiring of that dependency).
+        self.overrides: dict[str, dict[str, dict[str, list[str]]]] = {}
 
     def is_secret(self, variable: str) -> bool:
         """The one verdict on a ``.env`` variable: a credential (a Vault key) or not."""
@@ -1616,14 +1618,12 @@ def _workload_props(
     ):
         if names:
             props.append((prop, _tuple([plan.var(n) for n in names]), why))
-    # The default wiring of a dependency whose variables the Compose file does not read.
-    unread = [
-        n for n in (*edges.depends_on, *edges.connects_to) if not any(service.env(v) for v in _wired_names(plan, n))
-    ]
+    # The wiring of a dependency whose default variables the Compose file does not read: the
+    # Compose variables that carry its facts (DB_HOST, DB_PORT...), or nothing.
+    overrides = plan.overrides.get(service.name, {})
     wired_targets = [*edges.depends_on, *early]
-    unread_now = [n for n in unread if n in wired_targets]
-    if wired_targets and len(unread_now) == len(wired_targets):
-        example = ", ".join(_wired_names(plan, unread_now[0])[:2])
+    if wired_targets and all(not overrides.get(target, {"default": []}) for target in wired_targets):
+        example = ", ".join(_wired_names(plan, wired_targets[0])[:2])
         props.append(
             (
                 "wiring",
@@ -1631,17 +1631,21 @@ def _workload_props(
                 f"the Compose environment sets its own connection variables: without it the pod also gets {example}...",
             )
         )
-    elif unread_now:
-        tables = ", ".join(f"{_py(plan.name(n))}: {{}}" for n in unread_now)
+    elif any(target in overrides for target in wired_targets):
+        tables = ", ".join(
+            f"{_py(plan.name(target))}: {_fact_table(overrides[target])}"
+            for target in wired_targets
+            if target in overrides
+        )
         props.append(
             (
                 "wiring_overrides",
                 f"{{{tables}}}",
-                "the Compose environment reads none of these dependencies' wired variables: wire nothing for them",
+                "the Compose variables that carry each dependency's facts ({} for none): not the default names",
             )
         )
     for later in late:
-        wiring_arg = ", wiring={}" if later in unread else ""
+        wiring_arg = f", wiring={_fact_table(overrides[later])}" if later in overrides else ""
         plan.afterwards.setdefault(service.name, []).append(
             f"{plan.var(service.name)}.connect_to({plan.var(later)}{wiring_arg})"
             f"  # its host is in env; {plan.name(later)} is created later (it connects back)"
@@ -1770,6 +1774,54 @@ def _wired_names(plan: _Plan, compose_name: str) -> list[str]:
     ]
 
 
+def _own_wiring(plan: _Plan, service: Service, target: str) -> dict[str, list[str]]:
+    """Fact -> the service's own variables that carry it, for a dependency whose default
+    variable names it does not read: a variable whose value (its default) is the dependency's
+    host (``DB_HOST=${DB_HOST:-db_postgres}``) -> ``host``; ``<X>_PORT`` beside ``<X>_HOST`` set
+    to its main port -> ``port``; ``<X>_DATABASE``/``<X>_DB`` set to a database's name ->
+    ``database``; ``http://<host>:<main port>`` of a Workload -> ``url``; a reference to the
+    variable that feeds a preset's credential -> that fact."""
+    mapping: dict[str, list[str]] = {}
+    hosts = {target, plan.name(target)}
+    # A Workload's url fact: http://<name>:<main port> (the construct's endpoint).
+    urls = {f"http://{host}:{plan.main_port(target)}" for host in hosts} if plan.protocol(target) == "http" else set()
+    prefixes: list[str] = []
+    values: dict[str, str] = {}
+    for var in service.environment:
+        written = _written(var)
+        if written is None:
+            continue
+        value = values[var.name] = _with_defaults(written, plan.is_secret)
+        if value in hosts:
+            mapping.setdefault("host", []).append(var.name)
+            if var.name.endswith("_HOST"):
+                prefixes.append(var.name[: -len("_HOST")])
+        elif value in urls:
+            mapping.setdefault("url", []).append(var.name)
+        elif is_reference(value):
+            fact = plan.preset_fact(target, _scan(value)[0].name)
+            if fact is not None:
+                mapping.setdefault(fact, []).append(var.name)
+    database = plan.services[target].env("POSTGRES_DB") if plan.constructs[target] == "PgvectorDb" else None
+    database_name = _with_defaults(_written(database) or "") if database is not None else None
+    for prefix in prefixes:
+        if values.get(f"{prefix}_PORT") == str(plan.main_port(target)):
+            mapping.setdefault("port", []).append(f"{prefix}_PORT")
+        for suffix in ("_DATABASE", "_DB"):
+            if database_name and values.get(prefix + suffix) == database_name and "database" not in mapping:
+                mapping["database"] = [prefix + suffix]
+    return mapping
+
+
+def _fact_table(mapping: Mapping[str, Sequence[str]]) -> str:
+    """``{"host": "DB_HOST", "port": ("A", "B")}`` as Python."""
+    entries = [
+        f"{_py(fact)}: {_py(names[0]) if len(names) == 1 else _tuple([_py(n) for n in names])}"
+        for fact, names in mapping.items()
+    ]
+    return "{" + ", ".join(entries) + "}"
+
+
 def _wired(plan: _Plan, service: Service, construct: str, hosts: Sequence[str]) -> list[str]:
     """Names the construct's wiring sets for its edges (all facts of each protocol)."""
     if construct in _PRESETS:
@@ -1781,8 +1833,16 @@ def _wired(plan: _Plan, service: Service, construct: str, hosts: Sequence[str]) 
         )
     else:
         edges = _edges(plan, service, hosts)
-        wiring, targets = NAMED_WIRING, [*edges.depends_on, *edges.connects_to]
-    names: list[str] = []
+        wiring, targets = NAMED_WIRING, []
+        for target in (*edges.depends_on, *edges.connects_to):
+            if any(service.env(name) for name in _wired_names(plan, target)):
+                targets.append(target)  # the default names: the Compose file reads them
+                continue
+            own = _own_wiring(plan, service, target)
+            plan.overrides.setdefault(service.name, {})[target] = own
+    names: list[str] = [
+        name for own in plan.overrides.get(service.name, {}).values() for vs in own.values() for name in vs
+    ]
     for compose_name in targets:
         protocol = plan.protocol(compose_name)
         if protocol is None:
