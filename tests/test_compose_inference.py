@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from aipp_constructs.compose.inspect import (
     render_json,
     render_text,
 )
+from aipp_constructs.compose.model import ComposeFile, EnvVar, Service
 from aipp_constructs.core.references import SecretKeyRef
 from aipp_constructs.workloads.workload import EnvTemplate
 
@@ -113,6 +115,9 @@ def test_without_the_proxy_config_on_disk_no_port_is_invented(tmp_path: Path) ->
     shutil.copy(REACHED, tmp_path / "docker-compose.yml")  # no nginx/conf.d beside it
     reports = _reports(tmp_path / "docker-compose.yml")
     assert reports["web"].ports == () and reports["web"].category == "worker"
+    assert any(
+        note.startswith("nginx depend(s) on it, but it declares no port") for note in reports["web"].decide_by_hand
+    )
     assert reports["api"].main_port == 5001  # still called by URL from the others
 
 
@@ -405,3 +410,28 @@ services:
     search = next(report for report in inspect_compose(compose) if report.name == "search")
     assert search.main_port == 8080
     assert _props(search)["ports"] == '(Port(name="http", number=8080), Port(name="p9090", number=9090))'
+
+
+@dataclass(frozen=True)
+class _ReadEnvVar(EnvVar):
+    """An EnvVar as the Compose-Spec reader gives it: the value interpolated, the raw text kept."""
+
+    raw: str | None = None
+
+
+def test_a_secret_the_reader_interpolated_into_a_command_is_its_variable() -> None:
+    """Once the reader interpolates commands, ``--requirepass ${REDIS_PASSWORD:-x}`` reads
+    ``--requirepass x``: the password is still the variable's Vault key, never "rotate it"."""
+    auth = _ReadEnvVar("REDISCLI_AUTH", "s3cr3t-default", raw="${REDIS_PASSWORD:-s3cr3t-default}")
+    redis = Service(
+        name="redis",
+        image="redis:7.4.2",
+        command=("redis-server", "--requirepass", "s3cr3t-default"),
+        environment=(auth,),
+    )
+    (report,) = inspect_compose(ComposeFile(path=Path("docker-compose.yml"), services=(redis,)))
+    assert _props(report)["password"] == 'redis_keys.key("redis-password")'
+    assert report.command == ("redis-server", "--requirepass", REDACTED)
+    assert report.environment == (("REDISCLI_AUTH", f"${{REDIS_PASSWORD:-{REDACTED}}}"),)
+    notes = "\n".join(report.decide_by_hand)
+    assert "the value of ${REDIS_PASSWORD} (interpolated)" in notes and "rotate" not in notes

@@ -632,7 +632,7 @@ def _port_text(port: Port, reached: Mapping[int, tuple[list[str], bool]] | None 
     """``8080/tcp``, with how it is published, or why it is a port when Compose does not declare it."""
     text = f"{port.target}/{port.protocol}"
     if reached and port.target in reached and isinstance(port, _InferredPort):
-        evidence = reached[port.target][0]
+        evidence = sorted(reached[port.target][0], key=lambda line: line.startswith("its own"))
         more = f"; +{len(evidence) - 1} more" if len(evidence) > 1 else ""
         return f"{text} (not declared; called: {evidence[0]}{more})"
     if port.exposed_only:
@@ -1005,6 +1005,24 @@ class _Plan:
         self.key_users: dict[str, set[str]] = {}
         #: service -> dependency -> fact -> its own variables (the wiring of that dependency).
         self.overrides: dict[str, dict[str, dict[str, list[str]]]] = {}
+        #: (service, value, variable): the value a reader interpolated for a secret reference
+        #: (``REDISCLI_AUTH: ${REDIS_PASSWORD:-x}`` read as ``x``), to recognize it in commands.
+        self.resolved: list[tuple[str, str, str]] = []
+        for service in self.effective:
+            for var in service.environment:
+                written = _written(var)
+                if written is None or var.value is None or not var.value or written == var.value:
+                    continue
+                if is_reference(written) and self.is_secret(_scan(written)[0].name):
+                    self.resolved.append((service.name, var.value, _scan(written)[0].name))
+
+    def interpolated(self, text: str, service: str) -> str | None:
+        """The secret variable whose interpolated value ``text`` is (or holds), the service's
+        own variables first; ``None`` when it is none (a literal of the file)."""
+        for owner, value, variable in sorted(self.resolved, key=lambda entry: entry[0] != service):
+            if value == text or (len(value) >= 6 and value in text):
+                return variable
+        return None
 
     def is_secret(self, variable: str) -> bool:
         """The one verdict on a ``.env`` variable: a credential (a Vault key) or not."""
@@ -1205,7 +1223,10 @@ def _probes(service: Service, ports: Mapping[tuple[int, str], str]) -> tuple[str
         shown = " ".join(redact_args(_shell(check.test[0]).split()))
         command = ("sh", "-c", shown if REDACTED in shown else _shell(check.test[0]))
     if REDACTED in " ".join(command):
-        notes.append("health check holds a literal secret: pass it as a variable (a Vault key) and refer to it")
+        notes.append(
+            "health check holds a secret (a literal, or a default of a reference): pass it as a variable "
+            "(a Vault key) and refer to it"
+        )
     exec_check = f"ExecCheck(command={_tuple([_py(part) for part in command])})"
     if has_ports:
         return f"Probes.of({exec_check}{extra})", f"the Compose health check ({check.kind})", notes
@@ -1433,7 +1454,16 @@ def _preset_props(plan: _Plan, service: Service, construct: str, name: str) -> l
             )
     elif construct == "RedisCache":
         password = _redis_password(service)
-        if password is not None and is_reference(password):
+        interpolated = plan.interpolated(password, service.name) if password and not is_reference(password) else None
+        if interpolated is not None:
+            props.append(
+                (
+                    "password",
+                    plan.env_key(interpolated),
+                    f"--requirepass: the value of ${{{interpolated}}} (interpolated): a Vault key",
+                )
+            )
+        elif password is not None and is_reference(password):
             ref = _refs(password)[0]
             props.append(("password", plan.env_key(ref), f"--requirepass ${{{ref}}} from the .env file: a Vault key"))
         elif password is not None:
@@ -1876,6 +1906,13 @@ def _notes(plan: _Plan, service: Service, construct: str, category: str, wired: 
     elif image_moves(service.image):
         tag = image_tag(service.image) or "(none: latest)"
         notes.append(f"image tag {tag!r} moves: pin a version (or a digest) in the port")
+    waiting = [s.name for s in plan.effective for dep in s.depends_on if dep.service == service.name]
+    if waiting and not service.ports and construct in _GENERAL and category != "one-shot":
+        notes.append(
+            f"{', '.join(waiting)} depend(s) on it, but it declares no port and nothing in this file calls it at "
+            "one (a URL, a proxy's upstream on disk, its health check): find the port it listens on (the image's "
+            "EXPOSE) and declare it, or they are only ordered after it"
+        )
     if category == "stateful-no-preset":
         notes.append(
             f"no preset for {_repo_name(service.image)}: a Workload with claim_templates (a StatefulSet): "
@@ -1909,7 +1946,13 @@ def _notes(plan: _Plan, service: Service, construct: str, category: str, wired: 
     for what, args in (("command", service.command), ("entrypoint", service.entrypoint)):
         if args is None:
             continue
-        if REDACTED in redact_args(args):
+        interpolated = plan.interpolated(" ".join(args), service.name)
+        if REDACTED in redact_args(args) and interpolated is not None:
+            notes.append(
+                f"{what} holds the value of ${{{interpolated}}} (interpolated): set the variable from its Vault "
+                f"key in env and write $({interpolated}) in args"
+            )
+        elif REDACTED in redact_args(args):
             notes.append(
                 f"{what} holds a literal secret: move it to Vault, pass it as a variable "
                 "(secretKeyRef, then $(NAME) in args); rotate it, it has been shipped in the file"
