@@ -1,7 +1,8 @@
 """What a port of each Compose service needs: the facts, the construct, the props, the decisions.
 
 :func:`inspect_compose` turns a :class:`~aipp_constructs.compose.model.ComposeFile` into one
-:class:`ServiceReport` per service (file order); :func:`render_text` and :func:`render_json`
+:class:`ServiceReport` per service, in creation order (what a service depends on or connects to
+first, Compose order as the tie-break; docs/compose.md); :func:`render_text` and :func:`render_json`
 print them. Nothing here imports cdk8s: the report names constructs and writes their props as
 Python, it does not build them. The target style is ``examples/langfuse/langfuse.py``.
 
@@ -29,9 +30,14 @@ Constructs, first match wins:
 ``Workload`` (and ``OneShotJob``) props, from the Compose keys:
 
 * ``command`` / ``args`` from ``entrypoint`` / ``command``;
-* ``ports=(Port(name=..., number=...), ...)``: ``http`` for the port an HTTP health check polls,
-  or for an HTTP-ish number (80, 3000, 8000, 8080...) when the health check or the image
-  suggests HTTP; ``https`` for 443/8443; else ``p<number>`` (``p5002``). No ports: no Service;
+* ``ports=(Port(name=..., number=...), ...)``: the declared ports plus the ports others reach the
+  service at (a URL or ``host:port`` in another service's environment or command, defaults
+  included; a ``<X>_HOST``/``<X>_PORT`` pair; an upstream in a configuration file another service
+  bind-mounts, read beside the Compose file; its own health check), the main port first (the one
+  called most, then the health check's, then the first declared); ``http`` for a port called
+  over HTTP or polled by an HTTP health check, or for an HTTP-ish number (80, 3000, 8000,
+  8080...) when the image suggests HTTP; ``https`` for 443/8443; else ``p<number>``
+  (``p5003``). No ports: no Service;
 * ``probes``: a ``curl``/``wget`` of ``http://localhost:<port><path>`` ->
   ``Probes.of(HttpCheck(path=..., port=...))``; ``nc -z localhost <port>`` ->
   ``Probes.of(TcpCheck(port=...))``; any other ``CMD`` test -> ``ExecCheck(command=(...))``,
@@ -39,20 +45,25 @@ Constructs, first match wins:
   ``Probes(liveness=Probe(...))`` without); ``interval``/``timeout`` -> ``period_seconds``/
   ``timeout_seconds``;
 * ``run_as_user`` / ``run_as_group`` from ``user: "uid[:gid]"`` (a user name: find the uid);
-* ``env``: a literal as a string (another service's host renamed to its Kubernetes name); a
-  ``${VAR}`` credential -> ``<secret>.key("var")``, a key of a Vault secret
+* ``env``: read as Compose reads it without a ``.env`` file (a non-secret ``${VAR:-default}`` is
+  its default); a literal as a string (another service's host, its own too, renamed to its
+  Kubernetes name); a ``${VAR}`` credential -> ``<secret>.key("var")``, a key of a Vault secret
   (``PortChart.vault_secret``, written in the report's ``prelude``); a value composed of
   references and another service's host and port (``postgresql://${U}:${P}@postgres:5432/${DB}``)
   -> ``EnvTemplate(text=..., values=<dep>.endpoint.facts())`` (a preset's credentials and
-  database become its facts); a variable the construct's wiring sets from its edges is left out;
+  database become its facts, and so does a user or password written in a credential URL to a
+  preset; a literal ``{`` is the placeholder ``{lbrace}``); a variable the construct's wiring sets
+  from its edges is left out, the wiring matching the file's own variables
+  (``wiring_overrides``, ``wiring={}`` when it reads no fact of any dependency);
 * named volumes -> ``ClaimTemplate(name=..., path=..., size="?")`` (a StatefulSet); a named volume
   that several services mount -> a ``SharedClaim`` (in the prelude of the first) and a
   ``ClaimVolume`` on each; single-file bind mounts -> ``config_files`` (+ ``config_dir``);
   ``tmpfs`` and anonymous volumes -> ``ScratchVolume`` (``/tmp`` is mounted already);
 * ``depends_on`` with ``service_healthy``/``service_started`` -> ``depends_on`` (waited for, wired,
   allowed); ``required: false``, ``service_completed_successfully``, a job or a service without
-  ports -> ``after``; a service whose host appears in ``env`` without ``depends_on`` ->
-  ``connects_to``;
+  ports -> ``after`` (an optional one whose host is in ``env``: ``connects_to``); a service whose
+  host appears in ``env`` without ``depends_on`` -> ``connects_to``, or ``connect_to`` in
+  ``afterwards`` when it is created later (a cycle);
 * ``cap_add``, ``user: root`` -> ``security_exception=SecurityException(reason=..., ...)`` and a
   note that the namespace must be declared baseline (``PortDefaults.pod_security_level``);
   ``privileged`` and capabilities outside Docker's default set have no exception: a note;
@@ -66,19 +77,20 @@ Names: the Kubernetes name is :func:`aipp_constructs.core.names.kubernetes_name`
 both are shown when they differ, and a name that cannot be mapped, or two that collide, is a
 "decide by hand" note. Python variables in props are the Kubernetes names with ``_``.
 
-Secrets: a variable name looks secret when it contains ``PASS``, ``SECRET``, ``TOKEN``, ``KEY``,
-``SALT``, ``AUTH``, ``CREDENTIAL`` or ``PRIVATE`` and does not name an address or a switch
-(``*_URL``, ``*_HOST``, ``*_PORT``, ``*_ENDPOINT``, ``*_FILE``, ``*_PATH``, ``*_ENABLED``). A
-literal value is shown as ``<redacted>`` when the name looks secret (a value starting with
-``/`` is a path, not a secret) or when it holds a credential URL with a literal password
-(``scheme://USER:PASSWORD@``). A value that is only a reference to the ``.env`` file
-(``${NAME}`` or ``$NAME``) is shown as written: it names where the secret lives. A ``.env``
-variable is a secret when its own name looks secret, when a secret-looking variable is set to
-it, or when it is the user or password of a credential URL; its Vault key is its name in
-kebab case, in the Vault secret of the service that uses it in its command or under its own
-name, else of the first service that uses it. Command and health-check arguments get the
-same redaction: the argument after a secret-looking flag (``--requirepass x``),
-``NAME=value`` arguments with a secret-looking name, and credential URLs.
+Secrets: a variable name looks secret by :func:`looks_secret` (a secret word as a whole word or
+the end of the name; never when the last word names an address, a path, a switch, a size or a
+user). A literal value is shown as ``<redacted>`` when the name looks secret (a value starting
+with ``/`` is a path, not a secret) or when it holds a credential URL with a literal password
+(``scheme://USER:PASSWORD@``). A value that is only a reference to the ``.env`` file is shown as
+written, the default of a secret reference as ``<redacted>``: it names where the secret lives. A
+``.env`` variable is a secret when its own name looks secret, when a secret-looking variable is
+set to it, when it feeds a preset's user or password, or when it is the user or password of a
+credential URL; one verdict holds for the whole file. Its Vault key is its name in kebab case, in
+the Vault secret of the preset it feeds, else of the service that uses it in its command or under
+its own name, else of the first service that uses it; the secret is written before the first
+service created that uses it. Command and health-check arguments get the same redaction: the
+argument after a password flag (``--requirepass x``, ``redis-cli -a x``, never the next flag),
+MySQL's ``-px``, ``NAME=value`` arguments with a secret-looking name, and credential URLs.
 
 "Decide by hand" notes: moving image tags, no image (``build`` only), literal secrets,
 credentials from the ``.env`` file (which Vault key) and other ``.env`` values (the value),
