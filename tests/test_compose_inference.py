@@ -417,6 +417,8 @@ class _ReadEnvVar(EnvVar):
     """An EnvVar as the Compose-Spec reader gives it: the value interpolated, the raw text kept."""
 
     raw: str | None = None
+    references: tuple[str, ...] = ()
+    unset: tuple[str, ...] = ()
 
 
 def test_a_secret_the_reader_interpolated_into_a_command_is_its_variable() -> None:
@@ -435,3 +437,24 @@ def test_a_secret_the_reader_interpolated_into_a_command_is_its_variable() -> No
     assert report.environment == (("REDISCLI_AUTH", f"${{REDIS_PASSWORD:-{REDACTED}}}"),)
     notes = "\n".join(report.decide_by_hand)
     assert "the value of ${REDIS_PASSWORD} (interpolated)" in notes and "rotate" not in notes
+
+
+def test_a_value_set_in_the_env_file_wins_over_the_default_but_never_prints_a_secret() -> None:
+    app = Service(
+        name="app",
+        image="example/app:1.0.0",
+        environment=(
+            _ReadEnvVar("LOG_LEVEL", "debug", raw="${LOG_LEVEL:-INFO}", references=("LOG_LEVEL",)),
+            _ReadEnvVar("MODE", "api", raw="${MODE:-api}", references=("MODE",), unset=("MODE",)),
+            _ReadEnvVar("SECRET_KEY", "from-env-file", raw="${SECRET_KEY:-sk-x}", references=("SECRET_KEY",)),
+        ),
+    )
+    (report,) = inspect_compose(ComposeFile(path=Path("docker-compose.yml"), services=(app,)))
+    props, why = _props(report), _why(report)
+    assert (props['env["LOG_LEVEL"]'], why['env["LOG_LEVEL"]']) == (
+        '"debug"',
+        "${LOG_LEVEL} as set (--env-file, .env or the shell)",
+    )
+    assert (props['env["MODE"]'], why['env["MODE"]']) == ('"api"', "the default of ${MODE}")
+    assert props['env["SECRET_KEY"]'] == 'app_keys.key("secret-key")'
+    assert "from-env-file" not in render_text(ComposeFile(path=Path("x.yml"), services=(app,)), [report])

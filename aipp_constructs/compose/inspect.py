@@ -863,11 +863,14 @@ def _reached_ports(compose: ComposeFile) -> dict[str, dict[int, tuple[list[str],
     for service in compose.services:
         others = [name for name in names if name != service.name]
         values: dict[str, str] = {}
+        given: dict[str, str] = {}
         for var in service.environment:
             written = _written(var)
             if written is not None:
                 values[var.name] = _with_defaults(written)
-        for name, value in values.items():
+            if var.value is not None and var.value != written:
+                given[var.name] = var.value  # as the reader interpolated it (a value set in .env...)
+        for name, value in [*values.items(), *given.items()]:
             for target, port, http, text in _addresses(value, others):
                 add(target, port, http, f"{service.name}: {name}={text}")
             if name.endswith("_HOST") and value in others:
@@ -1274,6 +1277,11 @@ def _env_entry(plan: _Plan, service: Service, var: EnvVar, hosts_out: list[str])
         dict.fromkeys(ref.name for ref in _scan(written) if not plan.is_secret(ref.name) and ref.default is not None)
     )
     origin = f"the default of {', '.join('${' + name + '}' for name in defaulted)}" if defaulted else ""
+    # A variable the reader found set (--env-file, .env, the shell): its value, unless a secret is involved.
+    given = [ref for ref in getattr(var, "references", ()) if ref not in getattr(var, "unset", ())]
+    if given and var.value is not None and not any(plan.is_secret(ref) for ref in _refs(written)):
+        text = var.value.replace("$", "$$")
+        origin = f"{', '.join('${' + name + '}' for name in given)} as set (--env-file, .env or the shell)"
     if is_reference(text):
         ref = _scan(text)[0]
         if plan.is_secret(ref.name):
