@@ -458,3 +458,14 @@ def test_a_value_set_in_the_env_file_wins_over_the_default_but_never_prints_a_se
     assert (props['env["MODE"]'], why['env["MODE"]']) == ('"api"', "the default of ${MODE}")
     assert props['env["SECRET_KEY"]'] == 'app_keys.key("secret-key")'
     assert "from-env-file" not in render_text(ComposeFile(path=Path("x.yml"), services=(app,)), [report])
+
+
+def test_an_unset_redis_password_the_reader_emptied_is_still_its_variable() -> None:
+    """Langfuse's ``--requirepass ${REDIS_AUTH}`` with REDIS_AUTH unset reads ``--requirepass ""``:
+    redis-cli's own password (``REDISCLI_AUTH: ${REDIS_AUTH}``) names the variable."""
+    auth = _ReadEnvVar("REDISCLI_AUTH", "", raw="${REDIS_AUTH}", references=("REDIS_AUTH",), unset=("REDIS_AUTH",))
+    redis = Service(
+        name="redis", image="redis:7.4.2", command=("redis-server", "--requirepass", ""), environment=(auth,)
+    )
+    (report,) = inspect_compose(ComposeFile(path=Path("docker-compose.yml"), services=(redis,)))
+    assert _props(report)["password"] == 'redis_keys.key("redis-auth")'

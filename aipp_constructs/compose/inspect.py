@@ -1475,6 +1475,14 @@ def _preset_props(plan: _Plan, service: Service, construct: str, name: str) -> l
     elif construct == "RedisCache":
         password = _redis_password(service)
         interpolated = plan.interpolated(password, service.name) if password and not is_reference(password) else None
+        if password is not None and not password and interpolated is None:
+            # An unset variable the reader interpolated to "": redis-cli's own password names it.
+            for own in ("REDISCLI_AUTH", "REDIS_PASSWORD"):
+                var = service.env(own)
+                written = _written(var) if var is not None else None
+                if written and is_reference(written):
+                    interpolated = _scan(written)[0].name
+                    break
         if interpolated is not None:
             props.append(
                 (
