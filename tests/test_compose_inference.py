@@ -469,3 +469,41 @@ def test_an_unset_redis_password_the_reader_emptied_is_still_its_variable() -> N
     )
     (report,) = inspect_compose(ComposeFile(path=Path("docker-compose.yml"), services=(redis,)))
     assert _props(report)["password"] == 'redis_keys.key("redis-auth")'
+
+
+def test_a_kind_named_like_a_service_is_no_host() -> None:
+    compose = parse_compose(
+        """
+services:
+  search:
+    image: example/search:1.0.0
+  app:
+    image: example/app:1.0.0
+    environment:
+      VECTOR_STORE: search
+      SEARCH_ENDPOINT: ${SEARCH_ENDPOINT:-http://search:8080}
+      SEARCH_HOST: search
+"""
+    )
+    app = next(report for report in inspect_compose(compose) if report.name == "app")
+    assert _props(app)["wiring_overrides"] == '{"search": {"url": "SEARCH_ENDPOINT", "host": "SEARCH_HOST"}}'
+    assert _props(app)['env["VECTOR_STORE"]'] == '"search"'
+
+
+@dataclass(frozen=True)
+class _ReadService(Service):
+    """A Service as the Compose-Spec reader gives it: with its profiles and whether it starts."""
+
+    profiles: tuple[str, ...] = ()
+    active: bool = True
+
+
+def test_a_service_of_a_profile_not_selected_is_an_optional_part() -> None:
+    weaviate = _ReadService(
+        name="weaviate", image="semitechnologies/weaviate:1.27.0", profiles=("weaviate",), active=False
+    )
+    (report,) = inspect_compose(ComposeFile(path=Path("docker-compose.yml"), services=(weaviate,)))
+    assert (report.profiles, report.active) == (("weaviate",), False)
+    assert any(note.startswith("profile weaviate: Compose starts it only when") for note in report.decide_by_hand)
+    text = render_text(ComposeFile(path=Path("docker-compose.yml"), services=(weaviate,)), [report])
+    assert "service weaviate (profile weaviate: not started by default)" in text

@@ -292,6 +292,8 @@ class ServiceReport:
             (``5002: api: PLUGIN_DAEMON_URL=http://plugin_daemon:5002``).
         afterwards: Python statements to write once every construct exists: the connections
             to services created after it (``api.connect_to(plugin_daemon)``).
+        profiles: The Compose profiles it belongs to; empty when it always starts.
+        active: Compose starts it (no profile, or one selected); ``False``: an optional part.
     """
 
     name: str
@@ -315,6 +317,8 @@ class ServiceReport:
     main_port: int | None = None
     reached: tuple[str, ...] = ()
     afterwards: tuple[str, ...] = ()
+    profiles: tuple[str, ...] = ()
+    active: bool = True
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary (``--format json``)."""
@@ -340,6 +344,8 @@ class ServiceReport:
             "main_port": self.main_port,
             "reached": list(self.reached),
             "afterwards": list(self.afterwards),
+            "profiles": list(self.profiles),
+            "active": self.active,
         }
 
 
@@ -1832,6 +1838,10 @@ def _wired_names(plan: _Plan, compose_name: str) -> list[str]:
     ]
 
 
+#: Names of variables that hold a host (``VECTOR_STORE=weaviate`` names a kind, not a host).
+_HOST_NAMES = ("HOST", "HOSTNAME", "SERVER", "ADDR", "ADDRESS")
+
+
 def _own_wiring(plan: _Plan, service: Service, target: str) -> dict[str, list[str]]:
     """Fact -> the service's own variables that carry it, for a dependency whose default
     variable names it does not read: a variable whose value (its default) is the dependency's
@@ -1850,7 +1860,7 @@ def _own_wiring(plan: _Plan, service: Service, target: str) -> dict[str, list[st
         if written is None:
             continue
         value = values[var.name] = _with_defaults(written, plan.is_secret)
-        if value in hosts:
+        if value in hosts and var.name.endswith(_HOST_NAMES):
             mapping.setdefault("host", []).append(var.name)
             if var.name.endswith("_HOST"):
                 prefixes.append(var.name[: -len("_HOST")])
@@ -1934,6 +1944,12 @@ def _notes(plan: _Plan, service: Service, construct: str, category: str, wired: 
     elif image_moves(service.image):
         tag = image_tag(service.image) or "(none: latest)"
         notes.append(f"image tag {tag!r} moves: pin a version (or a digest) in the port")
+    profiles = tuple(getattr(service, "profiles", ()))
+    if profiles and not getattr(service, "active", True):
+        notes.append(
+            f"profile {', '.join(profiles)}: Compose starts it only when the profile is selected (--profile): "
+            "an optional part: port it if the port uses it, else leave it out (and the edges to it)"
+        )
     waiting = [s.name for s in plan.effective for dep in s.depends_on if dep.service == service.name]
     if waiting and not service.ports and construct in _GENERAL and category != "one-shot":
         notes.append(
@@ -2213,6 +2229,8 @@ def inspect_compose(compose: ComposeFile) -> list[ServiceReport]:
                     for evidence in evidences
                 ),
                 afterwards=tuple(plan.afterwards.get(service.name, ())),
+                profiles=tuple(getattr(service, "profiles", ())),
+                active=bool(getattr(service, "active", True)),
             )
         )
     return reports
@@ -2235,6 +2253,8 @@ def render_text(compose: ComposeFile, reports: Sequence[ServiceReport]) -> str:
             title += f" -> {report.kubernetes_name}"
         elif report.kubernetes_name is None:
             title += " -> (no Kubernetes name)"
+        if report.profiles:
+            title += f" (profile {', '.join(report.profiles)}{'' if report.active else ': not started by default'})"
         lines.append(f"service {title}")
         lines.append(f"  image: {report.image or '(none: build only)'}")
         lines.append(f"  ports: {', '.join(report.ports) or 'none'}")
