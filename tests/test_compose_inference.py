@@ -507,3 +507,15 @@ def test_a_service_of_a_profile_not_selected_is_an_optional_part() -> None:
     assert any(note.startswith("profile weaviate: Compose starts it only when") for note in report.decide_by_hand)
     text = render_text(ComposeFile(path=Path("docker-compose.yml"), services=(weaviate,)), [report])
     assert "service weaviate (profile weaviate: not started by default)" in text
+
+
+def test_an_empty_password_in_a_url_to_a_preset_gets_the_presets() -> None:
+    """Airflow's ``redis://:@redis:6379/0``: RedisCache requires a password, so the URL needs it."""
+    compose = parse_compose(
+        "services:\n  redis:\n    image: redis:7.2.5\n  worker:\n    image: example/worker:1.0.0\n"
+        "    environment:\n      BROKER_URL: redis://:@redis:6379/0\n"
+    )
+    worker = next(report for report in inspect_compose(compose) if report.name == "worker")
+    assert _props(worker)['env["BROKER_URL"]'] == (
+        'EnvTemplate(text="redis://:{password}@{host}:{port}/0", values=redis.endpoint.facts())'
+    )

@@ -202,6 +202,8 @@ _NOT_SECRET_LAST_WORDS = frozenset(
         "PROVIDER",
     }
 )
+#: ``scheme://user:password@``, the password possibly empty.
+_USERINFO_URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([^/\s:@]*):([^/\s@]*)@")
 _CREDENTIAL_URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([^/\s:@]*):([^/\s@]+)@")
 _VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _OPERATOR = re.compile(r":?[-?+]")
@@ -1311,12 +1313,13 @@ def _env_entry(plan: _Plan, service: Service, var: EnvVar, hosts_out: list[str])
     # A credential URL to a preset: its user and password are the preset's facts (Vault keys).
     credential_facts = _CREDENTIAL_FACTS.get(plan.constructs[dep], ()) if dep is not None else ()
     credentials: list[tuple[int, int, str]] = []  # (start, end, fact) of literal users/passwords
-    for match in _CREDENTIAL_URL.finditer(text):
+    for match in _USERINFO_URL.finditer(text):
         if not any(start == match.end() for start, _, _, _ in found):
             continue
         for group, credential in ((2, "username"), (3, "password")):
             part = match.group(group)
-            if credential in credential_facts and part and not _scan(part):
+            # An empty password (redis://:@redis:6379) gets the preset's: the preset requires one.
+            if credential in credential_facts and (part or credential == "password") and not _scan(part):
                 credentials.append((match.start(group), match.end(group), credential))
     renamed = [h for h in dict.fromkeys(f[2] for f in [*found, *own_host]) if plan.name(h) != h]
     if not _scan(text) and not credentials:
