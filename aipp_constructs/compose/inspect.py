@@ -103,6 +103,7 @@ Compose keys this model does not map.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -802,11 +803,13 @@ _CONFIG_SERVER = re.compile(r"\bserver\s+(?P<host>[A-Za-z0-9_.-]+):(?P<port>\d+)
 _HTTP_SCHEMES = ("http", "https", "ws", "wss")
 _CONFIG_BYTES = 256 * 1024
 _CONFIG_FILES = 50
+_CONFIG_ENTRIES = 500
 
 
 def _mounted_texts(compose: ComposeFile, service: Service) -> list[tuple[str, str]]:
     """(path as shown, text) of the configuration a service bind-mounts, as it exists beside
-    the Compose file: a file, or the files of a folder (at most 50, 256 KiB each)."""
+    the Compose file: a file, or the files of a folder (at most 50 among its first 500 entries,
+    256 KiB each)."""
     base = Path(compose.path).parent
     texts: list[tuple[str, str]] = []
     for volume in service.volumes:
@@ -820,7 +823,8 @@ def _mounted_texts(compose: ComposeFile, service: Service) -> list[tuple[str, st
         if path.is_file():
             files = [path]
         elif path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file())[:_CONFIG_FILES]
+            # A data folder may hold millions of files: look at the first entries only.
+            files = sorted(p for p in itertools.islice(path.rglob("*"), _CONFIG_ENTRIES) if p.is_file())[:_CONFIG_FILES]
         else:
             continue
         for file in files:
