@@ -39,6 +39,7 @@ from aipp_constructs import (
     Workload,
     WorkloadProps,
 )
+from aipp_constructs.core.policy import PULL_POLICY_REASON
 
 WAIT = WaitPolicy(image="registry.example.com/library/busybox:1.37.0")
 #: The adopted images read their dependencies' host and port (db is a plain ``tcp`` endpoint).
@@ -193,6 +194,29 @@ def test_the_adopted_deployment_depends_on_a_library_component_waits_and_is_wire
     assert env_of(container(web, "web"))["DB_PORT"] == "5432"
     assert web["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] == "2"
     assert one(manifests, "Service", "web")["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] == "2"
+
+
+def test_a_wait_container_it_adds_brings_the_pull_policy_exception_once_at_the_next_free_number() -> None:
+    """The wait container pulls a tag-pinned image IfNotPresent (checkov CKV_K8S_15): the
+    adopted object gets the exception the library's own workloads carry, after the user's own
+    skips, and not twice when the user wrote one."""
+    chart, _ = _graph()
+    web = one(synth(chart), "Deployment", "acme-web")
+    assert {k: v for k, v in web["metadata"]["annotations"].items() if k.startswith("checkov.io/")} == {
+        "checkov.io/skip1": f"CKV_K8S_15={PULL_POLICY_REASON}"
+    }
+    chart = _chart()
+    db = _workload(chart, "db", 5432)
+    mine = _kplus_web(chart)
+    mine.metadata.add_annotation("checkov.io/skip1", "CKV_K8S_43=the image has no digest in this test fixture")
+    service = mine.expose_via_service(name="web", ports=[kplus.ServicePort(name="http", port=80, target_port=8080)])
+    adopted = AdoptedWorkload(chart, "WebAdopted", workload=mine, service=service, depends_on=(db,))
+    adopted.wait_for(_workload(chart, "cache", 6379))  # a second wait (late): still one exception
+    skips = {
+        k: v for k, v in one(synth(chart), "Deployment", "acme-web")["metadata"]["annotations"].items() if "skip" in k
+    }
+    assert sorted(skips) == ["checkov.io/skip1", "checkov.io/skip2"]
+    assert skips["checkov.io/skip2"].startswith("CKV_K8S_15=")
 
 
 def test_network_policies_open_exactly_the_edges_in_both_directions() -> None:

@@ -3,8 +3,8 @@ secret names on whole words, redaction of credential defaults, creation order, w
 
 Data: ``tests/compose/reached/`` (hand-written, Dify-shaped, loads with today's model; its
 ``nginx/conf.d`` holds the proxy's upstreams) and Dify's unmodified Compose file
-``tests/compose/corpus/dify.yml`` (acceptance 3 of the issue), copied into a scratch folder beside
-a hand-written nginx configuration as Dify's repository has one.
+``tests/compose/corpus/dify.yml`` (acceptance 3 of the issue, read by the Compose-Spec reader),
+copied into a scratch folder beside a hand-written nginx configuration as Dify's repository has one.
 """
 
 from __future__ import annotations
@@ -121,7 +121,6 @@ def test_without_the_proxy_config_on_disk_no_port_is_invented(tmp_path: Path) ->
     assert reports["api"].main_port == 5001  # still called by URL from the others
 
 
-@pytest.mark.xfail(strict=True, reason="needs the Compose-Spec reader")
 def test_dify_unmodified_names_the_services_others_reach(tmp_path: Path) -> None:
     """Acceptance 3 of issue 20, on Dify's unmodified file beside its nginx configuration."""
     shutil.copy(DIFY, tmp_path / "docker-compose.yml")
@@ -201,7 +200,6 @@ def test_a_disabled_health_check_gives_no_probes(reached: dict[str, ServiceRepor
     assert "probes" not in _props(worker)
 
 
-@pytest.mark.xfail(strict=True, reason="needs the Compose-Spec reader")
 def test_an_interpolated_disable_is_respected() -> None:
     compose = parse_compose(
         "services:\n  worker:\n    image: example/worker:1.0.0\n    healthcheck:\n"

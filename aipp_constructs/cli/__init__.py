@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Literal, NoReturn
+from typing import IO, TYPE_CHECKING, Any, Literal, NoReturn, TypeVar
 
 import click
 import yaml
@@ -314,7 +314,7 @@ def synth() -> None:
 #: tests/test_secret_scan.py.
 DETECT_SECRETS_ARGS: tuple[str, ...] = (
     "--exclude-files",
-    "^(imports/|aipp_constructs/crds/)",
+    "^(imports/|aipp_constructs/crds/|tests/compose/corpus/)",
     "--exclude-lines",
     "(^|[\\s{,])[\"']?(secretKey|secretName|secret_type|vendor_pull_secret|checkov\\.io/skip[0-9]+)[\"']?: ",
     "--exclude-secrets",
@@ -1114,10 +1114,33 @@ def compose() -> None:
     """
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def compose_read_options(command: _F) -> _F:
+    """``--env-file F`` and ``--profile P`` (both repeatable), as ``docker compose`` takes them."""
+    command = click.option(
+        "--profile",
+        "profiles",
+        multiple=True,
+        metavar="P",
+        help="Enable the services of profile P (repeatable; default: COMPOSE_PROFILES).",
+    )(command)
+    return click.option(
+        "--env-file",
+        "env_files",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        metavar="F",
+        help="Variables for interpolation (repeatable, a later file wins; default: the .env beside FILE).",
+    )(command)
+
+
 @compose.command("inspect")
 @click.argument("file", type=click.Path(path_type=Path), metavar="FILE")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def compose_inspect(file: Path, output_format: str) -> None:
+@compose_read_options
+def compose_inspect(file: Path, output_format: str, env_files: tuple[Path, ...], profiles: tuple[str, ...]) -> None:
     """Map each Compose service to a construct and its props.
 
     Per service: its facts, the construct and props it maps to, what to decide by hand.
@@ -1129,7 +1152,7 @@ def compose_inspect(file: Path, output_format: str) -> None:
     """
     from aipp_constructs.compose.__main__ import run_inspect
 
-    _exit(run_inspect(file, output_format))
+    _exit(run_inspect(file, output_format, env_files=env_files, profiles=profiles))
 
 
 @compose.command("drift")
@@ -1139,19 +1162,59 @@ def compose_inspect(file: Path, output_format: str) -> None:
     "--ignore",
     multiple=True,
     metavar="KEY",
-    help="SERVICE, or SERVICE.env.NAME / .port.N / .volume.NAME / .healthcheck / .service (repeatable).",
+    help="SERVICE, SERVICE.env.NAME / .port.N / .volume.NAME / .bind.PATH / .healthcheck / .service, "
+    "or a glob such as 'SERVICE.environment.*' (repeatable).",
 )
-def compose_drift(file: Path, port_dir: Path, ignore: tuple[str, ...]) -> None:
+@compose_read_options
+@click.option(
+    "--ignore-file",
+    "ignore_files",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Ignore rules, one a line, the reason after '#' (repeatable).",
+)
+@click.option(
+    "--rename",
+    multiple=True,
+    metavar="COMPOSE=NAME",
+    help="The port calls Compose service COMPOSE NAME, e.g. db_postgres=db (repeatable).",
+)
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def compose_drift(
+    file: Path,
+    port_dir: Path,
+    ignore: tuple[str, ...],
+    ignore_files: tuple[Path, ...],
+    rename: tuple[str, ...],
+    output_format: str,
+    env_files: tuple[Path, ...],
+    profiles: tuple[str, ...],
+) -> None:
     """List what the Compose file has that the port lacks.
 
     Compares FILE with the port's manifests, the *.yaml under PORT_DIR.
-    One `drift:` line per finding and `N services compared, M findings`; exit status 0
-    without drift, 1 with drift, 2 on a usage error.
+    One `drift:` line per finding, `findings by kind: ...` and `N services compared,
+    M findings`; exit status 0 without drift, 1 with drift, 2 on a usage error.
+    A service the port renamed is found by --rename, or read from the port's variables
+    (printed as a `rename:` line).
 
     \b
     Example:
       aipp compose drift vendor/aipp/docker-compose.yml dist/dev-meta
+      aipp compose drift dify.yml dist --rename db_postgres=db --ignore 'certbot*'
     """
     from aipp_constructs.compose.__main__ import run_drift
 
-    _exit(run_drift(file, port_dir, ignore))
+    _exit(
+        run_drift(
+            file,
+            port_dir,
+            ignore,
+            renames=rename,
+            ignore_files=ignore_files,
+            output_format=output_format,
+            env_files=env_files,
+            profiles=profiles,
+        )
+    )

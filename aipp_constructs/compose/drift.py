@@ -4,8 +4,8 @@ A vendor ships a new Compose file; kompose would convert it again and lose every
 the port. :func:`find_drift` instead reports what the Compose file has that the port lacks,
 so that each difference is either ported or explicitly ignored. For each Compose service:
 
-* ``service``: no ``Deployment`` or ``StatefulSet`` named ``kubernetes_name(service)``, nor one
-  labelled ``app.kubernetes.io/name: <that name>``;
+* ``service``: no ``Deployment`` or ``StatefulSet`` named like the service (its Kubernetes
+  name, below), nor one labelled ``app.kubernetes.io/name: <that name>``;
 * ``port N/PROTO``: a Compose container port (``ports:`` target or ``expose:``) that is no
   ``containerPort`` of any container of the workload's pod;
 * ``env NAME``: a Compose ``environment`` name that the workload's main container does not
@@ -15,31 +15,86 @@ so that each difference is either ported or explicitly ignored. For each Compose
   ``POSTGRES_PASSWORD``). The main container is the one named like the workload or the service,
   else the first;
 * ``volume NAME``: a persisted (named, declared) Compose volume of the service, and the workload
-  has neither a ``persistentVolumeClaim`` volume nor a ``volumeClaimTemplate``;
+  has no ``persistentVolumeClaim`` volume nor ``volumeClaimTemplate`` at all, or has claims but
+  none of them is mounted at the Compose path (nor at a folder above or below it);
+* ``bind PATH``: a bind mount at container path ``PATH``. A folder (data, or a folder of
+  configuration) needs, at that path or a folder above or below it, a mount from a
+  PersistentVolumeClaim, a ConfigMap, a Secret, a projected volume or a hostPath: an
+  ``emptyDir`` there loses the data with the pod, and nothing there loses it at once. A single
+  file (configuration) needs a ConfigMap, Secret or projected volume mounted at that path, or
+  mounted at a folder above it with the file as one of its keys (when the ConfigMap or Secret
+  is in the port, its keys, or its ``items``, are checked);
 * ``healthcheck``: a Compose health check (not ``NONE``), and the main container has neither a
   readiness nor a liveness probe (a startup probe alone does not tell when the service is
   ready).
 
 What the port has beyond the Compose file (wiring, telemetry, probes, hardening) is never
-drift. Each finding has a key ``SERVICE.service``, ``SERVICE.port.N``, ``SERVICE.env.NAME``,
-``SERVICE.volume.NAME`` or ``SERVICE.healthcheck``; ``--ignore SERVICE`` ignores every finding
-of a service, ``--ignore SERVICE.env.NAME`` (or any other key) one finding.
+drift. A service behind a Compose profile that is not selected (an optional part, such as
+Dify's ``db_mysql``) is compared when the port has its workload; when it has none, that is no
+finding: the report lists it as optional and not ported.
+
+Kubernetes names. A service is looked for under, in this order: an explicit rename
+(``--rename db_postgres=db``: the Compose name, ``=``, the Kubernetes name of its workload);
+else :func:`~aipp_constructs.core.names.kubernetes_name` of the Compose name (``db_postgres`` ->
+``db-postgres``); else, when no workload has that name, a rename *read from the port*: another
+Compose service's variable names the service as a host (``DB_HOST=db_postgres``,
+``http://plugin_daemon:5002``), and the same variable of that service's workload in the port
+names, as a host, one workload that no other Compose service maps to (``DB_HOST=db``, or a
+Kubernetes Service ``db`` that selects it, ``db.ns.svc`` included). The report lists each rename
+read from the port with the variable it came from; when the port's variables point at two
+workloads, nothing is read and a note asks for ``--rename``. A renamed service is checked like
+any other.
+
+Findings and ignores. Each finding has a key ``SERVICE.KIND[.ITEM]``: ``SERVICE.service``,
+``SERVICE.port.N``, ``SERVICE.env.NAME``, ``SERVICE.volume.NAME``, ``SERVICE.bind.PATH`` or
+``SERVICE.healthcheck``, with the Compose service name (a renamed service keeps it), and a
+Compose path that names the same finding by Compose's own keys: ``SERVICE.ports.N``,
+``SERVICE.environment.NAME``, ``SERVICE.volumes.NAME`` or ``SERVICE.volumes.PATH``. An ignore
+rule is ``SERVICE`` (the whole service is not compared), either form of a key (one finding), or
+a glob over either form (``fnmatch`` rules, case-sensitive: ``plugin_daemon.environment.*``,
+``*.env.LOG_*``, ``certbot*``); a glob that could match no finding of the file is refused, and
+a rule that matched nothing is reported as unused so that stale exclusions get removed.
+Many rules, each with its reason, go in a file (:func:`read_ignore_file`, ``--ignore-file``):
+one rule per line, ``#`` starts a comment.
 """
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from aipp_constructs.compose.model import ComposeFile, Service
+from aipp_constructs.compose.model import ComposeFile, Service, Volume
 from aipp_constructs.core.names import kubernetes_name
 
-__all__ = ["DriftReport", "Finding", "find_drift", "parse_ignore"]
+__all__ = [
+    "KINDS",
+    "DriftReport",
+    "Finding",
+    "Rename",
+    "find_drift",
+    "parse_ignore",
+    "parse_rename",
+    "read_ignore_file",
+]
+
+#: Kinds of findings, in the order the summary counts them.
+KINDS = ("service", "port", "env", "volume", "bind", "healthcheck")
 
 _WORKLOAD_KINDS = ("Deployment", "StatefulSet")
 _NAME_LABEL = "app.kubernetes.io/name"
-_IGNORE_KINDS = ("service", "port", "env", "volume", "healthcheck")
+#: Finding kind -> the Compose key that holds it (the Compose path of a finding).
+_COMPOSE_FIELD = {"port": "ports", "env": "environment", "volume": "volumes", "bind": "volumes"}
+_ITEM_KINDS = ("port", "env", "volume", "bind", "ports", "environment", "volumes")
+_GLOB = re.compile(r"[*?\[]")
+#: Volume sources that keep a bind mount's content beyond the pod (data or configuration).
+_KEEPING = ("claim", "configMap", "secret", "projected", "hostPath")
+_CONFIG = ("configMap", "secret", "projected")
+_HOST_TOKEN = re.compile(r"[A-Za-z0-9.-]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,9 +103,9 @@ class Finding:
 
     Attributes:
         service: The Compose service name.
-        kind: ``service``, ``port``, ``env``, ``volume`` or ``healthcheck``.
-        item: The port (``8080``), variable or volume name; empty for ``service`` and
-            ``healthcheck``.
+        kind: One of :data:`KINDS`.
+        item: The port (``8080``), variable, volume name or container path; empty for
+            ``service`` and ``healthcheck``.
         message: The rest of the line: what is missing, where.
     """
 
@@ -64,10 +119,48 @@ class Finding:
         """The ``--ignore`` key: ``SERVICE.KIND[.ITEM]``."""
         return f"{self.service}.{self.kind}" + (f".{self.item}" if self.item else "")
 
+    @property
+    def compose_path(self) -> str:
+        """The same finding by Compose's keys: ``SERVICE.environment.NAME``, ``SERVICE.volumes.PATH``..."""
+        field = _COMPOSE_FIELD.get(self.kind, self.kind)
+        return f"{self.service}.{field}" + (f".{self.item}" if self.item else "")
+
     def line(self, k8s_name: str | None = None) -> str:
         """``drift: <service>: <what> ...``; the Kubernetes name in parentheses when it differs."""
         who = self.service if k8s_name in (None, self.service) else f"{self.service} ({k8s_name})"
         return f"drift: {who}: {self.message}"
+
+    def as_json(self, k8s_name: str | None = None) -> dict[str, str]:
+        """The finding as a JSON object."""
+        return {
+            "service": self.service,
+            "kubernetes_name": k8s_name or self.service,
+            "kind": self.kind,
+            "item": self.item,
+            "key": self.key,
+            "compose_path": self.compose_path,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Rename:
+    """A Compose service compared with a workload of another name than its default one.
+
+    Attributes:
+        service: The Compose service name.
+        kubernetes_name: The name its workload is looked for under.
+        source: ``--rename``, or ``read from the port: ...`` with the variables that said so.
+    """
+
+    service: str
+    kubernetes_name: str
+    source: str
+
+    @property
+    def read_from_port(self) -> bool:
+        """The rename was not given but read from the port's variables."""
+        return self.source != "--rename"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +173,10 @@ class DriftReport:
         ignored: Findings an ignore rule matched.
         unused_ignores: Ignore rules that matched nothing (stale exclusions).
         kubernetes_names: Compose name -> Kubernetes name.
+        renames: Explicit renames and renames read from the port, in Compose file order.
+        notes: Why a rename could not be read from the port (two candidates), one line each.
+        optional: Services behind a profile that is not selected and without a workload in
+            the port: not compared, not a finding.
     """
 
     compared: int
@@ -87,28 +184,97 @@ class DriftReport:
     ignored: tuple[Finding, ...]
     unused_ignores: tuple[str, ...]
     kubernetes_names: Mapping[str, str]
+    renames: tuple[Rename, ...] = ()
+    notes: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+
+    def by_kind(self) -> dict[str, int]:
+        """Findings (not ignored) per kind, in :data:`KINDS` order; kinds without one left out."""
+        counts = Counter(finding.kind for finding in self.findings)
+        return {kind: counts[kind] for kind in KINDS if counts[kind]}
 
     def lines(self) -> list[str]:
-        """The findings as ``drift:`` lines and the closing count line."""
-        out = [finding.line(self.kubernetes_names.get(finding.service)) for finding in self.findings]
+        """The renames read from the port, the ``drift:`` lines, the count per kind, the closing line."""
+        out = [
+            f"rename: {rename.service} -> {rename.kubernetes_name} ({rename.source})"
+            for rename in self.renames
+            if rename.read_from_port
+        ]
+        out += [finding.line(self.kubernetes_names.get(finding.service)) for finding in self.findings]
+        if self.optional:
+            out.append(f"not ported, behind a profile not selected: {', '.join(self.optional)}")
+        if self.findings:
+            out.append("findings by kind: " + ", ".join(f"{kind} {count}" for kind, count in self.by_kind().items()))
         closing = f"{self.compared} services compared, {len(self.findings)} findings"
         if self.ignored:
             closing += f" ({len(self.ignored)} ignored)"
         return [*out, closing]
+
+    def as_json(self) -> dict[str, Any]:
+        """The report as one JSON object (``aipp compose drift --format json``)."""
+        names = self.kubernetes_names
+        return {
+            "compared": self.compared,
+            "renames": [
+                {"service": r.service, "kubernetes_name": r.kubernetes_name, "source": r.source} for r in self.renames
+            ],
+            "findings": [finding.as_json(names.get(finding.service)) for finding in self.findings],
+            "by_kind": self.by_kind(),
+            "ignored": [finding.as_json(names.get(finding.service)) for finding in self.ignored],
+            "ignored_by_kind": dict(Counter(finding.kind for finding in self.ignored)),
+            "unused_ignores": list(self.unused_ignores),
+            "notes": list(self.notes),
+            "optional": list(self.optional),
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# Command-line values.
+
+
+def _service_names(compose: ComposeFile) -> list[str]:
+    """Service names, longest first: service names may contain dots."""
+    return sorted((service.name for service in compose.services), key=len, reverse=True)
+
+
+def _candidate_keys(service: Service) -> list[str]:
+    """Every key and Compose path a finding of the service could have (for checking globs)."""
+    name = service.name
+    keys = [name, f"{name}.service", f"{name}.healthcheck"]
+    for port in service.ports:
+        keys += [f"{name}.port.{port.target}", f"{name}.ports.{port.target}"]
+    for var in service.environment:
+        keys += [f"{name}.env.{var.name}", f"{name}.environment.{var.name}"]
+    for volume in service.volumes:
+        if volume.kind == "persisted" and volume.source:
+            keys += [f"{name}.volume.{volume.source}", f"{name}.volumes.{volume.source}"]
+        elif volume.kind in ("bind", "config"):
+            keys += [f"{name}.bind.{volume.target}", f"{name}.volumes.{volume.target}"]
+    return keys
 
 
 def parse_ignore(spec: str, compose: ComposeFile) -> str:
     """Checks an ``--ignore`` value against the Compose file and returns it.
 
     ``SERVICE``, ``SERVICE.service``, ``SERVICE.healthcheck``, or ``SERVICE.KIND.ITEM`` with
-    KIND one of port, env, volume. Service names may contain dots: the longest service name
-    that prefixes the value is taken.
+    KIND one of port, env, volume, bind (or Compose's ports, environment, volumes). Service
+    names may contain dots: the longest service name that prefixes the value is taken. A value
+    with ``*``, ``?`` or ``[`` is a glob (:func:`fnmatch.fnmatchcase`) and must match a key or
+    Compose path some finding of the file could have.
 
     Raises:
-        ValueError: no service of the file matches, or the rest is not a finding key.
+        ValueError: no service of the file matches, the rest is not a finding key, or a glob
+            can match no finding.
     """
-    names = sorted((service.name for service in compose.services), key=len, reverse=True)
-    for name in names:
+    if _GLOB.search(spec):
+        if any(fnmatchcase(key, spec) for service in compose.services for key in _candidate_keys(service)):
+            return spec
+        raise ValueError(
+            f"--ignore {spec}: the glob matches no finding key of {compose.path} (keys look like SERVICE.env.NAME, "
+            f"SERVICE.environment.NAME, SERVICE.port.N, SERVICE.volumes.PATH); services: "
+            f"{', '.join(service.name for service in compose.services)}"
+        )
+    for name in _service_names(compose):
         if spec == name:
             return spec
         if not spec.startswith(name + "."):
@@ -117,11 +283,12 @@ def parse_ignore(spec: str, compose: ComposeFile) -> str:
         kind, _, item = rest.partition(".")
         if kind in ("service", "healthcheck") and not item:
             return spec
-        if kind in ("port", "env", "volume") and item:
+        if kind in _ITEM_KINDS and item:
             return spec
         raise ValueError(
             f"--ignore {spec}: {rest!r} is not a finding key of service {name!r}; write {name}, {name}.env.NAME, "
-            f"{name}.port.N, {name}.volume.NAME, {name}.healthcheck or {name}.service"
+            f"{name}.port.N, {name}.volume.NAME, {name}.bind.PATH, {name}.healthcheck, {name}.service, or a glob "
+            f"such as '{name}.environment.*'"
         )
     raise ValueError(
         f"--ignore {spec}: names no service of {compose.path}; services: "
@@ -129,14 +296,84 @@ def parse_ignore(spec: str, compose: ComposeFile) -> str:
     )
 
 
+def read_ignore_file(path: Path, compose: ComposeFile) -> list[str]:
+    """Ignore rules from a file, each checked by :func:`parse_ignore`.
+
+    One rule per line; ``#`` starts a comment (write the reason there); blank lines are
+    skipped. ``nginx  # replaced by the Ingress`` is the rule ``nginx``.
+
+    Raises:
+        ValueError: the file cannot be read, or a rule is refused (``FILE:LINE: --ignore ...``).
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ValueError(
+            f"--ignore-file {path}: cannot read it ({error.__class__.__name__}); give a text file, one rule a line"
+        ) from None
+    rules: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        rule = line.split("#", 1)[0].strip()
+        if not rule:
+            continue
+        if len(rule.split()) > 1:
+            raise ValueError(
+                f"{path}:{number}: {rule!r} is more than one rule; write one rule a line, the reason after '#'"
+            )
+        try:
+            rules.append(parse_ignore(rule, compose))
+        except ValueError as error:
+            raise ValueError(f"{path}:{number}: {error}") from None
+    return rules
+
+
+def parse_rename(spec: str, compose: ComposeFile) -> tuple[str, str]:
+    """Checks a ``--rename COMPOSE=KUBERNETES`` value and returns ``(compose, kubernetes)``.
+
+    Raises:
+        ValueError: no ``=``, the left side names no service of the file, or the right side is
+            not a Kubernetes name (a DNS label: lowercase letters, digits and ``-``).
+    """
+    compose_name, sep, k8s_name = spec.partition("=")
+    if not sep or not compose_name or not k8s_name:
+        raise ValueError(f"--rename {spec}: write COMPOSE_NAME=KUBERNETES_NAME, e.g. --rename db_postgres=db")
+    names = [service.name for service in compose.services]
+    if compose_name not in names:
+        raise ValueError(
+            f"--rename {spec}: {compose_name!r} names no service of {compose.path}; services: {', '.join(names)}"
+        )
+    try:
+        valid = kubernetes_name(k8s_name) == k8s_name
+    except ValueError:
+        valid = False
+    if not valid:
+        raise ValueError(
+            f"--rename {spec}: {k8s_name!r} is not a Kubernetes name; write the workload's metadata.name "
+            "(lowercase letters, digits and '-', starting with a letter)"
+        )
+    return compose_name, k8s_name
+
+
+# --------------------------------------------------------------------------------------------
+# The port's manifests.
+
+
+def _meta(doc: Mapping[str, Any]) -> Mapping[str, Any]:
+    return doc.get("metadata") or {}
+
+
 def _labels(doc: Mapping[str, Any]) -> Mapping[str, Any]:
-    return (doc.get("metadata") or {}).get("labels") or {}
+    return _meta(doc).get("labels") or {}
+
+
+def _workloads(manifests: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    return [doc for doc in manifests if doc.get("kind") in _WORKLOAD_KINDS]
 
 
 def _find_workload(name: str, manifests: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
-    workloads = [doc for doc in manifests if doc.get("kind") in _WORKLOAD_KINDS]
+    workloads = _workloads(manifests)
     for doc in workloads:
-        if (doc.get("metadata") or {}).get("name") == name:
+        if _meta(doc).get("name") == name:
             return doc
     for doc in workloads:
         if _labels(doc).get(_NAME_LABEL) == name:
@@ -150,7 +387,7 @@ def _pod_spec(workload: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def _main_container(workload: Mapping[str, Any], names: Iterable[str]) -> Mapping[str, Any] | None:
     containers: Sequence[Mapping[str, Any]] = _pod_spec(workload).get("containers") or []
-    wanted = [(workload.get("metadata") or {}).get("name"), *names]
+    wanted = [_meta(workload).get("name"), *names]
     for want in wanted:
         for container in containers:
             if container.get("name") == want:
@@ -158,12 +395,23 @@ def _main_container(workload: Mapping[str, Any], names: Iterable[str]) -> Mappin
     return containers[0] if containers else None
 
 
+def _object(
+    kind: str, name: str, namespace: str | None, manifests: Sequence[Mapping[str, Any]]
+) -> Mapping[str, Any] | None:
+    """The object of that kind and name in the namespace (or without one)."""
+    for doc in manifests:
+        meta = _meta(doc)
+        if doc.get("kind") == kind and meta.get("name") == name and meta.get("namespace") in (None, namespace):
+            return doc
+    return None
+
+
 def _source_keys(
     kind: str, name: str, namespace: str | None, manifests: Sequence[Mapping[str, Any]]
 ) -> set[str] | None:
     """Keys of a ConfigMap (kind ``configMapRef``) or a Secret/ExternalSecret (``secretRef``)."""
     for doc in manifests:
-        meta = doc.get("metadata") or {}
+        meta = _meta(doc)
         if namespace and meta.get("namespace") not in (None, namespace):
             continue
         if kind == "configMapRef" and doc.get("kind") == "ConfigMap" and meta.get("name") == name:
@@ -194,8 +442,181 @@ def _env_names(container: Mapping[str, Any], namespace: str | None, manifests: S
     return names
 
 
-def _compare(service: Service, k8s_name: str, manifests: Sequence[Mapping[str, Any]], port_dir: str) -> list[Finding]:
-    workload = _find_workload(k8s_name, manifests)
+def _env_values(
+    container: Mapping[str, Any], namespace: str | None, manifests: Sequence[Mapping[str, Any]]
+) -> dict[str, str]:
+    """Plain values of the container's variables: ``env`` values, and ConfigMap data via ``envFrom``."""
+    values: dict[str, str] = {}
+    for source in container.get("envFrom") or []:
+        ref = source.get("configMapRef")
+        config = _object("ConfigMap", ref.get("name", ""), namespace, manifests) if ref else None
+        for key, value in ((config or {}).get("data") or {}).items():
+            values[(source.get("prefix") or "") + key] = str(value)
+    for entry in container.get("env") or []:
+        if entry.get("name") and isinstance(entry.get("value"), str):
+            values[entry["name"]] = entry["value"]
+    return values
+
+
+@dataclass(frozen=True, slots=True)
+class _Mount:
+    """A volumeMount of a pod's container with the kind of the volume behind it."""
+
+    path: PurePosixPath
+    source: str  # claim, configMap, secret, projected, emptyDir, hostPath, ephemeral, other
+    name: str | None  # the ConfigMap/Secret/claim name when the source has one
+    sub_path: str | None
+    volume: Mapping[str, Any]
+
+
+def _source_of(volume: Mapping[str, Any]) -> tuple[str, str | None]:
+    if "persistentVolumeClaim" in volume:
+        return "claim", (volume["persistentVolumeClaim"] or {}).get("claimName")
+    if "configMap" in volume:
+        return "configMap", (volume["configMap"] or {}).get("name")
+    if "secret" in volume:
+        return "secret", (volume["secret"] or {}).get("secretName")
+    for kind in ("projected", "emptyDir", "hostPath", "ephemeral"):
+        if kind in volume:
+            return kind, None
+    return "other", None
+
+
+def _mounts(workload: Mapping[str, Any]) -> list[_Mount]:
+    pod = _pod_spec(workload)
+    volumes: dict[str, Mapping[str, Any]] = {v.get("name", ""): v for v in pod.get("volumes") or []}
+    templates = {_meta(t).get("name") for t in (workload.get("spec") or {}).get("volumeClaimTemplates") or []}
+    mounts: list[_Mount] = []
+    for container in pod.get("containers") or []:
+        for mount in container.get("volumeMounts") or []:
+            name = mount.get("name")
+            if name in volumes:
+                source, ref = _source_of(volumes[name])
+                volume = volumes[name]
+            elif name in templates:
+                source, ref, volume = "claim", name, {}
+            else:
+                continue
+            path = PurePosixPath(mount.get("mountPath") or "/")
+            mounts.append(_Mount(path, source, ref, mount.get("subPath"), volume))
+    return mounts
+
+
+def _overlaps(a: PurePosixPath, b: PurePosixPath) -> bool:
+    """``a`` and ``b`` are the same path, or one is a folder above the other."""
+    return a == b or a in b.parents or b in a.parents
+
+
+def _files_of(mount: _Mount, namespace: str | None, manifests: Sequence[Mapping[str, Any]]) -> set[str] | None:
+    """File names a ConfigMap/Secret volume shows (its ``items`` paths, else its keys); None when unknown."""
+    spec = mount.volume.get(mount.source) or {}
+    items = spec.get("items") if isinstance(spec, Mapping) else None
+    if items:
+        return {item.get("path") for item in items if item.get("path")}
+    if mount.source == "configMap" and mount.name:
+        config = _object("ConfigMap", mount.name, namespace, manifests)
+        if config is not None:
+            return set(config.get("data") or {}) | set(config.get("binaryData") or {})
+    if mount.source == "secret" and mount.name:
+        return _source_keys("secretRef", mount.name, namespace, manifests)
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# The comparison.
+
+
+def _check_volume(
+    service: Service,
+    volume: Volume,
+    what: str,
+    workload: Mapping[str, Any],
+    mounts: Sequence[_Mount],
+    manifests: Sequence[Mapping[str, Any]],
+) -> Finding | None:
+    target = PurePosixPath(volume.target)
+    namespace = _meta(workload).get("namespace")
+    if volume.kind == "persisted":
+        claims = [mount for mount in mounts if mount.source == "claim"]
+        has_claim = bool((workload.get("spec") or {}).get("volumeClaimTemplates")) or any(
+            "persistentVolumeClaim" in v for v in _pod_spec(workload).get("volumes") or []
+        )
+        if not has_claim:
+            return Finding(
+                service.name,
+                "volume",
+                volume.source or "",
+                f"volume {volume.source} ({volume.target}): persisted in Compose, but {what} has no "
+                "PersistentVolumeClaim volume or volumeClaimTemplate",
+            )
+        if any(_overlaps(mount.path, target) for mount in claims):
+            return None
+        mounted = ", ".join(sorted({str(mount.path) for mount in claims}))
+        where = f"its claims are mounted at {mounted}" if mounted else "no container mounts its claims"
+        return Finding(
+            service.name,
+            "volume",
+            volume.source or "",
+            f"volume {volume.source} ({volume.target}): persisted in Compose, but no PersistentVolumeClaim of "
+            f"{what} is mounted at {volume.target} ({where})",
+        )
+    if volume.kind == "bind":
+        there = [mount for mount in mounts if _overlaps(mount.path, target)]
+        if any(mount.source in _KEEPING for mount in there):
+            return None
+        hint = (
+            "a ConfigMap or Secret (read-only in Compose: configuration)"
+            if volume.read_only
+            else ("a PersistentVolumeClaim (data) or a ConfigMap (configuration)")
+        )
+        if there:
+            kinds = " and ".join(sorted({mount.source for mount in there}))
+            lost = f"{what} mounts only {kinds} there, which is lost with the pod"
+        else:
+            lost = f"nothing is mounted at {volume.target} in {what}"
+        return Finding(
+            service.name,
+            "bind",
+            volume.target,
+            f"bind {volume.source} ({volume.target}): a host folder in Compose, but {lost}; mount {hint} there",
+        )
+    if volume.kind == "config":
+        missing_key = ""
+        for mount in mounts:
+            if mount.source not in _CONFIG:
+                continue
+            if mount.path == target:
+                files = _files_of(mount, namespace, manifests)
+                if mount.sub_path is None or files is None or mount.sub_path in files:
+                    return None
+                missing_key = f"{mount.source} {mount.name} mounted there has no key {mount.sub_path!r}"
+            elif mount.path in target.parents and mount.sub_path is None:
+                relative = str(target.relative_to(mount.path))
+                files = _files_of(mount, namespace, manifests)
+                if files is None or relative in files:
+                    return None
+                missing_key = f"{mount.source} {mount.name} mounted at {mount.path} has no key {relative!r}"
+        name = target.name
+        detail = missing_key or (
+            f"no ConfigMap, Secret or projected volume of {what} is mounted at {volume.target} "
+            f"(nor one with a key {name!r} at {target.parent})"
+        )
+        return Finding(
+            service.name,
+            "bind",
+            volume.target,
+            f"bind {volume.source} ({volume.target}): a configuration file in Compose, but {detail}",
+        )
+    return None
+
+
+def _compare(
+    service: Service,
+    k8s_name: str,
+    workload: Mapping[str, Any] | None,
+    manifests: Sequence[Mapping[str, Any]],
+    port_dir: str,
+) -> list[Finding]:
     if workload is None:
         return [
             Finding(
@@ -203,10 +624,10 @@ def _compare(service: Service, k8s_name: str, manifests: Sequence[Mapping[str, A
                 "service",
                 "",
                 f"service: no Deployment or StatefulSet named {k8s_name!r} (or labelled {_NAME_LABEL}={k8s_name}) "
-                f"in {port_dir}",
+                f"in {port_dir}; if the port renamed it, give --rename {service.name}=NAME",
             )
         ]
-    meta = workload.get("metadata") or {}
+    meta = _meta(workload)
     what = f"{workload.get('kind')} {meta.get('name')}"
     namespace = meta.get("namespace")
     pod = _pod_spec(workload)
@@ -249,21 +670,11 @@ def _compare(service: Service, k8s_name: str, manifests: Sequence[Mapping[str, A
             )
         )
 
-    claims = bool((workload.get("spec") or {}).get("volumeClaimTemplates")) or any(
-        "persistentVolumeClaim" in volume for volume in pod.get("volumes") or []
-    )
-    if not claims:
-        for volume in service.volumes:
-            if volume.kind == "persisted":
-                findings.append(
-                    Finding(
-                        service.name,
-                        "volume",
-                        volume.source or "",
-                        f"volume {volume.source} ({volume.target}): persisted in Compose, but {what} has no "
-                        "PersistentVolumeClaim volume or volumeClaimTemplate",
-                    )
-                )
+    mounts = _mounts(workload)
+    for volume in service.volumes:
+        finding = _check_volume(service, volume, what, workload, mounts, manifests)
+        if finding is not None:
+            findings.append(finding)
 
     check = service.healthcheck
     if check is not None and check.kind != "NONE":
@@ -281,8 +692,97 @@ def _compare(service: Service, k8s_name: str, manifests: Sequence[Mapping[str, A
     return findings
 
 
+# --------------------------------------------------------------------------------------------
+# Renames read from the port.
+
+
+def _host_pattern(name: str) -> re.Pattern[str]:
+    """``name`` as a host in a value: not inside a longer name (``x.name``, ``name2``, ``name_x``)."""
+    return re.compile(rf"(?<![A-Za-z0-9_.]){re.escape(name)}(?![A-Za-z0-9_-])")
+
+
+def _workload_for_host(host: str, manifests: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The workload a host name reaches: the workload of that name, or the one a Service of that name selects."""
+    workloads = _workloads(manifests)
+    for doc in workloads:
+        if _meta(doc).get("name") == host:
+            return doc
+    for doc in manifests:
+        if doc.get("kind") != "Service" or _meta(doc).get("name") != host:
+            continue
+        selector: Mapping[str, Any] = (doc.get("spec") or {}).get("selector") or {}
+        if not selector:
+            continue
+        selected = [
+            w
+            for w in workloads
+            if all(
+                (((w.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("labels", {}).get(k) == v
+                for k, v in selector.items()
+            )
+        ]
+        if len(selected) == 1:
+            return selected[0]
+    return None
+
+
+def _read_renames(
+    compose: ComposeFile,
+    names: dict[str, str],
+    found: dict[str, Mapping[str, Any] | None],
+    skip: set[str],
+    manifests: Sequence[Mapping[str, Any]],
+) -> tuple[list[Rename], list[str]]:
+    """Renames of services without a workload, read from the variables of the others (module docs)."""
+    claimed = {id(workload) for workload in found.values() if workload is not None}
+    renames: list[Rename] = []
+    notes: list[str] = []
+    for missing in compose.services:
+        if found[missing.name] is not None or missing.name in skip:
+            continue
+        pattern = _host_pattern(missing.name)
+        candidates: dict[str, tuple[Mapping[str, Any], list[str]]] = {}
+        for other in compose.services:
+            workload = found[other.name]
+            if workload is None or other is missing:
+                continue
+            container = _main_container(workload, (names[other.name], other.name))
+            if container is None:
+                continue
+            values = _env_values(container, _meta(workload).get("namespace"), manifests)
+            for var in other.environment:
+                port_value = values.get(var.name)
+                if var.value is None or port_value is None or not pattern.search(var.value):
+                    continue
+                for token in _HOST_TOKEN.findall(port_value):
+                    target = _workload_for_host(token.split(".")[0], manifests)
+                    if target is None or id(target) in claimed:
+                        continue
+                    name = str(_meta(target).get("name"))
+                    candidates.setdefault(name, (target, []))[1].append(f"{other.name}'s {var.name}")
+        if len(candidates) == 1:
+            ((name, (target, evidence)),) = candidates.items()
+            claimed.add(id(target))
+            found[missing.name] = target
+            names[missing.name] = name
+            renames.append(Rename(missing.name, name, "read from the port: " + ", ".join(dict.fromkeys(evidence))))
+        elif candidates:
+            notes.append(
+                f"{missing.name}: no workload {names[missing.name]!r}, and the port's variables that name it point at "
+                f"{' and '.join(sorted(candidates))}; give --rename {missing.name}=NAME"
+            )
+    return renames, notes
+
+
+def _active(service: Service) -> bool:
+    """Compose starts the service: no profile, or a selected one (``Service.active``)."""
+    return service.active
+
+
 def _matches(finding: Finding, spec: str) -> bool:
-    return finding.key == spec or finding.service == spec
+    if _GLOB.search(spec):
+        return any(fnmatchcase(text, spec) for text in (finding.key, finding.compose_path, finding.service))
+    return spec in (finding.key, finding.compose_path, finding.service)
 
 
 def find_drift(
@@ -290,30 +790,44 @@ def find_drift(
     manifests: Sequence[Mapping[str, Any]],
     ignore: Sequence[str] = (),
     port_dir: str = "the port",
+    renames: Mapping[str, str] | None = None,
 ) -> DriftReport:
     """Compares every Compose service with the port's manifests.
 
     Args:
         compose: The vendor's Compose file.
         manifests: Every object of the port (:func:`aipp_constructs.checks.load_manifests`).
-        ignore: Keys checked by :func:`parse_ignore`.
+        ignore: Rules checked by :func:`parse_ignore`: service names, keys, Compose paths, globs.
         port_dir: How findings name the port (its folder).
+        renames: Compose name -> Kubernetes name of its workload (:func:`parse_rename`); other
+            services keep :func:`~aipp_constructs.core.names.kubernetes_name` or a rename read
+            from the port (module documentation).
 
     Raises:
-        ValueError: a Compose service name has no Kubernetes name (see
+        ValueError: a Compose service name without a rename has no Kubernetes name (see
             :mod:`aipp_constructs.core.names`).
     """
-    names = {service.name: kubernetes_name(service.name) for service in compose.services}
+    given = dict(renames or {})
+    names = {service.name: given.get(service.name) or kubernetes_name(service.name) for service in compose.services}
+    skipped = {service.name for service in compose.services if service.name in ignore}
+    found = {service.name: _find_workload(names[service.name], manifests) for service in compose.services}
+    read, notes = _read_renames(compose, names, found, skipped | set(given), manifests)
+    by_service = {rename.service: rename for rename in read}
+    by_service.update({name: Rename(name, k8s, "--rename") for name, k8s in given.items()})
     findings: list[Finding] = []
     ignored: list[Finding] = []
     used: set[str] = set()
+    optional: list[str] = []
     compared = 0
     for service in compose.services:
-        if service.name in ignore:
+        if service.name in skipped:
             used.add(service.name)
             continue
+        if found[service.name] is None and not _active(service):
+            optional.append(service.name)
+            continue
         compared += 1
-        for finding in _compare(service, names[service.name], manifests, port_dir):
+        for finding in _compare(service, names[service.name], found[service.name], manifests, port_dir):
             rules = [spec for spec in ignore if _matches(finding, spec)]
             if rules:
                 used.update(rules)
@@ -327,4 +841,7 @@ def find_drift(
         ignored=tuple(ignored),
         unused_ignores=unused,
         kubernetes_names=names,
+        renames=tuple(by_service[s.name] for s in compose.services if s.name in by_service),
+        notes=tuple(notes),
+        optional=tuple(optional),
     )

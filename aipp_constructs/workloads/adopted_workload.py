@@ -40,6 +40,7 @@ from aipp_constructs.core.component import (
     port_default,
     require_components,
 )
+from aipp_constructs.core.policy import PULL_POLICY_ALWAYS, PULL_POLICY_REASON, SKIP_ANNOTATION_PREFIX, PolicyException
 from aipp_constructs.core.references import Endpoint, SecretKeyRef, check_client_ports
 from aipp_constructs.core.startup_wait import WaitPolicy, wait_container
 from aipp_constructs.core.wiring import FactVariables, Wiring, check_wiring, connection_env
@@ -276,6 +277,7 @@ class AdoptedWorkload(Component):
                 if dep.endpoint is not None
             ]
             _append(workload_object, "/spec/template/spec/initContainers", pod_spec.get("initContainers"), waits)
+            _skip_pull_policy(workload_object, waits)
         env = [
             _spec.env_from_secret(var, value) if isinstance(value, SecretKeyRef) else _spec.env_value(var, value)
             for var, value in self.wired
@@ -314,6 +316,7 @@ class AdoptedWorkload(Component):
         self.wired = wired
         _append(self.workload_object, "/spec/template/spec/containers/0/env", self._has_env, env)
         _append(self.workload_object, "/spec/template/spec/initContainers", self._has_init, waits)
+        _skip_pull_policy(self.workload_object, waits)
         self._has_env = self._has_env or bool(env)
         self._has_init = self._has_init or bool(waits)
 
@@ -372,6 +375,22 @@ def _target_port(where: str, entry: Mapping[str, Any], container_ports: Sequence
         f"{where}: service port {entry['port']} targets {target!r}, which no container port is named; "
         "name the container port or give the number"
     )
+
+
+def _skip_pull_policy(obj: ApiObject, waits: Sequence[Mapping[str, Any]]) -> None:
+    """The ``checkov.io/skip<n>`` annotation for :data:`~aipp_constructs.core.policy.PULL_POLICY_ALWAYS`
+    that the library's own workloads carry, when a wait container it added pulls an image without
+    a digest (``IfNotPresent``), at the next free number; none when the object has one already."""
+    if all("@" in wait["image"] for wait in waits):
+        return
+    annotations = (obj.to_json().get("metadata", {}).get("annotations") or {}).items()
+    skips = {key: value for key, value in annotations if key.startswith(SKIP_ANNOTATION_PREFIX)}
+    if any(value.split("=", 1)[0] == PULL_POLICY_ALWAYS for value in skips.values()):
+        return
+    suffixes = (key.removeprefix(SKIP_ANNOTATION_PREFIX) for key in skips)
+    number = 1 + max((int(suffix) for suffix in suffixes if suffix.isdigit()), default=0)
+    exception = PolicyException(check=PULL_POLICY_ALWAYS, reason=PULL_POLICY_REASON)
+    obj.metadata.add_annotation(f"{SKIP_ANNOTATION_PREFIX}{number}", exception.annotation_value())
 
 
 def _stamp_wave(where: str, obj: ApiObject, wave: int) -> None:
