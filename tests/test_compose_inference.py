@@ -130,6 +130,14 @@ def test_dify_unmodified_names_the_services_others_reach(tmp_path: Path) -> None
     _assert_reached_services(reports)
     text = render_text(load_compose(tmp_path / "docker-compose.yml"), list(reports.values()))
     assert not any(credential in text for credential in CREDENTIALS)
+    # The reader interpolates commands; the password is still the variable's Vault key.
+    redis = reports["redis"]
+    assert _props(redis)["password"] == 'redis_keys.key("redis-password")'
+    assert redis.command == ("redis-server", "--requirepass", "${REDIS_PASSWORD:-<redacted>}")
+    assert not any("rotate" in note for note in redis.decide_by_hand)
+    # Services without a required dependent and behind a profile: optional parts, no port note.
+    assert not reports["weaviate"].active and reports["weaviate"].main_port == 8080
+    assert not any("declares no port" in note for note in reports["db_mysql"].decide_by_hand)
 
 
 # --------------------------------------------------------------------------------------------

@@ -940,6 +940,34 @@ def _effective_ports(
     return main, tuple(ports)
 
 
+def _secret_args(resolved: tuple[str, ...] | None, written: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """Arguments as Compose runs them, but an argument that carries a secret as written
+    (``--requirepass ${REDIS_PASSWORD:-x}``): the Vault key of the variable stands for it, and
+    its default is never written (the reader interpolates commands)."""
+    if resolved is None or written is None or len(resolved) != len(written) or resolved == written:
+        return resolved
+    shown = redact_args(resolved)
+    merged = [
+        raw if _refs(raw) and (REDACTED in red or any(looks_secret(ref) for ref in _refs(raw))) else arg
+        for arg, raw, red in zip(resolved, written, shown, strict=True)
+    ]
+    return tuple(merged)
+
+
+def _secret_check(check: Healthcheck | None) -> Healthcheck | None:
+    """A health check with :func:`_secret_args` applied; a shell test that carries a secret
+    as written is the written test."""
+    if check is None or not check.test_written or check.test == check.test_written:
+        return check
+    if check.kind == "CMD":
+        return replace(check, test=_secret_args(check.test, check.test_written) or check.test)
+    written = " ".join(check.test_written)
+    refs = _refs(written)
+    if refs and (REDACTED in " ".join(redact_args(" ".join(check.test).split())) or any(map(looks_secret, refs))):
+        return replace(check, test=check.test_written)
+    return check
+
+
 @dataclass(frozen=True, slots=True)
 class _InferredPort(Port):
     """A port Compose does not declare but others call (or the health check polls)."""
@@ -979,7 +1007,16 @@ class _Plan:
         for service in compose.services:
             main, ports = _effective_ports(service, self.reached.get(service.name, {}))
             self.main_ports[service.name] = main
-            effective.append(replace(service, ports=ports, volumes=tuple(_folder(compose, v) for v in service.volumes)))
+            effective.append(
+                replace(
+                    service,
+                    ports=ports,
+                    volumes=tuple(_folder(compose, v) for v in service.volumes),
+                    command=_secret_args(service.command, service.command_written),
+                    entrypoint=_secret_args(service.entrypoint, service.entrypoint_written),
+                    healthcheck=_secret_check(service.healthcheck),
+                )
+            )
         self.effective = tuple(effective)
         self.services = {service.name: service for service in self.effective}
         self.k8s: dict[str, str | None] = {}
@@ -1957,7 +1994,7 @@ def _notes(plan: _Plan, service: Service, construct: str, category: str, wired: 
             f"profile {', '.join(profiles)}: Compose starts it only when the profile is selected (--profile): "
             "an optional part: port it if the port uses it, else leave it out (and the edges to it)"
         )
-    waiting = [s.name for s in plan.effective for dep in s.depends_on if dep.service == service.name]
+    waiting = [s.name for s in plan.effective for dep in s.depends_on if dep.service == service.name and dep.required]
     if waiting and not service.ports and construct in _GENERAL and category != "one-shot":
         notes.append(
             f"{', '.join(waiting)} depend(s) on it, but it declares no port and nothing in this file calls it at "
