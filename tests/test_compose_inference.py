@@ -525,3 +525,13 @@ def test_an_empty_password_in_a_url_to_a_preset_gets_the_presets() -> None:
     assert _props(worker)['env["BROKER_URL"]'] == (
         'EnvTemplate(text="redis://:{password}@{host}:{port}/0", values=redis.endpoint.facts())'
     )
+
+
+def test_main_port_of_a_preset_and_of_a_job(reached: dict[str, ServiceReport]) -> None:
+    compose = parse_compose(
+        'services:\n  cache:\n    image: redis:7.2.5\n  migrate:\n    image: example/app:1.0.0\n    restart: "no"\n'
+    )
+    reports = {report.name: report for report in inspect_compose(compose)}
+    assert reports["cache"].main_port == 6379  # the preset's own port, though Compose declares none
+    assert reports["migrate"].main_port is None  # a Job serves nothing
+    assert reached["db_postgres"].main_port == 5432

@@ -290,7 +290,8 @@ class ServiceReport:
         not_mapped: Compose keys this tool does not map.
         prelude: Python statements to write before the construct: the Vault secrets this
             service owns (``PortChart.vault_secret``) and the shared claims it creates.
-        main_port: The port others call (a dependent's ``{port}``); ``None`` without ports.
+        main_port: The port others call (a dependent's ``{port}``; a preset's own without
+            ports in Compose); ``None`` without an endpoint (no ports, a job).
         reached: Why it has the ports it does not declare, one line per evidence
             (``5002: api: PLUGIN_DAEMON_URL=http://plugin_daemon:5002``).
         afterwards: Python statements to write once every construct exists: the connections
@@ -1002,11 +1003,9 @@ class _Plan:
         self.http_ports = {
             name: {port for port, (_, http) in ports.items() if http} for name, ports in self.reached.items()
         }
-        self.main_ports: dict[str, int | None] = {}
         effective: list[Service] = []
         for service in compose.services:
-            main, ports = _effective_ports(service, self.reached.get(service.name, {}))
-            self.main_ports[service.name] = main
+            _, ports = _effective_ports(service, self.reached.get(service.name, {}))
             effective.append(
                 replace(
                     service,
@@ -2266,7 +2265,7 @@ def inspect_compose(compose: ComposeFile) -> list[ServiceReport]:
                 decide_by_hand=tuple(notes),
                 not_mapped=tuple(service.unmapped),
                 prelude=tuple(prelude),
-                main_port=plan.main_ports[service.name] if service.ports else None,
+                main_port=plan.main_port(service.name) if plan.has_endpoint(service.name) else None,
                 reached=tuple(
                     f"{port}: {evidence}"
                     for port, (evidences, _) in plan.reached.get(service.name, {}).items()
