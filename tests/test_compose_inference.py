@@ -535,3 +535,13 @@ def test_main_port_of_a_preset_and_of_a_job(reached: dict[str, ServiceReport]) -
     assert reports["cache"].main_port == 6379  # the preset's own port, though Compose declares none
     assert reports["migrate"].main_port is None  # a Job serves nothing
     assert reached["db_postgres"].main_port == 5432
+
+
+def test_an_env_file_variable_reaches_a_service(tmp_path: Path) -> None:
+    (tmp_path / "app.env").write_text("BACKEND_URL=http://backend:8080\n")
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n  backend:\n    image: example/backend:1.0.0\n  app:\n    image: example/app:1.0.0\n"
+        "    env_file: app.env\n"
+    )
+    backend = _reports(tmp_path / "docker-compose.yml")["backend"]
+    assert (backend.main_port, backend.reached) == (8080, ("8080: app: BACKEND_URL=http://backend:8080",))

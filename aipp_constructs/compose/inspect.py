@@ -877,7 +877,7 @@ def _reached_ports(compose: ComposeFile) -> dict[str, dict[int, tuple[list[str],
         others = [name for name in names if name != service.name]
         values: dict[str, str] = {}
         given: dict[str, str] = {}
-        for var in service.environment:
+        for var in service.effective_environment:  # env_file variables included
             written = _written(var)
             if written is not None:
                 values[var.name] = _with_defaults(written)
