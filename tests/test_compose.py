@@ -291,7 +291,8 @@ def test_malformed_files_name_the_file_and_the_key(text: str, message: str) -> N
         ("API_TOKEN", "abc", REDACTED),
         ("JWT_SECRET", "abc", REDACTED),
         ("PASSWORD_SALT", "abc", REDACTED),
-        ("OAUTH_CLIENT", "abc", REDACTED),
+        ("OAUTH_CLIENT_SECRET", "abc", REDACTED),
+        ("OAUTH_CLIENT", "abc", "abc"),  # a client id: no secret word
         ("AWS_CREDENTIALS", "abc", REDACTED),
         ("PRIVATE_KEY", "abc", REDACTED),
         ("DATABASE_URL", "postgres://app:hunter2@db:5432/app", REDACTED),  # pragma: allowlist secret
@@ -846,12 +847,13 @@ def test_a_shared_named_volume_is_a_shared_claim(workloads: dict[str, Any]) -> N
     assert _props(workloads["worker"])["claims"] == claim
     assert "claim_templates" not in _props(workloads["api"])
     assert workloads["api"].category == "service"
+    # Declared before the first service created that mounts it (worker: api also waits for s3).
     assert (
-        workloads["api"]
+        workloads["worker"]
         .prelude[0]
         .startswith('uploads = SharedClaim(port, "uploads", SharedClaimProps(name="uploads", size="?"')
     )
-    assert not any("SharedClaim(" in line for line in workloads["worker"].prelude)  # written once
+    assert not any("SharedClaim(" in line for line in workloads["api"].prelude)  # written once
 
 
 def test_restart_no_is_a_one_shot_job(workloads: dict[str, Any]) -> None:
@@ -888,10 +890,11 @@ def test_inspect_output_is_deterministic(capsys: pytest.CaptureFixture[str]) -> 
         outputs.append(capsys.readouterr().out)
     assert outputs[0] == outputs[1]
     document = json.loads(outputs[0])
-    assert [s["construct"] for s in document["services"]] == [
-        "Workload",
-        "Workload",
-        "OneShotJob",
-        "PgvectorDb",
-        "Workload",
+    # Creation order: the job and the database before the services that need them.
+    assert [(s["name"], s["construct"]) for s in document["services"]] == [
+        ("migrate", "OneShotJob"),
+        ("db", "PgvectorDb"),
+        ("worker", "Workload"),
+        ("s3", "Workload"),
+        ("api", "Workload"),
     ]

@@ -1,7 +1,8 @@
 """What a port of each Compose service needs: the facts, the construct, the props, the decisions.
 
 :func:`inspect_compose` turns a :class:`~aipp_constructs.compose.model.ComposeFile` into one
-:class:`ServiceReport` per service (file order); :func:`render_text` and :func:`render_json`
+:class:`ServiceReport` per service, in creation order (what a service depends on or connects to
+first, Compose order as the tie-break; docs/compose.md); :func:`render_text` and :func:`render_json`
 print them. Nothing here imports cdk8s: the report names constructs and writes their props as
 Python, it does not build them. The target style is ``examples/langfuse/langfuse.py``.
 
@@ -29,9 +30,14 @@ Constructs, first match wins:
 ``Workload`` (and ``OneShotJob``) props, from the Compose keys:
 
 * ``command`` / ``args`` from ``entrypoint`` / ``command``;
-* ``ports=(Port(name=..., number=...), ...)``: ``http`` for the port an HTTP health check polls,
-  or for an HTTP-ish number (80, 3000, 8000, 8080...) when the health check or the image
-  suggests HTTP; ``https`` for 443/8443; else ``p<number>`` (``p5002``). No ports: no Service;
+* ``ports=(Port(name=..., number=...), ...)``: the declared ports plus the ports others reach the
+  service at (a URL or ``host:port`` in another service's environment or command, defaults
+  included; a ``<X>_HOST``/``<X>_PORT`` pair; an upstream in a configuration file another service
+  bind-mounts, read beside the Compose file; its own health check), the main port first (the one
+  called most, then the health check's, then the first declared); ``http`` for a port called
+  over HTTP or polled by an HTTP health check, or for an HTTP-ish number (80, 3000, 8000,
+  8080...) when the image suggests HTTP; ``https`` for 443/8443; else ``p<number>``
+  (``p5003``). No ports: no Service;
 * ``probes``: a ``curl``/``wget`` of ``http://localhost:<port><path>`` ->
   ``Probes.of(HttpCheck(path=..., port=...))``; ``nc -z localhost <port>`` ->
   ``Probes.of(TcpCheck(port=...))``; any other ``CMD`` test -> ``ExecCheck(command=(...))``,
@@ -39,20 +45,25 @@ Constructs, first match wins:
   ``Probes(liveness=Probe(...))`` without); ``interval``/``timeout`` -> ``period_seconds``/
   ``timeout_seconds``;
 * ``run_as_user`` / ``run_as_group`` from ``user: "uid[:gid]"`` (a user name: find the uid);
-* ``env``: a literal as a string (another service's host renamed to its Kubernetes name); a
-  ``${VAR}`` credential -> ``<secret>.key("var")``, a key of a Vault secret
+* ``env``: read as Compose reads it without a ``.env`` file (a non-secret ``${VAR:-default}`` is
+  its default); a literal as a string (another service's host, its own too, renamed to its
+  Kubernetes name); a ``${VAR}`` credential -> ``<secret>.key("var")``, a key of a Vault secret
   (``PortChart.vault_secret``, written in the report's ``prelude``); a value composed of
   references and another service's host and port (``postgresql://${U}:${P}@postgres:5432/${DB}``)
   -> ``EnvTemplate(text=..., values=<dep>.endpoint.facts())`` (a preset's credentials and
-  database become its facts); a variable the construct's wiring sets from its edges is left out;
+  database become its facts, and so does a user or password written in a credential URL to a
+  preset; a literal ``{`` is the placeholder ``{lbrace}``); a variable the construct's wiring sets
+  from its edges is left out, the wiring matching the file's own variables
+  (``wiring_overrides``, ``wiring={}`` when it reads no fact of any dependency);
 * named volumes -> ``ClaimTemplate(name=..., path=..., size="?")`` (a StatefulSet); a named volume
   that several services mount -> a ``SharedClaim`` (in the prelude of the first) and a
   ``ClaimVolume`` on each; single-file bind mounts -> ``config_files`` (+ ``config_dir``);
   ``tmpfs`` and anonymous volumes -> ``ScratchVolume`` (``/tmp`` is mounted already);
 * ``depends_on`` with ``service_healthy``/``service_started`` -> ``depends_on`` (waited for, wired,
   allowed); ``required: false``, ``service_completed_successfully``, a job or a service without
-  ports -> ``after``; a service whose host appears in ``env`` without ``depends_on`` ->
-  ``connects_to``;
+  ports -> ``after`` (an optional one whose host is in ``env``: ``connects_to``); a service whose
+  host appears in ``env`` without ``depends_on`` -> ``connects_to``, or ``connect_to`` in
+  ``afterwards`` when it is created later (a cycle);
 * ``cap_add``, ``user: root`` -> ``security_exception=SecurityException(reason=..., ...)`` and a
   note that the namespace must be declared baseline (``PortDefaults.pod_security_level``);
   ``privileged`` and capabilities outside Docker's default set have no exception: a note;
@@ -66,19 +77,20 @@ Names: the Kubernetes name is :func:`aipp_constructs.core.names.kubernetes_name`
 both are shown when they differ, and a name that cannot be mapped, or two that collide, is a
 "decide by hand" note. Python variables in props are the Kubernetes names with ``_``.
 
-Secrets: a variable name looks secret when it contains ``PASS``, ``SECRET``, ``TOKEN``, ``KEY``,
-``SALT``, ``AUTH``, ``CREDENTIAL`` or ``PRIVATE`` and does not name an address or a switch
-(``*_URL``, ``*_HOST``, ``*_PORT``, ``*_ENDPOINT``, ``*_FILE``, ``*_PATH``, ``*_ENABLED``). A
-literal value is shown as ``<redacted>`` when the name looks secret (a value starting with
-``/`` is a path, not a secret) or when it holds a credential URL with a literal password
-(``scheme://USER:PASSWORD@``). A value that is only a reference to the ``.env`` file
-(``${NAME}`` or ``$NAME``) is shown as written: it names where the secret lives. A ``.env``
-variable is a secret when its own name looks secret, when a secret-looking variable is set to
-it, or when it is the user or password of a credential URL; its Vault key is its name in
-kebab case, in the Vault secret of the service that uses it in its command or under its own
-name, else of the first service that uses it. Command and health-check arguments get the
-same redaction: the argument after a secret-looking flag (``--requirepass x``),
-``NAME=value`` arguments with a secret-looking name, and credential URLs.
+Secrets: a variable name looks secret by :func:`looks_secret` (a secret word as a whole word or
+the end of the name; never when the last word names an address, a path, a switch, a size or a
+user). A literal value is shown as ``<redacted>`` when the name looks secret (a value starting
+with ``/`` is a path, not a secret) or when it holds a credential URL with a literal password
+(``scheme://USER:PASSWORD@``). A value that is only a reference to the ``.env`` file is shown as
+written, the default of a secret reference as ``<redacted>``: it names where the secret lives. A
+``.env`` variable is a secret when its own name looks secret, when a secret-looking variable is
+set to it, when it feeds a preset's user or password, or when it is the user or password of a
+credential URL; one verdict holds for the whole file. Its Vault key is its name in kebab case, in
+the Vault secret of the preset it feeds, else of the service that uses it in its command or under
+its own name, else of the first service that uses it; the secret is written before the first
+service created that uses it. Command and health-check arguments get the same redaction: the
+argument after a password flag (``--requirepass x``, ``redis-cli -a x``, never the next flag),
+MySQL's ``-px``, ``NAME=value`` arguments with a secret-looking name, and credential URLs.
 
 "Decide by hand" notes: moving image tags, no image (``build`` only), literal secrets,
 credentials from the ``.env`` file (which Vault key) and other ``.env`` values (the value),
@@ -91,15 +103,16 @@ Compose keys this model does not map.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from aipp_constructs.compose.model import ComposeFile, EnvVar, Healthcheck, Port, Service
+from aipp_constructs.compose.model import ComposeFile, EnvVar, Healthcheck, Port, Service, Volume
 from aipp_constructs.core._validation import is_moving_tag, normalize_image
 from aipp_constructs.core.names import kubernetes_name
 from aipp_constructs.core.security import BASELINE_CAPABILITIES, RESTRICTED_CAPABILITIES
@@ -120,11 +133,81 @@ __all__ = [
 ]
 
 REDACTED = "<redacted>"
-_SECRET_NAME = re.compile(r"PASS|SECRET|TOKEN|KEY|SALT|AUTH|CREDENTIAL|PRIVATE", re.IGNORECASE)
-#: Names of addresses and switches: never a secret value, whatever else the name contains.
-_ADDRESS_NAME = re.compile(r"_(?:URL|HOST|PORT|ENDPOINT|FILE|PATH|ENABLED)\Z", re.IGNORECASE)
+#: Words of a variable or flag name that make it a credential: a whole word (``DB_PASSWORD``,
+#: ``INNER_API_KEY_FOR_PLUGIN``) or the end of the name (``REQUIREPASS``, ``APIKEY``).
+_SECRET_WORDS = frozenset(
+    {
+        "PASSWORD",
+        "PASSWORDS",
+        "PASSWD",
+        "PASS",
+        "SECRET",
+        "SECRETS",
+        "TOKEN",
+        "TOKENS",
+        "KEY",
+        "KEYS",
+        "APIKEY",
+        "SALT",
+        "CREDENTIAL",
+        "CREDENTIALS",
+        "COOKIE",
+    }
+)
+#: Secret words that count only as the last word (``REDIS_AUTH``, not ``AUTH_VERSION``).
+_SECRET_LAST_WORDS = frozenset({"AUTH"})
+_SECRET_SUFFIX = re.compile(r"(?:PASSWORD|PASSWD|PASS|SECRET|TOKEN|APIKEY|AUTH)\Z")
+#: Last words of names of addresses, paths, switches, sizes, users and the like: never a
+#: secret value, whatever else the name holds (``CERT_KEY_FILENAME``, ``TOKENS_LENGTH``).
+_NOT_SECRET_LAST_WORDS = frozenset(
+    {
+        "URL",
+        "URLS",
+        "URI",
+        "HOST",
+        "HOSTS",
+        "HOSTNAME",
+        "PORT",
+        "ENDPOINT",
+        "FILE",
+        "FILES",
+        "FILENAME",
+        "PATH",
+        "DIR",
+        "ENABLED",
+        "DISABLED",
+        "ENABLE",
+        "DISABLE",
+        "TYPE",
+        "LENGTH",
+        "SIZE",
+        "TIMEOUT",
+        "TTL",
+        "EXPIRES",
+        "EXPIRY",
+        "EXPIRE",
+        "EXPIRATION",
+        "VERSION",
+        "ALGORITHM",
+        "METHOD",
+        "MODE",
+        "COUNT",
+        "LIMIT",
+        "PREFIX",
+        "USER",
+        "USERS",
+        "USERNAME",
+        "NAME",
+        "REGION",
+        "HEADER",
+        "PROVIDER",
+    }
+)
+#: ``scheme://user:password@``, the password possibly empty.
+_USERINFO_URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([^/\s:@]*):([^/\s@]*)@")
 _CREDENTIAL_URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([^/\s:@]*):([^/\s@]+)@")
-_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-?+][^}]*)?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+_VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_OPERATOR = re.compile(r":?[-?+]")
 _HEALTH_URL = re.compile(r"(https?)://(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?::(\d+))?(/[^\s'\"|;&]*)?")
 _TCP_CHECK = re.compile(r"\b(?:nc|netcat)\s[^|;&]*?(?:localhost|127\.0\.0\.1|0\.0\.0\.0)\s+(\d+)")
 _URL_HOST = re.compile(r"(?P<pre>[A-Za-z][A-Za-z0-9+.-]*://(?:[^/@\s]*@)?)(?P<host>[A-Za-z0-9_.-]+)(?::(?P<port>\d+))?")
@@ -207,6 +290,14 @@ class ServiceReport:
         not_mapped: Compose keys this tool does not map.
         prelude: Python statements to write before the construct: the Vault secrets this
             service owns (``PortChart.vault_secret``) and the shared claims it creates.
+        main_port: The port others call (a dependent's ``{port}``; a preset's own without
+            ports in Compose); ``None`` without an endpoint (no ports, a job).
+        reached: Why it has the ports it does not declare, one line per evidence
+            (``5002: api: PLUGIN_DAEMON_URL=http://plugin_daemon:5002``).
+        afterwards: Python statements to write once every construct exists: the connections
+            to services created after it (``api.connect_to(plugin_daemon)``).
+        profiles: The Compose profiles it belongs to; empty when it always starts.
+        active: Compose starts it (no profile, or one selected); ``False``: an optional part.
     """
 
     name: str
@@ -227,6 +318,11 @@ class ServiceReport:
     decide_by_hand: tuple[str, ...] = ()
     not_mapped: tuple[str, ...] = field(default=())
     prelude: tuple[str, ...] = ()
+    main_port: int | None = None
+    reached: tuple[str, ...] = ()
+    afterwards: tuple[str, ...] = ()
+    profiles: tuple[str, ...] = ()
+    active: bool = True
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary (``--format json``)."""
@@ -249,6 +345,11 @@ class ServiceReport:
             "wired_env": list(self.wired_env),
             "decide_by_hand": list(self.decide_by_hand),
             "not_mapped": list(self.not_mapped),
+            "main_port": self.main_port,
+            "reached": list(self.reached),
+            "afterwards": list(self.afterwards),
+            "profiles": list(self.profiles),
+            "active": self.active,
         }
 
 
@@ -256,25 +357,173 @@ class ServiceReport:
 # Secrets and images.
 
 
+def _name_words(name: str) -> list[str]:
+    """``--require-pass`` -> ``["REQUIRE", "PASS"]``: the words of a variable or flag name."""
+    return [word for word in re.split(r"[^A-Za-z0-9]+", name.upper()) if word]
+
+
 def looks_secret(name: str) -> bool:
-    """Whether a variable or flag name looks like it holds a credential (and not an address
-    or a switch such as ``NEXTAUTH_URL`` or ``REDIS_TLS_KEY_FILE``)."""
-    return bool(_SECRET_NAME.search(name)) and not _ADDRESS_NAME.search(name)
+    """Whether a variable or flag name looks like it holds a credential: a secret word
+    (``PASSWORD``, ``PASS``, ``SECRET``, ``TOKEN``, ``KEY``, ``SALT``, ``CREDENTIALS``,
+    ``COOKIE``...) as a whole word or at the end of the name (``REQUIREPASS``), ``AUTH`` as
+    the last word; never when the last word names an address, a path, a switch, a size or a
+    user (``NEXTAUTH_URL``, ``CERT_KEY_FILENAME``, ``TOKENS_LENGTH``, ``AUTH_VERSION``).
+    ``TOKENIZER`` holds no secret word."""
+    words = _name_words(name)
+    if not words or words[-1] in _NOT_SECRET_LAST_WORDS:
+        return False
+    if any(word in _SECRET_WORDS for word in words) or words[-1] in _SECRET_LAST_WORDS:
+        return True
+    return bool(_SECRET_SUFFIX.search(words[-1]))
+
+
+_ADDRESS_WORDS = frozenset(
+    {"URL", "URLS", "URI", "HOST", "HOSTS", "HOSTNAME", "PORT", "ENDPOINT", "FILE", "FILES", "FILENAME", "PATH", "DIR"}
+    | {"ENABLED", "DISABLED", "ENABLE", "DISABLE"}
+)
+
+
+def _address_name(name: str) -> bool:
+    """Whether a name's last word names an address, a path or a switch (never a credential,
+    even when a secret-looking variable is set to it)."""
+    words = _name_words(name)
+    return bool(words) and words[-1] in _ADDRESS_WORDS
+
+
+@dataclass(frozen=True, slots=True)
+class _Ref:
+    """One ``${NAME<op>arg}`` or ``$NAME`` in a Compose string (``op`` ``""`` for none)."""
+
+    start: int
+    end: int
+    name: str
+    op: str = ""
+    arg: str = ""
+
+    @property
+    def default(self) -> str | None:
+        """The text Compose uses when the variable is unset: the ``:-``/``-`` default, ``""``
+        for ``:+``/``+``; ``None`` when an unset variable has no value of the file's own."""
+        if self.op in (":-", "-"):
+            return self.arg
+        if self.op in (":+", "+"):
+            return ""
+        return None
+
+
+def _scan(text: str) -> list[_Ref]:
+    """The references of a Compose string at its top level, as Compose reads them: ``$$`` is a
+    literal ``$``; a reference ends at the first ``}`` not closing a nested ``${`` (so
+    ``${X:-a/{id}}`` is the reference ``${X:-a/{id}`` and a literal ``}``, as in Compose)."""
+    refs: list[_Ref] = []
+    index = 0
+    while index < len(text):
+        if text[index] != "$":
+            index += 1
+            continue
+        if text.startswith("$$", index):
+            index += 2
+            continue
+        if text.startswith("${", index):
+            name = _VAR_NAME.match(text, index + 2)
+            if name is None:
+                index += 1
+                continue
+            operator = _OPERATOR.match(text, name.end())
+            start = operator.end() if operator else name.end()
+            depth, cursor = 1, start
+            while cursor < len(text):
+                if text.startswith("$$", cursor):
+                    cursor += 2
+                    continue
+                if text.startswith("${", cursor):
+                    depth, cursor = depth + 1, cursor + 2
+                    continue
+                if text[cursor] == "}":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                cursor += 1
+            if cursor >= len(text) or (operator is None and cursor != name.end()):
+                index += 1
+                continue
+            refs.append(_Ref(index, cursor + 1, name.group(), operator.group() if operator else "", text[start:cursor]))
+            index = cursor + 1
+            continue
+        name = _VAR_NAME.match(text, index + 1)
+        if name is None:
+            index += 1
+            continue
+        refs.append(_Ref(index, name.end(), name.group()))
+        index = name.end()
+    return refs
+
+
+def _substitute(text: str, replace: Callable[[_Ref], str | None]) -> str:
+    """``text`` with each top-level reference replaced by ``replace(ref)`` (kept when ``None``)."""
+    pieces: list[str] = []
+    last = 0
+    for ref in _scan(text):
+        replacement = replace(ref)
+        if replacement is None:
+            continue
+        pieces.append(text[last : ref.start])
+        pieces.append(replacement)
+        last = ref.end
+    pieces.append(text[last:])
+    return "".join(pieces)
 
 
 def is_reference(value: str) -> bool:
-    """Whether a value is only a reference to the ``.env`` file (``${NAME}`` or ``$NAME``)."""
-    return bool(_REFERENCE.fullmatch(value))
+    """Whether a value is only a reference to the ``.env`` file (``${NAME}``, ``${NAME:-default}``
+    or ``$NAME``)."""
+    refs = _scan(value)
+    return len(refs) == 1 and refs[0].start == 0 and refs[0].end == len(value)
 
 
 def _refs(value: str) -> list[str]:
-    """The ``.env`` variables a value refers to, in order (``$$`` is a literal ``$``)."""
-    return [a or b for a, b in _REFERENCE.findall(value.replace("$$", ""))]
+    """The ``.env`` variables a value refers to, in order, those of defaults included
+    (``$$`` is a literal ``$``)."""
+    names: list[str] = []
+    for ref in _scan(value):
+        names.append(ref.name)
+        names.extend(_refs(ref.arg))
+    return names
 
 
 def _only_refs(value: str) -> bool:
     """Whether nothing but references (and no literal characters) make up ``value``."""
-    return not _REFERENCE.sub("", value.replace("$$", "$")).strip()
+    return not _substitute(value, lambda ref: "").strip()
+
+
+def _with_defaults(value: str, keep: Callable[[str], bool] = lambda name: False) -> str:
+    """``value`` as Compose reads it with no ``.env`` file: each reference replaced by its
+    default (recursively); a reference without one, or whose name ``keep`` accepts (a
+    secret: its Vault key stands for it), is kept as written."""
+
+    def replace(ref: _Ref) -> str | None:
+        if keep(ref.name) or ref.default is None:
+            return None
+        return _with_defaults(ref.default, keep)
+
+    return _substitute(value, replace)
+
+
+def _hide_defaults(value: str, secret: Callable[[str], bool]) -> str:
+    """``value`` with the default of each secret reference shown as :data:`REDACTED`
+    (``${DB_PASSWORD:-<redacted>}``) and the password of a credential URL in any default hidden."""
+
+    def replace(ref: _Ref) -> str | None:
+        if not ref.arg or ref.op not in (":-", "-", ":+", "+"):
+            return None
+        if secret(ref.name):
+            return f"${{{ref.name}{ref.op}{REDACTED}}}"
+        hidden = _hide_defaults(ref.arg, secret)
+        if _literal_credential(hidden):
+            hidden = _CREDENTIAL_URL.sub(lambda m: f"{m.group(1)}://{REDACTED}@", hidden)
+        return f"${{{ref.name}{ref.op}{hidden}}}"
+
+    return _substitute(value, replace)
 
 
 def _literal_credential(value: str) -> bool:
@@ -282,42 +531,76 @@ def _literal_credential(value: str) -> bool:
     return any(not _only_refs(match.group(3)) for match in _CREDENTIAL_URL.finditer(value))
 
 
-def redacted_value(name: str, value: str | None) -> str | None:
-    """The value to show for a variable, by the module's redaction rule."""
-    if value is None or is_reference(value) or value.startswith("/"):
+def redacted_value(name: str, value: str | None, secret: Callable[[str], bool] | None = None) -> str | None:
+    """The value to show for a variable, by the module's redaction rule.
+
+    ``secret`` tells whether a ``.env`` variable is a credential (defaults to
+    :func:`looks_secret`); the default of a secret reference is never shown
+    (``${DB_PASSWORD:-<redacted>}``), nor the password of a credential URL in a default."""
+    if value is None:
+        return None
+    is_secret = secret or looks_secret
+    if is_reference(value):
+        own = _scan(value)[0].name
+        return _hide_defaults(value, lambda ref: is_secret(ref) or (ref == own and looks_secret(name)))
+    if value.startswith("/"):
         return value
     if _literal_credential(value):
         return REDACTED
     if looks_secret(name) and not _only_refs(value):
         return REDACTED
-    return value
+    return _hide_defaults(value, lambda ref: is_secret(ref) or looks_secret(name))
 
 
-def redact_args(args: Iterable[str]) -> tuple[str, ...]:
-    """Command arguments with secret values replaced by :data:`REDACTED`."""
+#: Clients whose password is a short flag: ``-pVALUE`` (MySQL's family) or ``-a VALUE`` (Redis).
+_ATTACHED_PASSWORD_TOOLS = ("mysql", "mysqladmin", "mysqldump", "mariadb", "mariadb-admin", "obclient")
+_REDIS_CLIENTS = ("redis-cli", "valkey-cli", "keydb-cli")
+_FLAG = re.compile(r"(-{1,2}[A-Za-z][A-Za-z0-9_.-]*)(?:=(.*))?", re.DOTALL)
+
+
+def redact_args(args: Iterable[str], secret: Callable[[str], bool] | None = None) -> tuple[str, ...]:
+    """Command arguments with secret values replaced by :data:`REDACTED`: the value after a
+    password flag (``--requirepass x``, ``redis-cli -a x``; never the next flag), the value of
+    ``--password=x``, ``-pVALUE`` of a MySQL client, ``NAME=value`` with a secret name,
+    credential URLs, and the defaults of secret references (``${DB_PASSWORD:-<redacted>}``)."""
+    is_secret = secret or looks_secret
     out: list[str] = []
     secret_next = False
+    tools: set[str] = set()
     for arg in args:
-        if secret_next and not is_reference(arg):
-            out.append(REDACTED)
+        tools.add(arg.rsplit("/", 1)[-1])
+        if secret_next and not arg.startswith("-"):
             secret_next = False
+            out.append(_hide_defaults(arg, lambda ref: True) if is_reference(arg) else REDACTED)
             continue
         secret_next = False
-        if arg.startswith("-") and looks_secret(arg.split("=", 1)[0]):
-            flag, sep, value = arg.partition("=")
-            if sep:
-                out.append(f"{flag}={value if is_reference(value) else REDACTED}")
+        flag = _FLAG.fullmatch(arg)
+        if arg.startswith("-p") and not arg.startswith("--") and len(arg) > 2 and tools & set(_ATTACHED_PASSWORD_TOOLS):
+            value = arg[2:]
+            out.append("-p" + (_hide_defaults(value, lambda ref: True) if is_reference(value) else REDACTED))
+            continue
+        if flag is not None and (looks_secret(flag.group(1)) or (arg == "-a" and tools & set(_REDIS_CLIENTS))):
+            if flag.group(2) is not None:
+                value = flag.group(2)
+                out.append(
+                    f"{flag.group(1)}=" + (_hide_defaults(value, lambda ref: True) if is_reference(value) else REDACTED)
+                )
             else:
                 out.append(arg)
                 secret_next = True
             continue
         name, sep, value = arg.partition("=")
-        if sep and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) and looks_secret(name) and not is_reference(value):
+        if sep and _VAR_NAME.fullmatch(name) and looks_secret(name) and not is_reference(value):
             out.append(f"{name}={REDACTED}")
         elif _literal_credential(arg):
             out.append(_CREDENTIAL_URL.sub(lambda m: f"{m.group(1)}://{REDACTED}@", arg))
         else:
-            out.append(arg)
+            named_secret = bool(sep) and looks_secret(name)
+
+            def hide(ref: str, named: bool = named_secret) -> bool:
+                return named or is_secret(ref)
+
+            out.append(_hide_defaults(arg, hide))
     return tuple(out)
 
 
@@ -367,8 +650,13 @@ def _is_docker_hub(image: str) -> bool:
 # Formatting facts.
 
 
-def _port_text(port: Port) -> str:
+def _port_text(port: Port, reached: Mapping[int, tuple[list[str], bool]] | None = None) -> str:
+    """``8080/tcp``, with how it is published, or why it is a port when Compose does not declare it."""
     text = f"{port.target}/{port.protocol}"
+    if reached and port.target in reached and isinstance(port, _InferredPort):
+        evidence = sorted(reached[port.target][0], key=lambda line: line.startswith("its own"))
+        more = f"; +{len(evidence) - 1} more" if len(evidence) > 1 else ""
+        return f"{text} (not declared; called: {evidence[0]}{more})"
     if port.exposed_only:
         return f"{text} (expose)"
     if port.published is not None:
@@ -504,16 +792,236 @@ def _category(service: Service, one_shot: bool) -> tuple[str, str]:
     return "worker", "Workload"
 
 
+def _written(var: EnvVar) -> str | None:
+    """A variable's value as the Compose file writes it (``${X:-default}`` uninterpolated):
+    the reader's raw text when it keeps one (``EnvVar.raw``), else ``value``."""
+    raw = getattr(var, "raw", None)
+    return raw if isinstance(raw, str) else var.value
+
+
+#: An address in a configuration file: ``proxy_pass http://api:5001``, ``server web:3000;``.
+_CONFIG_SERVER = re.compile(r"\bserver\s+(?P<host>[A-Za-z0-9_.-]+):(?P<port>\d+)")
+_HTTP_SCHEMES = ("http", "https", "ws", "wss")
+_CONFIG_BYTES = 256 * 1024
+_CONFIG_FILES = 50
+_CONFIG_ENTRIES = 500
+
+
+def _mounted_texts(compose: ComposeFile, service: Service) -> list[tuple[str, str]]:
+    """(path as shown, text) of the configuration a service bind-mounts, as it exists beside
+    the Compose file: a file, or the files of a folder (at most 50 among its first 500 entries,
+    256 KiB each)."""
+    base = Path(compose.path).parent
+    texts: list[tuple[str, str]] = []
+    for volume in service.volumes:
+        if volume.kind not in ("config", "bind") or not volume.source:
+            continue
+        source = _with_defaults(volume.source)
+        if "$" in source:
+            continue
+        path = Path(source).expanduser()
+        path = path if path.is_absolute() else base / path
+        if path.is_file():
+            files = [path]
+        elif path.is_dir():
+            # A data folder may hold millions of files: look at the first entries only.
+            files = sorted(p for p in itertools.islice(path.rglob("*"), _CONFIG_ENTRIES) if p.is_file())[:_CONFIG_FILES]
+        else:
+            continue
+        for file in files:
+            try:
+                if file.stat().st_size > _CONFIG_BYTES:
+                    continue
+                text = file.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            shown = source if file == path else f"{source.rstrip('/')}/{file.relative_to(path).as_posix()}"
+            texts.append((shown, text))
+    return texts
+
+
+def _addresses(text: str, names: Iterable[str]) -> list[tuple[str, int, bool, str]]:
+    """(service, port, called over HTTP, the address as written) of each ``scheme://host:port``,
+    ``server host:port`` or whole ``host:port`` in ``text`` whose host is one of ``names``."""
+    known = set(names)
+    found: list[tuple[str, int, bool, str]] = []
+    for match in _URL_HOST.finditer(text):
+        if match.group("host") in known and match.group("port"):
+            scheme = match.group("pre").split(":", 1)[0].lower()
+            address = f"{match.group('pre').split('//', 1)[0]}//{match.group('host')}:{match.group('port')}"
+            found.append((match.group("host"), int(match.group("port")), scheme in _HTTP_SCHEMES, address))
+    for match in _CONFIG_SERVER.finditer(text):
+        if match.group("host") in known:
+            found.append((match.group("host"), int(match.group("port")), False, match.group(0)))
+    whole = re.fullmatch(r"([A-Za-z0-9_.-]+):(\d+)", text.strip())
+    if whole and whole.group(1) in known:
+        found.append((whole.group(1), int(whole.group(2)), False, whole.group(0)))
+    return found
+
+
+def _reached_ports(compose: ComposeFile) -> dict[str, dict[int, tuple[list[str], bool]]]:
+    """Service -> port -> (evidence, called over HTTP): where other services call it (a URL or
+    ``host:port`` in their environment or command, defaults of variables included; a
+    ``<X>_HOST``/``<X>_PORT`` pair; an upstream in a configuration file they bind-mount) and
+    the port its own health check polls."""
+    names = [service.name for service in compose.services]
+    reached: dict[str, dict[int, tuple[list[str], bool]]] = {}
+
+    def add(target: str, port: int, http: bool, evidence: str) -> None:
+        entry = reached.setdefault(target, {}).setdefault(port, ([], False))
+        if evidence not in entry[0]:
+            entry[0].append(evidence)
+        reached[target][port] = (entry[0], entry[1] or http)
+
+    for service in compose.services:
+        others = [name for name in names if name != service.name]
+        values: dict[str, str] = {}
+        given: dict[str, str] = {}
+        for var in service.effective_environment:  # env_file variables included
+            written = _written(var)
+            if written is not None:
+                values[var.name] = _with_defaults(written)
+            if var.value is not None and var.value != written:
+                given[var.name] = var.value  # as the reader interpolated it (a value set in .env...)
+        for name, value in [*values.items(), *given.items()]:
+            for target, port, http, text in _addresses(value, others):
+                add(target, port, http, f"{service.name}: {name}={text}")
+            if name.endswith("_HOST") and value in others:
+                port_value = values.get(name[: -len("_HOST")] + "_PORT", "")
+                if port_value.isdigit():
+                    add(value, int(port_value), False, f"{service.name}: {name}={value}, {name[:-5]}_PORT={port_value}")
+        for arg in (*(service.entrypoint or ()), *(service.command or ())):
+            for target, port, http, text in _addresses(_with_defaults(arg), others):
+                add(target, port, http, f"{service.name}: its command calls {text}")
+        for shown, text in _mounted_texts(compose, service):
+            for target, port, http, address in _addresses(text, others):
+                add(target, port, http, f"{service.name}: {shown} ({address})")
+        check = service.healthcheck
+        if check is not None and check.kind != "NONE":
+            joined = _with_defaults(" ".join(check.test))
+            health = _HEALTH_URL.search(joined)
+            if health:
+                number = int(health.group(2)) if health.group(2) else (443 if health.group(1) == "https" else 80)
+                add(service.name, number, True, "its own health check polls it")
+            tcp = _TCP_CHECK.search(joined)
+            if tcp:
+                add(service.name, int(tcp.group(1)), False, "its own health check connects to it")
+    return reached
+
+
+def _effective_ports(
+    service: Service, reached: Mapping[int, tuple[list[str], bool]]
+) -> tuple[int | None, tuple[Port, ...]]:
+    """(main port, ports) of a service: its declared ports plus the ports others reach it at,
+    the main port first. The main port is the one most other services call (Dify's
+    plugin_daemon: 5002, not its published debug port 5003), then the one its health check
+    polls, then the first declared TCP port."""
+    declared = list(service.ports)
+    numbers = [port.target for port in declared if port.protocol == "tcp"]
+
+    def callers(port: int) -> int:
+        return len({evidence.split(":", 1)[0] for evidence in reached[port][0] if not evidence.startswith("its own")})
+
+    main: int | None = None
+    if reached:
+        main = max(
+            reached,
+            key=lambda port: (
+                callers(port),
+                any(evidence.startswith("its own") for evidence in reached[port][0]),
+                -(numbers.index(port) if port in numbers else len(numbers)),
+                -port,
+            ),
+        )
+    elif numbers:
+        main = numbers[0]
+    inferred = [_InferredPort(target=port) for port in reached if port not in numbers]
+    ports = declared + inferred
+    ports.sort(key=lambda port: port.target != main or port.protocol != "tcp")
+    return main, tuple(ports)
+
+
+def _secret_args(resolved: tuple[str, ...] | None, written: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """Arguments as Compose runs them, but an argument that carries a secret as written
+    (``--requirepass ${REDIS_PASSWORD:-x}``): the Vault key of the variable stands for it, and
+    its default is never written (the reader interpolates commands)."""
+    if resolved is None or written is None or len(resolved) != len(written) or resolved == written:
+        return resolved
+    shown = redact_args(resolved)
+    merged = [
+        raw if _refs(raw) and (REDACTED in red or any(looks_secret(ref) for ref in _refs(raw))) else arg
+        for arg, raw, red in zip(resolved, written, shown, strict=True)
+    ]
+    return tuple(merged)
+
+
+def _secret_check(check: Healthcheck | None) -> Healthcheck | None:
+    """A health check with :func:`_secret_args` applied; a shell test that carries a secret
+    as written is the written test."""
+    if check is None or not check.test_written or check.test == check.test_written:
+        return check
+    if check.kind == "CMD":
+        return replace(check, test=_secret_args(check.test, check.test_written) or check.test)
+    written = " ".join(check.test_written)
+    refs = _refs(written)
+    if refs and (REDACTED in " ".join(redact_args(" ".join(check.test).split())) or any(map(looks_secret, refs))):
+        return replace(check, test=check.test_written)
+    return check
+
+
+@dataclass(frozen=True, slots=True)
+class _InferredPort(Port):
+    """A port Compose does not declare but others call (or the health check polls)."""
+
+    @property
+    def inferred(self) -> bool:
+        """Always: the port was found, not declared."""
+        return True
+
+
+def _folder(compose: ComposeFile, volume: Volume) -> Volume:
+    """A bind mount the model took for a single file that is a folder: one that exists as a
+    folder beside the Compose file, or whose name ends in ``.d`` (``./nginx/conf.d``) or ``/``."""
+    if volume.kind != "config" or not volume.source:
+        return volume
+    source = _with_defaults(volume.source)
+    path = Path(source).expanduser()
+    path = path if path.is_absolute() else Path(compose.path).parent / path
+    if path.is_dir() or (not path.exists() and (source.endswith("/") or PurePosixPath(source).suffix == ".d")):
+        return replace(volume, kind="bind")
+    return volume
+
+
 class _Plan:
     """What the whole file decides for each service: names, constructs, secrets, shared volumes."""
 
     def __init__(self, compose: ComposeFile) -> None:
         self.compose = compose
-        self.services = {service.name: service for service in compose.services}
+        #: service -> port -> evidence that others (or its own health check) call it there.
+        self.reached = _reached_ports(compose)
+        #: port numbers called with an HTTP URL (``http://api:5001``, ``proxy_pass http://...``).
+        self.http_ports = {
+            name: {port for port, (_, http) in ports.items() if http} for name, ports in self.reached.items()
+        }
+        effective: list[Service] = []
+        for service in compose.services:
+            _, ports = _effective_ports(service, self.reached.get(service.name, {}))
+            effective.append(
+                replace(
+                    service,
+                    ports=ports,
+                    volumes=tuple(_folder(compose, v) for v in service.volumes),
+                    command=_secret_args(service.command, service.command_written),
+                    entrypoint=_secret_args(service.entrypoint, service.entrypoint_written),
+                    healthcheck=_secret_check(service.healthcheck),
+                )
+            )
+        self.effective = tuple(effective)
+        self.services = {service.name: service for service in self.effective}
         self.k8s: dict[str, str | None] = {}
         self.name_notes: dict[str, str] = {}
         owners: dict[str, str] = {}
-        for service in compose.services:
+        for service in self.effective:
             try:
                 mapped: str | None = kubernetes_name(service.name)
             except ValueError as error:
@@ -529,20 +1037,20 @@ class _Plan:
                 owners.setdefault(mapped, service.name)
         completed = {
             dep.service
-            for s in compose.services
+            for s in self.effective
             for dep in s.depends_on
             if dep.condition == "service_completed_successfully"
         }
-        self.categories = {s.name: _category(s, s.restart == "no" or s.name in completed) for s in compose.services}
+        self.categories = {s.name: _category(s, s.restart == "no" or s.name in completed) for s in self.effective}
         self.constructs = {name: construct for name, (_, construct) in self.categories.items()}
         self.volume_users: dict[str, list[str]] = {}
-        for service in compose.services:
+        for service in self.effective:
             for volume in service.volumes:
                 if volume.kind == "persisted" and volume.source:
                     users = self.volume_users.setdefault(volume.source, [])
                     if service.name not in users:
                         users.append(service.name)
-        for service in compose.services:  # a volume shared with another service is a SharedClaim, not state
+        for service in self.effective:  # a volume shared with another service is a SharedClaim, not state
             if self.categories[service.name] == ("stateful", "Workload") and not any(
                 v.kind == "persisted" and len(self.volume_users.get(v.source or "", [])) == 1 for v in service.volumes
             ):
@@ -551,6 +1059,37 @@ class _Plan:
         #: owner service -> Vault keys, in the order they are first used.
         self.keys: dict[str, list[str]] = {}
         self.claim_preludes: dict[str, list[str]] = {}
+        #: Compose names in the order their constructs must be created (set by :func:`inspect_compose`).
+        self.position: dict[str, int] = {service.name: index for index, service in enumerate(self.effective)}
+        #: service -> statements to write once every construct exists (``a.connect_to(b)``).
+        self.afterwards: dict[str, list[str]] = {}
+        #: The service whose props are being written; owner -> the services using its Vault keys.
+        self.current: str | None = None
+        self.key_users: dict[str, set[str]] = {}
+        #: service -> dependency -> fact -> its own variables (the wiring of that dependency).
+        self.overrides: dict[str, dict[str, dict[str, list[str]]]] = {}
+        #: (service, value, variable): the value a reader interpolated for a secret reference
+        #: (``REDISCLI_AUTH: ${REDIS_PASSWORD:-x}`` read as ``x``), to recognize it in commands.
+        self.resolved: list[tuple[str, str, str]] = []
+        for service in self.effective:
+            for var in service.environment:
+                written = _written(var)
+                if written is None or var.value is None or not var.value or written == var.value:
+                    continue
+                if is_reference(written) and self.is_secret(_scan(written)[0].name):
+                    self.resolved.append((service.name, var.value, _scan(written)[0].name))
+
+    def interpolated(self, text: str, service: str) -> str | None:
+        """The secret variable whose interpolated value ``text`` is (or holds), the service's
+        own variables first; ``None`` when it is none (a literal of the file)."""
+        for owner, value, variable in sorted(self.resolved, key=lambda entry: entry[0] != service):
+            if value == text or (len(value) >= 6 and value in text):
+                return variable
+        return None
+
+    def is_secret(self, variable: str) -> bool:
+        """The one verdict on a ``.env`` variable: a credential (a Vault key) or not."""
+        return variable in self.secret_vars
 
     def _classify_secrets(self) -> None:
         """Which ``.env`` variables are secrets, and the service whose Vault secret holds each."""
@@ -559,20 +1098,26 @@ class _Plan:
         first: dict[str, str] = {}
         in_command: dict[str, str] = {}
         same_name: dict[str, str] = {}
-        for service in self.compose.services:
+        preset_user: dict[str, str] = {}
+        for service in self.effective:
+            preset_own = _PRESET_FACTS.get(self.constructs[service.name], {})
             for var in service.environment:
-                if var.value is None:
+                written = _written(var)
+                if written is None:
                     continue
-                refs = _refs(var.value)
+                refs = _refs(written)
+                if preset_own.get(var.name) in ("username", "password") and is_reference(written):
+                    self.secret_vars.add(refs[0])  # a preset's credential: its endpoint's fact, a Vault key
+                    preset_user.setdefault(refs[0], service.name)
                 for ref in refs:
                     first.setdefault(ref, service.name)
                     if looks_secret(ref):
                         self.secret_vars.add(ref)
                     if ref == var.name:
                         same_name.setdefault(ref, service.name)
-                if is_reference(var.value) and looks_secret(var.name):
-                    self.secret_vars.update(ref for ref in refs if not _ADDRESS_NAME.search(ref))
-                for match in _CREDENTIAL_URL.finditer(var.value):
+                if is_reference(written) and looks_secret(var.name):
+                    self.secret_vars.update(ref for ref in refs if not _address_name(ref))
+                for match in _CREDENTIAL_URL.finditer(written):
                     self.secret_vars.update(_refs(match.group(2)) + _refs(match.group(3)))
             args = [*(service.entrypoint or ()), *(service.command or ())]
             for index, arg in enumerate(args):
@@ -585,14 +1130,13 @@ class _Plan:
                 previous = args[index - 1] if index else ""
                 if refs and previous.startswith("-") and looks_secret(previous):
                     self.secret_vars.update(refs)
-        # The owner: the service that uses it in its command, else the one whose name prefixes it
-        # (CLICKHOUSE_PASSWORD -> clickhouse), else the one that sets a variable of its name, else the first.
-        prefixes = sorted(
-            ((upper_snake(s.name) + "_", s.name) for s in self.compose.services), key=lambda p: -len(p[0])
-        )
+        # The owner: the preset whose credential it is, else the service that uses it in its command,
+        # else the one whose name prefixes it (CLICKHOUSE_PASSWORD -> clickhouse), else the one that
+        # sets a variable of its name, else the first.
+        prefixes = sorted(((upper_snake(s.name) + "_", s.name) for s in self.effective), key=lambda p: -len(p[0]))
         for ref, service_name in first.items():
             named = next((name for prefix, name in prefixes if ref.startswith(prefix)), None)
-            self.owner[ref] = in_command.get(ref) or named or same_name.get(ref) or service_name
+            self.owner[ref] = preset_user.get(ref) or in_command.get(ref) or named or same_name.get(ref) or service_name
 
     def name(self, compose_name: str) -> str:
         return self.k8s.get(compose_name) or compose_name
@@ -603,6 +1147,8 @@ class _Plan:
 
     def key(self, owner: str, key: str) -> str:
         """``<owner>_keys.key("<key>")``, registering the key in the owner's Vault secret."""
+        if self.current is not None:
+            self.key_users.setdefault(owner, set()).add(self.current)
         keys = self.keys.setdefault(owner, [])
         if key not in keys:
             keys.append(key)
@@ -640,7 +1186,8 @@ class _Plan:
         service = self.services[compose_name]
         for own, fact in _PRESET_FACTS.get(construct, {}).items():
             var = service.env(own)
-            if var is not None and var.value is not None and _refs(var.value) == [variable]:
+            written = _written(var) if var is not None else None
+            if written is not None and is_reference(written) and _refs(written)[0] == variable:
                 return fact
         if construct == "RedisCache":
             password = _redis_password(service)
@@ -654,11 +1201,13 @@ def _redis_password(service: Service) -> str | None:
     if "--requirepass" in args[:-1]:
         return args[args.index("--requirepass") + 1]
     var = service.env("REDIS_PASSWORD")
-    return var.value if var is not None else None
+    return _written(var) if var is not None else None
 
 
-def _port_names(service: Service) -> dict[tuple[int, str], str]:
-    """Port name per (number, protocol), see the module documentation."""
+def _port_names(service: Service, http_called: Iterable[int] = ()) -> dict[tuple[int, str], str]:
+    """Port name per (number, protocol), see the module documentation; ``http_called``: ports
+    others call with an HTTP URL (``http`` for the first of them)."""
+    called = set(http_called)
     check = service.healthcheck
     http_target: int | None = None
     if check is not None and check.kind != "NONE":
@@ -668,14 +1217,14 @@ def _port_names(service: Service) -> dict[tuple[int, str], str]:
     suggests_http = http_target is not None or any(word in _repo_name(service.image) for word in _HTTP_IMAGES)
     names: dict[tuple[int, str], str] = {}
     taken: set[str] = set()
-    ordered = sorted(service.ports, key=lambda p: (p.target != http_target, 0))
+    ordered = sorted(service.ports, key=lambda p: (p.target != http_target and p.target not in called, 0))
     for port in ordered:
         key = (port.target, port.protocol)
         if key in names:
             continue
         name = f"p{port.target}" + ("" if port.protocol == "tcp" else f"-{port.protocol}")
         if port.protocol == "tcp":
-            if port.target == http_target or (suggests_http and port.target in _HTTP_PORTS):
+            if port.target == http_target or port.target in called or (suggests_http and port.target in _HTTP_PORTS):
                 name = "http"
             elif port.target in (443, 8443):
                 name = "https"
@@ -737,7 +1286,10 @@ def _probes(service: Service, ports: Mapping[tuple[int, str], str]) -> tuple[str
         shown = " ".join(redact_args(_shell(check.test[0]).split()))
         command = ("sh", "-c", shown if REDACTED in shown else _shell(check.test[0]))
     if REDACTED in " ".join(command):
-        notes.append("health check holds a literal secret: pass it as a variable (a Vault key) and refer to it")
+        notes.append(
+            "health check holds a secret (a literal, or a default of a reference): pass it as a variable "
+            "(a Vault key) and refer to it"
+        )
     exec_check = f"ExecCheck(command={_tuple([_py(part) for part in command])})"
     if has_ports:
         return f"Probes.of({exec_check}{extra})", f"the Compose health check ({check.kind})", notes
@@ -749,96 +1301,149 @@ def _probes(service: Service, ports: Mapping[tuple[int, str], str]) -> tuple[str
     )
 
 
+#: Preset -> the credential facts its endpoint offers (a URL's user and password become them).
+_CREDENTIAL_FACTS = {
+    "PgvectorDb": ("username", "password"),
+    "RedisCache": ("password",),
+    "RabbitMq": ("username", "password"),
+}
+#: A literal ``{`` in an EnvTemplate's text: the placeholder ``{lbrace}`` filled with ``"{"``.
+_LBRACE = "lbrace"
+
+
 def _env_entry(plan: _Plan, service: Service, var: EnvVar, hosts_out: list[str]) -> tuple[str, str]:
-    """(value, why) of one ``env`` entry of a Workload; ``hosts_out`` collects the services named."""
-    value = var.value
-    if value is None:
-        return '"?"', "no value in Compose (taken from the shell)"
-    refs = _refs(value)
-    if is_reference(value):
-        ref = refs[0]
-        if ref in plan.secret_vars:
-            return plan.env_key(ref), f"${{{ref}}} from the .env file: a Vault key"
-        return '"?"', f"${{{ref}}} from the .env file, not a secret: write its value"
-    if not refs and redacted_value(var.name, value) == REDACTED:
-        return (
-            plan.key(service.name, _kebab(var.name)),
-            "a literal secret in Compose: a Vault key (rotate it, it has been shipped)",
-        )
+    """(value, why) of one ``env`` entry of a Workload; ``hosts_out`` collects the services named.
+
+    The value is read as Compose reads it without a ``.env`` file: a non-secret reference with
+    a default is its default (``${DB_HOST:-db_postgres}`` -> ``"db-postgres"``), a secret
+    reference is a Vault key (its default, a credential, is never written)."""
+    written = _written(var)
+    if written is None:
+        return '"?"', "no value in Compose (taken from the shell): find the value"
+    text = _with_defaults(written, plan.is_secret)
+    defaulted = list(
+        dict.fromkeys(ref.name for ref in _scan(written) if not plan.is_secret(ref.name) and ref.default is not None)
+    )
+    origin = f"the default of {', '.join('${' + name + '}' for name in defaulted)}" if defaulted else ""
+    # A variable the reader found set (--env-file, .env, the shell): its value, unless a secret is involved.
+    given = [ref for ref in getattr(var, "references", ()) if ref not in getattr(var, "unset", ())]
+    if given and var.value is not None and not any(plan.is_secret(ref) for ref in _refs(written)):
+        text = var.value.replace("$", "$$")
+        origin = f"{', '.join('${' + name + '}' for name in given)} as set (--env-file, .env or the shell)"
+    if is_reference(text):
+        ref = _scan(text)[0]
+        if plan.is_secret(ref.name):
+            hidden = " (its default, a credential, is not written)" if ref.default else ""
+            return plan.env_key(ref.name), f"${{{ref.name}}} from the .env file: a Vault key{hidden}"
+        return '"?"', f"${{{ref.name}}} from the .env file, no default, not a secret: write its value"
     # Other services named in the value: a URL authority, or the whole value (host or host:port).
     found: list[tuple[int, int, str, str | None]] = []  # (start, end, service, port)
-    for match in _URL_HOST.finditer(value):
+    for match in _URL_HOST.finditer(text):
         if match.group("host") in plan.services:
             found.append((match.start("host"), match.end(), match.group("host"), match.group("port")))
-    whole = re.fullmatch(r"([A-Za-z0-9_.-]+)(?::(\d+))?", value)
+    whole = re.fullmatch(r"([A-Za-z0-9_.-]+)(?::(\d+))?", text)
     if whole and whole.group(1) in plan.services and whole.group(1) != service.name:
-        found = [(0, len(value), whole.group(1), whole.group(2))]
+        found = [(0, len(text), whole.group(1), whole.group(2))]
+    own_host = [f for f in found if f[2] == service.name]  # renamed, not a connection
     found = [f for f in found if f[2] != service.name]
     for _, _, host, _ in found:
         if host not in hosts_out:
             hosts_out.append(host)
-    if not refs:
-        text = value
-        for start, end, host, port in reversed(found):
-            text = text[:start] + plan.name(host) + (f":{port}" if port else "") + text[end:]
-        renamed = [h for h in dict.fromkeys(f[2] for f in found) if plan.name(h) != h]
-        why = f"host {', '.join(renamed)} renamed" if renamed else "a literal"
-        return _py(_shell(text)), why
-    # A template: references and hosts become placeholders.
     dep = found[0][2] if len({f[2] for f in found}) == 1 else None
+    # A credential URL to a preset: its user and password are the preset's facts (Vault keys).
+    credential_facts = _CREDENTIAL_FACTS.get(plan.constructs[dep], ()) if dep is not None else ()
+    credentials: list[tuple[int, int, str]] = []  # (start, end, fact) of literal users/passwords
+    for match in _USERINFO_URL.finditer(text):
+        if not any(start == match.end() for start, _, _, _ in found):
+            continue
+        for group, credential in ((2, "username"), (3, "password")):
+            part = match.group(group)
+            # An empty password (redis://:@redis:6379) gets the preset's: the preset requires one.
+            if credential in credential_facts and (part or credential == "password") and not _scan(part):
+                credentials.append((match.start(group), match.end(group), credential))
+    renamed = [h for h in dict.fromkeys(f[2] for f in [*found, *own_host]) if plan.name(h) != h]
+    if not _scan(text) and not credentials:
+        if redacted_value(var.name, text, plan.is_secret) == REDACTED:
+            return (
+                plan.key(service.name, _kebab(var.name)),
+                f"a literal secret in Compose{' (' + origin + ')' if origin else ''}: a Vault key (rotate it, it has been shipped)",
+            )
+        literal = text
+        for start, end, host, port in sorted([*found, *own_host], reverse=True):
+            literal = literal[:start] + plan.name(host) + (f":{port}" if port else "") + literal[end:]
+        why = "; ".join(part for part in (origin, f"host {', '.join(renamed)} renamed" if renamed else "") if part)
+        return _py(_shell(literal)), why or "a literal"
+    # A template: references, hosts and credentials become placeholders; a literal "{" is {lbrace}.
     values: dict[str, str] = {}
-    text = value.replace("$$", "\0\0")
-    pieces: list[str] = []
-    last = 0
-    for start, end, host, port in sorted(found):
-        pieces.append(text[last:start])
-        if dep is not None:
-            pieces.append("{host}")
-            if port:
-                pieces.append(":{port}" if int(port) == plan.main_port(dep) else f":{port}")
-        else:
-            pieces.append(plan.name(host) + (f":{port}" if port else ""))
-        last = end
-    pieces.append(text[last:])
-    text = "".join(pieces)
     unknown: list[str] = []
-
-    def placeholder(match: re.Match[str]) -> str:
-        ref = match.group(1) or match.group(2)
-        fact = plan.preset_fact(dep, ref) if dep is not None else None
+    cuts: list[tuple[int, int, str]] = []
+    for start, end, host, port in found:
+        if dep is not None:
+            cuts.append(
+                (
+                    start,
+                    end,
+                    "{host}" + ((":{port}" if int(port) == plan.main_port(dep) else f":{port}") if port else ""),
+                )
+            )
+        else:
+            cuts.append((start, end, plan.name(host) + (f":{port}" if port else "")))
+    cuts.extend((start, end, plan.name(host) + (f":{port}" if port else "")) for start, end, host, port in own_host)
+    cuts.extend((start, end, "{" + credential + "}") for start, end, credential in credentials)
+    for ref in _scan(text):
+        fact = plan.preset_fact(dep, ref.name) if dep is not None else None
         if fact is not None:
-            return "{" + fact + "}"
-        key = ref.lower()
-        if ref in plan.secret_vars:
-            values[key] = plan.env_key(ref)
+            cuts.append((ref.start, ref.end, "{" + fact + "}"))
+            continue
+        key = ref.name.lower()
+        if plan.is_secret(ref.name):
+            values[key] = plan.env_key(ref.name)
         else:
             values[key] = '"?"'
-            unknown.append(ref)
-        return "{" + key + "}"
-
-    text = _REFERENCE.sub(placeholder, text).replace("\0\0", "$")
+            unknown.append(ref.name)
+        cuts.append((ref.start, ref.end, "{" + key + "}"))
+    pieces: list[str] = []
+    last = 0
+    for start, end, replacement in sorted(cuts):
+        if start < last:
+            continue
+        pieces.append(_shell(text[last:start]).replace("{", "{" + _LBRACE + "}"))
+        pieces.append(replacement)
+        last = end
+    pieces.append(_shell(text[last:]).replace("{", "{" + _LBRACE + "}"))
+    template = "".join(pieces)
+    if "{" + _LBRACE + "}" in template:
+        values[_LBRACE] = '"{"'
     extra = ", ".join(f"{_py(k)}: {v}" for k, v in values.items())
     if dep is not None:
         facts = f"{plan.var(dep)}.endpoint.facts()"
         shown = f"{{**{facts}, {extra}}}" if extra else facts
     else:
         shown = f"{{{extra}}}"
-    why = f"${{{'}, ${'.join(dict.fromkeys(refs))}}}" + (f" and {plan.name(dep)}'s facts" if dep else "")
+    refs = [ref.name for ref in _scan(text)]
+    parts = [f"${{{'}, ${'.join(dict.fromkeys(refs))}}}" if refs else "", origin]
+    if credentials:
+        parts.append(
+            f"the URL's {' and '.join(dict.fromkeys(f for _, _, f in credentials))} from {plan.name(dep or '')}'s facts (Vault), not the Compose literal"
+        )
+    if dep is not None:
+        parts.append(f"{plan.name(dep)}'s facts")
+    why = "; ".join(part for part in parts if part)
     if unknown:
         why += f"; write the value of {', '.join(dict.fromkeys(unknown))} (from the .env file, not a secret)"
-    return f"EnvTemplate(text={_py(text)}, values={shown})", why
+    return f"EnvTemplate(text={_py(template)}, values={shown})", why
 
 
 def _secret_prop(plan: _Plan, service: Service, variable: str, fallback_key: str) -> tuple[str, str]:
     """(value, why) of a preset's credential prop, from the service's own variable."""
     var = service.env(variable)
-    if var is None or var.value is None:
+    written = _written(var) if var is not None else None
+    if written is None:
         return plan.key(service.name, fallback_key), f"a Vault key; Compose sets no {variable}"
-    if is_reference(var.value):
-        ref = _refs(var.value)[0]
-        plan.secret_vars.add(ref)
+    if is_reference(written):
+        ref = _refs(written)[0]
         return plan.env_key(ref), f"Compose: {variable}=${{{ref}}} from the .env file: a Vault key"
-    shown = redacted_value(variable, var.value)
+    shown = redacted_value(variable, written)
     return plan.key(service.name, fallback_key), f"Compose: {variable}={shown} (a literal): store it in Vault"
 
 
@@ -886,10 +1491,13 @@ def _preset_props(plan: _Plan, service: Service, construct: str, name: str) -> l
         props.append(("username", *_secret_prop(plan, service, "POSTGRES_USER", "username")))
         props.append(("password", *_secret_prop(plan, service, "POSTGRES_PASSWORD", "password")))
         database = service.env("POSTGRES_DB")
-        if database is not None and database.value and not is_reference(database.value):
-            props.append(("database", _py(database.value), "POSTGRES_DB"))
+        written = _written(database) if database is not None else None
+        name_of_db = _with_defaults(written) if written else None
+        if written and name_of_db and not _scan(name_of_db):
+            why = "POSTGRES_DB" if name_of_db == written else f"POSTGRES_DB: the default of {written}"
+            props.append(("database", _py(name_of_db), why))
         elif database is not None:
-            props.append(("database", '"?"', f"POSTGRES_DB is {database.value or 'taken from the shell'}: write it"))
+            props.append(("database", '"?"', f"POSTGRES_DB is {written or 'taken from the shell'}: write it"))
         if tcp and tcp[0] != 5432:
             props.append(("port", str(tcp[0]), "the container port"))
         props.append(("storage_size", '"?"', "Compose volumes have no size: size the PVC"))
@@ -915,7 +1523,24 @@ def _preset_props(plan: _Plan, service: Service, construct: str, name: str) -> l
             )
     elif construct == "RedisCache":
         password = _redis_password(service)
-        if password is not None and is_reference(password):
+        interpolated = plan.interpolated(password, service.name) if password and not is_reference(password) else None
+        if password is not None and not password and interpolated is None:
+            # An unset variable the reader interpolated to "": redis-cli's own password names it.
+            for own in ("REDISCLI_AUTH", "REDIS_PASSWORD"):
+                var = service.env(own)
+                written = _written(var) if var is not None else None
+                if written and is_reference(written):
+                    interpolated = _scan(written)[0].name
+                    break
+        if interpolated is not None:
+            props.append(
+                (
+                    "password",
+                    plan.env_key(interpolated),
+                    f"--requirepass: the value of ${{{interpolated}}} (interpolated): a Vault key",
+                )
+            )
+        elif password is not None and is_reference(password):
             ref = _refs(password)[0]
             props.append(("password", plan.env_key(ref), f"--requirepass ${{{ref}}} from the .env file: a Vault key"))
         elif password is not None:
@@ -1015,7 +1640,13 @@ def _edges(plan: _Plan, service: Service, hosts: Sequence[str]) -> _Edges:
     edges = _Edges()
     for dep in service.depends_on:
         target = dep.service
-        if not dep.required:
+        if not dep.required and target in hosts and plan.has_endpoint(target):
+            edges.connects_to.append(target)
+            edges.notes.append(
+                f"depends_on {target} (required: false), and its host is in env: connects_to (wired and "
+                "allowed, no start-up wait: Compose starts without it)"
+            )
+        elif not dep.required:
             edges.after.append(target)
             edges.notes.append(
                 f"depends_on {target} (required: false): an optional dependency: after (a later "
@@ -1029,7 +1660,8 @@ def _edges(plan: _Plan, service: Service, hosts: Sequence[str]) -> _Edges:
         else:
             edges.depends_on.append(target)
     for host in hosts:
-        if host not in edges.depends_on and host not in edges.after and plan.has_endpoint(host):
+        taken = (*edges.depends_on, *edges.after, *edges.connects_to)
+        if host not in taken and plan.has_endpoint(host):
             edges.connects_to.append(host)
     return edges
 
@@ -1045,7 +1677,7 @@ def _workload_props(
         props.append(("command", _tuple([_py(_shell(a)) for a in redact_args(service.entrypoint)]), "entrypoint"))
     if service.command is not None:
         props.append(("args", _tuple([_py(_shell(a)) for a in redact_args(service.command)]), "command"))
-    ports = _port_names(service)
+    ports = _port_names(service, plan.http_ports.get(service.name, ()))
     if ports and not job:
         shown = [
             f"Port(name={_py(port_name)}, number={number}"
@@ -1078,15 +1710,53 @@ def _workload_props(
             continue
         value, why = _env_entry(plan, service, var, hosts)
         props.append((f"env[{_py(var.name)}]", value, why))
+    # Hosts of the wired variables too (left out of env, still connections).
+    hosts.extend(host for host in _hosts(plan, service) if host not in hosts)
     edges = _edges(plan, service, hosts)
     notes.extend(edges.notes)
+    own = plan.position[service.name]
+    # A connection to a service created later (a cycle of connections): connect_to once both exist.
+    late = [n for n in edges.connects_to if plan.position[n] > own]
+    early = [n for n in edges.connects_to if n not in late]
     for prop, names, why in (
         ("depends_on", edges.depends_on, "waited for at start-up, wired and allowed (Compose depends_on)"),
-        ("connects_to", edges.connects_to, "its host is in env: wired and allowed, no start-up order"),
+        ("connects_to", early, "its host is in env: wired and allowed, no start-up order"),
         ("after", edges.after, "a later sync wave only"),
     ):
         if names:
             props.append((prop, _tuple([plan.var(n) for n in names]), why))
+    # The wiring of a dependency whose default variables the Compose file does not read: the
+    # Compose variables that carry its facts (DB_HOST, DB_PORT...), or nothing.
+    overrides = plan.overrides.get(service.name, {})
+    wired_targets = [*edges.depends_on, *early]
+    if wired_targets and all(not overrides.get(target, {"default": []}) for target in wired_targets):
+        example = ", ".join(_wired_names(plan, wired_targets[0])[:2])
+        props.append(
+            (
+                "wiring",
+                "{}",
+                f"the Compose environment sets its own connection variables: without it the pod also gets {example}...",
+            )
+        )
+    elif any(target in overrides for target in wired_targets):
+        tables = ", ".join(
+            f"{_py(plan.name(target))}: {_fact_table(overrides[target])}"
+            for target in wired_targets
+            if target in overrides
+        )
+        props.append(
+            (
+                "wiring_overrides",
+                f"{{{tables}}}",
+                "the Compose variables that carry each dependency's facts ({} for none): not the default names",
+            )
+        )
+    for later in late:
+        wiring_arg = f", wiring={_fact_table(overrides[later])}" if later in overrides else ""
+        plan.afterwards.setdefault(service.name, []).append(
+            f"{plan.var(service.name)}.connect_to({plan.var(later)}{wiring_arg})"
+            f"  # its host is in env; {plan.name(later)} is created later (it connects back)"
+        )
     # Volumes.
     templates: list[str] = []
     claims: list[str] = []
@@ -1199,6 +1869,70 @@ def _workload_props(
     return props, notes, hosts
 
 
+def _wired_names(plan: _Plan, compose_name: str) -> list[str]:
+    """The variables :data:`NAMED_WIRING` sets on a dependent of one service."""
+    protocol = plan.protocol(compose_name)
+    if protocol is None:
+        return []
+    return [
+        template.replace("{NAME}", upper_snake(plan.name(compose_name)))
+        for fact, variables in NAMED_WIRING.get(protocol, {}).items()
+        for template in fact_variables(f"wiring.{protocol}.{fact}", variables)
+    ]
+
+
+#: Names of variables that hold a host (``VECTOR_STORE=weaviate`` names a kind, not a host).
+_HOST_NAMES = ("HOST", "HOSTNAME", "SERVER", "ADDR", "ADDRESS")
+
+
+def _own_wiring(plan: _Plan, service: Service, target: str) -> dict[str, list[str]]:
+    """Fact -> the service's own variables that carry it, for a dependency whose default
+    variable names it does not read: a variable whose value (its default) is the dependency's
+    host (``DB_HOST=${DB_HOST:-db_postgres}``) -> ``host``; ``<X>_PORT`` beside ``<X>_HOST`` set
+    to its main port -> ``port``; ``<X>_DATABASE``/``<X>_DB`` set to a database's name ->
+    ``database``; ``http://<host>:<main port>`` of a Workload -> ``url``; a reference to the
+    variable that feeds a preset's credential -> that fact."""
+    mapping: dict[str, list[str]] = {}
+    hosts = {target, plan.name(target)}
+    # A Workload's url fact: http://<name>:<main port> (the construct's endpoint).
+    urls = {f"http://{host}:{plan.main_port(target)}" for host in hosts} if plan.protocol(target) == "http" else set()
+    prefixes: list[str] = []
+    values: dict[str, str] = {}
+    for var in service.environment:
+        written = _written(var)
+        if written is None:
+            continue
+        value = values[var.name] = _with_defaults(written, plan.is_secret)
+        if value in hosts and var.name.endswith(_HOST_NAMES):
+            mapping.setdefault("host", []).append(var.name)
+            if var.name.endswith("_HOST"):
+                prefixes.append(var.name[: -len("_HOST")])
+        elif value in urls:
+            mapping.setdefault("url", []).append(var.name)
+        elif is_reference(value):
+            fact = plan.preset_fact(target, _scan(value)[0].name)
+            if fact is not None:
+                mapping.setdefault(fact, []).append(var.name)
+    database = plan.services[target].env("POSTGRES_DB") if plan.constructs[target] == "PgvectorDb" else None
+    database_name = _with_defaults(_written(database) or "") if database is not None else None
+    for prefix in prefixes:
+        if values.get(f"{prefix}_PORT") == str(plan.main_port(target)):
+            mapping.setdefault("port", []).append(f"{prefix}_PORT")
+        for suffix in ("_DATABASE", "_DB"):
+            if database_name and values.get(prefix + suffix) == database_name and "database" not in mapping:
+                mapping["database"] = [prefix + suffix]
+    return mapping
+
+
+def _fact_table(mapping: Mapping[str, Sequence[str]]) -> str:
+    """``{"host": "DB_HOST", "port": ("A", "B")}`` as Python."""
+    entries = [
+        f"{_py(fact)}: {_py(names[0]) if len(names) == 1 else _tuple([_py(n) for n in names])}"
+        for fact, names in mapping.items()
+    ]
+    return "{" + ", ".join(entries) + "}"
+
+
 def _wired(plan: _Plan, service: Service, construct: str, hosts: Sequence[str]) -> list[str]:
     """Names the construct's wiring sets for its edges (all facts of each protocol)."""
     if construct in _PRESETS:
@@ -1210,8 +1944,16 @@ def _wired(plan: _Plan, service: Service, construct: str, hosts: Sequence[str]) 
         )
     else:
         edges = _edges(plan, service, hosts)
-        wiring, targets = NAMED_WIRING, [*edges.depends_on, *edges.connects_to]
-    names: list[str] = []
+        wiring, targets = NAMED_WIRING, []
+        for target in (*edges.depends_on, *edges.connects_to):
+            if any(service.env(name) for name in _wired_names(plan, target)):
+                targets.append(target)  # the default names: the Compose file reads them
+                continue
+            own = _own_wiring(plan, service, target)
+            plan.overrides.setdefault(service.name, {})[target] = own
+    names: list[str] = [
+        name for own in plan.overrides.get(service.name, {}).values() for vs in own.values() for name in vs
+    ]
     for compose_name in targets:
         protocol = plan.protocol(compose_name)
         if protocol is None:
@@ -1228,8 +1970,9 @@ def _hosts(plan: _Plan, service: Service) -> list[str]:
     scratch = _Plan.__new__(_Plan)
     scratch.__dict__.update(plan.__dict__)
     scratch.keys = {}
+    scratch.key_users = {}
     for var in service.environment:
-        if var.value is not None:
+        if _written(var) is not None:
             _env_entry(scratch, service, var, hosts)
     return hosts
 
@@ -1244,31 +1987,45 @@ def _notes(plan: _Plan, service: Service, construct: str, category: str, wired: 
     elif image_moves(service.image):
         tag = image_tag(service.image) or "(none: latest)"
         notes.append(f"image tag {tag!r} moves: pin a version (or a digest) in the port")
+    profiles = tuple(getattr(service, "profiles", ()))
+    if profiles and not getattr(service, "active", True):
+        notes.append(
+            f"profile {', '.join(profiles)}: Compose starts it only when the profile is selected (--profile): "
+            "an optional part: port it if the port uses it, else leave it out (and the edges to it)"
+        )
+    waiting = [s.name for s in plan.effective for dep in s.depends_on if dep.service == service.name and dep.required]
+    if waiting and not service.ports and construct in _GENERAL and category != "one-shot":
+        notes.append(
+            f"{', '.join(waiting)} depend(s) on it, but it declares no port and nothing in this file calls it at "
+            "one (a URL, a proxy's upstream on disk, its health check): find the port it listens on (the image's "
+            "EXPOSE) and declare it, or they are only ordered after it"
+        )
     if category == "stateful-no-preset":
         notes.append(
             f"no preset for {_repo_name(service.image)}: a Workload with claim_templates (a StatefulSet): "
             "size each claim; check the image runs as non-root with a read-only root filesystem"
         )
     for var in service.environment:
-        if var.value is None:
+        written = _written(var)
+        if written is None:
             notes.append(f"environment {var.name}: no value in Compose (taken from the shell): find the value")
             continue
         if var.name in wired:
             continue
-        if is_reference(var.value):
-            ref = _refs(var.value)[0]
-            if ref in plan.secret_vars:
-                key = f"{plan.name(plan.owner.get(ref, service.name))}/{_kebab(ref)}"
+        if is_reference(written):
+            ref = _scan(written)[0]
+            shown = redacted_value(var.name, written, plan.is_secret)
+            if plan.is_secret(ref.name):
+                key = f"{plan.name(plan.owner.get(ref.name, service.name))}/{_kebab(ref.name)}"
                 notes.append(
-                    f"environment {var.name}: a credential from the .env file ({var.value}): store it in "
+                    f"environment {var.name}: a credential from the .env file ({shown}): store it in "
                     f"Vault ({key}) and reference it (secretKeyRef), never as a literal env value"
                 )
-            elif construct in _GENERAL:
+            elif construct in _GENERAL and ref.default is None:
                 notes.append(
-                    f"environment {var.name}: from the .env file ({var.value}), not a secret: write its "
-                    "value in the port"
+                    f"environment {var.name}: from the .env file ({shown}), not a secret: write its value in the port"
                 )
-        elif redacted_value(var.name, var.value) == REDACTED:
+        elif redacted_value(var.name, written, plan.is_secret) == REDACTED:
             notes.append(
                 f"environment {var.name}: the Compose file holds a literal secret: move it to Vault and "
                 "reference it (secretKeyRef); rotate it, it has been shipped in the file"
@@ -1276,7 +2033,13 @@ def _notes(plan: _Plan, service: Service, construct: str, category: str, wired: 
     for what, args in (("command", service.command), ("entrypoint", service.entrypoint)):
         if args is None:
             continue
-        if REDACTED in redact_args(args):
+        interpolated = plan.interpolated(" ".join(args), service.name)
+        if REDACTED in redact_args(args) and interpolated is not None:
+            notes.append(
+                f"{what} holds the value of ${{{interpolated}}} (interpolated): set the variable from its Vault "
+                f"key in env and write $({interpolated}) in args"
+            )
+        elif REDACTED in redact_args(args):
             notes.append(
                 f"{what} holds a literal secret: move it to Vault, pass it as a variable "
                 "(secretKeyRef, then $(NAME) in args); rotate it, it has been shipped in the file"
@@ -1357,7 +2120,7 @@ def _notes(plan: _Plan, service: Service, construct: str, category: str, wired: 
         if extra:
             notes.append(f"more ports ({', '.join(extra)}): {construct} exposes one port: decide")
     for dep in service.depends_on:
-        if dep.condition == "service_healthy":
+        if dep.condition == "service_healthy" and dep.required:
             notes.append(
                 f"depends_on {dep.service} (service_healthy): becomes a start-up wait (init container "
                 f"wait-for-{plan.name(dep.service)}) until its port answers"
@@ -1392,11 +2155,61 @@ def _notes(plan: _Plan, service: Service, construct: str, category: str, wired: 
     return notes
 
 
+def _reachable(start: str, edges: Mapping[str, set[str]], done: set[str]) -> set[str]:
+    """The services not yet created that ``start`` needs, directly or through others."""
+    seen: set[str] = set()
+    stack = [start]
+    while stack:
+        for target in edges[stack.pop()] - done:
+            if target not in seen:
+                seen.add(target)
+                stack.append(target)
+    return seen
+
+
+def _creation_order(plan: _Plan) -> list[str]:
+    """Compose names in the order their constructs must be created: after what they depend on
+    (``depends_on``) and what they connect to (a host in their environment), Compose order as
+    the tie-break. A cycle of connections is broken at the first service in Compose order whose
+    ``depends_on`` are all created; its connection to a later one becomes ``connect_to``."""
+    index = {service.name: number for number, service in enumerate(plan.effective)}
+    hard: dict[str, set[str]] = {}
+    every: dict[str, set[str]] = {}
+    for service in plan.effective:
+        construct = plan.constructs[service.name]
+        hard[service.name] = {dep.service for dep in service.depends_on if dep.service in index} - {service.name}
+        hosts = _hosts(plan, service) if construct in _GENERAL else []
+        soft = {host for host in hosts if host in index and plan.has_endpoint(host)} - {service.name}
+        every[service.name] = hard[service.name] | soft
+    placed: list[str] = []
+    done: set[str] = set()
+    remaining = [service.name for service in plan.effective]
+    while remaining:
+        ready = [name for name in remaining if every[name] <= done]
+        if not ready:  # a cycle of connections: start with the one that reaches the fewest others
+            ready = [name for name in remaining if hard[name] <= done] or remaining
+            reach = {name: len(_reachable(name, every, done)) for name in ready}
+            fewest = min(reach.values())
+            ready = [name for name in ready if reach[name] == fewest]
+        chosen = min(ready, key=index.__getitem__)
+        placed.append(chosen)
+        done.add(chosen)
+        remaining.remove(chosen)
+    return placed
+
+
 def inspect_compose(compose: ComposeFile) -> list[ServiceReport]:
-    """One report per service, in file order."""
+    """One report per service, in creation order (:func:`_creation_order`: dependencies and
+    the services a service connects to first, Compose order as the tie-break)."""
     plan = _Plan(compose)
+    order = _creation_order(plan)
+    plan.position = {name: number for number, name in enumerate(order)}
+    for users in plan.volume_users.values():
+        users.sort(key=plan.position.__getitem__)
     built: list[tuple[Service, list[tuple[str, str, str]], list[str], list[str]]] = []
-    for service in compose.services:
+    for compose_name in order:
+        service = plan.services[compose_name]
+        plan.current = compose_name
         category, construct = plan.categories[service.name]
         name = plan.k8s[service.name] or "?"
         hosts = _hosts(plan, service) if construct in _GENERAL else []
@@ -1410,17 +2223,21 @@ def inspect_compose(compose: ComposeFile) -> list[ServiceReport]:
             props, extra_notes, _ = _workload_props(plan, service, construct, category, name, wired)
         notes = _notes(plan, service, construct, category, wired) + extra_notes
         built.append((service, props, wired, notes))
+    plan.current = None
+    # A Vault secret is written before the first service created that uses one of its keys.
+    secret_preludes: dict[str, list[str]] = {}
+    for owner, keys in plan.keys.items():
+        key_users = plan.key_users.get(owner, set()) | {owner}
+        first = min((user for user in key_users if user in plan.position), key=plan.position.__getitem__)
+        mapping = ", ".join(f"{_py(key)}: {_py(key)}" for key in keys)
+        name = plan.name(owner)
+        secret_preludes.setdefault(first, []).append(
+            f"{plan.var(owner)}_keys = port.vault_secret({_py(name)}, {_py(name)}, {{{mapping}}})"
+        )
     reports: list[ServiceReport] = []
     for service, props, wired, notes in built:
         category, construct = plan.categories[service.name]
-        prelude: list[str] = []
-        keys = plan.keys.get(service.name)
-        if keys:
-            mapping = ", ".join(f"{_py(key)}: {_py(key)}" for key in keys)
-            name = plan.name(service.name)
-            prelude.append(
-                f"{plan.var(service.name)}_keys = port.vault_secret({_py(name)}, {_py(name)}, {{{mapping}}})"
-            )
+        prelude: list[str] = list(secret_preludes.get(service.name, ()))
         prelude.extend(plan.claim_preludes.get(service.name, []))
         command = (service.entrypoint or ()) + (service.command or ())
         reports.append(
@@ -1428,9 +2245,11 @@ def inspect_compose(compose: ComposeFile) -> list[ServiceReport]:
                 name=service.name,
                 kubernetes_name=plan.k8s[service.name],
                 image=service.image,
-                ports=tuple(_port_text(port) for port in service.ports),
-                command=redact_args(command),
-                environment=tuple((var.name, redacted_value(var.name, var.value)) for var in service.environment),
+                ports=tuple(_port_text(port, plan.reached.get(service.name, {})) for port in service.ports),
+                command=redact_args(command, plan.is_secret),
+                environment=tuple(
+                    (var.name, redacted_value(var.name, _written(var), plan.is_secret)) for var in service.environment
+                ),
                 env_files=service.env_file,
                 volumes=tuple(
                     (v.kind, f"{v.source + ':' if v.source else ''}{v.target}{':ro' if v.read_only else ''}")
@@ -1446,6 +2265,15 @@ def inspect_compose(compose: ComposeFile) -> list[ServiceReport]:
                 decide_by_hand=tuple(notes),
                 not_mapped=tuple(service.unmapped),
                 prelude=tuple(prelude),
+                main_port=plan.main_port(service.name) if plan.has_endpoint(service.name) else None,
+                reached=tuple(
+                    f"{port}: {evidence}"
+                    for port, (evidences, _) in plan.reached.get(service.name, {}).items()
+                    for evidence in evidences
+                ),
+                afterwards=tuple(plan.afterwards.get(service.name, ())),
+                profiles=tuple(getattr(service, "profiles", ())),
+                active=bool(getattr(service, "active", True)),
             )
         )
     return reports
@@ -1468,6 +2296,8 @@ def render_text(compose: ComposeFile, reports: Sequence[ServiceReport]) -> str:
             title += f" -> {report.kubernetes_name}"
         elif report.kubernetes_name is None:
             title += " -> (no Kubernetes name)"
+        if report.profiles:
+            title += f" (profile {', '.join(report.profiles)}{'' if report.active else ': not started by default'})"
         lines.append(f"service {title}")
         lines.append(f"  image: {report.image or '(none: build only)'}")
         lines.append(f"  ports: {', '.join(report.ports) or 'none'}")
@@ -1494,6 +2324,9 @@ def render_text(compose: ComposeFile, reports: Sequence[ServiceReport]) -> str:
         lines.append(f"  maps to: {report.construct} ({_CATEGORY_TEXT.get(report.category, report.category)})")
         for prop, value, why in report.props:
             lines.append(f"    {prop} = {value}  # {why}")
+        if report.afterwards:
+            lines.append("  once every construct exists:")
+            lines.extend(f"    {statement}" for statement in report.afterwards)
         if report.decide_by_hand:
             lines.append("  decide by hand:")
             lines.extend(f"    - {note}" for note in report.decide_by_hand)
