@@ -158,11 +158,12 @@ def test_no_credential_value_of_the_compose_file_is_written(stack: str) -> None:
 
 
 def test_constructs_come_in_creation_order_with_presets_and_renamed_hosts(stack: str) -> None:
-    assert stack.index("ac.PgvectorDb(") < stack.index('"Web",') < stack.index('"Api",')
+    # The inspector's creation order: what web calls (api) comes before it, depends_on first.
+    assert stack.index("ac.PgvectorDb(") < stack.index('"Api",') < stack.index('"Web",')
     assert '"DB_HOST": "db-postgres"' in stack
     assert "depends_on=(db_postgres,)" in stack
-    # web calls api, created after it: a late edge, so the NetworkPolicies allow the call.
-    assert "web.connect_to(api)" in stack
+    # web calls api: an edge, so the NetworkPolicies allow the call.
+    assert "connects_to=(api,)" in stack
     assert 'ac.Probes.of(ac.HttpCheck(path="/health", port="http"), period_seconds=30, timeout_seconds=5)' in stack
     assert "ac.OneShotJob(" in stack and "ac.RedisCache(" in stack
     assert "wiring={}" in stack
@@ -284,3 +285,21 @@ services:
     assert "hunter2-literal" not in text and "other-literal-1" not in text
     assert '"$(REQUIREPASS)"' in text and '"--masterauth=$(MASTERAUTH)"' in text
     assert '"REQUIREPASS": keys.key("requirepass"),' in text
+
+
+def test_a_call_to_a_service_created_later_is_a_connect_to_after_both_exist() -> None:
+    compose = """\
+services:
+  daemon:
+    image: example/daemon:1.0.0
+    expose: ["5002"]
+    environment:
+      INNER_API_URL: http://api:5001
+  api:
+    image: example/api:1.0.0
+    expose: ["5001"]
+    depends_on: [daemon]
+"""
+    text = render_port(parse_compose(compose, "/srv/p/docker-compose.yml"))
+    assert text.index('"Daemon",') < text.index('"Api",')
+    assert "daemon.connect_to(api)  # it calls api, created after it" in text
