@@ -108,7 +108,7 @@ services:
     image: example/web:2.1.0
     ports: ["8080:8080"]
     environment:
-      DATABASE_URL: postgresql://app:pw-in-url-123@db_postgres:5432/app
+      DATABASE_URL: postgresql://app:pw-in-url-123@db_postgres:5432/app  # pragma: allowlist secret
       DB_HOST: db_postgres
       API_URL: http://api:5001/v1
       SECRET_KEY: literal-secret-value-xyz
@@ -153,7 +153,7 @@ def test_no_credential_value_of_the_compose_file_is_written(stack: str) -> None:
         assert value not in stack
     assert '"SECRET_KEY": keys.key("secret-key")' in stack
     assert '"DATABASE_URL": keys.key("database-url")' in stack
-    assert '"redis-password": "redis-password"' in stack  # the requirepass became a Vault key
+    assert '"redis-password": "redis-password"' in stack  # the requirepass became a Vault key  # pragma: allowlist secret
     assert '"LOG_LEVEL": "info"' in stack
 
 
