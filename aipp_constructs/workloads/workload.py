@@ -74,7 +74,7 @@ from aipp_constructs.core.component import (
     require_components,
 )
 from aipp_constructs.core.policy import DEFAULT_RUN_AS_USER, policy_annotations, policy_exceptions
-from aipp_constructs.core.port_defaults import port_of
+from aipp_constructs.core.port_defaults import port_of, vault_agent_of
 from aipp_constructs.core.references import (
     Endpoint,
     Resources,
@@ -87,6 +87,7 @@ from aipp_constructs.core.references import (
 from aipp_constructs.core.security import SecurityException
 from aipp_constructs.core.startup_wait import WaitPolicy, wait_container
 from aipp_constructs.core.telemetry import Telemetry
+from aipp_constructs.core.vault_agent import AgentFile, agent_pod_annotations, token_volume
 from aipp_constructs.core.wiring import (
     NAMED_WIRING,
     FactVariables,
@@ -732,6 +733,10 @@ class WorkloadProps:
             StatefulSet governed by a headless Service ``<name>-headless`` (stable pod names
             and DNS, ordered start, claims retained). Defaults to none (a Deployment).
         secret_files: Secret keys mounted as files. Defaults to none.
+        agent_files: Files the Vault Agent renders into ``/vault/secrets`` (secret provider
+            ``vault-agent``, :class:`~aipp_constructs.core.vault_agent.AgentFile`): the pod gets
+            the injector's annotations, its own ServiceAccount and a projected token for the
+            agent. Refused outside a ``vault-agent`` port. Defaults to none.
         node_selector: Labels of the nodes it may run on. Defaults to none.
         tolerations: Taints it tolerates. Defaults to none.
         runtime_class_name: ``runtimeClassName``. Defaults to none.
@@ -811,6 +816,7 @@ class WorkloadProps:
     claims: tuple[ClaimVolume, ...] = ()
     claim_templates: tuple[ClaimTemplate, ...] = ()
     secret_files: tuple[SecretFile, ...] = ()
+    agent_files: tuple[AgentFile, ...] = ()
     node_selector: Mapping[str, str] = field(default_factory=dict)
     tolerations: tuple[Toleration, ...] = ()
     runtime_class_name: str | None = None
@@ -892,6 +898,8 @@ class WorkloadProps:
                 f"strategy must be 'RollingUpdate' with claim_templates (a StatefulSet replaces pods one by one "
                 f"in order), got {self.strategy!r}"
             )
+        if not isinstance(self.agent_files, tuple) or not all(isinstance(f, AgentFile) for f in self.agent_files):
+            raise ValueError(f"agent_files must be a tuple of AgentFile, got {self.agent_files!r}")
         named: tuple[_Named, ...] = (*self.scratch, *self.claims, *self.claim_templates, *self.secret_files)
         volumes = [v.name for v in named]
         for volume in volumes:
@@ -1087,6 +1095,17 @@ class Workload(Component):
         )
         self.spec = props
         self.props: object = props
+        self._check_vault_agent_refs()
+        agent = vault_agent_of(self) if props.agent_files else None
+        if props.agent_files and agent is None:
+            raise ValueError(
+                f"{props.name}: agent_files need a port whose secret_store has provider 'vault-agent'; "
+                "with External Secrets use secret_files"
+            )
+        #: The Vault role of the pod's agent, or ``None`` without agent files.
+        self.vault_role: str | None = None
+        #: The Vault Agent settings of the port when the pod has an agent, else ``None``.
+        self.vault_agent = agent[1] if agent is not None else None
         # Built first: it refuses an env entry that repeats a variable the construct sets.
         env = self._environment()
         self.files = (
@@ -1152,6 +1171,22 @@ class Workload(Component):
             **props.telemetry.pod_annotations(props.telemetry_language),
             **({"checksum/config": _spec.config_checksum(*documents)} if any(documents) else {}),
         }
+        service_account = None
+        if agent is not None:
+            defaults, vault = agent
+            gid = props.run_as_group if props.run_as_group is not None else props.run_as_user
+            pod_annotations |= agent_pod_annotations(
+                defaults,
+                vault,
+                props.name,
+                props.agent_files,
+                gid=gid,
+                pre_populate_only=self._restart_policy() is not None,
+                init_first=bool(props.init_steps),
+            )
+            self.vault_role = vault.role(defaults.namespace, props.name)
+            volumes.append(token_volume(vault))
+            service_account = self.add_service_account()
         template = {
             "metadata": {"labels": dict(self.labels), "annotations": pod_annotations or None},
             "spec": _spec.pod_spec(
@@ -1181,6 +1216,8 @@ class Workload(Component):
                 restart_policy=self._restart_policy(),
             ),
         }
+        if service_account is not None:
+            template["spec"]["serviceAccountName"] = props.name
         # checkov's skip annotations, on the workload object (the one checkov reads).
         # A security exception brings the checks its relaxations fail (WorkloadProps refuses them
         # in policy_exceptions too).
@@ -1205,6 +1242,41 @@ class Workload(Component):
             if budget
             else None
         )
+
+    def add_service_account(self) -> Manifest:
+        """The component's own ServiceAccount ``<name>`` (wave 0), the identity its Vault role is
+        bound to; no token is mounted from it (``automountServiceAccountToken: false``)."""
+        return Manifest(
+            self,
+            "ServiceAccount",
+            {
+                "apiVersion": "v1",
+                "kind": "ServiceAccount",
+                "metadata": self.meta(wave=CONFIG_WAVE),
+                "automountServiceAccountToken": False,
+            },
+        )
+
+    def _check_vault_agent_refs(self) -> None:
+        """Refuse a Vault Agent secret where only a Kubernetes Secret works (a variable, a
+        secret file): under ``vault-agent`` there is no Secret; the program reads an agent file."""
+        props = self.spec
+        places: list[tuple[str, object]] = [(f"env {var} (wired)", v) for var, v in self.wired]
+        for var, value in props.env.items():
+            places.append((f"env {var}", value))
+            if isinstance(value, EnvTemplate):
+                places += [(f"env {var}", v) for v in value.values.values()]
+        places += [(f"secret_files {f.name}", f.secret) for f in props.secret_files]
+        for sidecar in props.sidecars:
+            places += [(f"sidecar {sidecar.name} env {var}", v) for var, v in sidecar.env.items()]
+            places += [(f"sidecar {sidecar.name} secret_files {f.name}", f.secret) for f in sidecar.secret_files]
+        for where, ref in places:
+            if isinstance(ref, SecretKeyRef) and ref.from_vault_agent:
+                raise ValueError(
+                    f"{props.name}: {where} reads {ref.vault_path} {ref.property_name} from the Vault Agent "
+                    "(secrets provider vault-agent), which renders files, not Kubernetes Secrets; "
+                    "this workload does not support vault-agent yet (render it with agent_files)"
+                )
 
     def _config_map(self, id: str, name: str, data: Mapping[str, str]) -> Manifest:
         """A ConfigMap the pods read at start: wave 0, before the workload."""

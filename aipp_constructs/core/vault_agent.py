@@ -1,0 +1,207 @@
+"""The Vault Agent Injector's side of a pod (secret provider ``vault-agent``, see docs/vault-agent.md).
+
+Under ``vault-agent`` a credential is never a Kubernetes Secret: the injector (a mutating
+webhook of the cluster) adds a Vault Agent to every pod whose template carries
+``vault.hashicorp.com/agent-inject: "true"``; the agent logs in with the pod's projected
+service-account token (audience ``vault``) under the component's role and renders each
+:class:`AgentFile` into the memory volume ``/vault/secrets``, from the consul-template
+expression of each :class:`~aipp_constructs.core.references.SecretKeyRef` the file names.
+
+This module is plain data (core layer): the annotations, the token volume and the
+ServiceAccount of a pod, and the reading back of those annotations (:func:`agent_files_of`)
+that ``vault-setup`` and the real-server tests use.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aipp_constructs.core.port_defaults import PortDefaults, VaultAgent
+from aipp_constructs.core.references import SecretKeyRef
+
+__all__ = [
+    "AGENT_ANNOTATION_PREFIX",
+    "TOKEN_VOLUME",
+    "VAULT_SECRETS_DIR",
+    "AgentFile",
+    "RenderedFile",
+    "agent_files_of",
+    "agent_pod_annotations",
+    "token_volume",
+]
+
+#: Where the injector mounts its memory volume in every container.
+VAULT_SECRETS_DIR = "/vault/secrets"
+#: The projected service-account token the agent logs in with.
+TOKEN_VOLUME = "vault-token"
+AGENT_ANNOTATION_PREFIX = "vault.hashicorp.com/"
+_A = AGENT_ANNOTATION_PREFIX
+_FILE = re.compile(r"[a-z0-9]([-a-z0-9_.]{0,40}[a-z0-9])?")
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(:json)?\}")
+_TEMPLATE_SECRET = re.compile(r'secret "([^"]+)" \}\}\{\{ \.Data(?:\.data)?\.([A-Za-z_][A-Za-z0-9_]*)')
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AgentFile:
+    """A file the Vault Agent renders into ``/vault/secrets/<name>`` for the program to read.
+
+    Attributes:
+        name: File name (lower case, ``[-a-z0-9_.]``), also the injector's secret name. Required.
+        template: The file's text; ``${value}`` is replaced by ``values["value"]``'s Vault
+            property, ``${value:json}`` by it as a JSON string. Required.
+        values: Placeholder -> Vault Agent secret (``SecretKeyRef`` with ``vault_path``). Required.
+        mode: The file's mode; the agent runs with the pod's gid, so ``0o440`` lets every
+            container of the pod read it and nobody else. Defaults to ``0o440``.
+    """
+
+    name: str
+    template: str
+    values: Mapping[str, SecretKeyRef]
+    mode: int = 0o440
+
+    def __post_init__(self) -> None:
+        if not _FILE.fullmatch(self.name):
+            raise ValueError(f"agent file name must be lower case [-a-z0-9_.] (at most 42), got {self.name!r}")
+        literal = _PLACEHOLDER.sub(" ", self.template)
+        if "{{" in literal or "}}" in literal:
+            raise ValueError(
+                f"agent file {self.name}: the template may not contain '{{{{' or '}}}}', got {self.template!r}"
+            )
+        used = {m.group(1) for m in _PLACEHOLDER.finditer(self.template)}
+        if not used:
+            raise ValueError(f"agent file {self.name}: the template names no ${{value}}, got {self.template!r}")
+        for placeholder in sorted(used):
+            ref = self.values.get(placeholder)
+            if ref is None:
+                raise ValueError(f"agent file {self.name}: ${{{placeholder}}} is not in values {sorted(self.values)}")
+            if not ref.from_vault_agent:
+                raise ValueError(
+                    f"agent file {self.name}: ${{{placeholder}}} is the Kubernetes Secret {ref.name}/{ref.key}, "
+                    "not a Vault Agent secret (a SecretKeyRef with vault_path)"
+                )
+        if isinstance(self.mode, bool) or not isinstance(self.mode, int) or not 0 <= self.mode <= 0o777:
+            raise ValueError(f"agent file {self.name}: mode must be an octal mode like 0o440, got {self.mode!r}")
+
+    @property
+    def path(self) -> str:
+        """Where the program reads it."""
+        return f"{VAULT_SECRETS_DIR}/{self.name}"
+
+    def render(self) -> str:
+        """The agent's template (consul-template syntax)."""
+
+        def fill(match: re.Match[str]) -> str:
+            return self.values[match.group(1)].agent_expression(json=bool(match.group(2)))
+
+        return _PLACEHOLDER.sub(fill, self.template)
+
+    def reads(self) -> tuple[tuple[str, str], ...]:
+        """``(vault_path, property)`` of each value the template reads, sorted."""
+        used = {m.group(1) for m in _PLACEHOLDER.finditer(self.template)}
+        refs = [self.values[name] for name in used]
+        return tuple(sorted({(str(ref.vault_path), ref.property_name) for ref in refs}))
+
+
+def agent_pod_annotations(
+    defaults: PortDefaults,
+    agent: VaultAgent,
+    component: str,
+    files: tuple[AgentFile, ...],
+    *,
+    gid: int,
+    pre_populate_only: bool,
+    init_first: bool = False,
+) -> dict[str, str]:
+    """The injector's annotations of a pod template: inject, role, token volume, each file's
+    secret path, template, mode and missing-key check, the agent's resources and security context."""
+    annotations = {
+        f"{_A}agent-inject": "true",
+        f"{_A}role": agent.role(defaults.namespace, component),
+        f"{_A}auth-path": agent.auth_path,
+        **({f"{_A}service": agent.address} if agent.address else {}),
+        f"{_A}agent-service-account-token-volume-name": TOKEN_VOLUME,
+        **({f"{_A}agent-pre-populate-only": "true"} if pre_populate_only else {}),
+        # The workload's own init containers read the files: the agent's init container runs first.
+        **({f"{_A}agent-init-first": "true"} if init_first else {}),
+        f"{_A}agent-requests-cpu": agent.cpu_request,
+        f"{_A}agent-requests-mem": agent.memory_request,
+        f"{_A}agent-limits-cpu": agent.cpu_limit,
+        f"{_A}agent-limits-mem": agent.memory_limit,
+        # The injector's hardened context (non-root, read-only root, no privilege escalation,
+        # ALL capabilities dropped; the pod's seccomp profile applies): Pod Security "restricted".
+        f"{_A}agent-set-security-context": "true",
+        f"{_A}agent-run-as-user": str(agent.run_as_user),
+        # The pod's gid: the rendered files (mode 0440) are readable by every container of the pod.
+        f"{_A}agent-run-as-group": str(gid),
+        # A template that cannot render (a missing path, property or permission) ends the agent
+        # after its retries: the init container fails and the pod does not start on a half file.
+        f"{_A}template-config-exit-on-retry-failure": "true",
+    }
+    names = [f.name for f in files]
+    if len(set(names)) != len(names):
+        raise ValueError(f"{component}: agent files must have distinct names, got {names}")
+    for agent_file in files:
+        first_path = agent_file.reads()[0][0]
+        first = next(r for r in agent_file.values.values() if r.vault_path == first_path)
+        annotations |= {
+            f"{_A}agent-inject-secret-{agent_file.name}": first.api_path,
+            f"{_A}agent-inject-template-{agent_file.name}": agent_file.render(),
+            f"{_A}agent-inject-perms-{agent_file.name}": f"{agent_file.mode:04o}",
+            f"{_A}error-on-missing-key-{agent_file.name}": "true",
+        }
+    return annotations
+
+
+def token_volume(agent: VaultAgent) -> dict[str, Any]:
+    """The projected service-account token (audience ``agent.audience``) the agent logs in with;
+    no container of the workload mounts it."""
+    return {
+        "name": TOKEN_VOLUME,
+        "projected": {
+            "sources": [
+                {"serviceAccountToken": {"audience": agent.audience, "expirationSeconds": 3600, "path": "token"}}
+            ],
+            "defaultMode": 0o440,
+        },
+    }
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RenderedFile:
+    """One file a pod's agent renders, read back from its annotations.
+
+    Attributes:
+        name: File name in ``/vault/secrets``.
+        template: The agent template.
+        mode: The file mode (octal text, e.g. ``"0440"``).
+        reads: ``(api path, property)`` of each value, e.g. ``("secret/data/aipp/redis", "password")``.
+    """
+
+    name: str
+    template: str
+    mode: str
+    reads: tuple[tuple[str, str], ...]
+
+
+def agent_files_of(annotations: Mapping[str, str]) -> tuple[RenderedFile, ...]:
+    """The files a pod template's injector annotations ask for (none without ``agent-inject``)."""
+    if annotations.get(f"{_A}agent-inject") != "true":
+        return ()
+    prefix = f"{_A}agent-inject-template-"
+    files = []
+    for key, template in sorted(annotations.items()):
+        if key.startswith(prefix):
+            name = key.removeprefix(prefix)
+            reads = tuple(sorted(set(_TEMPLATE_SECRET.findall(template))))
+            files.append(
+                RenderedFile(
+                    name=name,
+                    template=template,
+                    mode=annotations.get(f"{_A}agent-inject-perms-{name}", "0644"),
+                    reads=reads,
+                )
+            )
+    return tuple(files)

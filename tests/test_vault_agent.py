@@ -1,0 +1,328 @@
+"""The secret provider ``vault-agent`` (docs/vault-agent.md): a port's secrets rendered by the
+Vault Agent Injector into files, never a Kubernetes Secret; and ``external-secrets`` unchanged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cdk8s
+import pytest
+import yaml
+from conftest import container, one, pod_spec, synth
+
+from aipp_constructs import (
+    MetricsExporter,
+    PgvectorDb,
+    PgvectorDbProps,
+    PortChart,
+    PortDefaults,
+    RabbitMq,
+    RabbitMqProps,
+    RedisCache,
+    RedisCacheProps,
+    SecretKeyRef,
+    SecretStore,
+    Workload,
+    WorkloadProps,
+)
+from aipp_constructs.core.port_defaults import VaultAgent
+from aipp_constructs.core.vault_agent import AgentFile, agent_files_of
+
+A = "vault.hashicorp.com/"
+REDIS = "harbor.example/dockerhub-proxy/library/redis:7.2.7"
+PG = "harbor.example/dockerhub-proxy/pgvector/pgvector:0.8.0-pg16"
+RABBIT = "harbor.example/dockerhub-proxy/library/rabbitmq:3.13.7-management"
+EXPORTER = "harbor.example/dockerhub-proxy/oliver006/redis_exporter:v1.93.0"
+PG_EXPORTER = "harbor.example/dockerhub-proxy/prometheuscommunity/postgres-exporter:v0.17.1"
+APP = "harbor.example/acme/app:1.2.3"
+
+
+def vault_chart(**agent: Any) -> PortChart:
+    store = SecretStore(
+        vault_path="secret/acme",
+        provider="vault-agent",
+        vault_agent=VaultAgent(**{"namespace": "vault", "pod_labels": {"app.kubernetes.io/name": "vault"}, **agent}),
+    )
+    return PortChart(cdk8s.Testing.app(), "acme", PortDefaults(namespace="acme", part_of="acme", secret_store=store))
+
+
+def data_services(chart: PortChart, *, exporters: bool = False) -> tuple[PgvectorDb, RedisCache, RabbitMq]:
+    pg_secret = chart.vault_secret("pgvector-credentials", "pgvector", {"username": "username", "password": "password"})
+    redis_secret = chart.vault_secret("redis-credentials", "redis", {"password": "password"})
+    rabbit_secret = chart.vault_secret(
+        "rabbitmq-credentials", "rabbitmq", {"username": "username", "password": "password"}
+    )
+    cookie = chart.vault_secret("rabbitmq-cookie", "rabbitmq-cookie", {"cookie": "cookie"})
+    pg = PgvectorDb(
+        chart,
+        "Pg",
+        PgvectorDbProps(
+            image=PG,
+            username=pg_secret.key("username"),
+            password=pg_secret.key("password"),
+            database="app",
+            metrics_exporter=MetricsExporter(image=PG_EXPORTER) if exporters else None,
+        ),
+    )
+    redis = RedisCache(
+        chart,
+        "Redis",
+        RedisCacheProps(
+            image=REDIS,
+            password=redis_secret.key("password"),
+            metrics_exporter=MetricsExporter(image=EXPORTER) if exporters else None,
+        ),
+    )
+    rabbit = RabbitMq(
+        chart,
+        "Rabbit",
+        RabbitMqProps(
+            image=RABBIT,
+            username=rabbit_secret.key("username"),
+            password=rabbit_secret.key("password"),
+            erlang_cookie=cookie.key("cookie"),
+        ),
+    )
+    return pg, redis, rabbit
+
+
+@pytest.fixture(scope="module")
+def manifests() -> list[dict[str, Any]]:
+    chart = vault_chart()
+    data_services(chart, exporters=True)
+    chart.add_network_policies()
+    return synth(chart)
+
+
+def annotations_of(workload: dict[str, Any]) -> dict[str, str]:
+    return dict(workload["spec"]["template"]["metadata"]["annotations"])
+
+
+def test_no_secret_anywhere(manifests: list[dict[str, Any]]) -> None:
+    text = yaml.safe_dump_all(manifests)
+    assert not [m for m in manifests if m["kind"] in {"ExternalSecret", "Secret"}]
+    assert "secretKeyRef" not in text
+    assert "secretName" not in text
+    assert "CKV_K8S_35" not in text
+
+
+def test_each_data_service_has_its_agent_role_account_and_token(manifests: list[dict[str, Any]]) -> None:
+    for kind, name in (("StatefulSet", "pgvector"), ("Deployment", "redis"), ("StatefulSet", "rabbitmq")):
+        workload = one(manifests, kind, name)
+        annotations = annotations_of(workload)
+        assert annotations[f"{A}agent-inject"] == "true"
+        assert annotations[f"{A}role"] == f"acme-{name}"
+        assert annotations[f"{A}auth-path"] == "auth/kubernetes"
+        assert annotations[f"{A}agent-service-account-token-volume-name"] == "vault-token"
+        assert annotations[f"{A}agent-set-security-context"] == "true"
+        assert annotations[f"{A}agent-run-as-user"] == "100"
+        assert annotations[f"{A}agent-run-as-group"] == "999"  # the pod's gid: the files are 0440
+        assert annotations[f"{A}agent-limits-mem"] == "128Mi"
+        assert f"{A}agent-pre-populate-only" not in annotations  # long-running: the agent stays
+        spec = pod_spec(workload)
+        assert spec["serviceAccountName"] == name
+        assert spec["automountServiceAccountToken"] is False
+        token = one_volume(spec, "vault-token")
+        assert token["projected"]["sources"] == [
+            {"serviceAccountToken": {"audience": "vault", "expirationSeconds": 3600, "path": "token"}}
+        ]
+        account = one(manifests, "ServiceAccount", name)
+        assert account["automountServiceAccountToken"] is False
+        for c in spec["containers"]:
+            assert "vault-token" not in [m["name"] for m in c.get("volumeMounts") or []]
+
+
+def one_volume(spec: dict[str, Any], name: str) -> dict[str, Any]:
+    (volume,) = [v for v in spec["volumes"] if v["name"] == name]
+    return dict(volume)
+
+
+def test_postgres_reads_its_user_and_password_files(manifests: list[dict[str, Any]]) -> None:
+    workload = one(manifests, "StatefulSet", "pgvector")
+    annotations = annotations_of(workload)
+    postgres = container(workload, "postgres")
+    env = {e["name"]: e.get("value") for e in postgres["env"]}
+    assert env["POSTGRES_USER_FILE"] == "/vault/secrets/postgres-username"
+    assert env["POSTGRES_PASSWORD_FILE"] == "/vault/secrets/postgres-password"
+    assert "POSTGRES_USER" not in env
+    assert annotations[f"{A}agent-inject-secret-postgres-password"] == "secret/data/acme/pgvector"
+    assert annotations[f"{A}agent-inject-template-postgres-password"] == (
+        '{{ with secret "secret/data/acme/pgvector" }}{{ .Data.data.password }}{{ end }}'
+    )
+    assert annotations[f"{A}agent-inject-template-postgres-username"] == (
+        '{{ with secret "secret/data/acme/pgvector" }}{{ .Data.data.username }}{{ end }}'
+    )
+    assert annotations[f"{A}agent-inject-perms-postgres-password"] == "0440"
+    assert annotations[f"{A}error-on-missing-key-postgres-password"] == "true"
+    exporter = container(workload, "postgres-exporter")
+    exporter_env = {e["name"]: e.get("value") for e in exporter["env"]}
+    assert exporter_env["DATA_SOURCE_USER_FILE"] == "/vault/secrets/postgres-username"
+    assert exporter_env["DATA_SOURCE_PASS_FILE"] == "/vault/secrets/postgres-password"
+    probe = postgres["livenessProbe"]["exec"]["command"][2]
+    assert '-U "$(cat "$POSTGRES_USER_FILE")"' in probe
+
+
+def test_redis_includes_the_rendered_config(manifests: list[dict[str, Any]]) -> None:
+    workload = one(manifests, "Deployment", "redis")
+    annotations = annotations_of(workload)
+    redis = container(workload, "redis")
+    args = redis["args"]
+    assert args[args.index("--include") + 1] == "/vault/secrets/redis-auth.conf"
+    assert "--requirepass" not in args
+    assert not redis.get("env")
+    assert annotations[f"{A}agent-inject-template-redis-auth.conf"] == (
+        'requirepass {{ with secret "secret/data/acme/redis" }}{{ .Data.data.password | toJSON }}{{ end }}\n'
+    )
+    assert 'REDISCLI_AUTH="$(cat /vault/secrets/redis-password)"' in redis["readinessProbe"]["exec"]["command"][2]
+    exporter = container(workload, "redis-exporter")
+    assert "--redis.password-file=/vault/secrets/redis-exporter-auth.json" in exporter["args"]
+    assert annotations[f"{A}agent-inject-template-redis-exporter-auth.json"] == (
+        '{"redis://127.0.0.1:6379": {{ with secret "secret/data/acme/redis" }}'
+        "{{ .Data.data.password | toJSON }}{{ end }}}\n"
+    )
+    assert not pod_spec(workload).get("initContainers")
+
+
+def test_rabbitmq_reads_a_rendered_config_file_and_cookie(manifests: list[dict[str, Any]]) -> None:
+    workload = one(manifests, "StatefulSet", "rabbitmq")
+    annotations = annotations_of(workload)
+    rabbit = container(workload, "rabbitmq")
+    env = {e["name"]: e.get("value") for e in rabbit["env"]}
+    assert env["RABBITMQ_CONFIG_FILE"] == "/vault/secrets/rabbitmq-credentials.conf"
+    assert "RABBITMQ_DEFAULT_USER" not in env and "RABBITMQ_DEFAULT_PASS" not in env
+    assert annotations[f"{A}agent-inject-template-rabbitmq-credentials.conf"] == (
+        'default_user = {{ with secret "secret/data/acme/rabbitmq" }}{{ .Data.data.username }}{{ end }}\n'
+        'default_pass = {{ with secret "secret/data/acme/rabbitmq" }}{{ .Data.data.password }}{{ end }}\n'
+    )
+    # The cookie is copied by the workload's init container: the agent's init container runs first.
+    assert annotations[f"{A}agent-init-first"] == "true"
+    (init,) = pod_spec(workload)["initContainers"]
+    assert init["command"][2].startswith("cp /vault/secrets/erlang-cookie /var/lib/rabbitmq/.erlang.cookie")
+
+
+def test_network_policies_let_the_agents_reach_vault(manifests: list[dict[str, Any]]) -> None:
+    for name in ("pgvector", "redis", "rabbitmq"):
+        policy = one(manifests, "NetworkPolicy", name)
+        vault_rules = [
+            rule
+            for rule in policy["spec"]["egress"]
+            if any(
+                (peer.get("namespaceSelector") or {}).get("matchLabels") == {"kubernetes.io/metadata.name": "vault"}
+                for peer in rule.get("to", [])
+            )
+        ]
+        assert vault_rules, policy["spec"]["egress"]
+        assert vault_rules[0]["ports"] == [{"port": 8200, "protocol": "TCP"}]
+
+
+def test_the_files_read_back_from_the_annotations(manifests: list[dict[str, Any]]) -> None:
+    files = agent_files_of(annotations_of(one(manifests, "Deployment", "redis")))
+    assert [(f.name, f.mode, f.reads) for f in files] == [
+        ("redis-auth.conf", "0440", (("secret/data/acme/redis", "password"),)),
+        ("redis-exporter-auth.json", "0440", (("secret/data/acme/redis", "password"),)),
+        ("redis-password", "0440", (("secret/data/acme/redis", "password"),)),
+    ]
+
+
+def test_a_dependent_reading_the_credential_from_a_variable_is_refused_in_one_line() -> None:
+    chart = vault_chart()
+    _, redis, _ = data_services(chart)
+    with pytest.raises(
+        ValueError, match=r"^app: env REDIS_PASSWORD \(wired\) reads secret/acme/redis password from the Vault Agent"
+    ):
+        Workload(chart, "App", WorkloadProps(name="app", image=APP, ports=(), connects_to=(redis,)))
+
+
+def test_a_dependent_renders_the_same_property_into_its_own_file() -> None:
+    chart = vault_chart()
+    _, redis, _ = data_services(chart)
+    app = Workload(
+        chart,
+        "App",
+        WorkloadProps(
+            name="app",
+            image=APP,
+            env={"REDIS_PASSWORD_FILE": "/vault/secrets/redis-password"},
+            agent_files=(AgentFile(name="redis-password", template="${password}", values=redis.endpoint.credentials),),
+        ),
+    )
+    chart.add_network_policies()
+    workload = one(synth(chart), "Deployment", "app")
+    annotations = annotations_of(workload)
+    assert app.vault_role == "acme-app"
+    assert annotations[f"{A}agent-inject-template-redis-password"] == (
+        '{{ with secret "secret/data/acme/redis" }}{{ .Data.data.password }}{{ end }}'
+    )
+
+
+def test_a_job_prepopulates_only() -> None:
+    from aipp_constructs import OneShotJob, OneShotJobProps
+
+    chart = vault_chart()
+    _, redis, _ = data_services(chart)
+    OneShotJob(
+        chart,
+        "Seed",
+        OneShotJobProps(
+            name="seed",
+            image=APP,
+            agent_files=(AgentFile(name="redis-password", template="${password}", values=redis.endpoint.credentials),),
+        ),
+    )
+    job = one(synth(chart), "Job", "seed")
+    assert annotations_of(job)[f"{A}agent-pre-populate-only"] == "true"
+
+
+def test_agent_files_outside_a_vault_agent_port_are_refused() -> None:
+    ref = SecretKeyRef(name="x", key="password", vault_path="secret/acme/x")
+    chart = PortChart(cdk8s.Testing.app(), "acme", PortDefaults(namespace="acme", part_of="acme"))
+    with pytest.raises(ValueError, match="^app: agent_files need a port whose secret_store has provider 'vault-agent'"):
+        Workload(
+            chart,
+            "App",
+            WorkloadProps(
+                name="app", image=APP, agent_files=(AgentFile(name="p", template="${p}", values={"p": ref}),)
+            ),
+        )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"provider": "vault-agent"}, "secret_store.vault_agent is required with provider 'vault-agent'"),
+        ({"provider": "sops"}, "secret_store.provider must be one of external-secrets, vault-agent, got 'sops'"),
+        ({"provider": "external-secrets"}, "secret_store.name"),
+    ],
+)
+def test_secret_store_provider_is_checked(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=f"^{message}"):
+        SecretStore(vault_path="secret/acme", **kwargs)
+
+
+def test_vault_agent_needs_one_egress_target() -> None:
+    with pytest.raises(ValueError, match="exactly one of namespace"):
+        VaultAgent()
+    with pytest.raises(ValueError, match="exactly one of namespace"):
+        VaultAgent(namespace="vault", cidr="10.0.0.0/24")
+    assert VaultAgent(cidr="10.0.0.0/24", role_prefix="team-").role("acme", "redis") == "team-redis"
+
+
+def test_a_secret_shape_is_refused_under_vault_agent() -> None:
+    chart = vault_chart()
+    with pytest.raises(
+        ValueError, match="^vault_secret 'pull': secret_type .* not supported with the secrets provider vault-agent"
+    ):
+        chart.vault_secret("pull", "pull", {"u": "u"}, secret_type="kubernetes.io/dockerconfigjson")
+
+
+def test_a_property_the_template_cannot_read_as_a_field_is_refused() -> None:
+    with pytest.raises(ValueError, match="vault_property must be a property name"):
+        SecretKeyRef(name="x", key="api-key", vault_path="secret/acme/x")
+
+
+def test_an_agent_template_may_not_carry_its_own_actions() -> None:
+    ref = SecretKeyRef(name="x", key="password", vault_path="secret/acme/x")
+    with pytest.raises(ValueError, match="may not contain"):
+        AgentFile(name="f", template='{{ env "HOME" }}${p}', values={"p": ref})
+    with pytest.raises(ValueError, match="not in values"):
+        AgentFile(name="f", template="${q}", values={"p": ref})
