@@ -26,7 +26,7 @@ from aipp_constructs import (
     WorkloadProps,
 )
 from aipp_constructs.core.port_defaults import VaultAgent
-from aipp_constructs.core.vault_agent import AgentFile, agent_files_of
+from aipp_constructs.core.vault_agent import AgentFile, agent_files_of, vault_setup, vault_setup_commands
 
 A = "vault.hashicorp.com/"
 REDIS = "harbor.example/dockerhub-proxy/library/redis:7.2.7"
@@ -326,3 +326,43 @@ def test_an_agent_template_may_not_carry_its_own_actions() -> None:
         AgentFile(name="f", template='{{ env "HOME" }}${p}', values={"p": ref})
     with pytest.raises(ValueError, match="not in values"):
         AgentFile(name="f", template="${q}", values={"p": ref})
+
+
+# -- vault-setup: the Vault side, read from the synthesized manifests ----------------------------
+
+
+def test_vault_setup_lists_a_role_per_component_with_exactly_its_paths(manifests: list[dict[str, Any]]) -> None:
+    setups = {s.role: s for s in vault_setup(manifests)}
+    assert sorted(setups) == ["acme-pgvector", "acme-rabbitmq", "acme-redis"]
+    rabbit = setups["acme-rabbitmq"]
+    assert (rabbit.namespace, rabbit.service_account, rabbit.audience) == ("acme", "rabbitmq", "vault")
+    assert rabbit.paths == ("secret/data/acme/rabbitmq", "secret/data/acme/rabbitmq-cookie")
+    assert rabbit.properties() == {
+        "secret/data/acme/rabbitmq": ("password", "username"),
+        "secret/data/acme/rabbitmq-cookie": ("cookie",),
+    }
+
+
+def test_vault_setup_commands(manifests: list[dict[str, Any]]) -> None:
+    redis = [s for s in vault_setup(manifests) if s.role == "acme-redis"]
+    assert vault_setup_commands(redis, cli="bao") == [
+        "# acme-redis: ServiceAccount acme/redis, files redis-auth.conf, redis-exporter-auth.json, redis-password",
+        "bao policy write acme-redis - <<'EOF'",
+        'path "secret/data/acme/redis" {',
+        '  capabilities = ["read"]',
+        "}",
+        "EOF",
+        "bao write auth/kubernetes/role/acme-redis bound_service_account_names=redis "
+        "bound_service_account_namespaces=acme audience=vault token_policies=acme-redis ttl=1h",
+        "#   KV secret/acme/redis: password",
+    ]
+
+
+def test_the_aipp_command_refuses_an_environment_without_agents() -> None:
+    from click.testing import CliRunner
+
+    from aipp_constructs.cli import aipp
+
+    result = CliRunner().invoke(aipp, ["vault-setup", "dev-meta"])
+    assert result.exit_code == 1
+    assert "dev-meta: no pod carries a Vault Agent (secrets provider is not vault-agent)" in result.output

@@ -15,7 +15,7 @@ that ``vault-setup`` and the real-server tests use.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,9 +28,13 @@ __all__ = [
     "VAULT_SECRETS_DIR",
     "AgentFile",
     "RenderedFile",
+    "VaultRoleSetup",
     "agent_files_of",
     "agent_pod_annotations",
+    "kv_path",
     "token_volume",
+    "vault_setup",
+    "vault_setup_commands",
 ]
 
 #: Where the injector mounts its memory volume in every container.
@@ -205,3 +209,114 @@ def agent_files_of(annotations: Mapping[str, str]) -> tuple[RenderedFile, ...]:
                 )
             )
     return tuple(files)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class VaultRoleSetup:
+    """What Vault needs for one component's agent, read from a synthesized pod template.
+
+    Attributes:
+        role: The Kubernetes auth role, also the name of its policy.
+        namespace: The pod's namespace (the role's ``bound_service_account_namespaces``).
+        service_account: The pod's ServiceAccount (``bound_service_account_names``).
+        auth_path: Mount path of the Kubernetes auth method.
+        audience: Audience of the pod's projected token, which the role requires.
+        files: The files its agent renders.
+    """
+
+    role: str
+    namespace: str
+    service_account: str
+    auth_path: str
+    audience: str
+    files: tuple[RenderedFile, ...]
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """The API paths its templates read (the policy grants ``read`` on exactly these)."""
+        return tuple(sorted({path for f in self.files for path, _ in f.reads}))
+
+    def properties(self) -> dict[str, tuple[str, ...]]:
+        """API path -> the property names its templates read there."""
+        found: dict[str, set[str]] = {}
+        for f in self.files:
+            for path, prop in f.reads:
+                found.setdefault(path, set()).add(prop)
+        return {path: tuple(sorted(props)) for path, props in sorted(found.items())}
+
+
+def vault_setup(manifests: Iterable[Mapping[str, Any]]) -> tuple[VaultRoleSetup, ...]:
+    """Each component with a Vault Agent in ``manifests`` (synthesized objects), by role.
+
+    Raises:
+        ValueError: two pods claim one role with different files or identities.
+    """
+    roles: dict[str, VaultRoleSetup] = {}
+    for manifest in manifests:
+        template = _pod_template(manifest)
+        if template is None:
+            continue
+        annotations = (template.get("metadata") or {}).get("annotations") or {}
+        files = agent_files_of(annotations)
+        if not files:
+            continue
+        spec = template.get("spec") or {}
+        audience = next(
+            (
+                source["serviceAccountToken"].get("audience", "")
+                for volume in spec.get("volumes") or []
+                if volume.get("name") == annotations.get(f"{_A}agent-service-account-token-volume-name")
+                for source in (volume.get("projected") or {}).get("sources") or []
+                if "serviceAccountToken" in source
+            ),
+            "",
+        )
+        setup = VaultRoleSetup(
+            role=annotations[f"{_A}role"],
+            namespace=(manifest.get("metadata") or {}).get("namespace", "default"),
+            service_account=spec.get("serviceAccountName", "default"),
+            auth_path=annotations.get(f"{_A}auth-path", "auth/kubernetes"),
+            audience=audience,
+            files=files,
+        )
+        known = roles.setdefault(setup.role, setup)
+        if known != setup:
+            raise ValueError(f"role {setup.role}: two pods claim it with different identities or files")
+    return tuple(roles[role] for role in sorted(roles))
+
+
+def vault_setup_commands(setups: Iterable[VaultRoleSetup], *, cli: str = "vault", ttl: str = "1h") -> list[str]:
+    """The shell commands that create each role's policy and Kubernetes auth role, and the KV
+    paths with the properties its templates read (comments: the values are yours to write)."""
+    lines: list[str] = []
+    for setup in setups:
+        lines += [
+            f"# {setup.role}: ServiceAccount {setup.namespace}/{setup.service_account}, files {', '.join(f.name for f in setup.files)}"
+        ]
+        policy = "".join(f'path "{path}" {{\n  capabilities = ["read"]\n}}\n' for path in setup.paths)
+        lines += [f"{cli} policy write {setup.role} - <<'EOF'", *policy.splitlines(), "EOF"]
+        lines += [
+            f"{cli} write {setup.auth_path}/role/{setup.role} bound_service_account_names={setup.service_account} "
+            f"bound_service_account_namespaces={setup.namespace} audience={setup.audience} "
+            f"token_policies={setup.role} ttl={ttl}"
+        ]
+        for path, props in setup.properties().items():
+            lines += [f"#   KV {kv_path(path)}: {' '.join(props)}"]
+    return lines
+
+
+def kv_path(api_path: str) -> str:
+    """The path the ``kv`` commands take for an API path: ``secret/data/a/b`` -> ``secret/a/b``
+    (KV v2); a KV v1 path as it is."""
+    mount, _, rest = api_path.partition("/")
+    return f"{mount}/{rest.removeprefix('data/')}" if rest.startswith("data/") else api_path
+
+
+def _pod_template(manifest: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    kind = manifest.get("kind")
+    spec = manifest.get("spec") or {}
+    if kind in ("Deployment", "StatefulSet", "DaemonSet", "Job"):
+        return spec.get("template")
+    if kind == "CronJob":
+        return ((spec.get("jobTemplate") or {}).get("spec") or {}).get("template")
+    return None
