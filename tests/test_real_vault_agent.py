@@ -72,7 +72,7 @@ RABBIT = "harbor.example/dockerhub-proxy/library/rabbitmq:3.13.7-management"
 #: One OpenBao server for the module: its tests run on one worker (`--dist loadgroup`).
 pytestmark = pytest.mark.xdist_group("real-vault-agent")
 #: The volume the injector adds (its name in vault-k8s).
-SECRETS_VOLUME = "vault-secrets"
+SECRETS_VOLUME = "vault-secrets"  # pragma: allowlist secret
 
 
 def require_bao() -> None:

@@ -3,13 +3,16 @@ Vault Agent Injector into files, never a Kubernetes Secret; and ``external-secre
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import cdk8s
 import pytest
 import yaml
-from conftest import container, one, pod_spec, synth
+from conftest import container, one, pod_spec, synth, write_environment
 
+import main
 from aipp_constructs import (
     MetricsExporter,
     PgvectorDb,
@@ -25,6 +28,8 @@ from aipp_constructs import (
     Workload,
     WorkloadProps,
 )
+from aipp_constructs.aipp import load_environment
+from aipp_constructs.core._config_loader import ConfigError
 from aipp_constructs.core.port_defaults import VaultAgent
 from aipp_constructs.core.vault_agent import AgentFile, agent_files_of, vault_setup, vault_setup_commands
 
@@ -145,7 +150,8 @@ def test_postgres_reads_its_user_and_password_files(manifests: list[dict[str, An
     assert env["POSTGRES_USER_FILE"] == "/vault/secrets/postgres-username"
     assert env["POSTGRES_PASSWORD_FILE"] == "/vault/secrets/postgres-password"
     assert "POSTGRES_USER" not in env
-    assert annotations[f"{A}agent-inject-secret-postgres-password"] == "secret/data/acme/pgvector"
+    secret_path = annotations[f"{A}agent-inject-secret-postgres-password"]
+    assert secret_path == "secret/data/acme/pgvector"  # pragma: allowlist secret
     assert annotations[f"{A}agent-inject-template-postgres-password"] == (
         '{{ with secret "secret/data/acme/pgvector" }}{{ .Data.data.password }}{{ end }}'
     )
@@ -312,7 +318,7 @@ def test_a_secret_shape_is_refused_under_vault_agent() -> None:
     with pytest.raises(
         ValueError, match="^vault_secret 'pull': secret_type .* not supported with the secrets provider vault-agent"
     ):
-        chart.vault_secret("pull", "pull", {"u": "u"}, secret_type="kubernetes.io/dockerconfigjson")
+        chart.vault_secret("pull", "pull", {"u": "u"}, secret_type="dockerconfigjson")  # pragma: allowlist secret
 
 
 def test_a_property_the_template_cannot_read_as_a_field_is_refused() -> None:
@@ -366,3 +372,147 @@ def test_the_aipp_command_refuses_an_environment_without_agents() -> None:
     result = CliRunner().invoke(aipp, ["vault-setup", "dev-meta"])
     assert result.exit_code == 1
     assert "dev-meta: no pod carries a Vault Agent (secrets provider is not vault-agent)" in result.output
+
+
+# -- the AIPP port: secrets.provider in the environment file -----------------------------------
+
+VAULT_SECRETS = {
+    "provider": "vault-agent",
+    "vault_path": "secret/aipp-vault",
+    "vault_agent": {"namespace": "vault", "pod_labels": {"app.kubernetes.io/name": "vault"}},
+}
+
+
+def vault_environment(tmp_path: Path, **changes: Any) -> Path:
+    """A copy of the reference environment with secrets.provider vault-agent, its own namespace,
+    host and Vault path; enai-linker (a GpuWorker, not supported under vault-agent yet) off."""
+    return write_environment(
+        tmp_path,
+        "dev-vault",
+        secrets=VAULT_SECRETS,
+        namespace="aipp-vault",
+        ingress__host="aipp-vault.example.net",
+        **{"components.enai-linker": {"enabled": False}, **changes},
+    )
+
+
+@pytest.fixture(scope="module")
+def aipp_vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """dist/ of the vault-agent copy (dist/dev-vault and dist/bootstrap/dev-vault)."""
+    folder = tmp_path_factory.mktemp("dev-vault")
+    path = vault_environment(folder)
+    out = folder / "dist"
+    main.synth_environment(load_environment(path), out, folder)
+    return out
+
+
+def test_the_vault_agent_copy_of_dev_meta_holds_no_secret_at_all(aipp_vault: Path) -> None:
+    text = (aipp_vault / "dev-vault" / "aipp.k8s.yaml").read_text()
+    docs = [d for d in yaml.safe_load_all(text) if d]
+    assert not [d for d in docs if d["kind"] in {"ExternalSecret", "Secret"}]
+    assert "secretKeyRef" not in text
+    assert "CKV_K8S_35" not in text
+    # The only secretName left is the Ingress's TLS certificate (cert-manager's, no credential).
+    assert [line.strip() for line in text.splitlines() if "secretName" in line] == [
+        "secretName: aipp-vault-example-net-tls"
+    ]
+    agents = [d for d in docs if d["kind"] in {"Deployment", "StatefulSet", "Job", "CronJob"} and agent_of(d)]
+    assert {d["metadata"]["name"] for d in agents} == {
+        "pgvector", "redis", "rabbitmq", "enai-backend", "enai-data-processor", "enai-scheduler",
+        "pgvector-backup", "verify-pgvector",
+    }  # fmt: skip
+
+
+def agent_of(workload: dict[str, Any]) -> dict[str, str]:
+    spec = workload["spec"]
+    template = spec["jobTemplate"]["spec"]["template"] if workload["kind"] == "CronJob" else spec["template"]
+    annotations = template["metadata"].get("annotations") or {}
+    return {k: v for k, v in annotations.items() if k.startswith(A)}
+
+
+def test_the_vault_agent_copy_passes_aipp_check(aipp_vault: Path) -> None:
+    from click.testing import CliRunner
+
+    from aipp_constructs.cli import aipp
+
+    result = CliRunner().invoke(aipp, ["check", str(aipp_vault / "dev-vault")])
+    assert result.exit_code == 0, result.output
+    assert result.output.rstrip().endswith(" 0 failed"), result.output
+
+
+def test_spring_services_import_the_rendered_properties(aipp_vault: Path) -> None:
+    docs = [d for d in yaml.safe_load_all((aipp_vault / "dev-vault" / "aipp.k8s.yaml").read_text()) if d]
+    backend = one(docs, "Deployment", "enai-backend")
+    env = {e["name"]: e.get("value") for e in container(backend, "enai-backend")["env"]}
+    assert env["SPRING_CONFIG_IMPORT"] == "file:/vault/secrets/agent-env.properties"
+    assert "SPRING_DATASOURCE_PASSWORD" not in env
+    template = agent_of(backend)[f"{A}agent-inject-template-agent-env.properties"]
+    pg = '{{ with secret "secret/data/aipp-vault/pgvector" }}{{ .Data.data.password }}{{ end }}'
+    assert f"SPRING_DATASOURCE_PASSWORD={pg}\n" in template
+    assert f"spring.datasource.password={pg}\n" in template
+
+
+def test_the_jobs_read_their_variables_from_agent_files_and_prepopulate_only(aipp_vault: Path) -> None:
+    docs = [d for d in yaml.safe_load_all((aipp_vault / "dev-vault" / "aipp.k8s.yaml").read_text()) if d]
+    for kind, name in (("CronJob", "pgvector-backup"), ("Job", "verify-pgvector")):
+        workload = one(docs, kind, name)
+        annotations = agent_of(workload)
+        assert annotations[f"{A}agent-pre-populate-only"] == "true"
+        assert annotations[f"{A}agent-inject-template-env-pgpassword"] == (
+            '{{ with secret "secret/data/aipp-vault/pgvector" }}{{ .Data.data.password }}{{ end }}'
+        )
+        spec = workload["spec"]
+        pod = (spec["jobTemplate"]["spec"] if kind == "CronJob" else spec)["template"]["spec"]
+        script = pod["containers"][0]["command"][2].replace("$$(", "$(")  # the Job's script is escaped for Kubernetes
+        assert "PGPASSWORD=$(cat /vault/secrets/env-pgpassword) || exit 1" in script
+        assert pod["serviceAccountName"] == name
+
+
+def test_vault_setup_of_the_aipp_copy_has_a_role_per_component(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from aipp_constructs.cli import aipp
+
+    result = CliRunner().invoke(aipp, ["vault-setup", str(vault_environment(tmp_path))])
+    assert result.exit_code == 0, result.output
+    roles = re.findall(r"^vault write auth/kubernetes/role/(\S+) ", result.output, re.MULTILINE)
+    assert sorted(roles) == [
+        "aipp-vault-enai-backend", "aipp-vault-enai-data-processor", "aipp-vault-enai-scheduler",
+        "aipp-vault-pgvector", "aipp-vault-pgvector-backup", "aipp-vault-rabbitmq", "aipp-vault-redis",
+        "aipp-vault-verify-pgvector",
+    ]  # fmt: skip
+    assert "#   KV secret/aipp-vault/rabbitmq: erlang_cookie password username" in result.output
+
+
+def test_a_gpu_worker_is_refused_under_vault_agent_in_one_line(tmp_path: Path) -> None:
+    path = write_environment(
+        tmp_path, "dev-vault", secrets=VAULT_SECRETS, namespace="aipp-vault", ingress__host="aipp-vault.example.net"
+    )
+    with pytest.raises(ConfigError) as refused:
+        main.build_app(load_environment(path), str(tmp_path / "out"), tmp_path)
+    assert "enai-linker: env PGVECTOR_USERNAME (wired) reads secret/aipp-vault/pgvector username" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("secrets", "message"),
+    [
+        (
+            {"provider": "vault-agent", "vault_path": "secret/x"},
+            "secrets.vault_agent: is required with provider vault-agent",
+        ),
+        ({"vault_path": "secret/x"}, "secrets.store: is required; add 'store:' under 'secrets'"),
+        (
+            {"provider": "vault-agent", "store": "vault-backend", "vault_agent": {"cidr": "10.0.0.0/24"}},
+            "secrets.store: applies to provider external-secrets only",
+        ),
+        (
+            {"provider": "vault-agent", "vault_agent": {"namespace": "vault", "cidr": "10.0.0.0/24"}},
+            "exactly one of namespace",
+        ),
+    ],
+)
+def test_the_environment_file_refuses_a_provider_without_its_settings(
+    tmp_path: Path, secrets: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_environment(write_environment(tmp_path, "bad", secrets=secrets))

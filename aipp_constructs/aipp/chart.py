@@ -35,7 +35,7 @@ from aipp_constructs.platform.longhorn_recurring_jobs import (
 )
 from aipp_constructs.platform.network_policies import ExternalPeer, GraphNetworkPolicies
 from aipp_constructs.platform.pg_dump_backup import PgDumpBackup, PgDumpBackupProps
-from aipp_constructs.platform.port_chart import PortChart, PortDefaults, SecretStore
+from aipp_constructs.platform.port_chart import PortChart, PortDefaults
 from aipp_constructs.platform.post_sync_check import (
     PostSyncCheck,
     PostSyncCheckProps,
@@ -130,12 +130,7 @@ class AippChart(PortChart):
                     interval_seconds=env.wait.interval_seconds,
                 ),
                 storage_class_name=env.storage_class,
-                secret_store=SecretStore(
-                    name=env.secrets.store,
-                    kind=env.secrets.store_kind,
-                    vault_path=env.secrets.vault_path,
-                    refresh_interval=env.secrets.refresh_interval,
-                ),
+                secret_store=env.secrets.to_secret_store(),
             ),
         )
         credential_sets = dict(CREDENTIAL_SETS)

@@ -157,7 +157,7 @@ class SecretStore:
     vault_path: str
     kind: Literal["ClusterSecretStore", "SecretStore"] = "ClusterSecretStore"
     refresh_interval: str = "1h"
-    provider: SecretProvider = "external-secrets"
+    provider: SecretProvider = "external-secrets"  # pragma: allowlist secret
     vault_agent: VaultAgent | None = None
 
     def __post_init__(self) -> None:

@@ -31,6 +31,8 @@ __all__ = [
     "VaultRoleSetup",
     "agent_files_of",
     "agent_pod_annotations",
+    "agent_variable_files",
+    "attach_agent",
     "kv_path",
     "token_volume",
     "vault_setup",
@@ -320,3 +322,61 @@ def _pod_template(manifest: Mapping[str, Any]) -> Mapping[str, Any] | None:
     if kind == "CronJob":
         return ((spec.get("jobTemplate") or {}).get("spec") or {}).get("template")
     return None
+
+
+def agent_variable_files(variables: Mapping[str, SecretKeyRef]) -> tuple[tuple[AgentFile, ...], str]:
+    """Vault Agent secrets read into shell variables by a script (the agent's counterpart of
+    :func:`~aipp_constructs.core._spec.secret_variables`): a file ``env-<var>`` per variable and
+    the lines ``VAR=$(cat /vault/secrets/env-<var>) || exit 1`` and ``export VAR``."""
+    files, lines = [], []
+    for var, ref in variables.items():
+        name = f"env-{var.lower().replace('_', '-')}"
+        files.append(AgentFile(name=name, template="${value}", values={"value": ref}))
+        lines += [f"{var}=$(cat {VAULT_SECRETS_DIR}/{name}) || exit 1", f"export {var}"]
+    return tuple(files), "".join(f"{line}\n" for line in lines)
+
+
+def attach_agent(
+    component: Any,
+    pod_metadata: dict[str, Any],
+    pod_spec: dict[str, Any],
+    files: tuple[AgentFile, ...],
+    *,
+    gid: int,
+    pre_populate_only: bool,
+) -> None:
+    """Give the pod of ``component`` (a :class:`~aipp_constructs.core.component.Component`) a
+    Vault Agent rendering ``files``: the injector's annotations on ``pod_metadata``, the token
+    volume and ``serviceAccountName`` on ``pod_spec``, the ServiceAccount ``<name>``, and
+    ``component.vault_role`` (the port's NetworkPolicies open the egress to Vault from it).
+
+    Raises:
+        ValueError: the component is not in a port whose secrets provider is ``vault-agent``.
+    """
+    from aipp_constructs.core._manifest import Manifest
+    from aipp_constructs.core.component import CONFIG_WAVE
+    from aipp_constructs.core.port_defaults import vault_agent_of
+
+    found = vault_agent_of(component)
+    if found is None:
+        raise ValueError(
+            f"{component.name}: Vault Agent files need a port whose secret_store has provider 'vault-agent'"
+        )
+    defaults, agent = found
+    pod_metadata["annotations"] = {
+        **(pod_metadata.get("annotations") or {}),
+        **agent_pod_annotations(defaults, agent, component.name, files, gid=gid, pre_populate_only=pre_populate_only),
+    }
+    pod_spec["volumes"] = [*(pod_spec.get("volumes") or []), token_volume(agent)]
+    pod_spec["serviceAccountName"] = component.name
+    Manifest(
+        component,
+        "ServiceAccount",
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": component.meta(wave=CONFIG_WAVE),
+            "automountServiceAccountToken": False,
+        },
+    )
+    component.vault_role = agent.role(defaults.namespace, component.name)

@@ -87,7 +87,7 @@ from aipp_constructs.core.references import (
 from aipp_constructs.core.security import SecurityException
 from aipp_constructs.core.startup_wait import WaitPolicy, wait_container
 from aipp_constructs.core.telemetry import Telemetry
-from aipp_constructs.core.vault_agent import AgentFile, agent_pod_annotations, token_volume
+from aipp_constructs.core.vault_agent import VAULT_SECRETS_DIR, AgentFile, agent_pod_annotations, token_volume
 from aipp_constructs.core.wiring import (
     NAMED_WIRING,
     FactVariables,
@@ -737,6 +737,12 @@ class WorkloadProps:
             ``vault-agent``, :class:`~aipp_constructs.core.vault_agent.AgentFile`): the pod gets
             the injector's annotations, its own ServiceAccount and a projected token for the
             agent. Refused outside a ``vault-agent`` port. Defaults to none.
+        agent_env: How the variables whose value comes from the Vault Agent (wired
+            credentials, ``env`` secrets and templates) reach the program: ``spring-properties``
+            renders them into ``/vault/secrets/agent-env.properties`` (each as ``NAME=value`` for
+            ``${NAME}`` placeholders and as its relaxed Spring property, ``SPRING_DATASOURCE_PASSWORD``
+            -> ``spring.datasource.password``) imported with ``SPRING_CONFIG_IMPORT``; ``None``
+            refuses them in one line. Defaults to ``None``.
         node_selector: Labels of the nodes it may run on. Defaults to none.
         tolerations: Taints it tolerates. Defaults to none.
         runtime_class_name: ``runtimeClassName``. Defaults to none.
@@ -817,6 +823,7 @@ class WorkloadProps:
     claim_templates: tuple[ClaimTemplate, ...] = ()
     secret_files: tuple[SecretFile, ...] = ()
     agent_files: tuple[AgentFile, ...] = ()
+    agent_env: Literal["spring-properties"] | None = None
     node_selector: Mapping[str, str] = field(default_factory=dict)
     tolerations: tuple[Toleration, ...] = ()
     runtime_class_name: str | None = None
@@ -1096,8 +1103,16 @@ class Workload(Component):
         self.spec = props
         self.props: object = props
         self._check_vault_agent_refs()
-        agent = vault_agent_of(self) if props.agent_files else None
-        if props.agent_files and agent is None:
+        #: The variables rendered by the agent (``agent_env``): name -> (template, values).
+        self._agent_env: dict[str, tuple[str, dict[str, SecretKeyRef]]] = {}
+        # Built first: it refuses an env entry that repeats a variable the construct sets.
+        env = self._environment()
+        agent_files = props.agent_files
+        if self._agent_env:
+            agent_files = (*agent_files, self._agent_env_file())
+            env.append(_spec.env_value("SPRING_CONFIG_IMPORT", f"file:{VAULT_SECRETS_DIR}/{AGENT_ENV_FILE}"))
+        agent = vault_agent_of(self) if agent_files else None
+        if agent_files and agent is None:
             raise ValueError(
                 f"{props.name}: agent_files need a port whose secret_store has provider 'vault-agent'; "
                 "with External Secrets use secret_files"
@@ -1106,8 +1121,6 @@ class Workload(Component):
         self.vault_role: str | None = None
         #: The Vault Agent settings of the port when the pod has an agent, else ``None``.
         self.vault_agent = agent[1] if agent is not None else None
-        # Built first: it refuses an env entry that repeats a variable the construct sets.
-        env = self._environment()
         self.files = (
             self._config_map("Files", props.config_map_name or f"{props.name}-files", props.config_files)
             if props.config_files
@@ -1179,7 +1192,7 @@ class Workload(Component):
                 defaults,
                 vault,
                 props.name,
-                props.agent_files,
+                agent_files,
                 gid=gid,
                 pre_populate_only=self._restart_policy() is not None,
                 init_first=bool(props.init_steps),
@@ -1243,6 +1256,25 @@ class Workload(Component):
             else None
         )
 
+    def _agent_env_file(self) -> AgentFile:
+        """The properties file of ``agent_env`` (``spring-properties``): each variable as
+        ``NAME=value`` and as its relaxed Spring property name."""
+        if "SPRING_CONFIG_IMPORT" in self.spec.env:
+            raise ValueError(
+                f"{self.spec.name}: env SPRING_CONFIG_IMPORT is set, but agent_env imports the agent's properties "
+                "file with it; drop it from env"
+            )
+        lines: list[str] = []
+        values: dict[str, SecretKeyRef] = {}
+        for index, (var, (template, refs)) in enumerate(sorted(self._agent_env.items())):
+            text = template
+            for key, ref in refs.items():
+                placeholder = f"v{index}_{key}"
+                text = text.replace(f"${{{key}}}", f"${{{placeholder}}}")
+                values[placeholder] = ref
+            lines += [f"{var}={text}", f"{var.lower().replace('_', '.')}={text}"]
+        return AgentFile(name=AGENT_ENV_FILE, template="".join(f"{line}\n" for line in lines), values=values)
+
     def add_service_account(self) -> Manifest:
         """The component's own ServiceAccount ``<name>`` (wave 0), the identity its Vault role is
         bound to; no token is mounted from it (``automountServiceAccountToken: false``)."""
@@ -1261,11 +1293,13 @@ class Workload(Component):
         """Refuse a Vault Agent secret where only a Kubernetes Secret works (a variable, a
         secret file): under ``vault-agent`` there is no Secret; the program reads an agent file."""
         props = self.spec
-        places: list[tuple[str, object]] = [(f"env {var} (wired)", v) for var, v in self.wired]
-        for var, value in props.env.items():
-            places.append((f"env {var}", value))
-            if isinstance(value, EnvTemplate):
-                places += [(f"env {var}", v) for v in value.values.values()]
+        places: list[tuple[str, object]] = []
+        if props.agent_env is None:
+            places += [(f"env {var} (wired)", v) for var, v in self.wired]
+            for var, value in props.env.items():
+                places.append((f"env {var}", value))
+                if isinstance(value, EnvTemplate):
+                    places += [(f"env {var}", v) for v in value.values.values()]
         places += [(f"secret_files {f.name}", f.secret) for f in props.secret_files]
         for sidecar in props.sidecars:
             places += [(f"sidecar {sidecar.name} env {var}", v) for var, v in sidecar.env.items()]
@@ -1519,7 +1553,9 @@ class Workload(Component):
         if telemetry:
             env += [_spec.env_from_field(name, path) for name, path in _DOWNWARD_ENV.items()]
         for var, value in self.wired:
-            if isinstance(value, SecretKeyRef):
+            if isinstance(value, SecretKeyRef) and value.from_vault_agent:
+                self._agent_env[var] = ("${value}", {"value": value})
+            elif isinstance(value, SecretKeyRef):
                 env.append(_spec.env_from_secret(var, value))
             elif not in_config_map:
                 env.append(_spec.env_value(var, value))
@@ -1532,7 +1568,13 @@ class Workload(Component):
                     f"change it through wiring_overrides or the matching prop instead"
                 )
         for var, entry in props.env.items():
-            if isinstance(entry, SecretKeyRef):
+            if isinstance(entry, SecretKeyRef) and entry.from_vault_agent:
+                self._agent_env[var] = ("${value}", {"value": entry})
+            elif isinstance(entry, EnvTemplate) and any(
+                isinstance(v, SecretKeyRef) and v.from_vault_agent for v in entry.values.values()
+            ):
+                self._agent_env[var] = _agent_template(entry)
+            elif isinstance(entry, SecretKeyRef):
                 env.append(_spec.env_from_secret(var, entry))
             elif isinstance(entry, EnvTemplate):
                 secrets, text = entry.render(var)
@@ -1635,6 +1677,30 @@ class Workload(Component):
         if isinstance(check, TcpCheck):
             return _spec.tcp_probe(check.port, **timing)
         return _spec.exec_probe(check.command, **timing)
+
+
+#: The file ``agent_env`` renders, in ``/vault/secrets``.
+AGENT_ENV_FILE = "agent-env.properties"
+
+
+def _agent_template(template: EnvTemplate) -> tuple[str, dict[str, SecretKeyRef]]:
+    """An :class:`EnvTemplate` as an agent template: literals in place, each Vault value a placeholder."""
+    refs: dict[str, SecretKeyRef] = {}
+
+    def fill(match: re.Match[str]) -> str:
+        key = match.group(1)
+        value = template.values[key]
+        if isinstance(value, SecretKeyRef):
+            if not value.from_vault_agent:
+                raise ValueError(
+                    f"EnvTemplate {template.text!r}: {key} is a Kubernetes Secret, but the template is rendered by "
+                    "the Vault Agent; read every secret of it from Vault"
+                )
+            refs[key] = value
+            return f"${{{key}}}"
+        return str(value)
+
+    return _PLACEHOLDER.sub(fill, template.text), refs
 
 
 def _own_mounts(sidecar: Sidecar) -> list[dict[str, Any]]:
