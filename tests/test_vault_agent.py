@@ -14,6 +14,7 @@ from conftest import container, one, pod_spec, synth, write_environment
 
 import main
 from aipp_constructs import (
+    EnvTemplate,
     MetricsExporter,
     PgvectorDb,
     PgvectorDbProps,
@@ -516,3 +517,46 @@ def test_the_environment_file_refuses_a_provider_without_its_settings(
 ) -> None:
     with pytest.raises(ConfigError, match=re.escape(message)):
         load_environment(write_environment(tmp_path, "bad", secrets=secrets))
+
+
+def test_shell_env_wraps_the_entrypoint_in_the_rendered_variables() -> None:
+    chart = vault_chart()
+    pg, _, _ = data_services(chart)
+    Workload(
+        chart,
+        "App",
+        WorkloadProps(
+            name="app",
+            image=APP,
+            command=("dumb-init", "--", "./entrypoint.sh"),
+            args=("node", "server.js"),
+            connects_to=(pg,),
+            wiring={},
+            env={
+                "DATABASE_URL": EnvTemplate(text="postgresql://{username}:{password}@it's", values=pg.endpoint.facts())
+            },
+            agent_env="shell-env",
+        ),
+    )
+    app = one(synth(chart), "Deployment", "app")
+    main_container = container(app, "app")
+    assert main_container["command"] == [
+        "sh", "-c", '. /vault/secrets/agent-env.sh && exec "$@"', "agent-env", "dumb-init", "--", "./entrypoint.sh",
+    ]  # fmt: skip
+    assert main_container["args"] == ["node", "server.js"]
+    assert "env" not in main_container or all(e["name"] != "DATABASE_URL" for e in main_container["env"])
+    escape = " | replaceAll \"'\" \"'\\\\''\""
+    user = f'{{{{ with secret "secret/data/acme/pgvector" }}}}{{{{ .Data.data.username{escape} }}}}{{{{ end }}}}'
+    password = f'{{{{ with secret "secret/data/acme/pgvector" }}}}{{{{ .Data.data.password{escape} }}}}{{{{ end }}}}'
+    assert annotations_of(app)[f"{A}agent-inject-template-agent-env.sh"] == (
+        f"export DATABASE_URL='postgresql://''{user}'':''{password}''@it'\\''s'\n"
+    )
+
+
+def test_shell_env_without_a_command_is_refused_in_one_line() -> None:
+    chart = vault_chart()
+    _, redis, _ = data_services(chart)
+    with pytest.raises(
+        ValueError, match="^app: agent_env 'shell-env' wraps the container's command, and none is given"
+    ):
+        Workload(chart, "App", WorkloadProps(name="app", image=APP, connects_to=(redis,), agent_env="shell-env"))

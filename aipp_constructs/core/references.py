@@ -151,10 +151,11 @@ class SecretKeyRef:
         mount, _, rest = self.vault_path.partition("/")
         return f"{mount}/data/{rest}" if self.kv_version == 2 else self.vault_path
 
-    def agent_expression(self, *, json: bool = False) -> str:
-        """The Vault Agent (consul-template) expression printing the value; ``json`` quotes it as JSON."""
+    def agent_expression(self, *, json: bool = False, shell: bool = False) -> str:
+        """The Vault Agent (consul-template) expression printing the value; ``json`` quotes it as
+        JSON, ``shell`` escapes each ``'`` for the inside of a single-quoted shell word."""
         field = ".Data.data" if self.kv_version == 2 else ".Data"
-        pipe = " | toJSON" if json else ""
+        pipe = " | toJSON" if json else (" | replaceAll \"'\" \"'\\\\''\"" if shell else "")
         return f'{{{{ with secret "{self.api_path}" }}}}{{{{ {field}.{self.property_name}{pipe} }}}}{{{{ end }}}}'
 
 

@@ -46,7 +46,7 @@ TOKEN_VOLUME = "vault-token"
 AGENT_ANNOTATION_PREFIX = "vault.hashicorp.com/"
 _A = AGENT_ANNOTATION_PREFIX
 _FILE = re.compile(r"[a-z0-9]([-a-z0-9_.]{0,40}[a-z0-9])?")
-_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(:json)?\}")
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(:json|:sh)?\}")
 _TEMPLATE_SECRET = re.compile(r'secret "([^"]+)" \}\}\{\{ \.Data(?:\.data)?\.([A-Za-z_][A-Za-z0-9_]*)')
 
 
@@ -57,7 +57,8 @@ class AgentFile:
     Attributes:
         name: File name (lower case, ``[-a-z0-9_.]``), also the injector's secret name. Required.
         template: The file's text; ``${value}`` is replaced by ``values["value"]``'s Vault
-            property, ``${value:json}`` by it as a JSON string. Required.
+            property, ``${value:json}`` by it as a JSON string, ``${value:sh}`` by it as one
+            single-quoted shell word. Required.
         values: Placeholder -> Vault Agent secret (``SecretKeyRef`` with ``vault_path``). Required.
         mode: The file's mode; the agent runs with the pod's gid, so ``0o440`` lets every
             container of the pod read it and nobody else. Defaults to ``0o440``.
@@ -100,7 +101,10 @@ class AgentFile:
         """The agent's template (consul-template syntax)."""
 
         def fill(match: re.Match[str]) -> str:
-            return self.values[match.group(1)].agent_expression(json=bool(match.group(2)))
+            ref = self.values[match.group(1)]
+            if match.group(2) == ":sh":
+                return f"'{ref.agent_expression(shell=True)}'"
+            return ref.agent_expression(json=match.group(2) == ":json")
 
         return _PLACEHOLDER.sub(fill, self.template)
 

@@ -741,8 +741,12 @@ class WorkloadProps:
             credentials, ``env`` secrets and templates) reach the program: ``spring-properties``
             renders them into ``/vault/secrets/agent-env.properties`` (each as ``NAME=value`` for
             ``${NAME}`` placeholders and as its relaxed Spring property, ``SPRING_DATASOURCE_PASSWORD``
-            -> ``spring.datasource.password``) imported with ``SPRING_CONFIG_IMPORT``; ``None``
-            refuses them in one line. Defaults to ``None``.
+            -> ``spring.datasource.password``) imported with ``SPRING_CONFIG_IMPORT``;
+            ``shell-env`` renders them into ``/vault/secrets/agent-env.sh`` (``export NAME='value'``)
+            and wraps ``command`` (which must be given: the image's entrypoint, with ``args`` its
+            command) in ``sh -c '. /vault/secrets/agent-env.sh && exec "$@"'``, so the program
+            gets them as variables of its own process, never of the pod spec; ``None`` refuses
+            them in one line. Defaults to ``None``.
         node_selector: Labels of the nodes it may run on. Defaults to none.
         tolerations: Taints it tolerates. Defaults to none.
         runtime_class_name: ``runtimeClassName``. Defaults to none.
@@ -823,7 +827,7 @@ class WorkloadProps:
     claim_templates: tuple[ClaimTemplate, ...] = ()
     secret_files: tuple[SecretFile, ...] = ()
     agent_files: tuple[AgentFile, ...] = ()
-    agent_env: Literal["spring-properties"] | None = None
+    agent_env: Literal["spring-properties", "shell-env"] | None = None
     node_selector: Mapping[str, str] = field(default_factory=dict)
     tolerations: tuple[Toleration, ...] = ()
     runtime_class_name: str | None = None
@@ -1108,7 +1112,16 @@ class Workload(Component):
         # Built first: it refuses an env entry that repeats a variable the construct sets.
         env = self._environment()
         agent_files = props.agent_files
-        if self._agent_env:
+        command = props.command
+        if self._agent_env and props.agent_env == "shell-env":
+            if command is None:
+                raise ValueError(
+                    f"{props.name}: agent_env 'shell-env' wraps the container's command, and none is given; set "
+                    "command to the image's entrypoint (and args to its command)"
+                )
+            agent_files = (*agent_files, self._agent_shell_file())
+            command = ("sh", "-c", f'. {VAULT_SECRETS_DIR}/{AGENT_SHELL_FILE} && exec "$@"', "agent-env", *command)
+        elif self._agent_env:
             agent_files = (*agent_files, self._agent_env_file())
             env.append(_spec.env_value("SPRING_CONFIG_IMPORT", f"file:{VAULT_SECRETS_DIR}/{AGENT_ENV_FILE}"))
         agent = vault_agent_of(self) if agent_files else None
@@ -1158,7 +1171,7 @@ class Workload(Component):
             uid=props.run_as_user,
             gid=props.run_as_group,
             resources_=props.resources,
-            command=props.command,
+            command=command,
             args=props.args,
             env=env,
             env_from=[{"configMapRef": {"name": f"{props.name}-config"}}] if settings is not None else (),
@@ -1274,6 +1287,22 @@ class Workload(Component):
                 values[placeholder] = ref
             lines += [f"{var}={text}", f"{var.lower().replace('_', '.')}={text}"]
         return AgentFile(name=AGENT_ENV_FILE, template="".join(f"{line}\n" for line in lines), values=values)
+
+    def _agent_shell_file(self) -> AgentFile:
+        """The shell file of ``agent_env`` (``shell-env``): ``export NAME='value'`` per variable."""
+        lines: list[str] = []
+        values: dict[str, SecretKeyRef] = {}
+        for index, (var, (template, refs)) in enumerate(sorted(self._agent_env.items())):
+            words = []
+            for part in re.split(r"(\$\{[A-Za-z_][A-Za-z0-9_]*\})", template):
+                key = part[2:-1] if part.startswith("${") and part[2:-1] in refs else None
+                if key is not None:
+                    values[f"v{index}_{key}"] = refs[key]
+                    words.append(f"${{v{index}_{key}:sh}}")
+                elif part:
+                    words.append("'" + part.replace("'", "'\\''") + "'")
+            lines.append(f"export {var}={''.join(words)}")
+        return AgentFile(name=AGENT_SHELL_FILE, template="".join(f"{line}\n" for line in lines), values=values)
 
     def add_service_account(self) -> Manifest:
         """The component's own ServiceAccount ``<name>`` (wave 0), the identity its Vault role is
@@ -1679,8 +1708,9 @@ class Workload(Component):
         return _spec.exec_probe(check.command, **timing)
 
 
-#: The file ``agent_env`` renders, in ``/vault/secrets``.
+#: The files ``agent_env`` renders, in ``/vault/secrets``.
 AGENT_ENV_FILE = "agent-env.properties"
+AGENT_SHELL_FILE = "agent-env.sh"
 
 
 def _agent_template(template: EnvTemplate) -> tuple[str, dict[str, SecretKeyRef]]:
