@@ -43,10 +43,12 @@ import test_real_redis as real_redis
 from conftest import write_environment
 
 import main
+from aipp_constructs import SecretKeyRef
 from aipp_constructs.aipp import load_environment
 from aipp_constructs.core.vault_agent import (
     TOKEN_VOLUME,
     VAULT_SECRETS_DIR,
+    AgentFile,
     RenderedFile,
     agent_files_of,
     vault_setup,
@@ -427,5 +429,29 @@ def test_a_path_outside_the_policy_fails_the_agent(bao: Bao, manifests: list[dic
         assert agent.returncode != 0
         assert "secret/data/aipp/pgvector" in agent.stderr and "permission denied" in agent.stderr, agent.stderr
         assert not rendered(pod, good.name).exists()
+    finally:
+        box.close()
+
+
+def test_a_shell_env_value_with_quotes_and_dollars_survives_sourcing(bao: Bao, manifests: list[dict[str, Any]]) -> None:
+    """``agent_env="shell-env"``: the rendered ``export`` line gives the program the exact value."""
+    value = 'it\'s $HOME `id` "q" \\n'
+    put = bao.run("kv", "put", "secret/aipp/shell-test", f"password={value}")
+    assert put.returncode == 0, put.stderr
+    ref = SecretKeyRef(name="shell-test", key="password", vault_path="secret/aipp/shell-test")
+    agent_file = AgentFile(name="agent-env.sh", template="export P=${password:sh}\n", values={"password": ref})
+    box = rs.Sandbox(users={}, hosts=())
+    try:
+        pod = pod_of(box, manifests, "Deployment", "redis", images={})
+        files = (RenderedFile(name=agent_file.name, template=agent_file.render(), mode="0440", reads=()),)
+        agent = render(bao, pod, token=bao.root, files=files)
+        assert agent.returncode == 0, agent.stderr
+        sourced = subprocess.run(
+            ["sh", "-c", '. "$1" && printf %s "$P"', "sh", str(rendered(pod, agent_file.name))],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert sourced.returncode == 0 and sourced.stdout == value, sourced
     finally:
         box.close()
