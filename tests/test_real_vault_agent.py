@@ -455,3 +455,24 @@ def test_a_shell_env_value_with_quotes_and_dollars_survives_sourcing(bao: Bao, m
         assert sourced.returncode == 0 and sourced.stdout == value, sourced
     finally:
         box.close()
+
+
+def test_a_property_with_dashes_renders_and_a_missing_one_fails_the_agent_naming_it(
+    bao: Bao, manifests: list[dict[str, Any]]
+) -> None:
+    put = bao.run("kv", "put", "secret/aipp/dashed", "encryption-key=k3y")
+    assert put.returncode == 0, put.stderr
+    box = rs.Sandbox(users={}, hosts=())
+    try:
+        for prop, expected in (("encryption-key", "k3y"), ("nextauth-secret", None)):
+            ref = SecretKeyRef(name="dashed", key=prop, vault_path="secret/aipp/dashed")
+            pod = pod_of(box, manifests, "Deployment", "redis", images={})
+            files = (RenderedFile(name="value", template=ref.agent_expression(), mode="0440", reads=()),)
+            agent = render(bao, pod, token=bao.root, files=files)
+            if expected is not None:
+                assert agent.returncode == 0 and rendered(pod, "value").read_text() == expected, agent.stderr
+            else:
+                assert agent.returncode != 0
+                assert 'map has no entry for key \\"missing_property_nextauth_secret\\"' in agent.stderr, agent.stderr
+    finally:
+        box.close()

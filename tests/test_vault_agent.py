@@ -324,7 +324,7 @@ def test_a_secret_shape_is_refused_under_vault_agent() -> None:
 
 def test_a_property_the_template_cannot_read_as_a_field_is_refused() -> None:
     with pytest.raises(ValueError, match="vault_property must be a property name"):
-        SecretKeyRef(name="x", key="api-key", vault_path="secret/acme/x")
+        SecretKeyRef(name="x", key="api key", vault_path="secret/acme/x")
 
 
 def test_an_agent_template_may_not_carry_its_own_actions() -> None:
@@ -560,3 +560,22 @@ def test_shell_env_without_a_command_is_refused_in_one_line() -> None:
         ValueError, match="^app: agent_env 'shell-env' wraps the container's command, and none is given"
     ):
         Workload(chart, "App", WorkloadProps(name="app", image=APP, connects_to=(redis,), agent_env="shell-env"))
+
+
+def test_a_property_with_dashes_is_read_with_index_behind_a_guard() -> None:
+    ref = SecretKeyRef(name="x", key="encryption-key", vault_path="secret/acme/app")
+    assert ref.agent_expression() == (
+        '{{ with secret "secret/data/acme/app" }}{{ if not (index .Data.data "encryption-key") }}'
+        "{{ .Data.data.missing_property_encryption_key }}{{ end }}"
+        '{{ index .Data.data "encryption-key" }}{{ end }}'
+    )
+    (read,) = agent_files_of({f"{A}agent-inject": "true", f"{A}agent-inject-template-f": ref.agent_expression()})
+    assert read.reads == (("secret/data/acme/app", "encryption-key"),)
+
+
+def test_the_port_says_once_how_each_image_starts() -> None:
+    chart = vault_chart(agent_env="shell-env", entrypoints={"acme/app": (("/entrypoint.sh",), ("serve",))})
+    _, redis, _ = data_services(chart)
+    Workload(chart, "App", WorkloadProps(name="app", image=APP, connects_to=(redis,)))
+    app = container(one(synth(chart), "Deployment", "app"), "app")
+    assert app["command"][-1] == "/entrypoint.sh" and app["args"] == ["serve"]

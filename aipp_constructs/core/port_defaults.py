@@ -90,6 +90,13 @@ class VaultAgent:
         run_as_user: uid of the agent containers (the injector's default, written so the pod's
             restricted context never depends on the injector's flags); their gid is the pod's,
             so every container of the pod reads the rendered files (mode 0440). Defaults to ``100``.
+        agent_env: How a workload that does not say so itself gets the variables whose value
+            comes from the agent (``WorkloadProps.agent_env``): ``shell-env`` or
+            ``spring-properties``; ``None`` refuses them. Defaults to ``None``.
+        entrypoints: Image repository (``langfuse/langfuse``, matched at the end of the pulled
+            reference's repository) -> (entrypoint, command) of the image, for ``shell-env`` on
+            a workload that gives no ``command``: the port says once how each image starts.
+            Defaults to none.
     """
 
     namespace: str | None = None
@@ -106,6 +113,8 @@ class VaultAgent:
     cpu_limit: str = "250m"
     memory_limit: str = "128Mi"
     run_as_user: int = 100
+    agent_env: Literal["spring-properties", "shell-env"] | None = None
+    entrypoints: Mapping[str, tuple[tuple[str, ...], tuple[str, ...] | None]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if (self.namespace is None) == (self.cidr is None):
@@ -129,6 +138,16 @@ class VaultAgent:
             raise ValueError(
                 f"secret_store.vault_agent.run_as_user must be at least 1 (non-root), got {self.run_as_user!r}"
             )
+
+    def entrypoint(self, image: str) -> tuple[tuple[str, ...], tuple[str, ...] | None] | None:
+        """The (entrypoint, command) of ``image`` from ``entrypoints``, or ``None``."""
+        repository = image.split("@", 1)[0]
+        folder, _, last = repository.rpartition("/")
+        repository = f"{folder}/{last.split(':', 1)[0]}" if folder else last.split(":", 1)[0]
+        for name, found in self.entrypoints.items():
+            if repository == name or repository.endswith(f"/{name}"):
+                return found
+        return None
 
     def role(self, namespace: str, component: str) -> str:
         """The Vault role (and policy) of ``component`` of a port in ``namespace``."""

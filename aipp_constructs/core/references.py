@@ -87,8 +87,10 @@ def check_client_ports(field: str, names: object, ports: Mapping[str, int]) -> t
     return tuple(names)
 
 
-#: A Vault property the agent's templates can read as a field (``.Data.data.<property>``).
+#: A Vault property the agent's templates read as a field (``.Data.data.<property>``), or with
+#: ``index`` (dashes, dots) behind a guard that makes a missing (or empty) one an error too.
 _PROPERTY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_INDEXED_PROPERTY = re.compile(r"[A-Za-z0-9_][-.A-Za-z0-9_]*")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -125,10 +127,10 @@ class SecretKeyRef:
                 raise ValueError(
                     f"SecretKeyRef.vault_path must be a KV path like 'secret/app/db', got {self.vault_path!r}"
                 )
-        if self.vault_path is not None and not _PROPERTY.fullmatch(self.property_name):
+        if self.vault_path is not None and not _INDEXED_PROPERTY.fullmatch(self.property_name):
             raise ValueError(
-                f"SecretKeyRef.vault_property must be a property name of letters, digits and '_' (the agent's "
-                f"template reads it as a field, so a missing property is an error), got {self.property_name!r}"
+                f"SecretKeyRef.vault_property must be a property name of letters, digits, '_', '-' and '.', "
+                f"got {self.property_name!r}"
             )
         if self.kv_version not in (1, 2):
             raise ValueError(f"SecretKeyRef.kv_version must be 1 or 2, got {self.kv_version!r}")
@@ -156,7 +158,16 @@ class SecretKeyRef:
         JSON, ``shell`` escapes each ``'`` for the inside of a single-quoted shell word."""
         field = ".Data.data" if self.kv_version == 2 else ".Data"
         pipe = " | toJSON" if json else (" | replaceAll \"'\" \"'\\\\''\"" if shell else "")
-        return f'{{{{ with secret "{self.api_path}" }}}}{{{{ {field}.{self.property_name}{pipe} }}}}{{{{ end }}}}'
+        prop = self.property_name
+        if _PROPERTY.fullmatch(prop):
+            return f'{{{{ with secret "{self.api_path}" }}}}{{{{ {field}.{prop}{pipe} }}}}{{{{ end }}}}'
+        # ``index`` returns nothing for a missing key, even with error_on_missing_key: the guard
+        # reads a field named after the property, so the agent fails naming it.
+        missing = "missing_property_" + re.sub(r"[^A-Za-z0-9_]", "_", prop)
+        return (
+            f'{{{{ with secret "{self.api_path}" }}}}{{{{ if not (index {field} "{prop}") }}}}{{{{ {field}.{missing} }}}}'
+            f'{{{{ end }}}}{{{{ index {field} "{prop}"{pipe} }}}}{{{{ end }}}}'
+        )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

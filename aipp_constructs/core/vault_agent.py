@@ -47,7 +47,9 @@ AGENT_ANNOTATION_PREFIX = "vault.hashicorp.com/"
 _A = AGENT_ANNOTATION_PREFIX
 _FILE = re.compile(r"[a-z0-9]([-a-z0-9_.]{0,40}[a-z0-9])?")
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(:json|:sh)?\}")
-_TEMPLATE_SECRET = re.compile(r'secret "([^"]+)" \}\}\{\{ \.Data(?:\.data)?\.([A-Za-z_][A-Za-z0-9_]*)')
+_TEMPLATE_SECRET = re.compile(
+    r'secret "([^"]+)" \}\}\{\{ (?:\.Data(?:\.data)?\.([A-Za-z_][A-Za-z0-9_]*)|if not \(index \.Data(?:\.data)? "([^"]+)"\))'
+)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -205,7 +207,9 @@ def agent_files_of(annotations: Mapping[str, str]) -> tuple[RenderedFile, ...]:
     for key, template in sorted(annotations.items()):
         if key.startswith(prefix):
             name = key.removeprefix(prefix)
-            reads = tuple(sorted(set(_TEMPLATE_SECRET.findall(template))))
+            reads = tuple(
+                sorted({(path, field or indexed) for path, field, indexed in _TEMPLATE_SECRET.findall(template)})
+            )
             files.append(
                 RenderedFile(
                     name=name,

@@ -1112,8 +1112,14 @@ class Workload(Component):
         # Built first: it refuses an env entry that repeats a variable the construct sets.
         env = self._environment()
         agent_files = props.agent_files
-        command = props.command
-        if self._agent_env and props.agent_env == "shell-env":
+        command, args = props.command, props.args
+        port_agent = vault_agent_of(self)
+        agent_env = self._effective_agent_env()
+        if self._agent_env and agent_env == "shell-env" and command is None and port_agent is not None:
+            known = port_agent[1].entrypoint(props.image)
+            if known is not None:
+                command, args = known[0], known[1] if args is None else args
+        if self._agent_env and agent_env == "shell-env":
             if command is None:
                 raise ValueError(
                     f"{props.name}: agent_env 'shell-env' wraps the container's command, and none is given; set "
@@ -1121,7 +1127,7 @@ class Workload(Component):
                 )
             agent_files = (*agent_files, self._agent_shell_file())
             command = ("sh", "-c", f'. {VAULT_SECRETS_DIR}/{AGENT_SHELL_FILE} && exec "$@"', "agent-env", *command)
-        elif self._agent_env:
+        elif self._agent_env and agent_env == "spring-properties":
             agent_files = (*agent_files, self._agent_env_file())
             env.append(_spec.env_value("SPRING_CONFIG_IMPORT", f"file:{VAULT_SECRETS_DIR}/{AGENT_ENV_FILE}"))
         agent = vault_agent_of(self) if agent_files else None
@@ -1172,7 +1178,7 @@ class Workload(Component):
             gid=props.run_as_group,
             resources_=props.resources,
             command=command,
-            args=props.args,
+            args=args,
             env=env,
             env_from=[{"configMapRef": {"name": f"{props.name}-config"}}] if settings is not None else (),
             ports={p.name: p.number for p in props.ports},
@@ -1318,12 +1324,19 @@ class Workload(Component):
             },
         )
 
+    def _effective_agent_env(self) -> str | None:
+        """``agent_env``, else the port's Vault Agent default, else ``None``."""
+        if self.spec.agent_env is not None:
+            return self.spec.agent_env
+        found = vault_agent_of(self)
+        return found[1].agent_env if found is not None else None
+
     def _check_vault_agent_refs(self) -> None:
         """Refuse a Vault Agent secret where only a Kubernetes Secret works (a variable, a
         secret file): under ``vault-agent`` there is no Secret; the program reads an agent file."""
         props = self.spec
         places: list[tuple[str, object]] = []
-        if props.agent_env is None:
+        if self._effective_agent_env() is None:
             places += [(f"env {var} (wired)", v) for var, v in self.wired]
             for var, value in props.env.items():
                 places.append((f"env {var}", value))
