@@ -579,3 +579,29 @@ def test_the_port_says_once_how_each_image_starts() -> None:
     Workload(chart, "App", WorkloadProps(name="app", image=APP, connects_to=(redis,)))
     app = container(one(synth(chart), "Deployment", "app"), "app")
     assert app["command"][-1] == "/entrypoint.sh" and app["args"] == ["serve"]
+
+
+def test_a_gpu_worker_reads_its_variables_from_a_shell_file_once_its_entrypoint_is_known(tmp_path: Path) -> None:
+    """With the image's entrypoint in secrets.vault_agent.entrypoints, the GPU worker (a program
+    that reads variables) sources the agent's shell file before it execs the entrypoint."""
+    secrets = {
+        **VAULT_SECRETS,
+        "vault_agent": {
+            **VAULT_SECRETS["vault_agent"],  # type: ignore[dict-item]
+            "entrypoints": {"enai-linker": {"entrypoint": ["python", "-m", "linker"]}},
+        },
+    }
+    path = write_environment(
+        tmp_path, "dev-vault", secrets=secrets, namespace="aipp-vault", ingress__host="aipp-vault.example.net"
+    )
+    app = main.build_app(load_environment(path), str(tmp_path / "out"), tmp_path)
+    docs = [m for chart in app.charts for m in chart.to_json()]
+    text = yaml.safe_dump_all(docs)
+    assert "secretKeyRef" not in text and "CKV_K8S_35" not in text
+    linker = container(one(docs, "Deployment", "enai-linker"), "enai-linker")
+    assert linker["command"] == [
+        "sh", "-c", '. /vault/secrets/agent-env.sh && exec "$@"', "agent-env", "python", "-m", "linker",
+    ]  # fmt: skip
+    assert "args" not in linker
+    shell = agent_of(one(docs, "Deployment", "enai-linker"))[f"{A}agent-inject-template-agent-env.sh"]
+    assert shell.startswith('export PGVECTOR_PASSWORD=\'{{ with secret "secret/data/aipp-vault/pgvector" }}')

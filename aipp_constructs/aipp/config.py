@@ -338,6 +338,18 @@ class RegistryConfig(ConfigModel):
     vendor_pull_secret: Annotated[Text, checked(check_dns_label)] = "gitlab-registry"
 
 
+class EntrypointConfig(ConfigModel):
+    """How an image starts (its Dockerfile's ``ENTRYPOINT`` and ``CMD``).
+
+    Attributes:
+        entrypoint: The image's entrypoint. Required.
+        command: The image's command; none runs the entrypoint alone. Defaults to none.
+    """
+
+    entrypoint: ListOf[Text]
+    command: ListOf[Text] | None = None
+
+
 class VaultAgentConfig(ConfigModel):
     """Where the Vault Agents reach Vault and how they log in (``secrets.provider: vault-agent``;
     :class:`aipp_constructs.core.port_defaults.VaultAgent`, docs/vault-agent.md).
@@ -353,6 +365,10 @@ class VaultAgentConfig(ConfigModel):
         role_prefix: Role (and policy) of a component: ``<role_prefix><component>``.
             Defaults to none: ``<namespace>-``.
         audience: Audience of the projected token the agent logs in with. Defaults to ``"vault"``.
+        entrypoints: Component (``enai-linker``) -> ``{entrypoint: [...], command: [...]}`` of
+            its image: a GPU worker or a front end that reads a credential from a variable gets
+            it from a rendered shell file its entrypoint is wrapped in (``shell-env``); one not
+            named here is refused. Defaults to none.
     """
 
     namespace: Annotated[Text, checked(check_dns_label)] | None = None
@@ -363,6 +379,7 @@ class VaultAgentConfig(ConfigModel):
     auth_path: Text = "auth/kubernetes"
     role_prefix: Text | None = None
     audience: Text = "vault"
+    entrypoints: MapOf[EntrypointConfig] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _valid(self) -> Self:
@@ -380,6 +397,11 @@ class VaultAgentConfig(ConfigModel):
             auth_path=self.auth_path,
             role_prefix=self.role_prefix,
             audience=self.audience,
+            agent_env="shell-env" if self.entrypoints else None,
+            entrypoints={
+                repository: (tuple(e.entrypoint), tuple(e.command) if e.command is not None else None)
+                for repository, e in self.entrypoints.items()
+            },
         )
 
 
