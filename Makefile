@@ -4,7 +4,8 @@
 # Set-up is project-local: .venv/ (pinned requirements.txt, plus this package installed
 # editable) and node_modules/ (pinned package-lock.json: cdk8s-cli and a Node 22 runtime,
 # used by cdk8s and by jsii), and .tools/<tool>/: a venv per policy tool of the test suite
-# (checkov, detect-secrets), each from its own pinned tools/<tool>/requirements.txt.
+# (checkov, detect-secrets) and OpenBao (the Vault Agent tests), each from its own pinned
+# tools/<tool>/requirements.txt.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -16,7 +17,7 @@ PY := $(VENV)/bin/python
 NODE_BIN := $(CURDIR)/node_modules/.bin
 # Policy tools the test suite runs (tests/test_policy_gate.py), each in its own venv: their
 # dependencies clash with requirements.txt and with each other.
-TOOLS := checkov detect-secrets
+TOOLS := checkov detect-secrets openbao
 TOOL_STAMPS := $(foreach tool,$(TOOLS),.tools/$(tool)/.installed)
 # Other vendors' ports written with the library; each writes its own snapshot folder (dist/).
 EXAMPLES := examples/langfuse/langfuse.py examples/dify/dify.py
@@ -35,7 +36,7 @@ help:
 	@echo "make test      set up (policy tools, and as root the real-server tests' Debian packages), then make lint and the whole test suite"
 	@echo "make lint      ruff check, ruff format --check and mypy (strict) over the project (part of make test)"
 	@echo "make fmt       ruff format, then ruff check --fix (the safe fixes) over the project"
-	@echo "make tools     install the policy tools of the test suite (.tools/checkov, .tools/detect-secrets)"
+	@echo "make tools     install the tools of the test suite (.tools/checkov, .tools/detect-secrets, .tools/openbao)"
 	@echo "make check     run the offline policy checks (strict schemas, Pod Security) over dist/"
 	@echo "make bench     measure synthesis against the cdk8s floor and at scale (benchmarks/RESULTS.md, ~7 min)"
 	@echo "make mutation  mutation-test the core modules with mutmut and print the score (not part of make test, ~10-15 min)"

@@ -69,6 +69,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "ImageMirror",
         "PortDefaults",
         "SecretStore",
+        "VaultAgent",
     ),
     "core.references": (
         "Endpoint",
@@ -77,6 +78,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "Toleration",
     ),
     "core.security": ("SecurityException",),
+    "core.vault_agent": ("AgentFile",),
     "core.startup_wait": ("WaitPolicy",),
     "core.telemetry": ("Telemetry",),
     "core.wiring": (
@@ -115,6 +117,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "VaultSecret",
         "VaultSecretProps",
     ),
+    "platform.vault_agent_secret": ("VaultAgentSecret",),
     "platform.gitops_application": (
         "GitOpsApplication",
         "GitOpsApplicationProps",
@@ -203,6 +206,7 @@ _EXPORTS = {name: module for module, names in _MODULES.items() for name in names
 # the isort-style order RUF022 asks for (constants, then classes, then functions).
 __all__ = [  # noqa: RUF022
     "AdoptedWorkload",
+    "AgentFile",
     "AlertGroup",
     "AlertRule",
     "AppProps",
@@ -286,6 +290,8 @@ __all__ = [  # noqa: RUF022
     "TlsIngress",
     "TlsIngressProps",
     "Toleration",
+    "VaultAgent",
+    "VaultAgentSecret",
     "VaultSecret",
     "VaultSecretProps",
     "WaitPolicy",
@@ -320,10 +326,12 @@ if TYPE_CHECKING:
     from aipp_constructs.core.graph import GraphError, GraphNode, resolve_order
     from aipp_constructs.core.names import kubernetes_name, kubernetes_names
     from aipp_constructs.core.policy import DEFAULT_RUN_AS_USER, PolicyException
+    from aipp_constructs.core.port_defaults import VaultAgent
     from aipp_constructs.core.references import Endpoint, Resources, SecretKeyRef, Toleration
     from aipp_constructs.core.security import SecurityException
     from aipp_constructs.core.startup_wait import WaitPolicy
     from aipp_constructs.core.telemetry import Telemetry
+    from aipp_constructs.core.vault_agent import AgentFile
     from aipp_constructs.core.wiring import NAMED_WIRING, SPRING_BOOT_WIRING, connection_env
     from aipp_constructs.observability.grafana_dashboard import (
         DashboardLink,
@@ -365,6 +373,7 @@ if TYPE_CHECKING:
         sql_check_script,
     )
     from aipp_constructs.platform.tls_ingress import IngressRoute, TlsIngress, TlsIngressProps
+    from aipp_constructs.platform.vault_agent_secret import VaultAgentSecret
     from aipp_constructs.presets._app import AppProps
     from aipp_constructs.presets.gpu_worker import GpuWorker, GpuWorkerProps
     from aipp_constructs.presets.pgvector_db import PgvectorDb, PgvectorDbProps

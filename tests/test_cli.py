@@ -50,7 +50,7 @@ def last_line(text: str) -> str:
 
 # -- the group -------------------------------------------------------------------------------------
 
-COMMANDS = [[], ["synth"], ["check"], ["diff"], ["graph"], ["images"], ["restore"], ["compose"]]
+COMMANDS = [[], ["synth"], ["check"], ["diff"], ["graph"], ["images"], ["restore"], ["vault-setup"], ["compose"]]
 COMMANDS += [["compose", "inspect"], ["compose", "drift"]]
 
 
@@ -68,7 +68,7 @@ def test_every_command_has_help_with_a_one_line_description_and_an_example(comma
 
 def test_the_group_lists_every_command_and_the_exit_codes() -> None:
     out = run("--help").stdout
-    for name in ("synth", "check", "diff", "graph", "images", "restore", "compose"):
+    for name in ("synth", "check", "diff", "graph", "images", "restore", "vault-setup", "compose"):
         assert re.search(rf"^  {name} +\S", out, re.MULTILINE), name
     assert "Exit codes: 0 ok; 1 findings" in " ".join(out.split())
 

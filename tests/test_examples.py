@@ -134,3 +134,34 @@ def test_an_example_writes_its_snapshot_folder(tmp_path: Path) -> None:
         LANGFUSE / "dist" / "langfuse.k8s.yaml"
     ).read_text()
     shutil.rmtree(tmp_path / "dist")
+
+
+def test_the_langfuse_port_synthesizes_under_vault_agent_with_no_secret(tmp_path: Path) -> None:
+    """examples/langfuse/vault_agent.py: the same port with the secrets provider vault-agent (no
+    ExternalSecret, no Secret, no secretKeyRef, no CKV_K8S_35); every offline check passes."""
+    from click.testing import CliRunner
+
+    from aipp_constructs.cli import aipp
+
+    app = App(outdir=str(tmp_path))
+    _module(LANGFUSE / "vault_agent.py").build(app)
+    text = app.synth_yaml()
+    docs = [doc for doc in yaml.safe_load_all(text) if doc]
+    assert not [d for d in docs if d["kind"] in {"ExternalSecret", "Secret"}]
+    assert "secretKeyRef" not in text and "CKV_K8S_35" not in text
+    web = next(d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == "langfuse-web")
+    (main_container,) = [c for c in web["spec"]["template"]["spec"]["containers"] if c["name"] == "langfuse-web"]
+    assert main_container["command"] == [
+        "sh", "-c", '. /vault/secrets/agent-env.sh && exec "$@"', "agent-env", "dumb-init", "--", "./web/entrypoint.sh",
+    ]  # fmt: skip
+    assert main_container["args"] == ["node", "./web/server.js", "--keepAliveTimeout", "110000"]
+    agents = {
+        d["metadata"]["name"]
+        for d in docs
+        if d["kind"] in {"Deployment", "StatefulSet"}
+        and d["spec"]["template"]["metadata"].get("annotations", {}).get("vault.hashicorp.com/agent-inject") == "true"
+    }
+    assert agents == {"postgres", "redis", "clickhouse", "minio", "langfuse-web", "langfuse-worker"}
+    app.synth()
+    result = CliRunner().invoke(aipp, ["check", str(tmp_path), "--kubernetes-version", "v1.30"])
+    assert result.exit_code == 0 and result.output.rstrip().endswith(" 0 failed"), result.output

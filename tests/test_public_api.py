@@ -14,6 +14,7 @@ from aipp_constructs.aipp import config as aipp_config
 from aipp_constructs.core._config_loader import ConfigModel
 
 PUBLIC = [
+    "AgentFile",
     "AdoptedWorkload",
     "AlertGroup",
     "AlertRule",
@@ -98,6 +99,8 @@ PUBLIC = [
     "TlsIngress",
     "TlsIngressProps",
     "Toleration",
+    "VaultAgent",
+    "VaultAgentSecret",
     "VaultSecret",
     "VaultSecretProps",
     "WaitPolicy",

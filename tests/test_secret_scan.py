@@ -10,8 +10,9 @@ with every plugin and the options of ``tools/detect-secrets/scan.args``, one per
   one), which no pragma may edit;
 * ``--exclude-lines``: fields that hold a *name*, never a value: ``secretKey`` (the key an
   ExternalSecret writes), ``secretName`` (a Secret's name), ``secret_type``,
-  ``vendor_pull_secret`` (an environment file's Secret name) and the ``checkov.io/skip<n>``
-  annotations (a reason);
+  ``vendor_pull_secret`` (an environment file's Secret name), the ``checkov.io/skip<n>``
+  annotations (a reason) and the Vault Agent Injector's ``agent-inject-secret-<file>``
+  annotations (a Vault path);
 * ``--exclude-secrets``: an environment-variable name (``DB_PASSWORD``, ``PASSWORD`` in a
   documented URL), the value of a wiring map; and the bare key names ``password`` and
   ``username`` (a map from Secret keys to Vault properties or variables), never credentials;

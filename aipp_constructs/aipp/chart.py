@@ -12,6 +12,7 @@ construct runs each Compose service, which credential set each data service owns
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -130,12 +131,7 @@ class AippChart(PortChart):
                     interval_seconds=env.wait.interval_seconds,
                 ),
                 storage_class_name=env.storage_class,
-                secret_store=SecretStore(
-                    name=env.secrets.store,
-                    kind=env.secrets.store_kind,
-                    vault_path=env.secrets.vault_path,
-                    refresh_interval=env.secrets.refresh_interval,
-                ),
+                secret_store=_secret_store(env),
             ),
         )
         credential_sets = dict(CREDENTIAL_SETS)
@@ -638,3 +634,19 @@ def _given(props: dict[str, Any], config: Any, keys: tuple[str, ...]) -> None:
             value = tuple(toleration.to_toleration() for toleration in value)
         if value is not None:
             props[key] = value
+
+
+def _secret_store(env: EnvironmentConfig) -> SecretStore:
+    """The port's secret store; under vault-agent the entrypoints of the environment file's
+    components keyed by the repository their image is pulled from."""
+    store = env.secrets.to_secret_store()
+    agent = store.vault_agent
+    if agent is None or not agent.entrypoints:
+        return store
+    unknown = sorted(set(agent.entrypoints) - set(env.images))
+    if unknown:
+        raise ValueError(
+            f"secrets.vault_agent.entrypoints: {', '.join(unknown)} has no row in images; name components by their image"
+        )
+    by_image = {image_ref(env, name).split("@", 1)[0].rsplit(":", 1)[0]: e for name, e in agent.entrypoints.items()}
+    return dataclasses.replace(store, vault_agent=dataclasses.replace(agent, entrypoints=by_image))

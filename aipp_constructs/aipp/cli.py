@@ -580,7 +580,45 @@ def restore(environment: str, dump: str) -> None:
         click.echo(line)
 
 
+@click.command("vault-setup")
+@click.argument("environment", metavar="ENV")
+@click.option("--cli", "cli_name", default="vault", show_default=True, help="The Vault CLI to print (bao for OpenBao).")
+def vault_setup(environment: str, cli_name: str) -> None:
+    """Print the Vault policies and auth roles of ENV's Vault Agents.
+
+    For each component whose pods carry a Vault Agent: a policy (read on exactly the KV paths
+    its templates read), the Kubernetes auth role bound to its ServiceAccount and namespace with
+    the token audience, and the KV paths with the property names its templates read (comments:
+    the values are yours). Built from ENV's synthesized manifests; nothing is contacted.
+
+    \b
+    Example:
+      aipp vault-setup dev-vault > vault-setup.sh   # review it, then run it with VAULT_ADDR set
+    """
+    from aipp_constructs.core.vault_agent import vault_setup as setups_of
+    from aipp_constructs.core.vault_agent import vault_setup_commands
+
+    with _refusals():
+        env, path = _load_environment(environment)
+        with tempfile.TemporaryDirectory(prefix="aipp-vault-setup-") as scratch:
+            try:
+                app = program.build_app(env, scratch, path.parent)
+            except ConfigError as err:
+                raise _Refused(_errors(err)) from None
+            manifests = [m for chart in app.charts for m in chart.to_json()]
+        try:
+            setups = setups_of(manifests)
+        except ValueError as err:
+            raise _Refused([str(err)]) from None
+        if not setups:
+            raise _Refused([f"{environment}: no pod carries a Vault Agent (secrets provider is not vault-agent)"])
+    click.echo(f"# {environment}: the Vault side of its Vault Agents. Needs the Kubernetes auth method at")
+    click.echo(f"# {setups[0].auth_path} (configured for this cluster) and the KV mount of the paths below.")
+    for line in vault_setup_commands(setups, cli=cli_name):
+        click.echo(line)
+
+
 check = check_command(_environment_version)
 
 #: The commands ``[tool.aipp] commands`` of this repository's pyproject.toml plugs in.
-COMMANDS: tuple[click.Command, ...] = (synth, diff, graph, check, images, restore)
+COMMANDS: tuple[click.Command, ...] = (synth, diff, graph, check, images, restore, vault_setup)

@@ -48,6 +48,7 @@ from aipp_constructs.core._validation import (
     quantity_to_bytes,
 )
 from aipp_constructs.core.graph import GraphError, GraphNode, resolve_order
+from aipp_constructs.core.port_defaults import SecretStore, VaultAgent
 from aipp_constructs.core.references import Resources, Toleration
 from aipp_constructs.core.wiring import check_env_name
 
@@ -337,21 +338,127 @@ class RegistryConfig(ConfigModel):
     vendor_pull_secret: Annotated[Text, checked(check_dns_label)] = "gitlab-registry"
 
 
-class SecretsConfig(ConfigModel):
-    """How credentials reach the cluster: External Secrets Operator reading Vault.
+class EntrypointConfig(ConfigModel):
+    """How an image starts (its Dockerfile's ``ENTRYPOINT`` and ``CMD``).
 
     Attributes:
-        store: Name of the ``ClusterSecretStore`` (or ``SecretStore``) that reads Vault. Required.
+        entrypoint: The image's entrypoint. Required.
+        command: The image's command; none runs the entrypoint alone. Defaults to none.
+    """
+
+    entrypoint: ListOf[Text]
+    command: ListOf[Text] | None = None
+
+
+class VaultAgentConfig(ConfigModel):
+    """Where the Vault Agents reach Vault and how they log in (``secrets.provider: vault-agent``;
+    :class:`aipp_constructs.core.port_defaults.VaultAgent`, docs/vault-agent.md).
+
+    Attributes:
+        namespace: Namespace of the Vault server pods, for the NetworkPolicy egress; exactly one
+            of ``namespace`` and ``cidr``. Defaults to none.
+        pod_labels: Labels of the Vault server pods (with ``namespace``). Defaults to none.
+        cidr: Address range of a Vault outside the cluster. Defaults to none.
+        port: Vault's API port. Defaults to ``8200``.
+        address: Vault's address for the agents; none keeps the injector's. Defaults to none.
+        auth_path: Mount path of the Kubernetes auth method. Defaults to ``"auth/kubernetes"``.
+        role_prefix: Role (and policy) of a component: ``<role_prefix><component>``.
+            Defaults to none: ``<namespace>-``.
+        audience: Audience of the projected token the agent logs in with. Defaults to ``"vault"``.
+        entrypoints: Component (``enai-linker``) -> ``{entrypoint: [...], command: [...]}`` of
+            its image: a GPU worker or a front end that reads a credential from a variable gets
+            it from a rendered shell file its entrypoint is wrapped in (``shell-env``); one not
+            named here is refused. Defaults to none.
+    """
+
+    namespace: Annotated[Text, checked(check_dns_label)] | None = None
+    pod_labels: Annotated[MapOf[Text], checked(_check_labels)] = Field(default_factory=dict)
+    cidr: Text | None = None
+    port: Annotated[int, checked(_check_port)] = 8200
+    address: Text | None = None
+    auth_path: Text = "auth/kubernetes"
+    role_prefix: Text | None = None
+    audience: Text = "vault"
+    entrypoints: MapOf[EntrypointConfig] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _valid(self) -> Self:
+        self.to_vault_agent()  # the library's own rules, reported here at their key
+        return self
+
+    def to_vault_agent(self) -> VaultAgent:
+        """The value the port takes."""
+        return VaultAgent(
+            namespace=self.namespace,
+            pod_labels=dict(self.pod_labels),
+            cidr=self.cidr,
+            port=self.port,
+            address=self.address,
+            auth_path=self.auth_path,
+            role_prefix=self.role_prefix,
+            audience=self.audience,
+            agent_env="shell-env" if self.entrypoints else None,
+            entrypoints={
+                repository: (tuple(e.entrypoint), tuple(e.command) if e.command is not None else None)
+                for repository, e in self.entrypoints.items()
+            },
+        )
+
+
+class SecretsConfig(ConfigModel):
+    """How credentials reach the cluster from Vault: External Secrets Operator (Kubernetes
+    Secrets) or the Vault Agent Injector (files rendered into each pod, docs/vault-agent.md).
+
+    Attributes:
+        provider: ``external-secrets`` or ``vault-agent``. Defaults to ``"external-secrets"``.
+        store: Name of the ``ClusterSecretStore`` (or ``SecretStore``) that reads Vault.
+            Required with ``external-secrets``; refused with ``vault-agent``. Defaults to none.
         store_kind: ``ClusterSecretStore`` or ``SecretStore``. Defaults to ``"ClusterSecretStore"``.
         vault_path: Vault KV path under which each credential set has a key
             (``<vault_path>/pgvector``...). Defaults to ``"secret/aipp"``.
         refresh_interval: How often ESO re-reads Vault. Defaults to ``"1h"``.
+        vault_agent: Where the agents reach Vault; required with ``vault-agent``. Defaults to none.
     """
 
-    store: Annotated[Text, checked(check_dns_label)]
+    provider: Literal["external-secrets", "vault-agent"] = "external-secrets"
+    store: Annotated[Text, checked(check_dns_label)] | None = None
     store_kind: Literal["ClusterSecretStore", "SecretStore"] = "ClusterSecretStore"
     vault_path: Annotated[Text, checked(_check_vault_path)] = "secret/aipp"
     refresh_interval: Annotated[Text, checked(_check_refresh_interval)] = "1h"
+    vault_agent: VaultAgentConfig | None = None
+
+    @model_validator(mode="after")
+    def _valid(self) -> Self:
+        if self.provider == "external-secrets":
+            if self.store is None:
+                raise FieldProblem(
+                    "store", "is required; add 'store:' under 'secrets' (provider external-secrets reads this store)"
+                )
+            if self.vault_agent is not None:
+                raise FieldProblem(
+                    "vault_agent", "applies to provider vault-agent only; remove it or set provider: vault-agent"
+                )
+        else:
+            if self.vault_agent is None:
+                raise FieldProblem(
+                    "vault_agent", "is required with provider vault-agent (where Vault is: namespace or cidr)"
+                )
+            if self.store is not None:
+                raise FieldProblem(
+                    "store", "applies to provider external-secrets only; remove it with provider vault-agent"
+                )
+        return self
+
+    def to_secret_store(self) -> SecretStore:
+        """The value the port takes."""
+        return SecretStore(
+            name=self.store or "",
+            kind=self.store_kind,
+            vault_path=self.vault_path,
+            refresh_interval=self.refresh_interval,
+            provider=self.provider,
+            vault_agent=self.vault_agent.to_vault_agent() if self.vault_agent is not None else None,
+        )
 
 
 def _check_tag_syntax(field_path: str, value: str) -> None:

@@ -316,7 +316,8 @@ DETECT_SECRETS_ARGS: tuple[str, ...] = (
     "--exclude-files",
     "^(imports/|aipp_constructs/crds/|tests/compose/corpus/)",
     "--exclude-lines",
-    "(^|[\\s{,])[\"']?(secretKey|secretName|secret_type|vendor_pull_secret|checkov\\.io/skip[0-9]+)[\"']?: ",
+    "(^|[\\s{,])[\"']?(secretKey|secretName|secret_type|vendor_pull_secret|checkov\\.io/skip[0-9]+"
+    "|vault\\.hashicorp\\.com/agent-inject-secret-[-._a-z0-9]+)[\"']?: ",
     "--exclude-secrets",
     "^[A-Z][A-Z0-9_]*$",
     "--exclude-secrets",

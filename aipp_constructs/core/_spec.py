@@ -166,6 +166,7 @@ def volume_mount(name: str, path: str, *, read_only: bool = False, sub_path: str
 
 def secret_key_volume(name: str, ref: SecretKeyRef, file_name: str, mode: int) -> Spec:
     """A ``secret`` volume holding one key of a Secret as ``file_name`` (mode ``mode``)."""
+    _refuse_vault_agent(ref, f"the secret volume {name}")
     items = [{"key": ref.key, "path": file_name}]
     return {"name": name, "secret": {"secretName": ref.name, "items": items, "defaultMode": mode}}
 
@@ -177,6 +178,7 @@ def env_value(name: str, value: str) -> Spec:
 
 def env_from_secret(name: str, ref: SecretKeyRef) -> Spec:
     """A variable read from a Secret key; the value never appears in the YAML."""
+    _refuse_vault_agent(ref, f"the variable {name}")
     return {"name": name, "valueFrom": {"secretKeyRef": {"name": ref.name, "key": ref.key}}}
 
 
@@ -201,6 +203,7 @@ def secret_variables(variables: Mapping[str, SecretKeyRef]) -> SecretVariables:
     ``export VAR`` (a missing file ends the script at once, with ``cat``'s message)."""
     volumes, mounts, lines = [], [], []
     for var, ref in variables.items():
+        _refuse_vault_agent(ref, f"the variable {var} (read from a secret file)")
         volume = f"secret-env-{var.lower().replace('_', '-')}"[:63].rstrip("-")
         folder = f"{SECRET_VARIABLES_DIR}/{var}"
         volumes.append(
@@ -268,3 +271,12 @@ def config_checksum(*documents: Mapping[str, str]) -> str:
 
     payload = json.dumps(list(documents), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _refuse_vault_agent(ref: SecretKeyRef, where: str) -> None:
+    """A Vault Agent secret has no Kubernetes Secret to refer to: refuse it in one line."""
+    if ref.from_vault_agent:
+        raise ValueError(
+            f"{where} reads {ref.vault_path} {ref.property_name} from the Vault Agent (secrets provider "
+            "vault-agent), which renders files, not Kubernetes Secrets: this object does not support vault-agent yet"
+        )

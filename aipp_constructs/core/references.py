@@ -87,22 +87,87 @@ def check_client_ports(field: str, names: object, ports: Mapping[str, int]) -> t
     return tuple(names)
 
 
+#: A Vault property the agent's templates read as a field (``.Data.data.<property>``), or with
+#: ``index`` (dashes, dots) behind a guard that makes a missing (or empty) one an error too.
+_PROPERTY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_INDEXED_PROPERTY = re.compile(r"[A-Za-z0-9_][-.A-Za-z0-9_]*")
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class SecretKeyRef:
-    """One key of a Kubernetes Secret, used as ``env[].valueFrom.secretKeyRef``.
+    """One key of a Kubernetes Secret, used as ``env[].valueFrom.secretKeyRef``; or, under the
+    ``vault-agent`` secret provider, one property of a Vault KV secret that the Vault Agent
+    renders into a file (``vault_path`` set: there is no Kubernetes Secret).
 
     Attributes:
-        name: Name of the Secret (usually the target of an ``ExternalSecret``).
+        name: Name of the Secret (usually the target of an ``ExternalSecret``); under
+            ``vault-agent`` the name the secret would have, used to name the agent's files.
         key: Key inside the Secret.
+        vault_path: KV path (with its mount, as the CLI takes it: ``secret/aipp/pgvector``)
+            when the Vault Agent renders the value; ``None`` for a Kubernetes Secret.
+            Defaults to ``None``.
+        vault_property: The property of ``vault_path`` holding the value. Defaults to ``key``.
+        kv_version: KV engine version of the mount (2 reads ``<mount>/data/<path>``).
+            Defaults to ``2``.
     """
 
     name: str
     key: str
+    vault_path: str | None = None
+    vault_property: str | None = None
+    kv_version: int = 2
 
     def __post_init__(self) -> None:
         check_dns_label("SecretKeyRef.name", self.name)
         if not self.key:
             raise ValueError(f"SecretKeyRef.key must not be empty, got {self.key!r}")
+        if self.vault_path is not None:
+            parts = self.vault_path.split("/")
+            if len(parts) < 2 or not all(parts) or any(c in self.vault_path for c in '" {}'):
+                raise ValueError(
+                    f"SecretKeyRef.vault_path must be a KV path like 'secret/app/db', got {self.vault_path!r}"
+                )
+        if self.vault_path is not None and not _INDEXED_PROPERTY.fullmatch(self.property_name):
+            raise ValueError(
+                f"SecretKeyRef.vault_property must be a property name of letters, digits, '_', '-' and '.', "
+                f"got {self.property_name!r}"
+            )
+        if self.kv_version not in (1, 2):
+            raise ValueError(f"SecretKeyRef.kv_version must be 1 or 2, got {self.kv_version!r}")
+
+    @property
+    def from_vault_agent(self) -> bool:
+        """Whether the Vault Agent renders the value (no Kubernetes Secret exists)."""
+        return self.vault_path is not None
+
+    @property
+    def property_name(self) -> str:
+        """The Vault property read: ``vault_property``, else ``key``."""
+        return self.vault_property or self.key
+
+    @property
+    def api_path(self) -> str:
+        """The path the agent reads: ``<mount>/data/<rest>`` for KV v2, ``vault_path`` for KV v1."""
+        if self.vault_path is None:
+            raise ValueError(f"secret {self.name!r} key {self.key!r} is a Kubernetes Secret, not a Vault Agent secret")
+        mount, _, rest = self.vault_path.partition("/")
+        return f"{mount}/data/{rest}" if self.kv_version == 2 else self.vault_path
+
+    def agent_expression(self, *, json: bool = False, shell: bool = False) -> str:
+        """The Vault Agent (consul-template) expression printing the value; ``json`` quotes it as
+        JSON, ``shell`` escapes each ``'`` for the inside of a single-quoted shell word."""
+        field = ".Data.data" if self.kv_version == 2 else ".Data"
+        pipe = " | toJSON" if json else (" | replaceAll \"'\" \"'\\\\''\"" if shell else "")
+        prop = self.property_name
+        if _PROPERTY.fullmatch(prop):
+            return f'{{{{ with secret "{self.api_path}" }}}}{{{{ {field}.{prop}{pipe} }}}}{{{{ end }}}}'
+        # ``index`` returns nothing for a missing key, even with error_on_missing_key: the guard
+        # reads a field named after the property, so the agent fails naming it.
+        missing = "missing_property_" + re.sub(r"[^A-Za-z0-9_]", "_", prop)
+        return (
+            f'{{{{ with secret "{self.api_path}" }}}}{{{{ if not (index {field} "{prop}") }}}}{{{{ {field}.{missing} }}}}'
+            f'{{{{ end }}}}{{{{ index {field} "{prop}"{pipe} }}}}{{{{ end }}}}'
+        )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

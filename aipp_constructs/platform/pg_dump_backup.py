@@ -44,6 +44,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 from constructs import Construct
 
@@ -59,6 +60,7 @@ from aipp_constructs.core._validation import (
 from aipp_constructs.core.component import KEEP_ON_PRUNE_AND_DELETE, Component, port_default, require_components
 from aipp_constructs.core.policy import HIGH_UID, policy_annotations, policy_exceptions
 from aipp_constructs.core.references import Resources, check_label_value
+from aipp_constructs.core.vault_agent import agent_variable_files, attach_agent
 
 __all__ = ["PgDumpBackup", "PgDumpBackupProps"]
 
@@ -220,16 +222,19 @@ class PgDumpBackup(Component):
             },
         )
 
-        credentials = _spec.secret_variables(
-            {"PGUSER": endpoint.credentials["username"], "PGPASSWORD": endpoint.credentials["password"]}
+        variables = {"PGUSER": endpoint.credentials["username"], "PGPASSWORD": endpoint.credentials["password"]}
+        # Secrets provider vault-agent: the pod's agent renders a file per variable.
+        agent_files, agent_script = (
+            agent_variable_files(variables) if any(ref.from_vault_agent for ref in variables.values()) else ((), "")
         )
+        credentials = _spec.secret_variables({} if agent_files else variables)
         pg_dump = _spec.container(
             name="pg-dump",
             image=props.image,
             uid=_UID,
             resources_=props.resources,
             # The image's entrypoint is for starting a server; run the script directly.
-            command=["sh", "-c", _script(database, props.retention_days, credentials.script)],
+            command=["sh", "-c", _script(database, props.retention_days, agent_script or credentials.script)],
             env=[
                 _spec.env_value("PGHOST", endpoint.host_from(self.namespace)),
                 _spec.env_value("PGPORT", str(endpoint.main_port)),
@@ -245,6 +250,7 @@ class PgDumpBackup(Component):
             ],
         )
         pod_labels = {"labels": dict(self.labels)}
+        pod_metadata: dict[str, Any] = {"labels": dict(self.labels)}
         pod = _spec.pod_spec(
             containers=[pg_dump],
             uid=_UID,
@@ -259,6 +265,10 @@ class PgDumpBackup(Component):
                 *credentials.volumes,
             ],
         )
+        #: The Vault role of the pod's agent (secrets provider vault-agent), else ``None``.
+        self.vault_role: str | None = None
+        if agent_files:
+            attach_agent(self, pod_metadata, pod, agent_files, gid=_UID, pre_populate_only=True)
         #: checkov's skip annotations of the CronJob (see :mod:`aipp_constructs.core.policy`).
         self.policy_annotations = policy_annotations(props.name, pod, _POLICY_EXCEPTIONS)
         self.cron_job = Manifest(
@@ -282,7 +292,7 @@ class PgDumpBackup(Component):
                         "spec": {
                             "backoffLimit": 2,
                             "activeDeadlineSeconds": 3600,
-                            "template": {"metadata": pod_labels, "spec": pod},
+                            "template": {"metadata": pod_metadata, "spec": pod},
                         },
                     },
                 },

@@ -39,6 +39,7 @@ from aipp_constructs.core.security import PodSecurityLevel, admits
 from aipp_constructs.platform.external_secret import VaultSecret, VaultSecretProps
 from aipp_constructs.platform.namespace import RestrictedNamespace, RestrictedNamespaceProps
 from aipp_constructs.platform.network_policies import ExternalPeer, GraphNetworkPolicies, GraphNetworkPoliciesProps
+from aipp_constructs.platform.vault_agent_secret import VaultAgentSecret
 
 __all__ = ["ImageMirror", "PortChart", "PortDefaults", "SecretStore"]
 
@@ -115,14 +116,34 @@ class PortChart(Chart):
         *,
         labels: Mapping[str, str] | None = None,
         **props: Any,
-    ) -> VaultSecret:
+    ) -> VaultSecret | VaultAgentSecret:
         """An ``ExternalSecret`` ``<name>`` reading ``<vault_path>/<key>``; ``keys`` maps the
         Secret's keys to the Vault properties; further ``props`` of
         :class:`~aipp_constructs.platform.external_secret.VaultSecretProps` (``secret_type``,
-        ``template_data``) pass through."""
+        ``template_data``) pass through.
+
+        With the secret provider ``vault-agent`` no object is written: a
+        :class:`~aipp_constructs.platform.vault_agent_secret.VaultAgentSecret` whose keys the
+        workloads' Vault Agents render into files; ``props`` (a Secret's type, templates) are
+        refused there, in one line naming the secret."""
         store = self.defaults.secret_store
         if store is None:
             raise ValueError(f"vault_secret {name!r}: the port has no secret_store; set PortDefaults.secret_store")
+        if store.provider == "vault-agent":
+            if props:
+                raise ValueError(
+                    f"vault_secret {name!r}: {', '.join(sorted(props))} (a Kubernetes Secret's shape) is not "
+                    "supported with the secrets provider vault-agent"
+                )
+            assert store.vault_agent is not None  # SecretStore requires it with vault-agent
+            return VaultAgentSecret(
+                self,
+                f"Secret-{name}",
+                name=name,
+                vault_path=f"{store.vault_path}/{key}",
+                keys=keys,
+                kv_version=store.vault_agent.kv_version,
+            )
         return VaultSecret(
             self,
             f"Secret-{name}",
@@ -157,13 +178,24 @@ class PortChart(Chart):
         if self.network_policies is not None:
             raise ValueError("add_network_policies was called twice; call it once, after the last component")
         extra = {} if dns is None else {"dns": dns}
+        egress = {name: tuple(peers) for name, peers in (egress or {}).items()}
+        store = self.defaults.secret_store
+        vault = store.vault_agent if store is not None and store.provider == "vault-agent" else None
+        if vault is not None:
+            # Each pod with a Vault Agent reaches Vault (its agent logs in and reads there).
+            peer = ExternalPeer(
+                ports=(vault.port,), namespace=vault.namespace, pod_labels=dict(vault.pod_labels), cidr=vault.cidr
+            )
+            for component in self.contained_components():
+                if getattr(component, "vault_role", None) is not None:
+                    egress[component.name] = (*egress.get(component.name, ()), peer)
         self.network_policies = GraphNetworkPolicies(
             self,
             "NetworkPolicies",
             GraphNetworkPoliciesProps(
                 components=self.contained_components(),
                 ingress=dict(ingress or {}),
-                egress=dict(egress or {}),
+                egress=egress,
                 labels={"app.kubernetes.io/part-of": self.defaults.part_of},
                 **extra,
             ),

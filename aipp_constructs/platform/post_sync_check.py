@@ -36,6 +36,7 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 from constructs import Construct
 
@@ -45,6 +46,7 @@ from aipp_constructs.core._validation import check_dns_label, check_image, image
 from aipp_constructs.core.component import Component, require_components
 from aipp_constructs.core.policy import policy_annotations, policy_exceptions
 from aipp_constructs.core.references import Resources, SecretKeyRef, check_label_value
+from aipp_constructs.core.vault_agent import agent_variable_files, attach_agent
 from aipp_constructs.core.wiring import check_env_name
 
 __all__ = ["PostSyncCheck", "PostSyncCheckProps", "http_check_script", "sql_check_script"]
@@ -180,13 +182,19 @@ class PostSyncCheck(Component):
             depends_on=(props.target,),
         )
         self.props = props
-        secrets = _spec.secret_variables(props.secret_env)
+        # Secrets provider vault-agent: the pod's agent renders a file per variable.
+        agent_files, agent_script = (
+            agent_variable_files(props.secret_env)
+            if any(ref.from_vault_agent for ref in props.secret_env.values())
+            else ((), "")
+        )
+        secrets = _spec.secret_variables({} if agent_files else props.secret_env)
         check = _spec.container(
             name="check",
             image=props.image,
             uid=props.uid,
             resources_=props.resources,
-            command=["sh", "-c", _check_command(props.description, secrets.script + props.script)],
+            command=["sh", "-c", _check_command(props.description, (agent_script or secrets.script) + props.script)],
             env=[_spec.env_value(var, value) for var, value in props.env.items()],
             volume_mounts=[_spec.volume_mount("tmp", "/tmp"), *secrets.mounts],
         )
@@ -207,6 +215,11 @@ class PostSyncCheck(Component):
             # backoffLimit and keeps its log.
             restart_policy="Never",
         )
+        pod_metadata: dict[str, Any] = {"labels": dict(self.labels)}
+        #: The Vault role of the pod's agent (secrets provider vault-agent), else ``None``.
+        self.vault_role: str | None = None
+        if agent_files:
+            attach_agent(self, pod_metadata, pod, agent_files, gid=props.uid, pre_populate_only=True)
         #: checkov's skip annotations of the Job (see :mod:`aipp_constructs.core.policy`).
         self.policy_annotations = policy_annotations(props.name, pod, _POLICY_EXCEPTIONS)
         self.job = Manifest(
@@ -221,7 +234,7 @@ class PostSyncCheck(Component):
                     "activeDeadlineSeconds": props.active_deadline_seconds,
                     # No ttlSecondsAfterFinished: the hook delete policy owns deletion; a TTL
                     # would remove a failed check's log before anyone reads it.
-                    "template": {"metadata": {"labels": dict(self.labels)}, "spec": pod},
+                    "template": {"metadata": pod_metadata, "spec": pod},
                 },
             },
         )

@@ -64,6 +64,7 @@ from aipp_constructs.core._validation import (
 )
 from aipp_constructs.core.component import Component
 from aipp_constructs.core.references import Endpoint, Resources, SecretKeyRef, check_labels, check_shm_fits
+from aipp_constructs.core.vault_agent import AgentFile
 from aipp_constructs.observability.metrics_exporter import (
     METRICS_PATH,
     METRICS_PORT,
@@ -247,11 +248,39 @@ class PgvectorDb(Workload):
     endpoint: Endpoint
 
     def __init__(self, scope: Construct, id: str, props: PgvectorDbProps) -> None:
+        agent = props.password.from_vault_agent or props.username.from_vault_agent
+        if agent and not (props.password.from_vault_agent and props.username.from_vault_agent):
+            raise ValueError(f"{props.name}: username and password must both come from the Vault Agent, or neither")
+        # Under vault-agent the user name is a file too (POSTGRES_USER_FILE), read where it is needed.
+        user = '"$(cat "$POSTGRES_USER_FILE")"' if agent else '"$POSTGRES_USER"'
         alive = ExecCheck(
-            command=("sh", "-c", f'exec pg_isready -U "$POSTGRES_USER" -d "$POSTGRES_DB" -h 127.0.0.1 -p {props.port}')
+            command=("sh", "-c", f'exec pg_isready -U {user} -d "$POSTGRES_DB" -h 127.0.0.1 -p {props.port}')
         )
         converged = ExecCheck(command=("sh", f"{_BOOTSTRAP_DIR}/ready.sh"))
         exporter = props.metrics_exporter
+        credentials: dict[str, object] = (
+            {
+                "env": {"POSTGRES_USER_FILE": _AGENT_USERNAME, "POSTGRES_PASSWORD_FILE": _AGENT_PASSWORD},
+                "agent_files": (
+                    AgentFile(
+                        name=_AGENT_USERNAME.rpartition("/")[2],
+                        template="${username}",
+                        values={"username": props.username},
+                    ),
+                    AgentFile(
+                        name=_AGENT_PASSWORD.rpartition("/")[2],
+                        template="${password}",
+                        values={"password": props.password},
+                    ),
+                ),
+            }
+            if agent
+            else {
+                "env": {"POSTGRES_USER": props.username, "POSTGRES_PASSWORD_FILE": f"{_PASSWORD_DIR}/password"},
+                # Readable by the postgres group only (fsGroup = run_as_group).
+                "secret_files": (SecretFile(name="password", path=f"{_PASSWORD_DIR}/password", secret=props.password),),
+            }
+        )
         metrics_port = (exporter.port or _EXPORTER_PORT) if exporter is not None else None
         super().__init__(
             scope,
@@ -280,8 +309,7 @@ class PgvectorDb(Workload):
                 run_as_group=props.run_as_group,
                 **data_service_props(props.depends_on),  # type: ignore[arg-type]
                 env={
-                    "POSTGRES_USER": props.username,
-                    "POSTGRES_PASSWORD_FILE": f"{_PASSWORD_DIR}/password",
+                    **credentials["env"],  # type: ignore[dict-item]
                     "POSTGRES_DB": props.database,
                     # A subdirectory: the ext4 root of a fresh volume holds lost+found, and
                     # initdb refuses a non-empty directory.
@@ -290,9 +318,10 @@ class PgvectorDb(Workload):
                     **props.env,
                 },
                 config_files={
-                    "bootstrap.sh": _bootstrap_sh(props.database, props.extensions),
+                    "bootstrap.sh": (_AGENT_USER_PRELUDE if agent else "")
+                    + _bootstrap_sh(props.database, props.extensions),
                     "bootstrap.sql": _bootstrap_sql(props.extensions),
-                    "ready.sh": _ready_sh(props.database, props.port, props.extensions),
+                    "ready.sh": _ready_sh(props.database, props.port, props.extensions, user),
                 },
                 config_dir=_BOOTSTRAP_DIR,
                 config_map_name=f"{props.name}-init",
@@ -301,8 +330,8 @@ class PgvectorDb(Workload):
                     ScratchVolume(name="run", path="/var/run/postgresql", size="16Mi"),
                     ScratchVolume(name="shm", path="/dev/shm", size=props.shm_size, memory=True),
                 ),
-                # Readable by the postgres group only (fsGroup = run_as_group).
-                secret_files=(SecretFile(name="password", path=f"{_PASSWORD_DIR}/password", secret=props.password),),
+                secret_files=credentials.get("secret_files", ()),  # type: ignore[arg-type]
+                agent_files=credentials.get("agent_files", ()),  # type: ignore[arg-type]
                 claim_templates=(
                     ClaimTemplate(
                         name="data",
@@ -316,7 +345,7 @@ class PgvectorDb(Workload):
                 # every client to disconnect. A fast shutdown ends sessions and checkpoints.
                 pre_stop_command=("sh", "-c", 'exec pg_ctl stop -D "$PGDATA" -m fast -w -t 50'),
                 termination_grace_period_seconds=60,
-                sidecars=(_exporter_sidecar(props, exporter),) if exporter is not None else (),
+                sidecars=(_exporter_sidecar(props, exporter, agent=agent),) if exporter is not None else (),
                 # checkov exceptions, written only while the StatefulSet fails the check.
                 policy_exceptions={
                     "CKV_K8S_35": "POSTGRES_USER is a variable because the exec probes pass it to pg_isready; "
@@ -344,10 +373,29 @@ class PgvectorDb(Workload):
         )
 
 
-def _exporter_sidecar(props: PgvectorDbProps, exporter: MetricsExporter) -> Sidecar:
-    """postgres_exporter beside the server: over loopback, the credentials as files."""
+def _exporter_sidecar(props: PgvectorDbProps, exporter: MetricsExporter, *, agent: bool = False) -> Sidecar:
+    """postgres_exporter beside the server: over loopback, the credentials as files (under
+    vault-agent the agent's files, which every container of the pod sees)."""
     port = exporter.port or _EXPORTER_PORT
     uid = exporter.run_as_user or _EXPORTER_UID
+    if agent:
+        return Sidecar(
+            name="postgres-exporter",
+            image=exporter.image,
+            args=exporter.args(
+                (f"--web.listen-address=:{port}", f"--web.telemetry-path={METRICS_PATH}"), _EXPORTER_FLAGS
+            ),
+            env={
+                "DATA_SOURCE_URI": f"127.0.0.1:{props.port}/{props.database}?sslmode=disable",
+                "DATA_SOURCE_USER_FILE": _AGENT_USERNAME,
+                "DATA_SOURCE_PASS_FILE": _AGENT_PASSWORD,
+            },
+            ports=(Port(name=METRICS_PORT, number=port),),
+            probes=exporter_probes(),
+            resources=exporter.resources,
+            run_as_user=uid,
+            run_as_group=exporter.run_as_group if exporter.run_as_group is not None else uid,
+        )
     return Sidecar(
         name="postgres-exporter",
         image=exporter.image,
@@ -431,14 +479,27 @@ done
 """
 
 
-def _ready_sh(database: str, port: int, extensions: tuple[str, ...]) -> str:
+#: Under vault-agent: the agent's files (secret provider vault-agent), and the first lines of
+#: bootstrap.sh that read the user name (the image's entrypoint refuses POSTGRES_USER together
+#: with POSTGRES_USER_FILE, so the file variable is dropped once read).
+_AGENT_USERNAME = "/vault/secrets/postgres-username"
+_AGENT_PASSWORD = "/vault/secrets/postgres-password"
+_AGENT_USER_PRELUDE = """\
+# Secrets provider vault-agent: the user name is the agent's file.
+POSTGRES_USER=$(cat "$POSTGRES_USER_FILE") || exit 1
+export POSTGRES_USER
+unset POSTGRES_USER_FILE
+"""
+
+
+def _ready_sh(database: str, port: int, extensions: tuple[str, ...], user: str = '"$POSTGRES_USER"') -> str:
     names = ", ".join(f"('{ext}')" for ext in extensions)
     return f"""\
 # PgvectorDb's readiness: the application database answers, and every extension is installed
 # at the version the image ships (bootstrap.sh has converged).
 PGPASSWORD=$(cat "$POSTGRES_PASSWORD_FILE") || exit 1
 export PGPASSWORD
-behind=$(psql -X -w -At -h 127.0.0.1 -p {port} -U "$POSTGRES_USER" -d {database} -c "
+behind=$(psql -X -w -At -h 127.0.0.1 -p {port} -U {user} -d {database} -c "
   SELECT string_agg(wanted.name || ' ' || coalesce(a.installed_version, 'missing'), ', ')
   FROM (VALUES {names}) AS wanted(name) LEFT JOIN pg_available_extensions a USING (name)
   WHERE a.installed_version IS NULL OR a.installed_version <> a.default_version") || exit 1

@@ -38,6 +38,7 @@ from aipp_constructs.core._validation import (
 )
 from aipp_constructs.core.component import Component
 from aipp_constructs.core.references import Endpoint, Resources, SecretKeyRef, check_labels
+from aipp_constructs.core.vault_agent import AgentFile
 from aipp_constructs.observability.service_monitor import MetricsEndpoint
 from aipp_constructs.workloads.workload import (
     ClaimTemplate,
@@ -92,6 +93,10 @@ PER_QUEUE_METRICS = MetricsEndpoint(
 )
 # Erlang distribution ports, reachable only through the headless Service.
 _CLUSTER_PORTS = {"epmd": 4369, "dist": 25672}
+
+#: The Vault Agent's files (secret provider vault-agent).
+_AGENT_CONFIG = "/vault/secrets/rabbitmq-credentials.conf"
+_AGENT_COOKIE = "/vault/secrets/erlang-cookie"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -207,6 +212,45 @@ class RabbitMq(Workload):
         name = props.name
         limit_bytes = quantity_to_bytes(props.resources.memory_limit)
         amqp = TcpCheck(port="amqp")
+        refs = (props.username, props.password, props.erlang_cookie)
+        agent = any(ref.from_vault_agent for ref in refs)
+        if agent and not all(ref.from_vault_agent for ref in refs):
+            raise ValueError(
+                f"{name}: username, password and erlang_cookie must all come from the Vault Agent, or none"
+            )
+        cookie_source = _AGENT_COOKIE if agent else f"{_COOKIE_SECRET_DIR}/.erlang.cookie"
+        secrets: dict[str, object] = (
+            {
+                # The first user from a config file the agent renders (RabbitMQ reads its main
+                # config file and the image's conf.d drop-ins alike).
+                "env": {"RABBITMQ_CONFIG_FILE": _AGENT_CONFIG},
+                "agent_files": (
+                    AgentFile(
+                        name=_AGENT_CONFIG.rpartition("/")[2],
+                        template="default_user = ${username}\ndefault_pass = ${password}\n",
+                        values={"username": props.username, "password": props.password},
+                    ),
+                    AgentFile(
+                        name=_AGENT_COOKIE.rpartition("/")[2],
+                        template="${cookie}",
+                        values={"cookie": props.erlang_cookie},
+                    ),
+                ),
+                "cookie_volumes": ("home",),
+            }
+            if agent
+            else {
+                "env": {"RABBITMQ_DEFAULT_USER": props.username, "RABBITMQ_DEFAULT_PASS": props.password},
+                # Readable by the rabbitmq group only (fsGroup); the init step copies it to a
+                # 0600 file owned by the rabbitmq user, as Erlang demands.
+                "secret_files": (
+                    SecretFile(
+                        name="erlang-cookie", path=f"{_COOKIE_SECRET_DIR}/.erlang.cookie", secret=props.erlang_cookie
+                    ),
+                ),
+                "cookie_volumes": ("home", "erlang-cookie"),
+            }
+        )
         super().__init__(
             scope,
             id,
@@ -239,8 +283,7 @@ class RabbitMq(Workload):
                     "RABBITMQ_NODENAME": f"rabbit@$(MY_POD_NAME).{name}-headless.$(MY_POD_NAMESPACE)",
                     "RABBITMQ_USE_LONGNAME": "true",
                     "RABBITMQ_MNESIA_BASE": f"{_HOME}/mnesia",
-                    "RABBITMQ_DEFAULT_USER": props.username,
-                    "RABBITMQ_DEFAULT_PASS": props.password,
+                    **secrets["env"],  # type: ignore[dict-item]
                     **props.env,
                 },
                 config_files={
@@ -257,23 +300,17 @@ class RabbitMq(Workload):
                 # Beside the image's own conf.d files, which stay in effect.
                 config_files_mount="files",
                 scratch=(ScratchVolume(name="home", path=_HOME, size="64Mi"),),
-                # Readable by the rabbitmq group only (fsGroup); the init step copies it to a
-                # 0600 file owned by the rabbitmq user, as Erlang demands.
-                secret_files=(
-                    SecretFile(
-                        name="erlang-cookie", path=f"{_COOKIE_SECRET_DIR}/.erlang.cookie", secret=props.erlang_cookie
-                    ),
-                ),
+                secret_files=secrets.get("secret_files", ()),  # type: ignore[arg-type]
+                agent_files=secrets.get("agent_files", ()),  # type: ignore[arg-type]
                 init_steps=(
                     InitStep(
                         name="install-erlang-cookie",
                         command=(
                             "sh",
                             "-c",
-                            f"cp {_COOKIE_SECRET_DIR}/.erlang.cookie {_HOME}/.erlang.cookie"
-                            f" && chmod 600 {_HOME}/.erlang.cookie",
+                            f"cp {cookie_source} {_HOME}/.erlang.cookie && chmod 600 {_HOME}/.erlang.cookie",
                         ),
-                        volumes=("home", "erlang-cookie"),
+                        volumes=secrets["cookie_volumes"],  # type: ignore[arg-type]
                     ),
                 ),
                 claim_templates=(

@@ -50,6 +50,7 @@ from aipp_constructs.core._validation import (
 )
 from aipp_constructs.core.component import KEEP_ON_PRUNE_AND_DELETE, Component, port_default
 from aipp_constructs.core.references import Endpoint, Resources, SecretKeyRef, check_labels
+from aipp_constructs.core.vault_agent import AgentFile
 from aipp_constructs.observability.metrics_exporter import (
     METRICS_PATH,
     METRICS_PORT,
@@ -102,6 +103,10 @@ _EXPORTER_FLAGS = {
 }
 _PASSWORD_DIR = "/run/secrets/redis"
 _EXPORTER_AUTH_DIR = "/run/redis-exporter"
+#: The Vault Agent's files (secret provider vault-agent).
+_AGENT_CONFIG = "/vault/secrets/redis-auth.conf"
+_AGENT_PASSWORD = "/vault/secrets/redis-password"
+_AGENT_EXPORTER_AUTH = "/vault/secrets/redis-exporter-auth.json"
 MaxmemoryPolicy = Literal[
     "noeviction", "allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru", "volatile-lfu", "volatile-random",
     "volatile-ttl",
@@ -230,8 +235,16 @@ class RedisCache(Workload):
 
     def __init__(self, scope: Construct, id: str, props: RedisCacheProps) -> None:
         claim_name = f"{props.name}-data"
-        ping = ExecCheck(command=("sh", "-c", f"redis-cli -h 127.0.0.1 -p {props.port} ping | grep -qx PONG"))
+        agent = props.password.from_vault_agent
+        # Under vault-agent the probes' redis-cli reads the password from the agent's file.
+        auth = f'REDISCLI_AUTH="$(cat {_AGENT_PASSWORD})" ' if agent else ""
+        ping = ExecCheck(command=("sh", "-c", f"{auth}redis-cli -h 127.0.0.1 -p {props.port} ping | grep -qx PONG"))
         exporter = props.metrics_exporter
+        # The password: an include of the agent's rendered config, or --requirepass from the Secret's variable.
+        password_args = ("--include", _AGENT_CONFIG) if agent else ("--requirepass", "$(REDIS_PASSWORD)")
+        extra: dict[str, object] = {}
+        if exporter is not None:
+            extra = _agent_exporter_props(props, exporter) if agent else _exporter_props(props, exporter)
         super().__init__(
             scope,
             id,
@@ -251,8 +264,7 @@ class RedisCache(Workload):
                     "yes",
                     "--appendfsync",
                     "everysec",
-                    "--requirepass",
-                    "$(REDIS_PASSWORD)",
+                    *password_args,
                     # Below the container's memory limit, so Redis refuses writes (or evicts,
                     # by maxmemory_policy) instead of being OOM-killed.
                     "--maxmemory",
@@ -273,10 +285,14 @@ class RedisCache(Workload):
                 run_as_user=props.run_as_user,
                 run_as_group=props.run_as_group,
                 **data_service_props(props.depends_on),  # type: ignore[arg-type]
-                env={"REDIS_PASSWORD": props.password, "REDISCLI_AUTH": props.password, **props.env},
+                env={
+                    **({} if agent else {"REDIS_PASSWORD": props.password, "REDISCLI_AUTH": props.password}),
+                    **props.env,
+                },
                 tmp_size="64Mi",
                 claims=(ClaimVolume(name="data", path="/data", claim_name=claim_name),),
-                **(_exporter_props(props, exporter) if exporter is not None else {}),  # type: ignore[arg-type]
+                **extra,  # type: ignore[arg-type]
+                agent_files=_agent_files(props) if agent else (),
                 # ReadWriteOnce volume: the old pod must be gone before the new one mounts it.
                 strategy="Recreate",
                 # checkov exceptions, written only while the Deployment fails the check.
@@ -310,6 +326,54 @@ class RedisCache(Workload):
             properties={"url": f"redis://{props.name}:{props.port}"},
             protocol="redis",
         )
+
+
+def _agent_files(props: RedisCacheProps) -> tuple[AgentFile, ...]:
+    """Under vault-agent: the server's config include (``requirepass``, the password as a quoted
+    string), the password alone for the probes' redis-cli, and with an exporter its password map."""
+    values = {"password": props.password}
+    files = [
+        AgentFile(name=_AGENT_CONFIG.rpartition("/")[2], template="requirepass ${password:json}\n", values=values),
+        AgentFile(name=_AGENT_PASSWORD.rpartition("/")[2], template="${password}", values=values),
+    ]
+    if props.metrics_exporter is not None:
+        address = f"redis://127.0.0.1:{props.port}"
+        files.append(
+            AgentFile(
+                name=_AGENT_EXPORTER_AUTH.rpartition("/")[2],
+                template=f'{{"{address}": ${{password:json}}}}\n',
+                values=values,
+            )
+        )
+    return tuple(files)
+
+
+def _agent_exporter_props(props: RedisCacheProps, exporter: MetricsExporter) -> dict[str, object]:
+    """The exporter under vault-agent: it reads the password map the agent renders."""
+    port = exporter.port or _EXPORTER_PORT
+    uid = exporter.run_as_user or _EXPORTER_UID
+    return {
+        "sidecars": (
+            Sidecar(
+                name="redis-exporter",
+                image=exporter.image,
+                args=exporter.args(
+                    (
+                        f"--web.listen-address=:{port}",
+                        f"--web.telemetry-path={METRICS_PATH}",
+                        f"--redis.addr=redis://127.0.0.1:{props.port}",
+                        f"--redis.password-file={_AGENT_EXPORTER_AUTH}",
+                    ),
+                    _EXPORTER_FLAGS,
+                ),
+                ports=(Port(name=METRICS_PORT, number=port),),
+                probes=exporter_probes(),
+                resources=exporter.resources,
+                run_as_user=uid,
+                run_as_group=exporter.run_as_group if exporter.run_as_group is not None else uid,
+            ),
+        ),
+    }
 
 
 def _exporter_props(props: RedisCacheProps, exporter: MetricsExporter) -> dict[str, object]:

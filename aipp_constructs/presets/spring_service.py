@@ -181,6 +181,8 @@ class SpringService(Workload):
                 termination_grace_period_seconds=props.pre_stop_seconds + props.shutdown_timeout_seconds + 5,
                 # Unchanged behaviour: of the presets, only WebFrontend sets a disruption budget.
                 disruption_budget=False,
+                # Secrets provider vault-agent: the credentials as an imported properties file.
+                agent_env="spring-properties",
             ),
         )
         self.props: SpringServiceProps = props

@@ -74,7 +74,7 @@ from aipp_constructs.core.component import (
     require_components,
 )
 from aipp_constructs.core.policy import DEFAULT_RUN_AS_USER, policy_annotations, policy_exceptions
-from aipp_constructs.core.port_defaults import port_of
+from aipp_constructs.core.port_defaults import port_of, vault_agent_of
 from aipp_constructs.core.references import (
     Endpoint,
     Resources,
@@ -87,6 +87,7 @@ from aipp_constructs.core.references import (
 from aipp_constructs.core.security import SecurityException
 from aipp_constructs.core.startup_wait import WaitPolicy, wait_container
 from aipp_constructs.core.telemetry import Telemetry
+from aipp_constructs.core.vault_agent import VAULT_SECRETS_DIR, AgentFile, agent_pod_annotations, token_volume
 from aipp_constructs.core.wiring import (
     NAMED_WIRING,
     FactVariables,
@@ -732,6 +733,20 @@ class WorkloadProps:
             StatefulSet governed by a headless Service ``<name>-headless`` (stable pod names
             and DNS, ordered start, claims retained). Defaults to none (a Deployment).
         secret_files: Secret keys mounted as files. Defaults to none.
+        agent_files: Files the Vault Agent renders into ``/vault/secrets`` (secret provider
+            ``vault-agent``, :class:`~aipp_constructs.core.vault_agent.AgentFile`): the pod gets
+            the injector's annotations, its own ServiceAccount and a projected token for the
+            agent. Refused outside a ``vault-agent`` port. Defaults to none.
+        agent_env: How the variables whose value comes from the Vault Agent (wired
+            credentials, ``env`` secrets and templates) reach the program: ``spring-properties``
+            renders them into ``/vault/secrets/agent-env.properties`` (each as ``NAME=value`` for
+            ``${NAME}`` placeholders and as its relaxed Spring property, ``SPRING_DATASOURCE_PASSWORD``
+            -> ``spring.datasource.password``) imported with ``SPRING_CONFIG_IMPORT``;
+            ``shell-env`` renders them into ``/vault/secrets/agent-env.sh`` (``export NAME='value'``)
+            and wraps ``command`` (which must be given: the image's entrypoint, with ``args`` its
+            command) in ``sh -c '. /vault/secrets/agent-env.sh && exec "$@"'``, so the program
+            gets them as variables of its own process, never of the pod spec; ``None`` refuses
+            them in one line. Defaults to ``None``.
         node_selector: Labels of the nodes it may run on. Defaults to none.
         tolerations: Taints it tolerates. Defaults to none.
         runtime_class_name: ``runtimeClassName``. Defaults to none.
@@ -811,6 +826,8 @@ class WorkloadProps:
     claims: tuple[ClaimVolume, ...] = ()
     claim_templates: tuple[ClaimTemplate, ...] = ()
     secret_files: tuple[SecretFile, ...] = ()
+    agent_files: tuple[AgentFile, ...] = ()
+    agent_env: Literal["spring-properties", "shell-env"] | None = None
     node_selector: Mapping[str, str] = field(default_factory=dict)
     tolerations: tuple[Toleration, ...] = ()
     runtime_class_name: str | None = None
@@ -892,6 +909,8 @@ class WorkloadProps:
                 f"strategy must be 'RollingUpdate' with claim_templates (a StatefulSet replaces pods one by one "
                 f"in order), got {self.strategy!r}"
             )
+        if not isinstance(self.agent_files, tuple) or not all(isinstance(f, AgentFile) for f in self.agent_files):
+            raise ValueError(f"agent_files must be a tuple of AgentFile, got {self.agent_files!r}")
         named: tuple[_Named, ...] = (*self.scratch, *self.claims, *self.claim_templates, *self.secret_files)
         volumes = [v.name for v in named]
         for volume in volumes:
@@ -1087,8 +1106,40 @@ class Workload(Component):
         )
         self.spec = props
         self.props: object = props
+        self._check_vault_agent_refs()
+        #: The variables rendered by the agent (``agent_env``): name -> (template, values).
+        self._agent_env: dict[str, tuple[str, dict[str, SecretKeyRef]]] = {}
         # Built first: it refuses an env entry that repeats a variable the construct sets.
         env = self._environment()
+        agent_files = props.agent_files
+        command, args = props.command, props.args
+        port_agent = vault_agent_of(self)
+        agent_env = self._effective_agent_env()
+        if self._agent_env and agent_env == "shell-env" and command is None and port_agent is not None:
+            known = port_agent[1].entrypoint(props.image)
+            if known is not None:
+                command, args = known[0], known[1] if args is None else args
+        if self._agent_env and agent_env == "shell-env":
+            if command is None:
+                raise ValueError(
+                    f"{props.name}: agent_env 'shell-env' wraps the container's command, and none is given; set "
+                    "command to the image's entrypoint (and args to its command)"
+                )
+            agent_files = (*agent_files, self._agent_shell_file())
+            command = ("sh", "-c", f'. {VAULT_SECRETS_DIR}/{AGENT_SHELL_FILE} && exec "$@"', "agent-env", *command)
+        elif self._agent_env and agent_env == "spring-properties":
+            agent_files = (*agent_files, self._agent_env_file())
+            env.append(_spec.env_value("SPRING_CONFIG_IMPORT", f"file:{VAULT_SECRETS_DIR}/{AGENT_ENV_FILE}"))
+        agent = vault_agent_of(self) if agent_files else None
+        if agent_files and agent is None:
+            raise ValueError(
+                f"{props.name}: agent_files need a port whose secret_store has provider 'vault-agent'; "
+                "with External Secrets use secret_files"
+            )
+        #: The Vault role of the pod's agent, or ``None`` without agent files.
+        self.vault_role: str | None = None
+        #: The Vault Agent settings of the port when the pod has an agent, else ``None``.
+        self.vault_agent = agent[1] if agent is not None else None
         self.files = (
             self._config_map("Files", props.config_map_name or f"{props.name}-files", props.config_files)
             if props.config_files
@@ -1126,8 +1177,8 @@ class Workload(Component):
             uid=props.run_as_user,
             gid=props.run_as_group,
             resources_=props.resources,
-            command=props.command,
-            args=props.args,
+            command=command,
+            args=args,
             env=env,
             env_from=[{"configMapRef": {"name": f"{props.name}-config"}}] if settings is not None else (),
             ports={p.name: p.number for p in props.ports},
@@ -1152,6 +1203,22 @@ class Workload(Component):
             **props.telemetry.pod_annotations(props.telemetry_language),
             **({"checksum/config": _spec.config_checksum(*documents)} if any(documents) else {}),
         }
+        service_account = None
+        if agent is not None:
+            defaults, vault = agent
+            gid = props.run_as_group if props.run_as_group is not None else props.run_as_user
+            pod_annotations |= agent_pod_annotations(
+                defaults,
+                vault,
+                props.name,
+                agent_files,
+                gid=gid,
+                pre_populate_only=self._restart_policy() is not None,
+                init_first=bool(props.init_steps),
+            )
+            self.vault_role = vault.role(defaults.namespace, props.name)
+            volumes.append(token_volume(vault))
+            service_account = self.add_service_account()
         template = {
             "metadata": {"labels": dict(self.labels), "annotations": pod_annotations or None},
             "spec": _spec.pod_spec(
@@ -1181,6 +1248,8 @@ class Workload(Component):
                 restart_policy=self._restart_policy(),
             ),
         }
+        if service_account is not None:
+            template["spec"]["serviceAccountName"] = props.name
         # checkov's skip annotations, on the workload object (the one checkov reads).
         # A security exception brings the checks its relaxations fail (WorkloadProps refuses them
         # in policy_exceptions too).
@@ -1205,6 +1274,85 @@ class Workload(Component):
             if budget
             else None
         )
+
+    def _agent_env_file(self) -> AgentFile:
+        """The properties file of ``agent_env`` (``spring-properties``): each variable as
+        ``NAME=value`` and as its relaxed Spring property name."""
+        if "SPRING_CONFIG_IMPORT" in self.spec.env:
+            raise ValueError(
+                f"{self.spec.name}: env SPRING_CONFIG_IMPORT is set, but agent_env imports the agent's properties "
+                "file with it; drop it from env"
+            )
+        lines: list[str] = []
+        values: dict[str, SecretKeyRef] = {}
+        for index, (var, (template, refs)) in enumerate(sorted(self._agent_env.items())):
+            text = template
+            for key, ref in refs.items():
+                placeholder = f"v{index}_{key}"
+                text = text.replace(f"${{{key}}}", f"${{{placeholder}}}")
+                values[placeholder] = ref
+            lines += [f"{var}={text}", f"{var.lower().replace('_', '.')}={text}"]
+        return AgentFile(name=AGENT_ENV_FILE, template="".join(f"{line}\n" for line in lines), values=values)
+
+    def _agent_shell_file(self) -> AgentFile:
+        """The shell file of ``agent_env`` (``shell-env``): ``export NAME='value'`` per variable."""
+        lines: list[str] = []
+        values: dict[str, SecretKeyRef] = {}
+        for index, (var, (template, refs)) in enumerate(sorted(self._agent_env.items())):
+            words = []
+            for part in re.split(r"(\$\{[A-Za-z_][A-Za-z0-9_]*\})", template):
+                key = part[2:-1] if part.startswith("${") and part[2:-1] in refs else None
+                if key is not None:
+                    values[f"v{index}_{key}"] = refs[key]
+                    words.append(f"${{v{index}_{key}:sh}}")
+                elif part:
+                    words.append("'" + part.replace("'", "'\\''") + "'")
+            lines.append(f"export {var}={''.join(words)}")
+        return AgentFile(name=AGENT_SHELL_FILE, template="".join(f"{line}\n" for line in lines), values=values)
+
+    def add_service_account(self) -> Manifest:
+        """The component's own ServiceAccount ``<name>`` (wave 0), the identity its Vault role is
+        bound to; no token is mounted from it (``automountServiceAccountToken: false``)."""
+        return Manifest(
+            self,
+            "ServiceAccount",
+            {
+                "apiVersion": "v1",
+                "kind": "ServiceAccount",
+                "metadata": self.meta(wave=CONFIG_WAVE),
+                "automountServiceAccountToken": False,
+            },
+        )
+
+    def _effective_agent_env(self) -> str | None:
+        """``agent_env``, else the port's Vault Agent default, else ``None``."""
+        if self.spec.agent_env is not None:
+            return self.spec.agent_env
+        found = vault_agent_of(self)
+        return found[1].agent_env if found is not None else None
+
+    def _check_vault_agent_refs(self) -> None:
+        """Refuse a Vault Agent secret where only a Kubernetes Secret works (a variable, a
+        secret file): under ``vault-agent`` there is no Secret; the program reads an agent file."""
+        props = self.spec
+        places: list[tuple[str, object]] = []
+        if self._effective_agent_env() is None:
+            places += [(f"env {var} (wired)", v) for var, v in self.wired]
+            for var, value in props.env.items():
+                places.append((f"env {var}", value))
+                if isinstance(value, EnvTemplate):
+                    places += [(f"env {var}", v) for v in value.values.values()]
+        places += [(f"secret_files {f.name}", f.secret) for f in props.secret_files]
+        for sidecar in props.sidecars:
+            places += [(f"sidecar {sidecar.name} env {var}", v) for var, v in sidecar.env.items()]
+            places += [(f"sidecar {sidecar.name} secret_files {f.name}", f.secret) for f in sidecar.secret_files]
+        for where, ref in places:
+            if isinstance(ref, SecretKeyRef) and ref.from_vault_agent:
+                raise ValueError(
+                    f"{props.name}: {where} reads {ref.vault_path} {ref.property_name} from the Vault Agent "
+                    "(secrets provider vault-agent), which renders files, not Kubernetes Secrets; "
+                    "this workload does not support vault-agent yet (render it with agent_files)"
+                )
 
     def _config_map(self, id: str, name: str, data: Mapping[str, str]) -> Manifest:
         """A ConfigMap the pods read at start: wave 0, before the workload."""
@@ -1447,7 +1595,9 @@ class Workload(Component):
         if telemetry:
             env += [_spec.env_from_field(name, path) for name, path in _DOWNWARD_ENV.items()]
         for var, value in self.wired:
-            if isinstance(value, SecretKeyRef):
+            if isinstance(value, SecretKeyRef) and value.from_vault_agent:
+                self._agent_env[var] = ("${value}", {"value": value})
+            elif isinstance(value, SecretKeyRef):
                 env.append(_spec.env_from_secret(var, value))
             elif not in_config_map:
                 env.append(_spec.env_value(var, value))
@@ -1460,7 +1610,13 @@ class Workload(Component):
                     f"change it through wiring_overrides or the matching prop instead"
                 )
         for var, entry in props.env.items():
-            if isinstance(entry, SecretKeyRef):
+            if isinstance(entry, SecretKeyRef) and entry.from_vault_agent:
+                self._agent_env[var] = ("${value}", {"value": entry})
+            elif isinstance(entry, EnvTemplate) and any(
+                isinstance(v, SecretKeyRef) and v.from_vault_agent for v in entry.values.values()
+            ):
+                self._agent_env[var] = _agent_template(entry)
+            elif isinstance(entry, SecretKeyRef):
                 env.append(_spec.env_from_secret(var, entry))
             elif isinstance(entry, EnvTemplate):
                 secrets, text = entry.render(var)
@@ -1563,6 +1719,31 @@ class Workload(Component):
         if isinstance(check, TcpCheck):
             return _spec.tcp_probe(check.port, **timing)
         return _spec.exec_probe(check.command, **timing)
+
+
+#: The files ``agent_env`` renders, in ``/vault/secrets``.
+AGENT_ENV_FILE = "agent-env.properties"
+AGENT_SHELL_FILE = "agent-env.sh"
+
+
+def _agent_template(template: EnvTemplate) -> tuple[str, dict[str, SecretKeyRef]]:
+    """An :class:`EnvTemplate` as an agent template: literals in place, each Vault value a placeholder."""
+    refs: dict[str, SecretKeyRef] = {}
+
+    def fill(match: re.Match[str]) -> str:
+        key = match.group(1)
+        value = template.values[key]
+        if isinstance(value, SecretKeyRef):
+            if not value.from_vault_agent:
+                raise ValueError(
+                    f"EnvTemplate {template.text!r}: {key} is a Kubernetes Secret, but the template is rendered by "
+                    "the Vault Agent; read every secret of it from Vault"
+                )
+            refs[key] = value
+            return f"${{{key}}}"
+        return str(value)
+
+    return _PLACEHOLDER.sub(fill, template.text), refs
 
 
 def _own_mounts(sidecar: Sidecar) -> list[dict[str, Any]]:

@@ -1,7 +1,7 @@
 """Langfuse v3 on Kubernetes, ported from docker-compose.yml with the public API only.
 
 `make synth` writes dist/langfuse.k8s.yaml here (jsii on the project's Node: JSII_NODE).
-Every secret comes from Vault (secret/langfuse/<key>) through External Secrets; nothing in git.
+Every secret comes from Vault (secret/langfuse/<key>): External Secrets, or see vault_agent.py.
 """
 
 import dataclasses
@@ -17,7 +17,7 @@ BUSYBOX = "harbor.example.com/dockerhub-proxy/library/busybox:1.37.0"
 OUTDIR = Path(__file__).resolve().parent / "dist"
 
 
-def build(app: App) -> ac.PortChart:
+def build(app: App, secret_store: ac.SecretStore | None = None) -> ac.PortChart:
     port = ac.PortChart(
         app,
         "langfuse",
@@ -28,7 +28,7 @@ def build(app: App) -> ac.PortChart:
             telemetry=ac.Telemetry(mode="off"),
             image_mirror=ac.ImageMirror(host="harbor.example.com"),
             wait=ac.WaitPolicy(image=BUSYBOX),
-            secret_store=ac.SecretStore(name="vault-backend", vault_path="secret/langfuse"),
+            secret_store=secret_store or ac.SecretStore(name="vault-backend", vault_path="secret/langfuse"),
         ),
     )
     app_keys = port.vault_secret("langfuse", "app", {k: k for k in ("salt", "encryption-key", "nextauth-secret")})
