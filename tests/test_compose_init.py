@@ -153,7 +153,8 @@ def test_no_credential_value_of_the_compose_file_is_written(stack: str) -> None:
         assert value not in stack
     assert '"SECRET_KEY": keys.key("secret-key")' in stack
     assert '"DATABASE_URL": keys.key("database-url")' in stack
-    assert '"redis-password": "redis-password"' in stack  # the requirepass became a Vault key  # pragma: allowlist secret
+    # the requirepass became a Vault key
+    assert '"redis-password": "redis-password"' in stack  # pragma: allowlist secret
     assert '"LOG_LEVEL": "info"' in stack
 
 
