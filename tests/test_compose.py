@@ -597,7 +597,10 @@ def _remove_port(docs: list[dict[str, Any]]) -> None:
 @pytest.mark.parametrize(
     ("mutate", "finding"),
     [
-        (_remove_deployment, "drift: enai-scheduler: service: no Deployment or StatefulSet named 'enai-scheduler'"),
+        (
+            _remove_deployment,
+            "drift: enai-scheduler: service: no Deployment, StatefulSet, Job or CronJob named 'enai-scheduler'",
+        ),
         (
             _remove_env,
             "drift: enai-backend: env SPRING_RABBITMQ_HOST: not set in container enai-backend of "

@@ -199,7 +199,7 @@ def test_without_the_rename_the_database_is_a_missing_service(compose: ComposeFi
     assert report.renames == ()
     line = next(line for line in report.lines() if line.startswith("drift: db_postgres"))
     assert line == (
-        "drift: db_postgres (db-postgres): service: no Deployment or StatefulSet named 'db-postgres' (or labelled "
+        "drift: db_postgres (db-postgres): service: no Deployment, StatefulSet, Job or CronJob named 'db-postgres' (or labelled "
         "app.kubernetes.io/name=db-postgres) in port; if the port renamed it, give --rename db_postgres=NAME"
     )
 
@@ -290,7 +290,7 @@ def test_cli_rename_acceptance_4(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert main(args) == 1  # without the rename: the database is missing, its variables unchecked
     out = capsys.readouterr().out.splitlines()
     assert "POSTGRES_DB" not in "\n".join(out)
-    assert out[0].startswith("drift: db_postgres (db-postgres): service: no Deployment or StatefulSet")
+    assert out[0].startswith("drift: db_postgres (db-postgres): service: no Deployment, StatefulSet, Job or CronJob")
     assert main([*args, "--rename", "db_postgres=db", "--rename", "db_postgres=db2"]) == 2
     assert "error: --rename db_postgres=db: the service is renamed twice" in capsys.readouterr().err
     assert main([*args, "--rename", "postgres=db"]) == 2
@@ -572,7 +572,7 @@ def test_dify_acceptance_4(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
         "drift: db_postgres (db): env POSTGRES_DB: not set in container postgres of StatefulSet db (env or envFrom)"
         in out.splitlines()
     )
-    assert "db_postgres.service" not in out and "no Deployment or StatefulSet named 'db'" not in out
+    assert "db_postgres.service" not in out and "no Deployment, StatefulSet, Job or CronJob named 'db'" not in out
 
 
 #: The differences examples/dify/FACTS.md explains ("Services", "The sandbox's exception"), as
@@ -640,3 +640,27 @@ def test_aipp_compose_drift_takes_the_options(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["ignored_by_kind"] == {"port": 1, "env": 4}
     assert CliRunner().invoke(aipp, args).exit_code == 1
+
+
+def test_a_job_and_a_cron_job_are_compared_without_ports_or_probes() -> None:
+    """A one-shot Compose service ported as a Job (or CronJob) is found and its environment
+    compared; a Job serves no port and has no probe, so neither is a finding."""
+    compose = parse_compose(
+        "services:\n"
+        "  migrate:\n"
+        "    image: example/migrate:1.0.0\n"
+        "    ports: ['8080:8080']\n"
+        "    environment: {DB_HOST: db, MODE: migrate}\n"
+        "    healthcheck: {test: [CMD, 'true']}\n"
+    )
+    container = {"name": "migrate", "env": _env(DB_HOST="db")}
+    job = _workload("Job", "migrate", container)
+    assert _keys(find_drift(compose, [job])) == ["migrate.env.MODE"]
+    cron = {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": "migrate", "namespace": "dify"},
+        "spec": {"schedule": "0 3 * * *", "jobTemplate": {"spec": job["spec"]}},
+    }
+    assert _keys(find_drift(compose, [cron])) == ["migrate.env.MODE"]
+    assert _keys(find_drift(compose, [])) == ["migrate.service"]

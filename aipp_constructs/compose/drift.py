@@ -4,10 +4,11 @@ A vendor ships a new Compose file; kompose would convert it again and lose every
 the port. :func:`find_drift` instead reports what the Compose file has that the port lacks,
 so that each difference is either ported or explicitly ignored. For each Compose service:
 
-* ``service``: no ``Deployment`` or ``StatefulSet`` named like the service (its Kubernetes
+* ``service``: no ``Deployment``, ``StatefulSet``, ``Job`` or ``CronJob`` named like the service (its Kubernetes
   name, below), nor one labelled ``app.kubernetes.io/name: <that name>``;
-* ``port N/PROTO``: a Compose container port (``ports:`` target or ``expose:``) that is no
-  ``containerPort`` of any container of the workload's pod;
+* ``port N/PROTO`` (not for a Job or CronJob, which serves none): a Compose container port
+  (``ports:`` target or ``expose:``) that is no ``containerPort`` of any container of the
+  workload's pod;
 * ``env NAME``: a Compose ``environment`` name that the workload's main container does not
   define, neither in ``env`` nor through ``envFrom`` (keys of a ConfigMap, Secret or
   ExternalSecret of the same folder, with the ``prefix``). ``NAME`` also counts as defined when
@@ -85,7 +86,7 @@ __all__ = [
 #: Kinds of findings, in the order the summary counts them.
 KINDS = ("service", "port", "env", "volume", "bind", "healthcheck")
 
-_WORKLOAD_KINDS = ("Deployment", "StatefulSet")
+_WORKLOAD_KINDS = ("Deployment", "StatefulSet", "Job", "CronJob")
 _NAME_LABEL = "app.kubernetes.io/name"
 #: Finding kind -> the Compose key that holds it (the Compose path of a finding).
 _COMPOSE_FIELD = {"port": "ports", "env": "environment", "volume": "volumes", "bind": "volumes"}
@@ -382,7 +383,10 @@ def _find_workload(name: str, manifests: Sequence[Mapping[str, Any]]) -> Mapping
 
 
 def _pod_spec(workload: Mapping[str, Any]) -> Mapping[str, Any]:
-    return ((workload.get("spec") or {}).get("template") or {}).get("spec") or {}
+    spec = workload.get("spec") or {}
+    if workload.get("kind") == "CronJob":
+        spec = (spec.get("jobTemplate") or {}).get("spec") or {}
+    return (spec.get("template") or {}).get("spec") or {}
 
 
 def _main_container(workload: Mapping[str, Any], names: Iterable[str]) -> Mapping[str, Any] | None:
@@ -623,7 +627,7 @@ def _compare(
                 service.name,
                 "service",
                 "",
-                f"service: no Deployment or StatefulSet named {k8s_name!r} (or labelled {_NAME_LABEL}={k8s_name}) "
+                f"service: no Deployment, StatefulSet, Job or CronJob named {k8s_name!r} (or labelled {_NAME_LABEL}={k8s_name}) "
                 f"in {port_dir}; if the port renamed it, give --rename {service.name}=NAME",
             )
         ]
@@ -638,8 +642,10 @@ def _compare(
         for container in pod.get("containers") or []
         for port in container.get("ports") or []
     }
+    # A Job runs to completion: it serves no port and has no probe, so neither is compared.
+    runs_once = workload.get("kind") in ("Job", "CronJob")
     seen_ports: set[tuple[int, str]] = set()
-    for port in service.ports:
+    for port in () if runs_once else service.ports:
         key = (port.target, port.protocol)
         if key in seen_ports:
             continue
@@ -677,7 +683,7 @@ def _compare(
             findings.append(finding)
 
     check = service.healthcheck
-    if check is not None and check.kind != "NONE":
+    if check is not None and check.kind != "NONE" and not runs_once:
         probes = container is not None and any(key in container for key in ("readinessProbe", "livenessProbe"))
         if not probes:
             findings.append(

@@ -758,11 +758,6 @@ class _Program:
         for var in _environment(s):
             if var.value is None:
                 notes.append(f"{s.name}'s {var.name} comes from the shell that runs docker compose: set it in env")
-        if unit.construct == "OneShotJob":
-            notes.append(
-                f"{s.name} is a Job: `aipp compose drift` compares Deployments and StatefulSets and reports it "
-                f"missing (--ignore {s.name})"
-            )
         return notes
 
     def _ids(self, unit: _Unit) -> None:
