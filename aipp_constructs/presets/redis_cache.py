@@ -350,37 +350,40 @@ def _agent_files(props: RedisCacheProps) -> tuple[AgentFile, ...]:
 
 def _agent_exporter_props(props: RedisCacheProps, exporter: MetricsExporter) -> dict[str, object]:
     """The exporter under vault-agent: it reads the password map the agent renders."""
+    return {"sidecars": (_exporter_sidecar(props, exporter, _AGENT_EXPORTER_AUTH),)}
+
+
+def _exporter_sidecar(
+    props: RedisCacheProps, exporter: MetricsExporter, auth_file: str, scratch: tuple[ScratchVolume, ...] = ()
+) -> Sidecar:
+    """redis_exporter beside the server, reading its password map from ``auth_file``."""
     port = exporter.port or _EXPORTER_PORT
     uid = exporter.run_as_user or _EXPORTER_UID
-    return {
-        "sidecars": (
-            Sidecar(
-                name="redis-exporter",
-                image=exporter.image,
-                args=exporter.args(
-                    (
-                        f"--web.listen-address=:{port}",
-                        f"--web.telemetry-path={METRICS_PATH}",
-                        f"--redis.addr=redis://127.0.0.1:{props.port}",
-                        f"--redis.password-file={_AGENT_EXPORTER_AUTH}",
-                    ),
-                    _EXPORTER_FLAGS,
-                ),
-                ports=(Port(name=METRICS_PORT, number=port),),
-                probes=exporter_probes(),
-                resources=exporter.resources,
-                run_as_user=uid,
-                run_as_group=exporter.run_as_group if exporter.run_as_group is not None else uid,
+    return Sidecar(
+        name="redis-exporter",
+        image=exporter.image,
+        args=exporter.args(
+            (
+                f"--web.listen-address=:{port}",
+                f"--web.telemetry-path={METRICS_PATH}",
+                f"--redis.addr=redis://127.0.0.1:{props.port}",
+                f"--redis.password-file={auth_file}",
             ),
+            _EXPORTER_FLAGS,
         ),
-    }
+        ports=(Port(name=METRICS_PORT, number=port),),
+        # On the landing page, which queries nothing: Redis's state never makes it unready.
+        probes=exporter_probes(),
+        resources=exporter.resources,
+        run_as_user=uid,
+        run_as_group=exporter.run_as_group if exporter.run_as_group is not None else uid,
+        scratch=scratch,
+    )
 
 
 def _exporter_props(props: RedisCacheProps, exporter: MetricsExporter) -> dict[str, object]:
     """What the exporter adds to the workload: the password as a file, an init container that
     writes redis_exporter's password map from it into a memory volume, and the sidecar."""
-    port = exporter.port or _EXPORTER_PORT
-    uid = exporter.run_as_user or _EXPORTER_UID
     address = f"redis://127.0.0.1:{props.port}"
     auth_file = f"{_EXPORTER_AUTH_DIR}/auth.json"
     # redis_exporter's password file is a JSON map from server address to password: the key is
@@ -402,26 +405,12 @@ def _exporter_props(props: RedisCacheProps, exporter: MetricsExporter) -> dict[s
             InitStep(name="redis-exporter-auth", command=("sh", "-c", script), volumes=("password", "exporter-auth")),
         ),
         "sidecars": (
-            Sidecar(
-                name="redis-exporter",
-                image=exporter.image,
-                args=exporter.args(
-                    (
-                        f"--web.listen-address=:{port}",
-                        f"--web.telemetry-path={METRICS_PATH}",
-                        f"--redis.addr={address}",
-                        f"--redis.password-file={auth_file}",
-                    ),
-                    _EXPORTER_FLAGS,
-                ),
-                ports=(Port(name=METRICS_PORT, number=port),),
-                # On the landing page, which queries nothing: Redis's state never makes it unready.
-                probes=exporter_probes(),
-                resources=exporter.resources,
-                run_as_user=uid,
-                run_as_group=exporter.run_as_group if exporter.run_as_group is not None else uid,
+            _exporter_sidecar(
+                props,
+                exporter,
+                auth_file,
                 # Its own memory volume, where the init step writes the password map.
-                scratch=(ScratchVolume(name="exporter-auth", path=_EXPORTER_AUTH_DIR, size="1Mi", memory=True),),
+                (ScratchVolume(name="exporter-auth", path=_EXPORTER_AUTH_DIR, size="1Mi", memory=True),),
             ),
         ),
     }
