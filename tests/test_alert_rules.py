@@ -236,7 +236,8 @@ def test_every_alert_names_its_severity_summary_and_runbook() -> None:
     for name, rule in _alerts().items():
         assert rule["labels"]["severity"] in ("critical", "warning"), name
         assert rule["annotations"]["summary"], name
-        assert f"Runbook: README.md, Alerts and runbooks, {name}." in rule["annotations"]["description"]
+        page = rule["annotations"]["runbook_url"].rstrip("/").rsplit("/", 1)[1]
+        assert rule["annotations"]["description"].endswith(f" Runbook: docs/runbooks/{page}.md."), name
 
 
 def test_promtool_check_rules(rules_file: Path) -> None:

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 import yaml
 from cdk8s import App, Chart
-from conftest import DIST, PROJECT, write_environment
+from conftest import DIST, write_environment
 from fakeregistry import PINNED_VENDOR_ROWS
 
 import main
 from aipp_constructs.aipp import load_environment
-from aipp_constructs.aipp.observability import KUBERNETES_METRICS, METRICS, metric_names, runbook_anchor
+from aipp_constructs.aipp.observability import KUBERNETES_METRICS, METRICS, metric_names
 from aipp_constructs.observability.grafana_dashboard import (
     DashboardLink,
     DashboardRow,
@@ -106,6 +106,28 @@ def test_prometheus_alerts_writes_one_rule_with_every_prop() -> None:
             ],
         }
     ]
+
+
+def test_prometheus_alerts_links_each_rule_without_its_own_runbook_under_the_base_url() -> None:
+    own = _rule(alert="ThingDown", runbook_url="https://wiki.example.com/thing")
+    props = PrometheusAlertsProps(
+        name="a",
+        groups=(AlertGroup(name="g", rules=(own, _rule(alert="ThingHTTPErrors"), _rule(alert="Spring5xxHigh"))),),
+        runbook_base_url="https://docs.example.com/port",
+    )
+    (doc,) = _synth(lambda chart: PrometheusAlerts(chart, "Alerts", props))
+    assert [r["annotations"]["runbook_url"] for r in doc["spec"]["groups"][0]["rules"]] == [
+        "https://wiki.example.com/thing",
+        "https://docs.example.com/port/runbooks/thing-http-errors/",
+        "https://docs.example.com/port/runbooks/spring5xx-high/",
+    ]
+    assert _rule(alert="PostgresConnectionsNearLimit").runbook_page == "postgres-connections-near-limit"
+
+
+@pytest.mark.parametrize("url", ["docs.example.com", "https://docs.example.com/", "https://d.example.com/x#a"])
+def test_prometheus_alerts_refuse_a_runbook_base_url_that_is_not_a_base(url: str) -> None:
+    with pytest.raises(ValueError, match="runbook_base_url must be an http"):
+        PrometheusAlertsProps(name="a", groups=(AlertGroup(name="g", rules=(_rule(),)),), runbook_base_url=url)
 
 
 def test_prometheus_alerts_leaves_out_unset_fields() -> None:
@@ -298,7 +320,7 @@ def test_the_dashboard_is_valid_json_and_every_panel_queries_known_metrics() -> 
 def test_dashboard_settings_from_the_environment_file(tmp_path: Path) -> None:
     changes: dict[str, Any] = {
         "monitoring.dashboard": {"label": "dash", "label_value": "on", "folder": "Platform", "loki_label": "app"},
-        "monitoring.alerts": {"restarts_per_hour": 7, "runbook_url": "https://git.example.com/aipp/README.md"},
+        "monitoring.alerts": {"restarts_per_hour": 7, "runbook_base_url": "https://docs.example.com/aipp"},
     }
     path = write_environment(tmp_path, "obs", **changes)
     docs = _env_docs(path, tmp_path)
@@ -310,8 +332,9 @@ def test_dashboard_settings_from_the_environment_file(tmp_path: Path) -> None:
     alerts = {a["alert"]: a for g in rule["spec"]["groups"] for a in g["rules"]}
     assert alerts["PodRestarting"]["expr"].endswith("[1h]) > 7")
     assert alerts["PodRestarting"]["annotations"]["runbook_url"] == (
-        f"https://git.example.com/aipp/README.md#{runbook_anchor('PodRestarting')}"
+        "https://docs.example.com/aipp/runbooks/pod-restarting/"
     )
+    assert _dashboard(docs)["links"][0]["url"] == "https://docs.example.com/aipp/runbooks/"
 
 
 def test_alerts_and_dashboard_can_be_turned_off(tmp_path: Path) -> None:
@@ -319,15 +342,6 @@ def test_alerts_and_dashboard_can_be_turned_off(tmp_path: Path) -> None:
     path = write_environment(tmp_path, "quiet", **changes)
     kinds = {(d["kind"], d["metadata"]["name"]) for d in _env_docs(path, tmp_path)}
     assert not any(kind == "PrometheusRule" or name.endswith("-dashboard") for kind, name in kinds)
-
-
-def test_the_readme_has_a_runbook_for_every_alert() -> None:
-    readme = (PROJECT / "README.md").read_text()
-    section = readme.split("## Alerts and runbooks", 1)[1].split("\n## ", 1)[0]
-    (rule,) = [d for d in _docs() if d["kind"] == "PrometheusRule"]
-    alerts = [a["alert"] for g in rule["spec"]["groups"] for a in g["rules"]]
-    headings = [line[4:].strip() for line in section.splitlines() if line.startswith("### ")]
-    assert sorted(headings) == sorted(alerts)
 
 
 #: The Micrometer meters the Spring alerts and panels read, as Spring Boot and Micrometer document

@@ -462,7 +462,7 @@ class AippChart(PortChart):
         )
 
     def _alerts(self, observed: Observed) -> PrometheusAlerts | None:
-        """The PrometheusRule of the environment (README.md, "Alerts and runbooks")."""
+        """The PrometheusRule of the environment; each alert links its page of docs/runbooks/."""
         monitoring = self.env.monitoring
         if not monitoring.alerts.enabled:
             return None
@@ -475,6 +475,7 @@ class AippChart(PortChart):
                     groups=alert_groups(observed),
                     labels=monitoring.service_monitor_labels,
                     part_of=PART_OF,
+                    runbook_base_url=monitoring.alerts.runbook_base_url,
                 ),
             )
 

@@ -667,18 +667,23 @@ def _check_percent(field_path: str, value: int) -> None:
     _check_range(1, 100, "percent")(field_path, value)
 
 
-def _check_runbook_url(field_path: str, value: str) -> None:
-    if not re.fullmatch(r"https?://[^\s#]+", value):
+#: Where the documentation site (``make docs``, published by the repository's CI) is read:
+#: ``monitoring.alerts.runbook_base_url``'s default. Each alert links ``<it>/runbooks/<page>/``.
+DEFAULT_RUNBOOK_BASE_URL = "https://platform.pages.dev.unifiedmeta.net/aipp-k8s"
+
+
+def _check_runbook_base_url(field_path: str, value: str) -> None:
+    if not re.fullmatch(r"https?://[^\s#?]*[^\s#?/]", value):
         raise ValueError(
-            f"{field_path} must be an http(s) URL without '#' like "
-            f"'https://gitlab.example.com/platform/aipp-k8s/-/blob/main/README.md', got {value!r}; "
-            "write the address of the README (each alert links to its own section)"
+            f"{field_path} must be an http(s) URL without a trailing slash, '#' or '?' like "
+            f"{DEFAULT_RUNBOOK_BASE_URL!r}, got {value!r}; write the address of the documentation "
+            "site (each alert links <it>/runbooks/<alert-page>/)"
         )
 
 
 class AlertsConfig(ConfigModel):
     """``monitoring.alerts``: the PrometheusRule ``<namespace>-alerts`` and its thresholds
-    (README.md, "Alerts and runbooks").
+    (docs/runbooks/index.md).
 
     Attributes:
         enabled: Write the PrometheusRule. Defaults to ``true``.
@@ -697,9 +702,12 @@ class AlertsConfig(ConfigModel):
             ``SpringHttp5xx``. Defaults to ``5``.
         jvm_heap_percent: Share of a Spring service's maximum heap in use that raises
             ``SpringHeapNearLimit``. Defaults to ``90``.
-        runbook_url: Address of this README as the team reads it; each alert's ``runbook_url``
-            is it plus the alert's section anchor. Defaults to none (the alerts name the
-            README section in their description).
+        runbook_base_url: Address of the documentation site (``make docs``) as the team reads
+            it, no trailing slash; each alert's ``runbook_url`` is
+            ``<runbook_base_url>/runbooks/<page>/`` (docs/runbooks/<page>.md) and the dashboard
+            links ``<runbook_base_url>/runbooks/``. Defaults to
+            ``"https://platform.pages.dev.unifiedmeta.net/aipp-k8s"``, where the repository's CI
+            publishes the site.
     """
 
     enabled: bool = True
@@ -711,7 +719,7 @@ class AlertsConfig(ConfigModel):
     volume_used_percent: Annotated[int, checked(_check_percent)] = 80
     http_5xx_percent: Annotated[int, checked(_check_percent)] = 5
     jvm_heap_percent: Annotated[int, checked(_check_percent)] = 90
-    runbook_url: Annotated[Text | None, checked(_check_runbook_url)] = None
+    runbook_base_url: Annotated[Text, checked(_check_runbook_base_url)] = DEFAULT_RUNBOOK_BASE_URL
 
 
 class DashboardConfig(ConfigModel):

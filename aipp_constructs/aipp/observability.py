@@ -1,4 +1,4 @@
-"""AIPP's alerts and dashboard: what an operator watches after a sync (README.md, "Alerts and runbooks").
+"""AIPP's alerts and dashboard: what an operator watches after a sync (docs/runbooks/index.md).
 
 Both are derived from the same facts as the ServiceMonitors and NetworkPolicies: the enabled
 components, which of them are scraped and what serves their metrics (``AippChart.metrics_targets``),
@@ -19,7 +19,7 @@ from typing import Literal
 
 from aipp_constructs.core._validation import quantity_to_bytes
 from aipp_constructs.observability.grafana_dashboard import DashboardLink, DashboardRow, Panel, Query, dashboard_model
-from aipp_constructs.observability.prometheus_rule import AlertGroup, AlertRule
+from aipp_constructs.observability.prometheus_rule import AlertGroup, AlertRule, runbook_page
 
 from .config import EnvironmentConfig
 
@@ -31,7 +31,6 @@ __all__ = [
     "alert_groups",
     "dashboard",
     "metric_names",
-    "runbook_anchor",
 ]
 
 MetricsKind = Literal["postgres", "redis", "rabbitmq", "spring"]
@@ -83,8 +82,8 @@ KUBERNETES_METRICS = (
     "kubelet_volume_stats_used_bytes",
     "kubelet_volume_stats_capacity_bytes",
 )
-#: The README section every alert's runbook is under.
-RUNBOOK_SECTION = "Alerts and runbooks"
+#: The folder of the runbooks, a page per alert (``AlertRule.runbook_page``).
+RUNBOOK_DIR = "docs/runbooks"
 
 # A metric name as the queries write it: always followed by its label matchers.
 _METRIC = re.compile(r"\b([a-zA-Z_:][a-zA-Z0-9_:]*)\{")
@@ -93,11 +92,6 @@ _METRIC = re.compile(r"\b([a-zA-Z_:][a-zA-Z0-9_:]*)\{")
 def metric_names(expr: str) -> set[str]:
     """The metric names a query reads (the queries always give a metric its ``{...}`` matchers)."""
     return set(_METRIC.findall(expr))
-
-
-def runbook_anchor(alert: str) -> str:
-    """The README anchor of an alert's runbook (its heading is the alert name)."""
-    return alert.lower()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -139,7 +133,6 @@ def alert_groups(seen: Observed) -> tuple[AlertGroup, ...]:
     """The rule groups of the environment's PrometheusRule."""
     ns = seen.env.namespace
     limits = seen.env.monitoring.alerts
-    base = limits.runbook_url
 
     def rule(
         alert: str, expr: str, summary: str, severity: Literal["critical", "warning"], for_: str, what: str
@@ -150,8 +143,7 @@ def alert_groups(seen: Observed) -> tuple[AlertGroup, ...]:
             summary=summary,
             severity=severity,
             for_=for_,
-            description=f"{what} Runbook: README.md, {RUNBOOK_SECTION}, {alert}.",
-            runbook_url=f"{base}#{runbook_anchor(alert)}" if base else None,
+            description=f"{what} Runbook: {RUNBOOK_DIR}/{runbook_page(alert)}.md.",
         )
 
     groups: list[AlertGroup] = []
@@ -515,11 +507,7 @@ def dashboard(seen: Observed) -> dict[str, object]:
             ]
         panels += [restarts(name), logs(name)]
         rows.append(DashboardRow(title=name, panels=tuple(panels)))
-    links = (
-        (DashboardLink(title="Runbooks", url=env.monitoring.alerts.runbook_url),)
-        if env.monitoring.alerts.runbook_url
-        else ()
-    )
+    links = (DashboardLink(title="Runbooks", url=f"{env.monitoring.alerts.runbook_base_url}/runbooks/"),)
     return dashboard_model(
         title=f"AIPP ({env.name}, namespace {ns})",
         uid=f"aipp-{env.name}"[:40],

@@ -4,7 +4,10 @@ Creates one ``PrometheusRule`` (``monitoring.coreos.com/v1``) holding one rule g
 :class:`AlertGroup`, in sync wave 0 with ``SkipDryRunOnMissingResource`` (ArgoCD's dry run
 must not fail while the CRD is missing). Every alert carries a ``severity`` label and a
 ``summary`` annotation, and, when given, a ``runbook_url`` (the annotation Alertmanager
-templates and kube-prometheus-stack's own rules use).
+templates and kube-prometheus-stack's own rules use): the rule's own, or
+``<runbook_base_url>/runbooks/<page>/`` from the props' ``runbook_base_url``, where the page is the
+alert's name in lowercase words joined by dashes (``PostgresDown`` -> ``postgres-down``, see
+:attr:`AlertRule.runbook_page`): the address MkDocs gives ``docs/runbooks/postgres-down.md``.
 
 A Prometheus only loads the rules its ``ruleSelector`` matches: kube-prometheus-stack selects
 ``release: <helm release name>`` by default and silently ignores every other PrometheusRule;
@@ -53,7 +56,8 @@ class AlertRule:
         for_: How long the expression must hold before the alert fires (``for``), a
             Prometheus duration. Defaults to ``"5m"``.
         description: Longer text: what it means and what to do first. Defaults to none.
-        runbook_url: Where the runbook is (``runbook_url`` annotation). Defaults to none.
+        runbook_url: Where the runbook is (``runbook_url`` annotation). Defaults to none: the
+            page under the props' ``runbook_base_url`` when that is given, else no annotation.
         labels: Further labels of the alert (routing). Defaults to none.
     """
 
@@ -89,6 +93,12 @@ class AlertRule:
                 )
             if not isinstance(value, str):
                 raise ValueError(f"{self.alert}: labels[{key!r}] must be a string, got {value!r}")
+
+    @property
+    def runbook_page(self) -> str:
+        """The name of the alert's runbook page: its name in lowercase words joined by dashes
+        (``PostgresConnectionsNearLimit`` -> ``postgres-connections-near-limit``)."""
+        return runbook_page(self.alert)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -134,6 +144,10 @@ class PrometheusAlertsProps:
         part_of: ``app.kubernetes.io/part-of`` label. Defaults to the port's
             (``PortDefaults.part_of`` inside a :class:`~aipp_constructs.PortChart`), else none.
         wave: ArgoCD sync wave. Defaults to ``0``.
+        runbook_base_url: Address of the documentation site whose ``runbooks/<page>/`` holds
+            a page per alert (``https://docs.example.com/my-port``, no trailing slash); every
+            alert without its own ``runbook_url`` links ``<runbook_base_url>/runbooks/<page>/``
+            (:attr:`AlertRule.runbook_page`). Defaults to none: only the rules' own.
     """
 
     name: str
@@ -141,6 +155,7 @@ class PrometheusAlertsProps:
     labels: Mapping[str, str] = field(default_factory=dict)
     part_of: str | None = None
     wave: int = 0
+    runbook_base_url: str | None = None
 
     def __post_init__(self) -> None:
         check_dns_subdomain("name", self.name)
@@ -158,6 +173,11 @@ class PrometheusAlertsProps:
             check_dns_label("part_of", self.part_of)
         if isinstance(self.wave, bool) or not isinstance(self.wave, int):
             raise ValueError(f"wave must be an integer, got {self.wave!r}")
+        if self.runbook_base_url is not None and not re.fullmatch(r"https?://[^\s#?]*[^\s#?/]", self.runbook_base_url):
+            raise ValueError(
+                "runbook_base_url must be an http(s) URL without a trailing slash, '#' or '?' like "
+                f"'https://docs.example.com/my-port', got {self.runbook_base_url!r}"
+            )
 
 
 class PrometheusAlerts(Construct):
@@ -191,17 +211,30 @@ class PrometheusAlerts(Construct):
                     "labels": labels,
                     "annotations": {SYNC_WAVE_ANNOTATION: str(props.wave), **SKIP_DRY_RUN_ON_MISSING_RESOURCE},
                 },
-                "spec": {"groups": [_group(group) for group in props.groups]},
+                "spec": {"groups": [_group(group, props.runbook_base_url) for group in props.groups]},
             },
         )
 
 
-def _group(group: AlertGroup) -> dict[str, object]:
-    return {"name": group.name, "interval": group.interval, "rules": [_rule(rule) for rule in group.rules]}
+def runbook_page(alert: str) -> str:
+    """The runbook page of an alert: its name in lowercase words joined by dashes
+    (``SpringHttp5xx`` -> ``spring-http5xx``, ``TargetDown`` -> ``target-down``)."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "-", alert).replace("_", "-").lower()
 
 
-def _rule(rule: AlertRule) -> dict[str, object]:
-    annotations = {"summary": rule.summary, "description": rule.description, "runbook_url": rule.runbook_url}
+def _group(group: AlertGroup, runbook_base_url: str | None) -> dict[str, object]:
+    return {
+        "name": group.name,
+        "interval": group.interval,
+        "rules": [_rule(rule, runbook_base_url) for rule in group.rules],
+    }
+
+
+def _rule(rule: AlertRule, runbook_base_url: str | None) -> dict[str, object]:
+    runbook_url = rule.runbook_url
+    if runbook_url is None and runbook_base_url is not None:
+        runbook_url = f"{runbook_base_url}/runbooks/{rule.runbook_page}/"
+    annotations = {"summary": rule.summary, "description": rule.description, "runbook_url": runbook_url}
     # ``plain`` sorts keys; the field order of a rule in the YAML is alert, annotations, expr, for, labels.
     return {
         "alert": rule.alert,
