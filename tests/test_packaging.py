@@ -10,7 +10,7 @@ from pathlib import Path
 import main
 
 
-def test_the_wheel_holds_only_aipp_constructs_with_the_bindings_inside(tmp_path: Path) -> None:
+def test_the_wheel_holds_only_aipp_constructs_with_the_bindings_inside_and_py_typed(tmp_path: Path) -> None:
     subprocess.run(
         [
             sys.executable,
@@ -34,6 +34,8 @@ def test_the_wheel_holds_only_aipp_constructs_with_the_bindings_inside(tmp_path:
     assert {name.split("/", 1)[0] for name in names} == {"aipp_constructs", "aipp_constructs-0.1.0.dist-info"}
     bindings = sorted(Path(name).parts[2] for name in names if name.endswith(".jsii.tgz"))
     assert bindings == sorted(p.name for p in (main.PROJECT / "imports").iterdir())
+    # PEP 561: a port's `mypy --strict` reads the library's types only when the marker ships.
+    assert "aipp_constructs/py.typed" in names
 
 
 def test_the_library_never_imports_the_top_level_imports_package() -> None:
