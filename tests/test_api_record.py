@@ -8,6 +8,7 @@ deprecation policy of docs/versioning.md. An addition is recorded too, so the re
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 from types import ModuleType
 
@@ -87,3 +88,11 @@ def test_the_tool_checks_and_prints(capsys: pytest.CaptureFixture[str]) -> None:
     assert api_record.main([]) == 0
     assert "name RedisCache" in capsys.readouterr().out.splitlines()
     assert api_record.main(["--nope"]) == 2
+
+
+def test_the_changelog_has_unreleased_and_every_version_down_to_0_1_0() -> None:
+    changelog = (Path(api_record.PROJECT) / "CHANGELOG.md").read_text()
+    versions = re.findall(r"^## \[([^\]]+)\]", changelog, re.MULTILINE)
+    assert versions[0] == "Unreleased" and versions[-1] == "0.1.0", versions
+    for version in versions:
+        assert f"\n[{version}]: " in changelog, f"CHANGELOG.md: no link for [{version}]"
