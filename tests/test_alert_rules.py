@@ -236,7 +236,7 @@ def test_every_alert_names_its_severity_summary_and_runbook() -> None:
     for name, rule in _alerts().items():
         assert rule["labels"]["severity"] in ("critical", "warning"), name
         assert rule["annotations"]["summary"], name
-        page = rule["annotations"]["runbook_url"].rstrip("/").rsplit("/", 1)[1]
+        page = rule["annotations"]["runbook_url"].rstrip("/").rsplit("/", 1)[1].removesuffix(".md")
         assert rule["annotations"]["description"].endswith(f" Runbook: docs/runbooks/{page}.md."), name
 
 

@@ -64,7 +64,7 @@ from .config import (
     SpringConfig,
 )
 from .images import image_ref
-from .observability import MetricsKind, Observed, alert_groups, dashboard
+from .observability import MetricsKind, Observed, alert_groups, dashboard, runbook_link
 
 __all__ = ["CREDENTIAL_SETS", "PART_OF", "SINGLETONS", "AippChart"]
 
@@ -472,10 +472,18 @@ class AippChart(PortChart):
                 "Alerts",
                 PrometheusAlertsProps(
                     name=f"{self.env.namespace}-alerts",
-                    groups=alert_groups(observed),
+                    groups=tuple(
+                        dataclasses.replace(
+                            group,
+                            rules=tuple(
+                                dataclasses.replace(rule, runbook_url=runbook_link(self.env, rule.runbook_page))
+                                for rule in group.rules
+                            ),
+                        )
+                        for group in alert_groups(observed)
+                    ),
                     labels=monitoring.service_monitor_labels,
                     part_of=PART_OF,
-                    runbook_base_url=monitoring.alerts.runbook_base_url,
                 ),
             )
 

@@ -667,18 +667,28 @@ def _check_percent(field_path: str, value: int) -> None:
     _check_range(1, 100, "percent")(field_path, value)
 
 
-#: Where the documentation site (``make docs``, published by the repository's CI) is read:
-#: ``monitoring.alerts.runbook_base_url``'s default. Each alert links ``<it>/runbooks/<page>/``.
-DEFAULT_RUNBOOK_BASE_URL = "https://platform.pages.dev.unifiedmeta.net/aipp-k8s"
-
-
 def _check_runbook_base_url(field_path: str, value: str) -> None:
     if not re.fullmatch(r"https?://[^\s#?]*[^\s#?/]", value):
         raise ValueError(
             f"{field_path} must be an http(s) URL without a trailing slash, '#' or '?' like "
-            f"{DEFAULT_RUNBOOK_BASE_URL!r}, got {value!r}; write the address of the documentation "
-            "site (each alert links <it>/runbooks/<alert-page>/)"
+            f"'https://docs.example.com/aipp-k8s', got {value!r}; write the address of the documentation "
+            "site (each alert links <it>/runbooks/<alert-page>/), or leave it out for the repository's pages"
         )
+
+
+def repository_web_url(repo_url: str) -> str:
+    """The web address of the repository ArgoCD clones: ``https://host/group/repo`` for
+    ``https://host/group/repo.git``, ``ssh://git@host[:port]/group/repo.git`` and
+    ``git@host:group/repo.git``."""
+    url = repo_url.removesuffix("/").removesuffix(".git")
+    if url.startswith("git@"):
+        host, _, path = url.removeprefix("git@").partition(":")
+        return f"https://{host}/{path}"
+    if url.startswith("ssh://"):
+        rest = url.removeprefix("ssh://").split("@", 1)[-1]
+        host, _, path = rest.partition("/")
+        return f"https://{host.split(':', 1)[0]}/{path}"
+    return url
 
 
 class AlertsConfig(ConfigModel):
@@ -705,9 +715,9 @@ class AlertsConfig(ConfigModel):
         runbook_base_url: Address of the documentation site (``make docs``) as the team reads
             it, no trailing slash; each alert's ``runbook_url`` is
             ``<runbook_base_url>/runbooks/<page>/`` (docs/runbooks/<page>.md) and the dashboard
-            links ``<runbook_base_url>/runbooks/``. Defaults to
-            ``"https://platform.pages.dev.unifiedmeta.net/aipp-k8s"``, where the repository's CI
-            publishes the site.
+            links ``<runbook_base_url>/runbooks/``. Defaults to none: the repository's docs path,
+            the page in the repository ArgoCD reads as GitLab shows it
+            (``<repository>/-/blob/<gitops.revision>/docs/runbooks/<page>.md``).
     """
 
     enabled: bool = True
@@ -719,7 +729,7 @@ class AlertsConfig(ConfigModel):
     volume_used_percent: Annotated[int, checked(_check_percent)] = 80
     http_5xx_percent: Annotated[int, checked(_check_percent)] = 5
     jvm_heap_percent: Annotated[int, checked(_check_percent)] = 90
-    runbook_base_url: Annotated[Text, checked(_check_runbook_base_url)] = DEFAULT_RUNBOOK_BASE_URL
+    runbook_base_url: Annotated[Text | None, checked(_check_runbook_base_url)] = None
 
 
 class DashboardConfig(ConfigModel):

@@ -21,7 +21,7 @@ from aipp_constructs.core._validation import quantity_to_bytes
 from aipp_constructs.observability.grafana_dashboard import DashboardLink, DashboardRow, Panel, Query, dashboard_model
 from aipp_constructs.observability.prometheus_rule import AlertGroup, AlertRule, runbook_page
 
-from .config import EnvironmentConfig
+from .config import EnvironmentConfig, repository_web_url
 
 __all__ = [
     "KUBERNETES_METRICS",
@@ -507,7 +507,7 @@ def dashboard(seen: Observed) -> dict[str, object]:
             ]
         panels += [restarts(name), logs(name)]
         rows.append(DashboardRow(title=name, panels=tuple(panels)))
-    links = (DashboardLink(title="Runbooks", url=f"{env.monitoring.alerts.runbook_base_url}/runbooks/"),)
+    links = (DashboardLink(title="Runbooks", url=runbook_link(env, None)),)
     return dashboard_model(
         title=f"AIPP ({env.name}, namespace {ns})",
         uid=f"aipp-{env.name}"[:40],
@@ -515,3 +515,16 @@ def dashboard(seen: Observed) -> dict[str, object]:
         tags=("aipp", env.name),
         links=links,
     )
+
+
+def runbook_link(env: EnvironmentConfig, page: str | None) -> str:
+    """Where the runbook ``page`` (``None``: the index of the runbooks) is read: on the
+    documentation site when ``monitoring.alerts.runbook_base_url`` names it, else in the
+    repository ArgoCD reads, as GitLab shows a file (``-/blob``) or a folder (``-/tree``)."""
+    base = env.monitoring.alerts.runbook_base_url
+    if base is not None:
+        return f"{base}/runbooks/{page}/" if page else f"{base}/runbooks/"
+    repository, revision = repository_web_url(env.gitops.repo_url), env.gitops.revision
+    if page is None:
+        return f"{repository}/-/tree/{revision}/{RUNBOOK_DIR}"
+    return f"{repository}/-/blob/{revision}/{RUNBOOK_DIR}/{page}.md"
