@@ -19,6 +19,7 @@ from typing import Any
 
 import click
 import pytest
+import yaml
 
 import aipp_constructs
 
@@ -122,3 +123,31 @@ def test_nav_lists_a_folders_pages_and_leaves_out_what_is_not_there_yet(tmp_path
         {"Home": "index.md"},
         {"Reference": [{"Runbooks": ["runbooks/index.md", "runbooks/a.md", "runbooks/b.md"]}]},
     ]
+
+
+def _annotations(node: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(node, dict):
+        metadata = node.get("metadata")
+        if isinstance(metadata, dict) and isinstance(metadata.get("annotations"), dict):
+            yield metadata["annotations"]
+        for value in node.values():
+            yield from _annotations(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _annotations(value)
+
+
+def test_every_checkov_exception_of_the_output_is_on_the_exceptions_page() -> None:
+    text = html.unescape(re.sub(r"<[^>]+>", "", _page("reference/checkov-exceptions")))
+    files = sorted([*(ROOT / "dist").glob("**/*.yaml"), *(ROOT / "examples").glob("*/dist/**/*.yaml")])
+    skips = {
+        value
+        for path in files
+        for document in yaml.safe_load_all(path.read_text())
+        for annotations in _annotations(document)
+        for key, value in annotations.items()
+        if key.startswith("checkov.io/skip")
+    }
+    assert any(skip.startswith("CKV_K8S_40=") for skip in skips)
+    missing = sorted(skip for skip in skips if not all(part in text for part in skip.split("=", 1)))
+    assert not missing, f"checkov exceptions of the output not on site/reference/checkov-exceptions/: {missing}"

@@ -203,10 +203,13 @@ def environment_page() -> str:
     return "".join(lines)
 
 
-_EXCEPTION = re.compile(r"^(?P<folder>[^:]+): (?P<object>[^:]+): (?P<tool>checkov) (?P<check>\S+): (?P<reason>.*)$")
+_EXCEPTION = re.compile(
+    r"^(?P<folder>[^:]+): (?P<object>[^:]+): (?P<tool>checkov (?P<check>\S+)|pod-security): (?P<rest>.*)$"
+)
 
 
 def exceptions_page() -> str:
+    """Per folder of output, per object (the construct's workload, job, ingress...): each exception and its reason."""
     folders = sorted(
         {path.parent for path in (ROOT / "dist").glob("**/*.yaml")}
         | {path.parent for path in (ROOT / "examples").glob("*/dist/**/*.yaml")}
@@ -215,12 +218,10 @@ def exceptions_page() -> str:
         GENERATED,
         "# Checkov exceptions\n\n",
         "Every checkov check an object of the synthesized output does not meet, with the reason the construct "
-        "that wrote it gives (its `checkov.io/skip<n>` annotation, a `PolicyException`), as "
-        "`aipp check --exceptions` prints them over the committed `dist/` and the examples' `dist/`. "
-        "The constructs' own defaults are grouped first: one row per check and reason, with the objects that carry it.\n\n",
+        "that wrote the object gives (a `PolicyException`, written as a `checkov.io/skip<n>` annotation), and every "
+        "declared Pod Security relaxation: what `aipp check --exceptions` prints over the committed `dist/` folders "
+        "(the AIPP port) and the examples' `dist/` (Langfuse, Dify).\n",
     ]
-    by_reason: dict[tuple[str, str], list[str]] = defaultdict(list)
-    relaxations: list[str] = []
     for folder in folders:
         shown = folder.relative_to(ROOT).as_posix()
         result = subprocess.run(
@@ -232,19 +233,28 @@ def exceptions_page() -> str:
         )
         if result.returncode != 0:
             raise SystemExit(f"error: aipp check --exceptions {shown} failed:\n{result.stderr}")
+        rows: list[str] = []
+        previous = None
         for line in result.stdout.splitlines():
             match = _EXCEPTION.match(line)
-            if match:
-                by_reason[(match["check"], match["reason"])].append(f"{shown}: {match['object']}")
-            elif line.strip():
-                relaxations.append(line.strip())
-    lines.append("| Check | Reason | Objects |\n|---|---|---|\n")
-    for (check, reason), objects in sorted(by_reason.items()):
-        listed = "<br>".join(f"`{_cell(obj)}`" for obj in objects)
-        lines.append(f"| `{check}` | {_cell(reason)} | {listed} |\n")
-    if relaxations:
-        lines.append("\n## Other exceptions\n\nThe Pod Security relaxations and other lines of `--exceptions`:\n\n")
-        lines.extend(f"- `{_cell(line)}`\n" for line in relaxations)
+            if match is None:
+                if line.strip():
+                    raise SystemExit(f"error: unexpected line of aipp check --exceptions {shown}: {line!r}")
+                continue
+            obj = match["object"]
+            if match["check"]:
+                what, reason = f"`{match['check']}`", match["rest"]
+            else:  # pod-security: <relaxations> (needs ...): <reason>
+                relaxation, _, reason = match["rest"].partition("): ")
+                what = f"Pod Security: `{_cell(relaxation)})`"
+            rows.append(f"| {'`' + obj + '`' if obj != previous else ''} | {what} | {_cell(reason)} |\n")
+            previous = obj
+        lines.append(f"\n## `{shown}`\n\n")
+        if rows:
+            lines.append("| Object | Exception | Reason |\n|---|---|---|\n")
+            lines.extend(rows)
+        else:
+            lines.append("No exception.\n")
     return "".join(lines)
 
 
