@@ -169,4 +169,4 @@ imports: node_modules/.installed
 	cdk8s import --language python --output imports
 
 clean:
-	rm -rf $(VENV) node_modules .tools .pytest_cache
+	rm -rf $(VENV) node_modules .tools .pytest_cache site
