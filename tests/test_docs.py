@@ -151,3 +151,16 @@ def test_every_checkov_exception_of_the_output_is_on_the_exceptions_page() -> No
     assert any(skip.startswith("CKV_K8S_40=") for skip in skips)
     missing = sorted(skip for skip in skips if not all(part in text for part in skip.split("=", 1)))
     assert not missing, f"checkov exceptions of the output not on site/reference/checkov-exceptions/: {missing}"
+
+
+def test_every_runbook_url_of_the_output_resolves_to_a_page_of_the_site() -> None:
+    """Each alert's ``runbook_url`` (base URL per environment) ends in ``runbooks/<page>/``: a page of site/."""
+    files = sorted([*(ROOT / "dist").glob("**/*.yaml"), *(ROOT / "examples").glob("*/dist/**/*.yaml")])
+    urls = {url for path in files for url in re.findall(r"runbook_url: (\S+)", path.read_text())}
+    _page("")  # the site is built
+    unresolved = []
+    for url in sorted(urls):
+        _, found, page = url.strip("'\"").partition("/runbooks/")
+        if not found or not (SITE / "runbooks" / page.split("#")[0] / "index.html").exists():
+            unresolved.append(url)
+    assert not unresolved, f"runbook_url annotations with no page in site/runbooks/: {unresolved}"
