@@ -28,7 +28,7 @@ export JSII_NODE := $(NODE_BIN)/node
 # cdk8s-cli asks the npm registry for a newer version on every run; nothing to learn offline.
 export CDK8S_CHECK_UPGRADE := false
 
-.PHONY: help setup tools servers synth snapshot lint fmt test check bench imports mutation clean
+.PHONY: help setup tools servers synth snapshot lint fmt test check docs bench imports mutation clean
 
 help:
 	@echo "make synth     set up, then synthesize dist/<environment>/ from environments/*.yaml, and the examples"
@@ -37,6 +37,7 @@ help:
 	@echo "make lint      ruff check, ruff format --check and mypy (strict) over the project (part of make test)"
 	@echo "make fmt       ruff format, then ruff check --fix (the safe fixes) over the project"
 	@echo "make tools     install the tools of the test suite (.tools/checkov, .tools/detect-secrets, .tools/openbao)"
+	@echo "make docs      build the documentation site into site/ (mkdocs build --strict; part of make test)"
 	@echo "make check     run the offline policy checks (strict schemas, Pod Security) over dist/"
 	@echo "make bench     measure synthesis against the cdk8s floor and at scale (benchmarks/RESULTS.md, ~7 min)"
 	@echo "make mutation  mutation-test the core modules with mutmut and print the score (not part of make test, ~10-15 min)"
@@ -116,7 +117,7 @@ fmt: setup
 # (tests/conftest.py, START_FIRST). `lint` is a prerequisite: a lint, format or type finding
 # fails `make test` before the suite starts.
 PYTEST_WORKERS ?= 3
-test: setup tools servers lint
+test: setup tools servers lint docs
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 # Each environment's output against its own kubernetes_version (the oldest it must run on).
@@ -125,6 +126,19 @@ check: setup
 	  echo "$${env%%:*} (Kubernetes $${env#*:} and newest):"; \
 	  $(PY) -m aipp_constructs.checks dist/$${env%%:*} dist/bootstrap/$${env%%:*} --kubernetes-version $${env#*:} || exit 1; \
 	done
+
+# The documentation site (mkdocs.yml): tools/docs/gen.py writes the generated reference pages
+# (API from the docstrings, the aipp command, the environment-file keys, the checkov exceptions,
+# the changelog), then `mkdocs build --strict` writes site/: a broken link, a page left out of
+# the nav or a docstring mkdocstrings cannot read fails it. MkDocs and its plugins come from
+# their own venv (.tools/docs/, pinned in tools/docs/requirements.txt); mkdocs-click imports the
+# project's CLI, so the project venv's packages and this folder come first on PYTHONPATH (as for
+# mutmut). tests/test_docs.py then reads site/.
+DOCS_VENV := .tools/docs
+docs: setup $(DOCS_VENV)/.installed
+	$(PY) tools/docs/gen.py
+	PYTHONPATH=$(CURDIR):$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') \
+	  NO_MKDOCS_2_WARNING=1 $(DOCS_VENV)/bin/mkdocs build --strict
 
 # Whole-process timings, medians of 5 runs after a warm-up; writes benchmarks/RESULTS.md.
 bench: setup
@@ -155,4 +169,4 @@ imports: node_modules/.installed
 	cdk8s import --language python --output imports
 
 clean:
-	rm -rf $(VENV) node_modules .tools .pytest_cache
+	rm -rf $(VENV) node_modules .tools .pytest_cache site

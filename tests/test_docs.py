@@ -1,0 +1,166 @@
+"""The documentation site's generated reference is complete: every public name of
+``aipp_constructs.__all__``, every ``aipp`` subcommand and every environment-file key has an
+entry in the built site (``site/``, written by ``make docs``, which ``make test`` runs first).
+
+Each list is read from its source here (``__all__`` and ``_EXPORTS``, the Click commands, the
+JSON Schema), not from tools/docs/gen.py, and looked up as an element id of the built HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib.util
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import click
+import pytest
+import yaml
+
+import aipp_constructs
+
+ROOT = Path(__file__).resolve().parents[1]
+SITE = ROOT / "site"
+SCHEMA = ROOT / "schemas" / "environment.schema.json"
+
+
+def _page(path: str) -> str:
+    page = SITE / path / "index.html"
+    if not page.exists():
+        pytest.fail(f"{page.relative_to(ROOT)} is missing: build the site first with `make docs` (make test does)")
+    return page.read_text()
+
+
+def _ids(text: str) -> set[str]:
+    return {html.unescape(found) for found in re.findall(r'\bid="([^"]*)"', text)}
+
+
+def test_every_public_name_has_a_reference_entry() -> None:
+    ids = set().union(*(_ids(_page(f"reference/api/{layer}")) for layer in _layers()))
+    exports: dict[str, str] = aipp_constructs._EXPORTS
+    missing = [name for name in aipp_constructs.__all__ if f"aipp_constructs.{exports[name]}.{name}" not in ids]
+    assert not missing, f"public names without a reference entry in site/reference/api/: {missing}"
+
+
+def _layers() -> set[str]:
+    exports: dict[str, str] = aipp_constructs._EXPORTS
+    return {exports[name].split(".")[0] for name in aipp_constructs.__all__}
+
+
+def _command_paths(command: click.Command, path: str) -> Iterator[str]:
+    yield path
+    if isinstance(command, click.Group):
+        for name, sub in command.commands.items():
+            yield from _command_paths(sub, f"{path} {name}")
+
+
+def test_every_aipp_subcommand_has_a_reference_entry() -> None:
+    from aipp_constructs.aipp.cli import COMMANDS
+    from aipp_constructs.cli import aipp
+
+    library = list(_command_paths(aipp, "aipp"))
+    assert "aipp compose inspect" in library  # the walk reaches the nested group's commands
+    ids = _ids(_page("reference/cli"))
+    missing = [path for path in library if path.replace(" ", "-") not in ids]
+    assert not missing, f"library commands without an entry in site/reference/cli/: {missing}"
+    port = [path for command in COMMANDS for path in _command_paths(command, f"aipp {command.name}")]
+    ids = _ids(_page("reference/cli-aipp"))
+    missing = [path for path in port if path.replace(" ", "-") not in ids]
+    assert not missing, f"AIPP port commands without an entry in site/reference/cli-aipp/: {missing}"
+
+
+def _schema_keys(schema: dict[str, Any], node: dict[str, Any], prefix: str, seen: frozenset[str]) -> Iterator[str]:
+    """Every key path below ``node``: ``a.b``, ``a.<key>.c`` under a map, ``a[].c`` in a list."""
+    ref = node.get("$ref")
+    if ref is not None:
+        if ref in seen:
+            return
+        seen = seen | {ref}
+        node = schema["$defs"][ref.rsplit("/", 1)[-1]]
+    for option in node.get("anyOf", []):
+        yield from _schema_keys(schema, option, prefix, seen)
+    for key, child in node.get("properties", {}).items():
+        path = f"{prefix}.{key}" if prefix else key
+        yield path
+        yield from _schema_keys(schema, child, path, seen)
+    if isinstance(node.get("additionalProperties"), dict):
+        yield from _schema_keys(schema, node["additionalProperties"], f"{prefix}.<key>", seen)
+    if isinstance(node.get("items"), dict):
+        yield from _schema_keys(schema, node["items"], f"{prefix}[]", seen)
+
+
+def test_every_environment_file_key_has_a_reference_entry() -> None:
+    schema = json.loads(SCHEMA.read_text())
+    keys = set(_schema_keys(schema, schema, "", frozenset()))
+    assert {"namespace", "registry.host", "secrets.vault_agent.port"} <= keys
+    ids = _ids(_page("reference/environment-file"))
+    missing = sorted(key for key in keys if f"key-{key}" not in ids)
+    assert not missing, f"environment-file keys without a row in site/reference/environment-file/: {missing}"
+
+
+def _hooks() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("docs_hooks", ROOT / "tools" / "docs" / "hooks.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_nav_lists_a_folders_pages_and_leaves_out_what_is_not_there_yet(tmp_path: Path) -> None:
+    (tmp_path / "runbooks").mkdir()
+    for name in ("b.md", "index.md", "a.md"):
+        (tmp_path / "runbooks" / name).write_text("# x\n")
+    nav = [
+        {"Home": "index.md"},
+        {"Reference": [{"Runbooks": "runbooks/"}, {"Missing": "nothing/"}, {"Versioning": "versioning.md"}]},
+    ]
+    config = _hooks().on_config({"nav": nav, "docs_dir": str(tmp_path)})
+    assert config["nav"] == [
+        {"Home": "index.md"},
+        {"Reference": [{"Runbooks": ["runbooks/index.md", "runbooks/a.md", "runbooks/b.md"]}]},
+    ]
+
+
+def _annotations(node: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(node, dict):
+        metadata = node.get("metadata")
+        if isinstance(metadata, dict) and isinstance(metadata.get("annotations"), dict):
+            yield metadata["annotations"]
+        for value in node.values():
+            yield from _annotations(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _annotations(value)
+
+
+def test_every_checkov_exception_of_the_output_is_on_the_exceptions_page() -> None:
+    text = html.unescape(re.sub(r"<[^>]+>", "", _page("reference/checkov-exceptions")))
+    files = sorted([*(ROOT / "dist").glob("**/*.yaml"), *(ROOT / "examples").glob("*/dist/**/*.yaml")])
+    skips = {
+        value
+        for path in files
+        for document in yaml.safe_load_all(path.read_text())
+        for annotations in _annotations(document)
+        for key, value in annotations.items()
+        if key.startswith("checkov.io/skip")
+    }
+    assert any(skip.startswith("CKV_K8S_40=") for skip in skips)
+    missing = sorted(skip for skip in skips if not all(part in text for part in skip.split("=", 1)))
+    assert not missing, f"checkov exceptions of the output not on site/reference/checkov-exceptions/: {missing}"
+
+
+def test_every_runbook_url_of_the_output_resolves_to_a_page_of_the_site() -> None:
+    """Each alert's ``runbook_url`` (base URL per environment) ends in ``runbooks/<page>/``: a page of site/."""
+    files = sorted([*(ROOT / "dist").glob("**/*.yaml"), *(ROOT / "examples").glob("*/dist/**/*.yaml")])
+    urls = {url for path in files for url in re.findall(r"runbook_url: (\S+)", path.read_text())}
+    _page("")  # the site is built
+    unresolved = []
+    for url in sorted(urls):
+        _, found, page = url.strip("'\"").partition("/runbooks/")
+        if not found or not (SITE / "runbooks" / page.split("#")[0] / "index.html").exists():
+            unresolved.append(url)
+    assert not unresolved, f"runbook_url annotations with no page in site/runbooks/: {unresolved}"
