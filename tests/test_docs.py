@@ -154,13 +154,16 @@ def test_every_checkov_exception_of_the_output_is_on_the_exceptions_page() -> No
 
 
 def test_every_runbook_url_of_the_output_resolves_to_a_page_of_the_site() -> None:
-    """Each alert's ``runbook_url`` (base URL per environment) ends in ``runbooks/<page>/``: a page of site/."""
+    """Each alert's ``runbook_url`` names a runbook page (``runbooks/<page>/`` on the site, or
+    ``docs/runbooks/<page>.md`` in the repository by default): a page of site/."""
     files = sorted([*(ROOT / "dist").glob("**/*.yaml"), *(ROOT / "examples").glob("*/dist/**/*.yaml")])
     urls = {url for path in files for url in re.findall(r"runbook_url: (\S+)", path.read_text())}
     _page("")  # the site is built
     unresolved = []
     for url in sorted(urls):
+        # <base>/runbooks/<page>/ on the site, or <repository>/-/blob/<rev>/docs/runbooks/<page>.md
         _, found, page = url.strip("'\"").partition("/runbooks/")
+        page = page.removesuffix(".md")
         if not found or not (SITE / "runbooks" / page.split("#")[0] / "index.html").exists():
             unresolved.append(url)
     assert not unresolved, f"runbook_url annotations with no page in site/runbooks/: {unresolved}"
