@@ -3,6 +3,7 @@ Vault Agent Injector into files, never a Kubernetes Secret; and ``external-secre
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,14 @@ from aipp_constructs import (
 from aipp_constructs.aipp import load_environment
 from aipp_constructs.core._config_loader import ConfigError
 from aipp_constructs.core.port_defaults import VaultAgent
-from aipp_constructs.core.vault_agent import AgentFile, agent_files_of, vault_setup, vault_setup_commands
+from aipp_constructs.core.vault_agent import (
+    AgentFile,
+    agent_files_of,
+    agent_pod_annotations,
+    vault_setup,
+    vault_setup_commands,
+)
+from aipp_constructs.workloads.workload import AgentEnvRefused
 
 A = "vault.hashicorp.com/"
 REDIS = "harbor.example/dockerhub-proxy/library/redis:7.2.7"
@@ -43,13 +51,14 @@ PG_EXPORTER = "harbor.example/dockerhub-proxy/prometheuscommunity/postgres-expor
 APP = "harbor.example/acme/app:1.2.3"
 
 
-def vault_chart(**agent: Any) -> PortChart:
+def vault_chart(kubernetes_version: str = "v1.27", **agent: Any) -> PortChart:
     store = SecretStore(
         vault_path="secret/acme",
         provider="vault-agent",
         vault_agent=VaultAgent(**{"namespace": "vault", "pod_labels": {"app.kubernetes.io/name": "vault"}, **agent}),
     )
-    return PortChart(cdk8s.Testing.app(), "acme", PortDefaults(namespace="acme", part_of="acme", secret_store=store))
+    defaults = PortDefaults(namespace="acme", part_of="acme", secret_store=store, kubernetes_version=kubernetes_version)
+    return PortChart(cdk8s.Testing.app(), "acme", defaults)
 
 
 def data_services(chart: PortChart, *, exporters: bool = False) -> tuple[PgvectorDb, RedisCache, RabbitMq]:
@@ -386,14 +395,18 @@ VAULT_SECRETS = {
 
 def vault_environment(tmp_path: Path, **changes: Any) -> Path:
     """A copy of the reference environment with secrets.provider vault-agent, its own namespace,
-    host and Vault path; enai-linker (a GpuWorker, not supported under vault-agent yet) off."""
+    host and Vault path, and Kubernetes v1.35: enai-linker (a GpuWorker whose image's entrypoint
+    is not known) reads its credentials from the agent's env file (``fileKeyRef``)."""
     return write_environment(
         tmp_path,
         "dev-vault",
-        secrets=VAULT_SECRETS,
-        namespace="aipp-vault",
-        ingress__host="aipp-vault.example.net",
-        **{"components.enai-linker": {"enabled": False}, **changes},
+        **{
+            "secrets": VAULT_SECRETS,
+            "namespace": "aipp-vault",
+            "ingress__host": "aipp-vault.example.net",
+            "kubernetes_version": "v1.35",
+            **changes,
+        },
     )
 
 
@@ -419,9 +432,17 @@ def test_the_vault_agent_copy_of_dev_meta_holds_no_secret_at_all(aipp_vault: Pat
     ]
     agents = [d for d in docs if d["kind"] in {"Deployment", "StatefulSet", "Job", "CronJob"} and agent_of(d)]
     assert {d["metadata"]["name"] for d in agents} == {
-        "pgvector", "redis", "rabbitmq", "enai-backend", "enai-data-processor", "enai-scheduler",
+        "pgvector", "redis", "rabbitmq", "enai-backend", "enai-data-processor", "enai-scheduler", "enai-linker",
         "pgvector-backup", "verify-pgvector",
     }  # fmt: skip
+    # No checkov exception names CKV_K8S_35 (a Secret read into a variable) anywhere.
+    skips = [
+        value
+        for d in docs
+        for key, value in ((d.get("metadata") or {}).get("annotations") or {}).items()
+        if key.startswith("checkov.io/skip")
+    ]
+    assert skips and not [skip for skip in skips if "CKV_K8S_35" in skip]
 
 
 def agent_of(workload: dict[str, Any]) -> dict[str, str]:
@@ -436,7 +457,7 @@ def test_the_vault_agent_copy_passes_aipp_check(aipp_vault: Path) -> None:
 
     from aipp_constructs.cli import aipp
 
-    result = CliRunner().invoke(aipp, ["check", str(aipp_vault / "dev-vault")])
+    result = CliRunner().invoke(aipp, ["check", "--kubernetes-version", "v1.35", str(aipp_vault / "dev-vault")])
     assert result.exit_code == 0, result.output
     assert result.output.rstrip().endswith(" 0 failed"), result.output
 
@@ -478,20 +499,67 @@ def test_vault_setup_of_the_aipp_copy_has_a_role_per_component(tmp_path: Path) -
     assert result.exit_code == 0, result.output
     roles = re.findall(r"^vault write auth/kubernetes/role/(\S+) ", result.output, re.MULTILINE)
     assert sorted(roles) == [
-        "aipp-vault-enai-backend", "aipp-vault-enai-data-processor", "aipp-vault-enai-scheduler",
-        "aipp-vault-pgvector", "aipp-vault-pgvector-backup", "aipp-vault-rabbitmq", "aipp-vault-redis",
+        "aipp-vault-enai-backend", "aipp-vault-enai-data-processor", "aipp-vault-enai-linker",
+        "aipp-vault-enai-scheduler", "aipp-vault-pgvector", "aipp-vault-pgvector-backup", "aipp-vault-rabbitmq", "aipp-vault-redis",
         "aipp-vault-verify-pgvector",
     ]  # fmt: skip
     assert "#   KV secret/aipp-vault/rabbitmq: erlang_cookie password username" in result.output
 
 
-def test_a_gpu_worker_is_refused_under_vault_agent_in_one_line(tmp_path: Path) -> None:
-    path = write_environment(
-        tmp_path, "dev-vault", secrets=VAULT_SECRETS, namespace="aipp-vault", ingress__host="aipp-vault.example.net"
-    )
+def test_a_gpu_worker_without_entrypoint_before_v1_35_is_refused_in_one_line_naming_both_fixes(
+    tmp_path: Path,
+) -> None:
+    """Before v1.35 (EnvFiles off by default) and without the image's entrypoint, no way hands
+    the linker its credentials: refused in one line naming the component, a variable and both fixes."""
+    path = vault_environment(tmp_path, kubernetes_version="v1.34")
     with pytest.raises(ConfigError) as refused:
         main.build_app(load_environment(path), str(tmp_path / "out"), tmp_path)
-    assert "enai-linker: env PGVECTOR_USERNAME (wired) reads secret/aipp-vault/pgvector username" in str(refused.value)
+    message = str(refused.value)
+    assert "\n" not in message
+    assert message.endswith(
+        "components.enai-linker: variable PGVECTOR_USERNAME reads a credential from the Vault Agent "
+        "(secrets.provider vault-agent) and the image's entrypoint is not known: add "
+        "secrets.vault_agent.entrypoints.enai-linker (entrypoint and command of its image) or set "
+        "kubernetes_version: v1.35 (env files; it is v1.34)"
+    ), message
+
+
+def test_the_linker_reads_its_credentials_from_the_agents_env_file_from_v1_35(aipp_vault: Path) -> None:
+    docs = [d for d in yaml.safe_load_all((aipp_vault / "dev-vault" / "aipp.k8s.yaml").read_text()) if d]
+    linker = one(docs, "Deployment", "enai-linker")
+    main_container = container(linker, "enai-linker")
+    assert "command" not in main_container  # the image's entrypoint, unknown here, is kept
+    refs = {
+        e["name"]: e["valueFrom"]["fileKeyRef"] for e in main_container["env"] if "fileKeyRef" in e.get("valueFrom", {})
+    }
+    assert refs == {
+        var: {"volumeName": "agent-env", "path": "agent-env", "key": var}
+        for var in (
+            "PGVECTOR_PASSWORD",
+            "PGVECTOR_USERNAME",
+            "RABBITMQ_PASSWORD",
+            "RABBITMQ_USERNAME",
+            "REDIS_PASSWORD",
+        )
+    }
+    template = agent_of(linker)[f"{A}agent-inject-template-agent-env"]
+    assert template.startswith(
+        'PGVECTOR_PASSWORD=\'{{ with secret "secret/data/aipp-vault/pgvector" }}{{ .Data.data.password }}'
+    )
+    assert len(template.splitlines()) == 5 and all(line.endswith("'") for line in template.splitlines())
+
+
+def test_the_env_file_fields_are_in_the_cluster_schema_from_v1_34_only(aipp_vault: Path) -> None:
+    """The schema check (aipp check) reads fileKeyRef: the alpha field exists from v1.34, so a
+    cluster older than that would refuse the linker's Deployment."""
+    from aipp_constructs.checks import load_crd_schemas, validate_manifest
+
+    docs = [d for d in yaml.safe_load_all((aipp_vault / "dev-vault" / "aipp.k8s.yaml").read_text()) if d]
+    linker = one(docs, "Deployment", "enai-linker")
+    crds = load_crd_schemas()
+    assert validate_manifest(linker, "1.35", crds) == []
+    (error,) = validate_manifest(linker, "1.33", crds)
+    assert "fileKeyRef" in error, error
 
 
 @pytest.mark.parametrize(
@@ -591,9 +659,8 @@ def test_a_gpu_worker_reads_its_variables_from_a_shell_file_once_its_entrypoint_
             "entrypoints": {"enai-linker": {"entrypoint": ["python", "-m", "linker"]}},
         },
     }
-    path = write_environment(
-        tmp_path, "dev-vault", secrets=secrets, namespace="aipp-vault", ingress__host="aipp-vault.example.net"
-    )
+    # The entrypoint wins over env files, even on v1.35.
+    path = vault_environment(tmp_path, secrets=secrets)
     app = main.build_app(load_environment(path), str(tmp_path / "out"), tmp_path)
     docs = [m for chart in app.charts for m in chart.to_json()]
     text = yaml.safe_dump_all(docs)
@@ -605,3 +672,164 @@ def test_a_gpu_worker_reads_its_variables_from_a_shell_file_once_its_entrypoint_
     assert "args" not in linker
     shell = agent_of(one(docs, "Deployment", "enai-linker"))[f"{A}agent-inject-template-agent-env.sh"]
     assert shell.startswith('export PGVECTOR_PASSWORD=\'{{ with secret "secret/data/aipp-vault/pgvector" }}')
+
+
+# -- env-file: the variables as an env file the kubelet reads (fileKeyRef, Kubernetes v1.35+) ----
+
+
+def env_file_app(**props: Any) -> dict[str, Any]:
+    chart = vault_chart()
+    pg, _, _ = data_services(chart)
+    Workload(
+        chart,
+        "App",
+        WorkloadProps(
+            **{
+                "name": "app",
+                "image": APP,
+                "connects_to": (pg,),
+                "wiring": {},
+                "env": {
+                    "DATABASE_URL": EnvTemplate(
+                        text="postgresql://{username}:{password}@pgvector", values=pg.endpoint.facts()
+                    )
+                },
+                "agent_env": "env-file",
+                **props,
+            }
+        ),
+    )
+    return one(synth(chart), "Deployment", "app")
+
+
+def test_env_file_renders_the_variables_into_the_pods_own_volume_for_the_kubelet() -> None:
+    app = env_file_app()
+    assert "secretKeyRef" not in yaml.safe_dump(app)
+    main_container = container(app, "app")
+    assert "command" not in main_container and "args" not in main_container  # the image's entrypoint
+    (database_url,) = [e for e in main_container["env"] if e["name"] == "DATABASE_URL"]
+    # No optional: a missing key stops the container.
+    assert database_url == {
+        "name": "DATABASE_URL",
+        "valueFrom": {"fileKeyRef": {"volumeName": "agent-env", "path": "agent-env", "key": "DATABASE_URL"}},
+    }
+    spec = pod_spec(app)
+    assert one_volume(spec, "agent-env") == {"name": "agent-env", "emptyDir": {"medium": "Memory", "sizeLimit": "1Mi"}}
+    for c in spec["containers"]:  # only the agent containers mount it
+        assert "agent-env" not in [m["name"] for m in c.get("volumeMounts") or []]
+    annotations = annotations_of(app)
+    assert annotations[f"{A}agent-inject-file-agent-env"] == "env/agent-env"
+    patch = [
+        {"op": "add", "path": "/volumeMounts/-", "value": {"name": "agent-env", "mountPath": "/vault/secrets/env"}}
+    ]
+    assert json.loads(annotations[f"{A}agent-init-json-patch"]) == patch
+    assert json.loads(annotations[f"{A}agent-json-patch"]) == patch  # the sidecar re-renders it
+    read = '{{ with secret "secret/data/acme/pgvector" }}{{ .Data.data.%s }}'
+    guard = (
+        '{{ if .Data.data.%s | regexMatch "\'" }}{{ .Data.data.%s_holds_a_single_quote_an_env_file_cannot_hold }}'
+        "{{ end }}{{ end }}"
+    )
+    user, password = (read % p + guard % (p, p) for p in ("username", "password"))
+    assert annotations[f"{A}agent-inject-template-agent-env"] == (
+        f"DATABASE_URL='postgresql://{user}:{password}@pgvector'\n"
+    )
+    (env_file,) = [f for f in agent_files_of(annotations) if f.name == "agent-env"]
+    # The guard's marker is not a property vault-setup asks for.
+    assert env_file.file == "env/agent-env"
+    assert env_file.reads == (("secret/data/acme/pgvector", "password"), ("secret/data/acme/pgvector", "username"))
+
+
+def test_env_file_refuses_a_literal_single_quote_in_one_line() -> None:
+    chart = vault_chart()
+    pg, _, _ = data_services(chart)
+    with pytest.raises(
+        ValueError, match=r"^app: env DATABASE_URL holds a single quote in \"@it's\", which an env file"
+    ):
+        Workload(
+            chart,
+            "App",
+            WorkloadProps(
+                name="app",
+                image=APP,
+                connects_to=(pg,),
+                wiring={},
+                env={"DATABASE_URL": EnvTemplate(text="postgresql://{password}@it's", values=pg.endpoint.facts())},
+                agent_env="env-file",
+            ),
+        )
+
+
+def test_a_job_patches_only_the_agents_init_container() -> None:
+    chart = vault_chart()
+    _, redis, _ = data_services(chart)
+    files = (
+        AgentFile(
+            name="agent-env", template="P='${password:env}'\n", values=redis.endpoint.credentials, file="env/agent-env"
+        ),
+    )
+    annotations = agent_pod_annotations(
+        chart.defaults, VaultAgent(namespace="vault"), "seed", files, gid=1000, pre_populate_only=True,
+        agent_mounts={"agent-env": "/vault/secrets/env"},
+    )  # fmt: skip
+    assert f"{A}agent-init-json-patch" in annotations and f"{A}agent-json-patch" not in annotations
+
+
+@pytest.mark.parametrize("file", ["../x", "/abs", "Env/x", "env//x"])
+def test_an_agent_file_path_must_stay_in_the_secrets_volume(file: str) -> None:
+    ref = SecretKeyRef(name="x", key="password", vault_path="secret/acme/x")
+    with pytest.raises(ValueError, match="file must be a relative path"):
+        AgentFile(name="f", template="${p}", values={"p": ref}, file=file)
+
+
+# -- the choice per workload (VaultAgent.agent_env "auto") --------------------------------------
+
+
+def auto_app(kubernetes_version: str, **props: Any) -> dict[str, Any]:
+    chart = vault_chart(
+        kubernetes_version, agent_env="auto", entrypoints={"acme/known": (("/entrypoint.sh",), ("serve",))}
+    )
+    _, redis, _ = data_services(chart)
+    Workload(chart, "App", WorkloadProps(**{"name": "app", "image": APP, "connects_to": (redis,), **props}))
+    return container(one(synth(chart), "Deployment", "app"), "app")
+
+
+@pytest.mark.parametrize(
+    ("props", "expected"),
+    [
+        (
+            {"command": ("/app/run",)},
+            ["sh", "-c", '. /vault/secrets/agent-env.sh && exec "$@"', "agent-env", "/app/run"],
+        ),
+        (
+            {"image": "harbor.example/acme/known:1.0.0"},
+            ["sh", "-c", '. /vault/secrets/agent-env.sh && exec "$@"', "agent-env", "/entrypoint.sh"],
+        ),
+    ],
+)
+def test_auto_a_known_entrypoint_wins_shell_env_even_on_v1_35(props: dict[str, Any], expected: list[str]) -> None:
+    app = auto_app("v1.35", **props)
+    assert app["command"] == expected
+    assert not [e for e in app.get("env") or [] if "fileKeyRef" in e.get("valueFrom", {})]
+
+
+def test_auto_without_an_entrypoint_on_v1_35_takes_env_file() -> None:
+    app = auto_app("v1.35")
+    assert "command" not in app
+    (password,) = [e for e in app["env"] if e["name"] == "REDIS_PASSWORD"]
+    assert password["valueFrom"]["fileKeyRef"]["volumeName"] == "agent-env"
+
+
+def test_auto_without_an_entrypoint_before_v1_35_is_refused_in_one_line() -> None:
+    with pytest.raises(AgentEnvRefused) as refused:
+        auto_app("v1.34")
+    assert str(refused.value) == (
+        "app: env REDIS_PASSWORD (wired) reads secret/acme/redis password from the Vault Agent, and neither way "
+        "applies: give the image's entrypoint (command, or VaultAgent.entrypoints) for agent_env 'shell-env', or "
+        "target Kubernetes v1.35 or later (kubernetes_version, now v1.34) for agent_env 'env-file'"
+    )
+    assert (refused.value.workload, refused.value.variable) == ("app", "REDIS_PASSWORD")
+
+
+def test_vault_agent_refuses_an_unknown_agent_env() -> None:
+    with pytest.raises(ValueError, match="agent_env must be one of spring-properties, shell-env, env-file, auto"):
+        VaultAgent(namespace="vault", agent_env="dotenv")  # type: ignore[arg-type]

@@ -50,7 +50,7 @@ from aipp_constructs.presets.rabbit_mq import PER_QUEUE_METRICS, RabbitMq, Rabbi
 from aipp_constructs.presets.redis_cache import RedisCache, RedisCacheProps
 from aipp_constructs.presets.spring_service import SpringService, SpringServiceProps
 from aipp_constructs.presets.web_frontend import WebFrontend, WebFrontendProps
-from aipp_constructs.workloads.workload import Workload
+from aipp_constructs.workloads.workload import AgentEnvRefused, Workload
 
 from .config import (
     EXPORTER_IMAGES,
@@ -611,6 +611,15 @@ class AippChart(PortChart):
             yield
         except ConfigError:
             raise
+        except AgentEnvRefused as err:
+            raise ConfigError(
+                self._source,
+                path,
+                f"variable {err.variable} reads a credential from the Vault Agent (secrets.provider vault-agent) and "
+                f"the image's entrypoint is not known: add secrets.vault_agent.entrypoints.{err.workload} "
+                f"(entrypoint and command of its image) or set kubernetes_version: v1.35 (env files; it is "
+                f"{err.kubernetes_version})",
+            ) from err
         except ValueError as err:
             message = str(err)
             first = message.split(" ", 1)[0].split(".", 1)[0]

@@ -368,7 +368,8 @@ class VaultAgentConfig(ConfigModel):
         entrypoints: Component (``enai-linker``) -> ``{entrypoint: [...], command: [...]}`` of
             its image: a GPU worker or a front end that reads a credential from a variable gets
             it from a rendered shell file its entrypoint is wrapped in (``shell-env``); one not
-            named here is refused. Defaults to none.
+            named here gets it from an env file the kubelet reads (``fileKeyRef``) when
+            ``kubernetes_version`` is v1.35 or later, and is refused before. Defaults to none.
     """
 
     namespace: Annotated[Text, checked(check_dns_label)] | None = None
@@ -397,7 +398,8 @@ class VaultAgentConfig(ConfigModel):
             auth_path=self.auth_path,
             role_prefix=self.role_prefix,
             audience=self.audience,
-            agent_env="shell-env" if self.entrypoints else None,
+            # Per component: shell-env with a known entrypoint, else env files from Kubernetes v1.35.
+            agent_env="auto",
             entrypoints={
                 repository: (tuple(e.entrypoint), tuple(e.command) if e.command is not None else None)
                 for repository, e in self.entrypoints.items()

@@ -28,6 +28,8 @@ from aipp_constructs.core.startup_wait import WaitPolicy
 from aipp_constructs.core.telemetry import Telemetry
 
 __all__ = [
+    "AGENT_ENV_WAYS",
+    "ENV_FILES_SINCE",
     "SECRET_PROVIDERS",
     "ImageMirror",
     "PortDefaults",
@@ -62,6 +64,10 @@ class ImageMirror:
 #: or the Vault Agent Injector renders files into each pod (no Kubernetes Secret at all).
 SecretProvider = Literal["external-secrets", "vault-agent"]
 SECRET_PROVIDERS: tuple[SecretProvider, ...] = ("external-secrets", "vault-agent")
+#: The ways a workload's variables reach the program from the Vault Agent (``WorkloadProps.agent_env``).
+AGENT_ENV_WAYS = ("spring-properties", "shell-env", "env-file")
+#: The first Kubernetes minor whose EnvFiles (``fileKeyRef``) are on by default (beta in 1.35).
+ENV_FILES_SINCE = (1, 35)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -91,8 +97,12 @@ class VaultAgent:
             restricted context never depends on the injector's flags); their gid is the pod's,
             so every container of the pod reads the rendered files (mode 0440). Defaults to ``100``.
         agent_env: How a workload that does not say so itself gets the variables whose value
-            comes from the agent (``WorkloadProps.agent_env``): ``shell-env`` or
-            ``spring-properties``; ``None`` refuses them. Defaults to ``None``.
+            comes from the agent (``WorkloadProps.agent_env``): ``shell-env``,
+            ``spring-properties`` or ``env-file``; ``auto`` chooses per workload: ``shell-env``
+            when the image's entrypoint is known (the workload's ``command``, or ``entrypoints``),
+            else ``env-file`` when the workload's ``kubernetes_version`` is v1.35 or later (env
+            files are on by default there), else the workload is refused in one line naming a
+            variable and both fixes; ``None`` refuses them. Defaults to ``None``.
         entrypoints: Image repository (``langfuse/langfuse``, matched at the end of the pulled
             reference's repository) -> (entrypoint, command) of the image, for ``shell-env`` on
             a workload that gives no ``command``: the port says once how each image starts.
@@ -113,7 +123,7 @@ class VaultAgent:
     cpu_limit: str = "250m"
     memory_limit: str = "128Mi"
     run_as_user: int = 100
-    agent_env: Literal["spring-properties", "shell-env"] | None = None
+    agent_env: Literal["spring-properties", "shell-env", "env-file", "auto"] | None = None
     entrypoints: Mapping[str, tuple[tuple[str, ...], tuple[str, ...] | None]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -134,6 +144,11 @@ class VaultAgent:
             raise ValueError(f"secret_store.vault_agent.kv_version must be 1 or 2, got {self.kv_version!r}")
         if not self.audience or " " in self.audience:
             raise ValueError(f"secret_store.vault_agent.audience must be one word, got {self.audience!r}")
+        if self.agent_env not in (None, *AGENT_ENV_WAYS, "auto"):
+            raise ValueError(
+                f"secret_store.vault_agent.agent_env must be one of {', '.join((*AGENT_ENV_WAYS, 'auto'))} "
+                f"or None, got {self.agent_env!r}"
+            )
         if isinstance(self.run_as_user, bool) or not isinstance(self.run_as_user, int) or self.run_as_user < 1:
             raise ValueError(
                 f"secret_store.vault_agent.run_as_user must be at least 1 (non-root), got {self.run_as_user!r}"

@@ -14,6 +14,7 @@ that ``vault-setup`` and the real-server tests use.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -24,6 +25,9 @@ from aipp_constructs.core.references import SecretKeyRef
 
 __all__ = [
     "AGENT_ANNOTATION_PREFIX",
+    "ENV_FILE",
+    "ENV_FILE_MOUNT",
+    "ENV_FILE_VOLUME",
     "TOKEN_VOLUME",
     "VAULT_SECRETS_DIR",
     "AgentFile",
@@ -33,6 +37,9 @@ __all__ = [
     "agent_pod_annotations",
     "agent_variable_files",
     "attach_agent",
+    "env_file_expression",
+    "env_file_variable",
+    "env_file_volume",
     "kv_path",
     "token_volume",
     "vault_setup",
@@ -44,9 +51,20 @@ VAULT_SECRETS_DIR = "/vault/secrets"
 #: The projected service-account token the agent logs in with.
 TOKEN_VOLUME = "vault-token"
 AGENT_ANNOTATION_PREFIX = "vault.hashicorp.com/"
+#: The pod's own memory volume the agent writes the env file into (``agent_env="env-file"``):
+#: the kubelet reads ``fileKeyRef`` variables from a volume of the pod spec, which the
+#: injector's own volume is not before the pod is mutated.
+ENV_FILE_VOLUME = "agent-env"
+#: Where the agent containers mount it (a JSON patch of each agent container), inside the
+#: injector's volume so that ``agent-inject-file`` can name it.
+ENV_FILE_MOUNT = f"{VAULT_SECRETS_DIR}/env"
+#: The env file in that volume (``KEY='value'`` per variable).
+ENV_FILE = "agent-env"
 _A = AGENT_ANNOTATION_PREFIX
 _FILE = re.compile(r"[a-z0-9]([-a-z0-9_.]{0,40}[a-z0-9])?")
-_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(:json|:sh)?\}")
+_SUBPATH = re.compile(r"[a-z0-9][-a-z0-9_.]*(/[a-z0-9][-a-z0-9_.]*)*")
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(:json|:sh|:env)?\}")
+_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TEMPLATE_SECRET = re.compile(
     r'secret "([^"]+)" \}\}\{\{ (?:\.Data(?:\.data)?\.([A-Za-z_][A-Za-z0-9_]*)|if not \(index \.Data(?:\.data)? "([^"]+)"\))'
 )
@@ -60,16 +78,22 @@ class AgentFile:
         name: File name (lower case, ``[-a-z0-9_.]``), also the injector's secret name. Required.
         template: The file's text; ``${value}`` is replaced by ``values["value"]``'s Vault
             property, ``${value:json}`` by it as a JSON string, ``${value:sh}`` by it as one
-            single-quoted shell word. Required.
+            single-quoted shell word, ``${value:env}`` by it for the inside of a single-quoted
+            env-file value (:func:`env_file_expression`: a value holding ``'`` fails the agent).
+            Required.
         values: Placeholder -> Vault Agent secret (``SecretKeyRef`` with ``vault_path``). Required.
         mode: The file's mode; the agent runs with the pod's gid, so ``0o440`` lets every
             container of the pod read it and nobody else. Defaults to ``0o440``.
+        file: Where the agent writes it, relative to ``/vault/secrets`` (the injector's
+            ``agent-inject-file``), e.g. ``env/agent-env`` for a volume the agent containers
+            mount there. Defaults to ``None``: ``name``.
     """
 
     name: str
     template: str
     values: Mapping[str, SecretKeyRef]
     mode: int = 0o440
+    file: str | None = None
 
     def __post_init__(self) -> None:
         if not _FILE.fullmatch(self.name):
@@ -93,11 +117,16 @@ class AgentFile:
                 )
         if isinstance(self.mode, bool) or not isinstance(self.mode, int) or not 0 <= self.mode <= 0o777:
             raise ValueError(f"agent file {self.name}: mode must be an octal mode like 0o440, got {self.mode!r}")
+        if self.file is not None and (not _SUBPATH.fullmatch(self.file) or ".." in self.file.split("/")):
+            raise ValueError(
+                f"agent file {self.name}: file must be a relative path like 'env/agent-env' ([-a-z0-9_.] parts), "
+                f"got {self.file!r}"
+            )
 
     @property
     def path(self) -> str:
-        """Where the program reads it."""
-        return f"{VAULT_SECRETS_DIR}/{self.name}"
+        """Where the agent writes it (and the program reads it when the injector's volume holds it)."""
+        return f"{VAULT_SECRETS_DIR}/{self.file or self.name}"
 
     def render(self) -> str:
         """The agent's template (consul-template syntax)."""
@@ -106,6 +135,8 @@ class AgentFile:
             ref = self.values[match.group(1)]
             if match.group(2) == ":sh":
                 return f"'{ref.agent_expression(shell=True)}'"
+            if match.group(2) == ":env":
+                return env_file_expression(ref)
             return ref.agent_expression(json=match.group(2) == ":json")
 
         return _PLACEHOLDER.sub(fill, self.template)
@@ -126,9 +157,12 @@ def agent_pod_annotations(
     gid: int,
     pre_populate_only: bool,
     init_first: bool = False,
+    agent_mounts: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """The injector's annotations of a pod template: inject, role, token volume, each file's
-    secret path, template, mode and missing-key check, the agent's resources and security context."""
+    secret path, template, mode and missing-key check, the agent's resources and security context;
+    ``agent_mounts`` (volume of the pod -> mount path) are added to the agent containers by
+    JSON patches (``agent-init-json-patch``, and ``agent-json-patch`` for the sidecar)."""
     annotations = {
         f"{_A}agent-inject": "true",
         f"{_A}role": agent.role(defaults.namespace, component),
@@ -152,6 +186,17 @@ def agent_pod_annotations(
         # after its retries: the init container fails and the pod does not start on a half file.
         f"{_A}template-config-exit-on-retry-failure": "true",
     }
+    if agent_mounts:
+        patch = json.dumps(
+            [
+                {"op": "add", "path": "/volumeMounts/-", "value": {"name": name, "mountPath": path}}
+                for name, path in agent_mounts.items()
+            ],
+            separators=(",", ":"),
+        )
+        annotations[f"{_A}agent-init-json-patch"] = patch
+        if not pre_populate_only:  # the sidecar re-renders: a restarted container reads renewed values
+            annotations[f"{_A}agent-json-patch"] = patch
     names = [f.name for f in files]
     if len(set(names)) != len(names):
         raise ValueError(f"{component}: agent files must have distinct names, got {names}")
@@ -163,8 +208,37 @@ def agent_pod_annotations(
             f"{_A}agent-inject-template-{agent_file.name}": agent_file.render(),
             f"{_A}agent-inject-perms-{agent_file.name}": f"{agent_file.mode:04o}",
             f"{_A}error-on-missing-key-{agent_file.name}": "true",
+            **({f"{_A}agent-inject-file-{agent_file.name}": agent_file.file} if agent_file.file else {}),
         }
     return annotations
+
+
+def env_file_expression(ref: SecretKeyRef) -> str:
+    """The agent expression of ``ref`` for the inside of a single-quoted env-file value
+    (``KEY='value'``, the kubelet's ``fileKeyRef`` format: the content is literal, so a value
+    holding ``'`` cannot be written): the value, and a guard that reads the field
+    ``<property>_holds_a_single_quote_an_env_file_cannot_hold`` when the value holds ``'``, so
+    that the agent fails naming the property (``error-on-missing-key``) instead of writing a
+    file the kubelet cannot parse."""
+    expression = ref.agent_expression()
+    field = ".Data.data" if ref.kv_version == 2 else ".Data"
+    prop = ref.property_name
+    value = f"{field}.{prop}" if _FIELD.fullmatch(prop) else f'(index {field} "{prop}")'
+    marker = re.sub(r"[^A-Za-z0-9_]", "_", prop) + "_holds_a_single_quote_an_env_file_cannot_hold"
+    guard = f'{{{{ if {value} | regexMatch "\'" }}}}{{{{ {field}.{marker} }}}}{{{{ end }}}}'
+    return f"{expression.removesuffix('{{ end }}')}{guard}{{{{ end }}}}"
+
+
+def env_file_volume() -> dict[str, Any]:
+    """The pod's memory volume the agent writes the env file into (no container of the
+    workload mounts it: the kubelet reads it for ``fileKeyRef``)."""
+    return {"name": ENV_FILE_VOLUME, "emptyDir": {"medium": "Memory", "sizeLimit": "1Mi"}}
+
+
+def env_file_variable(name: str) -> dict[str, Any]:
+    """The container variable ``name`` read by the kubelet from the agent's env file when the
+    container starts; no ``optional``: a missing key stops the container."""
+    return {"name": name, "valueFrom": {"fileKeyRef": {"volumeName": ENV_FILE_VOLUME, "path": ENV_FILE, "key": name}}}
 
 
 def token_volume(agent: VaultAgent) -> dict[str, Any]:
@@ -186,16 +260,18 @@ class RenderedFile:
     """One file a pod's agent renders, read back from its annotations.
 
     Attributes:
-        name: File name in ``/vault/secrets``.
+        name: The injector's secret name (the file name in ``/vault/secrets`` without ``file``).
         template: The agent template.
         mode: The file mode (octal text, e.g. ``"0440"``).
         reads: ``(api path, property)`` of each value, e.g. ``("secret/data/aipp/redis", "password")``.
+        file: Its path relative to ``/vault/secrets`` (``agent-inject-file``). Defaults to ``None``: ``name``.
     """
 
     name: str
     template: str
     mode: str
     reads: tuple[tuple[str, str], ...]
+    file: str | None = None
 
 
 def agent_files_of(annotations: Mapping[str, str]) -> tuple[RenderedFile, ...]:
@@ -216,6 +292,7 @@ def agent_files_of(annotations: Mapping[str, str]) -> tuple[RenderedFile, ...]:
                     template=template,
                     mode=annotations.get(f"{_A}agent-inject-perms-{name}", "0644"),
                     reads=reads,
+                    file=annotations.get(f"{_A}agent-inject-file-{name}"),
                 )
             )
     return tuple(files)

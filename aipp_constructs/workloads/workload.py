@@ -74,7 +74,7 @@ from aipp_constructs.core.component import (
     require_components,
 )
 from aipp_constructs.core.policy import DEFAULT_RUN_AS_USER, policy_annotations, policy_exceptions
-from aipp_constructs.core.port_defaults import port_of, vault_agent_of
+from aipp_constructs.core.port_defaults import ENV_FILES_SINCE, port_of, vault_agent_of
 from aipp_constructs.core.references import (
     Endpoint,
     Resources,
@@ -87,7 +87,17 @@ from aipp_constructs.core.references import (
 from aipp_constructs.core.security import SecurityException
 from aipp_constructs.core.startup_wait import WaitPolicy, wait_container
 from aipp_constructs.core.telemetry import Telemetry
-from aipp_constructs.core.vault_agent import VAULT_SECRETS_DIR, AgentFile, agent_pod_annotations, token_volume
+from aipp_constructs.core.vault_agent import (
+    ENV_FILE,
+    ENV_FILE_MOUNT,
+    ENV_FILE_VOLUME,
+    VAULT_SECRETS_DIR,
+    AgentFile,
+    agent_pod_annotations,
+    env_file_variable,
+    env_file_volume,
+    token_volume,
+)
 from aipp_constructs.core.wiring import (
     NAMED_WIRING,
     FactVariables,
@@ -100,6 +110,7 @@ from aipp_constructs.core.wiring import (
 )
 
 __all__ = [
+    "AgentEnvRefused",
     "ClaimTemplate",
     "ClaimVolume",
     "EnvTemplate",
@@ -648,6 +659,24 @@ class Sidecar:
         return [(v.name, v.path) if isinstance(v, ScratchVolume) else (v.name, v.folder) for v in self.own_volumes()]
 
 
+class AgentEnvRefused(ValueError):
+    """A workload's variable comes from the Vault Agent, its port's ``VaultAgent.agent_env`` is
+    ``auto``, and neither way applies: the image's entrypoint is not known (``shell-env``) and
+    the cluster is older than v1.35 (``env-file``). ``str(err)`` is one line naming both fixes.
+
+    Attributes:
+        workload: The workload's name.
+        variable: The first such variable.
+        kubernetes_version: The workload's Kubernetes version.
+    """
+
+    def __init__(self, message: str, *, workload: str, variable: str, kubernetes_version: str) -> None:
+        super().__init__(message)
+        self.workload = workload
+        self.variable = variable
+        self.kubernetes_version = kubernetes_version
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class WorkloadProps:
     """Props of :class:`Workload`.
@@ -745,8 +774,14 @@ class WorkloadProps:
             ``shell-env`` renders them into ``/vault/secrets/agent-env.sh`` (``export NAME='value'``)
             and wraps ``command`` (which must be given: the image's entrypoint, with ``args`` its
             command) in ``sh -c '. /vault/secrets/agent-env.sh && exec "$@"'``, so the program
-            gets them as variables of its own process, never of the pod spec; ``None`` refuses
-            them in one line. Defaults to ``None``.
+            gets them as variables of its own process, never of the pod spec; ``env-file``
+            (Kubernetes v1.35+, or v1.34 with the ``EnvFiles`` gate) renders them into an env file
+            (``KEY='value'`` each) in the pod's memory volume ``agent-env``, which only the agent
+            containers mount, and gives the container each as ``valueFrom.fileKeyRef``: the kubelet
+            reads it when the container starts, the image's entrypoint is kept, and a value
+            holding ``'`` (which the format cannot hold) fails the agent naming its property;
+            ``None`` takes the port's ``VaultAgent.agent_env`` (``auto`` chooses among these),
+            and without one refuses them in one line. Defaults to ``None``.
         node_selector: Labels of the nodes it may run on. Defaults to none.
         tolerations: Taints it tolerates. Defaults to none.
         runtime_class_name: ``runtimeClassName``. Defaults to none.
@@ -827,7 +862,7 @@ class WorkloadProps:
     claim_templates: tuple[ClaimTemplate, ...] = ()
     secret_files: tuple[SecretFile, ...] = ()
     agent_files: tuple[AgentFile, ...] = ()
-    agent_env: Literal["spring-properties", "shell-env"] | None = None
+    agent_env: Literal["spring-properties", "shell-env", "env-file"] | None = None
     node_selector: Mapping[str, str] = field(default_factory=dict)
     tolerations: tuple[Toleration, ...] = ()
     runtime_class_name: str | None = None
@@ -1130,6 +1165,10 @@ class Workload(Component):
         elif self._agent_env and agent_env == "spring-properties":
             agent_files = (*agent_files, self._agent_env_file())
             env.append(_spec.env_value("SPRING_CONFIG_IMPORT", f"file:{VAULT_SECRETS_DIR}/{AGENT_ENV_FILE}"))
+        elif self._agent_env and agent_env == "env-file":
+            agent_files = (*agent_files, self._agent_kubelet_env_file())
+            env += [env_file_variable(var) for var in sorted(self._agent_env)]
+        env_file = bool(self._agent_env) and agent_env == "env-file"
         agent = vault_agent_of(self) if agent_files else None
         if agent_files and agent is None:
             raise ValueError(
@@ -1171,6 +1210,8 @@ class Workload(Component):
             else None
         )
         volumes, mounts = self._volumes()
+        if env_file:
+            volumes.append(env_file_volume())
         container = _spec.container(
             name=props.container_name or props.name,
             image=props.image,
@@ -1215,6 +1256,7 @@ class Workload(Component):
                 gid=gid,
                 pre_populate_only=self._restart_policy() is not None,
                 init_first=bool(props.init_steps),
+                agent_mounts={ENV_FILE_VOLUME: ENV_FILE_MOUNT} if env_file else None,
             )
             self.vault_role = vault.role(defaults.namespace, props.name)
             volumes.append(token_volume(vault))
@@ -1310,6 +1352,30 @@ class Workload(Component):
             lines.append(f"export {var}={''.join(words)}")
         return AgentFile(name=AGENT_SHELL_FILE, template="".join(f"{line}\n" for line in lines), values=values)
 
+    def _agent_kubelet_env_file(self) -> AgentFile:
+        """The env file of ``agent_env`` (``env-file``): ``NAME='value'`` per variable, the
+        kubelet's ``fileKeyRef`` format (single-quoted, literal), written into the pod's volume
+        ``agent-env`` (mounted at ``/vault/secrets/env`` in the agent containers)."""
+        lines: list[str] = []
+        values: dict[str, SecretKeyRef] = {}
+        for index, (var, (template, refs)) in enumerate(sorted(self._agent_env.items())):
+            words = []
+            for part in re.split(r"(\$\{[A-Za-z_][A-Za-z0-9_]*\})", template):
+                key = part[2:-1] if part.startswith("${") and part[2:-1] in refs else None
+                if key is not None:
+                    values[f"v{index}_{key}"] = refs[key]
+                    words.append(f"${{v{index}_{key}:env}}")
+                elif "'" in part:
+                    raise ValueError(
+                        f"{self.spec.name}: env {var} holds a single quote in {part!r}, which an env file "
+                        "(agent_env 'env-file', KEY='value') cannot hold; remove it or use agent_env 'shell-env'"
+                    )
+                elif part:
+                    words.append(part)
+            lines.append(f"{var}='{''.join(words)}'")
+        file = f"{ENV_FILE_MOUNT.removeprefix(VAULT_SECRETS_DIR + '/')}/{ENV_FILE}"
+        return AgentFile(name=ENV_FILE, template="".join(f"{line}\n" for line in lines), values=values, file=file)
+
     def add_service_account(self) -> Manifest:
         """The component's own ServiceAccount ``<name>`` (wave 0), the identity its Vault role is
         bound to; no token is mounted from it (``automountServiceAccountToken: false``)."""
@@ -1325,11 +1391,22 @@ class Workload(Component):
         )
 
     def _effective_agent_env(self) -> str | None:
-        """``agent_env``, else the port's Vault Agent default, else ``None``."""
+        """``agent_env``, else the port's Vault Agent default (``auto``: ``shell-env`` when the
+        image's entrypoint is known, else ``env-file`` from Kubernetes v1.35), else ``None``."""
         if self.spec.agent_env is not None:
             return self.spec.agent_env
         found = vault_agent_of(self)
-        return found[1].agent_env if found is not None else None
+        way = found[1].agent_env if found is not None else None
+        if way != "auto" or found is None:
+            return way
+        if self.spec.command is not None or found[1].entrypoint(self.spec.image) is not None:
+            return "shell-env"
+        if self._kubernetes_minor() >= ENV_FILES_SINCE:
+            return "env-file"
+        return None
+
+    def _kubernetes_minor(self) -> tuple[int, int]:
+        return kubernetes_minor("kubernetes_version", self.spec.kubernetes_version or DEFAULT_KUBERNETES_VERSION)
 
     def _check_vault_agent_refs(self) -> None:
         """Refuse a Vault Agent secret where only a Kubernetes Secret works (a variable, a
@@ -1346,7 +1423,20 @@ class Workload(Component):
         for sidecar in props.sidecars:
             places += [(f"sidecar {sidecar.name} env {var}", v) for var, v in sidecar.env.items()]
             places += [(f"sidecar {sidecar.name} secret_files {f.name}", f.secret) for f in sidecar.secret_files]
+        found = vault_agent_of(self)
+        auto = props.agent_env is None and found is not None and found[1].agent_env == "auto"
         for where, ref in places:
+            if isinstance(ref, SecretKeyRef) and ref.from_vault_agent and auto and where.startswith("env "):
+                version = props.kubernetes_version or DEFAULT_KUBERNETES_VERSION
+                raise AgentEnvRefused(
+                    f"{props.name}: {where} reads {ref.vault_path} {ref.property_name} from the Vault Agent, and "
+                    f"neither way applies: give the image's entrypoint (command, or VaultAgent.entrypoints) for "
+                    f"agent_env 'shell-env', or target Kubernetes v1.35 or later (kubernetes_version, now {version}) "
+                    "for agent_env 'env-file'",
+                    workload=props.name,
+                    variable=where.split(" ")[1],
+                    kubernetes_version=version,
+                )
             if isinstance(ref, SecretKeyRef) and ref.from_vault_agent:
                 raise ValueError(
                     f"{props.name}: {where} reads {ref.vault_path} {ref.property_name} from the Vault Agent "
