@@ -49,6 +49,7 @@ RABBIT = "harbor.example/dockerhub-proxy/library/rabbitmq:3.13.7-management"
 EXPORTER = "harbor.example/dockerhub-proxy/oliver006/redis_exporter:v1.93.0"
 PG_EXPORTER = "harbor.example/dockerhub-proxy/prometheuscommunity/postgres-exporter:v0.17.1"
 APP = "harbor.example/acme/app:1.2.3"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def vault_chart(kubernetes_version: str = "v1.27", **agent: Any) -> PortChart:
@@ -724,6 +725,8 @@ def test_env_file_renders_the_variables_into_the_pods_own_volume_for_the_kubelet
     ]
     assert json.loads(annotations[f"{A}agent-init-json-patch"]) == patch
     assert json.loads(annotations[f"{A}agent-json-patch"]) == patch  # the sidecar re-renders it
+    # docs/vault-agent.md shows the annotation as it is written.
+    assert f"`{annotations[f'{A}agent-init-json-patch']}`" in (ROOT / "docs" / "vault-agent.md").read_text()
     read = '{{ with secret "secret/data/acme/pgvector" }}{{ .Data.data.%s }}'
     guard = (
         '{{ if .Data.data.%s | regexMatch "\'" }}{{ .Data.data.%s_holds_a_single_quote_an_env_file_cannot_hold }}'
