@@ -505,6 +505,19 @@ def test_vault_setup_of_the_aipp_copy_has_a_role_per_component(tmp_path: Path) -
         "aipp-vault-verify-pgvector",
     ]  # fmt: skip
     assert "#   KV secret/aipp-vault/rabbitmq: erlang_cookie password username" in result.output
+    # The linker's env file: its policy reads the three paths, and the quote guard's marker
+    # field is no property to write.
+    linker = result.output.split("# aipp-vault-enai-linker: ", 1)[1].split("\n# aipp-vault-", 1)[0]
+    assert linker.startswith("ServiceAccount aipp-vault/enai-linker, files agent-env\n")
+    assert re.findall(r'^path "(\S+)"', linker, re.MULTILINE) == [
+        "secret/data/aipp-vault/pgvector", "secret/data/aipp-vault/rabbitmq", "secret/data/aipp-vault/redis",
+    ]  # fmt: skip
+    assert linker.endswith(
+        "#   KV secret/aipp-vault/pgvector: password username\n"
+        "#   KV secret/aipp-vault/rabbitmq: password username\n"
+        "#   KV secret/aipp-vault/redis: password"
+    )
+    assert "single_quote" not in result.output
 
 
 def test_a_gpu_worker_without_entrypoint_before_v1_35_is_refused_in_one_line_naming_both_fixes(
