@@ -849,3 +849,8 @@ def test_auto_without_an_entrypoint_before_v1_35_is_refused_in_one_line() -> Non
 def test_vault_agent_refuses_an_unknown_agent_env() -> None:
     with pytest.raises(ValueError, match="agent_env must be one of spring-properties, shell-env, env-file, auto"):
         VaultAgent(namespace="vault", agent_env="dotenv")  # type: ignore[arg-type]
+
+
+def test_a_workload_refuses_an_unknown_agent_env() -> None:
+    with pytest.raises(ValueError, match="^agent_env must be one of spring-properties, shell-env, env-file .*'auto'"):
+        WorkloadProps(name="app", image=APP, agent_env="auto")  # type: ignore[arg-type]

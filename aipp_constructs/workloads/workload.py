@@ -74,7 +74,7 @@ from aipp_constructs.core.component import (
     require_components,
 )
 from aipp_constructs.core.policy import DEFAULT_RUN_AS_USER, policy_annotations, policy_exceptions
-from aipp_constructs.core.port_defaults import ENV_FILES_SINCE, port_of, vault_agent_of
+from aipp_constructs.core.port_defaults import AGENT_ENV_WAYS, ENV_FILES_SINCE, port_of, vault_agent_of
 from aipp_constructs.core.references import (
     Endpoint,
     Resources,
@@ -946,6 +946,10 @@ class WorkloadProps:
             )
         if not isinstance(self.agent_files, tuple) or not all(isinstance(f, AgentFile) for f in self.agent_files):
             raise ValueError(f"agent_files must be a tuple of AgentFile, got {self.agent_files!r}")
+        if self.agent_env is not None and self.agent_env not in AGENT_ENV_WAYS:
+            raise ValueError(
+                f"agent_env must be one of {', '.join(AGENT_ENV_WAYS)} (or None: the port's), got {self.agent_env!r}"
+            )
         named: tuple[_Named, ...] = (*self.scratch, *self.claims, *self.claim_templates, *self.secret_files)
         volumes = [v.name for v in named]
         for volume in volumes:
