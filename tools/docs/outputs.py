@@ -130,7 +130,15 @@ def diff_outputs() -> dict[str, str]:
         path.write_text(yaml.safe_dump(data, sort_keys=False))
         text = _invoke(cli.diff, "environments/dev-meta.yaml", "--dist", "dist", expect=1)
         markdown = _invoke(cli.diff, "environments/dev-meta.yaml", "--dist", "dist", "--markdown", expect=1)
-    return {"diff-bump.txt": "$ aipp diff dev-meta\n" + text, "diff-bump-markdown.txt": markdown}
+        data["images"]["enai-backend"]["tag"] = yaml.safe_load(REFERENCE.read_text())["images"]["enai-backend"]["tag"]
+        data["components"]["enai-linker"]["enabled"] = False  # the no-gpu recipe
+        path.write_text(yaml.safe_dump(data, sort_keys=False))
+        linker_off = _invoke(cli.diff, "environments/dev-meta.yaml", "--dist", "dist", expect=1)
+    return {
+        "diff-bump.txt": "$ aipp diff dev-meta\n" + text,
+        "diff-bump-markdown.txt": markdown,
+        "diff-linker-off.txt": "$ aipp diff dev-meta\n" + linker_off,
+    }
 
 
 def refusal_outputs() -> dict[str, str]:
