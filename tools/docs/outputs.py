@@ -165,6 +165,9 @@ def refusal_outputs() -> dict[str, str]:
         _fixture(root, typos)
         outputs["environment-file-errors.txt"] = _refusal(lambda: main.load_environments(Path("environments")))
     with _scratch() as root:
+        _fixture(root, lambda text: _replace_once(text, "  vendor_images: mirror\n", "  vendor_images: vendor\n"))
+        outputs["option-b-without-digests.txt"] = _refusal(lambda: main.load_environments(Path("environments")))
+    with _scratch() as root:
         _fixture(
             root,
             lambda text: _replace_once(
