@@ -77,10 +77,12 @@ node_modules/.installed: package.json package-lock.json
 # fails with it: GNU make adds its one line `make: *** [Makefile:NN: synth] Error 1` and exits
 # 2, its only status for a failed recipe. No recipe can hide that line without a signal, and a
 # signal is worse: the old SIGINT exited 130 and read like Ctrl-C.
-# main.py also rewrites schemas/environment.schema.json from the environment-file models.
+# main.py also rewrites schemas/environment.schema.json from the environment-file models, and
+# tools/docs/readme_graph.py the README's dependency picture (from tests/environments/reference.yaml).
 synth snapshot: setup
 	@$(PY) main.py
 	@for example in $(EXAMPLES); do $(PY) $$example || exit 1; done
+	@$(PY) tools/docs/readme_graph.py
 
 # The Debian packages of the real-server tests (tests/test_real_*.py), installed when missing
 # and make runs as root with apt-get; otherwise a note (those tests then skip, or fail under CI).

@@ -177,7 +177,7 @@ def _collisions(claims: Sequence[_Claims]) -> list[ConfigError]:
                     field,
                     f"{value!r} is also used by {display(first.path)}:{locate(first.path, field)}; "
                     f"every environment needs its own {what}: change it in one of the two files "
-                    "(README: Add an environment)",
+                    "(docs/how-to/add-an-environment.md)",
                     line=locate(claim.path, field),
                 )
             )

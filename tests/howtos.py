@@ -1,4 +1,5 @@
-"""The README's everyday-task recipes, read from README.md so that tests run what it says.
+"""The everyday-task recipes, read from the how-to pages (``docs/how-to/*.md``) so that tests run
+what they say.
 
 A recipe is a YAML block preceded by ``<!-- howto: NAME -->`` (an edit of
 ``environments/dev-meta.yaml``) or ``<!-- howto: NAME, as: ENV -->`` (a copy of it saved as
@@ -21,17 +22,24 @@ import main
 
 #: The frozen copy of environments/dev-meta.yaml the recipes are applied to.
 REFERENCE = Path(__file__).resolve().parent / "environments" / "reference.yaml"
+#: The how-to pages the recipes are read from.
+HOW_TO = main.PROJECT / "docs" / "how-to"
 #: The name the fixture takes: the recipes speak of dev-meta.
 BASE = "dev-meta"
 
 _RECIPE = re.compile(r"<!-- howto: ([a-z0-9-]+)(?:, as: ([a-z0-9-]+))? -->\n```yaml\n(.*?)```", re.DOTALL)
 
 
-def recipes(readme: Path = main.PROJECT / "README.md") -> dict[str, tuple[str | None, dict[str, Any]]]:
-    """Recipe name -> (new environment name or None, the YAML edit)."""
-    return {
-        name: (copy_as or None, yaml.safe_load(body)) for name, copy_as, body in _RECIPE.findall(readme.read_text())
-    }
+def recipes(pages: Path = HOW_TO) -> dict[str, tuple[str | None, dict[str, Any]]]:
+    """Recipe name -> (new environment name or None, the YAML edit), from every page of ``pages``;
+    a name on two pages, or twice on one, is a mistake."""
+    found: dict[str, tuple[str | None, dict[str, Any]]] = {}
+    for page in sorted(pages.glob("*.md")):
+        for name, copy_as, body in _RECIPE.findall(page.read_text()):
+            if name in found:
+                raise ValueError(f"{page}: the recipe {name!r} is there twice")
+            found[name] = (copy_as or None, yaml.safe_load(body))
+    return found
 
 
 def merge(base: dict[str, Any], edit: dict[str, Any]) -> dict[str, Any]:

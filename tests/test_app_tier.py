@@ -383,9 +383,9 @@ def test_the_readme_graph_is_the_graph_of_the_plan() -> None:
     """The Mermaid picture in README.md is checked against the fixture environment (the plan's
     dev-meta, tests/environments/reference.yaml): every edge between its components, with its
     kind (the picture is the output of ``aipp graph`` of that file, which also draws the backup
-    and PostSync Jobs; tests/test_cli.py keeps them equal)."""
+    and PostSync Jobs; ``make synth`` writes it and tests/test_readme.py keeps them equal)."""
     readme = (main.PROJECT / "README.md").read_text()
-    block = readme.split("### The dependency graph of dev-meta", 1)[1].split("```mermaid\n", 1)[1].split("```", 1)[0]
+    block = readme.split("<!-- graph:begin", 1)[1].split("```mermaid\n", 1)[1].split("```", 1)[0]
     env = load_environment(REFERENCE)
     components = env.components.by_name()
     edges = [re.fullmatch(r"  (\S+) (-->|-\.->)\|([^|]*)\| (\S+)", line) for line in block.splitlines()[1:]]

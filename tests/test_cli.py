@@ -388,7 +388,7 @@ def test_manifest_diff_shortens_values_around_the_difference_and_sees_text_only_
 
 @pytest.fixture(scope="module")
 def reference_as_dev_meta(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The fixture environment saved as ``dev-meta.yaml``: the graph the README draws."""
+    """The fixture environment saved as ``dev-meta.yaml``: the graph the README draws (tests/test_readme.py)."""
     return env_file(tmp_path_factory.mktemp("graph"), {}, "dev-meta")
 
 
@@ -397,14 +397,6 @@ def mermaid(reference_as_dev_meta: Path) -> str:
     result = run("graph", str(reference_as_dev_meta))
     assert result.exit_code == 0, result.output
     return result.stdout
-
-
-def test_the_readme_graph_is_the_output_of_aipp_graph(mermaid: str) -> None:
-    readme = (PROJECT / "README.md").read_text()
-    block = readme.split("### The dependency graph of dev-meta", 1)[1].split("```mermaid\n", 1)[1].split("```", 1)[0]
-    assert block == mermaid, (
-        "README.md's graph is stale: paste the output of `aipp graph tests/environments/reference.yaml`"
-    )
 
 
 def test_the_mermaid_graph_has_waves_ports_and_edge_kinds(mermaid: str) -> None:

@@ -424,7 +424,7 @@ def test_a_collision_names_both_files_and_lines_and_is_reported_with_the_other_m
     assert str(collision) == (
         f"environments/dev-meta.yaml:{dev_meta_line}: namespace: 'aipp' is also used by "
         f"environments/copy.yaml:{copy_line}; every environment needs its own namespace: "
-        "change it in one of the two files (README: Add an environment)"
+        "change it in one of the two files (docs/how-to/add-an-environment.md)"
     )
 
 

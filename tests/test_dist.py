@@ -1,7 +1,7 @@
 """dist/ is what ArgoCD deploys: current, schema-valid, Pod Security "restricted", secret-free.
 
 Every check here runs on the committed ``dist/``, on fresh synths of each everyday-task recipe
-of the README (add an environment, bump an image, option B, no GPU worker; see
+of the how-to pages (docs/how-to/: add an environment, bump an image, option B, no GPU worker; see
 ``tests/howtos.py``) applied to the fixture environment, and on each routine edit applied to
 the live environment files (``tests/routine_edits.py``), so an everyday edit of an environment
 file never needs a test change: the checks read what they check from the output and the
@@ -40,7 +40,7 @@ from aipp_constructs.checks import (
 DIST = main.PROJECT / "dist"
 
 
-#: The committed output; each everyday-task recipe of the README applied to the fixture
+#: The committed output; each everyday-task recipe of the how-to pages applied to the fixture
 #: environment; and each routine edit (tests/routine_edits.py: every vendor image bumped, the
 #: linker off, option B with digests, a new environment, one with option B and no linker)
 #: applied to the LIVE environment files, as the team would make it in a pull request.

@@ -7,6 +7,7 @@ rewrites ``dist/``; read its diff before committing it. Each object starts with 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -101,21 +102,20 @@ def test_dev_meta_waves_follow_the_plan(tmp_path: Path) -> None:
     assert waves == {key: wave for key, wave in plan.items() if key not in env.components.by_name() or env.enabled(key)}
 
 
-def test_the_readme_counts_the_network_policies_of_dev_meta(tmp_path: Path) -> None:
-    """The README describes the plan's dev-meta (the fixture) with every component enabled."""
+def test_dev_meta_has_a_network_policy_per_node_of_the_readme_graph_and_two_more(tmp_path: Path) -> None:
+    """What docs/aipp-port.md says of wave 0, for the plan's dev-meta (the fixture) with every
+    component enabled: ``default-deny``, ``allow-dns`` and one NetworkPolicy per node of the
+    README's picture (the graph ``make synth`` draws there)."""
     data = yaml.safe_load(REFERENCE.read_text())
     for settings in data.get("components", {}).values():
         if isinstance(settings, dict) and "enabled" in settings:
             settings["enabled"] = True
     path = tmp_path / "dev-meta.yaml"
     path.write_text(yaml.safe_dump(data))
-    count = _synth_yaml(path, tmp_path).count("\nkind: NetworkPolicy\n")
-    assert f"{count} `NetworkPolicy`s" in (main.PROJECT / "README.md").read_text()
-
-
-def test_the_readme_quotes_the_benchmark_results_verbatim() -> None:
+    documents = yaml.safe_load_all(_synth_yaml(path, tmp_path))
+    policies = sorted(d["metadata"]["name"] for d in documents if d and d["kind"] == "NetworkPolicy")
     readme = (main.PROJECT / "README.md").read_text()
-    block = readme.split("<!-- bench:begin", 1)[1].split("<!-- bench:end -->", 1)[0]
-    rows = [line for line in block.splitlines() if line.startswith("|")]
-    results = (main.PROJECT / "benchmarks" / "RESULTS.md").read_text().splitlines()
-    assert rows and [row for row in rows if row not in results] == []
+    block = readme.split("<!-- graph:begin", 1)[1].split("<!-- graph:end -->", 1)[0]
+    nodes = re.findall(r'^  (\S+)\["', block, flags=re.MULTILINE)
+    assert len(nodes) > 8
+    assert policies == sorted(["default-deny", "allow-dns", *nodes])

@@ -1,4 +1,4 @@
-"""The README's everyday-task recipes exist, and what they promise holds.
+"""The everyday-task recipes of the how-to pages (docs/how-to/) exist, and what they promise holds.
 
 tests/test_dist.py runs every check of dist/ on each recipe applied (see tests/howtos.py);
 these tests check what each recipe says besides "the output is valid".
@@ -17,8 +17,17 @@ import main
 from aipp_constructs.core._config_loader import ConfigErrors
 
 
-def test_the_readme_has_the_five_recipes() -> None:
+def test_the_how_to_pages_have_the_five_recipes() -> None:
     assert set(howtos.recipes()) == {"add-environment", "bump-image", "option-b", "no-gpu", "newer-cluster"}
+
+
+def test_a_recipe_named_twice_is_refused(tmp_path: Path) -> None:
+    block = "<!-- howto: no-gpu -->\n```yaml\ncomponents: {enai-linker: {enabled: false}}\n```\n"
+    (tmp_path / "a.md").write_text(block)
+    assert set(howtos.recipes(tmp_path)) == {"no-gpu"}
+    (tmp_path / "b.md").write_text(block)
+    with pytest.raises(ValueError, match="'no-gpu' is there twice"):
+        howtos.recipes(tmp_path)
 
 
 def test_a_copied_environment_syncs_its_own_folder_under_its_own_name(tmp_path: Path) -> None:

@@ -231,7 +231,7 @@ def test_a_volume_that_cannot_follow_is_refused_one_line_each_and_dist_untouched
     for line in lines:
         assert line.startswith(f"{envs / 'reference.yaml'}: ")
         assert field in line and "cannot be applied to the existing object" in line
-        assert "README: Backups and restore" in line
+        assert "docs/how-to/restore-a-dump.md" in line
     assert _digest(dist) == untouched
 
 

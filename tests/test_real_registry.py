@@ -219,7 +219,7 @@ def _mirror(env_file: Path, tmp_path: Path, *args: str) -> list[str]:
 
 
 def _set_tag(env_file: Path, component: str, old: str, new: str) -> None:
-    """The README's bump: the row's tag edited in place."""
+    """The bump of docs/how-to/bump-an-image.md: the row's tag edited in place."""
     text = env_file.read_text()
     row = f"  {component}:\n    source: vendor\n    repository: {VENDOR_ROWS[component]}\n"
     start = text.index(row)

@@ -1,7 +1,7 @@
 """The environment file (``environments/<name>.yaml``): schema, defaults and loading.
 
 The dataclasses below are the schema; :func:`load_environment` parses a file into them and
-refuses anything it does not know. README.md ("Environment files") documents every key.
+refuses anything it does not know. docs/environment-files.md and the generated reference document every key.
 """
 
 from __future__ import annotations
@@ -1452,7 +1452,7 @@ def load_environment(path: Path, *, display: str | None = None, vendor_digests: 
                     shown,
                     "(top level)",
                     f"must be a mapping of settings, got {data!r}; "
-                    "write 'key: value' lines (see README.md, Environment files)",
+                    "write 'key: value' lines (see docs/environment-files.md)",
                     line=1,
                 )
             ]

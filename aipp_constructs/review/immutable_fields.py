@@ -58,7 +58,7 @@ _LOADER: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _HOOK = "argocd.argoproj.io/hook"
 _SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
 _CLAIM_TEMPLATES = "/spec/volumeClaimTemplates"
-_RESTORE = "README: Backups and restore"
+_RESTORE = "docs/how-to/restore-a-dump.md"
 
 #: What a check returns: (field path, value before, value after) per refused change.
 Found = list[tuple[str, Any, Any]]

@@ -10,7 +10,8 @@ Never hand-copied, each page is generated from its source on every build (and gi
   default, description) from ``schemas/environment.schema.json``;
 * ``docs/reference/checkov-exceptions.md``: every checkov exception of the synthesized output
   (``dist/``, the examples' ``dist/``) with its reason, as ``aipp check --exceptions`` prints them;
-* ``docs/changelog.md``: ``CHANGELOG.md`` (a placeholder while there is none).
+* ``docs/changelog.md``: ``CHANGELOG.md`` (a placeholder while there is none);
+* ``docs/generated/``: the command outputs the hand-written pages include (``tools/docs/outputs.py``).
 
 Run with the project venv: ``.venv/bin/python tools/docs/gen.py``.
 """
@@ -269,6 +270,7 @@ def changelog_page() -> str:
 
 
 def main() -> None:
+    sys.path[:0] = [str(ROOT)]  # main.py, and tools.docs.outputs
     API.mkdir(parents=True, exist_ok=True)
     for stale in API.glob("*.md"):
         stale.unlink()
@@ -280,6 +282,9 @@ def main() -> None:
     (REFERENCE / "environment-file.md").write_text(environment_page())
     (REFERENCE / "checkov-exceptions.md").write_text(exceptions_page())
     (DOCS / "changelog.md").write_text(changelog_page())
+    from tools.docs import outputs
+
+    outputs.write()
 
 
 if __name__ == "__main__":
