@@ -428,7 +428,7 @@ def test_a_chart_stage_error_is_moved_to_the_field_its_message_names_with_a_line
         ConfigError("x.yaml", "(chart)", "refresh_interval must be a duration, got 'x'"), source
     ).errors
     assert (err.path, err.line) == ("secrets.refresh_interval", text.splitlines().index("  refresh_interval: 1h") + 1)
-    assert err.problem == "must be a duration, got 'x'; see README.md, Environment files"
+    assert err.problem == "must be a duration, got 'x'; see docs/environment-files.md"
     (err,) = main._located(ConfigError("x.yaml", "gitops", "repo_url must be a git URL, got 'x'"), source).errors
     assert err.path == "gitops.repo_url" and err.line == text.splitlines().index("gitops:") + 2
     # A message naming no field of the file stays where it was, with the line of that field.
@@ -436,7 +436,7 @@ def test_a_chart_stage_error_is_moved_to_the_field_its_message_names_with_a_line
         ConfigError("x.yaml", "ingress", "port must be a named port of a (http), got 'b'"), source
     ).errors
     assert (err.path, err.line) == ("ingress", text.splitlines().index("ingress:") + 1)
-    assert err.problem.endswith("got 'b'; see README.md, Environment files")
+    assert err.problem.endswith("got 'b'; see docs/environment-files.md")
 
 
 if __name__ == "__main__":

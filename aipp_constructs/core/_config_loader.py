@@ -59,7 +59,7 @@ __all__ = [
 ]
 
 #: Where a message sends the reader when the schema has nothing more specific to say.
-README_HINT = "see README.md, Environment files"
+DOCS_HINT = "see docs/environment-files.md"
 
 
 class ConfigError(ValueError):
@@ -522,7 +522,7 @@ def _config_errors(
         where = f"under '{parent_path}'" if parent_path else "at the top level"
         name = _field_name(parent, key)
         about = _field_doc(parent, name) if name else ""
-        return error(f"is required; add '{key}:' {where} ({about or README_HINT})")
+        return error(f"is required; add '{key}:' {where} ({about or DOCS_HINT})")
     if kind in ("value_error", "assertion_error"):
         exc = (problem.get("ctx") or {}).get("error")
         if isinstance(exc, ConfigErrors):
@@ -570,7 +570,7 @@ def _config_errors(
             else f'write "{_yaml_scalar(value)}"'
         )
         return error(f"must be a string (quote it in YAML), got {show}; {fix}")
-    return error(f"{problem['msg'][:1].lower()}{problem['msg'][1:]}, got {show}; {README_HINT}")
+    return error(f"{problem['msg'][:1].lower()}{problem['msg'][1:]}, got {show}; {DOCS_HINT}")
 
 
 def _unknown_key(
@@ -770,7 +770,7 @@ def with_fix(message: str, value: Any) -> str:
         return f"{message}; write the digest the registry reports or remove the key"
     if " like " in message:
         return f"{message}; write it in that form"
-    return f"{message}; {README_HINT}"
+    return f"{message}; {DOCS_HINT}"
 
 
 def _show(value: Any) -> str:
