@@ -421,10 +421,13 @@ def secret_readers_snippet() -> dict[str, str]:
         if isinstance(obj, dict)
     ]
     readers: dict[str, list[str]] = defaultdict(list)
+    restart: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))  # Secret -> kind -> names
+    namespace = ""
     for obj in objects:
         pod = _pod_spec(obj)
         if pod is None:
             continue
+        namespace = obj["metadata"].get("namespace", namespace)
         volumes: dict[str, set[str]] = defaultdict(set)  # volume -> Secrets it projects
         for volume in pod.get("volumes", []):
             if "secret" in volume:
@@ -448,6 +451,10 @@ def secret_readers_snippet() -> dict[str, str]:
                     how[secret].append(f"volume at `{mount['mountPath']}`{sub}")
             for secret, ways in how.items():
                 readers[secret].append(f"{workload}, container `{container['name']}`: {', '.join(ways)}")
+                if obj["kind"] in ("Deployment", "StatefulSet"):
+                    names = restart[secret][obj["kind"].lower()]
+                    if obj["metadata"]["name"] not in names:
+                        names.append(obj["metadata"]["name"])
     rows = ["| Vault key (properties) | Secret, refresh | read by |\n", "|---|---|---|\n"]
     for obj in objects:
         if obj.get("kind") != "ExternalSecret":
@@ -462,7 +469,13 @@ def secret_readers_snippet() -> dict[str, str]:
             f"| {vault} | `{secret}`, every {spec['refreshInterval']} | "
             f"{'<br>'.join(sorted(readers[secret])) or 'no workload'} |\n"
         )
-    return {"secret-readers.md": "".join(rows)}
+    out = {"secret-readers.md": "".join(rows)}
+    for secret, kinds in restart.items():  # the long-running readers; a Job's next run reads the new value
+        out[f"restart-{secret}.txt"] = "".join(
+            f"kubectl -n {namespace} rollout restart {kind} {' '.join(names)}\n"
+            for kind, names in sorted(kinds.items())
+        )
+    return out
 
 
 #: Everything a snippet is made from: when none of it changed since the last build, the snippets
