@@ -150,8 +150,8 @@ def _synth_and_check(folder: Path) -> tuple[int, str]:
 def test_what_the_page_says_of_the_program_before_and_without_the_exception(
     results: dict[str, Any], tmp_path: Path
 ) -> None:
-    """Step 3: init's program passes `aipp check` as written. Step 6: without the exception of
-    step 4, checkov's CKV_K8S_35 fails on web."""
+    """Step 3: init's program passes `aipp check` as written. Step 4: its DATABASE_URL has an empty
+    password. Step 6: without the exception of step 4, checkov's CKV_K8S_35 fails on web."""
     done: Path = results["folder"]
     as_written = tmp_path / "as-written"
     tutorial.prepare(as_written)
@@ -159,6 +159,8 @@ def test_what_the_page_says_of_the_program_before_and_without_the_exception(
     assert subprocess.run(init, cwd=as_written, capture_output=True, check=False).returncode == 0
     status, output = _synth_and_check(as_written)
     assert status == 0 and output.rstrip().endswith(", 0 failed"), output
+    # Step 4: without a .env file the URL init writes has an empty password.
+    assert '"DATABASE_URL": "postgres://notes:@db:5432/notes"' in (as_written / "port.py").read_text()
     if not _checkov_installed():
         pytest.skip("checkov is not installed (make tools): the CKV_K8S_35 half needs it")
     without = tmp_path / "without-exception"
