@@ -16,7 +16,9 @@ Never hand-copied, each page is generated from its source on every build (and gi
   outputs (its steps run in a scratch folder, tools/docs/tutorial.py), ``aipp restore`` for
   dev-meta, the counts of ``aipp check`` and ``make check`` over ``dist/dev-meta``, the component
   graph of the fixture ``tests/environments/reference.yaml``, and who reads each Secret of
-  ``dist/dev-meta``. They run side by side (threads around subprocesses): ``make docs`` stays fast.
+  ``dist/dev-meta``. They run side by side (threads around subprocesses), and are kept while none
+  of their inputs changed (``SNIPPET_INPUTS``, a digest in ``build/docs-snippets/.inputs.sha256``):
+  ``make docs`` stays fast.
 
 Run with the project venv: ``.venv/bin/python tools/docs/gen.py``.
 """
