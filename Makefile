@@ -135,9 +135,10 @@ check: setup
 # the nav or a docstring mkdocstrings cannot read fails it. MkDocs and its plugins come from
 # their own venv (.tools/docs/, pinned in tools/docs/requirements.txt); mkdocs-click imports the
 # project's CLI, so the project venv's packages and this folder come first on PYTHONPATH (as for
-# mutmut). tests/test_docs.py then reads site/.
+# mutmut). tests/test_docs.py then reads site/. The pages show `aipp check` with checkov and
+# detect-secrets (the tutorial, the checks), so the site needs those two tools.
 DOCS_VENV := .tools/docs
-docs: setup $(DOCS_VENV)/.installed
+docs: setup .tools/checkov/.installed .tools/detect-secrets/.installed $(DOCS_VENV)/.installed
 	$(PY) tools/docs/gen.py
 	PYTHONPATH=$(CURDIR):$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') \
 	  NO_MKDOCS_2_WARNING=1 $(DOCS_VENV)/bin/mkdocs build --strict

@@ -167,3 +167,61 @@ def test_every_runbook_url_of_the_output_resolves_to_a_page_of_the_site() -> Non
         if not found or not (SITE / "runbooks" / page.split("#")[0] / "index.html").exists():
             unresolved.append(url)
     assert not unresolved, f"runbook_url annotations with no page in site/runbooks/: {unresolved}"
+
+
+def _text(page: str) -> str:
+    """The page's text: tags removed, entities decoded, whitespace collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def _html_rows(page: str) -> set[tuple[str, ...]]:
+    return {
+        tuple(" ".join(html.unescape(re.sub(r"<[^>]+>", "", cell)).split()) for cell in cells)
+        for row in re.findall(r"<tr>(.*?)</tr>", page, re.DOTALL)
+        for cells in [re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.DOTALL)]
+    }
+
+
+def test_the_performance_page_shows_every_row_of_the_current_benchmark_results() -> None:
+    """benchmarks/RESULTS.md is included, not copied: every table row of today's file (its
+    figures included) is a row of the built page."""
+    results = (ROOT / "benchmarks" / "RESULTS.md").read_text().splitlines()
+    rows = [
+        tuple(" ".join(cell.replace("`", "").replace("**", "").split()) for cell in line.strip("|").split("|"))
+        for line in results
+        if line.startswith("|") and not re.fullmatch(r"\|(\s*:?-+:?\s*\|)+", line)
+    ]
+    assert len(rows) > 10
+    shown = _html_rows(_page("explanation/performance"))
+    missing = [row for row in rows if row not in shown]
+    assert not missing, f"rows of benchmarks/RESULTS.md not on site/explanation/performance/: {missing}"
+
+
+#: Hand-written pages -> the generated snippets (tools/docs/gen.py) they show.
+_SNIPPET_PAGES = {
+    "tutorial": "docs/tutorial.md",
+    "how-to/restore-a-dump": "docs/how-to/restore-a-dump.md",
+    "how-to/rotate-a-credential": "docs/how-to/rotate-a-credential.md",
+    "explanation/design": "docs/explanation/design.md",
+    "explanation/checks": "docs/explanation/checks.md",
+}
+
+
+@pytest.mark.parametrize("page", sorted(_SNIPPET_PAGES))
+def test_a_page_shows_the_generated_outputs_it_includes(page: str) -> None:
+    """Each ``--8<-- "build/docs-snippets/..."`` of the page is there, and the built page holds
+    every line of it: the outputs are those of this build, never pasted. (Compared without
+    whitespace, and for a table without its markup: code is highlighted, cells are HTML.)"""
+    source = (ROOT / _SNIPPET_PAGES[page]).read_text()
+    included = re.findall(r'--8<-- "(build/docs-snippets/[^"]+)"', source)
+    assert included, f"{_SNIPPET_PAGES[page]} includes no generated snippet"
+    text = re.sub(r"\s+", "", html.unescape(re.sub(r"<[^>]+>", "", _page(page))))
+    for name in included:
+        snippet = ROOT / name
+        assert snippet.exists(), f"{name} is missing: `make docs` writes it"
+        lines = snippet.read_text().splitlines()
+        markup = r"\s+|\|"
+        if snippet.suffix == ".md":  # a table: its rows, as the cells' text
+            lines, markup = lines[2:], r"\s+|[|`]|<br>"
+        missing = [line for line in lines if re.sub(markup, "", line) not in re.sub(r"\|", "", text)]
+        assert not missing, f"lines of {name} not on site/{page}/: {missing[:5]}"

@@ -11,6 +11,14 @@ Never hand-copied, each page is generated from its source on every build (and gi
 * ``docs/reference/checkov-exceptions.md``: every checkov exception of the synthesized output
   (``dist/``, the examples' ``dist/``) with its reason, as ``aipp check --exceptions`` prints them;
 * ``docs/changelog.md``: ``CHANGELOG.md`` (a placeholder while there is none);
+* ``build/docs-snippets/``: the command outputs and figures the hand-written pages include with
+  ``pymdownx.snippets`` (``--8<-- "build/docs-snippets/<file>"``), never pasted: the tutorial's
+  outputs (its steps run in a scratch folder, tools/docs/tutorial.py), ``aipp restore`` for
+  dev-meta, the counts of ``aipp check`` and ``make check`` over ``dist/dev-meta``, the component
+  graph of the fixture ``tests/environments/reference.yaml``, and who reads each Secret of
+  ``dist/dev-meta``. They run side by side (threads around subprocesses), and are kept while none
+  of their inputs changed (``SNIPPET_INPUTS``, a digest in ``build/docs-snippets/.inputs.sha256``):
+  ``make docs`` stays fast.
 * ``docs/generated/``: the command outputs the hand-written pages include (``tools/docs/outputs.py``).
 
 Run with the project venv: ``.venv/bin/python tools/docs/gen.py``.
@@ -18,20 +26,48 @@ Run with the project venv: ``.venv/bin/python tools/docs/gen.py``.
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import json
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def _load_tutorial() -> ModuleType:
+    """tools/docs/tutorial.py (tests/test_tutorial.py loads it the same way)."""
+    spec = importlib.util.spec_from_file_location("docs_tutorial", Path(__file__).with_name("tutorial.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+tutorial = _load_tutorial()
 DOCS = ROOT / "docs"
 REFERENCE = DOCS / "reference"
 API = REFERENCE / "api"
 SCHEMA = ROOT / "schemas" / "environment.schema.json"
+#: The generated files the hand-written pages include (pymdownx.snippets); gitignored.
+SNIPPETS = ROOT / "build" / "docs-snippets"
+#: The environment the explanation and how-to pages show, and the fixture of the graph figure.
+SHOWN_ENV = "dev-meta"
+GRAPH_FIXTURE = ROOT / "tests" / "environments" / "reference.yaml"
+#: The dump file name the restore how-to uses.
+RESTORE_DUMP = "aipp-20261126T023000Z.dump"
 
 #: The layers of docs/layout.md that hold public names, in the order of that table.
 LAYER_TITLES = {
@@ -269,22 +305,258 @@ def changelog_page() -> str:
     return GENERATED.replace("-->", "from CHANGELOG.md -->") + text
 
 
+def _command(args: list[str], expect: tuple[int, ...] = (0,)) -> str:
+    """The stdout and stderr of ``args`` run from the repository root, as the reader runs it."""
+    done = subprocess.run(
+        args,
+        cwd=ROOT,
+        env=tutorial.environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    if done.returncode not in expect:
+        raise SystemExit(f"error: {' '.join(args)} exited {done.returncode}:\n{done.stdout[-3000:]}")
+    return done.stdout
+
+
+def tutorial_snippets() -> dict[str, str]:
+    """docs/tutorial.md's steps run in a scratch folder: each named step's output."""
+    out: dict[str, str] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        for result in tutorial.run_all(Path(scratch) / "notes"):
+            step = result.step
+            if result.exit_code != step.exit_code:
+                raise SystemExit(
+                    f"error: docs/tutorial.md: `{step.body.strip()[:60]}` exited {result.exit_code}, "
+                    f"the page expects {step.exit_code}:\n{result.output[-3000:]}"
+                )
+            if step.name is not None:
+                out[f"tutorial/{step.name}.txt"] = result.output
+    if "skipped: not installed" in out.get("tutorial/check.txt", ""):
+        raise SystemExit("error: the tutorial shows `aipp check` with checkov and detect-secrets: run `make tools`")
+    return out
+
+
+def restore_snippet() -> dict[str, str]:
+    """``aipp restore`` for the shown environment (docs/how-to/restore-a-dump.md)."""
+    command = ["aipp", "restore", SHOWN_ENV, "--dump", RESTORE_DUMP]
+    return {"restore.txt": _command(command)}
+
+
+def checks_snippets() -> dict[str, str]:
+    """The counts of the check entry points over the shown environment (docs/explanation/checks.md):
+    ``aipp check`` (checkov and detect-secrets included: ``make docs`` installs them) and what
+    ``make check`` runs for it."""
+    environment = yaml.safe_load((ROOT / "environments" / f"{SHOWN_ENV}.yaml").read_text())
+    version = str(environment["kubernetes_version"])
+    aipp_check = _command(["aipp", "check", f"dist/{SHOWN_ENV}"])
+    if "skipped: not installed" in aipp_check:
+        raise SystemExit("error: the checks page shows `aipp check` with checkov and detect-secrets: run `make tools`")
+    make_check = _command(
+        [
+            sys.executable,
+            "-m",
+            "aipp_constructs.checks",
+            f"dist/{SHOWN_ENV}",
+            f"dist/bootstrap/{SHOWN_ENV}",
+            "--kubernetes-version",
+            version if version.startswith("v") else f"v{version}",
+        ]
+    )
+    return {"checks-aipp-check.txt": aipp_check, "checks-make-check.txt": make_check}
+
+
+_NODE = re.compile(r'^  (?P<id>[\w-]+)\["(?P<label>[^"]*)"\]$')
+_EDGE = re.compile(r"^  (?P<source>[\w-]+) (?P<arrow>-->|==>|-\.->)\|(?P<label>[^|]*)\| (?P<target>[\w-]+)$")
+_ARROWS = {"-->": "depends on", "==>": "waits for", "-.->": "connects to / after"}
+
+
+def graph_snippets() -> dict[str, str]:
+    """The component graph of the fixture (``aipp graph``, Mermaid) as a table by sync wave, and
+    the Mermaid source itself (docs/explanation/design.md). Material for MkDocs would load Mermaid
+    from a CDN; the site reads offline, so the figure is text."""
+    mermaid = _command(["aipp", "graph", str(GRAPH_FIXTURE.relative_to(ROOT))])
+    nodes: dict[str, list[str]] = {}
+    edges: dict[str, list[str]] = defaultdict(list)
+    for line in mermaid.splitlines()[1:]:
+        if node := _NODE.match(line):
+            nodes[node["id"]] = node["label"].split("<br/>")
+        elif edge := _EDGE.match(line):
+            label = edge["label"]
+            what = f"port {label}" if label.isdigit() else label
+            verb = _ARROWS[edge["arrow"]] if edge["arrow"] != "-.->" else label
+            edges[edge["source"]].append(
+                f"`{edge['target']}` ({what})" if edge["arrow"] == "-->" else f"{verb} `{edge['target']}`"
+            )
+        elif line.strip():
+            raise SystemExit(f"error: unexpected line of aipp graph: {line!r}")
+
+    def order(item: tuple[str, list[str]]) -> tuple[int, int]:
+        kind_wave = item[1][1]
+        wave = re.search(r"wave (-?\d+)", kind_wave)
+        return (int(wave[1]) if wave else 100, list(nodes).index(item[0]))
+
+    rows = ["| component | kind, sync wave | serves | edges out (what it reaches, and how) |\n", "|---|---|---|---|\n"]
+    for name, label in sorted(nodes.items(), key=order):
+        ports = label[2] if len(label) > 2 else ""
+        rows.append(f"| `{name}` | {_cell(label[1])} | {_cell(ports)} | {_cell(', '.join(edges[name]))} |\n")
+    return {"graph-table.md": "".join(rows), "graph.mmd": mermaid}
+
+
+def _pod_spec(obj: dict[str, Any]) -> dict[str, Any] | None:
+    spec = obj.get("spec", {})
+    if obj["kind"] == "CronJob":
+        spec = spec.get("jobTemplate", {}).get("spec", {})
+    template = spec.get("template")
+    return template.get("spec") if isinstance(template, dict) else None
+
+
+def secret_readers_snippet() -> dict[str, str]:
+    """Per ExternalSecret of ``dist/<SHOWN_ENV>``: the Vault key, the Secret it writes, and every
+    workload container that reads that Secret and how (a variable, or a file of a volume)."""
+    objects = [
+        obj
+        for path in sorted((ROOT / "dist" / SHOWN_ENV).glob("*.yaml"))
+        for obj in yaml.safe_load_all(path.read_text())
+        if isinstance(obj, dict)
+    ]
+    readers: dict[str, list[str]] = defaultdict(list)
+    restart: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))  # Secret -> kind -> names
+    namespace = ""
+    for obj in objects:
+        pod = _pod_spec(obj)
+        if pod is None:
+            continue
+        namespace = obj["metadata"].get("namespace", namespace)
+        volumes: dict[str, set[str]] = defaultdict(set)  # volume -> Secrets it projects
+        for volume in pod.get("volumes", []):
+            if "secret" in volume:
+                volumes[volume["name"]].add(volume["secret"]["secretName"])
+            for source in volume.get("projected", {}).get("sources", []):
+                if "secret" in source:
+                    volumes[volume["name"]].add(source["secret"]["name"])
+        workload = f"{obj['kind']} `{obj['metadata']['name']}`"
+        for container in [*pod.get("initContainers", []), *pod.get("containers", [])]:
+            how: dict[str, list[str]] = defaultdict(list)
+            for variable in container.get("env", []):
+                ref = variable.get("valueFrom", {}).get("secretKeyRef")
+                if ref:
+                    how[ref["name"]].append(f"variable `{variable['name']}`")
+            for source in container.get("envFrom", []):
+                if "secretRef" in source:
+                    how[source["secretRef"]["name"]].append("every key as a variable (`envFrom`)")
+            for mount in container.get("volumeMounts", []):
+                for secret in sorted(volumes.get(mount["name"], ())):
+                    sub = f" (`subPath` {mount['subPath']})" if "subPath" in mount else ""
+                    how[secret].append(f"volume at `{mount['mountPath']}`{sub}")
+            for secret, ways in how.items():
+                readers[secret].append(f"{workload}, container `{container['name']}`: {', '.join(ways)}")
+                if obj["kind"] in ("Deployment", "StatefulSet"):
+                    names = restart[secret][obj["kind"].lower()]
+                    if obj["metadata"]["name"] not in names:
+                        names.append(obj["metadata"]["name"])
+    rows = ["| Vault key (properties) | Secret, refresh | read by |\n", "|---|---|---|\n"]
+    for obj in objects:
+        if obj.get("kind") != "ExternalSecret":
+            continue
+        spec = obj["spec"]
+        secret = spec.get("target", {}).get("name", obj["metadata"]["name"])
+        keys: dict[str, list[str]] = defaultdict(list)
+        for item in spec.get("data", []):
+            keys[item["remoteRef"]["key"]].append(item["remoteRef"].get("property", item["secretKey"]))
+        vault = "<br>".join(f"`{key}` ({', '.join(f'`{p}`' for p in sorted(props))})" for key, props in keys.items())
+        rows.append(
+            f"| {vault} | `{secret}`, every {spec['refreshInterval']} | "
+            f"{'<br>'.join(sorted(readers[secret])) or 'no workload'} |\n"
+        )
+    out = {"secret-readers.md": "".join(rows)}
+    for secret, kinds in restart.items():  # the long-running readers; a Job's next run reads the new value
+        out[f"restart-{secret}.txt"] = "".join(
+            f"kubectl -n {namespace} rollout restart {kind} {' '.join(names)}\n"
+            for kind, names in sorted(kinds.items())
+        )
+    return out
+
+
+#: Everything a snippet is made from: when none of it changed since the last build, the snippets
+#: are kept (``make docs`` after an edit of a page takes seconds, not the checks' half-minute).
+SNIPPET_INPUTS = (
+    "aipp_constructs/**/*",
+    "dist/**/*.yaml",
+    "environments/*.yaml",
+    "tests/environments/reference.yaml",
+    "main.py",
+    "pyproject.toml",
+    "requirements.txt",
+    "package-lock.json",
+    "tools/*/requirements.txt",
+    "tools/detect-secrets/scan.args",
+    "tools/docs/*.py",
+    "docs/tutorial.md",
+    "docs/tutorial/*",
+)
+
+
+def snippet_inputs_key() -> str:
+    """A digest of every file of SNIPPET_INPUTS (path and content)."""
+    digest = hashlib.sha256()
+    files = sorted({path for pattern in SNIPPET_INPUTS for path in ROOT.glob(pattern) if path.is_file()})
+    for path in files:
+        if "__pycache__" in path.parts:
+            continue
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def snippets() -> dict[str, str]:
+    """Every generated snippet (file under SNIPPETS -> text), the slow ones side by side."""
+    makers: list[Callable[[], dict[str, str]]] = [
+        tutorial_snippets,
+        checks_snippets,
+        graph_snippets,
+        restore_snippet,
+        secret_readers_snippet,
+    ]
+    out: dict[str, str] = {}
+    with ThreadPoolExecutor(max_workers=len(makers)) as pool:
+        for made in pool.map(lambda make: make(), makers):
+            out.update(made)
+    return out
+
+
 def main() -> None:
     sys.path[:0] = [str(ROOT)]  # main.py, and tools.docs.outputs
-    API.mkdir(parents=True, exist_ok=True)
-    for stale in API.glob("*.md"):
-        stale.unlink()
-    for layer, text in api_pages().items():
-        (API / f"{layer}.md").write_text(text)
-    library, port = cli_pages()
-    (REFERENCE / "cli.md").write_text(library)
-    (REFERENCE / "cli-aipp.md").write_text(port)
-    (REFERENCE / "environment-file.md").write_text(environment_page())
-    (REFERENCE / "checkov-exceptions.md").write_text(exceptions_page())
-    (DOCS / "changelog.md").write_text(changelog_page())
     from tools.docs import outputs
 
-    outputs.write()
+    key = snippet_inputs_key()
+    stamp = SNIPPETS / ".inputs.sha256"
+    fresh = stamp.exists() and stamp.read_text() == key
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # The slowest part, while the reference pages are written; nothing when its inputs are unchanged.
+        pending = pool.submit(dict) if fresh else pool.submit(snippets)
+        API.mkdir(parents=True, exist_ok=True)
+        for stale in API.glob("*.md"):
+            stale.unlink()
+        for layer, text in api_pages().items():
+            (API / f"{layer}.md").write_text(text)
+        library, port = cli_pages()
+        (REFERENCE / "cli.md").write_text(library)
+        (REFERENCE / "cli-aipp.md").write_text(port)
+        (REFERENCE / "environment-file.md").write_text(environment_page())
+        (REFERENCE / "checkov-exceptions.md").write_text(exceptions_page())
+        (DOCS / "changelog.md").write_text(changelog_page())
+        outputs.write()
+        made = pending.result()
+    if fresh:
+        return
+    shutil.rmtree(SNIPPETS, ignore_errors=True)
+    for name, text in made.items():
+        (SNIPPETS / name).parent.mkdir(parents=True, exist_ok=True)
+        (SNIPPETS / name).write_text(text)
+    stamp.write_text(key)
 
 
 if __name__ == "__main__":
