@@ -537,9 +537,16 @@ def odd_values(bao: Bao, values: dict[str, dict[str, str]]) -> Iterator[dict[str
     """The linker's KV secrets replaced by values with spaces, ``$``, ``"``, ``\\``, ``#``, ``=``
     and a newline for one test (a new KV version; the made-up values are put back after)."""
     odd = {
-        "secret/aipp/pgvector": {"username": 'u $USER "x"', "password": 'p w\\d $HOME\n# second = line\t"q"'},
-        "secret/aipp/redis": {"password": "r`id`${PATH}\\n"},
-        "secret/aipp/rabbitmq": {**values["secret/aipp/rabbitmq"], "username": "rab bit", "password": "x=y # z"},
+        "secret/aipp/pgvector": {
+            "username": 'u $USER "x"',
+            "password": 'p w\\d $HOME\n# second = line\t"q"',  # pragma: allowlist secret
+        },
+        "secret/aipp/redis": {"password": "r`id`${PATH}\\n"},  # pragma: allowlist secret
+        "secret/aipp/rabbitmq": {
+            **values["secret/aipp/rabbitmq"],
+            "username": "rab bit",
+            "password": "x=y # z",  # pragma: allowlist secret
+        },
     }
     try:
         for path, data in odd.items():
