@@ -131,7 +131,8 @@ check: setup
 
 # The documentation site (mkdocs.yml): tools/docs/gen.py writes the generated reference pages
 # (API from the docstrings, the aipp command, the environment-file keys, the checkov exceptions,
-# the changelog), then `mkdocs build --strict` writes site/: a broken link, a page left out of
+# the changelog) and the command outputs the pages include (build/docs-snippets/, made again only
+# when one of their inputs changed), then `mkdocs build --strict` writes site/: a broken link, a page left out of
 # the nav or a docstring mkdocstrings cannot read fails it. MkDocs and its plugins come from
 # their own venv (.tools/docs/, pinned in tools/docs/requirements.txt); mkdocs-click imports the
 # project's CLI, so the project venv's packages and this folder come first on PYTHONPATH (as for

@@ -15,11 +15,11 @@ Never hand-copied, each page is generated from its source on every build (and gi
   ``pymdownx.snippets`` (``--8<-- "build/docs-snippets/<file>"``), never pasted: the tutorial's
   outputs (its steps run in a scratch folder, tools/docs/tutorial.py), ``aipp restore`` for
   dev-meta, the counts of ``aipp check`` and ``make check`` over ``dist/dev-meta``, the component
-  graph of the fixture ``tests/environments/reference.yaml``, and who reads each Secret of
-  ``dist/dev-meta``. They run side by side (threads around subprocesses), and are kept while none
+  graph of the fixture ``tests/environments/reference.yaml``, who reads each Secret of
+  ``dist/dev-meta``, and ``aipp synth`` of a project whose app fails. They run side by side (threads around subprocesses), and are kept while none
   of their inputs changed (``SNIPPET_INPUTS``, a digest in ``build/docs-snippets/.inputs.sha256``):
-  ``make docs`` stays fast.
-* ``docs/generated/``: the command outputs the hand-written pages include (``tools/docs/outputs.py``).
+  ``make docs`` stays fast. ``tools/docs/outputs.py`` adds the outputs of the commands it runs in
+  this process (``produce``), written and kept the same way.
 
 Run with the project venv: ``.venv/bin/python tools/docs/gen.py``.
 """
@@ -305,11 +305,11 @@ def changelog_page() -> str:
     return GENERATED.replace("-->", "from CHANGELOG.md -->") + text
 
 
-def _command(args: list[str], expect: tuple[int, ...] = (0,)) -> str:
-    """The stdout and stderr of ``args`` run from the repository root, as the reader runs it."""
+def _command(args: list[str], expect: tuple[int, ...] = (0,), cwd: Path = ROOT) -> str:
+    """The stdout and stderr of ``args`` run from ``cwd`` (the repository root), as the reader runs it."""
     done = subprocess.run(
         args,
-        cwd=ROOT,
+        cwd=cwd,
         env=tutorial.environment(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -338,6 +338,29 @@ def tutorial_snippets() -> dict[str, str]:
     if "skipped: not installed" in out.get("tutorial/check.txt", ""):
         raise SystemExit("error: the tutorial shows `aipp check` with checkov and detect-secrets: run `make tools`")
     return out
+
+
+#: The port of docs/cli.md's failing ``aipp synth``: a Workload with port number 0.
+FAILING_PORT = """\
+import cdk8s
+
+from aipp_constructs import Port, PortChart, PortDefaults, Telemetry, WaitPolicy, Workload, WorkloadProps
+
+app = cdk8s.App()
+chart = PortChart(app, "shop", PortDefaults(namespace="shop", part_of="shop", wait=WaitPolicy(image="busybox:1.37.0")))
+Workload(chart, "Api", WorkloadProps(
+    name="api", image="acme/api:1.2.3", ports=(Port(name="http", number=0),), telemetry=Telemetry(mode="off")))
+app.synth()
+"""
+
+
+def synth_error_snippet() -> dict[str, str]:
+    """``aipp synth`` in a cdk8s project whose app fails (docs/cli.md): the app's last line, then aipp's."""
+    with tempfile.TemporaryDirectory(prefix="aipp-docs-synth-") as scratch:
+        (Path(scratch) / "cdk8s.yaml").write_text("language: python\napp: python main.py\noutput: dist\n")
+        (Path(scratch) / "main.py").write_text(FAILING_PORT)
+        output = _command(["aipp", "synth"], expect=(1,), cwd=Path(scratch))
+    return {"synth-app-error.py": FAILING_PORT, "synth-app-error.txt": "$ aipp synth\n" + output}
 
 
 def restore_snippet() -> dict[str, str]:
@@ -486,6 +509,10 @@ def secret_readers_snippet() -> dict[str, str]:
 SNIPPET_INPUTS = (
     "aipp_constructs/**/*",
     "dist/**/*.yaml",
+    "examples/*/dist/**/*.yaml",
+    "examples/langfuse/docker-compose.yml",
+    "vendor/aipp/docker-compose.yml",
+    "tests/compose/corpus/dify.yml",
     "environments/*.yaml",
     "tests/environments/reference.yaml",
     "main.py",
@@ -512,13 +539,19 @@ def snippet_inputs_key() -> str:
 
 
 def snippets() -> dict[str, str]:
-    """Every generated snippet (file under SNIPPETS -> text), the slow ones side by side."""
+    """Every generated snippet (file under SNIPPETS -> text), the slow ones side by side: those of
+    this module and tools/docs/outputs.py's (in-process commands, in one thread: they change the
+    working directory, which no other maker relies on)."""
+    from tools.docs import outputs
+
     makers: list[Callable[[], dict[str, str]]] = [
         tutorial_snippets,
         checks_snippets,
         graph_snippets,
         restore_snippet,
         secret_readers_snippet,
+        synth_error_snippet,
+        outputs.produce,
     ]
     out: dict[str, str] = {}
     with ThreadPoolExecutor(max_workers=len(makers)) as pool:
@@ -529,8 +562,7 @@ def snippets() -> dict[str, str]:
 
 def main() -> None:
     sys.path[:0] = [str(ROOT)]  # main.py, and tools.docs.outputs
-    from tools.docs import outputs
-
+    shutil.rmtree(DOCS / "generated", ignore_errors=True)  # where outputs.py wrote before build/docs-snippets/
     key = snippet_inputs_key()
     stamp = SNIPPETS / ".inputs.sha256"
     fresh = stamp.exists() and stamp.read_text() == key
@@ -548,7 +580,6 @@ def main() -> None:
         (REFERENCE / "environment-file.md").write_text(environment_page())
         (REFERENCE / "checkov-exceptions.md").write_text(exceptions_page())
         (DOCS / "changelog.md").write_text(changelog_page())
-        outputs.write()
         made = pending.result()
     if fresh:
         return

@@ -1,11 +1,13 @@
 """The command outputs and figures the hand-written pages show, produced on every ``make docs``.
 
-``tools/docs/gen.py`` calls :func:`write`, which runs each command (in this process, through
-Click's test runner, so the build stays fast) and writes its output into ``docs/generated/``
-(gitignored); the pages include those files with pymdownx.snippets (``--8<-- "generated/NAME"``),
-so no output in the docs is pasted and none can go stale. Every command that synthesizes reads
-the frozen fixture ``tests/environments/reference.yaml`` saved as ``dev-meta``, or the committed
-``dist/``, never what a routine edit of ``environments/`` changes mid-build.
+``tools/docs/gen.py`` calls :func:`produce` beside its own snippet makers: each command runs in
+this process (through Click's test runner, so the build stays fast) and its output becomes a file
+of ``build/docs-snippets/`` (gitignored), written and cached with gen.py's other snippets (kept
+while none of ``gen.SNIPPET_INPUTS`` changed); the pages include those files with
+pymdownx.snippets (``--8<-- "build/docs-snippets/NAME"``), so no output in the docs is pasted and
+none can go stale. Every command that synthesizes reads the frozen fixture
+``tests/environments/reference.yaml`` saved as ``dev-meta``, or the committed ``dist/``, never
+what a routine edit of ``environments/`` changes mid-build.
 
 Run with the project venv: ``.venv/bin/python tools/docs/gen.py`` (which writes these too).
 """
@@ -23,7 +25,6 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-GENERATED = ROOT / "docs" / "generated"
 REFERENCE = ROOT / "tests" / "environments" / "reference.yaml"
 
 #: The Compose file the porting guide runs ``aipp compose inspect`` on.
@@ -73,6 +74,21 @@ def _replace_once(text: str, old: str, new: str) -> str:
     if text.count(old) != 1:
         raise SystemExit(f"error: tools/docs/outputs.py expects {old!r} once in {REFERENCE.relative_to(ROOT)}")
     return text.replace(old, new)
+
+
+#: The rules docs/compose.md keeps beside the Dify port (tests/test_compose_drift.py's DIFY_EXPLAINED).
+DIFY_IGNORE = """\
+# examples/dify: differences FACTS.md explains
+init_permissions        # fsGroup 1001 and the InitStep init-permissions
+nginx                   # the TlsIngress dify, same routes
+sandbox.volumes.*       # /conf and /dependencies: the image's own files apply
+ssrf_proxy.volumes.*    # the port's own squid.conf, a ConfigMap at /config
+"""
+
+
+def _tail(text: str, count: int) -> str:
+    """The last ``count`` lines of ``text`` (what ``| tail -n COUNT`` shows)."""
+    return "".join(text.splitlines(keepends=True)[-count:])
 
 
 def _invoke(command: Any, *args: str, expect: int = 0) -> str:
@@ -134,7 +150,12 @@ def diff_outputs() -> dict[str, str]:
         data["components"]["enai-linker"]["enabled"] = False  # the no-gpu recipe
         path.write_text(yaml.safe_dump(data, sort_keys=False))
         linker_off = _invoke(cli.diff, "environments/dev-meta.yaml", "--dist", "dist", expect=1)
+        data = yaml.safe_load(REFERENCE.read_text())
+        data["components"]["pgvector"]["storage_size"] = "30Gi"  # the grow-a-volume recipe
+        path.write_text(yaml.safe_dump(data, sort_keys=False))
+        grow = _invoke(cli.diff, "environments/dev-meta.yaml", "--dist", "dist", expect=1)
     return {
+        "diff-grow-volume.txt": "$ aipp diff dev-meta\n" + grow,
         "diff-bump.txt": "$ aipp diff dev-meta\n" + text,
         "diff-bump-markdown.txt": markdown,
         "diff-linker-off.txt": "$ aipp diff dev-meta\n" + linker_off,
@@ -190,6 +211,16 @@ def compose_outputs() -> dict[str, str]:
             aipp, "compose", "inspect", "docker-compose.yml"
         )
     with _scratch() as root:
+        # A number where the Compose Specification wants a duration string.
+        (root / "docker-compose.yml").write_text(
+            ACME_COMPOSE.replace(
+                "    image: acme/worker:2.4.1\n", "    image: acme/worker:2.4.1\n    stop_grace_period: 10\n", 1
+            )
+        )
+        outputs["compose-spec-error.txt"] = "$ aipp compose inspect docker-compose.yml\n" + _invoke(
+            aipp, "compose", "inspect", "docker-compose.yml", expect=2
+        )
+    with _scratch() as root:
         shutil.copytree(ROOT / "examples" / "langfuse" / "dist", root / "langfuse-edited")
         for manifest in (root / "langfuse-edited").glob("*.yaml"):
             documents = list(yaml.safe_load_all(manifest.read_text()))
@@ -209,6 +240,48 @@ def compose_outputs() -> dict[str, str]:
             f"$ aipp compose drift vendor/aipp/docker-compose.yml dist/dev-meta \\\n    --ignore {ignore}\n"
             + _invoke(aipp, "compose", "drift", "vendor/aipp/docker-compose.yml", "dist/dev-meta", "--ignore", ignore)
         )
+    outputs.update(dify_drift_outputs())
+    return outputs
+
+
+def dify_drift_outputs() -> dict[str, str]:
+    """docs/compose.md's drift of Dify's Compose file against its port: the rules file, the text
+    output with those rules (its middle elided), and the counts without them and with one more."""
+    from aipp_constructs.cli import aipp
+
+    compose, port = "tests/compose/corpus/dify.yml", "examples/dify/dist"
+    outputs = {"compose-dify.ignore": DIFY_IGNORE}
+    with _scratch() as scratch:
+        (scratch / "dify.ignore").write_text(DIFY_IGNORE)
+        rules = str(scratch / "dify.ignore")
+        with contextlib.chdir(ROOT):
+            explained = _invoke(aipp, "compose", "drift", compose, port, "--ignore-file", rules, expect=1)
+            bare = _invoke(aipp, "compose", "drift", compose, port, expect=1)
+            anchor = _invoke(
+                aipp,
+                "compose",
+                "drift",
+                compose,
+                port,
+                "--ignore-file",
+                rules,
+                "--ignore",
+                "plugin_daemon.environment.*",
+                expect=1,
+            )
+    lines = explained.splitlines(keepends=True)
+    if len(lines) < 6:
+        raise SystemExit(f"error: aipp compose drift {compose} {port} printed fewer lines than docs/compose.md shows")
+    outputs["compose-drift-dify.txt"] = (
+        f"$ aipp compose drift {compose} {port} --ignore-file dify.ignore\n" + lines[0] + "...\n" + _tail(explained, 3)
+    )
+    outputs["compose-drift-dify-counts.txt"] = (
+        f"$ aipp compose drift {compose} {port} | tail -n 3\n"
+        + _tail(bare, 3)
+        + f"$ aipp compose drift {compose} {port} --ignore-file dify.ignore \\\n"
+        + "    --ignore 'plugin_daemon.environment.*' | tail -n 2\n"
+        + _tail(anchor, 2)
+    )
     return outputs
 
 
@@ -222,17 +295,53 @@ def langfuse_outputs() -> dict[str, str]:
 
 
 def graph_outputs() -> dict[str, str]:
-    """The README's dependency picture (which ``make synth`` writes and a test keeps fresh)."""
+    """The README's dependency picture (``aipp graph`` of the fixture, as tools/docs/readme_graph.py
+    writes it into the README on ``make synth``)."""
     from tools.docs import readme_graph
 
-    block = readme_graph.README.read_text().partition(readme_graph.BEGIN + "\n")[2].partition(readme_graph.END)[0]
-    return {"graph-dev-meta.mmd": block.removeprefix("```mermaid\n").removesuffix("```\n")}
+    return {"graph-dev-meta.mmd": readme_graph.mermaid()}
 
 
-def write() -> None:
-    """Every output into ``docs/generated/`` (the folder is emptied first)."""
-    shutil.rmtree(GENERATED, ignore_errors=True)
-    GENERATED.mkdir(parents=True)
-    for produce in (graph_outputs, check_outputs, diff_outputs, refusal_outputs, compose_outputs, langfuse_outputs):
-        for name, text in produce().items():
-            (GENERATED / name).write_text(text)
+def adopt_outputs() -> dict[str, str]:
+    """The one-line error of docs/adopting-a-cdk8s-workload.md: the page's kplus Deployment passed
+    to an edge itself instead of through ``AdoptedWorkload``."""
+    import cdk8s
+    import cdk8s_plus_27 as kplus
+
+    from aipp_constructs import Port, PortChart, PortDefaults, Telemetry, WaitPolicy, Workload, WorkloadProps
+
+    app = cdk8s.App()
+    chart = PortChart(
+        app, "shop", PortDefaults(namespace="shop", part_of="shop", wait=WaitPolicy(image="busybox:1.37.0"))
+    )
+    web = kplus.Deployment(
+        chart, "Web", containers=[kplus.ContainerProps(name="web", image="nginx:1.27.3", port_number=8080)]
+    )
+    props = WorkloadProps(
+        name="api",
+        image="acme/api:1.2.3",
+        ports=(Port(name="http", number=8000),),
+        depends_on=(web,),  # type: ignore[arg-type]  # the mistake the page shows
+        telemetry=Telemetry(mode="off"),
+    )
+    try:
+        Workload(chart, "Api", props)
+    except ValueError as err:
+        return {"adopt-foreign-object-error.txt": f"{err}\n"}
+    raise SystemExit("error: tools/docs/outputs.py expected Workload to refuse a kplus Deployment in depends_on")
+
+
+def produce() -> dict[str, str]:
+    """Every output: file name under build/docs-snippets/ -> its text."""
+    out: dict[str, str] = {}
+    for make in (
+        graph_outputs,
+        adopt_outputs,
+        check_outputs,
+        diff_outputs,
+        refusal_outputs,
+        compose_outputs,
+        langfuse_outputs,
+    ):
+        out.update(make())
+    return out
