@@ -197,24 +197,29 @@ def test_the_performance_page_shows_every_row_of_the_current_benchmark_results()
     assert not missing, f"rows of benchmarks/RESULTS.md not on site/explanation/performance/: {missing}"
 
 
-#: Hand-written pages -> the generated snippets (tools/docs/gen.py) they show.
-_SNIPPET_PAGES = {
-    "tutorial": "docs/tutorial.md",
-    "how-to/restore-a-dump": "docs/how-to/restore-a-dump.md",
-    "how-to/rotate-a-credential": "docs/how-to/rotate-a-credential.md",
-    "explanation/design": "docs/explanation/design.md",
-    "explanation/checks": "docs/explanation/checks.md",
-}
+def _snippet_pages() -> dict[str, str]:
+    """Every hand-written page that includes a generated snippet -> its path in site/."""
+    pages = {}
+    for path in sorted((ROOT / "docs").glob("**/*.md")):
+        if '--8<-- "build/docs-snippets/' in path.read_text():
+            page = path.relative_to(ROOT / "docs").with_suffix("").as_posix()
+            pages[page.removesuffix("index").rstrip("/")] = path.relative_to(ROOT).as_posix()
+    return pages
 
 
-@pytest.mark.parametrize("page", sorted(_SNIPPET_PAGES))
+def test_the_pages_that_show_generated_outputs_are_found() -> None:
+    pages = _snippet_pages()
+    assert {"tutorial", "explanation/checks", "compose", "cli", "how-to-grow-a-volume"} <= set(pages)
+
+
+@pytest.mark.parametrize("page", sorted(_snippet_pages()))
 def test_a_page_shows_the_generated_outputs_it_includes(page: str) -> None:
     """Each ``--8<-- "build/docs-snippets/..."`` of the page is there, and the built page holds
     every line of it: the outputs are those of this build, never pasted. (Compared without
     whitespace, and for a table without its markup: code is highlighted, cells are HTML.)"""
-    source = (ROOT / _SNIPPET_PAGES[page]).read_text()
+    source = (ROOT / _snippet_pages()[page]).read_text()
     included = re.findall(r'--8<-- "(build/docs-snippets/[^"]+)"', source)
-    assert included, f"{_SNIPPET_PAGES[page]} includes no generated snippet"
+    assert included, f"{_snippet_pages()[page]} includes no generated snippet"
     text = re.sub(r"\s+", "", html.unescape(re.sub(r"<[^>]+>", "", _page(page))))
     for name in included:
         snippet = ROOT / name
@@ -225,3 +230,91 @@ def test_a_page_shows_the_generated_outputs_it_includes(page: str) -> None:
             lines, markup = lines[2:], r"\s+|[|`]|<br>"
         missing = [line for line in lines if re.sub(markup, "", line) not in re.sub(r"\|", "", text)]
         assert not missing, f"lines of {name} not on site/{page}/: {missing[:5]}"
+
+
+#: Fenced blocks in these languages show code or a file, never what a command printed.
+_CODE_LANGUAGES = {"python", "yaml", "toml", "json", "mermaid", "diff", "dockerfile", "ini"}
+_FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>```+|~~~+)\s*(?P<language>[\w+-]*)")
+#: A line this project's commands print: an ``error:``/``drift:``/``note:``... line, a change of
+#: ``aipp diff``, a tally. In a ``sh`` block also behind ``#`` (an output pasted as a comment).
+_OUTPUT_LINE = re.compile(
+    r"^(#\s*)?(error|drift|note|rename|pinned|warning|synthesized): "
+    r"|^(changed|added|removed) [\w.-]+/[\w.-]+/"
+    r"|\b\d+ (services compared|failed|passed|findings|changed|objects checked)\b"
+)
+
+
+def pasted_outputs(text: str) -> list[str]:
+    """The fenced blocks of a page's markdown that show a command's output written into the page,
+    each as ``line N: first line``. A block is pasted output when it is no include of a
+    generated file (``--8<--``), is not code (``_CODE_LANGUAGES``), and either follows a
+    ``$ COMMAND`` line with a line the command printed, or holds a line of the form this
+    project's commands print (``_OUTPUT_LINE``). Inline code is prose and never looked at, nor
+    is a command list without a prompt (`` ```sh `` with ``# comments``)."""
+    found = []
+    lines = text.splitlines()
+    index = 0
+    while index < len(lines):
+        opening = _FENCE.match(lines[index])
+        if opening is None:
+            index += 1
+            continue
+        end = index + 1
+        while end < len(lines) and not lines[end].strip().startswith(opening["fence"]):
+            end += 1
+        body = [line.strip() for line in lines[index + 1 : end]]
+        start, index = index, end + 1
+        content = [line for line in body if line]
+        if opening["language"].lower() in _CODE_LANGUAGES or all(line.startswith("--8<--") for line in content):
+            continue
+        prompt = continued = False
+        for line in content:
+            if line.startswith("$ "):
+                prompt, continued = True, line.endswith("\\")
+            elif continued:
+                continued = line.endswith("\\")
+            elif prompt or _OUTPUT_LINE.search(line):
+                found.append(f"line {start + 1}: {content[0]}")
+                break
+    return found
+
+
+def _hand_written_pages() -> list[Path]:
+    """README.md and every page of docs/ that tools/docs/gen.py does not write."""
+    pages = [ROOT / "README.md"] + sorted((ROOT / "docs").glob("**/*.md"))
+    return [page for page in pages if not page.read_text().startswith("<!-- Generated by tools/docs/gen.py")]
+
+
+def test_no_page_shows_a_pasted_command_output() -> None:
+    """Every command output a page shows is a generated file it includes (tools/docs/gen.py and
+    tools/docs/outputs.py write them on each build), so none can go stale."""
+    pages = _hand_written_pages()
+    assert ROOT / "docs" / "compose.md" in pages and ROOT / "README.md" in pages
+    pasted = {page.relative_to(ROOT).as_posix(): found for page in pages if (found := pasted_outputs(page.read_text()))}
+    assert not pasted, (
+        "command outputs pasted into the docs (generate them in tools/docs/gen.py or tools/docs/outputs.py "
+        f"and include them with --8<--): {pasted}"
+    )
+
+
+def test_the_pasted_output_rule_flags_outputs_and_not_prose() -> None:
+    pasted = (
+        "Text:\n\n```\n$ aipp synth\nerror: ValueError: bad port\n```\n\n"
+        "  ```text\n  drift: api: env LOG_FILE: not set\n  10 services compared, 164 findings\n  ```\n\n"
+        "```sh\naipp images dev-meta --pin\n# pinned: images.x.digest: sha256:...\n```\n\n"
+        "```console\n$ make check\ndev-meta (Kubernetes v1.31 and newest):\n```\n"
+    )
+    assert pasted_outputs(pasted) == [
+        "line 3: $ aipp synth",
+        "line 8: drift: api: env LOG_FILE: not set",
+        "line 13: aipp images dev-meta --pin",
+        "line 18: $ make check",
+    ]
+    prose = (
+        "One line each, `error: FILE:LINE: field: problem`; it ends with `2 changed`.\n\n"
+        '```\n--8<-- "build/docs-snippets/diff-bump.txt"\n```\n\n'
+        "```sh\nmake synth      # one error line per mistake\naipp diff dev-meta  # what changed\n```\n\n"
+        "```python\nraise ValueError('error: 3 failed')\n```\n\n"
+        "```sh\n$ aipp compose drift FILE \\\n    --ignore RULE\n```\n"
+    )
+    assert pasted_outputs(prose) == []
