@@ -9,7 +9,8 @@ Never hand-copied, each page is generated from its source on every build (and gi
 * ``docs/reference/environment-file.md``: a table of every environment-file key (key path, type,
   default, description) from ``schemas/environment.schema.json``;
 * ``docs/reference/checkov-exceptions.md``: every checkov exception of the synthesized output
-  (``dist/``, the examples' ``dist/``) with its reason, as ``aipp check --exceptions`` prints them;
+  (``dist/``, the examples' ``dist/``) with its reason, as ``aipp check --exceptions`` prints them
+  (made with the snippets below and kept with them);
 * ``docs/changelog.md``: ``CHANGELOG.md`` (a placeholder while there is none);
 * ``build/docs-snippets/``: the command outputs and figures the hand-written pages include with
   ``pymdownx.snippets`` (``--8<-- "build/docs-snippets/<file>"``), never pasted: the tutorial's
@@ -551,6 +552,7 @@ def snippets() -> dict[str, str]:
         restore_snippet,
         secret_readers_snippet,
         synth_error_snippet,
+        exceptions_snippet,
         outputs.produce,
     ]
     out: dict[str, str] = {}
@@ -560,12 +562,21 @@ def snippets() -> dict[str, str]:
     return out
 
 
+#: The generated reference page made with the snippets (its inputs are theirs: the output folders
+#: and the library): kept with them, copied into docs/reference/ on every build.
+EXCEPTIONS_SNIPPET = "reference/checkov-exceptions.md"
+
+
+def exceptions_snippet() -> dict[str, str]:
+    return {EXCEPTIONS_SNIPPET: exceptions_page()}
+
+
 def main() -> None:
     sys.path[:0] = [str(ROOT)]  # main.py, and tools.docs.outputs
     shutil.rmtree(DOCS / "generated", ignore_errors=True)  # where outputs.py wrote before build/docs-snippets/
     key = snippet_inputs_key()
     stamp = SNIPPETS / ".inputs.sha256"
-    fresh = stamp.exists() and stamp.read_text() == key
+    fresh = stamp.exists() and stamp.read_text() == key and (SNIPPETS / EXCEPTIONS_SNIPPET).exists()
     with ThreadPoolExecutor(max_workers=1) as pool:
         # The slowest part, while the reference pages are written; nothing when its inputs are unchanged.
         pending = pool.submit(dict) if fresh else pool.submit(snippets)
@@ -578,16 +589,15 @@ def main() -> None:
         (REFERENCE / "cli.md").write_text(library)
         (REFERENCE / "cli-aipp.md").write_text(port)
         (REFERENCE / "environment-file.md").write_text(environment_page())
-        (REFERENCE / "checkov-exceptions.md").write_text(exceptions_page())
         (DOCS / "changelog.md").write_text(changelog_page())
         made = pending.result()
-    if fresh:
-        return
-    shutil.rmtree(SNIPPETS, ignore_errors=True)
-    for name, text in made.items():
-        (SNIPPETS / name).parent.mkdir(parents=True, exist_ok=True)
-        (SNIPPETS / name).write_text(text)
-    stamp.write_text(key)
+    if not fresh:
+        shutil.rmtree(SNIPPETS, ignore_errors=True)
+        for name, text in made.items():
+            (SNIPPETS / name).parent.mkdir(parents=True, exist_ok=True)
+            (SNIPPETS / name).write_text(text)
+        stamp.write_text(key)
+    shutil.copyfile(SNIPPETS / EXCEPTIONS_SNIPPET, REFERENCE / "checkov-exceptions.md")
 
 
 if __name__ == "__main__":
