@@ -234,6 +234,8 @@ def test_a_page_shows_the_generated_outputs_it_includes(page: str) -> None:
 
 #: Fenced blocks in these languages show code or a file, never what a command printed.
 _CODE_LANGUAGES = {"python", "yaml", "toml", "json", "mermaid", "diff", "dockerfile", "ini"}
+#: Fenced blocks in these languages hold commands to run.
+_COMMAND_LANGUAGES = {"sh", "bash", "shell", "console"}
 _FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>```+|~~~+)\s*(?P<language>[\w+-]*)")
 #: A line this project's commands print: an ``error:``/``drift:``/``note:``... line, a change of
 #: ``aipp diff``, a tally. In a ``sh`` block also behind ``#`` (an output pasted as a comment).
@@ -249,11 +251,14 @@ def pasted_outputs(text: str) -> list[str]:
     each as ``line N: first line``. A block is pasted output when it is no include of a
     generated file (``--8<--``), is not code (``_CODE_LANGUAGES``), and either follows a
     ``$ COMMAND`` line with a line the command printed, or holds a line of the form this
-    project's commands print (``_OUTPUT_LINE``). Inline code is prose and never looked at, nor
-    is a command list without a prompt (`` ```sh `` with ``# comments``)."""
+    project's commands print (``_OUTPUT_LINE``), or comes right after a block of commands
+    (``_COMMAND_LANGUAGES``, nothing but blank lines between: the output of those commands).
+    Inline code is prose and never looked at, nor is a command list without a prompt
+    (`` ```sh `` with ``# comments``)."""
     found = []
     lines = text.splitlines()
     index = 0
+    commands_end = -2  # the line after the last block of commands
     while index < len(lines):
         opening = _FENCE.match(lines[index])
         if opening is None:
@@ -265,7 +270,14 @@ def pasted_outputs(text: str) -> list[str]:
         body = [line.strip() for line in lines[index + 1 : end]]
         start, index = index, end + 1
         content = [line for line in body if line]
-        if opening["language"].lower() in _CODE_LANGUAGES or all(line.startswith("--8<--") for line in content):
+        language = opening["language"].lower()
+        after_commands = all(not line.strip() for line in lines[commands_end:start]) and commands_end >= 0
+        if language in _COMMAND_LANGUAGES:
+            commands_end = index
+        if language in _CODE_LANGUAGES or all(line.startswith("--8<--") for line in content):
+            continue
+        if after_commands and language not in _COMMAND_LANGUAGES:
+            found.append(f"line {start + 1}: {content[0] if content else ''}")
             continue
         prompt = continued = False
         for line in content:
@@ -302,19 +314,23 @@ def test_the_pasted_output_rule_flags_outputs_and_not_prose() -> None:
         "Text:\n\n```\n$ aipp synth\nerror: ValueError: bad port\n```\n\n"
         "  ```text\n  drift: api: env LOG_FILE: not set\n  10 services compared, 164 findings\n  ```\n\n"
         "```sh\naipp images dev-meta --pin\n# pinned: images.x.digest: sha256:...\n```\n\n"
-        "```console\n$ make check\ndev-meta (Kubernetes v1.31 and newest):\n```\n"
+        "```console\n$ make check\ndev-meta (Kubernetes v1.31 and newest):\n```\n\n"
+        "```sh\naipp graph dev-meta\n```\n\n```text\nflowchart LR\n```\n"
     )
     assert pasted_outputs(pasted) == [
         "line 3: $ aipp synth",
         "line 8: drift: api: env LOG_FILE: not set",
         "line 13: aipp images dev-meta --pin",
         "line 18: $ make check",
+        "line 27: flowchart LR",
     ]
     prose = (
         "One line each, `error: FILE:LINE: field: problem`; it ends with `2 changed`.\n\n"
         '```\n--8<-- "build/docs-snippets/diff-bump.txt"\n```\n\n'
         "```sh\nmake synth      # one error line per mistake\naipp diff dev-meta  # what changed\n```\n\n"
         "```python\nraise ValueError('error: 3 failed')\n```\n\n"
-        "```sh\n$ aipp compose drift FILE \\\n    --ignore RULE\n```\n"
+        "```sh\n$ aipp compose drift FILE \\\n    --ignore RULE\n```\n\n"
+        '```sh\naipp graph dev-meta\n```\n\n```text\n--8<-- "build/docs-snippets/graph.mmd"\n```\n\n'
+        "```sh\nmake synth\n```\n\nThe layout:\n\n```\ndist/  the output\n```\n"
     )
     assert pasted_outputs(prose) == []
