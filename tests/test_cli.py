@@ -8,6 +8,7 @@ share it where they can (the graph fixture, the modified environment file).
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import re
 import secrets
 import subprocess
@@ -608,3 +609,24 @@ def test_compose_commands(monkeypatch: pytest.MonkeyPatch, fixture_dist: Path) -
 
 def test_the_checkout_program_is_the_module_the_tests_import() -> None:
     assert aipp_cli._load_program() is main
+
+
+@pytest.mark.parametrize("own_node", [True, False])
+def test_aipp_runs_jsii_on_the_projects_own_node(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, own_node: bool
+) -> None:
+    """Before a project's commands are loaded (loading constructs starts jsii), ``aipp`` points
+    ``JSII_NODE`` at the project's ``node_modules/.bin/node`` when there is one and the variable
+    is unset; the machine's Node may print an end-of-life banner on every run."""
+    (tmp_path / "cdk8s.yaml").write_text("language: python\napp: python main.py\n")
+    node = tmp_path / "node_modules" / ".bin" / "node"
+    if own_node:
+        node.parent.mkdir(parents=True)
+        node.write_text("")
+    monkeypatch.delenv("JSII_NODE", raising=False)
+    result = CliRunner().invoke(aipp, ["--project", str(tmp_path), "graph", "--help"])
+    assert result.exit_code == 0, result.output
+    if own_node:
+        assert os.environ.get("JSII_NODE") == str(node)
+    else:
+        assert "JSII_NODE" not in os.environ

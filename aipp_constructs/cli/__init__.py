@@ -196,6 +196,8 @@ class _ProjectGroup(click.Group):
 def _remember_project(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
     if value is not None:
         ctx.find_root().meta[_EXPLICIT_KEY] = value
+    # Before a project's commands are loaded: loading constructs starts jsii's Node.
+    _use_project_node()
 
 
 @click.group(
@@ -227,6 +229,19 @@ def aipp() -> None:
       aipp diff --markdown             # what an edit changes, for the pull request
       aipp check                       # every offline check over the output folder
     """
+
+
+def _use_project_node() -> None:
+    """jsii (loaded by a command that builds constructs) runs on the project's own Node
+    (``node_modules/.bin/node``, where ``cdk8s-cli`` is installed) when it has one and
+    ``JSII_NODE`` is not set: the machine's Node may be one jsii warns about on every run."""
+    try:
+        project = current_project(click.get_current_context())
+    except ProjectError:
+        return
+    node = project.root / "node_modules" / ".bin" / "node" if project is not None else None
+    if node is not None and node.exists() and "JSII_NODE" not in os.environ:
+        os.environ["JSII_NODE"] = str(node)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
