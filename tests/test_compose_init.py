@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from aipp_constructs.cli import aipp
 from aipp_constructs.compose import __main__ as compose_main
 from aipp_constructs.compose.init import TODO, format_program, pin_guess, render_port
-from aipp_constructs.compose.model import parse_compose
+from aipp_constructs.compose.model import load_compose, parse_compose
 
 PROJECT = Path(__file__).resolve().parent.parent
 CORPUS = PROJECT / "tests" / "compose" / "corpus"
@@ -39,6 +39,7 @@ CASES = [
     pytest.param(PROJECT / "vendor" / "aipp" / "docker-compose.yml", None, id="aipp"),
     pytest.param(PROJECT / "tests" / "compose" / "forms.yml", None, id="forms"),
     pytest.param(PROJECT / "tests" / "compose" / "workloads.yml", None, id="workloads"),
+    pytest.param(PROJECT / "tests" / "compose" / "credential-urls.yml", None, id="credential-urls"),
 ]
 
 
@@ -353,35 +354,7 @@ def test_a_credential_url_to_a_service_becomes_a_template_of_its_facts(with_env:
     assert drift.returncode == 0 and "0 findings" in drift.stdout, drift.stdout + drift.stderr
 
 
-CREDENTIAL_URLS = """\
-services:
-  web:
-    image: example/web:2.1.0
-    ports: ["8080:8080"]
-    environment:
-      OTHER_URL: postgres://${OTHER_USER}:${OTHER_PASSWORD}@db:5432/app
-      API_URL: http://svc:${API_TOKEN}@api:5001/v1?db=${DB_NAME:-main}
-      TWO_URL: redis://:${REDIS_PASSWORD}@cache:6379/0,redis://:${REDIS_PASSWORD}@db:6379/0
-      REGION_URL: http://svc:${API_TOKEN}@api:5001/${REGION}
-      JOB_URL: http://svc:${API_TOKEN}@migrate:5001/
-    depends_on: [db, api, cache]
-  db:
-    image: postgres:17.6
-    environment:
-      POSTGRES_PASSWORD: ${DB_PASSWORD}
-  cache:
-    image: redis:7.4.1
-    environment:
-      REDIS_PASSWORD: ${REDIS_PASSWORD:-x}
-  api:
-    image: example/api:2.1.0
-    expose: ["5001"]
-    environment:
-      API_TOKEN: ${API_TOKEN}
-  migrate:
-    image: example/api:2.1.0
-    restart: "no"
-"""
+CREDENTIAL_URLS = PROJECT / "tests" / "compose" / "credential-urls.yml"
 
 
 @pytest.mark.parametrize(
@@ -394,7 +367,7 @@ services:
     ],
 )
 def test_a_credential_url_init_cannot_map_is_a_todo_naming_it_and_a_key_of_its_own(variable: str, why: str) -> None:
-    text = render_port(parse_compose(CREDENTIAL_URLS, "/srv/shop/docker-compose.yml"))
+    text = render_port(load_compose(CREDENTIAL_URLS))
     lines = text.splitlines()
     entry = next(index for index, line in enumerate(lines) if line.strip().startswith(f'"{variable}":'))
     assert lines[entry].strip() == f'"{variable}": keys.key("{variable.lower().replace("_", "-")}"),'
@@ -402,10 +375,21 @@ def test_a_credential_url_init_cannot_map_is_a_todo_naming_it_and_a_key_of_its_o
     assert f"cannot map ({why})" in lines[entry - 1]
 
 
-def test_a_credential_url_to_a_workload_takes_its_secret_from_its_own_key() -> None:
-    text = render_port(parse_compose(CREDENTIAL_URLS, "/srv/shop/docker-compose.yml"))
+def test_a_credential_url_maps_facts_keys_defaults_and_the_other_namespace() -> None:
+    text = " ".join(render_port(load_compose(CREDENTIAL_URLS)).split())
+    # A preset's user, password and database are its facts, whatever the variables are called.
     assert (
-        '"API_URL": ac.EnvTemplate(text="http://svc:{api_token}@{host}:{port}/v1?db=main", '
-        'values={**api.endpoint.facts(), "api_token": keys.key("api-token")}),' in text
+        '"PG_URL": ac.EnvTemplate(text="postgres://{username}:{password}@{host}:{port}/{database}", '
+        "values=db.endpoint.facts())," in text
     )
-    assert '"API_TOKEN": keys.key("api-token"),' in text
+    # A workload's: its own secrets are the Vault keys of their variables (defaults never written),
+    # an unset variable that is no secret is its default.
+    assert (
+        '"API_URL": ac.EnvTemplate(text="http://svc:{api_token}@{host}:{port}/v1?db=main&t={session_secret}", '
+        'values={**api.required_endpoint.facts(), "api_token": keys.key("api-token"), '
+        '"session_secret": keys.key("session-secret")}),' in text
+    )
+    assert "made-up-default" not in text and '"API_TOKEN": keys.key("api-token"),' in text
+    # Across the two namespaces, the facts as seen from the dependent's.
+    assert 'values={**rooty.required_endpoint.facts(seen_from="credential-urls"),' in text
+    assert 'values=db.endpoint.facts(seen_from="credential-urls-baseline")' in text

@@ -965,15 +965,17 @@ class _Program:
                 return "{" + fact + "}"
             if credentials and in_userinfo:
                 return None  # a preset has one user and password: another variable would not log in
+            if in_userinfo or _is_credential(ref.name, ""):  # a Vault key, its default never written
+                key = ref.name.lower()
+                if key in _FACT_NAMES:
+                    return None
+                extra[key] = self.w.key(unit.chart, _kebab(ref.name))
+                secret_used = True
+                return "{" + key + "}"
             if ref.name in var.unset and ref.default is not None and not _scan(ref.default):
                 # Unset, as Compose reads it here: its default.
                 return self.renamed(unit, ref.default).replace("$$", "$").replace("{", "{lbrace}")
-            key = ref.name.lower()
-            if key in _FACT_NAMES or not (in_userinfo or _is_credential(ref.name, "")):
-                return None
-            extra[key] = self.w.key(unit.chart, _kebab(ref.name))
-            secret_used = True
-            return "{" + key + "}"
+            return None
 
         for match in urls:
             for group, fact in ((1, "username"), (2, "password")):
@@ -1017,7 +1019,9 @@ class _Program:
         if "{lbrace}" in text:
             extra["lbrace"] = _py("{")
         seen = f"seen_from={_py(self.namespace(unit.chart))}" if dep.chart != unit.chart else ""
-        values = f"{self.w.names(dep.var)}.endpoint.facts({seen})"
+        # A Workload's endpoint is typed optional (none without ports): required_endpoint for mypy.
+        endpoint = "endpoint" if credentials else "required_endpoint"
+        values = f"{self.w.names(dep.var)}.{endpoint}.facts({seen})"
         if extra:
             values = "{**" + values + ", " + ", ".join(f"{_py(k)}: {v}" for k, v in extra.items()) + "}"
         return (f"{_TEMPLATE}text={_py(text)}, values={values})",)
