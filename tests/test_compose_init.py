@@ -364,6 +364,8 @@ CREDENTIAL_URLS = PROJECT / "tests" / "compose" / "credential-urls.yml"
         ("TWO_URL", "it names cache and db"),
         ("REGION_URL", "${REGION} has no value init may write"),
         ("JOB_URL", "migrate is not a service of this port with a port"),
+        ("HOST_URL", "its host is a variable"),
+        ("STRAY_URL", "${REGION} has no value init may write"),
     ],
 )
 def test_a_credential_url_init_cannot_map_is_a_todo_naming_it_and_a_key_of_its_own(variable: str, why: str) -> None:
@@ -373,6 +375,8 @@ def test_a_credential_url_init_cannot_map_is_a_todo_naming_it_and_a_key_of_its_o
     assert lines[entry].strip() == f'"{variable}": keys.key("{variable.lower().replace("_", "-")}"),'
     assert lines[entry - 1].strip().startswith(f"{TODO} {variable} embeds a .env variable in a URL to ")
     assert f"cannot map ({why})" in lines[entry - 1]
+    # A key of a template that could not be written is not asked of Vault.
+    assert "stray-token" not in text
 
 
 def test_a_credential_url_maps_facts_keys_defaults_and_the_other_namespace() -> None:
@@ -390,6 +394,11 @@ def test_a_credential_url_maps_facts_keys_defaults_and_the_other_namespace() -> 
         '"session_secret": keys.key("session-secret")}),' in text
     )
     assert "made-up-default" not in text and '"API_TOKEN": keys.key("api-token"),' in text
+    # To a host outside the file: written out, the credential a Vault key.
+    assert (
+        '"EXT_URL": ac.EnvTemplate(text="postgres://app:{ext_password}@pg.example.com:5432/app", '
+        'values={"ext_password": keys.key("ext-password")}),' in text
+    )
     # Across the two namespaces, the facts as seen from the dependent's.
     assert 'values={**rooty.required_endpoint.facts(seen_from="credential-urls"),' in text
     assert 'values=db.endpoint.facts(seen_from="credential-urls-baseline")' in text

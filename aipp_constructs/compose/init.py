@@ -18,11 +18,12 @@ carries a ``# TODO(port):`` comment on the line before it; nothing else does. Th
   is a URL with a password, becomes a key named after the ``.env`` variable it reads (kebab
   case), else after itself; no credential value is ever written;
 * a variable whose value as written embeds a ``.env`` variable in the user or password of a URL
-  to a service of the file (``postgres://notes:${DB_PASSWORD}@db:5432/notes``) becomes the
-  ``ac.EnvTemplate`` over that service's endpoint facts that ``aipp compose inspect`` suggests
-  (``postgres://{username}:{password}@{host}:{port}/notes``), whether a ``.env`` file set the
-  variable or not; when it cannot be built so, the whole URL is a Vault key named after the
-  variable itself, with a TODO naming the variable (:meth:`_Program._connection_url`);
+  (``postgres://notes:${DB_PASSWORD}@db:5432/notes``) becomes the ``ac.EnvTemplate`` that
+  ``aipp compose inspect`` suggests: over the endpoint facts of a service of the file
+  (``postgres://{username}:{password}@{host}:{port}/notes``), else of Vault keys, whether a
+  ``.env`` file set the variable or not; when it cannot be built so, the whole URL is a Vault
+  key named after the variable itself, with a TODO naming the variable
+  (:meth:`_Program._connection_url`);
 * one construct per active service, in creation order (``depends_on`` first, the inspector's
   order as the tie-break): ``PgvectorDb`` for PostgreSQL images, ``RedisCache`` for Redis and
   Valkey, ``OneShotJob`` for ``restart: "no"`` or a service another waits for with
@@ -83,9 +84,9 @@ _HEALTH_URL = re.compile(
 )
 _TCP_CHECK = re.compile(r"\b(?:nc|netcat)\s[^|;&]*?(?:localhost|127\.0\.0\.1|0\.0\.0\.0)\s+(\d+)")
 _URL_WITH_PASSWORD = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]*:[^/\s@]+@", re.IGNORECASE)
-#: ``scheme://user:password@host[:port]`` in a value whose references are masked (see
-#: :meth:`_Program._connection_url`): groups user, password, host, port.
-_USERINFO_HOST = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([^/\s:@]*):([^/\s@]*)@([A-Za-z0-9_.-]+)(?::(\d+))?")
+#: ``scheme://user:password@host[:port]`` in a value whose references are masked with ``\x01``
+#: (see :meth:`_Program._connection_url`): groups user, password, host, port.
+_USERINFO_HOST = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([^/\s:@]*):([^/\s@]*)@([A-Za-z0-9_.\x01-]+)(?::(\d+))?")
 #: Placeholder names an endpoint's facts may use: a variable's own placeholder may not shadow one.
 _FACT_NAMES = frozenset({"host", "port", "url", "username", "password", "database", "jdbc_url", "lbrace"})
 _REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-?+][^}]*)?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
@@ -281,6 +282,12 @@ def _is_credential(name: str, value: str) -> bool:
 
 
 _TEMPLATE = "ac.EnvTemplate("
+
+
+def _shell_text(raw: str, span: tuple[int, int]) -> str:
+    """A piece of a value as written, for a TODO: its references shown by name (``${DB_HOST}``)."""
+    piece = raw[span[0] : span[1]]
+    return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}", r"${\1}", piece)
 
 
 def _reads_secret(entry: str) -> bool:
@@ -901,13 +908,14 @@ class _Program:
 
     def _connection_url(self, unit: _Unit, var: EnvVar) -> tuple[str | None, str] | None:
         """(TODO or ``None``, the Python value) of a variable whose value as written embeds a
-        ``.env`` variable in the user or password of a URL to a service of the file
+        ``.env`` variable in the user or password of a URL
         (``postgres://notes:${DB_PASSWORD}@db:5432/notes``); ``None`` for any other variable.
 
-        Mapped: an ``ac.EnvTemplate`` over the dependency's endpoint facts, as ``aipp compose
-        inspect`` suggests (a preset's user, password and database are its facts; another
-        credential is a Vault key named after its variable), so the URL holds the credentials
-        the dependency really has, whether a ``.env`` file gave them or not. Else the whole URL
+        Mapped: an ``ac.EnvTemplate``, as ``aipp compose inspect`` suggests. To a service of
+        the file, over its endpoint's facts (a preset's user, password and database are its
+        facts; another credential is a Vault key named after its variable), so the URL holds
+        the credentials the dependency really has, whether a ``.env`` file gave them or not; to
+        another host, that host written out and the credentials Vault keys. Else the whole URL
         is a Vault key named after the variable itself, with a TODO naming the variable: never
         the URL interpolated without its password, nor the key of the bare password."""
         raw = getattr(var, "raw", None)
@@ -917,22 +925,19 @@ class _Program:
         masked = list(raw)
         for ref in refs:
             masked[ref.start : ref.end] = "\x01" * (ref.end - ref.start)
-        graph = {s.name for s in self.compose.services}
         urls = [
-            match
-            for match in _USERINFO_HOST.finditer("".join(masked))
-            if match.group(3) in graph and "\x01" in match.group(1) + match.group(2)
+            match for match in _USERINFO_HOST.finditer("".join(masked)) if "\x01" in match.group(1) + match.group(2)
         ]
         if not urls:
             return None
         problem = self._url_template(unit, var, refs, urls)
         if not isinstance(problem, str):
             return None, problem[0]
-        hosts = ", ".join(dict.fromkeys(match.group(3) for match in urls))
+        hosts = ", ".join(dict.fromkeys(_shell_text(var.raw or "", match.span(3)) for match in urls))
         whole = self.w.key(unit.chart, _kebab(var.name))
         todo = (
             f"{var.name} embeds a .env variable in a URL to {hosts}, which init cannot map ({problem}): "
-            "write an ac.EnvTemplate over the endpoint's facts, or store the whole URL in Vault "
+            "write it as an ac.EnvTemplate (of the endpoint's facts and Vault keys), or store the whole URL in Vault "
             f"({_kebab(var.name)}, as here)"
         )
         return todo, whole
@@ -941,18 +946,27 @@ class _Program:
         self, unit: _Unit, var: EnvVar, refs: Sequence[_Ref], urls: Sequence[re.Match[str]]
     ) -> tuple[str] | str:
         """``(the EnvTemplate,)`` of :meth:`_connection_url`, or why it cannot be written."""
-        deps = {match.group(3) for match in urls}
-        if len(deps) > 1:
-            return f"it names {' and '.join(sorted(deps))}"
-        dep = self.units.get(deps.pop())
-        if dep is None or not self.serves(dep):
-            return f"{urls[0].group(3)} is not a service of this port with a port"
-        order = list(self.units)
-        if order.index(dep.service.name) > order.index(unit.service.name):
-            return f"{dep.service.name} is created after {unit.service.name}"
         raw = var.raw or ""
-        credentials = {"PgvectorDb": ("username", "password"), "RedisCache": ("password",)}.get(dep.construct, ())
-        facts = self._preset_facts(dep)
+        hosts = {match.group(3) for match in urls}
+        if any("\x01" in host for host in hosts):
+            return "its host is a variable"
+        if len(hosts) > 1:
+            return f"it names {' and '.join(sorted(hosts))}"
+        host = hosts.pop()
+        graph = {s.name for s in self.compose.services}
+        dep = self.units.get(host)
+        if host in graph and (dep is None or not self.serves(dep)):
+            return f"{host} is not a service of this port with a port"
+        if dep is not None:
+            order = list(self.units)
+            if order.index(dep.service.name) > order.index(unit.service.name):
+                return f"{dep.service.name} is created after {unit.service.name}"
+        credentials = (
+            {"PgvectorDb": ("username", "password"), "RedisCache": ("password",)}.get(dep.construct, ())
+            if dep is not None
+            else ()
+        )
+        facts = self._preset_facts(dep) if dep is not None else {}
         secret_used = False
         extra: dict[str, str] = {}
         cuts: list[tuple[int, int, str]] = []
@@ -969,7 +983,7 @@ class _Program:
                 key = ref.name.lower()
                 if key in _FACT_NAMES:
                     return None
-                extra[key] = self.w.key(unit.chart, _kebab(ref.name))
+                extra[key] = _kebab(ref.name)  # a Vault key, registered once the template is written
                 secret_used = True
                 return "{" + key + "}"
             if ref.name in var.unset and ref.default is not None and not _scan(ref.default):
@@ -993,12 +1007,13 @@ class _Program:
                     return f"its {fact} is not one variable"
                 value = placeholder(inside[0], True)
                 if value is None:
-                    return f"${{{inside[0].name}}} is not a {fact} {dep.service.name} is given"
+                    return f"${{{inside[0].name}}} is not a {fact} {host} is given"
                 cuts.append((start, end, value))
-            port = match.group(4)
-            main = dep.ports[0][1] if dep.ports else None
-            address = "{host}" + ((":{port}" if int(port) == main else f":{port}") if port else "")
-            cuts.append((match.start(3), match.end(4) if port else match.end(3), address))
+            if dep is not None:  # another host stays as written
+                port = match.group(4)
+                main = dep.ports[0][1] if dep.ports else None
+                address = "{host}" + ((":{port}" if int(port) == main else f":{port}") if port else "")
+                cuts.append((match.start(3), match.end(4) if port else match.end(3), address))
         for ref in refs:
             if any(start <= ref.start < end for start, end, _ in cuts):
                 continue
@@ -1016,14 +1031,17 @@ class _Program:
             last = end
         pieces.append(self.renamed(unit, raw[last:]).replace("$$", "$").replace("{", "{lbrace}"))
         text = "".join(pieces)
+        entries = [f"{_py(k)}: {self.w.key(unit.chart, key)}" for k, key in extra.items()]
         if "{lbrace}" in text:
-            extra["lbrace"] = _py("{")
+            entries.append(f'"lbrace": {_py("{")}')
+        if dep is None:
+            return (f"{_TEMPLATE}text={_py(text)}, values={{{', '.join(entries)}}})",)
         seen = f"seen_from={_py(self.namespace(unit.chart))}" if dep.chart != unit.chart else ""
         # A Workload's endpoint is typed optional (none without ports): required_endpoint for mypy.
         endpoint = "endpoint" if credentials else "required_endpoint"
         values = f"{self.w.names(dep.var)}.{endpoint}.facts({seen})"
-        if extra:
-            values = "{**" + values + ", " + ", ".join(f"{_py(k)}: {v}" for k, v in extra.items()) + "}"
+        if entries:
+            values = "{**" + values + ", " + ", ".join(entries) + "}"
         return (f"{_TEMPLATE}text={_py(text)}, values={values})",)
 
     def _env_items(self, unit: _Unit) -> list[tuple[str, str | None, str]]:
