@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from aipp_constructs.cli import aipp
 from aipp_constructs.compose import __main__ as compose_main
 from aipp_constructs.compose.init import TODO, format_program, pin_guess, render_port
-from aipp_constructs.compose.model import parse_compose
+from aipp_constructs.compose.model import load_compose, parse_compose
 
 PROJECT = Path(__file__).resolve().parent.parent
 CORPUS = PROJECT / "tests" / "compose" / "corpus"
@@ -39,6 +39,7 @@ CASES = [
     pytest.param(PROJECT / "vendor" / "aipp" / "docker-compose.yml", None, id="aipp"),
     pytest.param(PROJECT / "tests" / "compose" / "forms.yml", None, id="forms"),
     pytest.param(PROJECT / "tests" / "compose" / "workloads.yml", None, id="workloads"),
+    pytest.param(PROJECT / "tests" / "compose" / "credential-urls.yml", None, id="credential-urls"),
 ]
 
 
@@ -304,3 +305,100 @@ services:
     text = render_port(parse_compose(compose, "/srv/p/docker-compose.yml"))
     assert text.index('"Daemon",') < text.index('"Api",')
     assert "daemon.connect_to(api)  # it calls api, created after it" in text
+
+
+# -- credential URLs to a service of the file (the tutorial's DATABASE_URL) ---------------------
+
+TUTORIAL = PROJECT / "docs" / "tutorial" / "docker-compose.yml"
+
+
+@pytest.mark.parametrize("with_env", [False, True], ids=["no-env-file", "env-file"])
+def test_a_credential_url_to_a_service_becomes_a_template_of_its_facts(with_env: bool, tmp_path: Path) -> None:
+    """``postgres://notes:${DB_PASSWORD}@db:5432/notes``: without a ``.env`` file Compose reads it
+    with an empty password, with one it holds the password; both ways the port builds it from
+    ``db``'s facts (no literal, not the key of the bare password), it synthesizes to variables
+    of the Secret with no credential value, passes ``aipp check``, and drift finds nothing."""
+    (tmp_path / "docker-compose.yml").write_text(TUTORIAL.read_text())
+    passwords = {
+        "DB_PASSWORD": "made-up-db-7341",  # pragma: allowlist secret
+        "REDIS_PASSWORD": "made-up-r-5518",  # pragma: allowlist secret
+    }
+    if with_env:
+        (tmp_path / ".env").write_text("".join(f"{name}={value}\n" for name, value in passwords.items()))
+    cli = [sys.executable, "-m", "aipp_constructs"]
+    written = _run([*cli, "compose", "init", "docker-compose.yml", "-o", "port.py"], tmp_path)
+    assert written.returncode == 0, written.stderr
+    program = (tmp_path / "port.py").read_text()
+    flat = " ".join(program.split())
+    assert (
+        '"DATABASE_URL": ac.EnvTemplate( text="postgres://{username}:{password}@{host}:{port}/notes", '
+        "values=db.endpoint.facts(), )" in flat
+    )
+    assert (
+        '"REDIS_URL": ac.EnvTemplate( text="redis://:{password}@{host}:{port}/0", values=cache.endpoint.facts(), )'
+        in flat
+    )
+    assert "notes:@db" not in program and ":@cache" not in program
+    assert not any("DATABASE_URL" in line or "REDIS_URL" in line for line in program.splitlines() if TODO in line)
+    assert '"CKV_K8S_35": "Compose passes DATABASE_URL, REDIS_URL as variables' in program
+    synth = _run([sys.executable, "port.py"], tmp_path)
+    assert synth.returncode == 0, synth.stderr[-3000:]
+    manifests = (tmp_path / "dist" / "notes.k8s.yaml").read_text()
+    assert "value: postgres://$(DATABASE_URL_USERNAME):$(DATABASE_URL_PASSWORD)@db:5432/notes" in manifests
+    assert "value: redis://:$(REDIS_URL_PASSWORD)@cache:6379/0" in manifests
+    for value in passwords.values():
+        assert value not in program and value not in manifests
+    check = _run([*cli, "check", "dist"], tmp_path)
+    assert check.returncode == 0 and check.stdout.rstrip().endswith(", 0 failed"), check.stdout + check.stderr
+    drift = _run([*cli, "compose", "drift", "docker-compose.yml", "dist"], tmp_path)
+    assert drift.returncode == 0 and "0 findings" in drift.stdout, drift.stdout + drift.stderr
+
+
+CREDENTIAL_URLS = PROJECT / "tests" / "compose" / "credential-urls.yml"
+
+
+@pytest.mark.parametrize(
+    ("variable", "why"),
+    [
+        ("OTHER_URL", "${OTHER_USER} is not a username db is given"),
+        ("TWO_URL", "it names cache and db"),
+        ("REGION_URL", "${REGION} has no value init may write"),
+        ("JOB_URL", "migrate is not a service of this port with a port"),
+        ("HOST_URL", "its host is a variable"),
+        ("STRAY_URL", "${REGION} has no value init may write"),
+    ],
+)
+def test_a_credential_url_init_cannot_map_is_a_todo_naming_it_and_a_key_of_its_own(variable: str, why: str) -> None:
+    text = render_port(load_compose(CREDENTIAL_URLS))
+    lines = text.splitlines()
+    entry = next(index for index, line in enumerate(lines) if line.strip().startswith(f'"{variable}":'))
+    assert lines[entry].strip() == f'"{variable}": keys.key("{variable.lower().replace("_", "-")}"),'
+    assert lines[entry - 1].strip().startswith(f"{TODO} {variable} embeds a .env variable in a URL to ")
+    assert f"cannot map ({why})" in lines[entry - 1]
+    # A key of a template that could not be written is not asked of Vault.
+    assert "stray-token" not in text
+
+
+def test_a_credential_url_maps_facts_keys_defaults_and_the_other_namespace() -> None:
+    text = " ".join(render_port(load_compose(CREDENTIAL_URLS)).split())
+    # A preset's user, password and database are its facts, whatever the variables are called.
+    assert (
+        '"PG_URL": ac.EnvTemplate(text="postgres://{username}:{password}@{host}:{port}/{database}", '
+        "values=db.endpoint.facts())," in text
+    )
+    # A workload's: its own secrets are the Vault keys of their variables (defaults never written),
+    # an unset variable that is no secret is its default.
+    assert (
+        '"API_URL": ac.EnvTemplate(text="http://svc:{api_token}@{host}:{port}/v1?db=main&t={session_secret}", '
+        'values={**api.required_endpoint.facts(), "api_token": keys.key("api-token"), '
+        '"session_secret": keys.key("session-secret")}),' in text
+    )
+    assert "made-up-default" not in text and '"API_TOKEN": keys.key("api-token"),' in text
+    # To a host outside the file: written out, the credential a Vault key.
+    assert (
+        '"EXT_URL": ac.EnvTemplate(text="postgres://app:{ext_password}@pg.example.com:5432/app", '
+        'values={"ext_password": keys.key("ext-password")}),' in text
+    )
+    # Across the two namespaces, the facts as seen from the dependent's.
+    assert 'values={**rooty.required_endpoint.facts(seen_from="credential-urls"),' in text
+    assert 'values=db.endpoint.facts(seen_from="credential-urls-baseline")' in text

@@ -85,9 +85,9 @@ def test_init_writes_a_program_with_todos(results: dict[str, Any]) -> None:
     assert 0 < left < len(listed), "the edit resolves some TODO(port) lines and leaves the others"
 
 
-def test_the_edit_leaves_no_password_out_of_the_urls(results: dict[str, Any]) -> None:
-    """Before the edit the URLs carry an empty password (no .env file); after it, both are built
-    from the secret's variables."""
+def test_the_urls_are_built_from_the_secret(results: dict[str, Any]) -> None:
+    """Without a .env file Compose reads the URLs with an empty password; the port builds both
+    from the secret's variables (init writes them so, step 3)."""
     folder: Path = results["folder"]
     program = (folder / "port.py").read_text()
     assert "postgres://notes:@db" not in program and "redis://:@cache" not in program
@@ -150,8 +150,8 @@ def _synth_and_check(folder: Path) -> tuple[int, str]:
 def test_what_the_page_says_of_the_program_before_and_without_the_exception(
     results: dict[str, Any], tmp_path: Path
 ) -> None:
-    """Step 3: init's program passes `aipp check` as written. Step 4: its DATABASE_URL has an empty
-    password. Step 6: without the exception of step 4, checkov's CKV_K8S_35 fails on web."""
+    """Step 3: init's program passes `aipp check` as written, its URLs templates of db's and
+    cache's facts. Step 6: without the exception of step 4, checkov's CKV_K8S_35 fails on web."""
     done: Path = results["folder"]
     as_written = tmp_path / "as-written"
     tutorial.prepare(as_written)
@@ -159,8 +159,11 @@ def test_what_the_page_says_of_the_program_before_and_without_the_exception(
     assert subprocess.run(init, cwd=as_written, capture_output=True, check=False).returncode == 0
     status, output = _synth_and_check(as_written)
     assert status == 0 and output.rstrip().endswith(", 0 failed"), output
-    # Step 4: without a .env file the URL init writes has an empty password.
-    assert '"DATABASE_URL": "postgres://notes:@db:5432/notes"' in (as_written / "port.py").read_text()
+    # Step 3: the URLs are templates of the facts, not the URLs read without a .env file.
+    written = " ".join((as_written / "port.py").read_text().split())
+    assert 'text="postgres://{username}:{password}@{host}:{port}/notes", values=db.endpoint.facts()' in written
+    assert 'text="redis://:{password}@{host}:{port}/0", values=cache.endpoint.facts()' in written
+    assert "notes:@db" not in written
     if not _checkov_installed():
         pytest.skip("checkov is not installed (make tools): the CKV_K8S_35 half needs it")
     without = tmp_path / "without-exception"

@@ -17,6 +17,13 @@ carries a ``# TODO(port):`` comment on the line before it; nothing else does. Th
   the credential check's, :data:`~aipp_constructs.checks.secrets.SENSITIVE_NAME`), or whose value
   is a URL with a password, becomes a key named after the ``.env`` variable it reads (kebab
   case), else after itself; no credential value is ever written;
+* a variable whose value as written embeds a ``.env`` variable in the user or password of a URL
+  (``postgres://notes:${DB_PASSWORD}@db:5432/notes``) becomes the ``ac.EnvTemplate`` that
+  ``aipp compose inspect`` suggests: over the endpoint facts of a service of the file
+  (``postgres://{username}:{password}@{host}:{port}/notes``), else of Vault keys, whether a
+  ``.env`` file set the variable or not; when it cannot be built so, the whole URL is a Vault
+  key named after the variable itself, with a TODO naming the variable
+  (:meth:`_Program._connection_url`);
 * one construct per active service, in creation order (``depends_on`` first, the inspector's
   order as the tie-break): ``PgvectorDb`` for PostgreSQL images, ``RedisCache`` for Redis and
   Valkey, ``OneShotJob`` for ``restart: "no"`` or a service another waits for with
@@ -51,6 +58,8 @@ from pathlib import Path, PurePosixPath
 from aipp_constructs.compose.inspect import (
     REDACTED,
     ServiceReport,
+    _Ref,
+    _scan,
     image_moves,
     inspect_compose,
     looks_secret,
@@ -75,6 +84,11 @@ _HEALTH_URL = re.compile(
 )
 _TCP_CHECK = re.compile(r"\b(?:nc|netcat)\s[^|;&]*?(?:localhost|127\.0\.0\.1|0\.0\.0\.0)\s+(\d+)")
 _URL_WITH_PASSWORD = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]*:[^/\s@]+@", re.IGNORECASE)
+#: ``scheme://user:password@host[:port]`` in a value whose references are masked with ``\x01``
+#: (see :meth:`_Program._connection_url`): groups user, password, host, port.
+_USERINFO_HOST = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([^/\s:@]*):([^/\s@]*)@([A-Za-z0-9_.\x01-]+)(?::(\d+))?")
+#: Placeholder names an endpoint's facts may use: a variable's own placeholder may not shadow one.
+_FACT_NAMES = frozenset({"host", "port", "url", "username", "password", "database", "jdbc_url", "lbrace"})
 _REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-?+][^}]*)?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(h|ms|us|ns|m|s)")
 _LEADING_VERSION = re.compile(r"\A([A-Za-z]*[-_.]?)(\d+(?:\.\d+)*)(.*)\Z", re.DOTALL)
@@ -265,6 +279,22 @@ def _is_credential(name: str, value: str) -> bool:
     if _URL_WITH_PASSWORD.search(value):
         return True
     return looks_secret(name) or bool(SENSITIVE_NAME.search(name) and not NOT_A_CREDENTIAL.search(name))
+
+
+_TEMPLATE = "ac.EnvTemplate("
+
+
+def _shell_text(raw: str, span: tuple[int, int]) -> str:
+    """A piece of a value as written, for a TODO: its references shown by name (``${DB_HOST}``)."""
+    piece = raw[span[0] : span[1]]
+    return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}", r"${\1}", piece)
+
+
+def _reads_secret(entry: str) -> bool:
+    """Whether an ``env`` entry of the program reads the Vault secret (a key, or a template
+    :meth:`_Program._connection_url` wrote, which always fills a credential)."""
+    value = entry.split(": ", 1)[1]
+    return ".key(" in value or value.startswith(_TEMPLATE)
 
 
 def _health_port(check: Healthcheck | None) -> tuple[str, int, str | None] | None:
@@ -854,6 +884,166 @@ class _Program:
             env.append((var.name, var.value, _raw(var)))
         return env, late, deps, after, connects
 
+    def _preset_facts(self, dep: _Unit) -> dict[str, str]:
+        """The ``.env`` variables a preset's own settings read whole -> its endpoint's fact
+        (``POSTGRES_PASSWORD: ${DB_PASSWORD}`` -> ``DB_PASSWORD``: ``password``)."""
+        s = dep.service
+        own: dict[str, str] = {}
+        written: list[tuple[str, str]] = []
+        if dep.construct == "PgvectorDb":
+            own = {"POSTGRES_USER": "username", "POSTGRES_PASSWORD": "password", "POSTGRES_DB": "database"}
+        elif dep.construct == "RedisCache":
+            own = {"REDIS_PASSWORD": "password"}
+            args = list(getattr(s, "command_written", None) or s.command or ())
+            if "--requirepass" in args[:-1]:
+                written.append((args[args.index("--requirepass") + 1], "password"))
+        env = self._env_map(s)
+        written += [(_raw(env[name]) or "", fact) for name, fact in own.items() if name in env]
+        found: dict[str, str] = {}
+        for text, fact in written:
+            refs = _scan(text)
+            if len(refs) == 1 and refs[0].start == 0 and refs[0].end == len(text):
+                found.setdefault(refs[0].name, fact)
+        return found
+
+    def _connection_url(self, unit: _Unit, var: EnvVar) -> tuple[str | None, str] | None:
+        """(TODO or ``None``, the Python value) of a variable whose value as written embeds a
+        ``.env`` variable in the user or password of a URL
+        (``postgres://notes:${DB_PASSWORD}@db:5432/notes``); ``None`` for any other variable.
+
+        Mapped: an ``ac.EnvTemplate``, as ``aipp compose inspect`` suggests. To a service of
+        the file, over its endpoint's facts (a preset's user, password and database are its
+        facts; another credential is a Vault key named after its variable), so the URL holds
+        the credentials the dependency really has, whether a ``.env`` file gave them or not; to
+        another host, that host written out and the credentials Vault keys. Else the whole URL
+        is a Vault key named after the variable itself, with a TODO naming the variable: never
+        the URL interpolated without its password, nor the key of the bare password."""
+        raw = getattr(var, "raw", None)
+        if not isinstance(raw, str):
+            return None
+        refs = _scan(raw)
+        masked = list(raw)
+        for ref in refs:
+            masked[ref.start : ref.end] = "\x01" * (ref.end - ref.start)
+        urls = [
+            match for match in _USERINFO_HOST.finditer("".join(masked)) if "\x01" in match.group(1) + match.group(2)
+        ]
+        if not urls:
+            return None
+        problem = self._url_template(unit, var, refs, urls)
+        if not isinstance(problem, str):
+            return None, problem[0]
+        hosts = ", ".join(dict.fromkeys(_shell_text(var.raw or "", match.span(3)) for match in urls))
+        whole = self.w.key(unit.chart, _kebab(var.name))
+        todo = (
+            f"{var.name} embeds a .env variable in a URL to {hosts}, which init cannot map ({problem}): "
+            "write it as an ac.EnvTemplate (of the endpoint's facts and Vault keys), or store the whole URL in Vault "
+            f"({_kebab(var.name)}, as here)"
+        )
+        return todo, whole
+
+    def _url_template(
+        self, unit: _Unit, var: EnvVar, refs: Sequence[_Ref], urls: Sequence[re.Match[str]]
+    ) -> tuple[str] | str:
+        """``(the EnvTemplate,)`` of :meth:`_connection_url`, or why it cannot be written."""
+        raw = var.raw or ""
+        hosts = {match.group(3) for match in urls}
+        if any("\x01" in host for host in hosts):
+            return "its host is a variable"
+        if len(hosts) > 1:
+            return f"it names {' and '.join(sorted(hosts))}"
+        host = hosts.pop()
+        graph = {s.name for s in self.compose.services}
+        dep = self.units.get(host)
+        if host in graph and (dep is None or not self.serves(dep)):
+            return f"{host} is not a service of this port with a port"
+        if dep is not None:
+            order = list(self.units)
+            if order.index(dep.service.name) > order.index(unit.service.name):
+                return f"{dep.service.name} is created after {unit.service.name}"
+        credentials = (
+            {"PgvectorDb": ("username", "password"), "RedisCache": ("password",)}.get(dep.construct, ())
+            if dep is not None
+            else ()
+        )
+        facts = self._preset_facts(dep) if dep is not None else {}
+        secret_used = False
+        extra: dict[str, str] = {}
+        cuts: list[tuple[int, int, str]] = []
+
+        def placeholder(ref: _Ref, in_userinfo: bool) -> str | None:
+            nonlocal secret_used
+            fact = facts.get(ref.name)
+            if fact is not None:
+                secret_used = secret_used or fact in credentials
+                return "{" + fact + "}"
+            if credentials and in_userinfo:
+                return None  # a preset has one user and password: another variable would not log in
+            if in_userinfo or _is_credential(ref.name, ""):  # a Vault key, its default never written
+                key = ref.name.lower()
+                if key in _FACT_NAMES:
+                    return None
+                extra[key] = _kebab(ref.name)  # a Vault key, registered once the template is written
+                secret_used = True
+                return "{" + key + "}"
+            if ref.name in var.unset and ref.default is not None and not _scan(ref.default):
+                # Unset, as Compose reads it here: its default.
+                return self.renamed(unit, ref.default).replace("$$", "$").replace("{", "{lbrace}")
+            return None
+
+        for match in urls:
+            for group, fact in ((1, "username"), (2, "password")):
+                start, end = match.span(group)
+                inside = [ref for ref in refs if start <= ref.start < end]
+                if not inside:
+                    if start == end or (fact == "username" and not credentials):
+                        continue  # no user, or the literal user name of a service without one of its own
+                    if fact not in credentials:
+                        return f"its {fact} is written in the URL"
+                    cuts.append((start, end, "{" + fact + "}"))  # the preset's own, from Vault
+                    secret_used = True
+                    continue
+                if len(inside) > 1 or inside[0].start != start or inside[0].end != end:
+                    return f"its {fact} is not one variable"
+                value = placeholder(inside[0], True)
+                if value is None:
+                    return f"${{{inside[0].name}}} is not a {fact} {host} is given"
+                cuts.append((start, end, value))
+            if dep is not None:  # another host stays as written
+                port = match.group(4)
+                main = dep.ports[0][1] if dep.ports else None
+                address = "{host}" + ((":{port}" if int(port) == main else f":{port}") if port else "")
+                cuts.append((match.start(3), match.end(4) if port else match.end(3), address))
+        for ref in refs:
+            if any(start <= ref.start < end for start, end, _ in cuts):
+                continue
+            value = placeholder(ref, False)
+            if value is None:
+                return f"${{{ref.name}}} has no value init may write"
+            cuts.append((ref.start, ref.end, value))
+        if not secret_used:
+            return "no credential of the URL is a fact or a Vault key"
+        pieces: list[str] = []
+        last = 0
+        for start, end, value in sorted(cuts):
+            pieces.append(self.renamed(unit, raw[last:start]).replace("$$", "$").replace("{", "{lbrace}"))
+            pieces.append(value)
+            last = end
+        pieces.append(self.renamed(unit, raw[last:]).replace("$$", "$").replace("{", "{lbrace}"))
+        text = "".join(pieces)
+        entries = [f"{_py(k)}: {self.w.key(unit.chart, key)}" for k, key in extra.items()]
+        if "{lbrace}" in text:
+            entries.append(f'"lbrace": {_py("{")}')
+        if dep is None:
+            return (f"{_TEMPLATE}text={_py(text)}, values={{{', '.join(entries)}}})",)
+        seen = f"seen_from={_py(self.namespace(unit.chart))}" if dep.chart != unit.chart else ""
+        # A Workload's endpoint is typed optional (none without ports): required_endpoint for mypy.
+        endpoint = "endpoint" if credentials else "required_endpoint"
+        values = f"{self.w.names(dep.var)}.{endpoint}.facts({seen})"
+        if entries:
+            values = "{**" + values + ", " + ", ".join(entries) + "}"
+        return (f"{_TEMPLATE}text={_py(text)}, values={values})",)
+
     def _env_items(self, unit: _Unit) -> list[tuple[str, str | None, str]]:
         """The ``env`` entries of a workload: (variable, TODO or ``None``, the Python entry)."""
         items: list[tuple[str, str | None, str]] = []
@@ -861,7 +1051,10 @@ class _Program:
             name, value = var.name, var.value
             if value is None:
                 continue
-            if _is_credential(name, value):
+            url = self._connection_url(unit, var)
+            if url is not None:
+                items.append((name, url[0], f"{_py(name)}: {url[1]},"))
+            elif _is_credential(name, value):
                 refs = [a or b for a, b in _REFERENCE.findall(_raw(var) or "")]
                 key = _kebab(refs[0] if len(refs) == 1 else name)
                 todo = None
@@ -906,7 +1099,8 @@ class _Program:
         w = self.w
         w.add(1, "")
         w.add(1, f"# The variables {', '.join(users)} have alike in Compose.")
-        w.add(1, f"{name}: dict[str, str | ac.SecretKeyRef] = {{")
+        kinds = "str | ac.SecretKeyRef" + (" | ac.EnvTemplate" if any(_TEMPLATE in line for *_, line in common) else "")
+        w.add(1, f"{name}: dict[str, {kinds}] = {{")
         for _var, todo, line in common:
             if todo is not None:
                 w.todo(2, todo)
@@ -919,7 +1113,8 @@ class _Program:
         items = self.env_items.get(unit.service.name, [])
         if not items:
             return []
-        secret_names = [name for name, _todo, line in items if ".key(" in line.split(": ", 1)[1]]
+        # An EnvTemplate of init's always fills a credential: a variable from the Secret too.
+        secret_names = [name for name, _todo, line in items if _reads_secret(line)]
         group = self.env_groups.get(unit.service.name)
         shared = set(group[1]) if group is not None else set()
         w.add(3, "env={")
