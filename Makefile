@@ -39,8 +39,8 @@ help:
 	@echo "make tools     install the tools of the test suite (.tools/checkov, .tools/detect-secrets, .tools/openbao)"
 	@echo "make docs      build the documentation site into site/ (mkdocs build --strict; part of make test)"
 	@echo "make check     run the offline policy checks (strict schemas, Pod Security) over dist/"
-	@echo "make bench     measure synthesis against the cdk8s floor and at scale (benchmarks/RESULTS.md, ~7 min)"
-	@echo "make mutation  mutation-test the core modules with mutmut and print the score (not part of make test, ~10-15 min)"
+	@echo "make bench     measure synthesis against the cdk8s floor and at scale (benchmarks/RESULTS.md; several minutes)"
+	@echo "make mutation  mutation-test the core modules with mutmut and print the score (not part of make test; the slowest target)"
 	@echo "make imports   regenerate imports/ from aipp_constructs/crds/ (offline)"
 
 setup: $(VENV)/.installed node_modules/.installed
