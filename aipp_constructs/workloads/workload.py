@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
@@ -1340,45 +1340,57 @@ class Workload(Component):
             lines += [f"{var}={text}", f"{var.lower().replace('_', '.')}={text}"]
         return AgentFile(name=AGENT_ENV_FILE, template="".join(f"{line}\n" for line in lines), values=values)
 
-    def _agent_shell_file(self) -> AgentFile:
-        """The shell file of ``agent_env`` (``shell-env``): ``export NAME='value'`` per variable."""
-        lines: list[str] = []
-        values: dict[str, SecretKeyRef] = {}
+    def _agent_variable_parts(self) -> Iterator[tuple[str, list[tuple[str, str | None]]]]:
+        """Each agent variable, sorted, with its template split into parts: ``(text, None)`` for
+        literal text, ``(name, key)`` for the Vault value ``key`` of the template, whose
+        placeholder in the file is ``name`` (``v<index>_<key>``, unique in the file)."""
         for index, (var, (template, refs)) in enumerate(sorted(self._agent_env.items())):
-            words = []
+            parts: list[tuple[str, str | None]] = []
             for part in re.split(r"(\$\{[A-Za-z_][A-Za-z0-9_]*\})", template):
                 key = part[2:-1] if part.startswith("${") and part[2:-1] in refs else None
                 if key is not None:
-                    values[f"v{index}_{key}"] = refs[key]
-                    words.append(f"${{v{index}_{key}:sh}}")
+                    parts.append((f"v{index}_{key}", key))
                 elif part:
-                    words.append("'" + part.replace("'", "'\\''") + "'")
-            lines.append(f"export {var}={''.join(words)}")
-        return AgentFile(name=AGENT_SHELL_FILE, template="".join(f"{line}\n" for line in lines), values=values)
+                    parts.append((part, None))
+            yield var, parts
+
+    def _agent_values(self) -> dict[str, SecretKeyRef]:
+        """Placeholder -> Vault value of every agent variable (see ``_agent_variable_parts``)."""
+        return {
+            name: self._agent_env[var][1][key]
+            for var, parts in self._agent_variable_parts()
+            for name, key in parts
+            if key is not None
+        }
+
+    def _agent_shell_file(self) -> AgentFile:
+        """The shell file of ``agent_env`` (``shell-env``): ``export NAME='value'`` per variable."""
+        lines = [
+            f"export {var}="
+            + "".join(f"${{{text}:sh}}" if key else "'" + text.replace("'", "'\\''") + "'" for text, key in parts)
+            for var, parts in self._agent_variable_parts()
+        ]
+        return AgentFile(
+            name=AGENT_SHELL_FILE, template="".join(f"{line}\n" for line in lines), values=self._agent_values()
+        )
 
     def _agent_kubelet_env_file(self) -> AgentFile:
         """The env file of ``agent_env`` (``env-file``): ``NAME='value'`` per variable, the
         kubelet's ``fileKeyRef`` format (single-quoted, literal), written into the pod's volume
         ``agent-env`` (mounted at ``/vault/secrets/env`` in the agent containers)."""
         lines: list[str] = []
-        values: dict[str, SecretKeyRef] = {}
-        for index, (var, (template, refs)) in enumerate(sorted(self._agent_env.items())):
-            words = []
-            for part in re.split(r"(\$\{[A-Za-z_][A-Za-z0-9_]*\})", template):
-                key = part[2:-1] if part.startswith("${") and part[2:-1] in refs else None
-                if key is not None:
-                    values[f"v{index}_{key}"] = refs[key]
-                    words.append(f"${{v{index}_{key}:env}}")
-                elif "'" in part:
+        for var, parts in self._agent_variable_parts():
+            for text, key in parts:
+                if key is None and "'" in text:
                     raise ValueError(
-                        f"{self.spec.name}: env {var} holds a single quote in {part!r}, which an env file "
+                        f"{self.spec.name}: env {var} holds a single quote in {text!r}, which an env file "
                         "(agent_env 'env-file', KEY='value') cannot hold; remove it or use agent_env 'shell-env'"
                     )
-                elif part:
-                    words.append(part)
-            lines.append(f"{var}='{''.join(words)}'")
+            lines.append(f"{var}='" + "".join(f"${{{text}:env}}" if key else text for text, key in parts) + "'")
         file = f"{ENV_FILE_MOUNT.removeprefix(VAULT_SECRETS_DIR + '/')}/{ENV_FILE}"
-        return AgentFile(name=ENV_FILE, template="".join(f"{line}\n" for line in lines), values=values, file=file)
+        return AgentFile(
+            name=ENV_FILE, template="".join(f"{line}\n" for line in lines), values=self._agent_values(), file=file
+        )
 
     def add_service_account(self) -> Manifest:
         """The component's own ServiceAccount ``<name>`` (wave 0), the identity its Vault role is
